@@ -1,0 +1,46 @@
+# Kho: two commands on a fresh machine.
+#   make run   venv + install + instance (database, key, index) + demo data, serves 127.0.0.1:5000
+#   make test  venv + install + Debian test packages (as root) + lint + the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export KHO_HOME ?= $(CURDIR)/instance
+
+.PHONY: run test test-pg lint format bench clean-instance
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	@bash scripts/run.sh
+
+test: $(STAMP)
+	bash scripts/system-deps.sh
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+# The same suite against a throw-away PostgreSQL server on loopback (.ci/run does both).
+test-pg: $(STAMP)
+	bash scripts/system-deps.sh
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/python bench/skeleton.py
+
+clean-instance:
+	rm -rf instance

@@ -1,0 +1,186 @@
+"""THE GATE. Every read of a record by a person passes here: one policy decision, one audit entry.
+
+Web pages, the command line and search results all call these functions; nothing else unseals a
+record for a user. A denial and a missing record look the same from outside (``NotFound``), and
+the denial is committed to the audit log before the error is raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive import audit, records
+from archive.instance import Instance
+from archive.models import Document
+from security.errors import NotFound
+from security.policy import LEVELS, may_read, read_scope
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """What a person may see of a record's description."""
+
+    id: int
+    kind: str | None
+    doc_type: str | None
+    number: str | None
+    issuer: str | None
+    date: date | None
+    subject: str | None
+    level: str
+    urgency: str
+    unit: str
+    filename: str
+    filed_at: datetime
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "doc_type": self.doc_type,
+            "number": self.number,
+            "issuer": self.issuer,
+            "date": self.date.isoformat() if self.date else None,
+            "subject": self.subject,
+            "level": self.level,
+            "urgency": self.urgency,
+            "unit": self.unit,
+            "filename": self.filename,
+        }
+
+
+@dataclass(frozen=True)
+class Content:
+    filename: str
+    media_type: str
+    data: bytes
+
+
+def _not_found(doc_id: int) -> NotFound:
+    return NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
+
+
+def _view(inst: Instance, doc: Document) -> DocumentView:
+    meta = records.unseal_meta(inst, doc)
+    return DocumentView(
+        id=doc.id,
+        kind=doc.kind,
+        doc_type=doc.doc_type,
+        number=meta.get("number"),
+        issuer=meta.get("issuer"),
+        date=doc.issued,
+        subject=meta.get("subject"),
+        level=doc.level,
+        urgency=doc.urgency,
+        unit=doc.unit.code,
+        filename=meta.get("filename") or f"{doc.id}",
+        filed_at=doc.filed_at,
+    )
+
+
+def _admit(
+    inst: Instance, ctx: audit.Context, doc_id: int, action: str, detail: dict | None = None
+) -> Document:
+    """Decide and record; on denial the audit entry is committed before ``NotFound`` is raised."""
+    who = ctx.principal
+    with inst.sessions() as session:
+        doc = session.get(Document, doc_id)
+        decision = may_read(who, doc.level, doc.unit_id) if doc is not None and who else None
+        allowed = decision is not None and decision.allowed
+        reason = decision.reason if decision else "no such document"
+        audit.record(
+            session,
+            inst.keyring.audit_key,
+            ctx,
+            action,
+            "allowed" if allowed else "denied",
+            doc_id,
+            {**(detail or {}), **({} if allowed else {"reason": reason})},
+        )
+        if allowed:
+            doc.objects  # load while the session is open  # noqa: B018
+        session.commit()
+    if not allowed:
+        raise _not_found(doc_id)
+    return doc
+
+
+def view_document(inst: Instance, ctx: audit.Context, doc_id: int) -> DocumentView:
+    return _view(inst, _admit(inst, ctx, doc_id, "view"))
+
+
+def read_document(inst: Instance, ctx: audit.Context, doc_id: int) -> tuple[DocumentView, str]:
+    """Description and full text, as the document page shows them: one decision, one entry."""
+    doc = _admit(inst, ctx, doc_id, "read")
+    return _view(inst, doc), records.read_text(inst, doc)
+
+
+def open_content(inst: Instance, ctx: audit.Context, doc_id: int) -> Content:
+    doc = _admit(inst, ctx, doc_id, "download")
+    obj = records.object_of(doc, "original")
+    meta = records.unseal_meta(inst, doc)
+    return Content(
+        meta.get("filename") or f"{doc.id}", obj.media_type, records.read_object(inst, doc, obj)
+    )
+
+
+def _visible(
+    session: Session, ctx: audit.Context, ids: Iterable[int] | None, limit: int
+) -> list[Document]:
+    """Records the principal may read, bounded by the policy's scope in the query itself."""
+    scope = read_scope(ctx.principal) if ctx.principal else None
+    if scope is None or scope.empty:
+        return []
+    stmt = select(Document).where(
+        Document.unit_id.in_(scope.unit_ids),
+        Document.level.in_(LEVELS[: scope.max_level + 1]),
+    )
+    if ids is not None:
+        stmt = stmt.where(Document.id.in_(list(ids)))
+    stmt = stmt.order_by(Document.issued.desc().nullslast(), Document.id.desc()).limit(limit)
+    return [
+        d
+        for d in session.execute(stmt).scalars()
+        if may_read(ctx.principal, d.level, d.unit_id).allowed
+    ]
+
+
+def list_documents(inst: Instance, ctx: audit.Context, limit: int = 200) -> list[DocumentView]:
+    with inst.sessions() as session:
+        docs = _visible(session, ctx, None, limit)
+        audit.record(
+            session,
+            inst.keyring.audit_key,
+            ctx,
+            "list",
+            "allowed",
+            None,
+            {"ids": [d.id for d in docs]},
+        )
+        session.commit()
+    return [_view(inst, d) for d in docs]
+
+
+def admit_hits(
+    inst: Instance, ctx: audit.Context, query: str, hit_ids: list[int]
+) -> list[DocumentView]:
+    """Search results pass the gate too: re-checked one by one, recorded with the query."""
+    with inst.sessions() as session:
+        admitted = {d.id: d for d in _visible(session, ctx, hit_ids, len(hit_ids) or 1)}
+        ordered = [admitted[i] for i in hit_ids if i in admitted]
+        audit.record(
+            session,
+            inst.keyring.audit_key,
+            ctx,
+            "search",
+            "allowed",
+            None,
+            {"query": query, "ids": [d.id for d in ordered]},
+        )
+        session.commit()
+    return [_view(inst, d) for d in ordered]

@@ -1,0 +1,246 @@
+"""`kho` commands of the archive: init, user, show, get, check, audit; plus the CLI helpers
+the other packages' commands share (the instance, acting as a user, printing results and errors).
+
+The command line acts as a named account (``--as``) with the machine-level trust of whoever can
+read the key file; every read still goes through the gate and is audited with address "cli".
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import secrets
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from archive import access, accounts, audit, schema
+from archive.audit import Context
+from archive.instance import Instance
+from archive.models import User
+from security.errors import KhoError
+from security.keys import Keyring
+from security.passwords import generate_password
+from security.policy import LEVELS, ROLES
+
+# -- helpers shared by every package's commands -------------------------------------------------
+
+
+def instance() -> Instance:
+    return current_app.extensions["kho"]
+
+
+def acting_as(username: str) -> Context:
+    inst = instance()
+    with inst.sessions() as session:
+        return accounts.context_for(accounts.require_user(session, username), "cli")
+
+
+def emit(obj: dict, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, default=str) if as_json else text)
+
+
+def user_errors(func: Callable) -> Callable:
+    """Turn a KhoError into a two-language message and exit status 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except KhoError as exc:
+            if kwargs.get("as_json"):
+                click.echo(json.dumps({"error": exc.code, "reason": str(exc)}, ensure_ascii=False))
+            else:
+                click.echo(f"Lỗi: {exc.vi}\nError: {exc.en}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def read_secret_file(path: str | None) -> str | None:
+    if path is None:
+        return None
+    return Path(path).read_text(encoding="utf-8").strip("\r\n")
+
+
+as_option = click.option(
+    "--as",
+    "as_user",
+    required=True,
+    metavar="USER",
+    help="Account to act as (its clearance and unit apply).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+
+# -- init ---------------------------------------------------------------------------------------
+
+
+def _write_instance_config(home: Path) -> None:
+    cfg = home / "config.py"
+    if cfg.exists():
+        return
+    fd = os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("# Instance settings of Kho (written by `kho init`). Keep private.\n")
+        fh.write(f"SECRET_KEY = {secrets.token_hex(32)!r}\n")
+
+
+def initialize(inst: Instance, admin_password: str | None) -> str | None:
+    """Create what is missing (folders, key file, schema, first admin); safe to repeat.
+
+    Returns the generated admin password when one was made, so the caller can show it once.
+    """
+    inst.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _write_instance_config(inst.home)
+    if not inst.key_file.exists():
+        Keyring.generate().save(inst.key_file)
+    inst.blobs.create()
+    schema.upgrade(inst)
+    with inst.sessions.begin() as session:
+        has_admin = session.execute(select(User).where(User.role == "admin")).first()
+        if has_admin:
+            return None
+        generated = admin_password is None
+        password = generate_password() if generated else admin_password
+        unit = accounts.get_or_create_unit(session, "VP", "Văn phòng")
+        admin = accounts.add_user(
+            session, "admin", password, "admin", "thuong", unit, "Quản trị hệ thống"
+        )
+        audit.record(
+            session,
+            inst.keyring.audit_key,
+            Context(None, "cli"),
+            "user_add",
+            "ok",
+            None,
+            {"username": admin.username, "role": "admin"},
+        )
+    return password if generated else None
+
+
+# -- users --------------------------------------------------------------------------------------
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage accounts."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--clearance", type=click.Choice(LEVELS), required=True)
+@click.option("--unit", "unit_code", help="Unit code (created on first use).")
+@click.option("--full-name", default="")
+@click.option("--password-file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+@user_errors
+def user_add_command(
+    name: str,
+    role: str,
+    clearance: str,
+    unit_code: str | None,
+    full_name: str,
+    password_file: str | None,
+) -> None:
+    """Add an account; without --password-file a password is generated and printed once."""
+    inst = instance()
+    password = read_secret_file(password_file) if password_file else generate_password()
+    with inst.sessions.begin() as session:
+        unit = accounts.get_or_create_unit(session, unit_code) if unit_code else None
+        user = accounts.add_user(session, name, password, role, clearance, unit, full_name)
+        audit.record(
+            session,
+            inst.keyring.audit_key,
+            Context(None, "cli"),
+            "user_add",
+            "ok",
+            user.id,
+            {
+                "username": name,
+                "role": role,
+                "clearance": clearance,
+                "unit": unit.code if unit else None,
+            },
+        )
+    click.echo(f"Đã tạo tài khoản / account created: {name} ({role}, {clearance})")
+    if not password_file:
+        click.echo(f"Mật khẩu / password: {password}  (chỉ hiện một lần / shown once)")
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+@click.command("show")
+@click.argument("doc_id", type=int)
+@as_option
+@json_option
+@click.option("--text", "with_text", is_flag=True, help="Also print the full text.")
+@with_appcontext
+@user_errors
+def show_command(doc_id: int, as_user: str, as_json: bool, with_text: bool) -> None:
+    """Show a document's description (and text) if the account may read it."""
+    inst = instance()
+    ctx = acting_as(as_user)
+    if with_text:
+        view, text = access.read_document(inst, ctx, doc_id)
+    else:
+        view, text = access.view_document(inst, ctx, doc_id), None
+    data = view.as_dict() | ({"text": text} if text is not None else {})
+    lines = [f"{k}: {v}" for k, v in data.items() if k != "text" and v is not None]
+    emit(data, as_json, "\n".join(lines) + (f"\n\n{text}" if text else ""))
+
+
+@click.command("get")
+@click.argument("doc_id", type=int)
+@as_option
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the original file.",
+)
+@with_appcontext
+@user_errors
+def get_command(doc_id: int, as_user: str, output: str) -> None:
+    """Write a document's original file, decrypted, to OUTPUT."""
+    content = access.open_content(instance(), acting_as(as_user), doc_id)
+    target = Path(output)
+    tmp = target.with_name(target.name + ".part")
+    tmp.write_bytes(content.data)
+    tmp.replace(target)
+    click.echo(f"{target} ({len(content.data)} bytes, {content.media_type})")
+
+
+# -- maintenance --------------------------------------------------------------------------------
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+@user_errors
+def audit_verify_command() -> None:
+    """Check the hash chain of the whole audit log; exit 1 and show where it breaks."""
+    inst = instance()
+    with inst.sessions() as session:
+        count, problems = audit.verify(session, inst.keyring.audit_key)
+    for problem in problems:
+        click.echo(f"entry {problem.seq}: {problem.problem}")
+    if problems:
+        click.echo(f"Nhật ký bị sửa đổi! / The audit log was tampered with ({len(problems)}).")
+        sys.exit(1)
+    click.echo(f"Nhật ký toàn vẹn / audit log intact: {count} entries.")
+
+
+COMMANDS = [user_group, show_command, get_command, audit_group]

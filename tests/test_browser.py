@@ -1,0 +1,104 @@
+"""End to end in a real browser: headless Debian Chromium, driven by Playwright, on a live server.
+
+This is the acceptance path of the foundation: a demo archivist logs in, sees the documents,
+searches "dang vien" and opens one; a reader cannot open a document above their clearance.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from archive import access
+from archive.accounts import context_for, require_user
+from ingest import demo, pipeline
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def live_server(app, inst) -> Iterator[str]:
+    demo.seed(inst, count=20)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium") and not shutil.which(CHROMIUM):
+        pytest.fail("Chromium is missing: run scripts/system-deps.sh (make test does it as root)")
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _login(page, base: str, username: str) -> None:
+    account = next(a for a in demo.DEMO_ACCOUNTS if a.username == username)
+    page.goto(f"{base}/")
+    page.get_by_label("Tên đăng nhập").fill(account.username)
+    page.get_by_label("Mật khẩu").fill(account.password)
+    page.get_by_role("button", name="Đăng nhập").click()
+
+
+def test_archivist_logs_in_searches_and_opens_a_document(live_server, browser, tmp_path):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    _login(page, live_server, "vanthu")
+    page.wait_for_selector("table.docs")
+    assert "Văn bản được phép xem" in page.content()
+    listed = page.locator("table.docs tbody tr").count()
+    assert listed > 0
+
+    page.get_by_role("searchbox", name="Tìm kiếm").fill("dang vien")
+    page.get_by_role("button", name="Tìm").click()
+    page.wait_for_url("**/search?q=dang+vien")
+    hits = page.locator("table.docs tbody tr")
+    assert 0 < hits.count() <= listed
+    first = hits.first.locator("a")
+    number = first.inner_text()
+    first.click()
+    page.wait_for_selector("article.document")
+    assert number in page.locator("h1").inner_text()
+    assert "đảng viên" in page.locator("pre.text").inner_text().lower()
+    page.screenshot(path=str(tmp_path / "document.png"), full_page=True)
+    assert errors == []  # e.g. no CSP violation, no missing asset
+
+
+def test_reader_gets_not_found_for_a_document_above_clearance(
+    live_server, browser, inst, sample_docs
+):
+    with inst.sessions() as session:
+        archivist = context_for(require_user(session, "vanthu"), "test")
+    doc = next(d for d in sample_docs if d.truth["level"] == "toi_mat")
+    filed = pipeline.ingest_bytes(inst, archivist, doc.content, doc.filename, unit_code="VP")
+    secret = access.view_document(inst, archivist, filed.id)
+    page = browser.new_page()
+    _login(page, live_server, "canbo")
+    page.wait_for_selector("table.docs")
+    assert secret.number not in page.content()
+    response = page.goto(f"{live_server}/documents/{secret.id}")
+    assert response.status == 404
+    assert "Không tìm thấy" in page.content() and secret.subject not in page.content()

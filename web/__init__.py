@@ -1,0 +1,36 @@
+"""The web face of Kho: the application factory. Views stay thin; services do the work."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from archive.instance import Instance
+from web import config as kho_config
+
+csrf = CSRFProtect()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__, instance_path=str(kho_config.home_of(config)), instance_relative_config=True
+    )
+    kho_config.load(app.config, config)
+    if not app.config.get("SECRET_KEY"):
+        # No instance yet (before `kho init`): sessions simply do not survive a restart.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.extensions["kho"] = Instance.from_settings(
+        app.config["KHO_HOME"], app.config["KHO_DATABASE_URL"], app.config["KHO_KEY_FILE"]
+    )
+    csrf.init_app(app)
+
+    from web import auth, documents, errors, headers
+
+    auth.init_app(app)
+    headers.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(documents.bp)
+    return app

@@ -1,0 +1,47 @@
+"""The `kho` command: Flask's group (run, shell, routes) plus every package's commands."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from archive import commands as archive_commands
+from archive.commands import initialize, instance, read_secret_file, user_errors
+from ingest import commands as ingest_commands
+from search import commands as search_commands
+from search import index
+from web import create_app
+
+
+@click.command("init")
+@click.option(
+    "--admin-password-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="File holding the first administrator's password (else one is generated).",
+)
+@with_appcontext
+@user_errors
+def init_command(admin_password_file: str | None) -> None:
+    """Create the instance: folders, key file, database schema, empty index, first admin."""
+    inst = instance()
+    password = initialize(inst, read_secret_file(admin_password_file))
+    index.open_index(inst.index_dir, inst.keyring.index_key)
+    click.echo(f"Kho đã sẵn sàng tại / instance ready at: {inst.home}")
+    click.echo(f"Tệp khóa / key file: {inst.key_file} (sao lưu riêng / back it up separately)")
+    if password:
+        click.echo(f"Tài khoản quản trị / admin account: admin  mật khẩu / password: {password}")
+        click.echo("Mật khẩu chỉ hiện một lần. / This password is shown only once.")
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
+def main() -> None:
+    """Kho — kho lưu trữ văn bản của cơ quan Đảng / the secure archive of Party offices."""
+
+
+for command in [
+    init_command,
+    *archive_commands.COMMANDS,
+    *ingest_commands.COMMANDS,
+    *search_commands.COMMANDS,
+]:
+    main.add_command(command)

@@ -1,0 +1,55 @@
+"""Document list, search, document page and download: each a call through the gate."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, render_template, request, send_file
+from flask_login import login_required
+
+from archive import access
+from search import query
+from security.policy import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
+from web.auth import current_context, kho
+
+bp = Blueprint("documents", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    docs = access.list_documents(kho(), current_context())
+    return render_template("documents.html", docs=docs, q="")
+
+
+@bp.route("/search")
+@login_required
+def search():
+    q = request.args.get("q", "")[:500]
+    hits = query.search(kho(), current_context(), q) if q.strip() else []
+    return render_template("documents.html", docs=hits, q=q, searched=bool(q.strip()))
+
+
+@bp.route("/documents/<int:doc_id>")
+@login_required
+def show(doc_id: int):
+    doc, text = access.read_document(kho(), current_context(), doc_id)
+    return render_template("document.html", doc=doc, text=text)
+
+
+@bp.route("/documents/<int:doc_id>/file")
+@login_required
+def download(doc_id: int):
+    content = access.open_content(kho(), current_context(), doc_id)
+    return send_file(
+        BytesIO(content.data),
+        mimetype=content.media_type,
+        as_attachment=True,
+        download_name=content.filename,
+        max_age=0,
+    )
+
+
+@bp.app_context_processor
+def _names() -> dict:
+    return {"LEVEL_NAMES": LEVEL_NAMES, "URGENCY_NAMES": URGENCY_NAMES, "ROLE_NAMES": ROLE_NAMES}
