@@ -55,6 +55,10 @@ DOC_TYPES: dict[str, str] = {
 }
 # State documents use other codes for some titles (Nghị định 30/2020, appendix III).
 STATE_DOC_TYPES: dict[str, str] = {"QUY ĐỊNH": "QyĐ"}
+# Code → the type's name as people read it ("NQ" → "Nghị quyết"); the first title of a code wins.
+DOC_TYPE_NAMES: dict[str, str] = {
+    code: title.capitalize() for title, code in reversed(DOC_TYPES.items())
+}
 SYMBOL_CODES = frozenset({*DOC_TYPES.values(), *STATE_DOC_TYPES.values(), "BS", "GGT", "GUQ"})
 # Upper-cased OCR/typing variants ("QĐI", "CTR", "QD") map back to the canonical code.
 _CODE_BY_UPPER = {code.upper(): code for code in SYMBOL_CODES} | {"QD": "QĐ", "ND": "NĐ"}

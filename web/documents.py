@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request, send_file
 from flask_login import login_required
 
 from archive import access
+from ingest.header import DOC_TYPE_NAMES
 from search import query
 from security.policy import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
 from web.auth import current_context, kho
@@ -52,4 +53,9 @@ def download(doc_id: int):
 
 @bp.app_context_processor
 def _names() -> dict:
-    return {"LEVEL_NAMES": LEVEL_NAMES, "URGENCY_NAMES": URGENCY_NAMES, "ROLE_NAMES": ROLE_NAMES}
+    return {
+        "LEVEL_NAMES": LEVEL_NAMES,
+        "URGENCY_NAMES": URGENCY_NAMES,
+        "ROLE_NAMES": ROLE_NAMES,
+        "DOC_TYPE_NAMES": DOC_TYPE_NAMES,
+    }
