@@ -37,6 +37,11 @@ def find_user(session: Session, username: str) -> User | None:
     return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
 
 
+def usernames_with_role(session: Session, role: str) -> list[str]:
+    stmt = select(User.username).where(User.role == role, User.active).order_by(User.username)
+    return list(session.execute(stmt).scalars())
+
+
 def require_user(session: Session, username: str) -> User:
     user = find_user(session, username)
     if user is None or not user.active:

@@ -36,9 +36,33 @@ def instance() -> Instance:
     return current_app.extensions["kho"]
 
 
-def acting_as(username: str) -> Context:
+def ready_instance() -> Instance:
+    """The instance, after checking that `kho init` has run (a clear error instead of SQL noise)."""
     inst = instance()
+    if not inst.key_file.exists() or not schema.is_initialized(inst):
+        raise KhoError(
+            f"Chưa khởi tạo kho tại {inst.home}: chạy `kho init` (hoặc đặt KHO_HOME).",
+            f"No Kho instance at {inst.home}: run `kho init` (or set KHO_HOME).",
+        )
+    return inst
+
+
+def acting_as(username: str | None, role: str | None = None) -> Context:
+    """The context of the named account; without a name, ``KHO_USER`` or the only account
+    of ``role`` (so a one-archivist office need not type ``--as`` for every ingest)."""
+    inst = ready_instance()
+    username = username or os.environ.get("KHO_USER")
     with inst.sessions() as session:
+        if not username and role:
+            names = accounts.usernames_with_role(session, role)
+            if len(names) != 1:
+                raise KhoError(
+                    f"Hãy chỉ định --as (các tài khoản {role}: {', '.join(names) or 'không có'}).",
+                    f"Give --as (accounts with role {role}: {', '.join(names) or 'none'}).",
+                )
+            username = names[0]
+        if not username:
+            raise KhoError("Hãy chỉ định --as TÊN.", "Give --as USER.")
         return accounts.context_for(accounts.require_user(session, username), "cli")
 
 
@@ -150,7 +174,7 @@ def user_add_command(
     password_file: str | None,
 ) -> None:
     """Add an account; without --password-file a password is generated and printed once."""
-    inst = instance()
+    inst = ready_instance()
     password = read_secret_file(password_file) if password_file else generate_password()
     with inst.sessions.begin() as session:
         unit = accounts.get_or_create_unit(session, unit_code) if unit_code else None
@@ -186,7 +210,7 @@ def user_add_command(
 @user_errors
 def show_command(doc_id: int, as_user: str, as_json: bool, with_text: bool) -> None:
     """Show a document's description (and text) if the account may read it."""
-    inst = instance()
+    inst = ready_instance()
     ctx = acting_as(as_user)
     if with_text:
         view, text = access.read_document(inst, ctx, doc_id)
@@ -211,7 +235,7 @@ def show_command(doc_id: int, as_user: str, as_json: bool, with_text: bool) -> N
 @user_errors
 def get_command(doc_id: int, as_user: str, output: str) -> None:
     """Write a document's original file, decrypted, to OUTPUT."""
-    content = access.open_content(instance(), acting_as(as_user), doc_id)
+    content = access.open_content(ready_instance(), acting_as(as_user), doc_id)
     target = Path(output)
     tmp = target.with_name(target.name + ".part")
     tmp.write_bytes(content.data)
@@ -232,7 +256,7 @@ def audit_group() -> None:
 @user_errors
 def audit_verify_command() -> None:
     """Check the hash chain of the whole audit log; exit 1 and show where it breaks."""
-    inst = instance()
+    inst = ready_instance()
     with inst.sessions() as session:
         count, problems = audit.verify(session, inst.keyring.audit_key)
     for problem in problems:

@@ -16,25 +16,32 @@ import argparse
 import io
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from whoosh.filedb.filestore import FileStorage
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
-from whoosh.filedb.filestore import FileStorage  # noqa: E402
+from archive import accounts
+from archive.commands import initialize
+from archive.instance import Instance
+from ingest import pipeline, samples
+from search import feed, index, query
+from security import stream
 
-from archive import accounts  # noqa: E402
-from archive.commands import initialize  # noqa: E402
-from archive.instance import Instance  # noqa: E402
-from ingest import pipeline, samples  # noqa: E402
-from search import feed, index, query  # noqa: E402
-from security import stream  # noqa: E402
-
-QUERIES = ["dang vien", "đảng viên", "chuyển đổi số", "kiem tra", "117 KH TU", "hồ sơ lưu trữ",
-           "cai cach hanh chinh", "tỉnh ủy lào cai", "văn bản đến", "phát triển"]
+QUERIES = [
+    "dang vien",
+    "đảng viên",
+    "chuyển đổi số",
+    "kiem tra",
+    "117 KH TU",
+    "hồ sơ lưu trữ",
+    "cai cach hanh chinh",
+    "tỉnh ủy lào cai",
+    "văn bản đến",
+    "phát triển",
+]
 
 
 def _rate(mib: float, seconds: float) -> str:
@@ -125,8 +132,11 @@ def bench_pipeline(count: int, folder: Path) -> None:
     _plain_copy(inst, folder / "plain")
     plain = _time_queries(raw(FileStorage(str(folder / "plain")).open_index()))
     print(f"search, {len(QUERIES)} queries x 5 as a MẬT reader (trimmed), index of {count}")
-    for name, timings in (("service (gate + audit)", full), ("whoosh, encrypted", encrypted),
-                          ("whoosh, plain files", plain)):
+    for name, timings in (
+        ("service (gate + audit)", full),
+        ("whoosh, encrypted", encrypted),
+        ("whoosh, plain files", plain),
+    ):
         p50, p95 = _percentiles(timings)
         print(f"  {name:<24} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms")
     ratio = _percentiles(encrypted)[1] / _percentiles(plain)[1]

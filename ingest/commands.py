@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from archive.commands import acting_as, emit, instance, json_option, user_errors
+from archive.commands import acting_as, emit, json_option, ready_instance, user_errors
 from ingest import demo, pipeline
 from security.policy import LEVELS
 
@@ -27,10 +27,8 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
 @click.option(
     "--as",
     "as_user",
-    default="vanthu",
-    show_default=True,
     metavar="USER",
-    help="Archivist who files the documents.",
+    help="Archivist who files them (default: KHO_USER, or the only archivist).",
 )
 @click.option("--unit", "unit_code", help="Unit that holds them (default: the archivist's).")
 @click.option(
@@ -42,11 +40,15 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
 @with_appcontext
 @user_errors
 def ingest_command(
-    paths: tuple[str, ...], as_user: str, unit_code: str | None, level: str | None, as_json: bool
+    paths: tuple[str, ...],
+    as_user: str | None,
+    unit_code: str | None,
+    level: str | None,
+    as_json: bool,
 ) -> None:
     """File documents (PDF, plain text; folders are walked) into the archive."""
-    inst = instance()
-    ctx = acting_as(as_user)
+    inst = ready_instance()
+    ctx = acting_as(as_user, role="archivist")
     tally: Counter[str] = Counter()
     for path in _files(paths):
         result = pipeline.ingest_file(inst, ctx, path, unit_code, level)
@@ -70,10 +72,10 @@ def ingest_command(
 @user_errors
 def demo_command(count: int, once: bool) -> None:
     """Seed demo accounts (one per role) and generated sample documents."""
-    if once and demo.is_seeded(instance()):
+    if once and demo.is_seeded(ready_instance()):
         print_demo_logins()
         return
-    results = demo.seed(instance(), count)
+    results = demo.seed(ready_instance(), count)
     tally = Counter(r.status for r in results)
     click.echo("Dữ liệu mẫu / demo data: " + ", ".join(f"{n} {s}" for s, n in tally.items()))
     print_demo_logins()

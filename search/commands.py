@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from archive.audit import Context
-from archive.commands import acting_as, as_option, emit, instance, json_option, user_errors
+from archive.commands import acting_as, as_option, emit, json_option, ready_instance, user_errors
 from archive.maintenance import ORPHAN_GRACE_SECONDS, check_store
 from search import feed, index, query
 
@@ -21,7 +21,7 @@ from search import feed, index, query
 @user_errors
 def search_command(text: str, as_user: str, as_json: bool) -> None:
     """Search the documents the account may read (one line per hit)."""
-    hits = query.search(instance(), acting_as(as_user), text)
+    hits = query.search(ready_instance(), acting_as(as_user), text)
     for hit in hits:
         emit(
             hit.as_dict(),
@@ -37,7 +37,7 @@ def search_command(text: str, as_user: str, as_json: bool) -> None:
 @user_errors
 def reindex_command() -> None:
     """Rebuild the search index from the database (the index is derived data)."""
-    count = feed.reindex(instance(), Context(None, "cli"))
+    count = feed.reindex(ready_instance(), Context(None, "cli"))
     click.echo(f"Đã lập chỉ mục lại / re-indexed {count} documents.")
 
 
@@ -54,7 +54,7 @@ def reindex_command() -> None:
 @user_errors
 def check_command(repair: bool, grace: float) -> None:
     """Explain (and with --repair mend) anything a crash or damage left behind."""
-    inst = instance()
+    inst = ready_instance()
     report = check_store(inst, repair=repair, grace=grace)
     not_indexed, stale = feed.missing_from_index(inst)
     if not_indexed:

@@ -98,3 +98,23 @@ def test_denied_and_unknown_are_clear_errors_not_tracebacks(kho):
         ok=False,
     )
     assert result.exit_code == 1 and "at least 12 characters" in result.output
+
+
+def test_commands_before_init_say_to_run_init(kho):
+    for args in (["search", "x", "--as", "a"], ["check"], ["audit", "verify"], ["demo"]):
+        result = kho(*args, ok=False)
+        assert result.exit_code == 1 and "kho init" in result.output, args
+
+
+def test_ingest_without_as_uses_the_only_archivist_or_asks(kho, tmp_path):
+    kho("init")
+    doc = samples.generate(20, seed=5)[0]
+    path = tmp_path / doc.filename
+    path.write_bytes(doc.content)
+    result = kho("ingest", str(path), ok=False)
+    assert result.exit_code == 1 and "--as" in result.output  # no archivist yet
+    kho("user", "add", "vanthu", "--role", "archivist", "--clearance", "tuyet_mat", "--unit", "VP")
+    assert _lines(kho("ingest", str(path), "--json").output)[0]["status"] == "stored"
+    kho("user", "add", "vanthu2", "--role", "archivist", "--clearance", "mat", "--unit", "VP")
+    result = kho("ingest", str(path), ok=False)
+    assert "vanthu, vanthu2" in result.output
