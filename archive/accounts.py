@@ -19,6 +19,7 @@ def principal_of(user: User) -> Principal:
 
 
 def get_or_create_unit(session: Session, code: str, name: str | None = None) -> Unit:
+    """The unit with this code; created on first use (``kho user add --unit``, demo data)."""
     code = code.strip().upper()
     if not code.isascii() or not code.replace("-", "").replace("_", "").isalnum():
         raise KhoError(
@@ -119,3 +120,29 @@ def load_user(inst: Instance, user_id: int) -> User | None:
     with inst.sessions() as session:
         user = session.get(User, user_id)
         return user if user is not None and user.active else None
+
+
+def create_account(
+    inst: Instance,
+    ctx: Context,
+    username: str,
+    password: str,
+    role: str,
+    clearance: str,
+    unit_code: str | None = None,
+    full_name: str = "",
+) -> User:
+    """Add an account (creating its unit on first use) and audit it, in one transaction."""
+    with inst.sessions.begin() as session:
+        unit = get_or_create_unit(session, unit_code) if unit_code else None
+        user = add_user(session, username, password, role, clearance, unit, full_name)
+        audit.record(
+            session,
+            inst.keyring.audit_key,
+            ctx,
+            "user_add",
+            "ok",
+            user.id,
+            {"username": username, "role": role, "clearance": clearance, "unit": unit_code},
+        )
+        return user

@@ -1,4 +1,4 @@
-"""`kho` commands of the archive: init, user, show, get, check, audit; plus the CLI helpers
+"""`kho` commands of the archive: user, show, get, audit; plus the CLI helpers
 the other packages' commands share (the instance, acting as a user, printing results and errors).
 
 The command line acts as a named account (``--as``) with the machine-level trust of whoever can
@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,14 +17,11 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from archive import access, accounts, audit, schema
 from archive.audit import Context
 from archive.instance import Instance
-from archive.models import User
 from security.errors import KhoError
-from security.keys import Keyring
 from security.passwords import generate_password
 from security.policy import LEVELS, ROLES
 
@@ -102,52 +98,6 @@ as_option = click.option(
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 
-# -- init ---------------------------------------------------------------------------------------
-
-
-def _write_instance_config(home: Path) -> None:
-    cfg = home / "config.py"
-    if cfg.exists():
-        return
-    fd = os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write("# Instance settings of Kho (written by `kho init`). Keep private.\n")
-        fh.write(f"SECRET_KEY = {secrets.token_hex(32)!r}\n")
-
-
-def initialize(inst: Instance, admin_password: str | None) -> str | None:
-    """Create what is missing (folders, key file, schema, first admin); safe to repeat.
-
-    Returns the generated admin password when one was made, so the caller can show it once.
-    """
-    inst.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _write_instance_config(inst.home)
-    if not inst.key_file.exists():
-        Keyring.generate().save(inst.key_file)
-    inst.blobs.create()
-    schema.upgrade(inst)
-    with inst.sessions.begin() as session:
-        has_admin = session.execute(select(User).where(User.role == "admin")).first()
-        if has_admin:
-            return None
-        generated = admin_password is None
-        password = generate_password() if generated else admin_password
-        unit = accounts.get_or_create_unit(session, "VP", "Văn phòng")
-        admin = accounts.add_user(
-            session, "admin", password, "admin", "thuong", unit, "Quản trị hệ thống"
-        )
-        audit.record(
-            session,
-            inst.keyring.audit_key,
-            Context(None, "cli"),
-            "user_add",
-            "ok",
-            None,
-            {"username": admin.username, "role": "admin"},
-        )
-    return password if generated else None
-
-
 # -- users --------------------------------------------------------------------------------------
 
 
@@ -174,25 +124,17 @@ def user_add_command(
     password_file: str | None,
 ) -> None:
     """Add an account; without --password-file a password is generated and printed once."""
-    inst = ready_instance()
     password = read_secret_file(password_file) if password_file else generate_password()
-    with inst.sessions.begin() as session:
-        unit = accounts.get_or_create_unit(session, unit_code) if unit_code else None
-        user = accounts.add_user(session, name, password, role, clearance, unit, full_name)
-        audit.record(
-            session,
-            inst.keyring.audit_key,
-            Context(None, "cli"),
-            "user_add",
-            "ok",
-            user.id,
-            {
-                "username": name,
-                "role": role,
-                "clearance": clearance,
-                "unit": unit.code if unit else None,
-            },
-        )
+    accounts.create_account(
+        ready_instance(),
+        Context(None, "cli"),
+        name,
+        password,
+        role,
+        clearance,
+        unit_code,
+        full_name,
+    )
     click.echo(f"Đã tạo tài khoản / account created: {name} ({role}, {clearance})")
     if not password_file:
         click.echo(f"Mật khẩu / password: {password}  (chỉ hiện một lần / shown once)")

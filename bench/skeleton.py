@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from whoosh.filedb.filestore import FileStorage
 
 from archive import accounts
-from archive.commands import initialize
+from archive.bootstrap import initialize
 from archive.instance import Instance
 from ingest import pipeline, samples
 from search import feed, index, query

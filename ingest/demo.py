@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archive import accounts, audit
+from archive import accounts
 from archive.audit import Context
 from archive.instance import Instance
 from ingest import pipeline, samples
@@ -46,30 +46,20 @@ def is_seeded(inst: Instance) -> bool:
 def seed(inst: Instance, count: int = 50) -> list[pipeline.IngestResult]:
     """Create missing demo units and accounts, then file ``count`` sample documents."""
     with inst.sessions.begin() as session:
-        units = {
-            code: accounts.get_or_create_unit(session, code, name)
-            for code, name in samples.UNITS.items()
-        }
-        for acc in DEMO_ACCOUNTS:
-            if accounts.find_user(session, acc.username) is None:
-                user = accounts.add_user(
-                    session,
-                    acc.username,
-                    acc.password,
-                    acc.role,
-                    acc.clearance,
-                    units[acc.unit],
-                    acc.full_name,
-                )
-                audit.record(
-                    session,
-                    inst.keyring.audit_key,
-                    Context(None, "demo"),
-                    "user_add",
-                    "ok",
-                    user.id,
-                    {"username": acc.username},
-                )
+        for code, name in samples.UNITS.items():
+            accounts.get_or_create_unit(session, code, name)
+        missing = [a for a in DEMO_ACCOUNTS if accounts.find_user(session, a.username) is None]
+    for acc in missing:
+        accounts.create_account(
+            inst,
+            Context(None, "demo"),
+            acc.username,
+            acc.password,
+            acc.role,
+            acc.clearance,
+            acc.unit,
+            acc.full_name,
+        )
     with inst.sessions() as session:
         ctx = accounts.context_for(accounts.require_user(session, "vanthu"), "demo")
     return [

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from archive import accounts
-from archive.commands import initialize
+from archive.audit import Context
+from archive.bootstrap import initialize
 from archive.instance import Instance
 from ingest import samples
 from search import index
@@ -83,9 +84,7 @@ def add_person(
     inst: Instance, username: str, role: str, clearance: str, unit: str | None = "VP"
 ) -> Person:
     password = f"{username}-password-123"
-    with inst.sessions.begin() as session:
-        unit_row = accounts.get_or_create_unit(session, unit) if unit else None
-        accounts.add_user(session, username, password, role, clearance, unit_row)
+    accounts.create_account(inst, Context(None, "test"), username, password, role, clearance, unit)
     with inst.sessions() as session:
         ctx = accounts.context_for(accounts.require_user(session, username), "test")
     return Person(username, password, ctx)

@@ -6,7 +6,8 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 
 from archive import commands as archive_commands
-from archive.commands import initialize, instance, read_secret_file, user_errors
+from archive.bootstrap import initialize
+from archive.commands import instance, read_secret_file, user_errors
 from ingest import commands as ingest_commands
 from search import commands as search_commands
 from search import index

@@ -1,0 +1,51 @@
+"""Creating an instance: folders, instance config, key file, database schema, first admin.
+
+Safe to repeat: what exists is kept (a key file is never overwritten, that would lose the archive).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy import select
+
+from archive import accounts, schema
+from archive.audit import Context
+from archive.instance import Instance
+from archive.models import User
+from security.keys import Keyring
+from security.passwords import generate_password
+
+
+def _write_instance_config(home: Path) -> None:
+    cfg = home / "config.py"
+    if cfg.exists():
+        return
+    fd = os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("# Instance settings of Kho (written by `kho init`). Keep private.\n")
+        fh.write(f"SECRET_KEY = {secrets.token_hex(32)!r}\n")
+
+
+def initialize(inst: Instance, admin_password: str | None) -> str | None:
+    """Create what is missing (folders, key file, schema, first admin); safe to repeat.
+
+    Returns the generated admin password when one was made, so the caller can show it once.
+    """
+    inst.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _write_instance_config(inst.home)
+    if not inst.key_file.exists():
+        Keyring.generate().save(inst.key_file)
+    inst.blobs.create()
+    schema.upgrade(inst)
+    with inst.sessions() as session:
+        if session.execute(select(User).where(User.role == "admin")).first():
+            return None
+    generated = admin_password is None
+    password = generate_password() if generated else admin_password
+    accounts.create_account(
+        inst, Context(None, "cli"), "admin", password, "admin", "thuong", "VP", "Quản trị hệ thống"
+    )
+    return password if generated else None
