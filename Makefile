@@ -40,7 +40,8 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	$(BIN)/python bench/skeleton.py
+	$(BIN)/python bench/crypto.py
+	$(BIN)/python bench/pipeline.py
 
 clean-instance:
 	rm -rf instance

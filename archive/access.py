@@ -7,7 +7,7 @@ the denial is committed to the audit log before the error is raised.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -56,9 +56,15 @@ class DocumentView:
 
 @dataclass(frozen=True)
 class Content:
+    """An original file, released segment by segment only after it authenticated whole."""
+
     filename: str
     media_type: str
-    data: bytes
+    size: int
+    chunks: Iterator[bytes]
+
+    def read(self) -> bytes:
+        return b"".join(self.chunks)
 
 
 def _not_found(doc_id: int) -> NotFound:
@@ -125,7 +131,10 @@ def open_content(inst: Instance, ctx: audit.Context, doc_id: int) -> Content:
     obj = records.object_of(doc, "original")
     meta = records.unseal_meta(inst, doc)
     return Content(
-        meta.get("filename") or f"{doc.id}", obj.media_type, records.read_object(inst, doc, obj)
+        meta.get("filename") or f"{doc.id}",
+        obj.media_type,
+        obj.size,
+        records.stream_object(inst, doc, obj),
     )
 
 

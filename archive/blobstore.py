@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import secrets
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,16 +30,43 @@ class BlobWritten:
     ciphertext_sha256: str
 
 
-class _HashingWriter:
-    """Pass-through file wrapper that hashes what is written (fixity without a second read)."""
+class _BackgroundWriter:
+    """Hashes and writes ciphertext segments in a second thread while the next one is encrypted.
 
-    def __init__(self, fh: BinaryIO) -> None:
+    Encryption, SHA-256 and the disk each run near 0.6–1.7 GiB/s here; overlapping the disk and
+    the hash with encryption is what keeps large files above the store's throughput target.
+    hashlib and file writes release the GIL. The queue holds at most a few segments, so memory
+    stays bounded.
+    """
+
+    def __init__(self, fh: BinaryIO, depth: int = 4) -> None:
         self.fh = fh
         self.digest = hashlib.sha256()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self.digest.update(chunk)
+                    self.fh.write(chunk)
+                except BaseException as exc:  # reported to the producer in close()
+                    self._error = exc
 
     def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        return self.fh.write(data)
+        if self._error is not None:
+            raise self._error
+        self._queue.put(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _fsync_dir(path: Path) -> None:
@@ -68,8 +97,11 @@ class BlobStore:
         part = final.with_name(name + PART_SUFFIX)
         try:
             with open(part, "xb") as fh:
-                writer = _HashingWriter(fh)
-                size = encrypt_stream(key, src, writer, binding)  # type: ignore[arg-type]
+                writer = _BackgroundWriter(fh)
+                try:
+                    size = encrypt_stream(key, src, writer, binding)  # type: ignore[arg-type]
+                finally:
+                    writer.close()
                 fh.flush()
                 os.fsync(fh.fileno())
             os.rename(part, final)

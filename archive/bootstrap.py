@@ -15,6 +15,7 @@ from archive import accounts, schema
 from archive.audit import Context
 from archive.instance import Instance
 from archive.models import User
+from security import keyfile
 from security.keys import Keyring
 from security.passwords import generate_password
 
@@ -29,15 +30,18 @@ def _write_instance_config(home: Path) -> None:
         fh.write(f"SECRET_KEY = {secrets.token_hex(32)!r}\n")
 
 
-def initialize(inst: Instance, admin_password: str | None) -> str | None:
+def initialize(
+    inst: Instance, admin_password: str | None, seal_passphrase: str | None = None
+) -> str | None:
     """Create what is missing (folders, key file, schema, first admin); safe to repeat.
 
+    With ``seal_passphrase`` a new key file is sealed with it (Argon2id) instead of plain.
     Returns the generated admin password when one was made, so the caller can show it once.
     """
     inst.home.mkdir(parents=True, exist_ok=True, mode=0o700)
     _write_instance_config(inst.home)
-    if not inst.key_file.exists():
-        Keyring.generate().save(inst.key_file)
+    if not inst.key_file.exists() and not os.environ.get(keyfile.ENV_KEYRING):
+        inst.adopt_keyring(Keyring.generate(), keyfile.KeySource(inst.key_file, seal_passphrase))
     inst.blobs.create()
     schema.upgrade(inst)
     with inst.sessions() as session:

@@ -180,9 +180,14 @@ def get_command(doc_id: int, as_user: str, output: str) -> None:
     content = access.open_content(ready_instance(), acting_as(as_user), doc_id)
     target = Path(output)
     tmp = target.with_name(target.name + ".part")
-    tmp.write_bytes(content.data)
-    tmp.replace(target)
-    click.echo(f"{target} ({len(content.data)} bytes, {content.media_type})")
+    try:
+        with open(tmp, "wb") as fh:
+            for chunk in content.chunks:
+                fh.write(chunk)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    click.echo(f"{target} ({content.size} bytes, {content.media_type})")
 
 
 # -- maintenance --------------------------------------------------------------------------------

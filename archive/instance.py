@@ -6,7 +6,8 @@ services below never read configuration themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.blobstore import BlobStore
 from archive.db import make_engine, make_session_factory
+from security import keyfile
+from security.keyfile import KeySource
 from security.keys import Keyring
 
 
@@ -23,6 +26,8 @@ class Instance:
     home: Path
     database_url: str
     key_file: Path
+    _keys: tuple[Keyring, KeySource] | None = field(default=None, init=False, repr=False)
+    _keys_stamp: tuple | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(
@@ -51,9 +56,43 @@ class Instance:
     def sessions(self) -> sessionmaker[Session]:
         return make_session_factory(self.engine)
 
-    @cached_property
+    def _key_file_stamp(self) -> tuple | None:
+        if os.environ.get(keyfile.ENV_KEYRING):
+            return None
+        try:
+            st = self.key_file.stat()
+        except FileNotFoundError:
+            return ("missing",)
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    @property
     def keyring(self) -> Keyring:
-        return Keyring.load(self.key_file)
+        """The keyring, re-read whenever the key file changed on disk.
+
+        A rotation or retirement by ``kho keys`` in another process is picked up at the next
+        use, so no server keeps wrapping new data keys under a KEK that was retired.
+        """
+        stamp = self._key_file_stamp()
+        if self._keys is None or stamp != self._keys_stamp:
+            known = self._keys[1].passphrase if self._keys else None
+            self._keys = keyfile.load(self.key_file, passphrase=known)
+            self._keys_stamp = stamp
+        return self._keys[0]
+
+    @property
+    def key_source(self) -> KeySource:
+        self.keyring  # noqa: B018 - loads the source with the ring
+        return self._keys[1]
+
+    def adopt_keyring(self, ring: Keyring, source: KeySource) -> None:
+        """Write a new keyring and keep it (a sealed one's passphrase is not asked again)."""
+        keyfile.save(ring, source)
+        self._keys = (ring, source)
+        self._keys_stamp = self._key_file_stamp()
+
+    def save_keyring(self) -> None:
+        keyfile.save(self._keys[0], self._keys[1])
+        self._keys_stamp = self._key_file_stamp()
 
     @cached_property
     def blobs(self) -> BlobStore:

@@ -69,7 +69,7 @@ class Document(Base):
     filed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     content_mac: Mapped[str] = mapped_column(String(64), unique=True)
-    meta_kek_version: Mapped[int] = mapped_column(Integer)
+    meta_kek_version: Mapped[int] = mapped_column(Integer, index=True)
     meta_wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_meta: Mapped[bytes] = mapped_column(LargeBinary)
     unit: Mapped[Unit] = relationship(lazy="joined")
@@ -89,8 +89,9 @@ class StoredObject(Base):
     media_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)
     ciphertext_sha256: Mapped[str] = mapped_column(String(64))
-    kek_version: Mapped[int] = mapped_column(Integer)
+    kek_version: Mapped[int] = mapped_column(Integer, index=True)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    shredded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     document: Mapped[Document] = relationship(back_populates="objects")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,9 +24,18 @@ from sqlalchemy.orm import Session
 
 from archive import audit
 from archive.instance import Instance
-from archive.models import Document, StoredObject, Unit
+from archive.models import Document, StoredObject, Unit, utcnow
+from security.errors import KhoError
 from security.keys import new_data_key
-from security.stream import decrypt_bytes, encrypt_bytes
+from security.stream import decrypt_bytes, decrypt_segments, encrypt_bytes
+
+# Objects up to this size are decrypted in one pass in memory; larger ones are streamed twice.
+IN_MEMORY_LIMIT = 16 * 1024 * 1024
+
+
+class Destroyed(KhoError):
+    code = "destroyed"
+
 
 # Descriptive fields sealed with the record's metadata key (never stored in clear).
 SEALED_FIELDS = ("number", "issuer", "subject", "place", "filename")
@@ -130,7 +140,7 @@ def _parse_date(value: str | None) -> date | None:
 
 
 def unseal_meta(inst: Instance, doc: Document) -> dict:
-    binding = _binding(doc.uid, "meta")
+    binding = meta_binding(doc)
     key = inst.keyring.unwrap(doc.meta_kek_version, doc.meta_wrapped_key, binding)
     return json.loads(decrypt_bytes(key, doc.sealed_meta, binding))
 
@@ -139,13 +149,80 @@ def object_of(doc: Document, kind: str) -> StoredObject:
     return max((o for o in doc.objects if o.kind == kind), key=lambda o: o.version)
 
 
+def object_binding(doc: Document, obj: StoredObject) -> bytes:
+    return _binding(doc.uid, obj.kind, obj.version)
+
+
+def meta_binding(doc: Document) -> bytes:
+    return _binding(doc.uid, "meta")
+
+
+def _object_key(inst: Instance, doc: Document, obj: StoredObject) -> bytes:
+    if obj.shredded_at is not None:
+        raise Destroyed(
+            f"Văn bản số {doc.id} đã bị tiêu hủy ({obj.kind}).",
+            f"Document {doc.id} was destroyed: its {obj.kind} key no longer exists.",
+        )
+    return inst.keyring.unwrap(obj.kek_version, obj.wrapped_key, object_binding(doc, obj))
+
+
 def read_object(inst: Instance, doc: Document, obj: StoredObject) -> bytes:
     """Decrypt one object into memory; raises IntegrityError without returning partial bytes."""
-    binding = _binding(doc.uid, obj.kind, obj.version)
-    key = inst.keyring.unwrap(obj.kek_version, obj.wrapped_key, binding)
+    key = _object_key(inst, doc, obj)
     with inst.blobs.open(obj.blob) as fh:
-        return decrypt_bytes(key, fh, binding)
+        return decrypt_bytes(key, fh, object_binding(doc, obj))
+
+
+def stream_object(inst: Instance, doc: Document, obj: StoredObject) -> Iterator[bytes]:
+    """Plaintext segments of an object, with memory bounded whatever its size.
+
+    Nothing is released before the whole ciphertext has authenticated: a large object is read
+    twice, once to check every tag and once to yield (no plaintext is ever parked on disk).
+    Small objects are simply decrypted in memory.
+    """
+    key = _object_key(inst, doc, obj)
+    binding = object_binding(doc, obj)
+    if obj.size <= IN_MEMORY_LIMIT:
+        yield read_object(inst, doc, obj)
+        return
+    with inst.blobs.open(obj.blob) as fh:
+        for _ in decrypt_segments(key, fh, binding):
+            pass
+    with inst.blobs.open(obj.blob) as fh:
+        yield from decrypt_segments(key, fh, binding)
 
 
 def read_text(inst: Instance, doc: Document) -> str:
     return read_object(inst, doc, object_of(doc, "text")).decode()
+
+
+def shred(inst: Instance, ctx: audit.Context, doc_id: int, reason: str) -> int:
+    """Crypto-shredding: delete the data keys of a record's content, then its blobs.
+
+    Once the keys are gone (committed with the audit entry) the ciphertexts are noise; the blobs
+    are removed afterwards as housekeeping. The sealed description stays as the record's stub.
+    Returns the number of objects destroyed.
+    """
+    with inst.sessions.begin() as session:
+        objects = list(
+            session.execute(
+                select(StoredObject).where(
+                    StoredObject.document_id == doc_id, StoredObject.shredded_at.is_(None)
+                )
+            ).scalars()
+        )
+        for obj in objects:
+            obj.wrapped_key, obj.kek_version, obj.shredded_at = b"", 0, utcnow()
+        audit.record(
+            session,
+            inst.keyring.audit_key,
+            ctx,
+            "shred",
+            "done",
+            doc_id,
+            {"objects": [o.kind for o in objects], "reason": reason},
+        )
+        blobs = [o.blob for o in objects]
+    for name in blobs:
+        inst.blobs.delete(name)
+    return len(blobs)

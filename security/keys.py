@@ -12,10 +12,8 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -54,7 +52,6 @@ class Keyring:
     mac_key: bytes
     audit_key: bytes
     index_key: bytes
-    path: Path | None = field(default=None, compare=False)
 
     @classmethod
     def generate(cls) -> Keyring:
@@ -66,44 +63,28 @@ class Keyring:
             index_key=new_data_key(),
         )
 
-    # -- persistence ---------------------------------------------------------------------------
+    # -- versions ------------------------------------------------------------------------------
 
-    @classmethod
-    def load(cls, path: Path) -> Keyring:
-        try:
-            mode = path.stat().st_mode & 0o777
-            raw = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise KeyringError(
-                f"Không tìm thấy tệp khóa {path}: chạy `kho init` hoặc đặt KHO_KEY_FILE.",
-                f"Key file {path} not found: run `kho init` or set KHO_KEY_FILE.",
-            ) from None
-        except (OSError, ValueError) as exc:
-            raise KeyringError(
-                f"Tệp khóa {path} không đọc được.", f"Key file unreadable: {exc}"
-            ) from exc
-        if mode & 0o077:
-            raise KeyringError(
-                f"Tệp khóa {path} có quyền truy cập quá rộng: chạy chmod 600 {path}.",
-                f"Key file {path} is readable by others ({oct(mode)}): run chmod 600 {path}.",
-            )
-        if raw.get("format") != KEYRING_FORMAT:
-            raise KeyringError(
-                f"Tệp khóa {path} sai định dạng.", f"Unknown key file format: {path}"
-            )
-        return cls(
-            keks={int(v): _unb64(k) for v, k in raw["keks"].items()},
-            current=int(raw["current"]),
-            mac_key=_unb64(raw["mac"]),
-            audit_key=_unb64(raw["audit"]),
-            index_key=_unb64(raw["index"]),
-            path=path,
-        )
+    def rotate(self) -> int:
+        """Add a new KEK and make it current; older versions stay until retired."""
+        self.current = max(self.keks) + 1
+        self.keks[self.current] = new_data_key()
+        return self.current
 
-    def save(self, path: Path) -> None:
-        """Write atomically, mode 0600 from the first byte: never readable by others."""
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        body = json.dumps(
+    def retire(self, version: int) -> None:
+        if version == self.current:
+            raise KeyringError(
+                f"Không thể hủy khóa đang dùng (phiên bản {version}).",
+                f"KEK version {version} is the current one: rotate first.",
+            )
+        if version not in self.keks:
+            raise KeyringError(f"Không có khóa phiên bản {version}.", f"No KEK version {version}.")
+        del self.keks[version]
+
+    # -- serialization (where the bytes go is security.keyfile's business) -----------------------
+
+    def to_json(self) -> bytes:
+        return json.dumps(
             {
                 "format": KEYRING_FORMAT,
                 "current": self.current,
@@ -114,14 +95,24 @@ class Keyring:
             },
             indent=1,
         ).encode()
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        self.path = path
+
+    @classmethod
+    def from_json(cls, raw: bytes, origin: str) -> Keyring:
+        try:
+            data = json.loads(raw)
+            if data.get("format") != KEYRING_FORMAT:
+                raise ValueError("unknown format")
+            return cls(
+                keks={int(v): _unb64(k) for v, k in data["keks"].items()},
+                current=int(data["current"]),
+                mac_key=_unb64(data["mac"]),
+                audit_key=_unb64(data["audit"]),
+                index_key=_unb64(data["index"]),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise KeyringError(
+                f"Khóa từ {origin} sai định dạng.", f"Malformed keyring from {origin}: {exc}"
+            ) from None
 
     # -- envelope --------------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ from typing import BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from security.errors import KhoError
+
 MAGIC = b"KHOS"
 FORMAT_VERSION = 1
 DEFAULT_SEGMENT_SIZE = 1024 * 1024
@@ -29,8 +31,16 @@ _HEADER = struct.Struct(">4sBI")  # magic, format version, segment size
 HEADER_SIZE = _HEADER.size
 
 
-class IntegrityError(Exception):
+class IntegrityError(KhoError):
     """A ciphertext failed authentication: it was altered, truncated, moved or the key is wrong."""
+
+    code = "integrity"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"Dữ liệu lưu trữ không xác thực được ({detail}): báo quản trị khôi phục bản sao.",
+            f"Stored data failed authentication ({detail}): restore it from backup.",
+        )
 
 
 def _nonce(index: int, last: bool) -> bytes:

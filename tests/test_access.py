@@ -35,7 +35,7 @@ def test_reader_within_clearance_and_unit_reads_everything_of_the_record(
     _, text = access.read_document(inst, reader.ctx, doc_id)
     assert doc.truth["canary"] in text
     content = access.open_content(inst, reader.ctx, doc_id)
-    assert content.data == doc.content and content.filename == doc.filename
+    assert content.read() == doc.content and content.filename == doc.filename
     entry = _last_entry(inst)
     assert (entry.action, entry.outcome, entry.object_id, entry.username) == (
         "download",

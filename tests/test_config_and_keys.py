@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import os
 
 import pytest
 
+from security import keyfile
 from security.errors import KhoError
 from security.keys import Keyring, KeyringError
 from security.stream import IntegrityError
@@ -38,15 +40,43 @@ def test_home_defaults_to_instance_in_the_working_folder(tmp_path, monkeypatch):
 def test_key_file_is_private_and_refused_when_readable_by_others(tmp_path):
     path = tmp_path / "keys" / "kho.key"
     ring = Keyring.generate()
-    ring.save(path)
+    keyfile.save(ring, keyfile.KeySource(path))
     assert os.stat(path).st_mode & 0o777 == 0o600
-    assert Keyring.load(path) == ring
+    assert keyfile.load(path, environ={})[0] == ring
     os.chmod(path, 0o644)
     with pytest.raises(KeyringError) as err:
-        Keyring.load(path)
+        keyfile.load(path, environ={})
     assert "chmod 600" in str(err.value)
     with pytest.raises(KhoError):
-        Keyring.load(tmp_path / "missing.key")
+        keyfile.load(tmp_path / "missing.key", environ={})
+
+
+def test_sealed_key_file_needs_its_passphrase(tmp_path):
+    path = tmp_path / "kho.key"
+    ring = Keyring.generate()
+    keyfile.save(ring, keyfile.KeySource(path, passphrase="correct horse battery"))
+    raw = path.read_bytes()
+    assert keyfile.is_sealed(raw) and ring.to_json() not in raw
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"correct horse battery\n")
+    os.close(write_end)
+    loaded, source = keyfile.load(path, environ={keyfile.ENV_PASSPHRASE_FD: str(read_end)})
+    os.close(read_end)
+    assert loaded == ring and source.passphrase == "correct horse battery"
+    with pytest.raises(KeyringError, match="Wrong passphrase"):
+        keyfile.load(path, environ={}, passphrase="wrong passphrase!")
+    with pytest.raises(KeyringError, match="at least 12"):
+        keyfile.seal(ring, "short")
+
+
+def test_keyring_from_the_environment_is_read_only(tmp_path):
+    ring = Keyring.generate()
+    encoded = base64.b64encode(ring.to_json()).decode()
+    for value in (ring.to_json().decode(), encoded):
+        loaded, source = keyfile.load(tmp_path / "absent", environ={keyfile.ENV_KEYRING: value})
+        assert loaded == ring and source.from_env
+    with pytest.raises(KeyringError, match="read-only"):
+        keyfile.save(ring, source)
 
 
 def test_wrapped_key_is_bound_to_its_object():

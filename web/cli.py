@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
 from archive import commands as archive_commands
+from archive import store_commands
 from archive.bootstrap import initialize
 from archive.commands import instance, read_secret_file, user_errors
 from ingest import commands as ingest_commands
 from search import commands as search_commands
 from search import index
+from security import keyfile
 from web import create_app
 
 
@@ -20,12 +24,20 @@ from web import create_app
     type=click.Path(exists=True, dir_okay=False),
     help="File holding the first administrator's password (else one is generated).",
 )
+@click.option(
+    "--seal",
+    is_flag=True,
+    help="Seal the new key file with a passphrase (from KHO_KEY_PASSPHRASE_FD, or asked).",
+)
 @with_appcontext
 @user_errors
-def init_command(admin_password_file: str | None) -> None:
+def init_command(admin_password_file: str | None, seal: bool) -> None:
     """Create the instance: folders, key file, database schema, empty index, first admin."""
     inst = instance()
-    password = initialize(inst, read_secret_file(admin_password_file))
+    passphrase = None
+    if seal and not inst.key_file.exists():
+        passphrase = keyfile.read_passphrase(os.environ, "Cụm mật khẩu mới / new passphrase: ")
+    password = initialize(inst, read_secret_file(admin_password_file), passphrase)
     index.open_index(inst.index_dir, inst.keyring.index_key)
     click.echo(f"Kho đã sẵn sàng tại / instance ready at: {inst.home}")
     click.echo(f"Tệp khóa / key file: {inst.key_file} (sao lưu riêng / back it up separately)")
@@ -42,6 +54,7 @@ def main() -> None:
 for command in [
     init_command,
     *archive_commands.COMMANDS,
+    *store_commands.COMMANDS,
     *ingest_commands.COMMANDS,
     *search_commands.COMMANDS,
 ]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from io import BytesIO
+import unicodedata
+from itertools import chain
+from urllib.parse import quote
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_login import login_required
 
 from archive import access
@@ -42,13 +44,21 @@ def show(doc_id: int):
 @login_required
 def download(doc_id: int):
     content = access.open_content(kho(), current_context(), doc_id)
-    return send_file(
-        BytesIO(content.data),
-        mimetype=content.media_type,
-        as_attachment=True,
-        download_name=content.filename,
-        max_age=0,
+    # Let the first segment authenticate (or fail into an error page) before headers go out.
+    first = next(content.chunks, b"")
+    response = Response(
+        stream_with_context(chain([first], content.chunks)), mimetype=content.media_type
     )
+    response.headers["Content-Length"] = str(content.size)
+    response.headers["Content-Disposition"] = attachment_header(content.filename)
+    return response
+
+
+def attachment_header(filename: str) -> str:
+    """RFC 6266 with an ASCII fallback, so Vietnamese file names survive every browser."""
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    fallback = "".join(c if c.isalnum() or c in "._-" else "_" for c in fallback) or "document"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @bp.app_context_processor

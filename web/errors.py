@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
 from security.errors import KhoError, NotFound
+from security.stream import IntegrityError
 
 
 def init_app(app: Flask) -> None:
@@ -21,6 +22,15 @@ def init_app(app: Flask) -> None:
         return render_template(
             "error.html", title="Không thực hiện được", message=exc.vi, detail=exc.en
         ), 400
+
+    @app.errorhandler(IntegrityError)
+    def _damaged(_exc: IntegrityError):
+        return render_template(
+            "error.html",
+            title="Tệp lưu trữ bị hỏng",
+            message="Văn bản này không đọc được vì dữ liệu lưu trữ đã bị thay đổi. "
+            "Vui lòng báo quản trị để khôi phục từ bản sao lưu.",
+        ), 500
 
     @app.errorhandler(CSRFError)
     def _csrf(_exc):

@@ -1,10 +1,8 @@
 """Foundation benchmark: one command, every figure measured side by side in the same run.
 
-    .venv/bin/python bench/skeleton.py [--docs 300] [--mib 64]
+    .venv/bin/python bench/pipeline.py [--docs 300]
 
-Prints
-- streaming encryption (security.stream) against one-shot AES-GCM on the same buffer;
-- the blob store (encrypt + fsync + rename) against the in-memory stream;
+Prints (crypto throughput is bench/crypto.py)
 - ingest throughput through the whole pipeline (documents/s);
 - search latency (p50/p95) with trimming, on the encrypted index against the same index in
   plain Whoosh storage, as a ratio.
@@ -13,14 +11,11 @@ Prints
 from __future__ import annotations
 
 import argparse
-import io
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from whoosh.filedb.filestore import FileStorage
 
 from archive import accounts
@@ -28,7 +23,6 @@ from archive.bootstrap import initialize
 from archive.instance import Instance
 from ingest import pipeline, samples
 from search import feed, index, query
-from security import stream
 
 QUERIES = [
     "dang vien",
@@ -42,36 +36,6 @@ QUERIES = [
     "văn bản đến",
     "phát triển",
 ]
-
-
-def _rate(mib: float, seconds: float) -> str:
-    return f"{mib / seconds:8.0f} MiB/s"
-
-
-def bench_crypto(mib: int, folder: Path) -> None:
-    data = os.urandom(mib * 2**20)
-    key = os.urandom(32)
-    t = time.perf_counter()
-    AESGCM(key).encrypt(os.urandom(12), data, b"")
-    one_shot = time.perf_counter() - t
-    t = time.perf_counter()
-    sealed = stream.encrypt_bytes(key, data, b"bench")
-    streamed = time.perf_counter() - t
-    t = time.perf_counter()
-    stream.decrypt_bytes(key, sealed, b"bench")
-    decrypted = time.perf_counter() - t
-    from archive.blobstore import BlobStore
-
-    store = BlobStore(folder / "blobs")
-    store.create()
-    t = time.perf_counter()
-    store.put(key, io.BytesIO(data), b"bench")
-    stored = time.perf_counter() - t
-    print(f"crypto, {mib} MiB buffer")
-    print(f"  one-shot AES-GCM        {_rate(mib, one_shot)}")
-    print(f"  STREAM encrypt (memory) {_rate(mib, streamed)}   ratio {streamed / one_shot:5.2f}x")
-    print(f"  STREAM decrypt (memory) {_rate(mib, decrypted)}   ratio {decrypted / one_shot:5.2f}x")
-    print(f"  blob store put (fsync)  {_rate(mib, stored)}   ratio {stored / one_shot:5.2f}x")
 
 
 def _percentiles(samples_ms: list[float]) -> tuple[float, float]:
@@ -146,10 +110,8 @@ def bench_pipeline(count: int, folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=300)
-    parser.add_argument("--mib", type=int, default=64)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kho-bench-") as tmp:
-        bench_crypto(args.mib, Path(tmp))
         bench_pipeline(args.docs, Path(tmp))
 
 
