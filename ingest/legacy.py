@@ -1,4 +1,4 @@
-"""Detect and convert legacy TCVN3 (ABC, ".VnTime" fonts) Vietnamese text to Unicode.
+"""Detect and convert legacy Vietnamese text (TCVN3/ABC ".VnTime", VNI, cp1258) to Unicode.
 
 Old Party documents were typed in TCVN3 fonts. When such text is extracted without the font's
 mapping it arrives as Latin-1 look-alikes ("TØnh ñy Lµo Cai" for "Tỉnh ủy Lào Cai"). The header
@@ -36,6 +36,7 @@ _TCVN3_TRANS = str.maketrans(TCVN3_TO_UNICODE)
 # presence proves nothing, so detection only counts the other TCVN3 codes.
 _SHARED_WITH_UNICODE = set("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúý")
 _TCVN3_ONLY = frozenset(TCVN3_TO_UNICODE) - _SHARED_WITH_UNICODE
+_TCVN3_ONLY_RE = re.compile(f"[{re.escape(''.join(sorted(_TCVN3_ONLY)))}]")
 # Letters only found in real Unicode Vietnamese (ă, đ, ơ, ư and the U+1EA0 block).
 _UNICODE_VN = re.compile(r"[ăâđơưĂĐƠƯ\u1ea0-\u1ef9]")
 
@@ -52,9 +53,8 @@ def looks_like_tcvn3(text: str) -> bool:
     Counting codes that Unicode Vietnamese never uses, against letters only Unicode has, keeps
     a stray "§" or "×" in a normal document from triggering a conversion.
     """
-    legacy = sum(1 for ch in text if ch in _TCVN3_ONLY)
-    modern = len(_UNICODE_VN.findall(text))
-    return legacy >= 3 and legacy > 2 * modern
+    legacy = len(_TCVN3_ONLY_RE.findall(text))
+    return legacy >= 3 and legacy > 2 * len(_UNICODE_VN.findall(text))
 
 
 def _restore_upper(original: str, converted: str) -> str:
@@ -108,5 +108,105 @@ def tcvn3_to_unicode(text: str) -> str:
 
 
 def to_unicode(text: str) -> str:
-    """Return text converted from TCVN3 if it looks legacy-encoded, else unchanged."""
-    return tcvn3_to_unicode(text) if looks_like_tcvn3(text) else text
+    """Return text converted from TCVN3 or VNI if it looks legacy-encoded, else unchanged."""
+    return best_reading(text)
+
+
+# --- VNI (VNI-Windows fonts, "VNI-Times") --------------------------------------------------------
+# VNI writes a base letter followed by a mark byte ("Tænh uûy Laøo Cai" for "Tỉnh ủy Lào Cai");
+# read as cp1252 the marks look like Latin-1 letters. Marks after a vowel, lower/upper case:
+_VNI_MARKS = {
+    "ø": "\u0300", "ù": "\u0301", "û": "\u0309", "õ": "\u0303", "ï": "\u0323",
+    "â": "\u0302", "à": "\u0302\u0300", "á": "\u0302\u0301", "å": "\u0302\u0309",
+    "ã": "\u0302\u0303", "ä": "\u0302\u0323",
+    "ê": "\u0306", "è": "\u0306\u0300", "é": "\u0306\u0301", "ú": "\u0306\u0309",
+    "ü": "\u0306\u0303", "ë": "\u0306\u0323",
+}  # fmt: skip
+_VNI_MARKS |= {k.upper(): v for k, v in _VNI_MARKS.items()}
+# Whole letters that VNI encodes in one byte.
+_VNI_LETTERS = {
+    "ô": "ơ", "ö": "ư", "ñ": "đ", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ",
+    "Ô": "Ơ", "Ö": "Ư", "Ñ": "Đ", "Æ": "Ỉ", "Ó": "Ĩ", "Ò": "Ị", "Î": "Ỵ",
+}  # fmt: skip
+_VNI_TRANS = str.maketrans(_VNI_LETTERS)
+_VNI_BASE = "aeouyAEOUYơưƠƯ"
+_VNI_PAIR = re.compile(f"([{_VNI_BASE}])([{''.join(_VNI_MARKS)}])")
+# Bytes real Vietnamese never contains but VNI uses all the time (mark bytes, "đ", "ư").
+_VNI_ONLY_RE = re.compile("[øûïñöëüåäæØÛÏÑÖËÜÅÄÆ]")
+
+
+def vni_to_unicode(text: str) -> str:
+    """Convert VNI text (read as cp1252) to NFC Unicode Vietnamese."""
+    text = text.translate(_VNI_TRANS)
+    text = _VNI_PAIR.sub(lambda m: m.group(1) + _VNI_MARKS[m.group(2)], text)
+    return unicodedata.normalize("NFC", text)
+
+
+def looks_like_vni(text: str) -> bool:
+    legacy = len(_VNI_ONLY_RE.findall(text))
+    return legacy >= 3 and legacy > 2 * len(_UNICODE_VN.findall(text))
+
+
+# --- Choosing between readings --------------------------------------------------------------------
+# A wrong reading of legacy bytes leaves symbols ("µ", "¸", "Ø") or impossible syllables ("uỷy",
+# "Lứo"); the right one leaves neither. Scoring every candidate beats guessing from one signature,
+# because TCVN3, VNI and cp1258 share many byte values.
+_VN_LETTERS = frozenset(
+    unicodedata.normalize("NFC", base + tone)
+    for base in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+    for tone in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+) | frozenset("đĐ")
+_TONES = frozenset("\u0300\u0301\u0309\u0303\u0323")
+_VOWEL_RUN = re.compile(r"[aăâeêioôơuưy]+")
+# Vowel groups of Vietnamese syllables (without tones), glides included.
+_NUCLEI_TEXT = (
+    "a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ua uâ uê ui uô "
+    "uơ ưa ưi ươ ưu uy yê iêu oai oay oao oeo uây uôi ươi ươu uyê uya yêu uyu"
+)
+_NUCLEI = frozenset(_NUCLEI_TEXT.split())
+_WORD = re.compile(r"\w+")
+
+
+def _strip_tones(word: str) -> tuple[str, int]:
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    tones = sum(1 for ch in decomposed if ch in _TONES)
+    bare = "".join(ch for ch in decomposed if ch not in _TONES)
+    return unicodedata.normalize("NFC", bare), tones
+
+
+def _bad_word(word: str) -> bool:
+    bare, tones = _strip_tones(word)
+    if tones > 1:
+        return True
+    if bare.startswith(("qu", "gi")) and len(bare) > 2:
+        bare = bare[2:] if bare[2] in "aăâeêioôơuưy" else bare[1:]
+    return any(run not in _NUCLEI for run in _VOWEL_RUN.findall(bare))
+
+
+def badness(text: str) -> int:
+    """How un-Vietnamese a reading looks: stray symbols, marks and impossible syllables."""
+    strays = sum(
+        1
+        for ch in text
+        if ord(ch) > 0x7E and ch not in _VN_LETTERS and not ch.isspace() and ch not in "“”‘’–—…•"
+    )
+    return strays + sum(1 for w in _WORD.findall(text) if not w.isascii() and _bad_word(w))
+
+
+def best_reading(text: str) -> str:
+    """The text as is, or converted from TCVN3 or VNI, whichever reads as real Vietnamese."""
+    if not (looks_like_tcvn3(text) or looks_like_vni(text)):
+        return text
+    candidates = [text, tcvn3_to_unicode(text), vni_to_unicode(text)]
+    return min(candidates, key=badness)
+
+
+def decode_8bit(data: bytes) -> tuple[str, str]:
+    """Decode legacy 8-bit Vietnamese bytes: cp1258 (Windows), TCVN3 or VNI; returns the name."""
+    latin = data.decode("latin-1")
+    readings = [
+        (unicodedata.normalize("NFC", data.decode("cp1258", "replace")), "cp1258"),
+        (tcvn3_to_unicode(latin), "TCVN3"),
+        (vni_to_unicode(data.decode("cp1252", "replace")), "VNI"),
+    ]
+    return min(readings, key=lambda reading: badness(reading[0]))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: Chromium (browser tests), PostgreSQL (the suite runs on it
-# too) and a font with Vietnamese glyphs (generated PDFs). Installs them when run as root;
+# too), a font with Vietnamese glyphs (generated PDFs) and Tesseract with its Vietnamese model (OCR
+# of scans; without it Kho still files scans, flagged "needs OCR"). Installs them when run as root;
 # otherwise says exactly what to install. Usage: scripts/system-deps.sh [--check]
 set -euo pipefail
 
@@ -8,6 +9,8 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
+compgen -G "/usr/share/tesseract-ocr/*/tessdata/vie.traineddata" >/dev/null || missing+=(tesseract-ocr-vie)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,225 @@
+"""The file-handling stages of ingest as one call: identify, validate, sanitize, extract, OCR.
+
+``examine`` works on bytes in memory and returns everything the pipeline needs to file the
+record, plus one PREMIS-style event per stage (what happened, how long it took, which software
+did it). A refusal is raised as ``StageRefused``, still a ``Refused``, carrying the stage that
+refused and the events so far, so the pipeline can record the failed event too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import TypeVar
+
+from ingest import ocr as ocr_stage
+from ingest import pdf as pdf_stage
+from ingest import sniff, text
+from ingest.limits import Deadline, Limits, check_size
+from ingest.sniff import MediaType
+from security.errors import Refused
+
+T = TypeVar("T")
+IDENTIFICATION = "format identification"
+VALIDATION = "validation"
+SANITIZATION = "sanitization"
+EXTRACTION = "text extraction"
+OCR = "OCR"
+_EXTENSIONS = {
+    MediaType.PDF: {".pdf"},
+    MediaType.DOCX: {".docx"},
+    MediaType.ODT: {".odt"},
+    MediaType.RTF: {".rtf"},
+    MediaType.TEXT: {".txt", ".text", ""},
+    MediaType.JPEG: {".jpg", ".jpeg"},
+    MediaType.PNG: {".png"},
+    MediaType.TIFF: {".tif", ".tiff"},
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One PREMIS-like event; the pipeline adds the person (agent) and the wall-clock time."""
+
+    stage: str
+    outcome: str  # success | repaired | refused | not applicable | deferred
+    detail: str
+    seconds: float
+    software: str = "kho"
+
+
+@dataclass
+class Examined:
+    media_type: MediaType
+    text: str
+    pages: int
+    pages_needing_ocr: list[int] = field(default_factory=list)  # 0-based, still without text
+    needs_ocr: bool = False  # OCR was needed but unavailable: flag the record for `kho ocr`
+    access_copy: bytes | None = None  # sanitized PDF people download; None for other formats
+    removed_active_content: list[str] = field(default_factory=list)
+    repaired: bool = False
+    encoding: str | None = None
+    events: list[Event] = field(default_factory=list)
+
+
+class StageRefused(Refused):
+    """A refusal with the stage that refused and the events recorded before it."""
+
+    def __init__(self, refused: Refused, stage: str, events: list[Event]) -> None:
+        super().__init__(refused.vi, refused.en)
+        self.stage = stage
+        self.events = events
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    @contextmanager
+    def stage(self, name: str, software: str = "kho") -> Iterator[Callable[..., None]]:
+        """Times the stage; the body calls ``done(outcome, detail)``; refusals become events."""
+        started = time.perf_counter()
+        recorded: list[tuple[str, str, str]] = []
+        try:
+            yield lambda outcome, detail, soft=software: recorded.append((outcome, detail, soft))
+        except StageRefused:
+            raise
+        except Refused as exc:
+            self.add(name, "refused", exc.en, time.perf_counter() - started, software)
+            raise StageRefused(exc, name, self.events) from exc
+        for outcome, detail, soft in recorded:
+            self.add(name, outcome, detail, time.perf_counter() - started, soft)
+
+    def add(self, name: str, outcome: str, detail: str, seconds: float, software: str) -> None:
+        self.events.append(Event(name, outcome, detail, round(seconds, 6), software))
+
+
+def _identify(data: bytes, filename: str, limits: Limits, rec: _Recorder) -> MediaType:
+    with rec.stage(IDENTIFICATION) as done:
+        check_size(len(data), limits)
+        kind = sniff.media_type(data, filename)
+        suffix = PurePath(filename).suffix.lower() if filename else ""
+        note = "" if not filename or suffix in _EXTENSIONS[kind] else f" (named {suffix!r})"
+        done("success", f"{kind} by content{note}")
+    return kind
+
+
+def _examine_pdf(data: bytes, limits: Limits, password: str | None, deadline: Deadline,
+                 rec: _Recorder, result: Examined, run_ocr: bool) -> None:  # fmt: skip
+    started = time.perf_counter()
+    try:
+        checked = pdf_stage.check_pdf(data, limits, password, deadline)
+    except Refused as exc:
+        rec.add(VALIDATION, "refused", exc.en, time.perf_counter() - started, pdf_stage.SOFTWARE)
+        raise StageRefused(exc, VALIDATION, rec.events) from exc
+    validate, sanitize = checked.seconds
+    detail = f"{checked.pages} pages"
+    if checked.repaired:
+        detail += "; repaired by qpdf: " + "; ".join(checked.warnings[:5])
+    if checked.was_encrypted:
+        detail += "; opened with the password supplied, access copy unencrypted"
+    outcome = "repaired" if checked.repaired else "success"
+    rec.add(VALIDATION, outcome, detail, validate, pdf_stage.SOFTWARE)
+    removed = ", ".join(checked.removed) or "no active content found"
+    rec.add(SANITIZATION, "success", f"removed from access copy: {removed}", sanitize,
+            pdf_stage.SOFTWARE)  # fmt: skip
+    result.access_copy, result.pages = checked.access_copy, checked.pages
+    result.removed_active_content, result.repaired = checked.removed, checked.repaired
+    with rec.stage(EXTRACTION, text.SOFTWARE["pdf"]) as done:
+        extracted = text.pdf_text(checked.access_copy, deadline)
+        result.text, result.pages_needing_ocr = extracted.text, extracted.pages_needing_ocr
+        done("success", f"{checked.pages - len(extracted.pages_needing_ocr)} pages with text")
+    if result.pages_needing_ocr and run_ocr:
+        _ocr_pdf(extracted.pages, limits, deadline, rec, result)
+    elif result.pages_needing_ocr:
+        result.needs_ocr = True
+        rec.add(OCR, "deferred", f"{len(result.pages_needing_ocr)} pages need OCR; OCR postponed",
+                0.0, "kho")  # fmt: skip
+
+
+def _ocr_pdf(layer: list[str], limits: Limits, deadline: Deadline, rec: _Recorder,
+             result: Examined) -> None:  # fmt: skip
+    wanted = result.pages_needing_ocr
+    with rec.stage(OCR) as done:
+        found = ocr_stage.ocr_pdf_pages(result.access_copy or b"", wanted, limits, deadline)
+        if found.needs_ocr:
+            result.needs_ocr = True
+            done("deferred", f"{len(wanted)} pages need OCR; {ocr_stage.INSTALL_HINT}")
+            return
+        pages = ocr_stage.merge_pages(layer, wanted, found)
+        result.text = "\n\f".join(pages)
+        result.pages_needing_ocr = [i for i in wanted if not text.has_text(pages[i])]
+        done("success", f"{len(wanted)} pages recognised ({ocr_stage.LANGUAGE})", found.software)
+
+
+def _examine_image(data: bytes, limits: Limits, deadline: Deadline, rec: _Recorder,
+                   result: Examined, run_ocr: bool) -> None:  # fmt: skip
+    with rec.stage(VALIDATION, "Pillow") as done:
+        result.pages = ocr_stage.image_frames(data, limits)
+        done("success", f"{result.pages} image pages, sizes within limits")
+    rec.add(SANITIZATION, "not applicable", "images carry no active content", 0.0, "kho")
+    result.pages_needing_ocr = list(range(result.pages))
+    with rec.stage(OCR) as done:
+        found = ocr_stage.ocr_image(data, limits, deadline) if run_ocr else None
+        if found is None or found.needs_ocr:
+            result.needs_ocr = True
+            why = "OCR postponed" if found is None else ocr_stage.INSTALL_HINT
+            done("deferred", f"{result.pages} pages need OCR; {why}")
+            return
+        result.text = found.text
+        result.pages_needing_ocr = [i for i, p in enumerate(found.pages) if not text.has_text(p)]
+        done("success", f"{result.pages} pages recognised ({ocr_stage.LANGUAGE})", found.software)
+
+
+def _examine_document(data: bytes, kind: MediaType, limits: Limits, deadline: Deadline,
+                      rec: _Recorder, result: Examined) -> None:  # fmt: skip
+    """DOCX, ODT, RTF and plain text: ZIP limits are checked while the text is read."""
+    name = {MediaType.DOCX: "docx", MediaType.ODT: "odt", MediaType.RTF: "rtf"}.get(kind, "txt")
+    rec.add(SANITIZATION, "not applicable", "no access copy for this format", 0.0, "kho")
+    with rec.stage(EXTRACTION, text.SOFTWARE[name]) as done:
+        if kind == MediaType.DOCX:
+            extracted = text.docx_text(data, limits, deadline)
+        elif kind == MediaType.ODT:
+            extracted = text.odt_text(data, limits, deadline)
+        elif kind == MediaType.RTF:
+            extracted = text.rtf_text(data)
+        else:
+            extracted = text.plain_text(data)
+        result.text, result.encoding, result.pages = extracted.text, extracted.encoding, 1
+        done("success", f"{len(extracted.text)} characters" + (
+            f", decoded as {extracted.encoding}" if extracted.encoding else ""))  # fmt: skip
+
+
+def examine(
+    data: bytes,
+    filename: str = "",
+    limits: Limits | None = None,
+    password: str | None = None,
+    *,
+    run_ocr: bool = True,
+) -> Examined:
+    """Everything the pipeline needs to know about a file, or ``StageRefused`` saying why not.
+
+    ``run_ocr=False`` leaves pages without text flagged (``needs_ocr``) for ``kho ocr --pending``
+    instead of recognising them now (for interactive uploads that must answer quickly).
+    """
+    limits = limits or Limits()
+    deadline = Deadline(limits.max_seconds)
+    rec = _Recorder()
+    kind = _identify(data, filename, limits, rec)
+    result = Examined(media_type=kind, text="", pages=0, events=rec.events)
+    try:
+        if kind == MediaType.PDF:
+            _examine_pdf(data, limits, password, deadline, rec, result, run_ocr)
+        elif kind in sniff.IMAGES:
+            _examine_image(data, limits, deadline, rec, result, run_ocr)
+        else:
+            _examine_document(data, kind, limits, deadline, rec, result)
+    except StageRefused:
+        raise
+    except Refused as exc:  # a refusal outside any timed stage (should not happen)
+        raise StageRefused(exc, "examine", rec.events) from exc
+    return result
