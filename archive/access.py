@@ -11,14 +11,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from archive import audit, records
+from archive import audit, grants, records
 from archive.instance import Instance
 from archive.models import Document
 from security.errors import NotFound
-from security.policy import LEVELS, may_read, read_scope
+from security.policy import LEVELS, ReadScope, may_read, read_scope
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,15 @@ def _admit(
     who = ctx.principal
     with inst.sessions() as session:
         doc = session.get(Document, doc_id)
-        decision = may_read(who, doc.level, doc.unit_id) if doc is not None and who else None
+        decision = None
+        if doc is not None and who is not None:
+            extra = grants.extra_document_ids(session, who.user_id, who.unit_id)
+            decision = may_read(who, doc.level, doc.unit_id, doc.id, extra)
         allowed = decision is not None and decision.allowed
         reason = decision.reason if decision else "no such document"
         audit.record(
             session,
-            inst.keyring.audit_key,
+            inst.keyring,
             ctx,
             action,
             "allowed" if allowed else "denied",
@@ -142,21 +145,25 @@ def _visible(
     session: Session, ctx: audit.Context, ids: Iterable[int] | None, limit: int
 ) -> list[Document]:
     """Records the principal may read, bounded by the policy's scope in the query itself."""
-    scope = read_scope(ctx.principal) if ctx.principal else None
+    scope = scope_of(session, ctx)
     if scope is None or scope.empty:
         return []
     stmt = select(Document).where(
-        Document.unit_id.in_(scope.unit_ids),
+        or_(Document.unit_id.in_(scope.unit_ids), Document.id.in_(scope.document_ids)),
         Document.level.in_(LEVELS[: scope.max_level + 1]),
     )
     if ids is not None:
         stmt = stmt.where(Document.id.in_(list(ids)))
     stmt = stmt.order_by(Document.issued.desc().nullslast(), Document.id.desc()).limit(limit)
-    return [
-        d
-        for d in session.execute(stmt).scalars()
-        if may_read(ctx.principal, d.level, d.unit_id).allowed
-    ]
+    return [d for d in session.execute(stmt).scalars() if scope.admits(d.level, d.unit_id, d.id)]
+
+
+def scope_of(session: Session, ctx: audit.Context) -> ReadScope | None:
+    """The principal's read scope now, shares and live grants included (search uses it too)."""
+    who = ctx.principal
+    if who is None:
+        return None
+    return read_scope(who, grants.extra_document_ids(session, who.user_id, who.unit_id))
 
 
 def list_documents(inst: Instance, ctx: audit.Context, limit: int = 200) -> list[DocumentView]:
@@ -164,7 +171,7 @@ def list_documents(inst: Instance, ctx: audit.Context, limit: int = 200) -> list
         docs = _visible(session, ctx, None, limit)
         audit.record(
             session,
-            inst.keyring.audit_key,
+            inst.keyring,
             ctx,
             "list",
             "allowed",
@@ -184,7 +191,7 @@ def admit_hits(
         ordered = [admitted[i] for i in hit_ids if i in admitted]
         audit.record(
             session,
-            inst.keyring.audit_key,
+            inst.keyring,
             ctx,
             "search",
             "allowed",

@@ -74,7 +74,7 @@ def add_user(
         clearance=clearance,
         unit=unit,
         unit_id=unit.id if unit else None,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, username),
     )
     session.add(user)
     session.flush()
@@ -92,30 +92,6 @@ def context_for(user: User, address: str | None) -> Context:
     return Context(principal_of(user), address, user.unit.code if user.unit else None)
 
 
-def log_in(inst: Instance, username: str, password: str, address: str | None) -> User | None:
-    """Check credentials and record the attempt, successful or not, in the same transaction."""
-    with inst.sessions.begin() as session:
-        user = authenticate(session, username, password)
-        if user is None:
-            audit.record(
-                session,
-                inst.keyring.audit_key,
-                Context(None, address),
-                "login",
-                "failed",
-                None,
-                {"username": username[:64]},
-            )
-            return None
-        audit.record(session, inst.keyring.audit_key, context_for(user, address), "login", "ok")
-        return user
-
-
-def log_out(inst: Instance, ctx: Context) -> None:
-    with inst.sessions.begin() as session:
-        audit.record(session, inst.keyring.audit_key, ctx, "logout", "ok")
-
-
 def load_user(inst: Instance, user_id: int) -> User | None:
     with inst.sessions() as session:
         user = session.get(User, user_id)
@@ -131,18 +107,69 @@ def create_account(
     clearance: str,
     unit_code: str | None = None,
     full_name: str = "",
+    unit_head: bool = False,
 ) -> User:
     """Add an account (creating its unit on first use) and audit it, in one transaction."""
     with inst.sessions.begin() as session:
         unit = get_or_create_unit(session, unit_code) if unit_code else None
         user = add_user(session, username, password, role, clearance, unit, full_name)
+        user.is_unit_head = unit_head
         audit.record(
             session,
-            inst.keyring.audit_key,
+            inst.keyring,
             ctx,
             "user_add",
             "ok",
             user.id,
-            {"username": username, "role": role, "clearance": clearance, "unit": unit_code},
+            {
+                "username": username,
+                "role": role,
+                "clearance": clearance,
+                "unit": unit_code,
+                "unit_head": unit_head,
+            },
         )
         return user
+
+
+def change_account(inst: Instance, ctx: Context, username: str, **changes) -> dict:
+    """Change role, clearance, unit, unit-head flag or active state; audited old → new."""
+    allowed = {"role", "clearance", "unit", "unit_head", "active"}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if set(changes) - allowed:
+        raise KhoError("Trường không hợp lệ.", f"Unknown fields: {set(changes) - allowed}")
+    if (
+        changes.get("role", ROLES[0]) not in ROLES
+        or changes.get("clearance", LEVELS[0]) not in LEVELS
+    ):
+        raise KhoError("Vai trò hoặc mức mật không hợp lệ.", "Unknown role or clearance.")
+    with inst.sessions.begin() as session:
+        user = (
+            require_user(session, username)
+            if changes.get("active", True)
+            else find_user(session, username)
+        )
+        if user is None:
+            raise NotFound(f"Không có tài khoản {username!r}.", f"No account {username!r}.")
+        diff = {}
+        for name, value in changes.items():
+            if name == "unit":
+                unit = get_or_create_unit(session, value)
+                if unit.id != user.unit_id:
+                    diff["unit"] = [user.unit.code if user.unit else None, unit.code]
+                    user.unit, user.unit_id = unit, unit.id
+                continue
+            column = {"unit_head": "is_unit_head"}.get(name, name)
+            if getattr(user, column) != value:
+                diff[name] = [getattr(user, column), value]
+                setattr(user, column, value)
+        audit.record(
+            session,
+            inst.keyring,
+            ctx,
+            "user_change",
+            "ok",
+            user.id,
+            {"username": username, "changes": diff},
+        )
+        return diff

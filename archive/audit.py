@@ -1,20 +1,30 @@
-"""Writing and verifying the audit log (the chain itself is computed in security.audit).
+"""Writing, verifying, checkpointing and exporting the audit log (links computed in security.audit).
 
 ``record`` adds an entry inside the caller's transaction, so the entry is committed together with
-the action it describes, or not at all.
+the action it describes, or not at all. Entries are never updated or deleted by the product: the
+session guard at the bottom refuses it, and the refusal is itself recorded.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from archive.models import AuditEntry, AuditHead, utcnow
-from security.audit import GENESIS, ChainProblem, chain_mac, verify_chain
+from archive.models import AuditCheckpoint, AuditEntry, AuditHead, utcnow
+from security import audit as chain
+from security.errors import KhoError
+from security.keys import Keyring
 from security.policy import Principal
+
+# A signed checkpoint is written automatically every this many entries.
+CHECKPOINT_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -26,17 +36,17 @@ class Context:
     unit_code: str | None = None
 
 
-def _stamp(at: datetime) -> str:
+def stamp(at: datetime) -> str:
     """One spelling of a time whatever the database returns (naive in SQLite, zoned in PG)."""
     if at.tzinfo is not None:
         at = at.astimezone(UTC).replace(tzinfo=None)
     return at.isoformat(timespec="microseconds")
 
 
-def _payload(entry: AuditEntry) -> dict:
+def payload_of(entry: AuditEntry) -> dict:
     return {
         "seq": entry.seq,
-        "at": _stamp(entry.at),
+        "at": stamp(entry.at),
         "user_id": entry.user_id,
         "username": entry.username,
         "role": entry.role,
@@ -49,19 +59,24 @@ def _payload(entry: AuditEntry) -> dict:
     }
 
 
+def _head(session: Session) -> AuditHead:
+    head = session.execute(select(AuditHead).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=chain.GENESIS, mac=chain.GENESIS)
+        session.add(head)
+    return head
+
+
 def record(
     session: Session,
-    audit_key: bytes,
+    keyring: Keyring,
     ctx: Context,
     action: str,
     outcome: str,
     object_id: int | None = None,
     detail: dict | None = None,
 ) -> AuditEntry:
-    head = session.execute(select(AuditHead).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, mac=GENESIS)
-        session.add(head)
+    head = _head(session)
     who = ctx.principal
     entry = AuditEntry(
         seq=head.seq + 1,
@@ -76,28 +91,183 @@ def record(
         object_id=object_id,
         detail=detail or {},
     )
-    entry.mac = chain_mac(audit_key, head.mac, _payload(entry))
-    head.seq, head.mac = entry.seq, entry.mac
+    payload = payload_of(entry)
+    entry.hash = chain.chain_hash(head.hash, payload)
+    entry.mac = chain.chain_mac(keyring.audit_key, head.mac, payload)
+    head.seq, head.hash, head.mac = entry.seq, entry.hash, entry.mac
     session.add(entry)
+    if keyring.signing_key and entry.seq % CHECKPOINT_EVERY == 0:
+        _add_checkpoint(session, keyring.signing_key, entry)
     session.flush()
     return entry
 
 
-def verify(session: Session, audit_key: bytes) -> tuple[int, list[ChainProblem]]:
-    """Check the whole chain and that the head row still points at its last entry."""
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+def _add_checkpoint(session: Session, signing_key: bytes, entry: AuditEntry) -> AuditCheckpoint:
+    at = stamp(utcnow())
+    point = AuditCheckpoint(
+        seq=entry.seq,
+        head_hash=entry.hash,
+        at=datetime.fromisoformat(at),
+        signature=chain.sign_checkpoint(signing_key, entry.seq, entry.hash, at),
+    )
+    session.add(point)
+    return point
+
+
+def checkpoint(session: Session, signing_key: bytes) -> dict:
+    """Sign the current head now; returns the checkpoint as exported (JSON-ready)."""
+    head = _head(session)
+    entry = session.get(AuditEntry, head.seq)
+    if entry is None:
+        raise KhoError("Nhật ký còn trống.", "The audit log is empty: nothing to sign yet.")
+    point = session.get(AuditCheckpoint, entry.seq) or _add_checkpoint(session, signing_key, entry)
+    session.flush()
+    return checkpoint_json(point, chain.public_key_hex(signing_key))
+
+
+def checkpoint_json(point: AuditCheckpoint, public_key: str) -> dict:
+    return {
+        "seq": point.seq,
+        "head_hash": point.head_hash,
+        "at": stamp(point.at),
+        "signature": point.signature,
+        "public_key": public_key,
+    }
+
+
+_PAYLOAD_COLUMNS = (
+    "seq",
+    "at",
+    "user_id",
+    "username",
+    "role",
+    "unit",
+    "address",
+    "action",
+    "outcome",
+    "object_id",
+    "detail",
+)
+
+
+def _links(session: Session, first: int = 1, last: int | None = None) -> Iterator[chain.Link]:
+    """Rows as plain tuples (no ORM objects): verification of a million entries stays cheap."""
+    columns = [getattr(AuditEntry, name) for name in _PAYLOAD_COLUMNS]
+    stmt = select(*columns, AuditEntry.hash, AuditEntry.mac).where(AuditEntry.seq >= first)
+    if last is not None:
+        stmt = stmt.where(AuditEntry.seq <= last)
+    rows = session.execute(stmt.order_by(AuditEntry.seq).execution_options(yield_per=10000))
+    for row in rows:
+        payload = dict(zip(_PAYLOAD_COLUMNS, row[:-2], strict=True))
+        payload["at"] = stamp(payload["at"])
+        yield chain.Link(payload["seq"], payload, row[-2], row[-1])
+
+
+def verify(
+    session: Session, audit_key: bytes, anchor: dict | None = None
+) -> tuple[int, list[chain.ChainProblem]]:
+    """Check the whole chain, the head row, and (optionally) an exported checkpoint.
+
+    The checkpoint catches what the head row cannot: a tail cut off together with a rewritten
+    head, by someone who had the keyring too.
+    """
     count = 0
-    last_seq, last_mac = 0, GENESIS
 
-    def entries():
-        nonlocal count, last_seq, last_mac
-        for entry in rows:
+    def counted() -> Iterator[chain.Link]:
+        nonlocal count
+        for link in _links(session):
             count += 1
-            last_seq, last_mac = entry.seq, entry.mac
-            yield entry.seq, _payload(entry), entry.mac
+            yield link
 
-    problems = verify_chain(audit_key, entries())
+    problems, last_hash, last_mac = chain.verify_chain(audit_key, counted())
     head = session.get(AuditHead, 1)
-    if head is not None and (head.seq, head.mac) != (last_seq, last_mac):
-        problems.append(ChainProblem(last_seq, f"log ends at {last_seq}, head says {head.seq}"))
+    last_seq = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc())).scalar()
+    if head is not None and (head.seq, head.hash, head.mac) != (last_seq or 0, last_hash, last_mac):
+        problems.append(
+            chain.ChainProblem(last_seq or 0, f"log ends at {last_seq or 0}, head says {head.seq}")
+        )
+    if anchor is not None:
+        problems += _check_anchor(session, anchor)
     return count, problems
+
+
+def _check_anchor(session: Session, anchor: dict) -> list[chain.ChainProblem]:
+    seq = int(anchor["seq"])
+    if not chain.checkpoint_is_valid(
+        anchor["public_key"], seq, anchor["head_hash"], anchor["at"], anchor["signature"]
+    ):
+        return [chain.ChainProblem(seq, "the checkpoint's signature is not valid")]
+    entry = session.get(AuditEntry, seq)
+    if entry is None:
+        return [chain.ChainProblem(seq, "log truncated: the checkpointed entry is gone")]
+    if entry.hash != anchor["head_hash"]:
+        return [chain.ChainProblem(seq, "log rewritten up to the checkpoint")]
+    return []
+
+
+def export(session: Session, signing_key: bytes, first: int, last: int, target: Path) -> dict:
+    """Write entries first..last as JSON lines plus a manifest an offline script can check."""
+    previous = session.get(AuditEntry, first - 1)
+    digest = hashlib.sha256()
+    count = 0
+    with open(target, "w", encoding="utf-8") as fh:
+        for link in _links(session, first, last):
+            line = json.dumps({**link.payload, "hash": link.hash}, ensure_ascii=False) + "\n"
+            fh.write(line)
+            digest.update(line.encode())
+            count += 1
+    checkpoints = session.execute(
+        select(AuditCheckpoint)
+        .where(AuditCheckpoint.seq >= first, AuditCheckpoint.seq <= last)
+        .order_by(AuditCheckpoint.seq)
+    ).scalars()
+    public = chain.public_key_hex(signing_key)
+    manifest = {
+        "format": "kho-audit-export-1",
+        "first_seq": first,
+        "last_seq": last,
+        "count": count,
+        "previous_hash": previous.hash if previous else chain.GENESIS,
+        "entries_file": target.name,
+        "entries_sha256": digest.hexdigest(),
+        "checkpoints": [checkpoint_json(p, public) for p in checkpoints],
+        "public_key": public,
+    }
+    manifest_path = target.with_name(target.name + ".manifest.json")
+    manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    return manifest
+
+
+def seq_range(session: Session, since: datetime | None, until: datetime | None) -> tuple[int, int]:
+    """First and last entry numbers of a period (whole log when open-ended)."""
+    stmt = select(AuditEntry.seq)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at < until)
+    first = session.execute(stmt.order_by(AuditEntry.seq)).scalar()
+    last = session.execute(stmt.order_by(AuditEntry.seq.desc())).scalar()
+    if first is None:
+        raise KhoError("Không có mục nhật ký nào trong khoảng này.", "No audit entries in range.")
+    return first, last
+
+
+class AuditImmutable(KhoError):
+    code = "audit_immutable"
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _flush_context, _instances) -> None:
+    """No path in the product edits or deletes audit entries; an attempt fails here."""
+    touched = [
+        obj
+        for obj in (*session.dirty, *session.deleted)
+        if isinstance(obj, AuditEntry | AuditCheckpoint)
+        and (obj in session.deleted or session.is_modified(obj))
+    ]
+    if touched:
+        session.info["audit_tamper_attempt"] = [getattr(o, "seq", None) for o in touched]
+        raise AuditImmutable(
+            "Nhật ký chỉ được ghi thêm, không được sửa hay xóa.",
+            "The audit log is append-only: entries cannot be edited or deleted.",
+        )

@@ -18,7 +18,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from archive import access, accounts, audit, schema
+from archive import access, accounts, schema
 from archive.audit import Context
 from archive.instance import Instance
 from security.errors import KhoError
@@ -113,6 +113,7 @@ def user_group() -> None:
 @click.option("--unit", "unit_code", help="Unit code (created on first use).")
 @click.option("--full-name", default="")
 @click.option("--password-file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--unit-head", is_flag=True, help="Head of the unit: approves its grants.")
 @with_appcontext
 @user_errors
 def user_add_command(
@@ -122,6 +123,7 @@ def user_add_command(
     unit_code: str | None,
     full_name: str,
     password_file: str | None,
+    unit_head: bool,
 ) -> None:
     """Add an account; without --password-file a password is generated and printed once."""
     password = read_secret_file(password_file) if password_file else generate_password()
@@ -134,6 +136,7 @@ def user_add_command(
         clearance,
         unit_code,
         full_name,
+        unit_head,
     )
     click.echo(f"Đã tạo tài khoản / account created: {name} ({role}, {clearance})")
     if not password_file:
@@ -193,25 +196,4 @@ def get_command(doc_id: int, as_user: str, output: str) -> None:
 # -- maintenance --------------------------------------------------------------------------------
 
 
-@click.group("audit")
-def audit_group() -> None:
-    """The audit log."""
-
-
-@audit_group.command("verify")
-@with_appcontext
-@user_errors
-def audit_verify_command() -> None:
-    """Check the hash chain of the whole audit log; exit 1 and show where it breaks."""
-    inst = ready_instance()
-    with inst.sessions() as session:
-        count, problems = audit.verify(session, inst.keyring.audit_key)
-    for problem in problems:
-        click.echo(f"entry {problem.seq}: {problem.problem}")
-    if problems:
-        click.echo(f"Nhật ký bị sửa đổi! / The audit log was tampered with ({len(problems)}).")
-        sys.exit(1)
-    click.echo(f"Nhật ký toàn vẹn / audit log intact: {count} entries.")
-
-
-COMMANDS = [user_group, show_command, get_command, audit_group]
+COMMANDS = [user_group, show_command, get_command]

@@ -76,7 +76,7 @@ def verify(inst: Instance, ctx: audit.Context, deep: bool = False) -> tuple[int,
     with inst.sessions.begin() as session:
         audit.record(
             session,
-            inst.keyring.audit_key,
+            inst.keyring,
             ctx,
             "fixity",
             "damaged" if damage else "ok",

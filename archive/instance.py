@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,7 +55,27 @@ class Instance:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return make_session_factory(self.engine)
+        factory = make_session_factory(self.engine)
+        event.listen(factory, "after_rollback", self._record_tamper_attempt)
+        return factory
+
+    def _record_tamper_attempt(self, session: Session) -> None:
+        """An attempt to edit or delete audit entries was refused: record it, after the rollback."""
+        seqs = session.info.pop("audit_tamper_attempt", None)
+        if seqs is None:
+            return
+        from archive import audit
+
+        with self.sessions.begin() as log_session:
+            audit.record(
+                log_session,
+                self.keyring,
+                audit.Context(None, "system"),
+                "audit_tamper",
+                "denied",
+                None,
+                {"entries": seqs},
+            )
 
     def _key_file_stamp(self) -> tuple | None:
         if os.environ.get(keyfile.ENV_KEYRING):

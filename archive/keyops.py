@@ -96,7 +96,7 @@ def rotate(inst: Instance, ctx: audit.Context, resume: bool = False) -> tuple[in
     with inst.sessions.begin() as session:
         audit.record(
             session,
-            ring.audit_key,
+            ring,
             ctx,
             "key_rotate",
             "started",
@@ -107,7 +107,7 @@ def rotate(inst: Instance, ctx: audit.Context, resume: bool = False) -> tuple[in
     with inst.sessions.begin() as session:
         audit.record(
             session,
-            ring.audit_key,
+            ring,
             ctx,
             "key_rotate",
             "done",
@@ -127,7 +127,7 @@ def retire(inst: Instance, ctx: audit.Context, version: int) -> None:
         with inst.sessions.begin() as session:
             audit.record(
                 session,
-                inst.keyring.audit_key,
+                inst.keyring,
                 ctx,
                 "key_retire",
                 "denied",
@@ -151,9 +151,7 @@ def retire(inst: Instance, ctx: audit.Context, version: int) -> None:
             f"KEK version {version} was used meanwhile; it was kept. Try again later.",
         )
     with inst.sessions.begin() as session:
-        audit.record(
-            session, inst.keyring.audit_key, ctx, "key_retire", "done", None, {"version": version}
-        )
+        audit.record(session, inst.keyring, ctx, "key_retire", "done", None, {"version": version})
 
 
 def export_sealed(inst: Instance, ctx: audit.Context, target: Path, passphrase: str) -> None:
@@ -162,7 +160,7 @@ def export_sealed(inst: Instance, ctx: audit.Context, target: Path, passphrase: 
     with inst.sessions.begin() as session:
         audit.record(
             session,
-            inst.keyring.audit_key,
+            inst.keyring,
             ctx,
             "key_export",
             "done",

@@ -118,7 +118,7 @@ def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac:
                 )
             audit.record(
                 session,
-                keyring.audit_key,
+                keyring,
                 ctx,
                 "ingest",
                 "stored",
@@ -215,7 +215,7 @@ def shred(inst: Instance, ctx: audit.Context, doc_id: int, reason: str) -> int:
             obj.wrapped_key, obj.kek_version, obj.shredded_at = b"", 0, utcnow()
         audit.record(
             session,
-            inst.keyring.audit_key,
+            inst.keyring,
             ctx,
             "shred",
             "done",

@@ -68,10 +68,14 @@ def ingest_command(
 @click.command("demo")
 @click.option("--count", default=50, show_default=True, help="How many documents to generate.")
 @click.option("--once", is_flag=True, help="Do nothing but list the logins if already seeded.")
+@click.option("--code", "code_for", metavar="USER", help="Print a demo account's current code.")
 @with_appcontext
 @user_errors
-def demo_command(count: int, once: bool) -> None:
+def demo_command(count: int, once: bool, code_for: str | None) -> None:
     """Seed demo accounts (one per role) and generated sample documents."""
+    if code_for:
+        click.echo(demo.current_code(code_for))
+        return
     if once and demo.is_seeded(ready_instance()):
         print_demo_logins()
         return
@@ -82,11 +86,15 @@ def demo_command(count: int, once: bool) -> None:
 
 
 def print_demo_logins() -> None:
-    click.echo("Tài khoản mẫu / demo logins (tên / mật khẩu):")
+    click.echo("Tài khoản mẫu / demo logins (tên, mật khẩu, vai trò, độ mật, đơn vị):")
     for acc in demo.DEMO_ACCOUNTS:
-        click.echo(
-            f"  {acc.username:<10} {acc.password:<22} {acc.role}, {acc.clearance}, {acc.unit}"
-        )
+        line = f"  {acc.username:<10} {acc.password:<28} {acc.role}, {acc.clearance}, {acc.unit}"
+        if acc.totp_secret:
+            line += (
+                f"\n{'':13}2FA: khóa/secret {acc.totp_secret}"
+                f"  (mã/code: kho demo --code {acc.username})"
+            )
+        click.echo(line)
 
 
 COMMANDS = [ingest_command, demo_command]

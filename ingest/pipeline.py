@@ -97,7 +97,7 @@ def _refuse(inst: Instance, ctx: audit.Context, result: IngestResult) -> IngestR
     with inst.sessions.begin() as session:
         audit.record(
             session,
-            inst.keyring.audit_key,
+            inst.keyring,
             ctx,
             "ingest",
             result.status,

@@ -1,7 +1,12 @@
-"""The audit chain: each entry's MAC covers its content and the previous entry's MAC.
+"""The audit chain, computed without any database.
 
-The MAC key lives in the keyring, not in the database, so someone who can edit the audit table
-cannot recompute the chain after changing, inserting, deleting or reordering an entry.
+Every entry carries two links to its predecessor:
+- ``hash`` = SHA-256(previous hash | canonical entry): anyone can recompute it, offline, from an
+  export; with a signed checkpoint (Ed25519 over count, head hash and time) it proves that nothing
+  up to the checkpoint was edited, inserted, deleted or reordered;
+- ``mac`` = HMAC-SHA-256(audit key, previous MAC | canonical entry), whose key lives in the
+  keyring and not in the database, so whoever can write the table still cannot forge a chain
+  that ``kho audit verify`` accepts.
 """
 
 from __future__ import annotations
@@ -12,11 +17,18 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
 GENESIS = "0" * 64
 
 
 def canonical(payload: dict) -> bytes:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def chain_hash(previous: str, payload: dict) -> str:
+    return hashlib.sha256(previous.encode() + b"|" + canonical(payload)).hexdigest()
 
 
 def chain_mac(key: bytes, previous: str, payload: dict) -> str:
@@ -29,21 +41,55 @@ class ChainProblem:
     problem: str
 
 
-def verify_chain(key: bytes, entries: Iterable[tuple[int, dict, str]]) -> list[ChainProblem]:
-    """Check entries given in order as (seq, payload, mac); report the first position of each break.
+@dataclass(frozen=True)
+class Link:
+    seq: int
+    payload: dict
+    hash: str
+    mac: str
 
-    A gap in sequence numbers means a deleted entry; a MAC that does not match means an edited,
-    inserted or reordered one. After a break, the chain is re-anchored on the stored MAC so that
-    one tampering is reported once, not at every later entry.
+
+def verify_chain(key: bytes, links: Iterable[Link]) -> tuple[list[ChainProblem], str, str]:
+    """Check links given in sequence order; returns problems and the last (hash, MAC) seen.
+
+    A gap in sequence numbers means deleted entries; a hash or MAC that does not match means an
+    edited, inserted or reordered entry. After a break the chain is re-anchored on the stored
+    values, so one tampering is reported once and not again at every later entry.
     """
     problems: list[ChainProblem] = []
-    previous = GENESIS
-    expected_seq = 1
-    for seq, payload, mac in entries:
-        if seq != expected_seq:
-            problems.append(ChainProblem(seq, f"sequence jumps from {expected_seq - 1} to {seq}"))
-        if not hmac.compare_digest(chain_mac(key, previous, payload), mac):
-            problems.append(ChainProblem(seq, "entry MAC does not match its content and chain"))
-        previous = mac
-        expected_seq = seq + 1
-    return problems
+    last_hash, last_mac, expected = GENESIS, GENESIS, 1
+    for link in links:
+        if link.seq != expected:
+            problems.append(ChainProblem(link.seq, f"entries {expected}..{link.seq - 1} missing"))
+        hash_ok = chain_hash(last_hash, link.payload) == link.hash
+        mac_ok = hmac.compare_digest(chain_mac(key, last_mac, link.payload), link.mac)
+        if not (hash_ok and mac_ok):
+            problems.append(ChainProblem(link.seq, "entry altered, inserted or moved"))
+        last_hash, last_mac, expected = link.hash, link.mac, link.seq + 1
+    return problems, last_hash, last_mac
+
+
+def checkpoint_message(seq: int, head_hash: str, at: str) -> bytes:
+    return f"kho-audit-checkpoint-v1|{seq}|{head_hash}|{at}".encode()
+
+
+def sign_checkpoint(private_seed: bytes, seq: int, head_hash: str, at: str) -> str:
+    key = Ed25519PrivateKey.from_private_bytes(private_seed)
+    return key.sign(checkpoint_message(seq, head_hash, at)).hex()
+
+
+def public_key_hex(private_seed: bytes) -> str:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    public = Ed25519PrivateKey.from_private_bytes(private_seed).public_key()
+    return public.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+
+def checkpoint_is_valid(public_hex: str, seq: int, head_hash: str, at: str, signature: str) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(
+            bytes.fromhex(signature), checkpoint_message(seq, head_hash, at)
+        )
+        return True
+    except (InvalidSignature, ValueError):
+        return False

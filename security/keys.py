@@ -52,6 +52,8 @@ class Keyring:
     mac_key: bytes
     audit_key: bytes
     index_key: bytes
+    # Ed25519 seed for audit checkpoints; absent from key files older than the checkpoints.
+    signing_key: bytes | None = None
 
     @classmethod
     def generate(cls) -> Keyring:
@@ -61,6 +63,7 @@ class Keyring:
             mac_key=new_data_key(),
             audit_key=new_data_key(),
             index_key=new_data_key(),
+            signing_key=new_data_key(),
         )
 
     # -- versions ------------------------------------------------------------------------------
@@ -92,6 +95,7 @@ class Keyring:
                 "mac": _b64(self.mac_key),
                 "audit": _b64(self.audit_key),
                 "index": _b64(self.index_key),
+                **({"sign": _b64(self.signing_key)} if self.signing_key else {}),
             },
             indent=1,
         ).encode()
@@ -108,6 +112,7 @@ class Keyring:
                 mac_key=_unb64(data["mac"]),
                 audit_key=_unb64(data["audit"]),
                 index_key=_unb64(data["index"]),
+                signing_key=_unb64(data["sign"]) if data.get("sign") else None,
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise KeyringError(

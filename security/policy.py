@@ -55,17 +55,25 @@ class Principal:
 
 @dataclass(frozen=True)
 class ReadScope:
-    """The set of records a principal may read, as bounds a query can apply directly."""
+    """The records a principal may read, as bounds a query can apply directly.
+
+    A record is inside when its level is at most ``max_level`` and it belongs to one of
+    ``unit_ids`` or is one of ``document_ids`` (shared with the principal's unit, or granted to
+    the principal for a time). Clearance bounds every path: a grant never lifts it.
+    """
 
     max_level: int  # -1: nothing
     unit_ids: frozenset[int]
+    document_ids: frozenset[int] = frozenset()
 
-    def admits(self, level: str, unit_id: int | None) -> bool:
-        return level_rank(level) <= self.max_level and unit_id in self.unit_ids
+    def admits(self, level: str, unit_id: int | None, doc_id: int | None = None) -> bool:
+        return level_rank(level) <= self.max_level and (
+            unit_id in self.unit_ids or doc_id in self.document_ids
+        )
 
     @property
     def empty(self) -> bool:
-        return self.max_level < 0 or not self.unit_ids
+        return self.max_level < 0 or not (self.unit_ids or self.document_ids)
 
 
 @dataclass(frozen=True)
@@ -74,21 +82,80 @@ class Decision:
     reason: str
 
 
-def read_scope(who: Principal) -> ReadScope:
-    """Clearance bounds the level; the unit bounds the rest (grants and sharing come later)."""
-    if who.role not in _READING_ROLES or who.unit_id is None:
+def read_scope(who: Principal, extra_ids: frozenset[int] = frozenset()) -> ReadScope:
+    """Clearance bounds the level; the unit, shares and grants (``extra_ids``) bound the rest."""
+    if who.role not in _READING_ROLES:
         return ReadScope(-1, frozenset())
-    return ReadScope(level_rank(who.clearance), frozenset({who.unit_id}))
+    units = frozenset({who.unit_id}) if who.unit_id is not None else frozenset()
+    return ReadScope(level_rank(who.clearance), units, extra_ids)
 
 
-def may_read(who: Principal, level: str, unit_id: int | None) -> Decision:
+def may_read(
+    who: Principal,
+    level: str,
+    unit_id: int | None,
+    doc_id: int | None = None,
+    extra_ids: frozenset[int] = frozenset(),
+) -> Decision:
     if who.role not in _READING_ROLES:
         return Decision(False, f"role {who.role} does not read documents")
     if level_rank(level) > level_rank(who.clearance):
         return Decision(False, "clearance below document level")
-    if not read_scope(who).admits(level, unit_id):
+    if not read_scope(who, extra_ids).admits(level, unit_id, doc_id):
         return Decision(False, "document belongs to another unit")
+    if unit_id != who.unit_id:
+        return Decision(True, "shared with the unit or granted")
     return Decision(True, "clearance and unit")
+
+
+def may_edit(who: Principal, level: str, unit_id: int | None) -> Decision:
+    """Archivists describe the records of their own unit within their clearance."""
+    if who.role != "archivist":
+        return Decision(False, f"role {who.role} does not edit records")
+    if level_rank(level) > level_rank(who.clearance):
+        return Decision(False, "clearance below document level")
+    if unit_id != who.unit_id:
+        return Decision(False, "document belongs to another unit")
+    return Decision(True, "archivist of the unit")
+
+
+def may_change_level(who: Principal, old: str, new: str, unit_id: int | None) -> Decision:
+    """Raising is an archivist's call (up to their clearance); lowering needs a security officer
+    or an administrator cleared for the old level, with a reason (checked by the caller)."""
+    if level_rank(new) > level_rank(who.clearance) or level_rank(old) > level_rank(who.clearance):
+        return Decision(False, "level above the person's clearance")
+    if level_rank(new) >= level_rank(old):
+        return may_edit(who, old, unit_id)
+    if who.role in ("security_officer", "admin"):
+        return Decision(True, f"lowered by {who.role}")
+    return Decision(False, "lowering a level needs a security officer or administrator")
+
+
+def may_export(
+    who: Principal,
+    level: str,
+    unit_id: int | None,
+    doc_id: int | None = None,
+    extra_ids: frozenset[int] = frozenset(),
+) -> Decision:
+    """Export (transfer, BagIt) is for archivists and security officers who may read the record."""
+    if who.role not in ("archivist", "security_officer"):
+        return Decision(False, f"role {who.role} does not export")
+    return may_read(who, level, unit_id, doc_id, extra_ids)
+
+
+def may_decide_grant(
+    who: Principal, is_unit_head: bool, level: str, unit_id: int | None, requester_id: int
+) -> Decision:
+    """Need-to-know grants are approved by a security officer or the head of the record's unit,
+    never by the requester, and never above the approver's own clearance."""
+    if who.user_id == requester_id:
+        return Decision(False, "nobody approves their own request")
+    if level_rank(level) > level_rank(who.clearance):
+        return Decision(False, "clearance below document level")
+    if who.role == "security_officer" or (is_unit_head and who.unit_id == unit_id):
+        return Decision(True, "security officer or head of the unit")
+    return Decision(False, "only a security officer or the unit head approves")
 
 
 def may_file(who: Principal, level: str) -> Decision:
@@ -98,3 +165,15 @@ def may_file(who: Principal, level: str) -> Decision:
     if level_rank(level) > level_rank(who.clearance):
         return Decision(False, "document level above the archivist's clearance")
     return Decision(True, "archivist within clearance")
+
+
+def may_read_audit(who: Principal) -> Decision:
+    """The inspection committee (auditors) and security officers read the log; nobody else."""
+    if who.role in ("auditor", "security_officer"):
+        return Decision(True, f"role {who.role}")
+    return Decision(False, f"role {who.role} does not read the audit log")
+
+
+def requires_second_factor(who: Principal) -> bool:
+    """Administrators, auditors and anyone cleared TỐI MẬT or above log in with a second factor."""
+    return who.role in ("admin", "auditor") or level_rank(who.clearance) >= level_rank("toi_mat")

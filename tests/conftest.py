@@ -23,7 +23,7 @@ from ingest import samples
 from search import index
 from web import create_app
 
-ADMIN_PASSWORD = "admin-password-for-tests"
+ADMIN_PASSWORD = "test root passphrase"
 
 
 def _postgres_database(server_url: str) -> Iterator[str]:
@@ -83,7 +83,7 @@ class Person:
 def add_person(
     inst: Instance, username: str, role: str, clearance: str, unit: str | None = "VP"
 ) -> Person:
-    password = f"{username}-password-123"
+    password = f"correct horse battery {role}"
     accounts.create_account(inst, Context(None, "test"), username, password, role, clearance, unit)
     with inst.sessions() as session:
         ctx = accounts.context_for(accounts.require_user(session, username), "test")

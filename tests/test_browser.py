@@ -91,7 +91,7 @@ def test_reader_gets_not_found_for_a_document_above_clearance(
     live_server, browser, inst, sample_docs
 ):
     with inst.sessions() as session:
-        archivist = context_for(require_user(session, "vanthu"), "test")
+        archivist = context_for(require_user(session, demo.FILER), "test")
     doc = next(d for d in sample_docs if d.truth["level"] == "toi_mat")
     filed = pipeline.ingest_bytes(inst, archivist, doc.content, doc.filename, unit_code="VP")
     secret = access.view_document(inst, archivist, filed.id)
@@ -102,3 +102,16 @@ def test_reader_gets_not_found_for_a_document_above_clearance(
     response = page.goto(f"{live_server}/documents/{secret.id}")
     assert response.status == 404
     assert "Không tìm thấy" in page.content() and secret.subject not in page.content()
+
+
+def test_cleared_archivist_logs_in_with_the_second_factor(live_server, browser):
+    page = browser.new_page()
+    _login(page, live_server, demo.FILER)
+    page.wait_for_url("**/login/code")
+    page.get_by_label("Mã xác thực (6 số)").fill("000000")
+    page.get_by_role("button", name="Xác nhận").click()
+    assert "không đúng" in page.content()
+    page.get_by_label("Mã xác thực (6 số)").fill(demo.current_code(demo.FILER))
+    page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_selector("table.docs")
+    assert "Đỗ Thu Trang" in page.content()  # logged in as the cleared archivist

@@ -32,9 +32,9 @@ def _lines(output: str) -> list[dict]:
 
 def test_init_user_ingest_search_show_get(kho, tmp_path):
     secret = tmp_path / "admin.txt"
-    secret.write_text("a-long-admin-password\n")
+    secret.write_text("a-long-root-passphrase\n")
     out = kho("init", "--admin-password-file", str(secret)).output
-    assert "instance ready" in out and "a-long-admin-password" not in out
+    assert "instance ready" in out and "a-long-root-passphrase" not in out
     key_file = tmp_path / "home" / "keys" / "kho.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert "already" not in kho("init").output  # repeatable, keeps the instance

@@ -26,7 +26,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
 
+    from archive import events
     from web import auth, documents, errors, headers
+
+    events.record_changed.connect(_reindex_changed, weak=False)
 
     auth.init_app(app)
     headers.init_app(app)
@@ -34,3 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(documents.bp)
     return app
+
+
+def _reindex_changed(inst: Instance, doc_id: int) -> None:
+    """The index is derived: a changed record is re-indexed at once (level included)."""
+    from search import feed
+
+    feed.index_documents(inst, [doc_id])

@@ -1,6 +1,15 @@
-"""Login and logout. Credentials are checked and audited by archive.accounts."""
+"""Login (password, then the second factor where policy asks for it), logout, re-authentication.
+
+All decisions live in archive.auth; this module moves people between pages and keeps two things
+in the signed cookie: the server session's random token, or, half-way through a login, the id of
+the account whose password was right (for five minutes).
+"""
 
 from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -22,20 +31,22 @@ from flask_login import (
     logout_user,
 )
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from archive import accounts
+from archive import accounts, auth
 from archive.audit import Context
 from archive.instance import Instance
 from archive.models import User
+from security import totp
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 
 
 class SessionUser(UserMixin):
-    """The logged-in account as the web layer holds it between requests."""
+    """The logged-in account as the web layer holds it during one request."""
 
     def __init__(self, user: User) -> None:
         self.account = user
@@ -60,35 +71,140 @@ class LoginForm(FlaskForm):
     password = PasswordField("Mật khẩu", validators=[DataRequired(), Length(max=256)])
 
 
+class CodeForm(FlaskForm):
+    code = StringField("Mã xác thực (6 số)", validators=[DataRequired(), Length(max=10)])
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField("Mật khẩu", validators=[DataRequired(), Length(max=256)])
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
-    login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load(user_id: str) -> SessionUser | None:
-        user = accounts.load_user(kho(), int(user_id))
-        return SessionUser(user) if user else None
+    def _load(_user_id: str) -> SessionUser | None:
+        """The cookie's user id counts only while its server session is alive."""
+        user = auth.resume(kho(), session.get("sid"), request.remote_addr)
+        if user is None or str(user.id) != _user_id:
+            session.pop("sid", None)
+            return None
+        return SessionUser(user)
+
+
+def _start(step: auth.LoginStep) -> None:
+    session.clear()  # a fresh session at login: no fixation
+    session["sid"] = step.token
+    user = accounts.load_user(kho(), step.user_id)
+    login_user(SessionUser(user))
+
+
+def _pending_user() -> int | None:
+    pending = session.get("pending")
+    if not pending or time.time() - pending["at"] > auth.PENDING_TIMEOUT.total_seconds():
+        return None
+    return pending["user_id"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.log_in(kho(), form.username.data, form.password.data, request.remote_addr)
-        if user is not None:
-            session.clear()  # a fresh session at login: no fixation
-            login_user(SessionUser(user))
+        step = auth.begin(kho(), form.username.data, form.password.data, request.remote_addr)
+        if step.status == "ok":
+            _start(step)
             return redirect(url_for("documents.index"))
-        flash("Tên đăng nhập hoặc mật khẩu không đúng.", "error")
-    return render_template("login.html", form=form), 200
+        if step.status in ("totp", "enroll"):
+            session.clear()
+            session["pending"] = {"user_id": step.user_id, "at": time.time()}
+            return redirect(
+                url_for("auth.second_factor" if step.status == "totp" else "auth.enrol")
+            )
+        flash(step.message, "error")
+        return render_template("login.html", form=form), 429 if step.status == "throttled" else 200
+    return render_template("login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor():
+    user_id = _pending_user()
+    if user_id is None:
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        step = auth.second_factor(kho(), user_id, form.code.data, request.remote_addr)
+        if step.status == "ok":
+            _start(step)
+            return redirect(url_for("documents.index"))
+        flash(step.message, "error")
+        if step.status == "locked":
+            session.clear()
+            return redirect(url_for("auth.login"))
+    return render_template("second_factor.html", form=form)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+def enrol():
+    user_id = _pending_user()
+    if user_id is None:
+        return redirect(url_for("auth.login"))
+    secret, uri = auth.enrolment(kho(), user_id)
+    form = CodeForm()
+    if form.validate_on_submit():
+        step = auth.second_factor(kho(), user_id, form.code.data, request.remote_addr)
+        if step.status == "ok":
+            _start(step)
+            flash("Đã bật xác thực hai lớp.", "info")
+            return redirect(url_for("documents.index"))
+        flash(step.message, "error")
+    qr = Markup(totp.qr_svg(uri))  # noqa: S704 - SVG generated by segno from our own URI
+    return render_template("enrol.html", form=form, secret=secret, qr=qr)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    accounts.log_out(kho(), current_context())
+    auth.end(kho(), current_context(), session.get("sid"))
     logout_user()
     session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def fresh_login_required(view: Callable) -> Callable:
+    """Sensitive actions ask for the password again unless it was given in the last minutes."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not auth.recently_authenticated(kho(), session.get("sid")):
+            return redirect(url_for("auth.reauthenticate", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@login_required
+def reauthenticate():
+    form = ReauthForm()
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("documents.index")
+    if form.validate_on_submit():
+        if auth.reauthenticate(kho(), current_context(), session["sid"], form.password.data):
+            return redirect(target)
+        flash("Mật khẩu không đúng.", "error")
+    return render_template("reauth.html", form=form, target=target)
+
+
+@bp.route("/account/sessions/end-all", methods=["POST"])
+@fresh_login_required
+def end_my_sessions():
+    """End every session of one's own account, this one included (a lost laptop)."""
+    auth.end_all_sessions(kho(), current_context(), current_user.account.username)
+    logout_user()
+    session.clear()
+    flash("Đã đăng xuất khỏi mọi thiết bị.", "info")
     return redirect(url_for("auth.login"))

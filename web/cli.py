@@ -7,8 +7,8 @@ import os
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+from archive import access_commands, audit_commands, store_commands
 from archive import commands as archive_commands
-from archive import store_commands
 from archive.bootstrap import initialize
 from archive.commands import instance, read_secret_file, user_errors
 from ingest import commands as ingest_commands
@@ -54,6 +54,8 @@ def main() -> None:
 for command in [
     init_command,
     *archive_commands.COMMANDS,
+    *audit_commands.COMMANDS,
+    *access_commands.COMMANDS,
     *store_commands.COMMANDS,
     *ingest_commands.COMMANDS,
     *search_commands.COMMANDS,

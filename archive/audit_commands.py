@@ -1,0 +1,178 @@
+"""`kho audit …`: verify the chain, sign and export checkpoints, export entries, read the log."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from archive import audit, audit_views
+from archive.commands import emit, json_option, ready_instance, user_errors
+from security import audit as chain
+
+CLI = audit.Context(None, "cli")
+
+
+def _signing_key(inst) -> bytes:
+    """The keyring's checkpoint key, added to an older key file on first use."""
+    if inst.keyring.signing_key is None:
+        from security.keys import new_data_key
+
+        inst.keyring.signing_key = new_data_key()
+        inst.save_keyring()
+    return inst.keyring.signing_key
+
+
+def _day(value: str | None, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: dùng YYYY-MM-DD / use YYYY-MM-DD") from None
+    return day + timedelta(days=1) if end and len(value) == 10 else day
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log: verification, checkpoints, export, queries."""
+
+
+@audit_group.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A checkpoint exported earlier (kho audit checkpoint -o): detects a cut tail.",
+)
+@with_appcontext
+@user_errors
+def verify_command(checkpoint_file: str | None) -> None:
+    """Check the chain of the whole log; exit 1 and show where it breaks."""
+    inst = ready_instance()
+    anchor = json.loads(Path(checkpoint_file).read_text()) if checkpoint_file else None
+    with inst.sessions() as session:
+        count, problems = audit.verify(session, inst.keyring.audit_key, anchor)
+    with inst.sessions.begin() as session:
+        audit.record(
+            session,
+            inst.keyring,
+            CLI,
+            "audit_verify",
+            "damaged" if problems else "ok",
+            None,
+            {"entries": count, "problems": [p.__dict__ for p in problems[:100]]},
+        )
+    for problem in problems:
+        click.echo(f"entry {problem.seq}: {problem.problem}")
+    if problems:
+        click.echo(f"Nhật ký bị sửa đổi! / The audit log was tampered with ({len(problems)}).")
+        sys.exit(1)
+    click.echo(f"Nhật ký toàn vẹn / audit log intact: {count} entries.")
+
+
+@audit_group.command("checkpoint")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Also write the signed checkpoint to this file (keep it elsewhere).",
+)
+@with_appcontext
+@user_errors
+def checkpoint_command(output: str | None) -> None:
+    """Sign the current head of the log (Ed25519) now."""
+    inst = ready_instance()
+    key = _signing_key(inst)
+    with inst.sessions.begin() as session:
+        point = audit.checkpoint(session, key)
+        audit.record(
+            session, inst.keyring, CLI, "audit_checkpoint", "done", None, {"seq": point["seq"]}
+        )
+    if output:
+        Path(output).write_text(json.dumps(point, indent=1), encoding="utf-8")
+    click.echo(f"Checkpoint at entry {point['seq']}: {point['head_hash']}")
+
+
+@audit_group.command("pubkey")
+@with_appcontext
+@user_errors
+def pubkey_command() -> None:
+    """Print the checkpoint public key, to keep with the exports' verifiers."""
+    click.echo(chain.public_key_hex(_signing_key(ready_instance())))
+
+
+@audit_group.command("export")
+@click.option("--from", "since", help="First day (YYYY-MM-DD), default: the beginning.")
+@click.option("--to", "until", help="Last day (YYYY-MM-DD, inclusive), default: now.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Entries file (.jsonl); the manifest is written beside it.",
+)
+@with_appcontext
+@user_errors
+def export_command(since: str | None, until: str | None, output: str) -> None:
+    """Write entries with a verification manifest (check it with tools/verify_audit_export.py)."""
+    inst = ready_instance()
+    key = _signing_key(inst)
+    with inst.sessions.begin() as session:
+        audit.checkpoint(session, key)
+        first, last = audit.seq_range(session, _day(since), _day(until, end=True))
+        manifest = audit.export(session, key, first, last, Path(output))
+        audit.record(
+            session,
+            inst.keyring,
+            CLI,
+            "audit_export",
+            "done",
+            None,
+            {"first": first, "last": last, "target": output},
+        )
+    click.echo(f"{manifest['count']} entries ({first}..{last}) → {output} (+ .manifest.json)")
+
+
+@audit_group.command("log")
+@click.option("--user", "username")
+@click.option("--document", "document_id", type=int)
+@click.option("--action")
+@click.option("--outcome")
+@click.option("--from", "since")
+@click.option("--to", "until")
+@click.option("--limit", default=100, show_default=True)
+@json_option
+@with_appcontext
+@user_errors
+def log_command(username, document_id, action, outcome, since, until, limit, as_json) -> None:
+    """Entries matching the filters, newest first."""
+    inst = ready_instance()
+    query = audit_views.Filter(
+        username, document_id, action, outcome, _day(since), _day(until, end=True)
+    )
+    entries = audit_views.entries(inst, CLI, query, limit)
+    for e in entries:
+        emit(
+            e,
+            as_json,
+            f"{e['seq']:>7} {e['at'][:19]} {e['username'] or '-':<12} "
+            f"{e['action']:<12} {e['outcome']:<8} {e['object_id'] or ''}",
+        )
+
+
+@audit_group.command("anomalies")
+@json_option
+@with_appcontext
+@user_errors
+def anomalies_command(as_json: bool) -> None:
+    """Off-hours reads, bulk downloads and bursts of denials."""
+    for item in audit_views.anomalies(ready_instance(), CLI):
+        emit(item, as_json, f"{item['kind']:<14} {item['username'] or '-':<12} {item['detail']}")
+
+
+COMMANDS = [audit_group]

@@ -1,0 +1,115 @@
+"""Correcting a record's description and changing its secrecy level, through the gate.
+
+Who may do it is policy's decision (security.policy.may_edit / may_change_level). A person who
+may not even read the record gets ``NotFound``; one who may read but not edit gets ``Refused``.
+The audit entry names every changed field with old and new values for the coded fields; for the
+sealed ones (number, issuer, subject, place) only the field names, because the audit log must not
+become a copy of secret titles. The description is re-sealed under a fresh data key.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from archive import audit, events, grants, records
+from archive.instance import Instance
+from archive.models import Document
+from security.errors import NotFound, Refused
+from security.keys import new_data_key
+from security.policy import LEVELS, URGENCIES, may_change_level, may_edit, may_read
+from security.stream import encrypt_bytes
+
+CODED = ("doc_type", "urgency", "date", "level")
+SEALED = ("number", "issuer", "subject", "place")
+
+
+def _validate(changes: dict) -> dict:
+    unknown = set(changes) - set(CODED) - set(SEALED)
+    if unknown:
+        raise Refused(f"Không sửa được trường {sorted(unknown)}.", f"Unknown fields {unknown}.")
+    if "level" in changes and changes["level"] not in LEVELS:
+        raise Refused("Độ mật không hợp lệ.", f"Unknown level; use {LEVELS}.")
+    if "urgency" in changes and changes["urgency"] not in URGENCIES:
+        raise Refused("Độ khẩn không hợp lệ.", f"Unknown urgency; use {URGENCIES}.")
+    if changes.get("date"):
+        try:
+            date.fromisoformat(changes["date"])
+        except ValueError:
+            raise Refused("Ngày phải có dạng YYYY-MM-DD.", "Dates are YYYY-MM-DD.") from None
+    return changes
+
+
+def edit_document(
+    inst: Instance, ctx: audit.Context, doc_id: int, changes: dict, reason: str | None = None
+) -> None:
+    changes = _validate(changes)
+    who = ctx.principal
+    with inst.sessions.begin() as session:
+        doc = session.get(Document, doc_id)
+        extra = grants.extra_document_ids(session, who.user_id, who.unit_id) if who else frozenset()
+        if (
+            doc is None
+            or who is None
+            or not may_read(who, doc.level, doc.unit_id, doc.id, extra).allowed
+        ):
+            audit.record(
+                session, inst.keyring, ctx, "edit", "denied", doc_id, {"reason": "not readable"}
+            )
+            session.commit()
+            raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
+        new_level = changes.get("level", doc.level)
+        decision = (
+            may_change_level(who, doc.level, new_level, doc.unit_id)
+            if new_level != doc.level
+            else may_edit(who, doc.level, doc.unit_id)
+        )
+        lowering = LEVELS.index(new_level) < LEVELS.index(doc.level)
+        if decision.allowed and lowering and len((reason or "").strip()) < 10:
+            decision = type(decision)(False, "lowering a level needs a reason")
+        action = "secrecy_change" if new_level != doc.level else "edit"
+        if not decision.allowed:
+            audit.record(
+                session, inst.keyring, ctx, action, "denied", doc_id, {"reason": decision.reason}
+            )
+            session.commit()
+            raise Refused(
+                "Bạn không được sửa văn bản này như vậy.",
+                f"You may not make this change ({decision.reason}).",
+            )
+        detail = _apply(inst, doc, changes)
+        audit.record(
+            session,
+            inst.keyring,
+            ctx,
+            action,
+            "ok",
+            doc_id,
+            {**detail, **({"reason": reason} if reason else {})},
+        )
+    events.record_changed.send(inst, doc_id=doc_id)
+
+
+def _apply(inst: Instance, doc: Document, changes: dict) -> dict:
+    coded = {}
+    for name in ("doc_type", "urgency", "level"):
+        if name in changes and changes[name] != getattr(doc, name):
+            coded[name] = [getattr(doc, name), changes[name]]
+            setattr(doc, name, changes[name])
+    if "date" in changes:
+        new = date.fromisoformat(changes["date"]) if changes["date"] else None
+        if new != doc.issued:
+            coded["date"] = [
+                doc.issued.isoformat() if doc.issued else None,
+                new.isoformat() if new else None,
+            ]
+            doc.issued = new
+    meta = records.unseal_meta(inst, doc)
+    sealed = [name for name in SEALED if name in changes and changes[name] != meta.get(name)]
+    if sealed:
+        meta.update({name: changes[name] for name in sealed})
+        key = new_data_key()  # never re-use a STREAM key for a new plaintext
+        binding = records.meta_binding(doc)
+        doc.sealed_meta = encrypt_bytes(key, json.dumps(meta, ensure_ascii=False).encode(), binding)
+        doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, binding)
+    return {"changed": coded, "sealed_fields": sealed}

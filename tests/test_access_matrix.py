@@ -1,0 +1,164 @@
+"""The whole role × clearance × unit × grant matrix over every operation, through the same code
+the web pages and the command line call (the gate, search, editing; export by policy until the
+export service exists)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from archive import access, editing, grants
+from archive.audit import Context
+from archive.models import Grant, utcnow
+from ingest import pipeline, samples
+from search import query
+from security.errors import NotFound, Refused
+from security.policy import LEVELS, ROLES, level_rank, may_export
+from tests.conftest import add_person
+
+pytestmark = pytest.mark.slow
+RELATIONS = ("same_unit", "other_unit", "shared", "granted", "grant_expired")
+WORD = "matranphanquyen"
+READING = ("archivist", "reader", "security_officer")
+
+
+def _file_documents(inst) -> dict[str, int]:
+    filer = add_person(inst, "luutru", "archivist", "tuyet_mat", "VP")
+    ids = {}
+    for n, level in enumerate(LEVELS):
+        truth = {
+            "kind": "party",
+            "doc_type": "KH",
+            "number": f"{900 + n}-KH/TU",
+            "issuer": "Tỉnh ủy Lào Cai",
+            "date": "2025-01-0" + str(n + 1),
+            "subject": "về ma trận phân quyền",
+            "level": level,
+            "urgency": "thuong",
+        }
+        text = samples.render_text(truth, [f"Từ khóa kiểm thử {WORD}."]).encode()
+        result = pipeline.ingest_bytes(inst, filer.ctx, text, f"m{n}.txt")
+        assert result.status == "stored", result.reason
+        ids[level] = result.id
+    return ids
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """One instance with four records (one per level) and a person for every combination."""
+    from tests.conftest import ADMIN_PASSWORD
+    from web import create_app
+
+    home = tmp_path_factory.mktemp("matrix")
+    app = create_app({"KHO_HOME": str(home / "home"), "SECRET_KEY": "x", "TESTING": True})
+    inst = app.extensions["kho"]
+    from archive.bootstrap import initialize
+
+    initialize(inst, ADMIN_PASSWORD)
+    docs = _file_documents(inst)
+    officer = add_person(inst, "baomat", "security_officer", "tuyet_mat", "VP")
+    add_person(inst, "anchor.shr", "reader", "thuong", "SHR")  # creates unit SHR
+    for doc_id in docs.values():
+        grants.share(inst, officer.ctx, doc_id, "SHR")
+    people = {}
+    for role, clearance, relation in itertools.product(ROLES, LEVELS, RELATIONS):
+        unit = {"same_unit": "VP", "shared": "SHR"}.get(relation, "BTC")
+        person = add_person(inst, f"{role}.{clearance}.{relation}", role, clearance, unit)
+        if relation in ("granted", "grant_expired") and role in READING:
+            for level, doc_id in docs.items():
+                if level_rank(level) <= level_rank(clearance):
+                    grant_id = grants.request(inst, person.ctx, doc_id, "cần cho công việc")
+                    grants.decide(inst, officer.ctx, grant_id, approve=True, days=7)
+        people[(role, clearance, relation)] = person
+    with inst.sessions.begin() as session:
+        expired = [
+            p.ctx.principal.user_id for (_r, _c, rel), p in people.items() if rel == "grant_expired"
+        ]
+        session.execute(
+            update(Grant)
+            .where(Grant.user_id.in_(expired))
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
+    yield inst, docs, people
+    inst.dispose()
+
+
+def _expected_read(role: str, clearance: str, relation: str, level: str) -> bool:
+    return (
+        role in READING
+        and level_rank(clearance) >= level_rank(level)
+        and relation in ("same_unit", "shared", "granted")
+    )
+
+
+CASES = list(itertools.product(ROLES, LEVELS, RELATIONS))
+
+
+@pytest.mark.parametrize(("role", "clearance", "relation"), CASES)
+def test_matrix(world, role, clearance, relation):
+    inst, docs, people = world
+    ctx = people[(role, clearance, relation)].ctx
+    listed = {v.id for v in access.list_documents(inst, ctx)}
+    found = {v.id for v in query.search(inst, ctx, WORD)}
+    for level, doc_id in docs.items():
+        readable = _expected_read(role, clearance, relation, level)
+        where = f"{role}/{clearance}/{relation} on {level}"
+        assert (doc_id in listed) is readable, f"list: {where}"
+        assert (doc_id in found) is readable, f"search: {where}"
+        for read in (access.view_document, access.read_document, access.open_content):
+            if readable:
+                read(inst, ctx, doc_id)
+            else:
+                with pytest.raises(NotFound):
+                    read(inst, ctx, doc_id)
+        may_edit = (
+            role == "archivist"
+            and relation == "same_unit"
+            and level_rank(clearance) >= level_rank(level)
+        )
+        if may_edit:
+            editing.edit_document(inst, ctx, doc_id, {"urgency": "khan"})
+        else:
+            with pytest.raises(NotFound if not readable else Refused):
+                editing.edit_document(inst, ctx, doc_id, {"urgency": "khan"})
+        extra = frozenset({doc_id}) if relation in ("shared", "granted") else frozenset()
+        unit_id = ctx.principal.unit_id if relation == "same_unit" else -1
+        exported = may_export(ctx.principal, level, unit_id, doc_id, extra).allowed
+        assert exported is (readable and role in ("archivist", "security_officer")), where
+
+
+def test_grant_rules(world):
+    inst, docs, people = world
+    reader = people[("reader", "mat", "other_unit")]
+    colleague = people[("reader", "tuyet_mat", "other_unit")]
+    with pytest.raises(NotFound):  # above clearance: existence is not confirmed
+        grants.request(inst, reader.ctx, docs["toi_mat"], "cần cho công việc")
+    grant_id = grants.request(inst, reader.ctx, docs["mat"], "cần cho công việc")
+    with pytest.raises(Refused):  # neither security officer nor unit head
+        grants.decide(inst, colleague.ctx, grant_id, approve=True)
+    with pytest.raises(Refused):  # nobody approves their own request
+        grants.decide(inst, reader.ctx, grant_id, approve=True)
+    officer = Context(people[("security_officer", "tuyet_mat", "same_unit")].ctx.principal, "test")
+    assert [p["grant"] for p in grants.pending(inst, officer)] == [grant_id]
+    grants.decide(inst, officer, grant_id, approve=False)
+    with pytest.raises(NotFound):
+        access.view_document(inst, reader.ctx, docs["mat"])
+
+
+def test_levels_are_raised_by_archivists_and_lowered_only_with_authority_and_reason(world):
+    inst, docs, people = world
+    archivist = people[("archivist", "tuyet_mat", "same_unit")].ctx
+    officer = people[("security_officer", "tuyet_mat", "same_unit")].ctx
+    doc_id = docs["thuong"]
+    editing.edit_document(inst, archivist, doc_id, {"level": "mat"})
+    with pytest.raises(Refused):
+        editing.edit_document(inst, archivist, doc_id, {"level": "thuong"})
+    with pytest.raises(Refused, match="reason"):
+        editing.edit_document(inst, officer, doc_id, {"level": "thuong"})
+    editing.edit_document(inst, officer, doc_id, {"level": "thuong"}, reason="giải mật theo QĐ 12")
+    reader = people[("reader", "thuong", "same_unit")].ctx
+    assert access.view_document(inst, reader, doc_id).level == "thuong"
+    assert doc_id in {v.id for v in query.search(inst, reader, WORD)}  # the index followed
