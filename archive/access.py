@@ -18,7 +18,7 @@ from archive import audit, grants, records
 from archive.instance import Instance
 from archive.models import Document
 from security.errors import NotFound
-from security.policy import LEVELS, ReadScope, may_read, read_scope
+from security.policy import LEVELS, Decision, ReadScope, may_read, read_scope
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,9 @@ def _admit(
     with inst.sessions() as session:
         doc = session.get(Document, doc_id)
         decision = None
-        if doc is not None and who is not None:
+        if doc is not None and doc.status != "active":
+            decision = Decision(False, f"record is {doc.status}")
+        elif doc is not None and who is not None:
             extra = grants.extra_document_ids(session, who.user_id, who.unit_id)
             decision = may_read(who, doc.level, doc.unit_id, doc.id, extra)
         allowed = decision is not None and decision.allowed
@@ -129,9 +131,14 @@ def read_document(inst: Instance, ctx: audit.Context, doc_id: int) -> tuple[Docu
     return _view(inst, doc), records.read_text(inst, doc)
 
 
-def open_content(inst: Instance, ctx: audit.Context, doc_id: int) -> Content:
-    doc = _admit(inst, ctx, doc_id, "download")
-    obj = records.object_of(doc, "original")
+def open_content(
+    inst: Instance, ctx: audit.Context, doc_id: int, original: bool = False
+) -> Content:
+    """The file people download: the sanitized access copy when there is one. The original
+    bitstream (kept as evidence, active content and all) only when asked for explicitly."""
+    doc = _admit(inst, ctx, doc_id, "download_original" if original else "download")
+    kinds = {o.kind for o in doc.objects if o.shredded_at is None}
+    obj = records.object_of(doc, "access" if "access" in kinds and not original else "original")
     meta = records.unseal_meta(inst, doc)
     return Content(
         meta.get("filename") or f"{doc.id}",
@@ -151,6 +158,7 @@ def _visible(
     stmt = select(Document).where(
         or_(Document.unit_id.in_(scope.unit_ids), Document.id.in_(scope.document_ids)),
         Document.level.in_(LEVELS[: scope.max_level + 1]),
+        Document.status == "active",
     )
     if ids is not None:
         stmt = stmt.where(Document.id.in_(list(ids)))

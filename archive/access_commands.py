@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from archive import accounts, auth, editing, grants
+from archive import accounts, auth, editing, grants, quarantine
 from archive.audit import Context
 from archive.commands import (
     acting_as,
@@ -150,4 +150,32 @@ def edit_command(doc_id: int, as_user: str, pairs: tuple[str, ...], reason: str 
     click.echo(f"{doc_id}: {', '.join(changes) or 'no change'}")
 
 
-COMMANDS = [grant_group, share_command, edit_command]
+@click.group("quarantine")
+def quarantine_group() -> None:
+    """TUYỆT MẬT records kept apart until an administrator releases them."""
+
+
+@quarantine_group.command("list")
+@json_option
+@with_appcontext
+@user_errors
+def quarantine_list_command(as_json: bool) -> None:
+    for item in quarantine.listing(ready_instance(), CLI):
+        emit(
+            item,
+            as_json,
+            f"{item['id']:>6} {item['level']:<10} {item['unit']:<6} {item['filed_at'][:19]}",
+        )
+
+
+@quarantine_group.command("release")
+@click.argument("doc_id", type=int)
+@click.option("--reference", required=True, help="Number of the approval (e.g. 12/QĐ-VPTU).")
+@with_appcontext
+@user_errors
+def quarantine_release_command(doc_id: int, reference: str) -> None:
+    quarantine.release(ready_instance(), CLI, doc_id, reference)
+    click.echo(f"{doc_id}: released ({reference})")
+
+
+COMMANDS = [grant_group, share_command, edit_command, quarantine_group]

@@ -174,13 +174,14 @@ def show_command(doc_id: int, as_user: str, as_json: bool, with_text: bool) -> N
     "--output",
     required=True,
     type=click.Path(dir_okay=False),
-    help="Where to write the original file.",
+    help="Where to write the file.",
 )
+@click.option("--original", is_flag=True, help="The original bitstream, not the access copy.")
 @with_appcontext
 @user_errors
-def get_command(doc_id: int, as_user: str, output: str) -> None:
-    """Write a document's original file, decrypted, to OUTPUT."""
-    content = access.open_content(ready_instance(), acting_as(as_user), doc_id)
+def get_command(doc_id: int, as_user: str, output: str, original: bool) -> None:
+    """Write a document's file (the sanitized access copy unless --original) to OUTPUT."""
+    content = access.open_content(ready_instance(), acting_as(as_user), doc_id, original)
     target = Path(output)
     tmp = target.with_name(target.name + ".part")
     try:

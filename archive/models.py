@@ -124,11 +124,31 @@ class Document(Base):
     filed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     content_mac: Mapped[str] = mapped_column(String(64), unique=True)
+    # Keyed fingerprint of (number, issuer): warns of a second file for the same document
+    # without letting anyone confirm a guessed number.
+    number_mac: Mapped[str | None] = mapped_column(String(64), index=True)
+    # active | quarantined (TUYỆT MẬT waiting for an administrator's approval)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    needs_ocr: Mapped[bool] = mapped_column(default=False)
     meta_kek_version: Mapped[int] = mapped_column(Integer, index=True)
     meta_wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_meta: Mapped[bytes] = mapped_column(LargeBinary)
     unit: Mapped[Unit] = relationship(lazy="joined")
     objects: Mapped[list[StoredObject]] = relationship(back_populates="document")
+
+
+class RecordEvent(Base):
+    """A PREMIS-style event in a record's life: what happened, by whom, with what, how it went."""
+
+    __tablename__ = "record_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    event: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(1000), default="")
+    agent: Mapped[str] = mapped_column(String(100))  # person (username) and software version
+    seconds: Mapped[float] = mapped_column(default=0.0)
 
 
 class StoredObject(Base):

@@ -22,11 +22,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import audit
+from archive import __version__, audit
 from archive.instance import Instance
-from archive.models import Document, StoredObject, Unit, utcnow
+from archive.models import Document, RecordEvent, StoredObject, Unit, utcnow
 from security.errors import KhoError
 from security.keys import new_data_key
+from security.policy import LEVELS
 from security.stream import decrypt_bytes, decrypt_segments, encrypt_bytes
 
 # Objects up to this size are decrypted in one pass in memory; larger ones are streamed twice.
@@ -51,6 +52,11 @@ class NewRecord:
     fields: dict  # kind, doc_type, number, issuer, date (ISO), subject, level, urgency, place
     filename: str
     unit: Unit
+    access_copy: bytes | None = None  # sanitized copy people download (PDF); None: the original
+    events: tuple[dict, ...] = ()  # PREMIS-style: event, outcome, detail, seconds, software
+    status: str = "active"
+    needs_ocr: bool = False
+    number_mac: str | None = None
 
 
 def _binding(uid: str, part: str, version: int = 1) -> bytes:
@@ -71,6 +77,8 @@ def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac:
         ("original", new.media_type, new.content),
         ("text", "text/plain; charset=utf-8", new.text.encode()),
     ]
+    if new.access_copy is not None:
+        parts.append(("access", new.media_type, new.access_copy))
     written: list[tuple[str, str, object, int, bytes]] = []
     try:
         for kind, media_type, data in parts:
@@ -96,6 +104,9 @@ def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac:
                 unit_id=new.unit.id,
                 filed_by=ctx.principal.user_id,
                 content_mac=content_mac,
+                number_mac=new.number_mac,
+                status=new.status,
+                needs_ocr=new.needs_ocr,
                 meta_kek_version=meta_version,
                 meta_wrapped_key=meta_wrapped,
                 sealed_meta=sealed,
@@ -116,12 +127,24 @@ def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac:
                         wrapped_key=wrapped,
                     )
                 )
+            agent = f"{ctx.principal.username if ctx.principal else 'system'} / kho {__version__}"
+            for event in new.events:
+                session.add(RecordEvent(document_id=doc.id, agent=agent, **event))
+            session.add(
+                RecordEvent(
+                    document_id=doc.id,
+                    agent=agent,
+                    event="encryption/storage",
+                    outcome="success",
+                    detail=f"{len(written)} objects",
+                )
+            )
             audit.record(
                 session,
                 keyring,
                 ctx,
                 "ingest",
-                "stored",
+                "stored" if new.status == "active" else new.status,
                 doc.id,
                 {"level": doc.level, "doc_type": doc.doc_type},
             )
@@ -194,6 +217,56 @@ def stream_object(inst: Instance, doc: Document, obj: StoredObject) -> Iterator[
 
 def read_text(inst: Instance, doc: Document) -> str:
     return read_object(inst, doc, object_of(doc, "text")).decode()
+
+
+def replace_text(
+    inst: Instance,
+    ctx: audit.Context,
+    doc_id: int,
+    text: str,
+    events: tuple[dict, ...] = (),
+    level: str | None = None,
+) -> None:
+    """A better text for a record (after OCR): a new version of the text object, earlier kept.
+
+    ``level`` may only raise the record's level (the recognised header can reveal a mark).
+    """
+    with inst.sessions() as session:
+        doc = session.get(Document, doc_id)
+        version = 1 + max(o.version for o in doc.objects if o.kind == "text")
+        uid = doc.uid
+    key = new_data_key()
+    blob = inst.blobs.put(key, io.BytesIO(text.encode()), _binding(uid, "text", version))
+    try:
+        kek_version, wrapped = inst.keyring.wrap(key, _binding(uid, "text", version))
+        agent = f"{ctx.principal.username if ctx.principal else 'system'} / kho {__version__}"
+        with inst.sessions.begin() as session:
+            doc = session.get(Document, doc_id)
+            session.add(
+                StoredObject(
+                    document_id=doc_id,
+                    kind="text",
+                    version=version,
+                    blob=blob.name,
+                    media_type="text/plain; charset=utf-8",
+                    size=blob.size,
+                    ciphertext_sha256=blob.ciphertext_sha256,
+                    kek_version=kek_version,
+                    wrapped_key=wrapped,
+                )
+            )
+            raised = level is not None and LEVELS.index(level) > LEVELS.index(doc.level)
+            detail = {"text_version": version}
+            if raised:
+                detail["level"] = [doc.level, level]
+                doc.level = level
+            doc.needs_ocr = False
+            for event in events:
+                session.add(RecordEvent(document_id=doc_id, agent=agent, **event))
+            audit.record(session, inst.keyring, ctx, "ocr", "done", doc_id, detail)
+    except BaseException:
+        inst.blobs.delete(blob.name)
+        raise
 
 
 def shred(inst: Instance, ctx: audit.Context, doc_id: int, reason: str) -> int:

@@ -7,10 +7,23 @@ from collections import Counter
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
-from archive.commands import acting_as, emit, json_option, ready_instance, user_errors
-from ingest import demo, pipeline
+from archive.commands import (
+    acting_as,
+    emit,
+    json_option,
+    read_secret_file,
+    ready_instance,
+    user_errors,
+)
+from ingest import demo, ocr, pipeline, recognition
+from ingest.limits import Limits
+from security.errors import Refused
 from security.policy import LEVELS
 
 
@@ -36,6 +49,11 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
     type=click.Choice(LEVELS),
     help="Secrecy level to apply at least (needed for scans without text).",
 )
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Password of protected PDFs, in a file (never on the command line).",
+)
 @json_option
 @with_appcontext
 @user_errors
@@ -44,25 +62,76 @@ def ingest_command(
     as_user: str | None,
     unit_code: str | None,
     level: str | None,
+    password_file: str | None,
     as_json: bool,
 ) -> None:
-    """File documents (PDF, plain text; folders are walked) into the archive."""
+    """File documents (PDF, DOCX, ODT, RTF, text, scans; folders are walked) into the archive."""
     inst = ready_instance()
     ctx = acting_as(as_user, role="archivist")
-    tally: Counter[str] = Counter()
-    for path in _files(paths):
-        result = pipeline.ingest_file(inst, ctx, path, unit_code, level)
-        tally[result.status] += 1
-        line = f"{result.status:<10} {result.id or '':>6}  {path}"
-        emit(
-            result.as_json(),
-            as_json,
-            line + (f"\n           {result.reason}" if result.reason else ""),
-        )
+    limits = Limits.from_mapping(current_app.config)
+    password = read_secret_file(password_file)
+    files = _files(paths)
+    results = []
+    with Progress(
+        transient=True, disable=as_json or not sys.stderr.isatty(), console=Console(stderr=True)
+    ) as progress:
+        task = progress.add_task("Đang nộp / filing", total=len(files))
+        for path in files:
+            result = pipeline.ingest_file(inst, ctx, path, unit_code, level, limits, password)
+            results.append(result)
+            progress.advance(task)
+            if as_json:
+                emit(result.as_json(), True, "")
     if not as_json:
-        click.echo(", ".join(f"{n} {status}" for status, n in sorted(tally.items())))
-    if tally["rejected"] or tally["quarantined"]:
+        _summary(results)
+    if any(r.status in ("rejected", "quarantined") for r in results):
         sys.exit(2)
+
+
+_STATUS = {
+    "stored": "đã lưu",
+    "duplicate": "trùng",
+    "rejected": "từ chối",
+    "quarantined": "cách ly",
+}
+
+
+def _summary(results: list[pipeline.IngestResult]) -> None:
+    """One row per file (what happened and why), then the totals."""
+    table = Table(show_lines=False)
+    for column in ("Trạng thái / status", "Số / id", "Tệp / file", "Ghi chú / note"):
+        table.add_column(column)
+    for r in results:
+        note = r.reason or "; ".join(r.warnings) or (r.fields.get("number") or "")
+        table.add_row(
+            f"{_STATUS.get(r.status, r.status)} ({r.status})", str(r.id or ""), r.path, note
+        )
+    console = Console()
+    console.print(table)
+    tally = Counter(r.status for r in results)
+    console.print(", ".join(f"{n} {status}" for status, n in sorted(tally.items())))
+
+
+@click.command("ocr")
+@click.option("--pending", is_flag=True, required=True, help="Every record flagged 'needs OCR'.")
+@click.option("--as", "as_user", metavar="USER", help="Archivist on whose behalf (audited).")
+@with_appcontext
+@user_errors
+def ocr_command(pending: bool, as_user: str | None) -> None:
+    """Recognise the text of scans filed while Tesseract was not installed."""
+    inst = ready_instance()
+    ctx = acting_as(as_user, role="archivist")
+    limits = Limits.from_mapping(current_app.config)
+    todo = recognition.pending(inst)
+    if todo and not ocr.ocr_available():
+        raise Refused(
+            "Chưa cài Tesseract và mô hình tiếng Việt: chạy scripts/system-deps.sh.",
+            ocr.INSTALL_HINT,
+        )
+    for doc_id in todo:
+        done = recognition.recognise(inst, ctx, doc_id, limits)
+        click.echo(f"{doc_id:>6}  {done.status}  {done.characters} characters")
+    click.echo(f"{len(todo)} văn bản / records")
 
 
 @click.command("demo")
@@ -97,4 +166,4 @@ def print_demo_logins() -> None:
         click.echo(line)
 
 
-COMMANDS = [ingest_command, demo_command]
+COMMANDS = [ingest_command, ocr_command, demo_command]

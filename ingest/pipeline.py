@@ -1,8 +1,11 @@
-"""File → record: sniff, validate, extract, describe, check policy, hand over to the archive, index.
+"""File → record: examine (identify, validate, sanitize, extract, OCR), describe, check policy,
+hand over to the archive, index.
 
-Every outcome (stored, duplicate, rejected) is an audit entry. A refusal stores nothing; a stored
-record is committed before it is indexed, and indexing failures only delay searchability (the
-index is derived, ``kho check`` / ``kho reindex`` catch up).
+Every outcome (stored, duplicate, quarantined, rejected) is an audit entry. A refusal stores
+nothing; a stored record is committed before it is indexed, and an indexing failure only delays
+searchability (the index is derived: ``kho check --repair`` and ``kho reindex`` catch up).
+A TUYỆT MẬT document is never digitized by rule (Hướng dẫn 40-HD/VPTW): it is kept encrypted in
+quarantine, readable by nobody, until an administrator releases it with a reference.
 """
 
 from __future__ import annotations
@@ -15,17 +18,18 @@ from sqlalchemy import select
 
 from archive import audit, records
 from archive.instance import Instance
-from archive.models import Unit
-from ingest import extract, sniff
+from archive.models import Document, Unit
+from ingest import stages
 from ingest.header import parse_header
+from ingest.limits import Limits, check_size
 from search import feed
 from security.errors import KhoError, Refused
 from security.policy import level_rank, may_file
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_SIZE = 200 * 1024 * 1024
 _FIELDS = ("kind", "doc_type", "number", "issuer", "date", "subject", "level", "urgency")
+NOT_DIGITIZED = "tuyet_mat"
 
 
 @dataclass
@@ -35,6 +39,7 @@ class IngestResult:
     id: int | None = None
     reason: str | None = None
     fields: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -43,7 +48,14 @@ class IngestResult:
             "status": self.status,
             "reason": self.reason,
             **{name: self.fields.get(name) for name in _FIELDS},
+            "warnings": self.warnings,
         }
+
+
+@dataclass(frozen=True)
+class Described:
+    examined: stages.Examined
+    fields: dict
 
 
 def _unit_for(inst: Instance, ctx: audit.Context, unit_code: str | None) -> Unit:
@@ -67,44 +79,63 @@ def _unit_for(inst: Instance, ctx: audit.Context, unit_code: str | None) -> Unit
         return session.get(Unit, ctx.principal.unit_id)
 
 
-def _check_size(size: int) -> None:
-    if size > MAX_FILE_SIZE:
+def describe(
+    data: bytes, filename: str, declared_level: str | None, limits: Limits, password: str | None
+) -> Described:
+    """Examine the file and read its header; the declared level can raise, never lower."""
+    examined = stages.examine(data, filename, limits, password)
+    has_text = examined.text.strip() != ""
+    fields = parse_header(examined.text).as_dict() if has_text else {}
+    if not has_text and declared_level is None:
         raise Refused(
-            f"Tệp lớn hơn {MAX_FILE_SIZE // 2**20} MiB.",
-            f"The file is larger than {MAX_FILE_SIZE // 2**20} MiB.",
+            "Tệp không có chữ đọc được (bản quét chưa nhận dạng): hãy chỉ định mức mật (--level).",
+            "No readable text (a scan not yet recognised): give its secrecy level (--level).",
         )
-
-
-def _describe(data: bytes, declared_level: str | None) -> tuple[str, str, dict]:
-    media_type = sniff.media_type(data)
-    text = extract.extract_text(data, media_type)
-    fields = parse_header(text).as_dict() if text.strip() else {}
-    if not text.strip() and declared_level is None:
-        raise Refused(
-            "Tệp không có lớp chữ (bản quét): hãy chỉ định mức mật (--level) khi nộp.",
-            "The file has no text layer (a scan): give its secrecy level (--level).",
-        )
-    # A declared level can raise what the header says, never lower it.
     parsed = fields.get("level") or "thuong"
-    if declared_level and level_rank(declared_level) > level_rank(parsed):
-        fields["level"] = declared_level
-    else:
-        fields["level"] = parsed
-    return media_type, text, fields
+    raise_to = declared_level and level_rank(declared_level) > level_rank(parsed)
+    fields["level"] = declared_level if raise_to else parsed
+    return Described(examined, fields)
 
 
-def _refuse(inst: Instance, ctx: audit.Context, result: IngestResult) -> IngestResult:
+def _refuse(
+    inst: Instance,
+    ctx: audit.Context,
+    result: IngestResult,
+    events: list[stages.Event] | None = None,
+) -> IngestResult:
     with inst.sessions.begin() as session:
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "ingest",
-            result.status,
-            result.id,
-            {"reason": result.reason, "level": result.fields.get("level")},
-        )
+        detail = {"reason": result.reason, "level": result.fields.get("level")}
+        if events:
+            detail["events"] = [f"{e.stage}: {e.outcome}" for e in events]
+        audit.record(session, inst.keyring, ctx, "ingest", result.status, result.id, detail)
     return result
+
+
+def _number_mac(inst: Instance, fields: dict) -> str | None:
+    if not fields.get("number"):
+        return None
+    key = f"{fields['number'].upper()}|{(fields.get('issuer') or '').casefold()}"
+    return inst.keyring.content_mac(key.encode())
+
+
+def _same_number(inst: Instance, number_mac: str | None) -> list[int]:
+    if number_mac is None:
+        return []
+    with inst.sessions() as session:
+        stmt = select(Document.id).where(Document.number_mac == number_mac)
+        return list(session.execute(stmt).scalars())
+
+
+def _record_events(described: Described) -> tuple[dict, ...]:
+    return tuple(
+        {
+            "event": e.stage,
+            "outcome": e.outcome,
+            "detail": e.detail[:1000],
+            "seconds": round(e.seconds, 4),
+        }
+        for e in described.examined.events
+    )
 
 
 def ingest_bytes(
@@ -115,12 +146,15 @@ def ingest_bytes(
     unit_code: str | None = None,
     declared_level: str | None = None,
     path: str | None = None,
+    limits: Limits | None = None,
+    password: str | None = None,
 ) -> IngestResult:
     shown = path or filename
+    limits = limits or Limits()
     fields: dict = {}
     try:
-        _check_size(len(data))
-        media_type, text, fields = _describe(data, declared_level)
+        described = describe(data, filename, declared_level, limits, password)
+        fields = described.fields
         decision = may_file(ctx.principal, fields["level"]) if ctx.principal else None
         if decision is None or not decision.allowed:
             raise Refused(
@@ -128,6 +162,8 @@ def ingest_bytes(
                 f"You may not file this document ({decision and decision.reason}).",
             )
         unit = _unit_for(inst, ctx, unit_code)
+    except stages.StageRefused as exc:
+        return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc)), exc.events)
     except KhoError as exc:
         return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc), fields=fields))
     content_mac = inst.keyring.content_mac(data)
@@ -145,17 +181,42 @@ def ingest_bytes(
                 fields,
             ),
         )
-    doc = records.file_record(
-        inst,
-        ctx,
-        records.NewRecord(data, media_type, text, fields, Path(filename).name, unit),
-        content_mac,
+    number_mac = _number_mac(inst, fields)
+    warnings = [
+        f"Cùng số, ký hiệu và cơ quan với văn bản {other} (bản trùng hoặc phiên bản mới?) / "
+        f"same number and issuer as document {other}: a duplicate or a new version?"
+        for other in _same_number(inst, number_mac)
+    ]
+    quarantined = fields["level"] == NOT_DIGITIZED
+    examined = described.examined
+    new = records.NewRecord(
+        data,
+        examined.media_type,
+        examined.text,
+        fields,
+        Path(filename).name,
+        unit,
+        access_copy=examined.access_copy,
+        events=_record_events(described),
+        status="quarantined" if quarantined else "active",
+        needs_ocr=examined.needs_ocr,
+        number_mac=number_mac,
     )
+    doc = records.file_record(inst, ctx, new, content_mac)
+    if quarantined:
+        reason = (
+            "TUYỆT MẬT: không số hóa theo quy định; lưu cách ly chờ quản trị duyệt. / "
+            "TOP SECRET is not digitized by rule: quarantined until an administrator "
+            "releases it with a reference."
+        )
+        return IngestResult(shown, "quarantined", doc.id, reason, fields, warnings)
     try:
         feed.index_documents(inst, [doc.id])
     except Exception:  # the record is safe; the index catches up on `kho check --repair`
         log.exception("indexing document %s failed", doc.id)
-    return IngestResult(shown, "stored", doc.id, None, fields)
+    if examined.needs_ocr:
+        warnings.append("Cần nhận dạng chữ (OCR): chạy `kho ocr --pending`. / Needs OCR.")
+    return IngestResult(shown, "stored", doc.id, None, fields, warnings)
 
 
 def ingest_file(
@@ -164,10 +225,15 @@ def ingest_file(
     path: Path,
     unit_code: str | None = None,
     declared_level: str | None = None,
+    limits: Limits | None = None,
+    password: str | None = None,
 ) -> IngestResult:
+    limits = limits or Limits()
     try:
-        _check_size(path.stat().st_size)
+        check_size(path.stat().st_size, limits)
         data = path.read_bytes()
     except (OSError, KhoError) as exc:
         return _refuse(inst, ctx, IngestResult(str(path), "rejected", reason=str(exc)))
-    return ingest_bytes(inst, ctx, data, path.name, unit_code, declared_level, str(path))
+    return ingest_bytes(
+        inst, ctx, data, path.name, unit_code, declared_level, str(path), limits, password
+    )

@@ -34,11 +34,11 @@ def test_reader_within_clearance_and_unit_reads_everything_of_the_record(
     assert _last_entry(inst).action == "view"
     _, text = access.read_document(inst, reader.ctx, doc_id)
     assert doc.truth["canary"] in text
-    content = access.open_content(inst, reader.ctx, doc_id)
+    content = access.open_content(inst, reader.ctx, doc_id, original=True)
     assert content.read() == doc.content and content.filename == doc.filename
     entry = _last_entry(inst)
     assert (entry.action, entry.outcome, entry.object_id, entry.username) == (
-        "download",
+        "download_original",
         "allowed",
         doc_id,
         "canbo",

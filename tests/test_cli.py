@@ -68,7 +68,7 @@ def test_init_user_ingest_search_show_get(kho, tmp_path):
     shown = _lines(kho("show", str(ordinary), "--as", "canbo", "--json").output)[0]
     assert shown["id"] == ordinary
     out_file = tmp_path / "out.bin"
-    kho("get", str(ordinary), "--as", "canbo", "-o", str(out_file))
+    kho("get", str(ordinary), "--as", "canbo", "-o", str(out_file), "--original")
     original = next(d for d in chosen if lines[d.filename]["id"] == ordinary)
     assert out_file.read_bytes() == original.content
 

