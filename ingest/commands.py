@@ -22,6 +22,7 @@ from archive.commands import (
     user_errors,
 )
 from ingest import demo, ocr, pipeline, recognition
+from ingest import inbox as inbox_watch
 from ingest.limits import Limits
 from security.errors import Refused
 from security.policy import LEVELS
@@ -76,8 +77,7 @@ def ingest_command(
         transient=True, disable=as_json or not sys.stderr.isatty(), console=Console(stderr=True)
     ) as progress:
         task = progress.add_task("Đang nộp / filing", total=len(files))
-        for path in files:
-            result = pipeline.ingest_file(inst, ctx, path, unit_code, level, limits, password)
+        for result in pipeline.ingest_files(inst, ctx, files, unit_code, level, limits, password):
             results.append(result)
             progress.advance(task)
             if as_json:
@@ -110,6 +110,27 @@ def _summary(results: list[pipeline.IngestResult]) -> None:
     console.print(table)
     tally = Counter(r.status for r in results)
     console.print(", ".join(f"{n} {status}" for status, n in sorted(tally.items())))
+
+
+@click.command("watch")
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False))
+@click.option("--as", "as_user", metavar="USER", help="Archivist who files them.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between looks.")
+@click.option("--once", is_flag=True, help="One look, then stop (for scripts and cron).")
+@with_appcontext
+@user_errors
+def watch_command(inbox: str, as_user: str | None, interval: float, once: bool) -> None:
+    """File what arrives in INBOX; move it to done/ or rejected/ (with the reason)."""
+    inst = ready_instance()
+    ctx = acting_as(as_user, role="archivist")
+    limits = Limits.from_mapping(current_app.config)
+    if not once:
+        click.echo(f"Đang theo dõi / watching {inbox} (Ctrl+C để dừng / to stop)")
+    try:
+        for result in inbox_watch.watch(inst, ctx, Path(inbox), interval, once, limits):
+            click.echo(f"{result.status:<11} {result.id or '':>6}  {result.path}")
+    except KeyboardInterrupt:
+        click.echo("Đã dừng / stopped.")
 
 
 @click.command("ocr")
@@ -166,4 +187,4 @@ def print_demo_logins() -> None:
         click.echo(line)
 
 
-COMMANDS = [ingest_command, ocr_command, demo_command]
+COMMANDS = [ingest_command, watch_command, ocr_command, demo_command]

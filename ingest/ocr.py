@@ -20,6 +20,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageSequence
 
 from ingest.limits import Deadline, Limits, check_pages, check_pixels, reason
+from ingest.pdfium_guard import PDFIUM
 from ingest.text import has_text, normalize
 from security.errors import Refused
 
@@ -151,23 +152,30 @@ def ocr_pdf_pages(
     version = tesseract_version()
     if version is None:
         return OcrResult(pages=[""] * len(page_indexes), needs_ocr=True)
-    document = pdfium.PdfDocument(data)
     pages: list[str] = []
-    try:
-        for index in page_indexes:
-            deadline.check()
+    for index in page_indexes:
+        deadline.check()
+        picture = _render(data, index, limits)  # under the PDFium lock
+        pages.append(normalize(_tesseract(picture, deadline)))  # outside it
+    return OcrResult("\n\f".join(pages), pages, False, version)
+
+
+def _render(data: bytes, index: int, limits: Limits) -> bytes:
+    """One page at 300 dpi as grayscale PGM bytes, rendered in memory."""
+    with PDFIUM:
+        document = pdfium.PdfDocument(data)
+        try:
             page = document[index]
             width, height = page.get_size()
             scale = DPI / 72
             check_pixels(int(width * scale), int(height * scale), limits, f"page {index + 1}")
             bitmap = page.render(scale=scale, grayscale=True)
-            image = bitmap.to_pil()
-            pages.append(normalize(_tesseract(_pgm(image), deadline)))
+            picture = _pgm(bitmap.to_pil())
             bitmap.close()
             page.close()
-    finally:
-        document.close()
-    return OcrResult("\n\f".join(pages), pages, False, version)
+        finally:
+            document.close()
+    return picture
 
 
 def merge_pages(layer: list[str], ocr_indexes: list[int], ocr: OcrResult) -> list[str]:

@@ -21,6 +21,7 @@ from docx.table import Table
 
 from ingest import legacy
 from ingest.limits import Deadline, Limits, read_zip
+from ingest.pdfium_guard import PDFIUM
 from ingest.rtf import rtf_to_text
 from security.errors import Refused
 
@@ -57,6 +58,13 @@ def has_text(page_text: str) -> bool:
 
 def pdf_text(data: bytes, deadline: Deadline | None = None) -> Extracted:
     """Per-page text layers of an (already validated, unencrypted) PDF; blank pages noted."""
+    with PDFIUM:
+        pages = _pdf_pages(data, deadline)
+    blank = [i for i, text in enumerate(pages) if not has_text(text)]
+    return Extracted("\n\f".join(pages), pages, blank)
+
+
+def _pdf_pages(data: bytes, deadline: Deadline | None) -> list[str]:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -76,8 +84,7 @@ def pdf_text(data: bytes, deadline: Deadline | None = None) -> Extracted:
             page.close()
     finally:
         document.close()
-    blank = [i for i, text in enumerate(pages) if not has_text(text)]
-    return Extracted("\n\f".join(pages), pages, blank)
+    return pages
 
 
 # --- DOCX / ODT --------------------------------------------------------------------------------

@@ -137,3 +137,55 @@ def test_ingest_command_summary_json_and_exit_status(app, inst, archivist, tmp_p
     assert (
         "0 văn bản" in runner.invoke(main, ["ocr", "--pending", "--as", "vanthu"], env=env).output
     )
+
+
+def test_watched_inbox_files_settled_files_and_explains_refusals(inst, archivist, tmp_path):
+    from ingest import inbox
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "ok.txt").write_bytes(fx.docx_file(["Kế hoạch số 5-KH/TU về đảng viên."]))
+    (folder / "bad.pdf").write_bytes(b"PK\x03\x04 not really")
+    first = list(inbox.watch(inst, archivist.ctx, folder, interval=60, once=True))
+    assert first == []  # too fresh: may still be being copied
+    ticks = []
+    results = list(
+        inbox.watch(
+            inst,
+            archivist.ctx,
+            folder,
+            interval=0,
+            once=False,
+            sleep=lambda s: ticks.append(s) or _stop(len(ticks)),
+        )
+    )
+    assert sorted(r.status for r in results) == ["rejected", "stored"]
+    assert (folder / "done" / "ok.txt").exists()
+    reason = (folder / "rejected" / "bad.pdf.reason.txt").read_text(encoding="utf-8")
+    assert "ZIP" in reason
+    assert not [p for p in folder.iterdir() if p.is_file()]
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop(ticks: int) -> None:
+    if ticks >= 3:
+        raise _Stop
+
+
+@pytest.fixture(autouse=True)
+def _swallow_stop(monkeypatch):
+    """Let the endless watch loop end after a few looks in the test above."""
+    from ingest import inbox
+
+    real = inbox.watch
+
+    def bounded(*args, **kwargs):
+        try:
+            yield from real(*args, **kwargs)
+        except _Stop:
+            return
+
+    monkeypatch.setattr(inbox, "watch", bounded)

@@ -1,0 +1,162 @@
+"""Ingest throughput for 5-page text PDFs, end to end and stage by stage, in one run.
+
+    .venv/bin/python bench/ingest.py [--docs 200] [--ocr-pages 2]
+
+1. Generates ``--docs`` distinct 5-page Vietnamese PDFs (with a text layer).
+2. Times each stage alone over all of them: examine (identify, validate, sanitize, extract),
+   classify (header parse), file (encrypt, store, commit with audit), index (one batch).
+3. Runs the whole pipeline (``ingest.pipeline.ingest_files``, batch mode) on a fresh instance
+   over the same files, and prints documents/s and the ratio of the pipeline to the sum of the
+   stages (target: ≥ 40 documents/s, overhead ≤ 1.5×).
+4. OCR pages/s on rendered scans (``--ocr-pages``), when Tesseract is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# This file is named like the package it measures: keep bench/ off the import path.
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from archive import accounts, records
+from archive.audit import Context
+from archive.bootstrap import initialize
+from archive.instance import Instance
+from ingest import ocr, pipeline, samples, stages
+from ingest.header import parse_header
+from ingest.limits import Limits
+from search import feed
+
+
+def _pdfs(count: int) -> list[bytes]:
+    """5-page PDFs: a real header, then paragraphs enough for five A4 pages."""
+    out = []
+    for doc in samples.generate(count, seed=5, formats=("txt",)):
+        text = doc.content.decode()
+        head, _, body = text.partition("\n\n")
+        filler = " ".join(
+            f"Đoạn {n}: tiếp tục thực hiện nhiệm vụ phát triển đảng viên, "
+            "cải cách hành chính và chuyển đổi số trong các cơ quan đảng."
+            for n in range(14)
+        )
+        pages = "\n\n".join(f"{filler} {doc.truth['canary']}-{p}" for p in range(5))
+        out.append(samples.render_pdf(f"{head}\n\n{body}\n\n{pages}"))
+    return out
+
+
+def _instance(folder: Path) -> tuple[Instance, Context]:
+    inst = Instance.from_settings(folder)
+    initialize(inst, "bench root passphrase")
+    accounts.create_account(
+        inst,
+        Context(None, "bench"),
+        "luutru",
+        "bench pass phrase for filing",
+        "archivist",
+        "toi_mat",
+        "VP",
+    )
+    with inst.sessions() as session:
+        return inst, accounts.context_for(accounts.require_user(session, "luutru"), "bench")
+
+
+def _timed(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def stage_by_stage(pdfs: list[bytes], folder: Path) -> dict[str, float]:
+    inst, ctx = _instance(folder)
+    limits = Limits()
+    examined: list[stages.Examined] = []
+    headers: list[dict] = []
+    ids: list[int] = []
+    times = {
+        "examine": _timed(
+            lambda: examined.extend(stages.examine(p, "x.pdf", limits) for p in pdfs)
+        ),
+        "classify": _timed(
+            lambda: headers.extend(parse_header(e.text).as_dict() for e in examined)
+        ),
+    }
+    with inst.sessions() as session:
+        unit = accounts.get_or_create_unit(session, "VP")
+
+    def file_all() -> None:
+        for n, (data, ex, fields) in enumerate(zip(pdfs, examined, headers, strict=True)):
+            new = records.NewRecord(
+                data, ex.media_type, ex.text, fields, f"{n}.pdf", unit, access_copy=ex.access_copy
+            )
+            ids.append(records.file_record(inst, ctx, new, inst.keyring.content_mac(data)).id)
+
+    times["file (encrypt, store, audit)"] = _timed(file_all)
+    times["index (one batch)"] = _timed(lambda: feed.index_documents(inst, ids))
+    inst.dispose()
+    return times
+
+
+def whole_pipeline(pdfs: list[bytes], folder: Path) -> float:
+    inst, ctx = _instance(folder / "home")
+    paths = []
+    for n, data in enumerate(pdfs):
+        path = folder / f"in-{n}.pdf"
+        path.write_bytes(data)
+        paths.append(path)
+    seconds = _timed(lambda: [r for r in pipeline.ingest_files(inst, ctx, paths)])
+    inst.dispose()
+    return seconds
+
+
+def ocr_rate(pages: int) -> str:
+    if not ocr.ocr_available():
+        return "Tesseract not installed"
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(samples.find_unicode_font(), 36)
+    page = Image.new("L", (2480, 3508), 255)  # A4 at 300 dpi
+    draw = ImageDraw.Draw(page)
+    for line in range(40):
+        draw.text(
+            (150, 150 + line * 80),
+            f"Tăng cường công tác phát triển đảng viên năm 2026 tại cơ sở, dòng {line}.",
+            0,
+            font=font,
+        )
+    scans = []
+    for _ in range(pages):
+        out = __import__("io").BytesIO()
+        page.save(out, format="PNG")
+        scans.append(out.getvalue())
+    seconds = _timed(lambda: [ocr.ocr_image(s, Limits()) for s in scans])
+    return f"{pages / seconds:.2f} pages/s (dense A4 page at 300 dpi, one process)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, default=200)
+    parser.add_argument("--ocr-pages", type=int, default=2)
+    args = parser.parse_args()
+    pdfs = _pdfs(args.docs)
+    with tempfile.TemporaryDirectory(prefix="kho-bench-ingest-") as tmp:
+        stage_times = stage_by_stage(pdfs, Path(tmp) / "stages")
+        total = whole_pipeline(pdfs, Path(tmp) / "pipeline")
+    print(f"{args.docs} five-page text PDFs")
+    for name, seconds in stage_times.items():
+        print(f"  {name:<30} {seconds * 1000 / args.docs:7.2f} ms per document")
+    stages_sum = sum(stage_times.values())
+    print(f"  {'sum of stages alone':<30} {stages_sum * 1000 / args.docs:7.2f} ms per document")
+    print(
+        f"pipeline (batch): {args.docs / total:6.1f} documents/s, "
+        f"{total * 1000 / args.docs:.2f} ms each; pipeline / sum of stages = "
+        f"{total / stages_sum:.2f}x (target ≥ 40 documents/s, ≤ 1.5x)"
+    )
+    print(f"OCR: {ocr_rate(args.ocr_pages)}")
+
+
+if __name__ == "__main__":
+    main()
