@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from archive.instance import Instance
-from archive.models import StoredObject
+from archive.models import IngestJob, StoredObject
 
 # A blob younger than this may belong to a filing still in progress: never call it an orphan.
 ORPHAN_GRACE_SECONDS = 3600
@@ -62,11 +62,17 @@ def check_store(
     ]
     with inst.sessions() as session:
         objects = {o.blob: o for o in session.execute(select(StoredObject)).scalars()}
+        queued = set(  # uploads waiting for the worker hold blobs too
+            session.execute(select(IngestJob.blob).where(IngestJob.blob.is_not(None))).scalars()
+        )
     on_disk = set(inst.blobs.names())
     report.orphans = sorted(
-        name for name in on_disk - objects.keys() if inst.blobs.path(name).stat().st_mtime < cutoff
+        name
+        for name in on_disk - objects.keys() - queued
+        if inst.blobs.path(name).stat().st_mtime < cutoff
     )
-    for name, obj in sorted(objects.items(), key=lambda item: item[1].id):
+    live = {name: obj for name, obj in objects.items() if obj.shredded_at is None}
+    for name, obj in sorted(live.items(), key=lambda item: item[1].id):
         where = f"document {obj.document_id}: {obj.kind} blob {name}"
         if name not in on_disk:
             report.missing.append(f"{where} is missing")

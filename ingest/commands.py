@@ -21,7 +21,7 @@ from archive.commands import (
     ready_instance,
     user_errors,
 )
-from ingest import demo, ocr, pipeline, recognition
+from ingest import demo, jobs, ocr, pipeline, recognition
 from ingest import inbox as inbox_watch
 from ingest.limits import Limits
 from security.errors import Refused
@@ -133,6 +133,21 @@ def watch_command(inbox: str, as_user: str | None, interval: float, once: bool) 
         click.echo("Đã dừng / stopped.")
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Empty the queue, then stop.")
+@with_appcontext
+@user_errors
+def worker_command(once: bool) -> None:
+    """File the web uploads waiting in the queue (`make run` starts one)."""
+    inst = ready_instance()
+    limits = Limits.from_mapping(current_app.config)
+    try:
+        count = jobs.work(inst, once=once, limits=limits)
+        click.echo(f"{count} tệp / files")
+    except KeyboardInterrupt:
+        click.echo("Đã dừng / stopped.")
+
+
 @click.command("ocr")
 @click.option("--pending", is_flag=True, required=True, help="Every record flagged 'needs OCR'.")
 @click.option("--as", "as_user", metavar="USER", help="Archivist on whose behalf (audited).")
@@ -187,4 +202,4 @@ def print_demo_logins() -> None:
         click.echo(line)
 
 
-COMMANDS = [ingest_command, watch_command, ocr_command, demo_command]
+COMMANDS = [ingest_command, watch_command, worker_command, ocr_command, demo_command]

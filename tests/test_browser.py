@@ -115,3 +115,34 @@ def test_cleared_archivist_logs_in_with_the_second_factor(live_server, browser):
     page.get_by_role("button", name="Xác nhận").click()
     page.wait_for_selector("table.docs")
     assert "Đỗ Thu Trang" in page.content()  # logged in as the cleared archivist
+
+
+def test_archivist_uploads_files_and_sees_them_filed(live_server, browser, inst, tmp_path):
+    from ingest import jobs
+    from tests import ingest_fixtures as fx
+
+    good = tmp_path / "ke-hoach.docx"
+    good.write_bytes(fx.docx_file(["Kế hoạch 8-KH/TU về phát triển đảng viên năm 2026."]))
+    bad = tmp_path / "chuong-trinh.pdf"
+    bad.write_bytes(b"MZ\x90\x00" + bytes(60))
+    page = browser.new_page()
+    _login(page, live_server, "vanthu")
+    page.get_by_role("link", name="Nộp văn bản").click()
+    page.locator("input[type=file]").set_input_files([str(good), str(bad)])
+    page.get_by_role("button", name="Nộp").click()
+    page.wait_for_selector("#jobs")
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=lambda: [
+            jobs.work(inst, once=True) or stop.wait(0.3) for _ in iter(stop.is_set, True)
+        ],
+        daemon=True,
+    )
+    worker.start()
+    try:
+        page.wait_for_selector("tr.stored", timeout=20000)
+        page.wait_for_selector("tr.rejected", timeout=20000)
+    finally:
+        stop.set()
+    assert "Xem văn bản" in page.locator("tr.stored").inner_text()
+    assert "Windows" in page.locator("tr.rejected").inner_text()

@@ -27,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     from archive import events
-    from web import auth, documents, errors, headers
+    from web import auth, documents, errors, headers, uploads
 
     events.record_changed.connect(_reindex_changed, weak=False)
 
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(uploads.bp)
     return app
 
 

@@ -1,0 +1,38 @@
+// Follows the upload jobs listed on the page until each is filed or refused.
+(function () {
+  "use strict";
+  var table = document.getElementById("jobs");
+  if (!table) { return; }
+  var labels = {queued: "đang chờ", running: "đang xử lý", stored: "đã lưu", duplicate: "đã có trong kho",
+                rejected: "bị từ chối", quarantined: "cách ly (tuyệt mật)"};
+  function rows() { return Array.prototype.slice.call(table.querySelectorAll("tr[data-job]")); }
+  function poll() {
+    var pending = rows().filter(function (r) { return !r.dataset.done; });
+    if (!pending.length) { return; }
+    var ids = pending.map(function (r) { return r.dataset.job; }).join(",");
+    fetch(table.dataset.statusUrl + "?ids=" + ids, {credentials: "same-origin"})
+      .then(function (response) { return response.json(); })
+      .then(function (jobs) {
+        jobs.forEach(function (job) {
+          var row = table.querySelector('tr[data-job="' + job.job + '"]');
+          var state = job.state === "done" ? job.status : job.state;
+          row.querySelector(".state").textContent = labels[state] || state;
+          row.className = state;
+          if (job.state === "done") {
+            row.dataset.done = "1";
+            var note = row.querySelector(".note");
+            if (job.id && job.status !== "quarantined") {
+              var link = document.createElement("a");
+              link.href = table.dataset.documentUrl.replace(/0$/, job.id);
+              link.textContent = "Xem văn bản " + job.id;
+              note.appendChild(link);
+            } else {
+              note.textContent = job.reason || "";
+            }
+          }
+        });
+      })
+      .finally(function () { window.setTimeout(poll, 1000); });
+  }
+  poll();
+})();
