@@ -130,6 +130,8 @@ class Document(Base):
     # active | quarantined (TUYỆT MẬT waiting for an administrator's approval)
     status: Mapped[str] = mapped_column(String(16), default="active")
     needs_ocr: Mapped[bool] = mapped_column(default=False)
+    # The classifier was unsure of a field, or found a secrecy mark: an archivist confirms.
+    needs_review: Mapped[bool] = mapped_column(default=False, index=True)
     meta_kek_version: Mapped[int] = mapped_column(Integer, index=True)
     meta_wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_meta: Mapped[bytes] = mapped_column(LargeBinary)
