@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.header import parse_header  # noqa: E402
+from ingest.header import parse_header
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 FIELDS = ("kind", "doc_type", "number", "issuer", "date", "subject", "level", "urgency", "place")

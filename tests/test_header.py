@@ -59,13 +59,21 @@ CV_EXPECTED = {
 }
 
 
+CORE = ("kind", "doc_type", "number", "issuer", "date", "place", "subject", "level", "urgency")
+
+
 def _fields(header: Header, *names: str) -> dict:
     return {name: getattr(header, name) for name in names}
 
 
+def _core(header: Header) -> dict:
+    """The fields of the corpus truth files (as_dict also carries signer, recipients, ...)."""
+    return {name: value for name, value in header.as_dict().items() if name in CORE}
+
+
 def test_party_resolution_two_columns_on_one_line() -> None:
     h = parse_header(PARTY_NQ)
-    assert h.as_dict() == {
+    assert _core(h) == {
         "kind": "party",
         "doc_type": "NQ",
         "number": "09-NQ/TU",
@@ -298,7 +306,7 @@ TCVN3_HEADER = (
 def test_tcvn3_legacy_text_is_converted() -> None:
     assert looks_like_tcvn3(TCVN3_HEADER)
     h = parse_header(TCVN3_HEADER)
-    assert h.as_dict() == {
+    assert _core(h) == {
         "kind": "party",
         "doc_type": "TB",
         "number": "08-TB/HU",
@@ -347,12 +355,13 @@ def test_ocr_noise_degrades_field_by_field() -> None:
     h = parse_header(damaged)
     assert h.number == "09-NQ/TU"
     assert h.issuer == "Tỉnh ủy Cao Bằng"
-    assert h.date is None
+    assert h.date == "2022-02-03"  # OCR slips in the date words are read, with less trust
+    assert h.confidence("date") < 0.8
     assert h.doc_type == "NQ"  # from the symbol once the title is unreadable
 
 
 def test_as_dict_keys() -> None:
-    assert set(Header().as_dict()) == {
+    assert set(Header().as_dict()) >= {
         "kind",
         "doc_type",
         "number",
