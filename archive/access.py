@@ -8,7 +8,7 @@ the denial is committed to the audit log before the error is raised.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import or_, select
@@ -37,6 +37,11 @@ class DocumentView:
     unit: str
     filename: str
     filed_at: datetime
+    needs_review: bool = False
+    # The rest of the sealed description: superior body, signer, recipients, circulation notes,
+    # deadline, filing suggestions, and (for the review page) the fields to check with the
+    # source line of each.
+    details: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -86,7 +91,12 @@ def _view(inst: Instance, doc: Document) -> DocumentView:
         unit=doc.unit.code,
         filename=meta.get("filename") or f"{doc.id}",
         filed_at=doc.filed_at,
+        needs_review=doc.needs_review,
+        details={k: v for k, v in meta.items() if k not in _MAIN_FIELDS},
     )
+
+
+_MAIN_FIELDS = frozenset({"number", "issuer", "subject", "filename"})
 
 
 def _admit(
@@ -149,7 +159,11 @@ def open_content(
 
 
 def _visible(
-    session: Session, ctx: audit.Context, ids: Iterable[int] | None, limit: int
+    session: Session,
+    ctx: audit.Context,
+    ids: Iterable[int] | None,
+    limit: int,
+    needing_review: bool = False,
 ) -> list[Document]:
     """Records the principal may read, bounded by the policy's scope in the query itself."""
     scope = scope_of(session, ctx)
@@ -162,6 +176,8 @@ def _visible(
     )
     if ids is not None:
         stmt = stmt.where(Document.id.in_(list(ids)))
+    if needing_review:
+        stmt = stmt.where(Document.needs_review.is_(True))
     stmt = stmt.order_by(Document.issued.desc().nullslast(), Document.id.desc()).limit(limit)
     return [d for d in session.execute(stmt).scalars() if scope.admits(d.level, d.unit_id, d.id)]
 
@@ -174,9 +190,12 @@ def scope_of(session: Session, ctx: audit.Context) -> ReadScope | None:
     return read_scope(who, grants.extra_document_ids(session, who.user_id, who.unit_id))
 
 
-def list_documents(inst: Instance, ctx: audit.Context, limit: int = 200) -> list[DocumentView]:
+def list_documents(
+    inst: Instance, ctx: audit.Context, limit: int = 200, needing_review: bool = False
+) -> list[DocumentView]:
+    """What the person may read (or, for the review queue, what waits for confirmation)."""
     with inst.sessions() as session:
-        docs = _visible(session, ctx, None, limit)
+        docs = _visible(session, ctx, None, limit, needing_review)
         audit.record(
             session,
             inst.keyring,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from archive import accounts, auth, editing, grants, quarantine
+from archive import accounts, auth, editing, grants, quarantine, review
 from archive.audit import Context
 from archive.commands import (
     acting_as,
@@ -150,6 +150,42 @@ def edit_command(doc_id: int, as_user: str, pairs: tuple[str, ...], reason: str 
     click.echo(f"{doc_id}: {', '.join(changes) or 'no change'}")
 
 
+@click.group("review")
+def review_group() -> None:
+    """Records whose description an archivist should confirm."""
+
+
+@review_group.command("list")
+@as_option
+@json_option
+@with_appcontext
+@user_errors
+def review_list_command(as_user: str, as_json: bool) -> None:
+    for view in review.queue(ready_instance(), acting_as(as_user)):
+        items = view.details.get("review", [])
+        fields = ", ".join(item["field"] for item in items)
+        emit(
+            {**view.as_dict(), "review": items},
+            as_json,
+            f"{view.id:>6}  {view.number or view.filename:<20} kiểm tra / check: {fields}",
+        )
+
+
+@review_group.command("confirm")
+@click.argument("doc_id", type=int)
+@as_option
+@click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="Corrections.")
+@click.option("--reason", help="Required to lower a secrecy level.")
+@with_appcontext
+@user_errors
+def review_confirm_command(
+    doc_id: int, as_user: str, pairs: tuple[str, ...], reason: str | None
+) -> None:
+    changes = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+    review.confirm(ready_instance(), acting_as(as_user), doc_id, changes, reason)
+    click.echo(f"{doc_id}: đã xác nhận / confirmed")
+
+
 @click.group("quarantine")
 def quarantine_group() -> None:
     """TUYỆT MẬT records kept apart until an administrator releases them."""
@@ -178,4 +214,4 @@ def quarantine_release_command(doc_id: int, reference: str) -> None:
     click.echo(f"{doc_id}: released ({reference})")
 
 
-COMMANDS = [grant_group, share_command, edit_command, quarantine_group]
+COMMANDS = [grant_group, share_command, edit_command, review_group, quarantine_group]

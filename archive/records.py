@@ -16,7 +16,7 @@ import io
 import json
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -39,7 +39,20 @@ class Destroyed(KhoError):
 
 
 # Descriptive fields sealed with the record's metadata key (never stored in clear).
-SEALED_FIELDS = ("number", "issuer", "subject", "place", "filename")
+SEALED_FIELDS = (
+    "number",
+    "issuer",
+    "subject",
+    "place",
+    "superior",
+    "signer_authority",
+    "signer_position",
+    "signer_name",
+    "recipients",
+    "circulation",
+    "deadline",
+    "filename",
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,8 @@ class NewRecord:
     status: str = "active"
     needs_ocr: bool = False
     number_mac: str | None = None
+    needs_review: bool = False
+    sealed_extra: dict = field(default_factory=dict)  # evidence lines, review items, suggestions
 
 
 def _binding(uid: str, part: str, version: int = 1) -> bytes:
@@ -89,6 +104,7 @@ def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac:
         meta_key = new_data_key()
         meta = {name: new.fields.get(name) for name in SEALED_FIELDS if name != "filename"}
         meta["filename"] = new.filename
+        meta.update(new.sealed_extra)
         sealed = encrypt_bytes(
             meta_key, json.dumps(meta, ensure_ascii=False).encode(), _binding(uid, "meta")
         )
@@ -107,6 +123,7 @@ def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac:
                 number_mac=new.number_mac,
                 status=new.status,
                 needs_ocr=new.needs_ocr,
+                needs_review=new.needs_review,
                 meta_kek_version=meta_version,
                 meta_wrapped_key=meta_wrapped,
                 sealed_meta=sealed,

@@ -14,7 +14,8 @@ import logging
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,7 +24,10 @@ from archive import audit, records
 from archive.instance import Instance
 from archive.models import Document, Unit
 from ingest import stages
-from ingest.header import parse_header
+from ingest.classify.review import review_items
+from ingest.classify.rules import RulesError, RuleTable, load_rules
+from ingest.classify.suggest import suggest_filing
+from ingest.header import Header, parse_header
 from ingest.limits import Limits, check_size
 from search import feed
 from security.errors import KhoError, Refused
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 
 _FIELDS = ("kind", "doc_type", "number", "issuer", "date", "subject", "level", "urgency")
 NOT_DIGITIZED = "tuyet_mat"
+RULES_FILE = "filing_rules.json"  # in KHO_HOME: the administrator's editable copy
 
 
 @dataclass
@@ -59,6 +64,8 @@ class IngestResult:
 class Described:
     examined: stages.Examined
     fields: dict
+    review: tuple[dict, ...] = ()  # fields an archivist should confirm, with the source line
+    evidence: dict = field(default_factory=dict)  # field -> line it came from (document text)
 
 
 def _unit_for(inst: Instance, ctx: audit.Context, unit_code: str | None) -> Unit:
@@ -88,7 +95,8 @@ def describe(
     """Examine the file and read its header; the declared level can raise, never lower."""
     examined = stages.examine(data, filename, limits, password)
     has_text = examined.text.strip() != ""
-    fields = parse_header(examined.text).as_dict() if has_text else {}
+    header = parse_header(examined.text) if has_text else None
+    fields = header.as_dict() if header else {}
     if not has_text and declared_level is None:
         raise Refused(
             "Tệp không có chữ đọc được (bản quét chưa nhận dạng): hãy chỉ định mức mật (--level).",
@@ -97,7 +105,42 @@ def describe(
     parsed = fields.get("level") or "thuong"
     raise_to = declared_level and level_rank(declared_level) > level_rank(parsed)
     fields["level"] = declared_level if raise_to else parsed
-    return Described(examined, fields)
+    if header is None:  # nothing read: every field is the archivist's to fill in
+        review = (
+            {
+                "field": "all",
+                "reason": "Chưa đọc được nội dung (bản quét).",
+                "confidence": 0.0,
+                "line_no": None,
+                "line": None,
+            },
+        )
+        return Described(examined, fields, review)
+    review = tuple(asdict(item) for item in review_items(header))
+    return Described(examined, fields, review, header.evidence_dict())
+
+
+def filing_suggestions(inst: Instance, fields: dict) -> list[dict]:
+    """Series and retention suggested by the instance's rules table (or the shipped one)."""
+    try:
+        table = _rules(inst.home / RULES_FILE)
+    except RulesError:
+        log.exception("filing rules unreadable; no suggestions")
+        return []
+    header = Header(**{k: v for k, v in fields.items() if k in Header.__dataclass_fields__})
+    return [asdict(s) for s in suggest_filing(header, table)]
+
+
+@lru_cache(maxsize=4)
+def _rules_at(path: Path | None, _stamp: float) -> RuleTable:
+    return load_rules(path)
+
+
+def _rules(path: Path) -> RuleTable:
+    """The administrator's copy in the instance folder when there is one (re-read on change)."""
+    if path.exists():
+        return _rules_at(path, path.stat().st_mtime)
+    return _rules_at(None, 0.0)
 
 
 def _refuse(
@@ -206,6 +249,12 @@ def ingest_bytes(
         status="quarantined" if quarantined else "active",
         needs_ocr=examined.needs_ocr,
         number_mac=number_mac,
+        needs_review=bool(described.review),
+        sealed_extra={
+            "evidence": described.evidence,
+            "review": list(described.review),
+            "suggestions": filing_suggestions(inst, fields),
+        },
     )
     doc = records.file_record(inst, ctx, new, content_mac)
     if quarantined:
