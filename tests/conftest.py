@@ -108,3 +108,22 @@ def sample_doc(docs, *, level: str | None = None, fmt: str | None = None):
         if (level is None or d.truth["level"] == level)
         and (fmt is None or d.truth["format"] == fmt)
     )
+
+
+@pytest.fixture
+def kho(tmp_path, database_url):
+    """`kho` on a fresh KHO_HOME: ``kho("init")``, ``kho("show", "1", ok=False)``."""
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    env = {"KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url}
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True):
+        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return run

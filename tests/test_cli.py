@@ -5,25 +5,7 @@ from __future__ import annotations
 import json
 import stat
 
-import pytest
-from click.testing import CliRunner
-
 from ingest import samples
-from web.cli import main
-
-
-@pytest.fixture
-def kho(tmp_path, database_url):
-    env = {"KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url}
-    runner = CliRunner()
-
-    def run(*args: str, ok: bool = True):
-        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    return run
 
 
 def _lines(output: str) -> list[dict]:

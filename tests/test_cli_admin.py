@@ -8,27 +8,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from ingest import samples
-from web.cli import main
 
 TOOL = Path(__file__).resolve().parents[1] / "tools" / "verify_audit_export.py"
 
 
 @pytest.fixture
-def kho(tmp_path, database_url):
-    env = {"KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url}
-    runner = CliRunner()
-
-    def run(*args: str, ok: bool = True):
-        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    run("init")
-    return run
+def kho(kho):
+    kho("init")
+    return kho
 
 
 def test_accounts_grants_sharing_and_editing(kho, tmp_path):
