@@ -59,23 +59,19 @@ def _token_id(token: str) -> str:
 # -- the second factor --------------------------------------------------------------------------
 
 
-def _totp_binding(user: User) -> bytes:
+def totp_binding(user: User) -> bytes:
     return f"kho/user/{user.id}/totp".encode()
 
 
 def set_totp_secret(inst: Instance, user: User, secret: str, confirmed: bool = False) -> None:
-    user.totp_kek_version, user.totp_sealed = inst.keyring.wrap(
-        secret.encode(), _totp_binding(user)
-    )
+    user.totp_kek_version, user.totp_sealed = inst.keyring.wrap(secret.encode(), totp_binding(user))
     user.totp_last_step = 1 if confirmed else 0
 
 
 def totp_secret(inst: Instance, user: User) -> str | None:
     if user.totp_sealed is None:
         return None
-    return inst.keyring.unwrap(
-        user.totp_kek_version, user.totp_sealed, _totp_binding(user)
-    ).decode()
+    return inst.keyring.unwrap(user.totp_kek_version, user.totp_sealed, totp_binding(user)).decode()
 
 
 def _enrolled(user: User) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from archive import audit, events, grants, records
+from archive import audit, events, grants, holds, records
 from archive.instance import Instance
 from archive.models import Document
 from security.errors import NotFound, Refused
@@ -47,6 +47,12 @@ def edit_document(
     who = ctx.principal
     with inst.sessions.begin() as session:
         doc = session.get(Document, doc_id)
+        if doc is not None and holds.is_held(session, doc_id):  # frozen: no modification
+            audit.record(
+                session, inst.keyring, ctx, "edit", "denied", doc_id, {"reason": "legal hold"}
+            )
+            session.commit()
+            holds.ensure_not_held(session, doc_id)  # raises with the reason
         extra = grants.extra_document_ids(session, who.user_id, who.unit_id) if who else frozenset()
         if (
             doc is None

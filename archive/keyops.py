@@ -15,11 +15,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from archive import audit, records
+from archive import audit, records, sealing
+from archive.auth import totp_binding
 from archive.instance import Instance
-from archive.models import Document, StoredObject
+from archive.models import Document, IngestJob, StoredObject, User
+from archive.records import job_binding
 from security import keyfile
-from security.keys import KeyringError
+from security.keys import Keyring, KeyringError
 
 BATCH = 500
 
@@ -42,6 +44,14 @@ def status(inst: Instance) -> KeyStatus:
             for version, count in rows:
                 if version:  # 0: shredded, no key left
                     counts[version] = counts.get(version, 0) + count
+        for column in (User.totp_kek_version, IngestJob.kek_version):
+            rows = session.execute(
+                select(column, func.count()).where(column.is_not(None)).group_by(column)
+            )
+            for version, count in rows:
+                counts[version] = counts.get(version, 0) + count
+        for version, count in sealing.keys_per_version(session).items():
+            counts[version] = counts.get(version, 0) + count
     return KeyStatus(inst.keyring.current, inst.key_source.describe(), counts)
 
 
@@ -66,6 +76,32 @@ def _stale_documents(session, current: int) -> list[Document]:
     return list(session.execute(stmt).unique().scalars())
 
 
+def _rewrap_others(session, ring: Keyring) -> int:
+    """Second-factor secrets and queued uploads are wrapped by the KEK too."""
+    done = 0
+    users = (
+        select(User)
+        .where(User.totp_kek_version.is_not(None), User.totp_kek_version != ring.current)
+        .limit(BATCH)
+    )
+    for user in session.execute(users).unique().scalars():
+        binding = totp_binding(user)
+        secret = ring.unwrap(user.totp_kek_version, user.totp_sealed, binding)
+        user.totp_kek_version, user.totp_sealed = ring.wrap(secret, binding)
+        done += 1
+    queued = (
+        select(IngestJob)
+        .where(IngestJob.blob.is_not(None), IngestJob.kek_version != ring.current)
+        .limit(BATCH)
+    )
+    for job in session.execute(queued).scalars():
+        binding = job_binding(job.uid, "file")
+        key = ring.unwrap(job.kek_version, job.wrapped_key, binding)
+        job.kek_version, job.wrapped_key = ring.wrap(key, binding)
+        done += 1
+    return done
+
+
 def _rewrap_batches(inst: Instance) -> Iterator[int]:
     """Re-wrap up to BATCH keys per transaction until none is left on an older KEK."""
     ring = inst.keyring
@@ -82,6 +118,8 @@ def _rewrap_batches(inst: Instance) -> Iterator[int]:
                 key = ring.unwrap(doc.meta_kek_version, doc.meta_wrapped_key, binding)
                 doc.meta_kek_version, doc.meta_wrapped_key = ring.wrap(key, binding)
                 done += 1
+            done += _rewrap_others(session, ring)
+            done += sealing.rewrap_stale(session, ring, BATCH)
         if not done:
             return
         yield done

@@ -231,3 +231,6 @@ class IngestJob(Base):
     unit_code: Mapped[str | None] = mapped_column(String(32))
     declared_level: Mapped[str | None] = mapped_column(String(16))
     result: Mapped[dict] = mapped_column(JSON, default=dict)  # status, id, reason (no content)
+
+
+from archive import lifecycle_models  # noqa: E402,F401 - lifecycle tables register on Base

@@ -78,6 +78,11 @@ def _binding(uid: str, part: str, version: int = 1) -> bytes:
     return f"kho/{uid}/{part}/v{version}".encode()
 
 
+def job_binding(uid: str, part: str) -> bytes:
+    """Binding of a queued upload's ciphertexts (``file``, ``name``) to its job."""
+    return f"kho/job/{uid}/{part}".encode()
+
+
 def find_by_content(session: Session, content_mac: str) -> Document | None:
     return session.execute(
         select(Document).where(Document.content_mac == content_mac)
@@ -248,7 +253,10 @@ def replace_text(
 
     ``level`` may only raise the record's level (the recognised header can reveal a mark).
     """
+    from archive.holds import ensure_not_held  # holds build on records: imported late
+
     with inst.sessions() as session:
+        ensure_not_held(session, doc_id)
         doc = session.get(Document, doc_id)
         version = 1 + max(o.version for o in doc.objects if o.kind == "text")
         uid = doc.uid

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from archive import accounts, audit
 from archive.instance import Instance
 from archive.models import IngestJob, User, utcnow
+from archive.records import job_binding
 from ingest import pipeline
 from ingest.limits import Limits, check_size
 from security.keys import new_data_key
@@ -29,10 +30,6 @@ from security.stream import decrypt_bytes, encrypt_bytes
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)
-
-
-def _binding(uid: str, part: str) -> bytes:
-    return f"kho/job/{uid}/{part}".encode()
 
 
 def submit(
@@ -48,16 +45,16 @@ def submit(
     check_size(len(data), limits or Limits())
     uid = secrets.token_hex(16)
     key = new_data_key()
-    blob = inst.blobs.put(key, io.BytesIO(data), _binding(uid, "file"))
+    blob = inst.blobs.put(key, io.BytesIO(data), job_binding(uid, "file"))
     try:
-        version, wrapped = inst.keyring.wrap(key, _binding(uid, "file"))
+        version, wrapped = inst.keyring.wrap(key, job_binding(uid, "file"))
         with inst.sessions.begin() as session:
             job = IngestJob(
                 uid=uid,
                 blob=blob.name,
                 kek_version=version,
                 wrapped_key=wrapped,
-                sealed_name=encrypt_bytes(key, filename.encode(), _binding(uid, "name")),
+                sealed_name=encrypt_bytes(key, filename.encode(), job_binding(uid, "name")),
                 submitted_by=ctx.principal.user_id,
                 unit_code=unit_code,
                 declared_level=declared_level,
@@ -105,10 +102,10 @@ def claim(inst: Instance) -> IngestJob | None:
 
 def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
     """File one claimed job as the person who uploaded it; record the outcome on the job."""
-    key = inst.keyring.unwrap(job.kek_version, job.wrapped_key, _binding(job.uid, "file"))
-    filename = decrypt_bytes(key, job.sealed_name, _binding(job.uid, "name")).decode()
+    key = inst.keyring.unwrap(job.kek_version, job.wrapped_key, job_binding(job.uid, "file"))
+    filename = decrypt_bytes(key, job.sealed_name, job_binding(job.uid, "name")).decode()
     with inst.blobs.open(job.blob) as fh:
-        data = decrypt_bytes(key, fh, _binding(job.uid, "file"))
+        data = decrypt_bytes(key, fh, job_binding(job.uid, "file"))
     with inst.sessions() as session:
         ctx = accounts.context_for(session.get(User, job.submitted_by), "worker")
     result = pipeline.ingest_bytes(

@@ -236,3 +236,28 @@ def test_sealed_key_file_instance_works_end_to_end(tmp_path, database_url, sampl
     os.close(read_end)
     ring = keyfile.unseal(escrow.read_bytes(), "a long escrow passphrase", "escrow")
     assert ring == keyfile.load(key_file, environ={}, passphrase="a long escrow passphrase")[0]
+
+
+def test_rotation_covers_second_factor_secrets_and_queued_uploads(inst, archivist, sample_docs):
+    from archive import auth
+    from ingest import jobs
+    from security import totp
+
+    person = add_person(inst, "kiemtra", "auditor", "thuong")
+    step = auth.begin(inst, "kiemtra", person.password, "t")
+    secret, _uri = auth.enrolment(inst, step.user_id)
+    assert auth.second_factor(inst, step.user_id, totp.code_now(secret), "t").status == "ok"
+    job_id = jobs.submit(inst, archivist.ctx, sample_docs[0].content, "queued.pdf")
+    keyops.rotate(inst, SYSTEM)
+    assert keyops.status(inst).keys_per_version[1] == 0
+    keyops.retire(inst, SYSTEM, 1)
+    assert auth.totp_secret(inst, _user(inst, "kiemtra")) == secret
+    assert jobs.work(inst, once=True) == 1
+    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["status"] == "stored"
+
+
+def _user(inst, username):
+    from archive.accounts import find_user
+
+    with inst.sessions() as session:
+        return find_user(session, username)

@@ -1,0 +1,304 @@
+"""Disposal (tiêu hủy): proposal by an archivist, approval by two distinct council members who
+are not the proposer, then destruction by crypto-shredding.
+
+Each step re-checks holds and the schedule, so a hold placed after the approval still stops the
+execution. Destruction of one record: ``records.shred`` (data keys deleted and committed with a
+``shred`` audit entry, then blobs removed), then one transaction marks the record destroyed,
+writes the destruction record and a ``dispose`` audit entry; the sealed description stays as
+the stub. An interrupted execution is simply run again: records already shredded are skipped
+by ``shred`` and only marked.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive import audit, events, lifecycle_events, records
+from archive.instance import Instance
+from archive.lifecycle_base import document, lifecycle_of, refuse, require
+from archive.lifecycle_models import (
+    DestructionRecord,
+    DisposalApproval,
+    DisposalItem,
+    DisposalProposal,
+)
+from archive.models import User, utcnow
+from archive.retention import held_ids, schedule
+from security.errors import NotFound, Refused
+from security.lifecycle_policy import (
+    approved,
+    may_approve_disposal,
+    may_execute_disposal,
+    may_propose_disposal,
+)
+from security.policy import Decision
+
+
+def _ids_of(session: Session, doc_ids: list[int] | None, dossier_code: str | None) -> list[int]:
+    from archive.dossiers import dossier_by_code, member_ids
+
+    ids = list(doc_ids or [])
+    if dossier_code:
+        ids += member_ids(session, dossier_by_code(session, dossier_code).id)
+    if not ids:
+        raise Refused("Chưa chọn văn bản nào.", "No documents named.")
+    return sorted(set(ids))
+
+
+def _check_items(
+    session: Session,
+    inst: Instance,
+    ctx: audit.Context,
+    action: str,
+    pid: int | None,
+    ids: list[int],
+    today: date,
+) -> None:
+    """Every record exists, is active, is due and is not held; else a recorded refusal."""
+    held = held_ids(session)
+    for doc_id in ids:
+        doc = document(session, doc_id)
+        problem = None
+        if doc.status != "active":
+            problem = f"record {doc_id} is {doc.status}"
+        elif doc_id in held:
+            problem = f"record {doc_id} is under a legal hold"
+        else:
+            day = schedule(session, doc)[1]
+            if day is None or day > today:
+                problem = f"record {doc_id} is not due for disposal"
+        if problem:
+            raise refuse(
+                session,
+                inst,
+                ctx,
+                action,
+                pid,
+                Decision(False, problem),
+                f"Không tiêu hủy được văn bản {doc_id} (phong tỏa, chưa đến hạn hoặc đã hủy).",
+                {"document": doc_id},
+            )
+
+
+def propose(
+    inst: Instance,
+    ctx: audit.Context,
+    reason: str,
+    doc_ids: list[int] | None = None,
+    dossier_code: str | None = None,
+    today: date | None = None,
+) -> int:
+    today = today or date.today()
+    reason = " ".join(reason.split())
+    if len(reason) < 10:
+        raise Refused("Hãy ghi rõ lý do (ít nhất 10 ký tự).", "Give a reason (10+ characters).")
+    with inst.sessions.begin() as session:
+        ids = _ids_of(session, doc_ids, dossier_code)
+        levels = [document(session, i).level for i in ids]
+        require(
+            session, inst, ctx, "dispose_propose", None, may_propose_disposal(ctx.principal, levels)
+        )
+        _check_items(session, inst, ctx, "dispose_propose", None, ids, today)
+        proposal = DisposalProposal(proposed_by=ctx.principal.user_id, reason=reason[:500])
+        session.add(proposal)
+        session.flush()
+        for doc_id in ids:
+            session.add(DisposalItem(proposal_id=proposal.id, document_id=doc_id))
+        audit.record(
+            session,
+            inst.keyring,
+            ctx,
+            "dispose_propose",
+            "ok",
+            None,
+            {"proposal": proposal.id, "ids": ids, "reason": reason[:500]},
+        )
+        return proposal.id
+
+
+def _proposal(session: Session, pid: int) -> DisposalProposal:
+    row = session.get(DisposalProposal, pid)
+    if row is None:
+        raise NotFound(f"Không có đề nghị tiêu hủy số {pid}.", f"No disposal proposal {pid}.")
+    return row
+
+
+def _items(session: Session, pid: int) -> list[int]:
+    return list(
+        session.execute(
+            select(DisposalItem.document_id)
+            .where(DisposalItem.proposal_id == pid)
+            .order_by(DisposalItem.document_id)
+        ).scalars()
+    )
+
+
+def _approvals(session: Session, pid: int) -> list[tuple[int, str]]:
+    rows = session.execute(
+        select(DisposalApproval.user_id, DisposalApproval.role).where(
+            DisposalApproval.proposal_id == pid
+        )
+    )
+    return [tuple(r) for r in rows]
+
+
+def approve(inst: Instance, ctx: audit.Context, pid: int, today: date | None = None) -> str:
+    """A council member's approval; returns the proposal's status afterwards."""
+    today = today or date.today()
+    with inst.sessions.begin() as session:
+        proposal = _proposal(session, pid)
+        if proposal.status != "proposed":
+            raise Refused(
+                f"Đề nghị {pid} không chờ duyệt.", f"Proposal {pid} is {proposal.status}."
+            )
+        votes = _approvals(session, pid)
+        decision = may_approve_disposal(
+            ctx.principal, proposal.proposed_by, {uid for uid, _ in votes}
+        )
+        require(
+            session,
+            inst,
+            ctx,
+            "dispose_approve",
+            None,
+            decision,
+            "Bạn không được duyệt đề nghị này.",
+        )
+        _check_items(session, inst, ctx, "dispose_approve", pid, _items(session, pid), today)
+        session.add(
+            DisposalApproval(
+                proposal_id=pid, user_id=ctx.principal.user_id, role=ctx.principal.role
+            )
+        )
+        votes.append((ctx.principal.user_id, ctx.principal.role))
+        if approved(proposal.proposed_by, votes):
+            proposal.status = "approved"
+        audit.record(
+            session,
+            inst.keyring,
+            ctx,
+            "dispose_approve",
+            "ok",
+            None,
+            {"proposal": pid, "approvals": len(votes), "status": proposal.status},
+        )
+        return proposal.status
+
+
+def execute(inst: Instance, ctx: audit.Context, pid: int, today: date | None = None) -> list[int]:
+    """Destroy every record of an approved proposal; returns their ids."""
+    today = today or date.today()
+    with inst.sessions.begin() as session:
+        proposal = _proposal(session, pid)
+        require(session, inst, ctx, "dispose_execute", None, may_execute_disposal(ctx.principal))
+        votes = _approvals(session, pid)
+        if proposal.status != "approved" or not approved(proposal.proposed_by, votes):
+            raise refuse(
+                session,
+                inst,
+                ctx,
+                "dispose_execute",
+                None,
+                Decision(False, f"proposal {pid} is {proposal.status}, not approved by two"),
+                "Đề nghị chưa được hai thành viên hội đồng duyệt.",
+                {"proposal": pid},
+            )
+        ids = _items(session, pid)
+        pending = [i for i in ids if document(session, i).status == "active"]
+        _check_items(session, inst, ctx, "dispose_execute", pid, pending, today)
+        approvers = [session.get(User, uid).username for uid, _ in votes]
+    for doc_id in pending:
+        objects = records.shred(inst, ctx, doc_id, f"disposal proposal {pid}")
+        _mark_destroyed(inst, ctx, pid, doc_id, objects, approvers)
+        lifecycle_events.record_destroyed.send(inst, doc_id=doc_id)
+        events.record_changed.send(inst, doc_id=doc_id)
+    with inst.sessions.begin() as session:
+        proposal = _proposal(session, pid)
+        proposal.status, proposal.executed_at = "executed", utcnow()
+        proposal.executed_by = ctx.principal.user_id
+        audit.record(
+            session,
+            inst.keyring,
+            ctx,
+            "dispose_execute",
+            "done",
+            None,
+            {"proposal": pid, "ids": ids, "approvers": approvers},
+        )
+    return ids
+
+
+def _mark_destroyed(
+    inst: Instance, ctx: audit.Context, pid: int, doc_id: int, objects: int, approvers: list[str]
+) -> None:
+    with inst.sessions.begin() as session:
+        doc = document(session, doc_id)
+        period, day, code = schedule(session, doc)
+        doc.status = "destroyed"
+        now = utcnow()
+        lifecycle_of(session, doc_id).destroyed_at = now
+        summary = {
+            "doc_type": doc.doc_type,
+            "level": doc.level,
+            "issued": doc.issued.isoformat() if doc.issued else None,
+            "retention": period,
+            "due_on": day.isoformat() if day else None,
+            "dossier": code,
+            "approvers": approvers,
+        }
+        session.add(
+            DestructionRecord(
+                document_id=doc_id,
+                proposal_id=pid,
+                destroyed_by=ctx.principal.user_id,
+                destroyed_at=now,
+                objects=objects,
+                summary=summary,
+            )
+        )
+        audit.record(
+            session,
+            inst.keyring,
+            ctx,
+            "dispose",
+            "destroyed",
+            doc_id,
+            {"proposal": pid, "objects": objects, **summary},
+        )
+
+
+def proposals(inst: Instance) -> list[dict]:
+    """Proposals with their items and votes (ids and codes only: no descriptions)."""
+    with inst.sessions() as session:
+        rows = session.execute(select(DisposalProposal).order_by(DisposalProposal.id)).scalars()
+        return [
+            {
+                "proposal": p.id,
+                "status": p.status,
+                "proposed_by": session.get(User, p.proposed_by).username,
+                "reason": p.reason,
+                "ids": _items(session, p.id),
+                "approvals": [
+                    session.get(User, uid).username for uid, _ in _approvals(session, p.id)
+                ],
+            }
+            for p in rows
+        ]
+
+
+def destruction_records(inst: Instance) -> list[dict]:
+    with inst.sessions() as session:
+        rows = session.execute(select(DestructionRecord).order_by(DestructionRecord.id)).scalars()
+        return [
+            {
+                "document_id": r.document_id,
+                "proposal": r.proposal_id,
+                "destroyed_at": audit.stamp(r.destroyed_at),
+                "objects": r.objects,
+                **r.summary,
+            }
+            for r in rows
+        ]

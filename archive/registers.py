@@ -1,0 +1,286 @@
+"""Registers of incoming and outgoing documents (sổ đăng ký văn bản đến / đi, Nghị định 30
+Phụ lục IV), numbered per register and year without gaps or duplicates.
+
+Numbering: the counter row of (register, year) is locked (``SELECT … FOR UPDATE`` on
+PostgreSQL; SQLite transactions already start with ``BEGIN IMMEDIATE``) and incremented in the
+same transaction that inserts the entry and its audit entry, so a failed registration rolls the
+number back with it and two archivists can never get the same number. A missing counter row is
+created in a savepoint; a concurrent creator's unique violation is absorbed and the row locked.
+
+Everything but the dates, the level and the unit is sealed per entry. Lists and exports pass the
+gate: an entry is shown only when its document (at its current level) or, for paper-only
+documents, its own level and unit are within the person's scope; one audit entry lists the ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from archive import accounts, audit, grants, sealing
+from archive.access import scope_of
+from archive.instance import Instance
+from archive.lifecycle_base import require
+from archive.lifecycle_models import Register, RegisterCounter, RegisterEntry
+from archive.models import Document
+from security.errors import NotFound, Refused
+from security.lifecycle_policy import may_register
+from security.policy import LEVELS, may_read
+
+# Columns of Phụ lục IV beyond number and date: (field, Vietnamese heading).
+FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "incoming": (
+        ("sender", "Tác giả (nơi gửi)"),
+        ("number", "Số, ký hiệu"),
+        ("issued", "Ngày tháng văn bản"),
+        ("doc_type", "Tên loại"),
+        ("subject", "Trích yếu nội dung"),
+        ("routed_to", "Đơn vị hoặc người nhận"),
+        ("passed_on", "Ngày chuyển"),
+        ("note", "Ghi chú"),
+    ),
+    "outgoing": (
+        ("number", "Số, ký hiệu"),
+        ("doc_type", "Tên loại"),
+        ("subject", "Trích yếu nội dung"),
+        ("signer", "Người ký"),
+        ("recipients", "Nơi nhận"),
+        ("kept_by", "Đơn vị, người nhận bản lưu"),
+        ("copies", "Số lượng bản"),
+        ("note", "Ghi chú"),
+    ),
+}
+HEAD = {
+    "incoming": (("number", "Số đến"), ("entry_date", "Ngày đến")),
+    "outgoing": (("number", "Số thứ tự"), ("entry_date", "Ngày tháng")),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    register: str
+    year: int
+    number: int
+    entry_date: date
+    document_id: int | None
+    level: str
+    details: dict
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "register": self.register,
+            "year": self.year,
+            "number": self.number,
+            "entry_date": self.entry_date.isoformat(),
+            "document_id": self.document_id,
+            "level": self.level,
+            **self.details,
+        }
+
+
+def register_of(session: Session, code: str) -> Register:
+    row = session.get(Register, code.upper())
+    if row is None:
+        raise NotFound(f"Không có sổ {code}.", f"No register {code}.")
+    return row
+
+
+def create_register(inst: Instance, ctx: audit.Context, code: str, kind: str, name: str) -> None:
+    """Another register (e.g. one for secret documents); numbering starts at 1 each year."""
+    if kind not in FIELDS:
+        raise Refused("Loại sổ là incoming hoặc outgoing.", "Kind is incoming or outgoing.")
+    with inst.sessions.begin() as session:
+        require(session, inst, ctx, "register_create", None, may_register(ctx.principal, "thuong"))
+        if session.get(Register, code.upper()):
+            raise Refused(f"Sổ {code} đã có.", f"Register {code} exists.")
+        session.add(Register(code=code.upper(), kind=kind, name=name))
+        audit.record(session, inst.keyring, ctx, "register_create", "ok", None, {"code": code})
+
+
+def _next_number(session: Session, code: str, year: int) -> int:
+    def locked() -> RegisterCounter | None:
+        stmt = select(RegisterCounter).where(
+            RegisterCounter.register == code, RegisterCounter.year == year
+        )
+        return session.execute(stmt.with_for_update()).scalar_one_or_none()
+
+    counter = locked()
+    if counter is None:
+        try:
+            with session.begin_nested():
+                session.add(RegisterCounter(register=code, year=year, last=0))
+        except IntegrityError:
+            pass  # another archivist created it first: lock theirs
+        counter = locked()
+    counter.last += 1
+    return counter.last
+
+
+def _clean(kind: str, details: dict) -> dict:
+    known = {name for name, _ in FIELDS[kind]}
+    unknown = set(details) - known
+    if unknown:
+        raise Refused(
+            f"Sổ không có cột {sorted(unknown)}.", f"Unknown register fields {sorted(unknown)}."
+        )
+    return {k: str(v).strip() for k, v in details.items() if v not in (None, "")}
+
+
+def add_entry(
+    inst: Instance,
+    ctx: audit.Context,
+    register: str,
+    entry_date: date,
+    details: dict,
+    doc_id: int | None = None,
+    level: str = "thuong",
+    unit_code: str | None = None,
+) -> Entry:
+    """Register a document; returns the entry with its number (per register and year)."""
+    who = ctx.principal
+    with inst.sessions.begin() as session:
+        reg = register_of(session, register)
+        details = _clean(reg.kind, details)
+        unit_id = who.unit_id
+        if doc_id is not None:
+            doc = session.get(Document, doc_id)
+            extra = grants.extra_document_ids(session, who.user_id, who.unit_id)
+            if doc is None or not may_read(who, doc.level, doc.unit_id, doc.id, extra).allowed:
+                audit.record(session, inst.keyring, ctx, "register_add", "denied", doc_id, {})
+                session.commit()
+                raise NotFound(
+                    f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found."
+                )
+            level, unit_id = doc.level, doc.unit_id
+        elif unit_code:
+            unit_id = accounts.get_or_create_unit(session, unit_code.upper()).id
+        if level not in LEVELS:
+            raise Refused("Độ mật không hợp lệ.", f"Unknown level; use {LEVELS}.")
+        require(session, inst, ctx, "register_add", doc_id, may_register(who, level))
+        number = _next_number(session, reg.code, entry_date.year)
+        row = RegisterEntry(
+            register=reg.code,
+            year=entry_date.year,
+            number=number,
+            entry_date=entry_date,
+            document_id=doc_id,
+            level=level,
+            unit_id=unit_id,
+            entered_by=who.user_id,
+        )
+        sealing.seal(inst, row, details)
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            inst.keyring,
+            ctx,
+            "register_add",
+            "ok",
+            doc_id,
+            {"register": reg.code, "year": row.year, "number": number, "entry": row.id},
+        )
+        return Entry(row.id, reg.code, row.year, number, entry_date, doc_id, level, details)
+
+
+def entries(
+    inst: Instance, ctx: audit.Context, register: str, year: int, action: str = "register_list"
+) -> list[Entry]:
+    """The entries of a register's year this person may see, in number order; one audit entry."""
+    with inst.sessions() as session:
+        reg = register_of(session, register)
+        scope = scope_of(session, ctx)
+        rows = session.execute(
+            select(RegisterEntry, Document)
+            .outerjoin(Document, Document.id == RegisterEntry.document_id)
+            .where(RegisterEntry.register == reg.code, RegisterEntry.year == year)
+            .order_by(RegisterEntry.number)
+        ).all()
+        out = []
+        for row, doc in rows:
+            level = doc.level if doc is not None else row.level
+            unit_id = doc.unit_id if doc is not None else row.unit_id
+            if scope is None or not scope.admits(level, unit_id, row.document_id):
+                continue
+            if doc is not None and doc.status not in ("active", "destroyed"):
+                continue
+            out.append(
+                Entry(
+                    row.id,
+                    reg.code,
+                    year,
+                    row.number,
+                    row.entry_date,
+                    row.document_id,
+                    level,
+                    sealing.unseal(inst, row),
+                )
+            )
+        audit.record(
+            session,
+            inst.keyring,
+            ctx,
+            action,
+            "allowed",
+            None,
+            {"register": reg.code, "year": year, "entries": [e.id for e in out]},
+        )
+        session.commit()
+    return out
+
+
+def columns(kind: str) -> list[tuple[str, str]]:
+    return [*HEAD[kind], *FIELDS[kind], ("document_id", "Mã văn bản trong Kho")]
+
+
+def _kind(inst: Instance, register: str) -> str:
+    with inst.sessions() as session:
+        return register_of(session, register).kind
+
+
+def export_csv(inst: Instance, ctx: audit.Context, register: str, year: int) -> str:
+    """The register as CSV (Vietnamese headings, UTF-8): an export, audited as one entry."""
+    kind = _kind(inst, register)
+    rows = entries(inst, ctx, register, year, action="register_export")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    cols = columns(kind)
+    writer.writerow([title for _, title in cols])
+    for entry in rows:
+        data = entry.as_dict()
+        writer.writerow(
+            [data.get(name, "") if data.get(name) is not None else "" for name, _ in cols]
+        )
+    return out.getvalue()
+
+
+def printable(inst: Instance, ctx: audit.Context, register: str, year: int) -> str:
+    """A self-contained HTML page of the register for printing (no external resources)."""
+    kind = _kind(inst, register)
+    with inst.sessions() as session:
+        name = register_of(session, register).name
+    rows = entries(inst, ctx, register, year, action="register_export")
+    cols = columns(kind)
+    head = "".join(f"<th>{html.escape(title)}</th>" for _, title in cols)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape(str(e.as_dict().get(n) or ''))}</td>" for n, _ in cols)
+        + "</tr>"
+        for e in rows
+    )
+    return (
+        '<!doctype html><meta charset="utf-8"><title>'
+        f"{html.escape(name)} {year}</title>"
+        "<style>table{border-collapse:collapse}td,th{border:1px solid #000;padding:2px 4px}"
+        "</style>"
+        f"<h1>{html.escape(name)} năm {year}</h1><table><tr>{head}</tr>{body}</table>"
+    )

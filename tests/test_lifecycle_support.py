@@ -1,0 +1,47 @@
+"""Helpers of the lifecycle tests (no tests here): records filed directly, with chosen dates."""
+
+from __future__ import annotations
+
+import secrets
+
+from archive import accounts, records
+from archive.instance import Instance
+from archive.records import NewRecord
+
+
+def file_doc(
+    inst: Instance,
+    person,
+    *,
+    doc_type: str = "CV",
+    issued: str | None = "2014-05-27",
+    level: str = "thuong",
+    unit: str = "VP",
+    subject: str | None = None,
+    text: str | None = None,
+) -> int:
+    """File a small text record as ``person`` (an archivist) and return its id."""
+    token = secrets.token_hex(4)
+    text = text or f"Nội dung văn bản {token}"
+    with inst.sessions() as session:
+        unit_row = accounts.get_or_create_unit(session, unit)
+        session.commit()
+    fields = {
+        "kind": "party",
+        "doc_type": doc_type,
+        "number": f"{secrets.randbelow(900) + 1}-{doc_type}/TU",
+        "issuer": "Tỉnh ủy Lào Cai",
+        "date": issued,
+        "subject": subject or f"về việc {token}",
+        "level": level,
+        "urgency": "thuong",
+    }
+    new = NewRecord(
+        content=text.encode(),
+        media_type="text/plain",
+        text=text,
+        fields=fields,
+        filename=f"{token}.txt",
+        unit=unit_row,
+    )
+    return records.file_record(inst, person.ctx, new, inst.keyring.content_mac(text.encode())).id
