@@ -27,16 +27,16 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     from archive import events
-    from web import auth, documents, errors, headers, uploads
+    from web import admin, audit, auth, documents, errors, grants, headers, i18n, uploads
 
     events.record_changed.connect(_reindex_changed, weak=False)
 
+    i18n.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(documents.bp)
-    app.register_blueprint(uploads.bp)
+    for blueprint in (auth.bp, documents.bp, uploads.bp, grants.bp, audit.bp, admin.bp):
+        app.register_blueprint(blueprint)
     return app
 
 

@@ -7,7 +7,7 @@ import os
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from archive import access_commands, audit_commands, store_commands
+from archive import access_commands, audit_commands, lifecycle_commands, store_commands
 from archive import commands as archive_commands
 from archive.bootstrap import initialize
 from archive.commands import instance, read_secret_file, user_errors
@@ -16,6 +16,7 @@ from search import commands as search_commands
 from search import index
 from security import keyfile
 from web import create_app
+from web.serve import serve_command
 
 
 @click.command("init")
@@ -53,9 +54,11 @@ def main() -> None:
 
 for command in [
     init_command,
+    serve_command,
     *archive_commands.COMMANDS,
     *audit_commands.COMMANDS,
     *access_commands.COMMANDS,
+    *lifecycle_commands.COMMANDS,
     *store_commands.COMMANDS,
     *ingest_commands.COMMANDS,
     *search_commands.COMMANDS,

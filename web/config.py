@@ -2,6 +2,11 @@
 
 ``KHO_HOME`` (default ``./instance``) is the data directory; its ``config.py`` is written by
 ``kho init`` with a random ``SECRET_KEY``. Explicit settings passed to ``create_app`` win over all.
+
+Cookies: with ``KHO_SECURE_COOKIES`` on, the session cookie is ``__Host-kho`` (Secure, HttpOnly,
+SameSite=Lax, path /, no domain). ``kho serve`` (production, behind TLS) turns it on by default;
+``kho run`` (development over plain HTTP on 127.0.0.1) leaves it off, because a Secure cookie is
+not sent back over plain HTTP by every browser. ``KHO_SECURE_COOKIES=1`` or ``0`` decides.
 """
 
 from __future__ import annotations
@@ -21,7 +26,15 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
 }
-ENV_KEYS = ("KHO_HOME", "KHO_DATABASE_URL", "KHO_KEY_FILE", "KHO_SECRET_KEY")
+ENV_KEYS = (
+    "KHO_HOME",
+    "KHO_DATABASE_URL",
+    "KHO_KEY_FILE",
+    "KHO_SECRET_KEY",
+    "KHO_SECURE_COOKIES",
+)
+SECURE_COOKIE_NAME = "__Host-kho"
+PLAIN_COOKIE_NAME = "kho"
 
 
 def home_of(explicit: dict | None) -> Path:
@@ -41,3 +54,8 @@ def load(config: Config, explicit: dict | None) -> None:
     config["KHO_HOME"] = str(home)
     if config.get("KHO_SECRET_KEY"):
         config["SECRET_KEY"] = config["KHO_SECRET_KEY"]
+    secure = str(config.get("KHO_SECURE_COOKIES", "0")).lower() in ("1", "true", "yes", "on")
+    config["SESSION_COOKIE_SECURE"] = secure
+    config["SESSION_COOKIE_NAME"] = SECURE_COOKIE_NAME if secure else PLAIN_COOKIE_NAME
+    config["SESSION_COOKIE_PATH"] = "/"
+    config["SESSION_COOKIE_DOMAIN"] = None

@@ -1,15 +1,15 @@
-"""Document list, search, document page and download: each a call through the gate."""
+"""Document list, search, document page, page preview and download: each a call through the gate."""
 
 from __future__ import annotations
 
 import unicodedata
-from itertools import chain
 from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
-from flask_login import login_required
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user, login_required
 
 from archive import access
+from ingest import preview, stamp
 from ingest.header import DOC_TYPE_NAMES
 from search import query
 from security.policy import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
@@ -37,20 +37,33 @@ def search():
 @login_required
 def show(doc_id: int):
     doc, text = access.read_document(kho(), current_context(), doc_id)
-    return render_template("document.html", doc=doc, text=text)
+    has_preview = doc.filename.lower().endswith(".pdf")
+    return render_template("document.html", doc=doc, text=text, has_preview=has_preview)
+
+
+@bp.route("/documents/<int:doc_id>/page/<int:page>.png")
+@login_required
+def page_image(doc_id: int, page: int):
+    """One page drawn in memory; never cached by the browser or any proxy."""
+    width = request.args.get("w", 900, type=int)
+    png = preview.page_png(kho(), current_context(), doc_id, page, width)
+    response = Response(png, mimetype="image/png")
+    response.headers["Content-Disposition"] = "inline"
+    return response
 
 
 @bp.route("/documents/<int:doc_id>/file")
 @login_required
 def download(doc_id: int):
-    content = access.open_content(kho(), current_context(), doc_id)
-    # Let the first segment authenticate (or fail into an error page) before headers go out.
-    first = next(content.chunks, b"")
-    response = Response(
-        stream_with_context(chain([first], content.chunks)), mimetype=content.media_type
+    """The access copy, stamped on every page for the person downloading it (PDFs)."""
+    account = current_user.account
+    unit = account.unit.code if account.unit else "-"
+    copy = stamp.stamped_download(
+        kho(), current_context(), doc_id, account.full_name or account.username, unit
     )
-    response.headers["Content-Length"] = str(content.size)
-    response.headers["Content-Disposition"] = attachment_header(content.filename)
+    response = Response(copy.data, mimetype=copy.media_type)
+    response.headers["Content-Disposition"] = attachment_header(copy.filename)
+    response.headers["X-Kho-Trace"] = copy.trace_id
     return response
 
 

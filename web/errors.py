@@ -2,48 +2,62 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import re
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from security.errors import KhoError, NotFound
 from security.stream import IntegrityError
+from web.i18n import current_language
+
+_DOCUMENT_URL = re.compile(r"^/documents/(\d+)(?:/|$)")
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(NotFound)
     @app.errorhandler(404)
     def _not_found(_exc):
+        # Offered for any document address, found or not: the page says nothing about which.
+        match = _DOCUMENT_URL.match(request.path)
         return render_template(
-            "error.html", title="Không tìm thấy", message="Không tìm thấy trang hoặc văn bản này."
+            "error.html",
+            title=_("Không tìm thấy"),
+            message=_("Không tìm thấy trang hoặc văn bản này."),
+            request_doc=int(match.group(1)) if match else None,
         ), 404
 
     @app.errorhandler(KhoError)
     def _user_error(exc: KhoError):
+        first, second = (exc.en, exc.vi) if current_language() == "en" else (exc.vi, exc.en)
         return render_template(
-            "error.html", title="Không thực hiện được", message=exc.vi, detail=exc.en
+            "error.html", title=_("Không thực hiện được"), message=first, detail=second
         ), 400
 
     @app.errorhandler(IntegrityError)
     def _damaged(_exc: IntegrityError):
         return render_template(
             "error.html",
-            title="Tệp lưu trữ bị hỏng",
-            message="Văn bản này không đọc được vì dữ liệu lưu trữ đã bị thay đổi. "
-            "Vui lòng báo quản trị để khôi phục từ bản sao lưu.",
+            title=_("Tệp lưu trữ bị hỏng"),
+            message=_(
+                "Văn bản này không đọc được vì dữ liệu lưu trữ đã bị thay đổi. "
+                "Vui lòng báo quản trị để khôi phục từ bản sao lưu."
+            ),
         ), 500
 
     @app.errorhandler(CSRFError)
     def _csrf(_exc):
         return render_template(
             "error.html",
-            title="Phiên làm việc đã hết hạn",
-            message="Vui lòng tải lại trang và thử lại.",
+            title=_("Phiên làm việc đã hết hạn"),
+            message=_("Vui lòng tải lại trang và thử lại."),
         ), 400
 
     @app.errorhandler(500)
     def _server_error(_exc):
         return render_template(
             "error.html",
-            title="Lỗi hệ thống",
-            message="Đã xảy ra lỗi. Vui lòng thử lại hoặc báo quản trị.",
+            title=_("Lỗi hệ thống"),
+            message=_("Đã xảy ra lỗi. Vui lòng thử lại hoặc báo quản trị."),
         ), 500

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SelectField
@@ -17,10 +18,10 @@ bp = Blueprint("uploads", __name__)
 
 
 class UploadForm(FlaskForm):
-    files = MultipleFileField("Tệp văn bản")
+    files = MultipleFileField(_l("Tệp văn bản"))
     level = SelectField(
-        "Độ mật tối thiểu (nếu là bản quét)",
-        choices=[SelectChoice("", "— theo văn bản —")]
+        _l("Độ mật tối thiểu (nếu là bản quét)"),
+        choices=[SelectChoice("", _l("— theo văn bản —"))]
         + [SelectChoice(code, name) for code, name in LEVEL_NAMES.items()],
         validators=[Optional()],
     )
