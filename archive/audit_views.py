@@ -22,7 +22,7 @@ from security.policy import may_read_audit
 OFFICE_HOURS_UTC = (0, 11)
 BULK_DOWNLOADS_PER_HOUR = 20
 DENIALS_PER_HOUR = 10
-READ_ACTIONS = ("view", "read", "download", "list", "search")
+READ_ACTIONS = ("view", "read", "preview", "download", "list", "search")
 
 
 @dataclass(frozen=True)
