@@ -213,17 +213,25 @@ def admit_hits(
     inst: Instance, ctx: audit.Context, query: str, hit_ids: list[int]
 ) -> list[DocumentView]:
     """Search results pass the gate too: re-checked one by one, recorded with the query."""
+    return admit_listed(inst, ctx, hit_ids, "search", {"query": query})
+
+
+def admit_listed(
+    inst: Instance, ctx: audit.Context, ids: list[int], action: str, detail: dict
+) -> list[DocumentView]:
+    """Descriptions of the listed records the person may read, in the order given; one entry
+    records the action and exactly which ids were shown."""
     with inst.sessions() as session:
-        admitted = {d.id: d for d in _visible(session, ctx, hit_ids, len(hit_ids) or 1)}
-        ordered = [admitted[i] for i in hit_ids if i in admitted]
+        admitted = {d.id: d for d in _visible(session, ctx, ids, len(ids) or 1)}
+        ordered = [admitted[i] for i in ids if i in admitted]
         audit.record(
             session,
             inst.keyring,
             ctx,
-            "search",
+            action,
             "allowed",
             None,
-            {"query": query, "ids": [d.id for d in ordered]},
+            {**detail, "ids": [d.id for d in ordered]},
         )
         session.commit()
     return [_view(inst, d) for d in ordered]

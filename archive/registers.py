@@ -58,8 +58,8 @@ FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 HEAD = {
-    "incoming": (("number", "Số đến"), ("entry_date", "Ngày đến")),
-    "outgoing": (("number", "Số thứ tự"), ("entry_date", "Ngày tháng")),
+    "incoming": (("entry_number", "Số đến"), ("entry_date", "Ngày đến")),
+    "outgoing": (("entry_number", "Số thứ tự"), ("entry_date", "Ngày tháng")),
 }
 
 
@@ -79,7 +79,7 @@ class Entry:
             "id": self.id,
             "register": self.register,
             "year": self.year,
-            "number": self.number,
+            "entry_number": self.number,  # the register's own number ("number" is the document's)
             "entry_date": self.entry_date.isoformat(),
             "document_id": self.document_id,
             "level": self.level,

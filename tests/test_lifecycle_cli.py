@@ -59,7 +59,7 @@ def test_lifecycle_commands(kho, tmp_path, sample_docs, database_url):
         "vanthu",
         "--json",
     ).output
-    assert json.loads(added)["number"] == 1
+    assert json.loads(added)["entry_number"] == 1
     out = tmp_path / "den.csv"
     kho("register", "export", "DEN", "2026", "-o", str(out), "--as", "vanthu")
     assert "VPTW" in out.read_text("utf-8")

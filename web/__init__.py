@@ -27,7 +27,19 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     from archive import events
-    from web import admin, audit, auth, documents, errors, grants, headers, i18n, review, uploads
+    from web import (
+        admin,
+        audit,
+        auth,
+        documents,
+        errors,
+        grants,
+        headers,
+        i18n,
+        records,
+        review,
+        uploads,
+    )
 
     events.record_changed.connect(_reindex_changed, weak=False)
 
@@ -35,7 +47,16 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, documents.bp, uploads.bp, grants.bp, audit.bp, admin.bp, review.bp):
+    for blueprint in (
+        auth.bp,
+        documents.bp,
+        uploads.bp,
+        grants.bp,
+        audit.bp,
+        admin.bp,
+        review.bp,
+        records.bp,
+    ):
         app.register_blueprint(blueprint)
     return app
 
