@@ -15,21 +15,29 @@ from search import feed, index, query
 
 @click.command("search")
 @click.argument("text")
+@click.option("--sort", type=click.Choice(query.SORTS), default="relevance", show_default=True)
+@click.option("--limit", type=int, default=query.MAX_HITS, show_default=True)
 @as_option
 @json_option
 @with_appcontext
 @user_errors
-def search_command(text: str, as_user: str, as_json: bool) -> None:
-    """Search the documents the account may read (one line per hit)."""
-    hits = query.search(ready_instance(), acting_as(as_user), text)
-    for hit in hits:
+def search_command(text: str, sort: str, limit: int, as_user: str, as_json: bool) -> None:
+    """Search the documents the account may read (one line per hit).
+
+    Field syntax: so: loai: coquan: ngay:2022..2023 nam: mat: donvi: hoso: and "phrases".
+    """
+    request = query.SearchRequest(text, limit=limit, sort=sort, facets=False)
+    result = query.run(ready_instance(), acting_as(as_user), request)
+    for hit in result.hits:
         emit(
             hit.as_dict(),
             as_json,
             f"{hit.id:>6}  {hit.number or '-':<18} {hit.date or ''!s:<10}  {hit.subject or ''}",
         )
     if not as_json:
-        click.echo(f"{len(hits)} văn bản / documents")
+        click.echo(f"{len(result.hits)} / {result.total} văn bản / documents")
+        if result.suggestion:
+            click.echo(f"Có phải bạn muốn tìm / did you mean: {result.suggestion}")
 
 
 @click.command("reindex")

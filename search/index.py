@@ -2,40 +2,54 @@
 
 The index is derived data. It holds words, never stored text (only the record id is stored), it
 is encrypted at rest (search.storage) and ``rebuild`` recreates it from the database at any time.
+Whoosh's lock keeps one writer at a time; a commit writes new files and then a new table of
+contents atomically, so a crash mid-commit leaves the previous generation readable.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.index import Index
+from whoosh.writing import IndexWriter
 
-from search.analysis import exact_analyzer, folded_analyzer
+from search.analysis import exact_analyzer, fold, folded_analyzer, number_keys, unify_tones
 from search.storage import EncryptedStorage
 
 WRITE_LOCK_TIMEOUT = 30.0
+BULK_LIMIT_MB = 256  # RAM for a rebuild's sort runs (they stay in RAM: see storage.temp_storage)
 
 
 def schema() -> Schema:
+    """Access facets (level, unit), filters and facets, and two analyses of the words."""
     return Schema(
         id=ID(stored=True, unique=True),
-        level=ID,
-        unit=ID,
-        doc_type=ID,
-        year=NUMERIC(bits=16),
-        exact=TEXT(analyzer=exact_analyzer(), phrase=True),
+        level=ID(sortable=True),
+        unit=ID(sortable=True),
+        doc_type=ID,  # folded code: "kh", "qd", "qdi"
+        type_name=COLUMN(),  # the code as written ("QĐ"), for its facet
+        year=NUMERIC(bits=16, signed=False, sortable=True),
+        date=NUMERIC(bits=32, signed=False, sortable=True),  # yyyymmdd
+        issuer=TEXT(analyzer=folded_analyzer(), phrase=True),
+        head=TEXT(analyzer=folded_analyzer(), phrase=False),  # number, issuer, subject: ranking
+        issuer_name=COLUMN(),  # the issuer as written (NFC, one tone placement), for its facet
+        number=KEYWORD(lowercase=False, commas=False),  # number keys: 117, 117kh, 117khtu
+        dossier=ID,  # folded dossier code, for ``hoso:``
+        exact=TEXT(analyzer=exact_analyzer(), phrase=False),  # phrases run on ``folded``
         folded=TEXT(analyzer=folded_analyzer(), phrase=True),
     )
 
 
 @dataclass(frozen=True)
 class IndexEntry:
-    """What the index learns of a record: its access facets and its words."""
+    """What the index learns of a record: its access facets, its header and its words."""
 
     id: int
     level: str
@@ -43,6 +57,11 @@ class IndexEntry:
     doc_type: str | None
     year: int | None
     words: str  # number, issuer, subject and full text, joined
+    number: str | None = None
+    issuer: str | None = None
+    issued: date | None = None
+    subject: str | None = None
+    dossier: str | None = None  # the dossier's code (issue 9)
 
 
 def _storage(path: Path, key: bytes) -> EncryptedStorage:
@@ -70,28 +89,68 @@ def _fields(entry: IndexEntry) -> dict:
         "folded": entry.words,
     }
     if entry.doc_type:
-        fields["doc_type"] = entry.doc_type
-    if entry.year:
-        fields["year"] = entry.year
+        fields["doc_type"] = fold(entry.doc_type)
+        fields["type_name"] = entry.doc_type.encode()
+    year = entry.issued.year if entry.issued else entry.year
+    if year:
+        fields["year"] = year
+    if entry.issued:
+        fields["date"] = int(entry.issued.strftime("%Y%m%d"))
+    if entry.issuer:
+        fields["issuer"] = entry.issuer
+        fields["issuer_name"] = unify_tones(entry.issuer).strip().encode()
+    head = " ".join(filter(None, (entry.number, entry.issuer, entry.subject)))
+    if head:
+        fields["head"] = head
+    if entry.dossier:
+        fields["dossier"] = fold(entry.dossier)
+    keys = number_keys(entry.number)
+    if keys:
+        fields["number"] = " ".join(keys)
     return fields
 
 
-def add(path: Path, key: bytes, entries: Iterable[IndexEntry]) -> int:
+def add(path: Path, key: bytes, entries: Iterable[IndexEntry], bulk: bool = False) -> int:
     """Add or replace records; one commit for the batch. Whoosh's lock keeps one writer."""
     ix = open_index(path, key)
     count = 0
-    with ix.writer(timeout=WRITE_LOCK_TIMEOUT) as writer:
+    options = {"procs": 1, "limitmb": BULK_LIMIT_MB} if bulk else {}
+    writer = ix.writer(timeout=WRITE_LOCK_TIMEOUT, **options)
+    try:
         for entry in entries:
-            writer.update_document(**_fields(entry))
+            if bulk:
+                writer.add_document(**_fields(entry))
+            else:
+                writer.update_document(**_fields(entry))
             count += 1
+        writer.commit()
+    except BaseException:
+        _abandon(writer)
+        raise
     return count
+
+
+def _abandon(writer: IndexWriter) -> None:
+    """Give up a failed batch and its lock. Whoosh keeps the lock when a commit fails half-way
+    (a full disk, say), which would leave the ingest worker locked out until restarted."""
+    with suppress(Exception):
+        writer.cancel()
+    lock = getattr(writer, "writelock", None)
+    if lock is not None:
+        with suppress(Exception):
+            lock.release()
 
 
 def remove(path: Path, key: bytes, ids: Iterable[int]) -> None:
     ix = open_index(path, key)
-    with ix.writer(timeout=WRITE_LOCK_TIMEOUT) as writer:
+    writer = ix.writer(timeout=WRITE_LOCK_TIMEOUT)
+    try:
         for doc_id in ids:
             writer.delete_by_term("id", str(doc_id))
+        writer.commit()
+    except BaseException:
+        _abandon(writer)
+        raise
 
 
 def indexed_ids(path: Path, key: bytes) -> set[int]:
@@ -105,7 +164,7 @@ def rebuild(path: Path, key: bytes, entries: Iterable[IndexEntry]) -> int:
     fresh = path.with_name(path.name + ".new")
     shutil.rmtree(fresh, ignore_errors=True)
     create(fresh, key)
-    count = add(fresh, key, entries)
+    count = add(fresh, key, entries, bulk=True)
     old = path.with_name(path.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if path.exists():
