@@ -39,9 +39,14 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Quick figures (a few minutes). The full-size runs: bench/search.py --docs 100000 (~20 min),
+# bench/audit.py (a million entries), bench/web.py --docs 5000.
 bench: $(STAMP)
 	$(BIN)/python bench/crypto.py
-	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/ingest.py --docs 100
+	$(BIN)/python bench/audit.py --events 1000 --sizes 100000,200000
+	$(BIN)/python bench/search.py --docs 20000 --rounds 3 --no-plain
+	$(BIN)/python bench/web.py --docs 300 --rounds 20
 
 clean-instance:
 	rm -rf instance

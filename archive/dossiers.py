@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import accounts, audit, records, sealing
+from archive import accounts, audit, events, records, sealing
 from archive.access import scope_of
 from archive.instance import Instance
 from archive.lifecycle_base import document, lifecycle_of, require
@@ -295,6 +295,8 @@ def add(inst: Instance, ctx: audit.Context, code: str, doc_ids: list[int]) -> No
         row.status = "open"
         _recount(session, row)
         audit.record(session, inst.keyring, ctx, "dossier_add", "ok", row.id, {"ids": doc_ids})
+    for doc_id in doc_ids:  # `hoso:` in search follows at once
+        events.record_changed.send(inst, doc_id=doc_id)
 
 
 def remove(inst: Instance, ctx: audit.Context, code: str, doc_id: int) -> None:
@@ -316,6 +318,7 @@ def remove(inst: Instance, ctx: audit.Context, code: str, doc_id: int) -> None:
         session.flush()
         _recount(session, row)
         audit.record(session, inst.keyring, ctx, "dossier_remove", "ok", row.id, {"id": doc_id})
+    events.record_changed.send(inst, doc_id=doc_id)
 
 
 def _recount(session: Session, row: Dossier) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from archive import access, editing, grants
+from archive import access, editing, grants, quarantine
 from archive.audit import Context
 from archive.models import Grant, utcnow
 from ingest import pipeline, samples
@@ -41,7 +41,10 @@ def _file_documents(inst) -> dict[str, int]:
         }
         text = samples.render_text(truth, [f"Từ khóa kiểm thử {WORD}."]).encode()
         result = pipeline.ingest_bytes(inst, filer.ctx, text, f"m{n}.txt")
-        assert result.status == "stored", result.reason
+        if result.status == "quarantined":  # TUYỆT MẬT: released by an administrator
+            quarantine.release(inst, Context(None, "test"), result.id, "12/QĐ-VPTU")
+        else:
+            assert result.status == "stored", result.reason
         ids[level] = result.id
     return ids
 

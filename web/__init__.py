@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
 
-    from archive import events
+    from archive import events, lifecycle_events
     from web import (
         admin,
         audit,
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     events.record_changed.connect(_reindex_changed, weak=False)
+    lifecycle_events.record_destroyed.connect(_reindex_changed, weak=False)
 
     i18n.init_app(app)
     auth.init_app(app)
@@ -62,7 +63,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _reindex_changed(inst: Instance, doc_id: int) -> None:
-    """The index is derived: a changed record is re-indexed at once (level included)."""
+    """The index is derived: a changed, released or destroyed record is updated at once
+    (re-indexed with its new level, or removed when it is no longer active)."""
     from search import feed
 
-    feed.index_documents(inst, [doc_id])
+    feed.refresh(inst, [doc_id])
