@@ -25,12 +25,48 @@ def index():
     return render_template("documents.html", docs=docs, q="")
 
 
+PAGE_SIZE = 20
+# Facet → the field syntax that narrows a search to one of its values.
+FACET_FIELDS = {
+    "doc_type": "loai",
+    "year": "nam",
+    "issuer": "coquan",
+    "level": "mat",
+    "unit": "donvi",
+}
+
+
+def _narrow(q: str, facet: str, value: str) -> str:
+    value = f'"{value}"' if " " in str(value) else str(value)
+    return f"{q} {FACET_FIELDS[facet]}:{value}".strip()
+
+
 @bp.route("/search")
 @login_required
 def search():
     q = request.args.get("q", "")[:500]
-    hits = query.search(kho(), current_context(), q) if q.strip() else []
-    return render_template("documents.html", docs=hits, q=q, searched=bool(q.strip()))
+    sort = request.args.get("sort", "relevance")
+    if sort not in ("relevance", "date", "date_asc"):
+        sort = "relevance"
+    page = max(request.args.get("page", 1, type=int), 1)
+    if not q.strip():
+        return render_template("documents.html", docs=[], q=q, searched=False)
+    result = query.run(
+        kho(),
+        current_context(),
+        query.SearchRequest(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=sort),
+    )
+    return render_template(
+        "documents.html",
+        docs=result.hits,
+        q=q,
+        searched=True,
+        result=result,
+        sort=sort,
+        page=page,
+        pages=max(1, -(-result.total // PAGE_SIZE)),
+        narrow=_narrow,
+    )
 
 
 @bp.route("/documents/<int:doc_id>")
