@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from archive import audit, events, lifecycle_events, records
 from archive.instance import Instance
 from archive.lifecycle_base import document, lifecycle_of, refuse, require
 from archive.lifecycle_models import (
+    DescriptionVersion,
     DestructionRecord,
     DisposalApproval,
     DisposalItem,
@@ -237,6 +238,12 @@ def _mark_destroyed(
     with inst.sessions.begin() as session:
         doc = document(session, doc_id)
         period, day, code = schedule(session, doc)
+        records.reduce_to_stub(inst, doc)  # drop source lines and suggestions from the stub
+        session.execute(  # earlier descriptions go with the record: their keys are deleted
+            update(DescriptionVersion)
+            .where(DescriptionVersion.document_id == doc_id)
+            .values(kek_version=0, wrapped_key=b"")
+        )
         doc.status = "destroyed"
         now = utcnow()
         lifecycle_of(session, doc_id).destroyed_at = now

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from archive import audit, events, grants, holds, records
+from archive import audit, events, grants, history, holds, records
 from archive.instance import Instance
 from archive.models import Document
 from security.errors import NotFound, Refused
@@ -83,7 +83,9 @@ def edit_document(
                 "Bạn không được sửa văn bản này như vậy.",
                 f"You may not make this change ({decision.reason}).",
             )
+        before = history.snapshot(inst, doc)
         detail = _apply(inst, doc, changes)
+        history.record_change(session, inst, ctx, doc, before, reason)  # old/new, sealed
         audit.record(
             session,
             inst.keyring,

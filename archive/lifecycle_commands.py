@@ -1,5 +1,6 @@
 """`kho` commands of the records' lifecycle: fonds, fileplan, dossier, retention, due, hold,
-dispose, register, declassify, backup, restore. Thin: the services decide and audit."""
+dispose, register, declassify, backup, restore, history, export, import (and `kho keys
+transfer-keypair`). Thin: the services decide and audit."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from archive import (
     declassify,
     disposal,
     dossiers,
+    history,
     holds,
     registers,
     retention,
+    transfer,
 )
 from archive.audit import Context
 from archive.commands import (
@@ -29,6 +32,7 @@ from archive.commands import (
     ready_instance,
     user_errors,
 )
+from archive.store_commands import keys_group
 from security.errors import KhoError
 from security.lifecycle_policy import RETENTION_PERIODS
 from security.policy import LEVELS
@@ -445,6 +449,108 @@ def restore_command(src, passphrase_file) -> None:
     ctx.invoke(reindex)
 
 
+# -- history, transfer ----------------------------------------------------------------------------
+
+
+@click.command("history")
+@click.argument("doc_id", type=int)
+@as_option
+@json_option
+@with_appcontext
+@user_errors
+def history_command(doc_id, as_user, as_json) -> None:
+    """Every change of a record's description: who, when, old and new values."""
+    for v in history.history(ready_instance(), acting_as(as_user), doc_id):
+        changes = "; ".join(f"{n}: {v['old'].get(n)!r} → {v['new'].get(n)!r}" for n in v["fields"])
+        emit(v, as_json, f"v{v['version']} {v['at']} {v['user']} [{v['kind']}] {changes}")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Transfer a dossier out of Kho as a BagIt bag (encrypted to the recipient by default)."""
+
+
+@export_group.command("dossier")
+@click.argument("code")
+@click.option("-o", "--output", "dest", required=True, type=click.Path(file_okay=False))
+@click.option("--recipient-key", type=click.Path(exists=True, dir_okay=False))
+@click.option("--plain", is_flag=True, help="Decrypted, for the historical archive (approval).")
+@click.option("--approval", help="Reference of the administrator's approval (with --plain).")
+@as_option
+@json_option
+@with_appcontext
+@user_errors
+def export_dossier_command(code, dest, recipient_key, plain, approval, as_user, as_json) -> None:
+    """Write dossier CODE as a BagIt bag in DIR, encrypted to --recipient-key, or (with an
+    administrator's approval, single use) decrypted for the historical archive."""
+    if bool(recipient_key) == plain:
+        raise KhoError(
+            "Chọn --recipient-key TỆP hoặc --plain --approval SỐ.",
+            "Give either --recipient-key FILE or --plain --approval REF.",
+        )
+    key = transfer.load_public_key(Path(recipient_key)) if recipient_key else None
+    report = transfer.export_dossier(
+        ready_instance(), acting_as(as_user), code, Path(dest), key, None if key else approval
+    )
+    if plain:
+        click.echo(
+            f"CẢNH BÁO: gói {report.path} KHÔNG mã hóa, nằm ngoài sự bảo vệ của Kho.\n"
+            f"WARNING: the bag {report.path} is NOT encrypted: keep it as the documents' level "
+            "requires and hand it over only to the historical archive.",
+            err=True,
+        )
+    row = {"path": str(report.path), "bag": report.bag_id, "mode": report.mode}
+    emit(
+        row | {"documents": report.documents, "files": report.files},
+        as_json,
+        f"{report.path}: {len(report.documents)} documents, {report.files} files ({report.mode})",
+    )
+
+
+@export_group.command("approve")
+@click.argument("code")
+@click.option("--approval", required=True, help="Reference of the approval decision.")
+@as_option
+@with_appcontext
+@user_errors
+def export_approve(code, approval, as_user) -> None:
+    """An administrator approves one decrypted transfer of a dossier (recorded in the audit log)."""
+    seq = transfer.approve_plain(ready_instance(), acting_as(as_user), code, approval)
+    click.echo(f"{code}: {approval} (audit #{seq})")
+
+
+@click.group("import")
+def import_group() -> None:
+    """Take a transfer bag back in (validated, decrypted, every checksum checked)."""
+
+
+@import_group.command("bag")
+@click.argument("bag_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--unit", "unit_code", help="Unit to file the records under (default: yours).")
+@as_option
+@json_option
+@with_appcontext
+@user_errors
+def import_bag_command(bag_dir, key_file, unit_code, as_user, as_json) -> None:
+    """Validate a transfer bag, decrypt it with --key, and file its records here again."""
+    key = transfer.load_private_key(Path(key_file)) if key_file else None
+    report = transfer.import_bag(
+        ready_instance(), acting_as(as_user), Path(bag_dir), key, unit_code
+    )
+    for doc in report.documents:
+        emit(doc, as_json, f"{doc['source_id']} → {doc['id']} {doc['status']} {doc['sha256']}")
+
+
+@keys_group.command("transfer-keypair")
+@click.option("-o", "--output", "prefix", required=True, help="Writes PREFIX.key and PREFIX.pub.")
+@user_errors
+def transfer_keypair(prefix) -> None:
+    """An X25519 key pair for a recipient archive (the private key file is 0600)."""
+    key_path, pub_path = transfer.generate_keypair(Path(prefix))
+    click.echo(f"{pub_path} (gửi cho bên giao / give to the sender), {key_path} (giữ kín / keep)")
+
+
 COMMANDS = [
     fonds_group,
     fileplan_group,
@@ -457,4 +563,7 @@ COMMANDS = [
     declassify_group,
     backup_command,
     restore_command,
+    history_command,
+    export_group,
+    import_group,
 ]

@@ -190,6 +190,17 @@ def unseal_meta(inst: Instance, doc: Document) -> dict:
     return json.loads(decrypt_bytes(key, doc.sealed_meta, binding))
 
 
+def reduce_to_stub(inst: Instance, doc: Document) -> None:
+    """Keep of a destroyed record only its description: the source lines the classifier quoted
+    from the text, and the suggestions, are dropped; re-sealed under a fresh key."""
+    meta = unseal_meta(inst, doc)
+    stub = {name: meta.get(name) for name in SEALED_FIELDS}
+    key = new_data_key()
+    binding = meta_binding(doc)
+    doc.sealed_meta = encrypt_bytes(key, json.dumps(stub, ensure_ascii=False).encode(), binding)
+    doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, binding)
+
+
 def object_of(doc: Document, kind: str) -> StoredObject:
     return max((o for o in doc.objects if o.kind == kind), key=lambda o: o.version)
 

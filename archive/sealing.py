@@ -47,7 +47,11 @@ def rewrap_stale(session: Session, ring: Keyring, limit: int = 500) -> int:
     """Re-wrap up to ``limit`` keys of lifecycle rows still under an older KEK (key rotation)."""
     done = 0
     for model in SEALED_MODELS.values():
-        stmt = select(model).where(model.kek_version != ring.current).limit(limit - done)
+        stmt = (  # 0: shredded (history of a destroyed record), no key left to re-wrap
+            select(model)
+            .where(model.kek_version != ring.current, model.kek_version != 0)
+            .limit(limit - done)
+        )
         for row in session.execute(stmt).scalars():
             key = ring.unwrap(row.kek_version, row.wrapped_key, binding(row))
             row.kek_version, row.wrapped_key = ring.wrap(key, binding(row))

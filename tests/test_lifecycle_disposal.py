@@ -162,3 +162,25 @@ def _doc(inst, doc_id: int) -> Document:
         doc = session.get(Document, doc_id)
         doc.objects  # noqa: B018
         return doc
+
+
+def test_destruction_also_removes_history_and_the_quoted_source_lines(inst, archivist, council):
+    from archive import editing
+    from archive.lifecycle_models import DescriptionVersion
+
+    officer, admin = council
+    doc = file_doc(inst, archivist, issued="2010-01-01")
+    editing.edit_document(inst, archivist.ctx, doc, {"subject": "về việc cũ đã sửa"})
+    pid = disposal.propose(inst, archivist.ctx, "hết thời hạn bảo quản", [doc], today=TODAY)
+    disposal.approve(inst, officer.ctx, pid, TODAY)
+    disposal.approve(inst, admin.ctx, pid, TODAY)
+    disposal.execute(inst, archivist.ctx, pid, TODAY)
+    with inst.sessions() as session:
+        versions = (
+            session.execute(select(DescriptionVersion).where(DescriptionVersion.document_id == doc))
+            .scalars()
+            .all()
+        )
+        assert versions and all(v.kek_version == 0 and v.wrapped_key == b"" for v in versions)
+    stub = records.unseal_meta(inst, _doc(inst, doc))
+    assert "evidence" not in stub and stub["subject"] == "về việc cũ đã sửa"
