@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from archive.audit import Context
 from archive.commands import (
     acting_as,
     emit,
@@ -23,6 +24,7 @@ from archive.commands import (
 )
 from ingest import demo, jobs, ocr, pipeline, recognition
 from ingest import inbox as inbox_watch
+from ingest.classify import training
 from ingest.limits import Limits
 from security.errors import Refused
 from security.policy import LEVELS
@@ -148,6 +150,23 @@ def worker_command(once: bool) -> None:
         click.echo("Đã dừng / stopped.")
 
 
+@click.group("classify")
+def classify_group() -> None:
+    """The filing model learned from confirmed filings."""
+
+
+@classify_group.command("retrain")
+@with_appcontext
+@user_errors
+def classify_retrain_command() -> None:
+    """Learn subject → dossier from records filed in dossiers and confirmed (run after filing)."""
+    count = training.retrain_and_store(ready_instance(), Context(None, "cli"))
+    if count is None:
+        click.echo("Chưa đủ dữ liệu (cần ít nhất hai hồ sơ) / not enough filings yet.")
+    else:
+        click.echo(f"Đã học từ {count} văn bản / trained on {count} filings.")
+
+
 @click.command("ocr")
 @click.option("--pending", is_flag=True, required=True, help="Every record flagged 'needs OCR'.")
 @click.option("--as", "as_user", metavar="USER", help="Archivist on whose behalf (audited).")
@@ -202,4 +221,11 @@ def print_demo_logins() -> None:
         click.echo(line)
 
 
-COMMANDS = [ingest_command, watch_command, worker_command, ocr_command, demo_command]
+COMMANDS = [
+    ingest_command,
+    watch_command,
+    worker_command,
+    ocr_command,
+    classify_group,
+    demo_command,
+]

@@ -24,6 +24,7 @@ from archive import audit, records
 from archive.instance import Instance
 from archive.models import Document, Unit
 from ingest import stages
+from ingest.classify import training
 from ingest.classify.review import review_items
 from ingest.classify.rules import RulesError, RuleTable, load_rules
 from ingest.classify.suggest import suggest_filing
@@ -128,7 +129,7 @@ def filing_suggestions(inst: Instance, fields: dict) -> list[dict]:
         log.exception("filing rules unreadable; no suggestions")
         return []
     header = Header(**{k: v for k, v in fields.items() if k in Header.__dataclass_fields__})
-    return [asdict(s) for s in suggest_filing(header, table)]
+    return [asdict(s) for s in suggest_filing(header, table, training.load(inst))]
 
 
 @lru_cache(maxsize=4)
