@@ -135,7 +135,7 @@ def checkpoint_json(point: AuditCheckpoint, public_key: str) -> dict:
     }
 
 
-_PAYLOAD_COLUMNS = (
+PAYLOAD_COLUMNS = (
     "seq",
     "at",
     "user_id",
@@ -152,13 +152,13 @@ _PAYLOAD_COLUMNS = (
 
 def _links(session: Session, first: int = 1, last: int | None = None) -> Iterator[chain.Link]:
     """Rows as plain tuples (no ORM objects): verification of a million entries stays cheap."""
-    columns = [getattr(AuditEntry, name) for name in _PAYLOAD_COLUMNS]
+    columns = [getattr(AuditEntry, name) for name in PAYLOAD_COLUMNS]
     stmt = select(*columns, AuditEntry.hash, AuditEntry.mac).where(AuditEntry.seq >= first)
     if last is not None:
         stmt = stmt.where(AuditEntry.seq <= last)
     rows = session.execute(stmt.order_by(AuditEntry.seq).execution_options(yield_per=10000))
     for row in rows:
-        payload = dict(zip(_PAYLOAD_COLUMNS, row[:-2], strict=True))
+        payload = dict(zip(PAYLOAD_COLUMNS, row[:-2], strict=True))
         payload["at"] = stamp(payload["at"])
         yield chain.Link(payload["seq"], payload, row[-2], row[-1])
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import secrets
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -28,6 +26,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 
 from archive import audit, schema
+from archive.bootstrap import write_instance_config
 from archive.instance import Instance
 from archive.models import Base, Document, User, utcnow
 from security import keyfile
@@ -176,7 +175,7 @@ def restore(target: Instance, ctx: audit.Context, src: Path, passphrase: str) ->
         )
     target.home.mkdir(parents=True, exist_ok=True, mode=0o700)
     target.adopt_keyring(ring, keyfile.KeySource(target.key_file))
-    _write_config(target.home)
+    write_instance_config(target.home, "kho restore")  # new secret: old sessions end
     for name in manifest["files"]:
         if name.startswith("blobs/"):
             out = target.home / name
@@ -212,14 +211,3 @@ def _has_data(target: Instance) -> bool:
             if conn.execute(select(func.count()).select_from(model)).scalar():
                 return True
     return False
-
-
-def _write_config(home: Path) -> None:
-    """A fresh instance config (new session secret: every old session ends with the restore)."""
-    cfg = home / "config.py"
-    if cfg.exists():
-        return
-    fd = os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write("# Instance settings of Kho (written by `kho restore`). Keep private.\n")
-        fh.write(f"SECRET_KEY = {secrets.token_hex(32)!r}\n")

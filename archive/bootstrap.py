@@ -20,13 +20,14 @@ from security.keys import Keyring
 from security.passwords import generate_password
 
 
-def _write_instance_config(home: Path) -> None:
+def write_instance_config(home: Path, written_by: str = "kho init") -> None:
+    """A private config.py with a fresh session secret, unless the instance has one."""
     cfg = home / "config.py"
     if cfg.exists():
         return
     fd = os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write("# Instance settings of Kho (written by `kho init`). Keep private.\n")
+        fh.write(f"# Instance settings of Kho (written by `{written_by}`). Keep private.\n")
         fh.write(f"SECRET_KEY = {secrets.token_hex(32)!r}\n")
 
 
@@ -39,7 +40,7 @@ def initialize(
     Returns the generated admin password when one was made, so the caller can show it once.
     """
     inst.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _write_instance_config(inst.home)
+    write_instance_config(inst.home)
     if not inst.key_file.exists() and not os.environ.get(keyfile.ENV_KEYRING):
         inst.adopt_keyring(Keyring.generate(), keyfile.KeySource(inst.key_file, seal_passphrase))
     inst.blobs.create()
