@@ -63,28 +63,8 @@ def grow(inst: Instance, target: int, batch: int = 20000) -> None:
             payload = audit.payload_of(entry)
             last_hash = chain.chain_hash(last_hash, payload)
             last_mac = chain.chain_mac(key, last_mac, payload)
-            rows.append(
-                {
-                    **{
-                        k: getattr(entry, k)
-                        for k in (
-                            "seq",
-                            "at",
-                            "user_id",
-                            "username",
-                            "role",
-                            "unit",
-                            "address",
-                            "action",
-                            "outcome",
-                            "object_id",
-                            "detail",
-                        )
-                    },
-                    "hash": last_hash,
-                    "mac": last_mac,
-                }
-            )
+            columns = {k: getattr(entry, k) for k in audit.PAYLOAD_COLUMNS}
+            rows.append({**columns, "hash": last_hash, "mac": last_mac})
         with inst.sessions.begin() as session:
             session.execute(insert(AuditEntry), rows)
             session.execute(update(AuditHead).values(seq=seq, hash=last_hash, mac=last_mac))
