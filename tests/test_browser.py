@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from archive import access
 from archive.accounts import context_for, require_user
-from ingest import demo, pipeline
+from ingest import demo, pipeline, samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -146,3 +146,42 @@ def test_archivist_uploads_files_and_sees_them_filed(live_server, browser, inst,
         stop.set()
     assert "Xem văn bản" in page.locator("tr.stored").inner_text()
     assert "Windows" in page.locator("tr.rejected").inner_text()
+
+
+def test_archivist_uploads_a_pdf_and_a_scan_then_reviews_and_confirms(
+    live_server, browser, inst, tmp_path
+):
+    from ingest import jobs
+    from tests import ingest_fixtures as fx
+
+    scan = tmp_path / "ban-quet.pdf"
+    scan.write_bytes(fx.scanned_pdf(fx.image(("TỈNH ỦY LÀO CAI", "SỐ 45-TB/TU", "THÔNG BÁO"))))
+    born_digital = tmp_path / "thong-bao.pdf"
+    truth = {
+        "kind": "party",
+        "doc_type": "TB",
+        "number": "46-TB/TU",
+        "issuer": "Tỉnh ủy Lào Cai",
+        "date": "2026-02-10",
+        "subject": "về lịch làm việc",
+        "level": "mat",
+        "urgency": "thuong",
+    }
+    born_digital.write_bytes(samples.render_pdf(samples.render_text(truth, ["Nội dung."])))
+    page = browser.new_page()
+    _login(page, live_server, "vanthu")
+    page.get_by_role("link", name="Nộp văn bản").click()
+    page.locator("input[type=file]").set_input_files([str(scan), str(born_digital)])
+    page.locator("select[name=level]").select_option("mat")
+    page.get_by_role("button", name="Nộp").click()
+    page.wait_for_selector("#jobs")
+    assert jobs.work(inst, once=True) == 2
+    page.wait_for_selector("tr.stored >> nth=1", timeout=20000)
+    page.get_by_role("link", name="Kiểm tra", exact=True).click()
+    page.wait_for_selector("table.docs")
+    page.get_by_role("link", name="46-TB/TU").click()
+    page.wait_for_selector("form.review")
+    assert "MẬT" in page.locator(".field.doubtful mark").first.inner_text()
+    page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_selector(".flash.info")
+    assert "46-TB/TU" not in page.locator("main").inner_text()  # left the queue
