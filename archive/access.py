@@ -43,6 +43,11 @@ class DocumentView:
     # source line of each.
     details: dict = field(default_factory=dict)
 
+    @property
+    def previewable(self) -> bool:
+        """Pages can be drawn for PDFs only (ingest.preview)."""
+        return self.filename.lower().endswith(".pdf")
+
     def as_dict(self) -> dict:
         return {
             "id": self.id,

@@ -20,6 +20,24 @@ def queue(inst: Instance, ctx: audit.Context, limit: int = 200) -> list[access.D
     return access.list_documents(inst, ctx, limit, needing_review=True)
 
 
+def corrections(view: access.DocumentView, entered: dict) -> dict:
+    """The fields a reviewer actually changed (empty values compare equal to missing ones)."""
+    current = {
+        "number": view.number,
+        "doc_type": view.doc_type,
+        "issuer": view.issuer,
+        "date": view.date.isoformat() if view.date else None,
+        "subject": view.subject,
+        "level": view.level,
+        "urgency": view.urgency,
+    }
+    return {
+        name: value
+        for name, value in entered.items()
+        if name in current and (value or "") != (current[name] or "")
+    }
+
+
 def confirm(
     inst: Instance,
     ctx: audit.Context,

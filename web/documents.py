@@ -73,7 +73,7 @@ def search():
 @login_required
 def show(doc_id: int):
     doc, text = access.read_document(kho(), current_context(), doc_id)
-    has_preview = doc.filename.lower().endswith(".pdf")
+    has_preview = doc.previewable
     return render_template("document.html", doc=doc, text=text, has_preview=has_preview)
 
 

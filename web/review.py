@@ -52,19 +52,10 @@ def queue():
     return render_template("review_list.html", docs=review.queue(kho(), current_context()))
 
 
-def _changes(form: ReviewForm, doc: access.DocumentView) -> dict:
-    current = {
-        "number": doc.number or "",
-        "doc_type": doc.doc_type or "",
-        "issuer": doc.issuer or "",
-        "date": doc.date.isoformat() if doc.date else "",
-        "subject": doc.subject or "",
-        "level": doc.level,
-        "urgency": doc.urgency,
-    }
+def _entered(form: ReviewForm) -> dict:
     entered = {name: getattr(form, name).data for name in EDITABLE}
     entered["date"] = entered["date"].isoformat() if entered["date"] else ""
-    return {k: v for k, v in entered.items() if (v or "") != current[k]}
+    return entered
 
 
 @bp.route("/review/<int:doc_id>", methods=["GET", "POST"])
@@ -86,7 +77,11 @@ def check(doc_id: int):
     if form.validate_on_submit():
         try:
             review.confirm(
-                kho(), current_context(), doc_id, _changes(form, doc), form.reason.data or None
+                kho(),
+                current_context(),
+                doc_id,
+                review.corrections(doc, _entered(form)),
+                form.reason.data or None,
             )
         except KhoError as exc:
             flash(exc.vi if current_language() == "vi" else exc.en, "error")
@@ -100,5 +95,5 @@ def check(doc_id: int):
         form=form,
         items=items,
         suggestions=doc.details.get("suggestions", []),
-        has_preview=doc.filename.lower().endswith(".pdf"),
+        has_preview=doc.previewable,
     )
