@@ -51,11 +51,43 @@ class Event:
     software: str = "kho"
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A stamp-like mark found on a page image (a scan, or a page whose text layer was unusable).
+
+    Offices stamp secrecy and urgency in red, boxed, often rotated; a scan turns red into gray
+    or black. ``value`` is None when the mark was found but its text could not be read: such a
+    mark may be a secrecy stamp, so the record's level is unsure. ``text`` is document content
+    (OCR of the crop): seal it with the record like other evidence, never log it.
+    """
+
+    kind: str  # level | urgency | circulation | other (ĐẾN, copy stamps…) | unknown (unread)
+    value: str | None  # level: mat|toi_mat|tuyet_mat; urgency: khan|thuong_khan|hoa_toc|…
+    text: str
+    confidence: float  # 0..1, how sure the reading of this mark is
+    page: int  # 0-based
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the page
+    angle: float = 0.0  # degrees the mark was turned on the page
+
+
+# Where each page's text came from: a usable text layer or a word-processing/plain file ("text"),
+# OCR of a page with no text layer ("ocr"), OCR of a page whose text layer was unreadable
+# ("garbled"), or nothing yet ("none": OCR unavailable, postponed or failed).
+PAGE_SOURCES = ("text", "ocr", "garbled", "none")
+
+
 @dataclass
 class Examined:
     media_type: MediaType
     text: str
     pages: int
+    page_sources: list[str] = field(default_factory=list)  # one of PAGE_SOURCES per page
+    marks: list[Mark] = field(default_factory=list)  # stamps found on page images
+    # True when page images were searched for stamps; False when no page was an image, or the
+    # search could not run: then the absence of marks proves nothing.
+    stamps_searched: bool = False
+    # Where the header was read on page 1 (x0, y0, x1, y1 as fractions), for the review crop.
+    header_zone: tuple[float, float, float, float] | None = None
     pages_needing_ocr: list[int] = field(default_factory=list)  # 0-based, still without text
     needs_ocr: bool = False  # OCR was needed but unavailable: flag the record for `kho ocr`
     access_copy: bytes | None = None  # sanitized PDF people download; None for other formats
