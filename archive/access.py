@@ -11,14 +11,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from archive import audit, grants, records
 from archive.instance import Instance
 from archive.models import Document
 from security.errors import NotFound
-from security.policy import LEVELS, Decision, ReadScope, may_read, read_scope
+from security.policy import LEVELS, Decision, Principal, ReadScope, may_read, read_scope
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class DocumentView:
     filename: str
     filed_at: datetime
     needs_review: bool = False
+    # Chờ xác định độ mật: ``level`` is provisional and the record is seen only by its filer
+    # and security officers until a person sets the level.
+    secrecy_pending: bool = False
     # The rest of the sealed description: superior body, signer, recipients, circulation notes,
     # deadline, filing suggestions, and (for the review page) the fields to check with the
     # source line of each.
@@ -61,6 +65,7 @@ class DocumentView:
             "urgency": self.urgency,
             "unit": self.unit,
             "filename": self.filename,
+            "secrecy_pending": self.secrecy_pending,
         }
 
 
@@ -97,11 +102,35 @@ def _view(inst: Instance, doc: Document) -> DocumentView:
         filename=meta.get("filename") or f"{doc.id}",
         filed_at=doc.filed_at,
         needs_review=doc.needs_review,
+        secrecy_pending=doc.secrecy_pending,
         details={k: v for k, v in meta.items() if k not in _MAIN_FIELDS},
     )
 
 
 _MAIN_FIELDS = frozenset({"number", "issuer", "subject", "filename"})
+
+
+def decide(session: Session, who: Principal, doc: Document) -> Decision:
+    """May this person read this record now: the policy's decision from the row's facts
+    (level, unit, shares and live grants, and whether its secrecy is pending). Every check of
+    one record in ``archive`` goes through here, so none can leave a fact out."""
+    extra = grants.extra_document_ids(session, who.user_id, who.unit_id)
+    return may_read(
+        who,
+        doc.level,
+        doc.unit_id,
+        doc.id,
+        extra,
+        pending=doc.secrecy_pending,
+        filed_by=doc.filed_by,
+    )
+
+
+def admits(scope: ReadScope | None, doc: Document) -> bool:
+    """The read scope applied to one row (lists filtered in Python use this)."""
+    return scope is not None and scope.admits(
+        doc.level, doc.unit_id, doc.id, pending=doc.secrecy_pending, filed_by=doc.filed_by
+    )
 
 
 def _admit(
@@ -115,8 +144,7 @@ def _admit(
         if doc is not None and doc.status != "active":
             decision = Decision(False, f"record is {doc.status}")
         elif doc is not None and who is not None:
-            extra = grants.extra_document_ids(session, who.user_id, who.unit_id)
-            decision = may_read(who, doc.level, doc.unit_id, doc.id, extra)
+            decision = decide(session, who, doc)
         allowed = decision is not None and decision.allowed
         reason = decision.reason if decision else "no such document"
         audit.record(
@@ -163,14 +191,26 @@ def open_content(
     )
 
 
+def pending_clause(scope: ReadScope) -> ColumnElement[bool]:
+    """The scope's rule for records whose secrecy is pending, as a SQL condition."""
+    if scope.all_pending:
+        return true()
+    if scope.pending_filer is None:
+        return Document.secrecy_pending.is_(False)
+    return or_(Document.secrecy_pending.is_(False), Document.filed_by == scope.pending_filer)
+
+
 def _visible(
     session: Session,
     ctx: audit.Context,
     ids: Iterable[int] | None,
     limit: int,
     needing_review: bool = False,
+    pending_only: bool = False,
 ) -> list[Document]:
-    """Records the principal may read, bounded by the policy's scope in the query itself."""
+    """Records the principal may read, bounded by the policy's scope in the query itself.
+
+    For the review queue (``needing_review``) records whose secrecy is pending come first."""
     scope = scope_of(session, ctx)
     if scope is None or scope.empty:
         return []
@@ -178,13 +218,18 @@ def _visible(
         or_(Document.unit_id.in_(scope.unit_ids), Document.id.in_(scope.document_ids)),
         Document.level.in_(LEVELS[: scope.max_level + 1]),
         Document.status == "active",
+        pending_clause(scope),
     )
     if ids is not None:
         stmt = stmt.where(Document.id.in_(list(ids)))
+    order = [Document.issued.desc().nullslast(), Document.id.desc()]
     if needing_review:
         stmt = stmt.where(Document.needs_review.is_(True))
-    stmt = stmt.order_by(Document.issued.desc().nullslast(), Document.id.desc()).limit(limit)
-    return [d for d in session.execute(stmt).scalars() if scope.admits(d.level, d.unit_id, d.id)]
+        order.insert(0, Document.secrecy_pending.desc())
+    if pending_only:
+        stmt = stmt.where(Document.secrecy_pending.is_(True))
+    stmt = stmt.order_by(*order).limit(limit)
+    return [d for d in session.execute(stmt).scalars() if admits(scope, d)]
 
 
 def scope_of(session: Session, ctx: audit.Context) -> ReadScope | None:
@@ -196,11 +241,16 @@ def scope_of(session: Session, ctx: audit.Context) -> ReadScope | None:
 
 
 def list_documents(
-    inst: Instance, ctx: audit.Context, limit: int = 200, needing_review: bool = False
+    inst: Instance,
+    ctx: audit.Context,
+    limit: int = 200,
+    needing_review: bool = False,
+    pending_only: bool = False,
 ) -> list[DocumentView]:
-    """What the person may read (or, for the review queue, what waits for confirmation)."""
+    """What the person may read (or, for the review queue, what waits for confirmation, held-back
+    records first; ``pending_only``: only records whose secrecy is pending)."""
     with inst.sessions() as session:
-        docs = _visible(session, ctx, None, limit, needing_review)
+        docs = _visible(session, ctx, None, limit, needing_review, pending_only)
         audit.record(
             session,
             inst.keyring,

@@ -161,28 +161,36 @@ def review_group() -> None:
 @with_appcontext
 @user_errors
 def review_list_command(as_user: str, as_json: bool) -> None:
+    """Records to confirm, those held back (chờ xác định độ mật) first."""
     for view in review.queue(ready_instance(), acting_as(as_user)):
         items = view.details.get("review", [])
         fields = ", ".join(item["field"] for item in items)
+        held = " [chờ xác định độ mật / secrecy pending]" if view.secrecy_pending else ""
         emit(
             {**view.as_dict(), "review": items},
             as_json,
-            f"{view.id:>6}  {view.number or view.filename:<20} kiểm tra / check: {fields}",
+            f"{view.id:>6}  {view.number or view.filename:<20} kiểm tra / check: {fields}{held}",
         )
 
 
 @review_group.command("confirm")
 @click.argument("doc_id", type=int)
 @as_option
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS),
+    help="Secrecy level (required while the record's secrecy is pending).",
+)
 @click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="Corrections.")
 @click.option("--reason", help="Required to lower a secrecy level.")
 @with_appcontext
 @user_errors
 def review_confirm_command(
-    doc_id: int, as_user: str, pairs: tuple[str, ...], reason: str | None
+    doc_id: int, as_user: str, level: str | None, pairs: tuple[str, ...], reason: str | None
 ) -> None:
+    """Confirm a record's description (with corrections), or set its secrecy level."""
     changes = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
-    review.confirm(ready_instance(), acting_as(as_user), doc_id, changes, reason)
+    review.confirm(ready_instance(), acting_as(as_user), doc_id, changes, reason, level)
     click.echo(f"{doc_id}: đã xác nhận / confirmed")
 
 

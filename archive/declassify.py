@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import audit, editing, holds
-from archive.access import scope_of
+from archive.access import admits, scope_of
 from archive.instance import Instance
 from archive.lifecycle_base import document, lifecycle_of, require
 from archive.lifecycle_models import DocumentLifecycle
@@ -74,7 +74,7 @@ def due(
         )
         for doc, life in rows:
             end = protection_end(doc, life)
-            if end <= limit and (scope is None or scope.admits(doc.level, doc.unit_id, doc.id)):
+            if end <= limit and (scope is None or admits(scope, doc)):
                 out.append(Reminder(doc.id, doc.level, end))
         audit.record(
             session,

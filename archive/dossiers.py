@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive import accounts, audit, events, records, sealing
-from archive.access import scope_of
+from archive.access import admits, scope_of
 from archive.instance import Instance
 from archive.lifecycle_base import document, lifecycle_of, require
 from archive.lifecycle_models import Dossier, DossierMember, Fonds
@@ -174,10 +174,26 @@ def dossier_by_code(session: Session, code: str) -> Dossier:
 
 def _visible_dossier(session: Session, ctx: audit.Context, row: Dossier) -> bool:
     scope = scope_of(session, ctx)
-    return scope is not None and scope.admits(row.level, row.unit_id)
+    return scope is not None and scope.admits(row.level, row.unit_id, pending=False, filed_by=None)
 
 
-def _view(inst: Instance, session: Session, row: Dossier) -> DossierView:
+def _held_back(session: Session, ctx: audit.Context, dossier_id: int) -> dict[int, int]:
+    """Members whose secrecy became pending after they were filed in the dossier (a later
+    reading) and that this person may not see: id → pages. They are left out of the ids and
+    the totals shown, so a dossier never reveals them."""
+    rows = session.execute(
+        select(Document, DossierMember.pages)
+        .join(DossierMember, DossierMember.document_id == Document.id)
+        .where(DossierMember.dossier_id == dossier_id, Document.secrecy_pending.is_(True))
+    ).all()
+    scope = scope_of(session, ctx)
+    return {doc.id: pages for doc, pages in rows if not admits(scope, doc)}
+
+
+def _view(
+    inst: Instance, session: Session, row: Dossier, ctx: audit.Context | None = None
+) -> DossierView:
+    hidden = _held_back(session, ctx, row.id) if ctx is not None else {}
     return DossierView(
         row.id,
         row.code,
@@ -189,8 +205,8 @@ def _view(inst: Instance, session: Session, row: Dossier) -> DossierView:
         row.status,
         row.start_date,
         row.end_date,
-        row.doc_count,
-        row.page_count,
+        row.doc_count - len(hidden),
+        row.page_count - sum(hidden.values()),
     )
 
 
@@ -200,7 +216,7 @@ def file_plan(inst: Instance, ctx: audit.Context, year: int) -> list[DossierView
         rows = session.execute(
             select(Dossier).where(Dossier.year == year).order_by(Dossier.code)
         ).scalars()
-        out = [_view(inst, session, r) for r in rows if _visible_dossier(session, ctx, r)]
+        out = [_view(inst, session, r, ctx) for r in rows if _visible_dossier(session, ctx, r)]
         audit.record(
             session,
             inst.keyring,
@@ -222,8 +238,9 @@ def show(inst: Instance, ctx: audit.Context, code: str) -> tuple[DossierView, li
             audit.record(session, inst.keyring, ctx, "dossier_view", "denied", None, {"code": code})
             session.commit()
             raise NotFound(f"Không có hồ sơ {code}.", f"No dossier {code}.")
-        view = _view(inst, session, row)
-        ids = member_ids(session, row.id)
+        view = _view(inst, session, row, ctx)
+        hidden = _held_back(session, ctx, row.id)
+        ids = [i for i in member_ids(session, row.id) if i not in hidden]
         audit.record(session, inst.keyring, ctx, "dossier_view", "allowed", row.id, {"ids": ids})
         session.commit()
     return view, ids
@@ -366,7 +383,7 @@ def close(inst: Instance, ctx: audit.Context, code: str) -> DossierView:
                 "end_date": row.end_date.isoformat(),
             },
         )
-        return _view(inst, session, row)
+        return _view(inst, session, row, ctx)
 
 
 def code_of(session: Session, doc_id: int) -> str | None:

@@ -54,6 +54,16 @@ def open_for_preview(inst: Instance, ctx: audit.Context, doc_id: int, page: int)
     return _content(inst, doc)
 
 
+def open_header(
+    inst: Instance, ctx: audit.Context, doc_id: int
+) -> tuple[access.Content, tuple[float, float, float, float] | None]:
+    """The file whose page-1 header is cropped for the review page, with the zone where the
+    header was read (None when unknown): one read, audited as ``preview`` of the header."""
+    doc = access._admit(inst, ctx, doc_id, "preview", {"page": 0, "part": "header"})
+    zone = records.unseal_meta(inst, doc).get("header_zone")
+    return _content(inst, doc), tuple(zone) if zone else None
+
+
 def open_traced_copy(inst: Instance, ctx: audit.Context, doc_id: int) -> TracedCopy:
     """The file for a download, with a fresh trace id recorded in the download's entry."""
     trace_id = new_trace_id()

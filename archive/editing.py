@@ -5,20 +5,21 @@ may not even read the record gets ``NotFound``; one who may read but not edit ge
 The audit entry names every changed field with old and new values for the coded fields; for the
 sealed ones (number, issuer, subject, place) only the field names, because the audit log must not
 become a copy of secret titles. The description is re-sealed under a fresh data key.
+
+Setting the level of a record whose secrecy is pending (chờ xác định độ mật) is a level change
+like any other (same rules, same ``secrecy_change`` audit action, a history version), even when
+the person confirms the provisional level: it is the only way pending is cleared.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
-from archive import audit, events, grants, history, holds, records
+from archive import access, audit, events, history, holds, records
 from archive.instance import Instance
 from archive.models import Document
 from security.errors import NotFound, Refused
-from security.keys import new_data_key
-from security.policy import LEVELS, URGENCIES, may_change_level, may_edit, may_read
-from security.stream import encrypt_bytes
+from security.policy import LEVELS, URGENCIES, may_change_level, may_edit
 
 CODED = ("doc_type", "urgency", "date", "level")
 SEALED = ("number", "issuer", "subject", "place")
@@ -53,27 +54,23 @@ def edit_document(
             )
             session.commit()
             holds.ensure_not_held(session, doc_id)  # raises with the reason
-        extra = grants.extra_document_ids(session, who.user_id, who.unit_id) if who else frozenset()
-        if (
-            doc is None
-            or who is None
-            or not may_read(who, doc.level, doc.unit_id, doc.id, extra).allowed
-        ):
+        if doc is None or who is None or not access.decide(session, who, doc).allowed:
             audit.record(
                 session, inst.keyring, ctx, "edit", "denied", doc_id, {"reason": "not readable"}
             )
             session.commit()
             raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
         new_level = changes.get("level", doc.level)
+        settles = doc.secrecy_pending and "level" in changes  # a person sets the pending level
         decision = (
-            may_change_level(who, doc.level, new_level, doc.unit_id)
-            if new_level != doc.level
+            may_change_level(who, doc.level, new_level, doc.unit_id, doc.secrecy_pending)
+            if new_level != doc.level or settles
             else may_edit(who, doc.level, doc.unit_id)
         )
         lowering = LEVELS.index(new_level) < LEVELS.index(doc.level)
         if decision.allowed and lowering and len((reason or "").strip()) < 10:
             decision = type(decision)(False, "lowering a level needs a reason")
-        action = "secrecy_change" if new_level != doc.level else "edit"
+        action = "secrecy_change" if new_level != doc.level or settles else "edit"
         if not decision.allowed:
             audit.record(
                 session, inst.keyring, ctx, action, "denied", doc_id, {"reason": decision.reason}
@@ -85,6 +82,9 @@ def edit_document(
             )
         before = history.snapshot(inst, doc)
         detail = _apply(inst, doc, changes)
+        if settles:
+            doc.secrecy_pending = False
+            detail["changed"]["secrecy_pending"] = [True, False]
         history.record_change(session, inst, ctx, doc, before, reason)  # old/new, sealed
         audit.record(
             session,
@@ -116,8 +116,5 @@ def _apply(inst: Instance, doc: Document, changes: dict) -> dict:
     sealed = [name for name in SEALED if name in changes and changes[name] != meta.get(name)]
     if sealed:
         meta.update({name: changes[name] for name in sealed})
-        key = new_data_key()  # never re-use a STREAM key for a new plaintext
-        binding = records.meta_binding(doc)
-        doc.sealed_meta = encrypt_bytes(key, json.dumps(meta, ensure_ascii=False).encode(), binding)
-        doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, binding)
+        records.reseal_meta(inst, doc, meta)
     return {"changed": coded, "sealed_fields": sealed}

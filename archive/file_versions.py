@@ -20,13 +20,13 @@ from __future__ import annotations
 import io
 import json
 
-from archive import __version__, access, audit, events, grants, history, holds, records
+from archive import __version__, access, audit, events, history, holds, records
 from archive.instance import Instance
 from archive.models import Document, RecordEvent, StoredObject
 from archive.records import _binding
 from security.errors import NotFound, Refused
 from security.keys import new_data_key
-from security.policy import may_edit, may_read
+from security.policy import may_edit
 from security.stream import encrypt_bytes
 
 
@@ -47,12 +47,11 @@ def _check(inst: Instance, ctx: audit.Context, doc_id: int, has_access_copy: boo
         if doc is not None and holds.is_held(session, doc_id):
             _deny(inst, session, ctx, doc_id, "legal hold")
             holds.ensure_not_held(session, doc_id)
-        extra = grants.extra_document_ids(session, who.user_id, who.unit_id) if who else frozenset()
         if (
             doc is None
             or who is None
             or doc.status != "active"
-            or not may_read(who, doc.level, doc.unit_id, doc.id, extra).allowed
+            or not access.decide(session, who, doc).allowed
         ):
             _deny(inst, session, ctx, doc_id, "not readable")
             raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")

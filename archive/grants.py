@@ -47,7 +47,11 @@ def request(inst: Instance, ctx: Context, doc_id: int, reason: str) -> int:
         raise Refused("Hãy ghi rõ lý do (ít nhất 10 ký tự).", "Give a reason (10+ characters).")
     with inst.sessions.begin() as session:
         doc = session.get(Document, doc_id)
-        if doc is None or level_rank(doc.level) > level_rank(who.clearance):
+        if (
+            doc is None
+            or doc.secrecy_pending  # held back: its existence is not confirmed to anyone
+            or level_rank(doc.level) > level_rank(who.clearance)
+        ):
             audit.record(
                 session,
                 inst.keyring,
@@ -149,6 +153,8 @@ def share(inst: Instance, ctx: Context, doc_id: int, unit_code: str) -> None:
         allowed = may_edit(who, doc.level, doc.unit_id).allowed or (
             who.role == "security_officer" and level_rank(doc.level) <= level_rank(who.clearance)
         )
+        if doc.secrecy_pending:  # nobody shares what is held back until its level is set
+            allowed = False
         if unit is None or not allowed:
             audit.record(session, inst.keyring, ctx, "share", "denied", doc_id, {"unit": unit_code})
             raise KhoError("Không chia sẻ được văn bản này.", "You may not share this document.")

@@ -36,6 +36,7 @@ def snapshot(inst: Instance, doc: Document) -> dict:
         urgency=doc.urgency,
         level=doc.level,
         date=doc.issued.isoformat() if doc.issued else None,
+        secrecy_pending=doc.secrecy_pending,
     )
     return flat
 

@@ -54,9 +54,15 @@ def require(
 
 
 def document(session: Session, doc_id: int) -> Document:
+    """The record a lifecycle action works on. A record whose secrecy is pending is, for these
+    actions, not there yet (no dossier, hold, retention or disposal until a person has set its
+    level), and it is refused with the same words as a missing one, so nothing leaks."""
     doc = session.get(Document, doc_id)
-    if doc is None:
-        raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
+    if doc is None or doc.secrecy_pending:
+        raise NotFound(
+            f"Không tìm thấy văn bản số {doc_id} (hoặc văn bản chưa được xác định độ mật).",
+            f"Document {doc_id} not found (or its secrecy level is not set yet).",
+        )
     return doc
 
 

@@ -132,6 +132,11 @@ class Document(Base):
     needs_ocr: Mapped[bool] = mapped_column(default=False)
     # The classifier was unsure of a field, or found a secrecy mark: an archivist confirms.
     needs_review: Mapped[bool] = mapped_column(default=False, index=True)
+    # Chờ xác định độ mật: the reader could not tell the secrecy level with confidence, so the
+    # record is hidden from everyone but its filer and security officers (security.policy)
+    # until a person sets the level. Set at filing or by a later reading; cleared only by a
+    # person (archive.editing).
+    secrecy_pending: Mapped[bool] = mapped_column(default=False, index=True)
     meta_kek_version: Mapped[int] = mapped_column(Integer, index=True)
     meta_wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     sealed_meta: Mapped[bytes] = mapped_column(LargeBinary)

@@ -72,6 +72,7 @@ class NewRecord:
     number_mac: str | None = None
     needs_review: bool = False
     sealed_extra: dict = field(default_factory=dict)  # evidence lines, review items, suggestions
+    secrecy_pending: bool = False  # chờ xác định độ mật: held back until a person sets the level
 
 
 def _binding(uid: str, part: str, version: int = 1) -> bytes:
@@ -128,7 +129,8 @@ def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac:
                 number_mac=new.number_mac,
                 status=new.status,
                 needs_ocr=new.needs_ocr,
-                needs_review=new.needs_review,
+                needs_review=new.needs_review or new.secrecy_pending,
+                secrecy_pending=new.secrecy_pending,
                 meta_kek_version=meta_version,
                 meta_wrapped_key=meta_wrapped,
                 sealed_meta=sealed,
@@ -168,7 +170,11 @@ def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac:
                 "ingest",
                 "stored" if new.status == "active" else new.status,
                 doc.id,
-                {"level": doc.level, "doc_type": doc.doc_type},
+                {
+                    "level": doc.level,
+                    "doc_type": doc.doc_type,
+                    **({"secrecy_pending": True} if new.secrecy_pending else {}),
+                },
             )
         return doc
     except BaseException:
@@ -194,11 +200,7 @@ def reduce_to_stub(inst: Instance, doc: Document) -> None:
     """Keep of a destroyed record only its description: the source lines the classifier quoted
     from the text, and the suggestions, are dropped; re-sealed under a fresh key."""
     meta = unseal_meta(inst, doc)
-    stub = {name: meta.get(name) for name in SEALED_FIELDS}
-    key = new_data_key()
-    binding = meta_binding(doc)
-    doc.sealed_meta = encrypt_bytes(key, json.dumps(stub, ensure_ascii=False).encode(), binding)
-    doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, binding)
+    reseal_meta(inst, doc, {name: meta.get(name) for name in SEALED_FIELDS})
 
 
 def object_of(doc: Document, kind: str) -> StoredObject:
@@ -259,10 +261,15 @@ def replace_text(
     text: str,
     events: tuple[dict, ...] = (),
     level: str | None = None,
+    secrecy_pending: bool = False,
+    sealed_extra: dict | None = None,
 ) -> None:
     """A better text for a record (after OCR): a new version of the text object, earlier kept.
 
-    ``level`` may only raise the record's level (the recognised header can reveal a mark).
+    A later reading only ever tightens: ``level`` may only raise the record's level (the
+    recognised header can reveal a mark) and ``secrecy_pending`` may only set the held-back
+    state, never clear it (only a person does, through ``archive.editing``). ``sealed_extra``
+    (the new reading's evidence and review items) is merged into the sealed description.
     """
     from archive.holds import ensure_not_held  # holds build on records: imported late
 
@@ -296,6 +303,11 @@ def replace_text(
             if raised:
                 detail["level"] = [doc.level, level]
                 doc.level = level
+            if secrecy_pending and not doc.secrecy_pending:
+                detail["secrecy_pending"] = [False, True]
+                doc.secrecy_pending = doc.needs_review = True
+            if sealed_extra:
+                reseal_meta(inst, doc, {**unseal_meta(inst, doc), **sealed_extra})
             doc.needs_ocr = False
             for event in events:
                 session.add(RecordEvent(document_id=doc_id, agent=agent, **event))
@@ -303,6 +315,14 @@ def replace_text(
     except BaseException:
         inst.blobs.delete(blob.name)
         raise
+
+
+def reseal_meta(inst: Instance, doc: Document, meta: dict) -> None:
+    """Seal a changed description under a fresh data key (a STREAM key never seals twice)."""
+    key = new_data_key()
+    binding = meta_binding(doc)
+    doc.sealed_meta = encrypt_bytes(key, json.dumps(meta, ensure_ascii=False).encode(), binding)
+    doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, binding)
 
 
 def shred(inst: Instance, ctx: audit.Context, doc_id: int, reason: str) -> int:

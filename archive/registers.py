@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive import accounts, audit, grants, sealing
+from archive import access, accounts, audit, sealing
 from archive.access import scope_of
 from archive.instance import Instance
 from archive.lifecycle_base import require
@@ -32,7 +32,7 @@ from archive.lifecycle_models import Register, RegisterCounter, RegisterEntry
 from archive.models import Document
 from security.errors import NotFound, Refused
 from security.lifecycle_policy import may_register
-from security.policy import LEVELS, may_read
+from security.policy import LEVELS
 
 # Columns of Phụ lục IV beyond number and date: (field, Vietnamese heading).
 FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -153,8 +153,7 @@ def add_entry(
         unit_id = who.unit_id
         if doc_id is not None:
             doc = session.get(Document, doc_id)
-            extra = grants.extra_document_ids(session, who.user_id, who.unit_id)
-            if doc is None or not may_read(who, doc.level, doc.unit_id, doc.id, extra).allowed:
+            if doc is None or not access.decide(session, who, doc).allowed:
                 audit.record(session, inst.keyring, ctx, "register_add", "denied", doc_id, {})
                 session.commit()
                 raise NotFound(
@@ -208,8 +207,12 @@ def entries(
         out = []
         for row, doc in rows:
             level = doc.level if doc is not None else row.level
-            unit_id = doc.unit_id if doc is not None else row.unit_id
-            if scope is None or not scope.admits(level, unit_id, row.document_id):
+            if doc is not None and not access.admits(scope, doc):
+                continue
+            if doc is None and (
+                scope is None
+                or not scope.admits(row.level, row.unit_id, None, pending=False, filed_by=None)
+            ):
                 continue
             if doc is not None and doc.status not in ("active", "destroyed"):
                 continue

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import audit
-from archive.access import scope_of
+from archive.access import admits, scope_of
 from archive.instance import Instance
 from archive.lifecycle_base import document, lifecycle_of, require
 from archive.lifecycle_models import (
@@ -272,7 +272,7 @@ def due(inst: Instance, ctx: audit.Context, today: date | None = None) -> list[D
             select(Document).where(Document.status == "active").order_by(Document.id)
         ).scalars()
         for doc in docs:
-            if scope is None or not scope.admits(doc.level, doc.unit_id, doc.id):
+            if not admits(scope, doc):
                 continue
             period, day, code = schedule(session, doc)
             if day is not None and day <= today:

@@ -1,9 +1,11 @@
 """The archivist's review queue: what the classifier was unsure of, confirmed with one step.
 
 Ingest marks a record ``needs_review`` when a field's confidence is low, a field is missing, or
-any secrecy mark was found (a secrecy level is always confirmed by a person). Confirming may
-correct fields at the same time; corrections go through ``archive.editing`` (so raising a level
-is the archivist's call and lowering one still needs a security officer and a reason).
+any secrecy mark was found (a secrecy level is always confirmed by a person). A record whose
+secrecy could not be read with confidence is also ``secrecy_pending`` (chờ xác định độ mật):
+hidden from everyone but its filer and security officers, first in the queue, and confirmed only
+by setting its level. Corrections go through ``archive.editing`` (so raising a level is the
+archivist's call and lowering one still needs a security officer and a reason).
 """
 
 from __future__ import annotations
@@ -16,12 +18,17 @@ from security.policy import may_edit
 
 
 def queue(inst: Instance, ctx: audit.Context, limit: int = 200) -> list[access.DocumentView]:
-    """Records waiting for confirmation that the person may see (the gate records the list)."""
-    return access.list_documents(inst, ctx, limit, needing_review=True)
+    """Records waiting for confirmation that the person may see, held-back ones first (the gate
+    records the list). Security officers see the held-back ones: their part is the level."""
+    officer = ctx.principal is not None and ctx.principal.role == "security_officer"
+    return access.list_documents(inst, ctx, limit, needing_review=True, pending_only=officer)
 
 
 def corrections(view: access.DocumentView, entered: dict) -> dict:
-    """The fields a reviewer actually changed (empty values compare equal to missing ones)."""
+    """The fields a reviewer actually changed (empty values compare equal to missing ones).
+
+    While the record's secrecy is pending the level is always kept, changed or not: choosing it
+    is the decision that releases the record."""
     current = {
         "number": view.number,
         "doc_type": view.doc_type,
@@ -34,8 +41,23 @@ def corrections(view: access.DocumentView, entered: dict) -> dict:
     return {
         name: value
         for name, value in entered.items()
-        if name in current and (value or "") != (current[name] or "")
+        if name in current
+        and (
+            (value or "") != (current[name] or "")
+            or (name == "level" and view.secrecy_pending and value)
+        )
     }
+
+
+def _not_found(doc_id: int) -> NotFound:
+    return NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
+
+
+def _deny(inst: Instance, session, ctx: audit.Context, doc_id: int, reason: str) -> None:
+    audit.record(
+        session, inst.keyring, ctx, "review_confirm", "denied", doc_id, {"reason": reason}
+    )
+    session.commit()
 
 
 def confirm(
@@ -44,26 +66,36 @@ def confirm(
     doc_id: int,
     changes: dict | None = None,
     reason: str | None = None,
+    level: str | None = None,
 ) -> None:
+    """Confirm a record's description, with corrections. ``level`` sets the secrecy level (the
+    same as ``changes["level"]``); a record whose secrecy is pending cannot be confirmed
+    without one. A security officer's part is the level alone: the other fields stay in the
+    archivist's queue."""
+    changes = dict(changes or {})
+    if level is not None:
+        changes["level"] = level
+    who = ctx.principal
+    with inst.sessions() as session:
+        doc = session.get(Document, doc_id)
+        if doc is None or who is None or not access.decide(session, who, doc).allowed:
+            _deny(inst, session, ctx, doc_id, "not readable")
+            raise _not_found(doc_id)
+        if doc.secrecy_pending and "level" not in changes:
+            _deny(inst, session, ctx, doc_id, "secrecy pending: no level given")
+            raise Refused(
+                "Văn bản đang chờ xác định độ mật: hãy chọn độ mật (--level).",
+                "The record's secrecy is pending: choose its level (--level).",
+            )
     if changes:
         editing.edit_document(inst, ctx, doc_id, changes, reason)
     with inst.sessions.begin() as session:
         doc = session.get(Document, doc_id)
-        who = ctx.principal
-        if doc is None or who is None:
-            raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
         decision = may_edit(who, doc.level, doc.unit_id)
+        if who.role == "security_officer" and "level" in changes and set(changes) == {"level"}:
+            return  # the level was set (and audited) above; the fields wait for the archivist
         if not decision.allowed:
-            audit.record(
-                session,
-                inst.keyring,
-                ctx,
-                "review_confirm",
-                "denied",
-                doc_id,
-                {"reason": decision.reason},
-            )
-            session.commit()
+            _deny(inst, session, ctx, doc_id, decision.reason)
             raise Refused(
                 "Bạn không được xác nhận văn bản này.",
                 f"You may not confirm this record ({decision.reason}).",
@@ -76,5 +108,5 @@ def confirm(
             "review_confirm",
             "ok",
             doc_id,
-            {"corrected": sorted(changes or {})},
+            {"corrected": sorted(changes)},
         )

@@ -38,6 +38,7 @@ from sqlalchemy import or_, select
 from archive import access, accounts, audit, dossiers, events, records
 from archive.instance import Instance
 from archive.lifecycle_base import require
+from archive.lifecycle_models import DossierMember
 from archive.models import AuditEntry, Document, RecordEvent, Unit
 from security import keyfile
 from security.audit import GENESIS
@@ -312,8 +313,24 @@ def export_dossier(
     with inst.sessions() as session:
         row = dossiers.dossier_by_code(session, code)
         detail = {"code": code, "mode": mode}
-        role = may_export(who, "thuong", who.unit_id) if who else None
+        role = may_export(who, "thuong", who.unit_id, pending=False, filed_by=None) if who else None
         require(session, inst, ctx, "transfer_export", row.id, role or Decision(False, "nobody"))
+        held_back = session.execute(
+            select(DossierMember.document_id)
+            .join(Document, Document.id == DossierMember.document_id)
+            .where(DossierMember.dossier_id == row.id, Document.secrecy_pending.is_(True))
+        ).first()
+        if held_back is not None:  # a transfer is the whole dossier or nothing
+            require(
+                session,
+                inst,
+                ctx,
+                "transfer_export",
+                row.id,
+                Decision(False, "a member's secrecy is pending"),
+                "Hồ sơ có văn bản chưa được xác định độ mật: hãy xác định độ mật trước khi "
+                "chuyển giao.",
+            )
         problem = (
             None if recipient_public_key else _approval_problem(session, row.id, plain_approval)
         )

@@ -46,12 +46,15 @@ _TOC = re.compile(r"^_MAIN_(\d+)\.toc$")
 class Scope:
     """Which documents a person may see, as the engine filters them: a level in ``levels``,
     and a unit in ``unit_ids`` or a record in ``granted_ids`` (shared with the person's unit or
-    granted to the person). Clearance bounds grants too.
+    granted to the person). Clearance bounds grants too. Records whose secrecy is pending are
+    left out unless filed by ``pending_filer`` or ``all_pending`` (security.policy.ReadScope).
     """
 
     levels: tuple[str, ...]
     unit_ids: frozenset[int]
     granted_ids: frozenset[int] = frozenset()
+    pending_filer: int | None = None
+    all_pending: bool = False
 
 
 @dataclass
@@ -126,6 +129,14 @@ def allowed(snap: Snapshot, scope: Scope) -> int:
         units = _any(snap, [q.Term("unit", str(u)) for u in sorted(scope.unit_ids)])
         granted = _any(snap, [q.Term("id", str(i)) for i in sorted(scope.granted_ids)])
         found = levels & (units | granted)
+        if not scope.all_pending:
+            held = snap.bits(q.Term("pending", "1"))
+            own = (
+                snap.bits(q.Term("filer", str(scope.pending_filer)))
+                if held and scope.pending_filer is not None
+                else 0
+            )
+            found &= ~(held & ~own)
         if len(snap.allowed) > 1000:  # one entry per person and generation in practice
             snap.allowed.clear()
         snap.allowed[scope] = found

@@ -50,6 +50,8 @@ def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> index.I
         issued=doc.issued,
         subject=meta.get("subject"),
         dossier=dossier,
+        pending=doc.secrecy_pending,
+        filed_by=doc.filed_by,
     )
 
 

@@ -42,6 +42,8 @@ def schema() -> Schema:
         issuer_name=COLUMN(),  # the issuer as written (NFC, one tone placement), for its facet
         number=KEYWORD(lowercase=False, commas=False),  # number keys: 117, 117kh, 117khtu
         dossier=ID,  # folded dossier code, for ``hoso:``
+        pending=ID,  # "1" while the record's secrecy is pending (chờ xác định độ mật)
+        filer=ID,  # who filed a pending record: the one archivist who still sees it
         exact=TEXT(analyzer=exact_analyzer(), phrase=False),  # phrases run on ``folded``
         folded=TEXT(analyzer=folded_analyzer(), phrase=True),
     )
@@ -62,6 +64,8 @@ class IndexEntry:
     issued: date | None = None
     subject: str | None = None
     dossier: str | None = None  # the dossier's code (issue 9)
+    pending: bool = False  # secrecy pending: seen only by ``filed_by`` and security officers
+    filed_by: int | None = None
 
 
 def _storage(path: Path, key: bytes) -> EncryptedStorage:
@@ -77,7 +81,19 @@ def open_index(path: Path, key: bytes) -> Index:
     storage = _storage(path, key)
     if not whoosh_index.exists(storage):
         create(path, key)
-    return storage.open_index()
+    ix = storage.open_index()
+    missing = [name for name in schema().names() if name not in ix.schema]
+    if missing:  # an index made by an older Kho: add the new fields (old entries lack them)
+        writer = ix.writer(timeout=WRITE_LOCK_TIMEOUT)
+        try:
+            for name in missing:
+                writer.add_field(name, schema()[name])
+            writer.commit()
+        except BaseException:
+            _abandon(writer)
+            raise
+        ix = storage.open_index()
+    return ix
 
 
 def _fields(entry: IndexEntry) -> dict:
@@ -104,6 +120,9 @@ def _fields(entry: IndexEntry) -> dict:
         fields["head"] = head
     if entry.dossier:
         fields["dossier"] = fold(entry.dossier)
+    if entry.pending:
+        fields["pending"] = "1"
+        fields["filer"] = str(entry.filed_by)
     keys = number_keys(entry.number)
     if keys:
         fields["number"] = " ".join(keys)

@@ -58,19 +58,23 @@ def engine_scope(inst: Instance, ctx: audit.Context) -> engine.Scope | None:
     if scope is None or scope.empty:
         return None
     return engine.Scope(
-        LEVELS[: scope.max_level + 1], frozenset(scope.unit_ids), frozenset(scope.document_ids)
+        LEVELS[: scope.max_level + 1],
+        frozenset(scope.unit_ids),
+        frozenset(scope.document_ids),
+        scope.pending_filer,
+        scope.all_pending,
     )
 
 
 def _scope_filter(ctx: audit.Context) -> q.Query | None:
-    """Unit and clearance as a Whoosh query, for bench/pipeline.py only (no shares or grants:
-    the engine filters with ``engine_scope``)."""
+    """Unit and clearance as a Whoosh query, for bench/pipeline.py only (no shares, grants or
+    pending records of one's own: the engine filters with ``engine_scope``)."""
     scope = read_scope(ctx.principal) if ctx.principal else None
     if scope is None or scope.empty:
         return None
     levels = q.Or([q.Term("level", lv) for lv in LEVELS[: scope.max_level + 1]])
     units = q.Or([q.Term("unit", str(u)) for u in sorted(scope.unit_ids)])
-    return q.And([levels, units])
+    return q.And([levels, units, q.Not(q.Term("pending", "1"))])
 
 
 def _units(inst: Instance) -> dict[str, int]:

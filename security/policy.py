@@ -60,16 +60,37 @@ class ReadScope:
     A record is inside when its level is at most ``max_level`` and it belongs to one of
     ``unit_ids`` or is one of ``document_ids`` (shared with the principal's unit, or granted to
     the principal for a time). Clearance bounds every path: a grant never lifts it.
+
+    A record whose secrecy is pending (chờ xác định độ mật: the reader could not tell its level
+    with confidence) is inside only for the archivist who filed it (``pending_filer``) or, with
+    ``all_pending``, a security officer, and then still only within the bounds above: pending
+    never widens what anyone reads. The defaults keep every pending record out.
     """
 
     max_level: int  # -1: nothing
     unit_ids: frozenset[int]
     document_ids: frozenset[int] = frozenset()
+    pending_filer: int | None = None
+    all_pending: bool = False
 
-    def admits(self, level: str, unit_id: int | None, doc_id: int | None = None) -> bool:
+    def admits(
+        self,
+        level: str,
+        unit_id: int | None,
+        doc_id: int | None = None,
+        *,
+        pending: bool,
+        filed_by: int | None,
+    ) -> bool:
+        """``pending`` and ``filed_by`` are required: no caller may forget a held-back record."""
+        if pending and not self.sees_pending(filed_by):
+            return False
         return level_rank(level) <= self.max_level and (
             unit_id in self.unit_ids or doc_id in self.document_ids
         )
+
+    def sees_pending(self, filed_by: int | None) -> bool:
+        return self.all_pending or (filed_by is not None and filed_by == self.pending_filer)
 
     @property
     def empty(self) -> bool:
@@ -83,11 +104,18 @@ class Decision:
 
 
 def read_scope(who: Principal, extra_ids: frozenset[int] = frozenset()) -> ReadScope:
-    """Clearance bounds the level; the unit, shares and grants (``extra_ids``) bound the rest."""
+    """Clearance bounds the level; the unit, shares and grants (``extra_ids``) bound the rest;
+    records whose secrecy is pending stay with their filer and the security officers."""
     if who.role not in _READING_ROLES:
         return ReadScope(-1, frozenset())
     units = frozenset({who.unit_id}) if who.unit_id is not None else frozenset()
-    return ReadScope(level_rank(who.clearance), units, extra_ids)
+    return ReadScope(
+        level_rank(who.clearance),
+        units,
+        extra_ids,
+        pending_filer=who.user_id if who.role == "archivist" else None,
+        all_pending=who.role == "security_officer",
+    )
 
 
 def may_read(
@@ -96,12 +124,18 @@ def may_read(
     unit_id: int | None,
     doc_id: int | None = None,
     extra_ids: frozenset[int] = frozenset(),
+    *,
+    pending: bool,
+    filed_by: int | None,
 ) -> Decision:
     if who.role not in _READING_ROLES:
         return Decision(False, f"role {who.role} does not read documents")
     if level_rank(level) > level_rank(who.clearance):
         return Decision(False, "clearance below document level")
-    if not read_scope(who, extra_ids).admits(level, unit_id, doc_id):
+    scope = read_scope(who, extra_ids)
+    if pending and not scope.sees_pending(filed_by):
+        return Decision(False, "secrecy pending: only its filer and security officers")
+    if not scope.admits(level, unit_id, doc_id, pending=pending, filed_by=filed_by):
         return Decision(False, "document belongs to another unit")
     if unit_id != who.unit_id:
         return Decision(True, "shared with the unit or granted")
@@ -119,12 +153,21 @@ def may_edit(who: Principal, level: str, unit_id: int | None) -> Decision:
     return Decision(True, "archivist of the unit")
 
 
-def may_change_level(who: Principal, old: str, new: str, unit_id: int | None) -> Decision:
+def may_change_level(
+    who: Principal, old: str, new: str, unit_id: int | None, pending: bool = False
+) -> Decision:
     """Raising is an archivist's call (up to their clearance); lowering needs a security officer
-    or an administrator cleared for the old level, with a reason (checked by the caller)."""
+    or an administrator cleared for the old level, with a reason (checked by the caller).
+
+    Setting the level of a record whose secrecy is pending (``pending``) is the same act with
+    the same rules; a security officer may also confirm or raise it, since the record waits
+    for a person with authority over secrecy and may have no archivist but its filer.
+    """
     if level_rank(new) > level_rank(who.clearance) or level_rank(old) > level_rank(who.clearance):
         return Decision(False, "level above the person's clearance")
     if level_rank(new) >= level_rank(old):
+        if pending and who.role == "security_officer":
+            return Decision(True, "pending level set by a security officer")
         return may_edit(who, old, unit_id)
     if who.role in ("security_officer", "admin"):
         return Decision(True, f"lowered by {who.role}")
@@ -137,11 +180,17 @@ def may_export(
     unit_id: int | None,
     doc_id: int | None = None,
     extra_ids: frozenset[int] = frozenset(),
+    *,
+    pending: bool,
+    filed_by: int | None,
 ) -> Decision:
-    """Export (transfer, BagIt) is for archivists and security officers who may read the record."""
+    """Export (transfer, BagIt) is for archivists and security officers who may read the record;
+    a record whose secrecy is pending is never exported."""
     if who.role not in ("archivist", "security_officer"):
         return Decision(False, f"role {who.role} does not export")
-    return may_read(who, level, unit_id, doc_id, extra_ids)
+    if pending:
+        return Decision(False, "secrecy pending: set the level first")
+    return may_read(who, level, unit_id, doc_id, extra_ids, pending=pending, filed_by=filed_by)
 
 
 def may_decide_grant(

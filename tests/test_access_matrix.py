@@ -1,6 +1,7 @@
 """The whole role × clearance × unit × grant matrix over every operation, through the same code
 the web pages and the command line call (the gate, search, editing; export by policy until the
-export service exists)."""
+export service exists), for ordinary records and for records held back because their secrecy is
+pending (chờ xác định độ mật), which only their filer and security officers may see."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import itertools
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from archive import access, editing, grants, quarantine
+from archive import access, editing, grants, quarantine, records
 from archive.audit import Context
-from archive.models import Grant, utcnow
+from archive.models import DocumentShare, Grant, Unit, utcnow
 from ingest import pipeline, samples
-from search import query
+from search import feed, query
 from security.errors import NotFound, Refused
 from security.policy import LEVELS, ROLES, level_rank, may_export
 from tests.conftest import add_person
@@ -23,10 +24,10 @@ pytestmark = pytest.mark.slow
 RELATIONS = ("same_unit", "other_unit", "shared", "granted", "grant_expired")
 WORD = "matranphanquyen"
 READING = ("archivist", "reader", "security_officer")
+HELD_LEVELS = ("thuong", "mat", "toi_mat")  # TUYỆT MẬT is quarantined before anything else
 
 
-def _file_documents(inst) -> dict[str, int]:
-    filer = add_person(inst, "luutru", "archivist", "tuyet_mat", "VP")
+def _file_documents(inst, filer) -> dict[str, int]:
     ids = {}
     for n, level in enumerate(LEVELS):
         truth = {
@@ -49,6 +50,30 @@ def _file_documents(inst) -> dict[str, int]:
     return ids
 
 
+def _file_held_back(inst, filer) -> dict[str, int]:
+    """Records whose secrecy is pending, one per provisional level, filed through the archive as
+    ingest files them (which files are held back is tested in test_secrecy_decision)."""
+    with inst.sessions() as session:
+        unit = session.execute(select(Unit).where(Unit.code == "VP")).scalar_one()
+    ids = {}
+    for level in HELD_LEVELS:
+        text = f"Bản quét chờ xác định độ mật {level}. Từ khóa kiểm thử {WORD}."
+        new = records.NewRecord(
+            text.encode(),
+            "text/plain",
+            text,
+            {"level": level, "kind": "party", "doc_type": "KH"},
+            f"held-{level}.txt",
+            unit,
+            secrecy_pending=True,
+        )
+        ids[level] = records.file_record(
+            inst, filer.ctx, new, inst.keyring.content_mac(new.content)
+        ).id
+    feed.index_documents(inst, list(ids.values()))
+    return ids
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """One instance with four records (one per level) and a person for every combination."""
@@ -61,11 +86,16 @@ def world(tmp_path_factory):
     from archive.bootstrap import initialize
 
     initialize(inst, ADMIN_PASSWORD)
-    docs = _file_documents(inst)
+    filer = add_person(inst, "luutru", "archivist", "tuyet_mat", "VP")
+    docs = _file_documents(inst, filer)
+    held = _file_held_back(inst, filer)
     officer = add_person(inst, "baomat", "security_officer", "tuyet_mat", "VP")
-    add_person(inst, "anchor.shr", "reader", "thuong", "SHR")  # creates unit SHR
+    shr = add_person(inst, "anchor.shr", "reader", "thuong", "SHR")  # creates unit SHR
     for doc_id in docs.values():
         grants.share(inst, officer.ctx, doc_id, "SHR")
+    with inst.sessions.begin() as session:  # shared before it was held back (a later reading)
+        for doc_id in held.values():
+            session.add(DocumentShare(document_id=doc_id, unit_id=shr.ctx.principal.unit_id))
     people = {}
     for role, clearance, relation in itertools.product(ROLES, LEVELS, RELATIONS):
         unit = {"same_unit": "VP", "shared": "SHR"}.get(relation, "BTC")
@@ -75,6 +105,17 @@ def world(tmp_path_factory):
                 if level_rank(level) <= level_rank(clearance):
                     grant_id = grants.request(inst, person.ctx, doc_id, "cần cho công việc")
                     grants.decide(inst, officer.ctx, grant_id, approve=True, days=7)
+            with inst.sessions.begin() as session:  # granted before it was held back
+                for doc_id in held.values():
+                    session.add(
+                        Grant(
+                            user_id=person.ctx.principal.user_id,
+                            document_id=doc_id,
+                            reason="cần cho công việc",
+                            status="approved",
+                            expires_at=utcnow() + timedelta(days=7),
+                        )
+                    )
         people[(role, clearance, relation)] = person
     with inst.sessions.begin() as session:
         expired = [
@@ -85,7 +126,8 @@ def world(tmp_path_factory):
             .where(Grant.user_id.in_(expired))
             .values(expires_at=utcnow() - timedelta(minutes=1))
         )
-    yield inst, docs, people
+    people["filer"] = filer
+    yield inst, docs, people, held
     inst.dispose()
 
 
@@ -102,7 +144,7 @@ CASES = list(itertools.product(ROLES, LEVELS, RELATIONS))
 
 @pytest.mark.parametrize(("role", "clearance", "relation"), CASES)
 def test_matrix(world, role, clearance, relation):
-    inst, docs, people = world
+    inst, docs, people, held = world
     ctx = people[(role, clearance, relation)].ctx
     listed = {v.id for v in access.list_documents(inst, ctx)}
     found = {v.id for v in query.search(inst, ctx, WORD)}
@@ -129,12 +171,51 @@ def test_matrix(world, role, clearance, relation):
                 editing.edit_document(inst, ctx, doc_id, {"urgency": "khan"})
         extra = frozenset({doc_id}) if relation in ("shared", "granted") else frozenset()
         unit_id = ctx.principal.unit_id if relation == "same_unit" else -1
-        exported = may_export(ctx.principal, level, unit_id, doc_id, extra).allowed
+        exported = may_export(
+            ctx.principal, level, unit_id, doc_id, extra, pending=False, filed_by=None
+        ).allowed
         assert exported is (readable and role in ("archivist", "security_officer")), where
+    for level, doc_id in held.items():
+        # Held back: only security officers, within what they may read anyway (the filer below).
+        readable = _expected_read(role, clearance, relation, level) and role == "security_officer"
+        where = f"{role}/{clearance}/{relation} on held-back {level}"
+        assert (doc_id in listed) is readable, f"list: {where}"
+        assert (doc_id in found) is readable, f"search: {where}"
+        for read in (access.view_document, access.read_document, access.open_content):
+            if readable:
+                read(inst, ctx, doc_id)
+            else:
+                with pytest.raises(NotFound):
+                    read(inst, ctx, doc_id)
+        with pytest.raises(Refused if readable else NotFound):
+            editing.edit_document(inst, ctx, doc_id, {"urgency": "khan"})
+        extra = frozenset({doc_id})
+        assert not may_export(
+            ctx.principal, level, ctx.principal.unit_id, doc_id, extra, pending=True, filed_by=None
+        ).allowed, where
+
+
+def test_the_filer_sees_held_back_records_and_no_other_archivist_does(world):
+    inst, docs, people, held = world
+    filer = people["filer"].ctx
+    colleague = people[("archivist", "tuyet_mat", "same_unit")].ctx  # same unit and clearance
+    for ctx, sees in ((filer, True), (colleague, False)):
+        listed = {v.id for v in access.list_documents(inst, ctx)}
+        found = query.run(inst, ctx, query.SearchRequest(WORD, limit=50))
+        for doc_id in held.values():
+            assert (doc_id in listed) is sees and (doc_id in {h.id for h in found.hits}) is sees
+            if sees:
+                assert access.view_document(inst, ctx, doc_id).secrecy_pending
+            else:
+                with pytest.raises(NotFound):
+                    access.view_document(inst, ctx, doc_id)
+        # Counts and facets hold what the person sees, no more.
+        assert found.total == len(docs) + len(held) * sees
+        assert sum(n for _level, n in found.facets["level"]) == found.total
 
 
 def test_grant_rules(world):
-    inst, docs, people = world
+    inst, docs, people, _held = world
     reader = people[("reader", "mat", "other_unit")]
     colleague = people[("reader", "tuyet_mat", "other_unit")]
     with pytest.raises(NotFound):  # above clearance: existence is not confirmed
@@ -152,7 +233,7 @@ def test_grant_rules(world):
 
 
 def test_levels_are_raised_by_archivists_and_lowered_only_with_authority_and_reason(world):
-    inst, docs, people = world
+    inst, docs, people, _held = world
     archivist = people[("archivist", "tuyet_mat", "same_unit")].ctx
     officer = people[("security_officer", "tuyet_mat", "same_unit")].ctx
     doc_id = docs["thuong"]

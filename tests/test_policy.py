@@ -20,10 +20,11 @@ def test_read_matrix(role, clearance, level, same_unit):
         and LEVELS.index(clearance) >= LEVELS.index(level)
         and same_unit
     )
-    decision = may_read(who, level, 1 if same_unit else 2)
+    unit = 1 if same_unit else 2
+    decision = may_read(who, level, unit, pending=False, filed_by=7)
     assert decision.allowed is expected
     # The query filter and the per-record decision never disagree.
-    assert read_scope(who).admits(level, 1 if same_unit else 2) is expected
+    assert read_scope(who).admits(level, unit, pending=False, filed_by=7) is expected
 
 
 @pytest.mark.parametrize(
