@@ -116,6 +116,8 @@ def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
         "id": result.id,
         "reason": result.reason,
         "warnings": result.warnings,
+        "review": result.review,
+        "secrecy_pending": result.secrecy_pending,
     }
     with inst.sessions.begin() as session:
         row = session.get(IngestJob, job.id)

@@ -1,7 +1,9 @@
 """File → record: examine (identify, validate, sanitize, extract, OCR), describe, check policy,
 hand over to the archive, index.
 
-Every outcome (stored, duplicate, quarantined, rejected) is an audit entry. A refusal stores
+Every outcome (stored, duplicate, quarantined, rejected) is an audit entry. A record whose
+secrecy could not be read with confidence (``ingest.classify.secrecy``), a scan without text
+included, is filed held back (chờ xác định độ mật) instead of refused. A refusal stores
 nothing; a stored record is committed before it is indexed, and an indexing failure only delays
 searchability (the index is derived: ``kho check --repair`` and ``kho reindex`` catch up).
 A TUYỆT MẬT document is never digitized by rule (Hướng dẫn 40-HD/VPTW): it is kept encrypted in
@@ -18,13 +20,13 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from archive import audit, records
 from archive.instance import Instance
 from archive.models import Document, Unit
 from ingest import stages
-from ingest.classify import training
+from ingest.classify import secrecy, training
 from ingest.classify.review import review_items
 from ingest.classify.rules import RulesError, RuleTable, load_rules
 from ingest.classify.suggest import suggest_filing
@@ -32,12 +34,18 @@ from ingest.header import Header, parse_header
 from ingest.limits import Limits, check_size
 from search import feed
 from security.errors import KhoError, Refused
-from security.policy import level_rank, may_file
+from security.policy import may_file
 
 log = logging.getLogger(__name__)
 
 _FIELDS = ("kind", "doc_type", "number", "issuer", "date", "subject", "level", "urgency")
 NOT_DIGITIZED = "tuyet_mat"
+HELD_BACK = (
+    "Chờ xác định độ mật: chỉ người nộp và cán bộ bảo mật thấy văn bản này cho đến khi "
+    "độ mật được xác định ở trang Kiểm tra (hoặc `kho review confirm`). / Secrecy pending: "
+    "hidden from everyone but you and security officers until its level is set on the review "
+    "page (or with `kho review confirm`)."
+)
 RULES_FILE = "filing_rules.json"  # in KHO_HOME: the administrator's editable copy
 
 
@@ -49,6 +57,8 @@ class IngestResult:
     reason: str | None = None
     fields: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)  # names of the fields sent to a person
+    secrecy_pending: bool = False  # held back until a person sets the level
 
     def as_json(self) -> dict:
         return {
@@ -57,6 +67,8 @@ class IngestResult:
             "status": self.status,
             "reason": self.reason,
             **{name: self.fields.get(name) for name in _FIELDS},
+            "review": self.review,
+            "secrecy_pending": self.secrecy_pending,
             "warnings": self.warnings,
         }
 
@@ -67,6 +79,16 @@ class Described:
     fields: dict
     review: tuple[dict, ...] = ()  # fields an archivist should confirm, with the source line
     evidence: dict = field(default_factory=dict)  # field -> line it came from (document text)
+    secrecy: secrecy.Assessment | None = None
+
+    @property
+    def secrecy_pending(self) -> bool:
+        """Held back (chờ xác định độ mật): the level could not be read with confidence."""
+        return self.secrecy is not None and self.secrecy.pending
+
+    @property
+    def secrecy_reasons(self) -> tuple[secrecy.Reason, ...]:
+        return self.secrecy.reasons if self.secrecy is not None else ()
 
 
 def _unit_for(inst: Instance, ctx: audit.Context, unit_code: str | None) -> Unit:
@@ -93,19 +115,15 @@ def _unit_for(inst: Instance, ctx: audit.Context, unit_code: str | None) -> Unit
 def describe(
     data: bytes, filename: str, declared_level: str | None, limits: Limits, password: str | None
 ) -> Described:
-    """Examine the file and read its header; the declared level can raise, never lower."""
+    """Examine the file, read its header and decide its secrecy (``ingest.classify.secrecy``):
+    the declared level can raise, never lower; what could not be read with confidence is held
+    back for a person, a file without any readable text included."""
     examined = stages.examine(data, filename, limits, password)
     has_text = examined.text.strip() != ""
     header = parse_header(examined.text) if has_text else None
     fields = header.as_dict() if header else {}
-    if not has_text and declared_level is None:
-        raise Refused(
-            "Tệp không có chữ đọc được (bản quét chưa nhận dạng): hãy chỉ định mức mật (--level).",
-            "No readable text (a scan not yet recognised): give its secrecy level (--level).",
-        )
-    parsed = fields.get("level") or "thuong"
-    raise_to = declared_level and level_rank(declared_level) > level_rank(parsed)
-    fields["level"] = declared_level if raise_to else parsed
+    assessment = secrecy.assess(examined, header, declared_level)
+    fields["level"] = assessment.level
     if header is None:  # nothing read: every field is the archivist's to fill in
         review = (
             {
@@ -116,9 +134,13 @@ def describe(
                 "line": None,
             },
         )
-        return Described(examined, fields, review)
-    review = tuple(asdict(item) for item in review_items(header))
-    return Described(examined, fields, review, header.evidence_dict())
+        evidence: dict = {}
+    else:
+        review = tuple(asdict(item) for item in review_items(header))
+        evidence = header.evidence_dict()
+    if assessment.pending:
+        review = secrecy.with_review_item(assessment, review)
+    return Described(examined, fields, review, evidence, assessment)
 
 
 def filing_suggestions(inst: Instance, fields: dict) -> list[dict]:
@@ -165,11 +187,17 @@ def _number_mac(inst: Instance, fields: dict) -> str | None:
     return inst.keyring.content_mac(key.encode())
 
 
-def _same_number(inst: Instance, number_mac: str | None) -> list[int]:
+def _same_number(inst: Instance, number_mac: str | None, ctx: audit.Context) -> list[int]:
+    """Records with the same number and issuer; a held-back one only to the person who filed
+    it (anyone else is not told it exists)."""
     if number_mac is None:
         return []
+    filer = ctx.principal.user_id if ctx.principal else None
     with inst.sessions() as session:
-        stmt = select(Document.id).where(Document.number_mac == number_mac)
+        stmt = select(Document.id).where(
+            Document.number_mac == number_mac,
+            or_(Document.secrecy_pending.is_(False), Document.filed_by == filer),
+        )
         return list(session.execute(stmt).scalars())
 
 
@@ -234,7 +262,7 @@ def ingest_bytes(
     warnings = [
         f"Cùng số, ký hiệu và cơ quan với văn bản {other} (bản trùng hoặc phiên bản mới?) / "
         f"same number and issuer as document {other}: a duplicate or a new version?"
-        for other in _same_number(inst, number_mac)
+        for other in _same_number(inst, number_mac, ctx)
     ]
     quarantined = fields["level"] == NOT_DIGITIZED
     examined = described.examined
@@ -255,21 +283,31 @@ def ingest_bytes(
             "evidence": described.evidence,
             "review": list(described.review),
             "suggestions": filing_suggestions(inst, fields),
+            "secrecy": described.secrecy.evidence() if described.secrecy else {},
+            "header_zone": examined.header_zone,
         },
+        secrecy_pending=described.secrecy_pending,
     )
     doc = records.file_record(inst, ctx, new, content_mac)
+    review = [item["field"] for item in described.review]
     if quarantined:
         reason = (
             "TUYỆT MẬT: không số hóa theo quy định; lưu cách ly chờ quản trị duyệt. / "
             "TOP SECRET is not digitized by rule: quarantined until an administrator "
             "releases it with a reference."
         )
-        return IngestResult(shown, "quarantined", doc.id, reason, fields, warnings)
+        return IngestResult(
+            shown, "quarantined", doc.id, reason, fields, warnings, review, new.secrecy_pending
+        )
     if index_now:
         _index(inst, [doc.id])
     if examined.needs_ocr:
         warnings.append("Cần nhận dạng chữ (OCR): chạy `kho ocr --pending`. / Needs OCR.")
-    return IngestResult(shown, "stored", doc.id, None, fields, warnings)
+    if new.secrecy_pending:
+        warnings.insert(0, HELD_BACK)
+    return IngestResult(
+        shown, "stored", doc.id, None, fields, warnings, review, new.secrecy_pending
+    )
 
 
 def _index(inst: Instance, ids: list[int]) -> None:

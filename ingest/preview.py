@@ -2,7 +2,9 @@
 bytes go straight to the response. Nothing is written to disk and nothing is cached.
 
 The read passes the gate (``archive.downloads.open_for_preview``: one decision, one audit entry
-with the page number); only PDFs (or their sanitized access copies) have a preview.
+with the page number); only PDFs (or their sanitized access copies) have a preview. The crop of
+page 1's header (``header_png``, for the review page) is drawn the same way from PDFs and from
+scanned images.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import io
 
 import pypdfium2 as pdfium
+from PIL import Image
 
 from archive import downloads
 from archive.audit import Context
@@ -68,3 +71,43 @@ def page_png(inst: Instance, ctx: Context, doc_id: int, page: int = 0, width: in
     if png is None:
         raise _no_preview(doc_id, page)
     return png
+
+
+# The top third of page 1 when the examination did not say where the header was read.
+DEFAULT_HEADER_ZONE = (0.0, 0.0, 1.0, 1 / 3)
+_MARGIN = 0.02  # around the zone, so a stamp on its edge is not cut
+
+
+def _first_page(content_type: str, data: bytes, width: int) -> Image.Image | None:
+    """Page 1 as an image ``width`` pixels wide, from a PDF or a scanned image; None if neither."""
+    if content_type == "application/pdf":
+        png = render_page(data, 0, width)
+        return Image.open(io.BytesIO(png)) if png is not None else None
+    if content_type.startswith("image/"):
+        image = Image.open(io.BytesIO(data))  # Pillow's decompression-bomb limit applies
+        image.seek(0)
+        image = image.convert("RGB")
+        return image.resize((width, max(1, round(image.height * width / image.width))))
+    return None
+
+
+def header_png(inst: Instance, ctx: Context, doc_id: int, width: int = 1200) -> bytes:
+    """PNG of page 1's header zone (where the examination read it; the top third if unknown),
+    so a reviewer reads a handwritten number or a stamp beside the form. Through the gate."""
+    content, zone = downloads.open_header(inst, ctx, doc_id)
+    width = max(MIN_WIDTH, min(MAX_WIDTH, width))
+    page = _first_page(content.media_type, content.read(), width)
+    if page is None:
+        raise _no_preview(doc_id, 0)
+    x0, y0, x1, y1 = zone or DEFAULT_HEADER_ZONE
+    box = (
+        round(max(0.0, x0 - _MARGIN) * page.width),
+        round(max(0.0, y0 - _MARGIN) * page.height),
+        round(min(1.0, x1 + _MARGIN) * page.width),
+        round(min(1.0, y1 + _MARGIN) * page.height),
+    )
+    if box[2] <= box[0] or box[3] <= box[1]:
+        box = (0, 0, page.width, round(page.height * DEFAULT_HEADER_ZONE[3]))
+    out = io.BytesIO()
+    page.crop(box).save(out, format="PNG", optimize=False, compress_level=6)
+    return out.getvalue()

@@ -1,8 +1,11 @@
 """`kho ocr --pending`: recognise the text of records filed while Tesseract was unavailable.
 
 The sanitized access copy is read when there is one (the original may be password-protected);
-the recognised text becomes a new version of the record's text, and a secrecy mark found in the
-recognised header can raise the record's level, never lower it.
+the recognised text becomes a new version of the record's text. The new reading is judged like
+a new file (``ingest.classify.secrecy``), with the record's current level as the floor, and it
+only ever tightens: it may raise the level, or hold the record back (chờ xác định độ mật) when
+it saw a doubt (a mark read with low confidence, a stamp it could not read); it never lowers a
+level, and never clears pending, which only a person does.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from archive import audit, events, records
 from archive.instance import Instance
 from archive.models import Document
 from ingest import ocr, stages
+from ingest.classify import secrecy
 from ingest.header import parse_header
 from ingest.limits import Limits
 
@@ -45,7 +49,7 @@ def recognise(inst: Instance, ctx: audit.Context, doc_id: int, limits: Limits) -
     examined = stages.examine(source, "", limits, run_ocr=True)
     if examined.needs_ocr or not examined.text.strip():
         return Recognised(doc_id, "no_text")
-    level = parse_header(examined.text).level
+    reading = secrecy.assess(examined, parse_header(examined.text), doc.level)
     found = tuple(
         {
             "event": e.stage,
@@ -56,6 +60,23 @@ def recognise(inst: Instance, ctx: audit.Context, doc_id: int, limits: Limits) -
         for e in examined.events
         if e.stage == stages.OCR
     )
-    records.replace_text(inst, ctx, doc_id, examined.text, found, level)
+    # Nothing seen is no news: only a doubt the new reading saw holds the record back (a record
+    # already held back stays so until a person sets its level, now with the new reasons).
+    held = bool(reading.doubts) or doc.secrecy_pending
+    extra = {"secrecy_ocr": reading.evidence()}
+    if held:
+        extra["review"] = list(
+            secrecy.with_review_item(reading, records.unseal_meta(inst, doc).get("review", []))
+        )
+    records.replace_text(
+        inst,
+        ctx,
+        doc_id,
+        examined.text,
+        found,
+        reading.level,
+        secrecy_pending=bool(reading.doubts),
+        sealed_extra=extra,
+    )
     events.record_changed.send(inst, doc_id=doc_id)
     return Recognised(doc_id, "done", len(examined.text))

@@ -84,12 +84,25 @@ def test_nobody_files_above_their_clearance(inst, sample_docs):
     assert _blob_count(inst) == 0
 
 
-def test_scan_without_text_needs_a_declared_level(inst, archivist):
+def test_file_without_text_is_held_back_not_refused(inst, archivist):
     blank = samples.render_pdf(" ")
-    refused = pipeline.ingest_bytes(inst, archivist.ctx, blank, "scan.pdf")
-    assert refused.status == "rejected" and "--level" in refused.reason
+    held = pipeline.ingest_bytes(inst, archivist.ctx, blank, "scan.pdf")
+    assert held.status == "stored" and held.secrecy_pending
+    assert held.as_json()["secrecy_pending"] is True and held.as_json()["review"][0] == "level"
+    with inst.sessions() as session:
+        doc = session.get(Document, held.id)
+        assert doc.secrecy_pending and doc.needs_review
+
+
+def test_declared_secret_level_settles_a_file_without_text(inst, archivist):
+    """A person who declares "at least MẬT" has decided; a declared "ordinary" decides nothing."""
+    blank = samples.render_pdf(" ")
     stored = pipeline.ingest_bytes(inst, archivist.ctx, blank, "scan.pdf", declared_level="mat")
     assert stored.status == "stored" and stored.fields["level"] == "mat"
+    assert not stored.secrecy_pending
+    other = blank + b"\n% another copy\n"
+    ordinary = pipeline.ingest_bytes(inst, archivist.ctx, other, "b.pdf", declared_level="thuong")
+    assert ordinary.secrecy_pending
 
 
 def test_declared_level_raises_but_never_lowers(inst, archivist, sample_docs):

@@ -1,0 +1,74 @@
+"""Scan-like pages made in memory for the secrecy tests: a Party header drawn as an image (no
+text layer), optionally with a red, boxed, slightly rotated secrecy stamp under the number, as
+offices stamp it. Only the DejaVu font is read from disk."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw, ImageFont
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+RED = (200, 30, 35)
+
+
+def _stamp(text: str, size: int, angle: float) -> Image.Image:
+    """A red rubber stamp: the word in a double box, turned by ``angle`` degrees."""
+    font = ImageFont.truetype(BOLD, size)
+    left, top, right, bottom = font.getbbox(text)
+    pad = size // 2
+    w, h = right - left + 2 * pad, bottom - top + 2 * pad
+    stamp = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(stamp)
+    draw.rectangle((0, 0, w - 1, h - 1), outline=RED, width=5)
+    draw.rectangle((9, 9, w - 10, h - 10), outline=RED, width=2)
+    draw.text((pad - left, pad - top), text, fill=RED, font=font)
+    return stamp.rotate(angle, expand=True, resample=Image.BICUBIC)
+
+
+def header_page(
+    stamp: str | None = "MẬT",
+    *,
+    number: str = "Số 12-KH/BTCTU",
+    dpi: int = 200,
+    angle: float = 8.0,
+    gray: bool = False,
+) -> Image.Image:
+    """Page 1 of a Kế hoạch of Ban Tổ chức Tỉnh ủy Lào Cai, A4 at ``dpi``."""
+    scale = dpi / 200
+    page = Image.new("RGB", (round(1654 * scale), round(2339 * scale)), "white")
+    draw = ImageDraw.Draw(page)
+    body = ImageFont.truetype(FONT, round(30 * scale))
+    bold = ImageFont.truetype(BOLD, round(30 * scale))
+    title = ImageFont.truetype(BOLD, round(40 * scale))
+
+    def at(x: int, y: int, text: str, font=body) -> None:
+        draw.text((round(x * scale), round(y * scale)), text, fill="black", font=font)
+
+    at(160, 150, "TỈNH ỦY LÀO CAI")
+    at(190, 195, "BAN TỔ CHỨC", bold)
+    at(300, 240, "*")
+    at(150, 285, number)
+    at(880, 150, "ĐẢNG CỘNG SẢN VIỆT NAM", bold)
+    at(860, 285, "Lào Cai, ngày 05 tháng 3 năm 2025")
+    at(700, 560, "KẾ HOẠCH", title)
+    at(330, 620, "phát triển đảng viên trong các chi bộ cơ sở năm 2025")
+    for i, line in enumerate(
+        [
+            "Thực hiện Nghị quyết của Ban Thường vụ Tỉnh ủy, Ban Tổ chức xây dựng",
+            "kế hoạch phát triển đảng viên như sau.",
+        ]
+    ):
+        at(150, 760 + 50 * i, line)
+    if stamp:
+        mark = _stamp(stamp, round(44 * scale), angle)
+        page.paste(mark, (round(210 * scale), round(340 * scale)), mark)
+    return page.convert("L") if gray else page
+
+
+def scan_pdf(page: Image.Image, dpi: int = 200) -> bytes:
+    """The page as a PDF with no text layer, like a scanner makes."""
+    out = io.BytesIO()
+    page.convert("RGB").save(out, format="PDF", resolution=dpi)
+    return out.getvalue()
