@@ -1,9 +1,14 @@
-"""The archivist's review queue: the first page beside the fields the classifier read, the
-source line of each doubtful field, one click to confirm or correct (archive.review decides)."""
+"""The review queue: the first page beside the fields the classifier read, the source line of
+each doubtful field, one click to confirm or correct (archive.review decides).
+
+Records held back because their secrecy could not be read with confidence (chờ xác định độ mật)
+come first, marked, with the crop of page 1's header beside the form: setting their level is
+what releases them. Security officers see those records only, and set the level alone.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,14 +18,16 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import Length, Optional
 
 from archive import access, review
+from ingest import preview
 from ingest.header import DOC_TYPE_NAMES
 from security.errors import KhoError
-from security.policy import LEVEL_NAMES, URGENCY_NAMES
+from security.policy import LEVEL_NAMES, URGENCY_NAMES, level_rank
 from web.auth import current_context, kho
 from web.i18n import current_language
 
 bp = Blueprint("review", __name__)
 EDITABLE = ("number", "doc_type", "issuer", "date", "subject", "level", "urgency")
+CROPPABLE = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 class ReviewForm(FlaskForm):
@@ -40,28 +47,42 @@ class ReviewForm(FlaskForm):
     reason = StringField(_l("Lý do (bắt buộc khi hạ độ mật)"), validators=[Length(max=300)])
 
 
-def _archivist_only() -> None:
-    if current_user.account.role != "archivist":
+def _reviewer_only() -> str:
+    """Archivists review; security officers set the level of held-back records."""
+    role = current_user.account.role
+    if role not in ("archivist", "security_officer"):
         abort(404)
+    return role
 
 
 @bp.route("/review")
 @login_required
 def queue():
-    _archivist_only()
+    _reviewer_only()
     return render_template("review_list.html", docs=review.queue(kho(), current_context()))
 
 
-def _entered(form: ReviewForm) -> dict:
-    entered = {name: getattr(form, name).data for name in EDITABLE}
-    entered["date"] = entered["date"].isoformat() if entered["date"] else ""
+def _entered(form: ReviewForm, fields: tuple[str, ...]) -> dict:
+    entered = {name: getattr(form, name).data for name in fields}
+    if "date" in entered:
+        entered["date"] = entered["date"].isoformat() if entered["date"] else ""
     return entered
+
+
+def _proposed_level(doc: access.DocumentView) -> str:
+    """What the level field starts at: while held back, the highest level read (even with
+    doubt), so that confirming without a change never releases a record below it."""
+    secrecy = doc.details.get("secrecy_ocr") or doc.details.get("secrecy") or {}
+    suggested = secrecy.get("suggested")
+    if doc.secrecy_pending and suggested and level_rank(suggested) > level_rank(doc.level):
+        return suggested
+    return doc.level
 
 
 @bp.route("/review/<int:doc_id>", methods=["GET", "POST"])
 @login_required
 def check(doc_id: int):
-    _archivist_only()
+    role = _reviewer_only()
     doc = access.view_document(kho(), current_context(), doc_id)
     form = ReviewForm(
         data={
@@ -70,17 +91,18 @@ def check(doc_id: int):
             "issuer": doc.issuer,
             "date": doc.date,
             "subject": doc.subject,
-            "level": doc.level,
+            "level": _proposed_level(doc),
             "urgency": doc.urgency,
         }
     )
+    fields = ("level",) if role == "security_officer" else EDITABLE
     if form.validate_on_submit():
         try:
             review.confirm(
                 kho(),
                 current_context(),
                 doc_id,
-                review.corrections(doc, _entered(form)),
+                review.corrections(doc, _entered(form, fields)),
                 form.reason.data or None,
             )
         except KhoError as exc:
@@ -89,11 +111,28 @@ def check(doc_id: int):
             flash(_("Đã xác nhận văn bản."), "info")
             return redirect(url_for("review.queue"))
     items = {item["field"]: item for item in doc.details.get("review", [])}
+    if not doc.secrecy_pending and items.get("level", {}).get("pending"):
+        del items["level"]  # a person has set the level since
+    secrecy = doc.details.get("secrecy_ocr") or doc.details.get("secrecy") or {}
     return render_template(
         "review_doc.html",
         doc=doc,
         form=form,
+        fields=fields,
         items=items,
+        reasons=secrecy.get("reasons", []) if doc.secrecy_pending else [],
         suggestions=doc.details.get("suggestions", []),
         has_preview=doc.previewable,
+        has_crop=doc.filename.lower().endswith(CROPPABLE),
     )
+
+
+@bp.route("/review/<int:doc_id>/header.png")
+@login_required
+def header_image(doc_id: int):
+    """Page 1's header, cropped and drawn in memory through the gate; never cached."""
+    _reviewer_only()
+    png = preview.header_png(kho(), current_context(), doc_id)
+    response = Response(png, mimetype="image/png")
+    response.headers["Content-Disposition"] = "inline"
+    return response

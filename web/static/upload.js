@@ -16,12 +16,19 @@
         jobs.forEach(function (job) {
           var row = table.querySelector('tr[data-job="' + job.job + '"]');
           var state = job.state === "done" ? job.status : job.state;
-          row.querySelector(".state").textContent = labels[state] || state;
-          row.className = state;
+          var held = job.state === "done" && job.secrecy_pending;
+          row.querySelector(".state").textContent = held ? table.dataset.heldLabel : (labels[state] || state);
+          row.className = held ? state + " held" : state;
           if (job.state === "done") {
             row.dataset.done = "1";
             var note = row.querySelector(".note");
-            if (job.id && job.status !== "quarantined") {
+            if (held && job.id) {
+              // Held back until its level is set: the review page is where that happens.
+              var review = document.createElement("a");
+              review.href = table.dataset.reviewUrl.replace(/0$/, job.id);
+              review.textContent = table.dataset.heldNote;
+              note.appendChild(review);
+            } else if (job.id && job.status !== "quarantined") {
               var link = document.createElement("a");
               link.href = table.dataset.documentUrl.replace(/0$/, job.id);
               link.textContent = "Xem văn bản " + job.id;
