@@ -356,3 +356,35 @@ def test_upload_status_and_review_page_show_a_held_back_file(app, inst, monkeypa
     other = app.test_client()
     _login(other, add_person(inst, "docgia", "reader", "mat", "VP"))
     assert other.get(f"/documents/{doc_id}").status_code == 200
+
+
+def test_security_officer_sets_a_held_back_level_from_the_review_page(app, inst, archivist):
+    app.config["WTF_CSRF_ENABLED"] = True
+    officer = add_person(inst, "baomat", "security_officer", "mat", "VP")
+    doc_id = _file_held(inst, archivist.ctx, "mat")
+    client = app.test_client()
+    _login(client, officer)
+    assert f"/review/{doc_id}" in client.get("/review").get_data(as_text=True)
+    page = client.get(f"/review/{doc_id}").get_data(as_text=True)
+    assert 'name="level"' in page and 'name="number"' not in page  # the level is their part
+    form = {"csrf_token": _csrf(page), "level": "thuong", "reason": "dấu của bản sao khác"}
+    assert client.post(f"/review/{doc_id}", data=form).status_code == 302
+    with inst.sessions() as session:
+        doc = session.get(Document, doc_id)
+        assert (doc.level, doc.secrecy_pending, doc.needs_review) == ("thuong", False, True)
+
+
+def test_an_index_made_before_held_back_records_gains_the_fields(tmp_path):
+    from search import index
+    from search.storage import EncryptedStorage
+
+    key = secrets.token_bytes(32)
+    older = index.schema()
+    older.remove("pending")
+    older.remove("filer")
+    (tmp_path / "ix").mkdir()
+    EncryptedStorage(tmp_path / "ix", key).create_index(older)
+    upgraded = index.open_index(tmp_path / "ix", key)
+    assert "pending" in upgraded.schema and "filer" in upgraded.schema
+    entry = index.IndexEntry(1, "thuong", 1, "KH", 2025, "chữ", pending=True, filed_by=3)
+    assert index.add(tmp_path / "ix", key, [entry]) == 1
