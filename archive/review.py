@@ -54,9 +54,7 @@ def _not_found(doc_id: int) -> NotFound:
 
 
 def _deny(inst: Instance, session, ctx: audit.Context, doc_id: int, reason: str) -> None:
-    audit.record(
-        session, inst.keyring, ctx, "review_confirm", "denied", doc_id, {"reason": reason}
-    )
+    audit.record(session, inst.keyring, ctx, "review_confirm", "denied", doc_id, {"reason": reason})
     session.commit()
 
 
