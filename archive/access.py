@@ -112,8 +112,11 @@ _MAIN_FIELDS = frozenset({"number", "issuer", "subject", "filename"})
 
 def decide(session: Session, who: Principal, doc: Document) -> Decision:
     """May this person read this record now: the policy's decision from the row's facts
-    (level, unit, shares and live grants, and whether its secrecy is pending). Every check of
-    one record in ``archive`` goes through here, so none can leave a fact out."""
+    (level, unit, shares and live grants, and whether its secrecy is pending), for an active
+    record. Every check of one record in ``archive`` goes through here, so none can leave a
+    fact out."""
+    if doc.status != "active":
+        return Decision(False, f"record is {doc.status}")
     extra = grants.extra_document_ids(session, who.user_id, who.unit_id)
     return may_read(
         who,
@@ -140,11 +143,7 @@ def _admit(
     who = ctx.principal
     with inst.sessions() as session:
         doc = session.get(Document, doc_id)
-        decision = None
-        if doc is not None and doc.status != "active":
-            decision = Decision(False, f"record is {doc.status}")
-        elif doc is not None and who is not None:
-            decision = decide(session, who, doc)
+        decision = decide(session, who, doc) if doc is not None and who is not None else None
         allowed = decision is not None and decision.allowed
         reason = decision.reason if decision else "no such document"
         audit.record(

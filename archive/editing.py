@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from archive import access, audit, events, history, holds, records
+from archive import access, audit, events, history, holds, quarantine, records
 from archive.instance import Instance
 from archive.models import Document
 from security.errors import NotFound, Refused
@@ -85,6 +85,9 @@ def edit_document(
         if settles:
             doc.secrecy_pending = False
             detail["changed"]["secrecy_pending"] = [True, False]
+        if "level" in detail["changed"] and doc.level == quarantine.NOT_DIGITIZED:
+            doc.status = "quarantined"  # as at filing: kept apart until an administrator releases
+            detail["changed"]["status"] = ["active", "quarantined"]
         history.record_change(session, inst, ctx, doc, before, reason)  # old/new, sealed
         audit.record(
             session,

@@ -10,6 +10,10 @@ from archive.instance import Instance
 from archive.models import Document
 from security.errors import NotFound, Refused
 
+# Hướng dẫn 40-HD/VPTW: TUYỆT MẬT is never digitized. A record filed at this level, or later set
+# to it, is kept apart, readable by nobody, until an administrator releases it with a reference.
+NOT_DIGITIZED = "tuyet_mat"
+
 
 def _require_admin(ctx: audit.Context) -> None:
     if ctx.principal is not None and ctx.principal.role != "admin":

@@ -25,6 +25,7 @@ from sqlalchemy import or_, select
 from archive import audit, records
 from archive.instance import Instance
 from archive.models import Document, Unit
+from archive.quarantine import NOT_DIGITIZED
 from ingest import stages
 from ingest.classify import secrecy, training
 from ingest.classify.review import review_items
@@ -39,7 +40,6 @@ from security.policy import may_file
 log = logging.getLogger(__name__)
 
 _FIELDS = ("kind", "doc_type", "number", "issuer", "date", "subject", "level", "urgency")
-NOT_DIGITIZED = "tuyet_mat"
 HELD_BACK = (
     "Chờ xác định độ mật: chỉ người nộp và cán bộ bảo mật thấy văn bản này cho đến khi "
     "độ mật được xác định ở trang Kiểm tra (hoặc `kho review confirm`). / Secrecy pending: "

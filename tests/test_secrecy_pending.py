@@ -264,6 +264,20 @@ def test_archivist_confirms_or_raises_a_held_back_level_within_clearance(inst, a
         assert session.get(Document, beyond).secrecy_pending
 
 
+def test_a_held_back_record_set_to_tuyet_mat_is_quarantined_as_at_filing(inst, archivist):
+    from archive import quarantine
+    from archive.audit import Context
+
+    doc_id = _file_held(inst, archivist.ctx, "toi_mat")
+    review.confirm(inst, archivist.ctx, doc_id, level="tuyet_mat")
+    with inst.sessions() as session:
+        doc = session.get(Document, doc_id)
+        assert (doc.level, doc.status, doc.secrecy_pending) == ("tuyet_mat", "quarantined", False)
+    assert [q["id"] for q in quarantine.listing(inst, Context(None, "test"))] == [doc_id]
+    with pytest.raises(NotFound):
+        access.view_document(inst, archivist.ctx, doc_id)
+
+
 def test_officer_confirms_at_the_level_read(inst, archivist):
     officer = add_person(inst, "baomat", "security_officer", "toi_mat", "VP")
     doc_id = _file_held(inst, archivist.ctx, "mat")
