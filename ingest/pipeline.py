@@ -23,7 +23,7 @@ from sqlalchemy import select
 from archive import audit, records
 from archive.instance import Instance
 from archive.models import Document, Unit
-from ingest import stages
+from ingest import signatures, stages
 from ingest.classify import training
 from ingest.classify.review import review_items
 from ingest.classify.rules import RulesError, RuleTable, load_rules
@@ -57,6 +57,7 @@ class IngestResult:
             "status": self.status,
             "reason": self.reason,
             **{name: self.fields.get(name) for name in _FIELDS},
+            "signatures": self.fields.get("signatures", []),
             "warnings": self.warnings,
         }
 
@@ -67,6 +68,7 @@ class Described:
     fields: dict
     review: tuple[dict, ...] = ()  # fields an archivist should confirm, with the source line
     evidence: dict = field(default_factory=dict)  # field -> line it came from (document text)
+    signatures: signatures.SignatureCheck | None = None  # a PDF's digital signatures
 
 
 def _unit_for(inst: Instance, ctx: audit.Context, unit_code: str | None) -> Unit:
@@ -203,6 +205,7 @@ def ingest_bytes(
     fields: dict = {}
     try:
         described = describe(data, filename, declared_level, limits, password)
+        described = signatures.check_at_ingest(inst, described, data, limits, password)
         fields = described.fields
         decision = may_file(ctx.principal, fields["level"]) if ctx.principal else None
         if decision is None or not decision.allowed:
@@ -255,7 +258,9 @@ def ingest_bytes(
             "evidence": described.evidence,
             "review": list(described.review),
             "suggestions": filing_suggestions(inst, fields),
+            **signatures.sealed(described.signatures),
         },
+        extra_objects=signatures.objects(described.signatures),
     )
     doc = records.file_record(inst, ctx, new, content_mac)
     if quarantined:

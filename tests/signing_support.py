@@ -308,8 +308,9 @@ def contents_span(data: bytes, which: int = 0) -> tuple[int, int]:
 
 
 def flip_signed_byte(data: bytes) -> bytes:
-    """Change one byte of page content inside the signed range (same length, same offsets)."""
-    at = data.index(b"Ngh") if b"Ngh" in data else data.index(b"stream") + 10
+    """Change one byte inside the signed range without breaking the file: a byte of the binary
+    comment on the second line (same length, same offsets, same text)."""
+    at = data.index(b"\n%") + 2
     return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 

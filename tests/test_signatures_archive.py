@@ -1,0 +1,177 @@
+"""Signatures in the archive: the trust store, ingest, re-validation, the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from archive import access, records, trust
+from archive.models import AuditEntry, RecordEvent
+from ingest import pipeline
+from ingest.signatures import record as sigrecord
+from security.errors import NotFound, Refused
+from tests import signing_support as sp
+from tests.conftest import add_person
+
+
+@pytest.fixture
+def admin(inst):
+    return add_person(inst, "quantri", "admin", "thuong", None)
+
+
+def test_trust_store_changes_are_audited_and_versioned(inst, admin, archivist):
+    pki = sp.pki()
+    assert trust.material(inst).version == 0
+    added = trust.add_roots(inst, admin.ctx, pki.root.pem, "Gốc thử nghiệm")
+    assert added[0]["name"] == "Gốc thử nghiệm"
+    assert trust.material(inst).roots == (pki.root.der,)
+    again = trust.add_roots(inst, admin.ctx, pki.root.pem)
+    assert again[0]["already"] and trust.version(inst) == 1  # no change, no new version
+    trust.import_crl(inst, admin.ctx, pki.crl)
+    assert trust.material(inst).crls == (pki.crl,) and trust.version(inst) == 2
+    trust.remove_root(inst, admin.ctx, pki.root.cert.fingerprint(sp.hashes.SHA256()).hex()[:12])
+    assert trust.material(inst).roots == () and trust.version(inst) == 3
+    with pytest.raises(Refused):
+        trust.add_roots(inst, archivist.ctx, pki.root.pem)
+    with pytest.raises(Refused, match="CA"):
+        trust.add_roots(inst, admin.ctx, pki.signer.pem)  # a signer's certificate is no root
+    with pytest.raises(Refused, match=r"X\.509"):
+        trust.add_roots(inst, admin.ctx, b"not a certificate")
+    with inst.sessions() as session:
+        actions = [
+            (e.action, e.outcome)
+            for e in session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+            if e.action in ("trust_add", "crl_import", "trust_remove")
+        ]
+    assert actions == [
+        ("trust_add", "ok"),
+        ("crl_import", "ok"),
+        ("trust_remove", "ok"),
+        ("trust_add", "denied"),
+    ]
+
+
+def _ingest(inst, who, data: bytes, name: str = "ky-so.pdf") -> pipeline.IngestResult:
+    result = pipeline.ingest_bytes(inst, who.ctx, data, name)
+    assert result.status == "stored", result.reason
+    return result
+
+
+def test_ingest_seals_report_and_flags_broken_signature(inst, admin, archivist):
+    pki = sp.pki()
+    trust.add_roots(inst, admin.ctx, pki.root.pem)
+    good = _ingest(inst, archivist, sp.signed_pdf())
+    listed = good.as_json()["signatures"]
+    assert [(s["signer"], s["organization"], s["status"], s["time_source"]) for s in listed] == [
+        (sp.SIGNER_NAME, sp.SIGNER_ORG, "valid", "claimed")
+    ]
+    assert listed[0]["signed_at"]
+    view = access.view_document(inst, archivist.ctx, good.id)
+    assert view.details["signatures"]["status"] == "valid"
+    assert view.details["signer_name"] == sp.SIGNER_NAME  # offered to the header
+    assert view.details["evidence"]["signer_name"]["source"] == "signature"
+    assert not [r for r in view.details["review"] if r["field"] == "signature"]
+
+    broken = _ingest(inst, archivist, sp.flip_signed_byte(sp.signed_pdf()), "sua.pdf")
+    view = access.view_document(inst, archivist.ctx, broken.id)
+    assert view.needs_review  # filed (it is evidence), but flagged
+    items = [r for r in view.details["review"] if r["field"] == "signature"]
+    assert items and "Bị sửa sau khi ký" in items[0]["reason"]
+    with inst.sessions() as session:
+        doc = session.get(records.Document, broken.id)
+        doc.objects  # noqa: B018
+        report = json.loads(records.read_object(inst, doc, records.object_of(doc, "signatures")))
+        events = session.execute(
+            select(RecordEvent).where(RecordEvent.document_id == broken.id)
+        ).scalars()
+        event = next(e for e in events if e.event == sigrecord.EVENT)
+    assert report["signatures"][0]["status"] == "modified_after_signing"
+    assert report["trust_store_version"] == 1
+    assert event.outcome == "invalid"
+    assert sp.SIGNER_NAME not in event.detail  # names never in clear
+
+
+def test_unsigned_pdf_gets_no_report(inst, archivist):
+    result = _ingest(inst, archivist, sp.unsigned_pdf())
+    assert result.as_json()["signatures"] == []
+    with inst.sessions() as session:
+        doc = session.get(records.Document, result.id)
+        assert "signatures" not in {o.kind for o in doc.objects}
+
+
+def test_reverification_adds_a_report_and_keeps_the_first(inst, admin, archivist):
+    pki = sp.pki()
+    result = _ingest(inst, archivist, sp.signed_pdf())
+    assert result.as_json()["signatures"][0]["status"] == "valid_untrusted_root"
+    trust.add_roots(inst, admin.ctx, pki.root.pem)
+    done = sigrecord.verify(inst, admin.ctx, None)
+    assert done == [
+        {"id": result.id, "before": "valid_untrusted_root", "status": "valid", "signatures": 1}
+    ]
+    view = access.view_document(inst, archivist.ctx, result.id)
+    assert view.details["signatures"]["status"] == "valid"
+    assert view.details["signatures"]["report_version"] == 2
+    with inst.sessions() as session:
+        doc = session.get(records.Document, result.id)
+        reports = sorted(
+            (o for o in doc.objects if o.kind == "signatures"), key=lambda o: o.version
+        )
+        first, second = (json.loads(records.read_object(inst, doc, o)) for o in reports)
+    assert first["trust_store_version"] == 0 and first["status"] == "valid_untrusted_root"
+    assert second["trust_store_version"] == 1 and second["status"] == "valid"
+    history = sigrecord.history(inst, doc)
+    assert [h["outcome"] for h in history] == ["untrusted", "valid"]
+    # a reader re-checks only what they may read; --all is for administrators
+    with pytest.raises(Refused):
+        sigrecord.verify(inst, archivist.ctx, None)
+    outsider = add_person(inst, "khac", "reader", "thuong", "BTC")
+    assert "error" in sigrecord.verify(inst, outsider.ctx, [result.id])[0]
+    with pytest.raises(NotFound):
+        access.view_document(inst, outsider.ctx, result.id)
+
+
+def test_command_line(kho, tmp_path):
+    pki = sp.pki()
+    kho("init")
+    kho("user", "add", "vanthu", "--role", "archivist", "--clearance", "mat", "--unit", "VP")
+    kho("user", "add", "quantri", "--role", "admin", "--clearance", "thuong")
+    root = tmp_path / "root.cer"
+    root.write_bytes(pki.root.der)
+    crl = tmp_path / "ca.crl"
+    crl.write_bytes(pki.crl)
+    out = kho("trust", "add", str(root), "--name", "Gốc thử", "--as", "quantri").output
+    assert "Gốc thử" in out and "version: 1" in out
+    kho("trust", "crl", "import", str(crl), "--as", "quantri")
+    listed = json.loads(kho("trust", "list", "--as", "quantri", "--json").output)
+    assert listed["version"] == 2 and len(listed["roots"]) == 1 and len(listed["crls"]) == 1
+    assert kho("trust", "list", "--as", "vanthu", ok=False).exit_code == 1
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "hop-le.pdf").write_bytes(sp.signed_pdf(subfilter=sp.PKCS7))
+    (folder / "thu-hoi.pdf").write_bytes(sp.signed_pdf(ident=pki.revoked))
+    result = kho("ingest", str(folder), "--as", "vanthu", "--json")
+    rows = {
+        r["path"].rsplit("/", 1)[-1]: r
+        for r in map(json.loads, result.output.splitlines())
+        if r.get("path")
+    }
+    assert [s["status"] for s in rows["hop-le.pdf"]["signatures"]] == ["valid"]
+    assert [s["status"] for s in rows["thu-hoi.pdf"]["signatures"]] == ["revoked"]
+    shown = json.loads(
+        kho("show", str(rows["hop-le.pdf"]["id"]), "--as", "vanthu", "--json").output
+    )
+    assert {k: shown["signatures"][0][k] for k in ("signer", "organization", "status")} == {
+        "signer": sp.SIGNER_NAME,
+        "organization": sp.SIGNER_ORG,
+        "status": "valid",
+    }
+    assert set(shown["signatures"][0]) >= {"signed_at", "time_source"}
+    out = kho("signatures", "verify", "--all", "--as", "quantri").output
+    assert "→ valid" in out and "→ revoked" in out
+    assert sp.SIGNER_NAME not in out  # administrators see statuses, not names
+    kho("trust", "remove", "1", "--as", "quantri")
+    out = kho("signatures", "verify", str(rows["hop-le.pdf"]["id"]), "--as", "vanthu").output
+    assert "valid → valid_untrusted_root" in out
