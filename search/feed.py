@@ -50,7 +50,17 @@ def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> index.I
         issued=doc.issued,
         subject=meta.get("subject"),
         dossier=dossier,
+        signature=signature_words(meta),
     )
+
+
+def signature_words(meta: dict) -> str | None:
+    """``signed``, ``valid`` or ``invalid`` (anything else: broken, untrusted, unchecked) and
+    the exact status, from the latest check sealed in the description."""
+    status = (meta.get("signatures") or {}).get("status")
+    if not status:
+        return None
+    return f"signed {'valid' if status == 'valid' else 'invalid'} {status}"
 
 
 def _documents(inst: Instance, ids: Iterable[int] | None) -> Iterator[tuple[Document, str | None]]:

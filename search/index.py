@@ -42,6 +42,7 @@ def schema() -> Schema:
         issuer_name=COLUMN(),  # the issuer as written (NFC, one tone placement), for its facet
         number=KEYWORD(lowercase=False, commas=False),  # number keys: 117, 117kh, 117khtu
         dossier=ID,  # folded dossier code, for ``hoso:``
+        signature=KEYWORD,  # "signed valid" / "signed invalid revoked", for ``kyso:``
         exact=TEXT(analyzer=exact_analyzer(), phrase=False),  # phrases run on ``folded``
         folded=TEXT(analyzer=folded_analyzer(), phrase=True),
     )
@@ -62,6 +63,7 @@ class IndexEntry:
     issued: date | None = None
     subject: str | None = None
     dossier: str | None = None  # the dossier's code (issue 9)
+    signature: str | None = None  # words for ``kyso:`` (search.feed.signature_words)
 
 
 def _storage(path: Path, key: bytes) -> EncryptedStorage:
@@ -77,7 +79,15 @@ def open_index(path: Path, key: bytes) -> Index:
     storage = _storage(path, key)
     if not whoosh_index.exists(storage):
         create(path, key)
-    return storage.open_index()
+    ix = storage.open_index()
+    missing = {name: kind for name, kind in schema().items() if name not in ix.schema}
+    if missing:  # an index made before a field existed: add it (old records lack it until reindex)
+        writer = ix.writer(timeout=WRITE_LOCK_TIMEOUT)
+        for name, kind in missing.items():
+            writer.add_field(name, kind)
+        writer.commit()
+        ix = storage.open_index()
+    return ix
 
 
 def _fields(entry: IndexEntry) -> dict:
@@ -104,6 +114,8 @@ def _fields(entry: IndexEntry) -> dict:
         fields["head"] = head
     if entry.dossier:
         fields["dossier"] = fold(entry.dossier)
+    if entry.signature:
+        fields["signature"] = entry.signature
     keys = number_keys(entry.number)
     if keys:
         fields["number"] = " ".join(keys)

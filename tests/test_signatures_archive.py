@@ -175,3 +175,55 @@ def test_command_line(kho, tmp_path):
     kho("trust", "remove", "1", "--as", "quantri")
     out = kho("signatures", "verify", str(rows["hop-le.pdf"]["id"]), "--as", "vanthu").output
     assert "valid → valid_untrusted_root" in out
+
+
+def _login(app, person):
+    import re
+
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client.post(
+        "/login",
+        data={"csrf_token": token, "username": person.username, "password": person.password},
+    )
+    return client
+
+
+def test_pages_search_and_original_download(app, inst, admin):
+    archivist = add_person(inst, "vanthu.mat", "archivist", "mat")  # no second factor needed
+    pki = sp.pki()
+    trust.add_roots(inst, admin.ctx, pki.root.pem)
+    signed = sp.signed_pdf()
+    good = _ingest(inst, archivist, signed)
+    bad = _ingest(inst, archivist, sp.append_content_update(sp.signed_pdf()), "sua-noi-dung.pdf")
+    unsigned = _ingest(inst, archivist, sp.unsigned_pdf(), "khong-ky.pdf")
+    client = _login(app, archivist)
+
+    page = client.get(f"/documents/{good.id}").get_data(as_text=True)
+    assert "Chữ ký số" in page and sp.SIGNER_NAME in page and sp.SIGNER_ORG in page
+    assert 'class="sig sig-ok"' in page and "Hợp lệ" in page
+    assert "giờ do người ký tự khai" in page  # the time source is said
+    assert "không còn mang chữ ký số hợp lệ" in page
+    original = client.get(f"/documents/{good.id}/original")
+    assert original.status_code == 200 and original.data == signed  # byte for byte
+    with inst.sessions() as session:
+        last = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
+    assert (last.action, last.object_id) == ("download_original", good.id)
+    page = client.get(f"/documents/{bad.id}?lang=en").get_data(as_text=True)
+    assert 'class="sig sig-bad"' in page and "Modified after signing" in page
+    assert "Chữ ký số" not in client.get(f"/documents/{unsigned.id}?lang=vi").get_data(as_text=True)
+
+    def ids(q: str) -> set[int]:
+        html = client.get("/search", query_string={"q": q}).get_data(as_text=True)
+        return {int(n) for n in __import__("re").findall(r'href="/documents/(\d+)"', html)}
+
+    assert ids("kyso:hople") == {good.id}
+    assert ids("kyso:khonghople") == {bad.id}
+    assert ids("signature:invalid") == {bad.id}
+    assert ids("kyso:co") == {good.id, bad.id}
+    assert ids("kyso:bisua") == {bad.id}
+
+    review = client.get(f"/review/{bad.id}").get_data(as_text=True)
+    assert "Bị sửa sau khi ký" in review and 'class="sig sig-bad"' in review
+    assert "signature" in client.get("/review").get_data(as_text=True)
