@@ -227,3 +227,30 @@ def test_pages_search_and_original_download(app, inst, admin):
     review = client.get(f"/review/{bad.id}").get_data(as_text=True)
     assert "Bị sửa sau khi ký" in review and 'class="sig sig-bad"' in review
     assert "signature" in client.get("/review").get_data(as_text=True)
+
+
+def test_bagit_export_carries_signed_original_and_every_report(inst, admin, archivist, tmp_path):
+    import bagit
+
+    from archive import accounts, dossiers, transfer
+
+    signed = sp.signed_pdf()
+    result = _ingest(inst, archivist, signed)
+    trust.add_roots(inst, admin.ctx, sp.pki().root.pem)
+    sigrecord.verify(inst, admin.ctx, [result.id])  # a second report
+    dossiers.plan(inst, archivist.ctx, 2026, "2026-VP-09", "Hồ sơ văn bản ký số", "vv")
+    dossiers.add(inst, archivist.ctx, "2026-VP-09", [result.id])
+    with inst.sessions() as session:
+        approver = accounts.context_for(accounts.require_user(session, "admin"), "test")
+    transfer.approve_plain(inst, approver, "2026-VP-09", "QĐ 9/2026")
+    transfer.export_dossier(inst, archivist.ctx, "2026-VP-09", tmp_path / "bag", None, "QĐ 9/2026")
+    bagit.Bag(str(tmp_path / "bag")).validate()
+    folder = tmp_path / "bag" / "data" / "documents" / "0001"
+    assert (folder / "original.pdf").read_bytes() == signed  # the signature still verifies
+    first = json.loads((folder / "signatures-v1.json").read_text())
+    second = json.loads((folder / "signatures-v2.json").read_text())
+    assert [first["status"], second["status"]] == ["valid_untrusted_root", "valid"]
+    meta = json.loads((folder / "metadata.json").read_text())
+    assert meta["description"]["signatures"]["items"][0]["signer"] == sp.SIGNER_NAME
+    premis = (folder / "premis.xml").read_text()
+    assert "signatures-v2.json" in premis and "digital signature validation" in premis
