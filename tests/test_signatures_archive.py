@@ -91,6 +91,16 @@ def test_ingest_seals_report_and_flags_broken_signature(inst, admin, archivist):
     assert report["trust_store_version"] == 1
     assert event.outcome == "invalid"
     assert sp.SIGNER_NAME not in event.detail  # names never in clear
+    if inst.database_url.startswith("sqlite"):  # nor anywhere on disk: database, blobs, index
+        needles = [
+            sp.SIGNER_NAME.encode(),
+            sp.SIGNER_NAME.encode("utf-16-le"),
+            b"Nguy\xe1\xbb\x85n",
+        ]
+        for path in inst.home.rglob("*"):
+            if path.is_file():
+                blob = path.read_bytes()
+                assert not any(n in blob for n in needles), path
 
 
 def test_unsigned_pdf_gets_no_report(inst, archivist):

@@ -87,12 +87,14 @@ def valid() -> Reason:
     )
 
 
-def untrusted_root(root: str) -> Reason:
+def untrusted_root(ca: str) -> Reason:
     return Reason(
-        f"Chữ ký nguyên vẹn nhưng CA gốc «{root}» chưa có trong kho chứng thư tin cậy: "
-        "quản trị nạp chứng thư gốc (kho trust add) rồi kiểm tra lại (kho signatures verify).",
-        f"Intact, but the root «{root}» is not in the trust store: an administrator loads it "
-        "(kho trust add), then re-check (kho signatures verify).",
+        f"Chữ ký nguyên vẹn nhưng không nối được tới CA gốc tin cậy (chuỗi dừng ở «{ca}»): quản "
+        "trị nạp chứng thư của CA này hoặc CA gốc của nó (kho trust add) rồi kiểm tra lại "
+        "(kho signatures verify).",
+        f"Intact, but it does not chain to a trusted root (the chain stops at «{ca}»): an "
+        "administrator loads that CA's or its root's certificate (kho trust add), then re-check "
+        "(kho signatures verify).",
     )
 
 
