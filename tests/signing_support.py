@@ -67,11 +67,6 @@ class Pki:
     empty_crl: bytes  # DER CRL of the intermediate CA revoking nothing
 
 
-@cache
-def _key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
 def _keys(count: int) -> list[rsa.RSAPrivateKey]:
     return [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(count)]
 
@@ -252,6 +247,27 @@ def _signer(ident: Identity, chain: list[Identity]) -> signers.SimpleSigner:
 HEADER = "TỈNH ỦY LÀO CAI\nSố 12-NQ/TU\nNGHỊ QUYẾT\nvề công tác cán bộ"
 
 
+def _time_stamper() -> DummyTimeStamper:
+    """An RFC 3161 authority in memory, under the test intermediate CA."""
+    p = pki()
+    key = p.tsa.key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return DummyTimeStamper(
+        tsa_cert=_asn1(p.tsa),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(key),
+        certs_to_embed=SimpleCertificateStore.from_certs([_asn1(p.intermediate)]),
+    )
+
+
+def document_timestamp(data: bytes) -> bytes:
+    """An incremental update adding a document timestamp (/DocTimeStamp), as LTV tools do."""
+    out = io.BytesIO()
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    signers.PdfTimeStamper(_time_stamper()).timestamp_pdf(writer, "sha256", output=out)
+    return out.getvalue()
+
+
 def unsigned_pdf(text: str = HEADER) -> bytes:
     return samples.render_pdf(text)
 
@@ -272,19 +288,7 @@ def sign(
         chain = [p.intermediate] if ident is not p.stranger else []
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     meta = signers.PdfSignatureMetadata(field_name=field, subfilter=subfilter)
-    stamper = None
-    if timestamp:
-        stamper = DummyTimeStamper(
-            tsa_cert=_asn1(p.tsa),
-            tsa_key=asn1_keys.PrivateKeyInfo.load(
-                p.tsa.key.private_bytes(
-                    serialization.Encoding.DER,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
-            ),
-            certs_to_embed=SimpleCertificateStore.from_certs([_asn1(p.intermediate)]),
-        )
+    stamper = _time_stamper() if timestamp else None
     out = io.BytesIO()
     signers.PdfSigner(
         meta,
@@ -372,7 +376,3 @@ def looping_fields(data: bytes) -> bytes:
         writer.update_container(field_)
 
     return _updated(data, change)
-
-
-def pem_bundle(*idents: Identity) -> bytes:
-    return b"".join(i.pem for i in idents)

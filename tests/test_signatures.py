@@ -59,6 +59,17 @@ def test_embedded_timestamp_is_the_signing_time(trust):
     assert result.report["timestamp"]["trusted"] is True
 
 
+def test_document_timestamp_is_an_allowed_update_and_reported(signed, trust):
+    first, stamp = validate_pdf(sp.document_timestamp(signed), trust).signatures
+    assert (first.status, first.covers, first.changes) == (
+        "valid",
+        "allowed_changes",
+        "LTA_UPDATES",
+    )
+    assert stamp.report["type"] == "document_timestamp"
+    assert (stamp.status, stamp.time_source, stamp.signer) == ("valid", "timestamp", "Kho Test TSA")
+
+
 def test_unknown_root_is_intact_but_untrusted(pki, trust):
     result = only(validate_pdf(sp.signed_pdf(ident=pki.stranger), trust))
     assert result.status == "valid_untrusted_root"
