@@ -186,12 +186,28 @@ def not_yet_valid(not_before: str) -> Reason:
     )
 
 
-def revoked(when: str, why: str, ca: bool) -> Reason:
+# CRL reason codes (RFC 5280) as people say them.
+REVOCATION_REASONS: dict[str, tuple[str, str]] = {
+    "unspecified": ("không nêu lý do", "unspecified"),
+    "key_compromise": ("lộ khóa bí mật", "key compromise"),
+    "ca_compromise": ("CA bị lộ khóa", "CA compromise"),
+    "affiliation_changed": ("thay đổi cơ quan, chức vụ", "affiliation changed"),
+    "superseded": ("đã được thay thế", "superseded"),
+    "cessation_of_operation": ("ngừng sử dụng", "cessation of operation"),
+    "certificate_hold": ("tạm dừng", "certificate on hold"),
+    "remove_from_crl": ("gỡ khỏi danh sách", "removed from CRL"),
+    "privilege_withdrawn": ("rút quyền", "privilege withdrawn"),
+    "aa_compromise": ("AA bị lộ khóa", "AA compromise"),
+}
+
+
+def revoked(when: str, code: str | None, ca: bool) -> Reason:
+    why_vi, why_en = REVOCATION_REASONS.get(code or "unspecified", (code, code))
     whose_vi = "Chứng thư của CA cấp trên" if ca else "Chứng thư số của người ký"
     whose_en = "A CA certificate above the signer" if ca else "The signer's certificate"
     return Reason(
-        f"{whose_vi} bị thu hồi ngày {when} (lý do: {why}).",
-        f"{whose_en} was revoked on {when} (reason: {why}).",
+        f"{whose_vi} bị thu hồi ngày {when} (lý do: {why_vi}).",
+        f"{whose_en} was revoked on {when} (reason: {why_en}).",
     )
 
 

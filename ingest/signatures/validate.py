@@ -275,7 +275,7 @@ def _trust_findings(
     found: list[tuple[str, Reason]] = []
     if status.revocation_details is not None:
         details = status.revocation_details
-        why = details.revocation_reason.human_friendly
+        why = details.revocation_reason.native
         found.append(
             ("revoked", msg.revoked(_day(details.revocation_date), why, details.ca_revoked))
         )
@@ -291,7 +291,7 @@ def _trust_findings(
         found.append(("valid_untrusted_root", msg.untrusted_root(root)))
     elif name.startswith("REVOKED"):
         if not any(s == "revoked" for s, _ in found):
-            found.append(("revoked", msg.revoked("?", "?", name == "REVOKED_CA_NO_POE")))
+            found.append(("revoked", msg.revoked("?", None, name == "REVOKED_CA_NO_POE")))
     elif name.startswith("OUT_OF_BOUNDS") or name == "EXPIRED":
         if not found:
             found.append(("expired", msg.chain_broken("CA certificate outside its validity")))
@@ -345,11 +345,12 @@ async def _revoked_since(
     roots: list[asn1_x509.Certificate],
     revinfo: _Revinfo,
     other: list,
+    now: datetime,
 ) -> datetime | None:
     """With only a claimed signing time: is the certificate revoked as of now?"""
     if not revinfo.crls and not revinfo.ocsps:
         return None
-    context = _context(roots, revinfo, other, None)
+    context = _context(roots, revinfo, other, now)
     try:
         await CertificateValidator(cert, validation_context=context).async_validate_usage(set())
     except RevokedError as exc:
@@ -418,7 +419,7 @@ async def _one(
         findings.append(("invalid", msg.bad_timestamp()))
     findings += _trust_findings(status, cert, other, moment, signed_at)
     if not findings and source != "timestamp":
-        revoked_at = await _revoked_since(cert, roots, revinfo, other)
+        revoked_at = await _revoked_since(cert, roots, revinfo, other, now)
         if revoked_at is not None:
             findings.append(("revoked", msg.revoked_after_claimed(_day(revoked_at))))
     if source == "claimed":
