@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -135,14 +136,21 @@ def test_revoked_by_imported_crl(pki, trust):
 def test_revoked_after_a_claimed_signing_time_is_still_revoked(pki, trust):
     """Revocation dated after the claimed time: only a trusted timestamp could prove the
     signature came first."""
-    later = sp.make_crl(pki.intermediate, [(pki.revoked.cert, sp.NOW + sp.timedelta(minutes=1))],
-                        this_update=sp.NOW + sp.timedelta(minutes=2))  # fmt: skip
     data = sp.signed_pdf(ident=pki.revoked)
-    check = validate_pdf(data, TrustMaterial(3, trust.roots, (later,)),
-                         now=sp.NOW + sp.timedelta(hours=1))  # fmt: skip
-    result = only(check)
+    claimed = datetime.fromisoformat(only(validate_pdf(data, trust)).signed_at)
+    later = sp.make_crl(
+        pki.intermediate,
+        [(pki.revoked.cert, claimed + timedelta(minutes=1))],
+        this_update=claimed + timedelta(minutes=2),
+    )
+    crl_trust = TrustMaterial(3, trust.roots, (later,))
+    result = only(validate_pdf(data, crl_trust, now=claimed + timedelta(hours=1)))
     assert result.status == "revoked"
     assert "tự khai" in result.reason.vi
+    # and before the revocation, the same signature is valid
+    assert only(validate_pdf(data, crl_trust, now=claimed + timedelta(seconds=30))).status == (
+        "valid"
+    )
 
 
 def test_certificate_without_signing_key_usage(pki, trust):
