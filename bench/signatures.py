@@ -115,7 +115,11 @@ def real(folder: Path, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "corpus" / "real")
+    shared = next(
+        (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()),
+        ROOT.parent / "shared",
+    )  # ../shared beside the main checkout; ../../shared from a worktree in wt/
+    parser.add_argument("--real", type=Path, default=shared / "corpus" / "real")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     generated(args.rounds)
