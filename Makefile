@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit.py --events 1000 --sizes 100000,200000
 	$(BIN)/python bench/search.py --docs 20000 --rounds 3 --no-plain
 	$(BIN)/python bench/web.py --docs 300 --rounds 20
+	$(BIN)/python bench/signatures.py --rounds 2
 
 clean-instance:
 	rm -rf instance

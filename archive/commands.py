@@ -162,7 +162,15 @@ def show_command(doc_id: int, as_user: str, as_json: bool, with_text: bool) -> N
     else:
         view, text = access.view_document(inst, ctx, doc_id), None
     data = view.as_dict() | ({"text": text} if text is not None else {})
-    lines = [f"{k}: {v}" for k, v in data.items() if k != "text" and v is not None]
+    data["signatures"] = (view.details.get("signatures") or {}).get("items", [])
+    lines = [
+        f"{k}: {v}" for k, v in data.items() if k not in ("text", "signatures") and v is not None
+    ]
+    lines += [
+        f"chữ ký số / signature: {s['signer']} ({s['organization'] or '-'}) — {s['status']}, "
+        f"{s['signed_at'] or '-'} ({s['time_source']})"
+        for s in data["signatures"]
+    ]
     emit(data, as_json, "\n".join(lines) + (f"\n\n{text}" if text else ""))
 
 

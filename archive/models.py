@@ -238,4 +238,5 @@ class IngestJob(Base):
     result: Mapped[dict] = mapped_column(JSON, default=dict)  # status, id, reason (no content)
 
 
-from archive import lifecycle_models  # noqa: E402,F401 - lifecycle tables register on Base
+# Lifecycle and trust-store tables register on Base.
+from archive import lifecycle_models, signature_models  # noqa: E402,F401

@@ -73,6 +73,7 @@ class NewRecord:
     needs_review: bool = False
     sealed_extra: dict = field(default_factory=dict)  # evidence lines, review items, suggestions
     secrecy_pending: bool = False  # chờ xác định độ mật: held back until a person sets the level
+    extra_objects: tuple[tuple[str, str, bytes], ...] = ()  # (kind, media type, bytes): reports
 
 
 def _binding(uid: str, part: str, version: int = 1) -> bytes:
@@ -100,6 +101,7 @@ def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac:
     ]
     if new.access_copy is not None:
         parts.append(("access", new.media_type, new.access_copy))
+    parts.extend(new.extra_objects)
     written: list[tuple[str, str, object, int, bytes]] = []
     try:
         for kind, media_type, data in parts:

@@ -432,6 +432,17 @@ def _export_one(inst: Instance, writer: _Writer, doc: Document, n: int, dossier)
             "media_type": obj.media_type,
             "version": obj.version,
         }
+    for obj in sorted(
+        (o for o in doc.objects if o.kind == "signatures" and o.shredded_at is None),
+        key=lambda o: o.version,
+    ):  # every signature validation report: the one made at ingest and each re-check
+        files[f"signatures_v{obj.version}"] = {
+            **writer.put(
+                f"{base}/signatures-v{obj.version}.json", records.stream_object(inst, doc, obj)
+            ),
+            "media_type": obj.media_type,
+            "version": obj.version,
+        }
     meta = records.unseal_meta(inst, doc)
     with inst.sessions() as session:
         unit = session.get(Unit, doc.unit_id).code
@@ -459,6 +470,7 @@ def _export_one(inst: Instance, writer: _Writer, doc: Document, n: int, dossier)
         "filed_at": audit.stamp(doc.filed_at),
         "dossier": dossier.code,
         **{name: meta.get(name) for name in records.SEALED_FIELDS},
+        "signatures": meta.get("signatures"),  # the latest check's summaries
     }
     body = {"source_id": doc.id, "description": description, "files": files}
     files["metadata"] = writer.put(

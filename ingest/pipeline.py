@@ -26,7 +26,7 @@ from archive import audit, records
 from archive.instance import Instance
 from archive.models import Document, Unit
 from archive.quarantine import NOT_DIGITIZED
-from ingest import stages
+from ingest import signatures, stages
 from ingest.classify import secrecy, training
 from ingest.classify.review import review_items
 from ingest.classify.rules import RulesError, RuleTable, load_rules
@@ -69,6 +69,7 @@ class IngestResult:
             **{name: self.fields.get(name) for name in _FIELDS},
             "review": self.review,
             "secrecy_pending": self.secrecy_pending,
+            "signatures": self.fields.get("signatures", []),
             "warnings": self.warnings,
         }
 
@@ -89,6 +90,8 @@ class Described:
     @property
     def secrecy_reasons(self) -> tuple[secrecy.Reason, ...]:
         return self.secrecy.reasons if self.secrecy is not None else ()
+
+    signatures: signatures.SignatureCheck | None = None  # a PDF's digital signatures
 
 
 def _unit_for(inst: Instance, ctx: audit.Context, unit_code: str | None) -> Unit:
@@ -231,6 +234,7 @@ def ingest_bytes(
     fields: dict = {}
     try:
         described = describe(data, filename, declared_level, limits, password)
+        described = signatures.check_at_ingest(inst, described, data, limits, password)
         fields = described.fields
         decision = may_file(ctx.principal, fields["level"]) if ctx.principal else None
         if decision is None or not decision.allowed:
@@ -285,8 +289,10 @@ def ingest_bytes(
             "suggestions": filing_suggestions(inst, fields),
             "secrecy": described.secrecy.evidence() if described.secrecy else {},
             "header_zone": examined.header_zone,
+            **signatures.sealed(described.signatures),
         },
         secrecy_pending=described.secrecy_pending,
+        extra_objects=signatures.objects(described.signatures),
     )
     doc = records.file_record(inst, ctx, new, content_mac)
     review = [item["field"] for item in described.review]

@@ -232,6 +232,8 @@ def _filters(snap: Snapshot, parsed: ParsedQuery, unit_ids: dict[str, int]) -> l
         )
     if parsed.dossiers:
         out.append(_any(snap, [q.Term("dossier", d) for d in parsed.dossiers]))
+    if parsed.signatures:
+        out.append(_any(snap, [q.Term("signature", w) for w in parsed.signatures]))
     return out
 
 

@@ -52,7 +52,17 @@ def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> index.I
         dossier=dossier,
         pending=doc.secrecy_pending,
         filed_by=doc.filed_by,
+        signature=signature_words(meta),
     )
+
+
+def signature_words(meta: dict) -> str | None:
+    """``signed``, ``valid`` or ``invalid`` (anything else: broken, untrusted, unchecked) and
+    the exact status, from the latest check sealed in the description."""
+    status = (meta.get("signatures") or {}).get("status")
+    if not status:
+        return None
+    return f"signed {'valid' if status == 'valid' else 'invalid'} {status}"
 
 
 def _documents(inst: Instance, ids: Iterable[int] | None) -> Iterator[tuple[Document, str | None]]:

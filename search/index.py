@@ -44,6 +44,7 @@ def schema() -> Schema:
         dossier=ID,  # folded dossier code, for ``hoso:``
         pending=ID,  # "1" while the record's secrecy is pending (chờ xác định độ mật)
         filer=ID,  # who filed a pending record: the one archivist who still sees it
+        signature=KEYWORD,  # "signed valid" / "signed invalid revoked", for ``kyso:``
         exact=TEXT(analyzer=exact_analyzer(), phrase=False),  # phrases run on ``folded``
         folded=TEXT(analyzer=folded_analyzer(), phrase=True),
     )
@@ -66,6 +67,7 @@ class IndexEntry:
     dossier: str | None = None  # the dossier's code (issue 9)
     pending: bool = False  # secrecy pending: seen only by ``filed_by`` and security officers
     filed_by: int | None = None
+    signature: str | None = None  # words for ``kyso:`` (search.feed.signature_words)
 
 
 def _storage(path: Path, key: bytes) -> EncryptedStorage:
@@ -123,6 +125,8 @@ def _fields(entry: IndexEntry) -> dict:
     if entry.pending:
         fields["pending"] = "1"
         fields["filer"] = str(entry.filed_by)
+    if entry.signature:
+        fields["signature"] = entry.signature
     keys = number_keys(entry.number)
     if keys:
         fields["number"] = " ".join(keys)

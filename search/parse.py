@@ -4,11 +4,13 @@
     "đảng viên ở cơ sở"        a phrase
     117-KH/TU  117 kh tu       a document number, any spelling
     so:117-KH/TU  loai:KH  coquan:"tỉnh ủy lào cai"  ngay:2022..2023  nam:2024
-    mat:toi_mat  donvi:VP  hoso:12
+    mat:toi_mat  donvi:VP  hoso:12  kyso:hople  kyso:khonghople
 
 Field names are accepted in Vietnamese, with or without diacritics, and in English (``so``/
 ``number``, ``loai``/``type``, ``coquan``/``issuer``, ``ngay``/``date``, ``nam``/``year``,
-``mat``/``level``, ``donvi``/``unit``, ``hoso``/``dossier``). An unknown ``name:value`` is read
+``mat``/``level``, ``donvi``/``unit``, ``hoso``/``dossier``, ``kyso``/``signature``: ``hople``/
+``valid``, ``khonghople``/``invalid`` (any signature not valid, an untrusted root included),
+``co``/``signed``). An unknown ``name:value`` is read
 as words. Nothing here can widen what a person may see: the access filter is not part of the
 query language and the engine always ANDs it in.
 """
@@ -41,6 +43,25 @@ FIELDS: dict[str, str] = {
     "unit": "unit",
     "hoso": "dossier",
     "dossier": "dossier",
+    "kyso": "signature",
+    "signature": "signature",
+}
+# kyso: values → the word the index holds for a record's signatures (search.feed).
+SIGNATURE_VALUES: dict[str, str] = {
+    "hople": "valid",
+    "valid": "valid",
+    "khonghople": "invalid",
+    "invalid": "invalid",
+    "co": "signed",
+    "signed": "signed",
+    "bisua": "modified_after_signing",
+    "modified": "modified_after_signing",
+    "thuhoi": "revoked",
+    "revoked": "revoked",
+    "hethan": "expired",
+    "expired": "expired",
+    "chuatincay": "valid_untrusted_root",
+    "untrusted": "valid_untrusted_root",
 }
 _LEVELS = {re.sub(r"[\W_]+", "", level): level for level in LEVELS}
 _TOKEN = re.compile(
@@ -71,6 +92,7 @@ class ParsedQuery:
     levels: list[str] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
     dossiers: list[str] = field(default_factory=list)
+    signatures: list[str] = field(default_factory=list)  # words of SIGNATURE_VALUES
     impossible: bool = False  # a filter value that can match nothing (mat:bogus, ngay:xyz)
 
     @property
@@ -81,7 +103,9 @@ class ParsedQuery:
     def empty(self) -> bool:
         return not any(
             (self.words, self.phrases, self.numbers, self.doc_types, self.issuers, self.dates)
-        ) and not any((self.years, self.levels, self.units, self.dossiers, self.impossible))
+        ) and not any(
+            (self.years, self.levels, self.units, self.dossiers, self.signatures, self.impossible)
+        )
 
 
 def _day(text: str, end: bool) -> int | None:
@@ -143,6 +167,9 @@ def _add_filter(parsed: ParsedQuery, name: str, value: str) -> None:
         parsed.units.append(value.upper())
     elif name == "dossier":
         parsed.dossiers.append(fold(value))
+    elif name == "signature":
+        word = SIGNATURE_VALUES.get(re.sub(r"[\W_]+", "", fold(value)))
+        parsed.signatures.append(word) if word else setattr(parsed, "impossible", True)
 
 
 def parse(text: str) -> ParsedQuery:

@@ -226,3 +226,11 @@ def may_read_audit(who: Principal) -> Decision:
 def requires_second_factor(who: Principal) -> bool:
     """Administrators, auditors and anyone cleared TỐI MẬT or above log in with a second factor."""
     return who.role in ("admin", "auditor") or level_rank(who.clearance) >= level_rank("toi_mat")
+
+
+def may_manage_trust(who: Principal) -> Decision:
+    """The trust store for digital signatures (root certificates, CRLs) is the administrator's
+    and the security officer's: it decides which signatures Kho calls valid."""
+    if who.role in ("admin", "security_officer"):
+        return Decision(True, f"role {who.role}")
+    return Decision(False, f"role {who.role} does not manage the trust store")

@@ -12,6 +12,7 @@ from archive import commands as archive_commands
 from archive.bootstrap import initialize
 from archive.commands import instance, read_secret_file, user_errors
 from ingest import commands as ingest_commands
+from ingest.signatures import commands as signature_commands
 from search import commands as search_commands
 from search import index
 from security import keyfile
@@ -61,6 +62,7 @@ for command in [
     *lifecycle_commands.COMMANDS,
     *store_commands.COMMANDS,
     *ingest_commands.COMMANDS,
+    *signature_commands.COMMANDS,
     *search_commands.COMMANDS,
 ]:
     main.add_command(command)

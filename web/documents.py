@@ -103,6 +103,18 @@ def download(doc_id: int):
     return response
 
 
+@bp.route("/documents/<int:doc_id>/original")
+@login_required
+def download_original(doc_id: int):
+    """The original file byte for byte (a signed PDF keeps its signatures): the gate decides
+    who may have an original and records the download as ``download_original``."""
+    content = access.open_content(kho(), current_context(), doc_id, original=True)
+    response = Response(content.chunks, mimetype=content.media_type)
+    response.headers["Content-Disposition"] = attachment_header(content.filename)
+    response.headers["Content-Length"] = str(content.size)
+    return response
+
+
 def attachment_header(filename: str) -> str:
     """RFC 6266 with an ASCII fallback, so Vietnamese file names survive every browser."""
     fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()

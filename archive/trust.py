@@ -1,0 +1,326 @@
+"""The trust store for digital signatures: root certificates and CRLs the administrator loads
+from files (Kho runs offline and never fetches either), and the version every report names.
+
+Every change (a root added or removed, a CRL imported) is decided by ``security.policy``,
+audited in the same transaction, and raises the store's version, so a validation report says
+exactly which store it was made under. Validation reads the store as a ``TrustMaterial``
+snapshot, cached per version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive import audit
+from archive.instance import Instance
+from archive.lifecycle_base import require
+from archive.models import utcnow
+from archive.signature_models import TrustAnchor, TrustCrl, TrustStoreState
+from security.errors import NotFound, Refused
+from security.policy import may_manage_trust
+
+
+@dataclass(frozen=True)
+class TrustMaterial:
+    """What the validator trusts, as DER bytes: roots, imported CRLs, and the store's version."""
+
+    version: int
+    roots: tuple[bytes, ...] = ()
+    crls: tuple[bytes, ...] = ()
+
+
+EMPTY = TrustMaterial(0)
+_cache: dict[tuple[str, int], TrustMaterial] = {}
+_lock = threading.Lock()
+
+
+def _state(session: Session) -> TrustStoreState:
+    row = session.get(TrustStoreState, 1)
+    if row is None:
+        row = TrustStoreState(id=1, version=0)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def version(inst: Instance) -> int:
+    with inst.sessions() as session:
+        row = session.get(TrustStoreState, 1)
+        return row.version if row else 0
+
+
+def material(inst: Instance) -> TrustMaterial:
+    """The current store for validation (one small query when it has not changed)."""
+    with inst.sessions() as session:
+        row = session.get(TrustStoreState, 1)
+        current = row.version if row else 0
+        key = (str(inst.home), current)
+        with _lock:
+            if key in _cache:
+                return _cache[key]
+        roots = session.execute(
+            select(TrustAnchor.der).where(TrustAnchor.removed_at.is_(None)).order_by(TrustAnchor.id)
+        ).scalars()
+        crls = session.execute(select(TrustCrl.der).order_by(TrustCrl.id)).scalars()
+        found = TrustMaterial(current, tuple(roots), tuple(crls))
+    with _lock:
+        _cache[key] = found
+    return found
+
+
+def _bump(session: Session) -> int:
+    state = _state(session)
+    state.version += 1
+    state.changed_at = utcnow()
+    return state.version
+
+
+def _allowed(session: Session, inst: Instance, ctx: audit.Context, action: str) -> None:
+    if ctx.principal is None:
+        raise Refused("Cần đăng nhập.", "Log in first.")
+    require(
+        session,
+        inst,
+        ctx,
+        action,
+        None,
+        may_manage_trust(ctx.principal),
+        "Chỉ quản trị hoặc cán bộ bảo mật được sửa kho chứng thư tin cậy.",
+    )
+
+
+def parse_certificates(data: bytes) -> list[x509.Certificate]:
+    """Certificates from a .pem (one or several), .cer or .crt file (PEM or DER)."""
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        raise Refused(
+            "Tệp không phải chứng thư số X.509 (PEM hoặc DER): hãy lấy tệp .cer/.crt/.pem của "
+            "CA gốc từ nơi phát hành.",
+            "Not an X.509 certificate (PEM or DER): get the root's .cer/.crt/.pem file from its "
+            "issuer.",
+        ) from None
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return cert.issuer == cert.subject  # an old self-signed root without the extension
+
+
+def _subject(name: x509.Name) -> str:
+    return name.rfc4514_string()[:500]
+
+
+def add_roots(
+    inst: Instance, ctx: audit.Context, data: bytes, name: str | None = None
+) -> list[dict]:
+    """Trust the CA certificate(s) in ``data``; already trusted ones are left as they are."""
+    found = parse_certificates(data)
+    not_ca = [c for c in found if not _is_ca(c)]
+    if not_ca:
+        raise Refused(
+            "Chỉ nạp chứng thư của CA (gốc hoặc trung gian), không nạp chứng thư của người ký: "
+            f"{_subject(not_ca[0].subject)}.",
+            "Only CA certificates (root or intermediate) can be trusted, not a signer's: "
+            f"{_subject(not_ca[0].subject)}.",
+        )
+    added = []
+    with inst.sessions.begin() as session:
+        _allowed(session, inst, ctx, "trust_add")
+        for cert in found:
+            der = cert.public_bytes(serialization.Encoding.DER)
+            digest = hashlib.sha256(der).hexdigest()
+            row = session.execute(
+                select(TrustAnchor).where(TrustAnchor.sha256 == digest)
+            ).scalar_one_or_none()
+            if row is not None and row.removed_at is None:
+                added.append(_anchor_dict(row) | {"already": True})
+                continue
+            subject = _subject(cert.subject)
+            label = (name or _common_name(cert) or subject)[:200]
+            if row is None:
+                row = TrustAnchor(sha256=digest, der=der)
+                session.add(row)
+            row.name, row.subject = label, subject
+            row.not_before = cert.not_valid_before_utc
+            row.not_after = cert.not_valid_after_utc
+            row.added_at, row.added_by = utcnow(), ctx.principal.username
+            row.removed_at = row.removed_by = None
+            session.flush()
+            added.append(_anchor_dict(row))
+        changed = [a for a in added if not a.get("already")]
+        if changed:
+            new_version = _bump(session)
+            audit.record(
+                session,
+                inst.keyring,
+                ctx,
+                "trust_add",
+                "ok",
+                None,
+                {
+                    "sha256": [a["sha256"] for a in changed],
+                    "subjects": [a["subject"] for a in changed],
+                    "version": new_version,
+                },
+            )
+    return added
+
+
+def _common_name(cert: x509.Certificate) -> str | None:
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else None
+
+
+def _find_anchor(session: Session, ref: str) -> TrustAnchor:
+    ref = ref.strip().lower().replace(":", "")
+    stmt = select(TrustAnchor).where(TrustAnchor.removed_at.is_(None))
+    if ref.isdigit():
+        rows = list(session.execute(stmt.where(TrustAnchor.id == int(ref))).scalars())
+    elif len(ref) >= 8:
+        rows = list(session.execute(stmt.where(TrustAnchor.sha256.startswith(ref))).scalars())
+    else:
+        rows = []
+    if len(rows) != 1:
+        raise NotFound(
+            f"Không có (hoặc có nhiều) chứng thư tin cậy ứng với «{ref}»: dùng số thứ tự hoặc ít "
+            "nhất 8 ký tự đầu của dấu vân tay SHA-256 (kho trust list).",
+            f"No single trusted certificate matches «{ref}»: give its id or at least 8 "
+            "characters of its SHA-256 fingerprint (kho trust list).",
+        )
+    return rows[0]
+
+
+def remove_root(inst: Instance, ctx: audit.Context, ref: str) -> dict:
+    """Stop trusting a root; its row stays so that older reports can still be read."""
+    with inst.sessions.begin() as session:
+        _allowed(session, inst, ctx, "trust_remove")
+        row = _find_anchor(session, ref)
+        row.removed_at, row.removed_by = utcnow(), ctx.principal.username
+        new_version = _bump(session)
+        audit.record(
+            session,
+            inst.keyring,
+            ctx,
+            "trust_remove",
+            "ok",
+            None,
+            {"sha256": row.sha256, "subject": row.subject, "version": new_version},
+        )
+        return _anchor_dict(row)
+
+
+def import_crl(inst: Instance, ctx: audit.Context, data: bytes) -> dict:
+    """Keep a CRL (PEM or DER) from a file; the validator checks its signature when it uses it."""
+    try:
+        if b"-----BEGIN X509 CRL-----" in data:
+            crl = x509.load_pem_x509_crl(data)
+        else:
+            crl = x509.load_der_x509_crl(data)
+    except ValueError:
+        raise Refused(
+            "Tệp không phải danh sách thu hồi chứng thư (CRL, dạng PEM hoặc DER): hãy lấy tệp "
+            ".crl từ CA phát hành.",
+            "Not a certificate revocation list (CRL, PEM or DER): get the .crl file from its CA.",
+        ) from None
+    der = crl.public_bytes(serialization.Encoding.DER)
+    digest = hashlib.sha256(der).hexdigest()
+    with inst.sessions.begin() as session:
+        _allowed(session, inst, ctx, "crl_import")
+        row = session.execute(
+            select(TrustCrl).where(TrustCrl.sha256 == digest)
+        ).scalar_one_or_none()
+        if row is not None:
+            return _crl_dict(row) | {"already": True}
+        row = TrustCrl(
+            sha256=digest,
+            issuer=_subject(crl.issuer),
+            this_update=crl.last_update_utc,
+            next_update=crl.next_update_utc,
+            entries=len(crl),
+            der=der,
+            imported_by=ctx.principal.username,
+        )
+        session.add(row)
+        session.flush()
+        new_version = _bump(session)
+        audit.record(
+            session,
+            inst.keyring,
+            ctx,
+            "crl_import",
+            "ok",
+            None,
+            {
+                "sha256": digest,
+                "issuer": row.issuer,
+                "entries": row.entries,
+                "version": new_version,
+            },
+        )
+        return _crl_dict(row)
+
+
+def _when(at: datetime | None) -> str | None:
+    if at is None:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
+
+
+def _anchor_dict(row: TrustAnchor) -> dict:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "subject": row.subject,
+        "sha256": row.sha256,
+        "not_before": _when(row.not_before),
+        "not_after": _when(row.not_after),
+        "added_at": _when(row.added_at),
+        "added_by": row.added_by,
+    }
+
+
+def _crl_dict(row: TrustCrl) -> dict:
+    return {
+        "id": row.id,
+        "issuer": row.issuer,
+        "sha256": row.sha256,
+        "this_update": _when(row.this_update),
+        "next_update": _when(row.next_update),
+        "entries": row.entries,
+        "imported_at": _when(row.imported_at),
+        "imported_by": row.imported_by,
+    }
+
+
+def listing(inst: Instance, ctx: audit.Context) -> dict:
+    """The store as it is now: version, trusted roots, imported CRLs (the read is audited)."""
+    with inst.sessions.begin() as session:
+        _allowed(session, inst, ctx, "trust_list")
+        state = _state(session)
+        anchors = session.execute(
+            select(TrustAnchor).where(TrustAnchor.removed_at.is_(None)).order_by(TrustAnchor.id)
+        ).scalars()
+        crls = session.execute(select(TrustCrl).order_by(TrustCrl.id)).scalars()
+        out = {
+            "version": state.version,
+            "changed_at": _when(state.changed_at),
+            "roots": [_anchor_dict(a) for a in anchors],
+            "crls": [_crl_dict(c) for c in crls],
+        }
+        audit.record(
+            session, inst.keyring, ctx, "trust_list", "ok", None, {"version": state.version}
+        )
+        return out

@@ -1,0 +1,311 @@
+"""Signatures in a record's life: checked at ingest, re-checked on demand, never overwritten.
+
+At ingest (``check_at_ingest``, called once from ``ingest.pipeline``) every PDF's signatures are
+validated against the instance's trust store. What follows:
+
+- the full validation report (every certificate, the revocation data, the digest, the time of
+  validation, the trust store's version) becomes a stored object of the record, kind
+  ``signatures``, encrypted under its own data key and committed with the record like its
+  original and its text (so it is fixity-checked, re-wrapped by key rotation, shredded with the
+  record, carried by transfers);
+- the per-signature summaries (signer, organisation, time and its source, status, reason) are
+  sealed in the record's description under ``signatures``;
+- a PREMIS event "digital signature validation" says how it went, with no name in it;
+- a broken or untrusted signature becomes a review item (the record is still filed: it is
+  evidence); a person's name from an intact signature fills a missing signer field, with the
+  certificate quoted as its evidence.
+
+``verify`` re-validates later against the store as it is then: a NEW version of the
+``signatures`` object, a new event and audit entry, the summaries in the description brought up
+to date; the report made at ingest is never touched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+
+from sqlalchemy import func, select
+
+from archive import __version__, access, audit, records, trust
+from archive.instance import Instance
+from archive.models import Document, RecordEvent, StoredObject
+from ingest import stages
+from ingest.limits import Deadline, Limits
+from ingest.signatures import messages as msg
+from ingest.signatures.validate import SOFTWARE, SignatureCheck, validate_pdf
+from ingest.sniff import MediaType
+from security.errors import NotFound, Refused
+from security.keys import new_data_key
+from security.policy import may_manage_trust
+from security.stream import encrypt_bytes
+
+log = logging.getLogger(__name__)
+EVENT = "digital signature validation"  # PREMIS event type
+KIND = "signatures"  # the stored object holding the reports
+MEDIA_TYPE = "application/json"
+_OUTCOMES = {"valid": "valid", "valid_untrusted_root": "untrusted", "unknown": "unknown"}
+
+
+def outcome(status: str | None) -> str:
+    """The event outcome (at most 20 characters): valid, untrusted, invalid, unknown, none."""
+    return "none" if status is None else _OUTCOMES.get(status, "invalid")
+
+
+def _report_bytes(check: SignatureCheck) -> bytes:
+    return json.dumps(check.report, ensure_ascii=False, sort_keys=True).encode()
+
+
+def _detail(check: SignatureCheck, version: int, digest: str) -> str:
+    """The event's detail, in clear: statuses and references, never a name."""
+    statuses = ", ".join(s.status for s in check.signatures) or "none"
+    return (
+        f"{len(check.signatures)} signatures: {statuses}; trust store "
+        f"v{check.report['trust_store_version']}; report: object '{KIND}' v{version}, "
+        f"sha256 {digest}; {SOFTWARE}"
+    )[:1000]
+
+
+def _sealed_summary(check: SignatureCheck, version: int) -> dict:
+    return {
+        "status": check.status,
+        "checked_at": check.report["validated_at"],
+        "trust_store_version": check.report["trust_store_version"],
+        "report_version": version,
+        "items": check.summaries(),
+    }
+
+
+def _review_items(check: SignatureCheck) -> list[dict]:
+    items = []
+    for n, sig in enumerate(check.broken, start=1):
+        who = sig.signer or "?"
+        name_vi, name_en = msg.STATUS_NAMES[sig.status]
+        items.append(
+            {
+                "field": "signature",
+                "reason": f"Chữ ký số {n} ({who}): {name_vi}. {sig.reason.vi}",
+                "reason_en": f"Digital signature {n} ({who}): {name_en}. {sig.reason.en}",
+                "confidence": 0.0,
+                "line_no": None,
+                "line": None,
+                "status": sig.status,
+            }
+        )
+    return items
+
+
+def _signer_evidence(check: SignatureCheck) -> tuple[str, dict] | None:
+    """A person's name from an intact signature, with the certificate as its evidence."""
+    for sig in check.signatures:
+        if sig.signer_kind == "person" and sig.status in ("valid", "valid_untrusted_root"):
+            line = f"Chữ ký số / digital signature: {sig.signer}"
+            if sig.organization:
+                line += f" — {sig.organization}"
+            confidence = 0.9 if sig.status == "valid" else 0.7
+            return sig.signer, {"line_no": None, "line": line, "confidence": confidence,
+                                "source": "signature"}  # fmt: skip
+    return None
+
+
+def check_at_ingest(inst: Instance, described, data: bytes, limits: Limits,
+                    password: str | None = None):  # fmt: skip
+    """The ``Described`` of a PDF with its signatures checked (unchanged for other files)."""
+    examined = described.examined
+    if examined.media_type != MediaType.PDF:
+        return described
+    check = validate_pdf(data, trust.material(inst), Deadline(limits.max_seconds), None, password)
+    fields = dict(described.fields)
+    evidence = dict(described.evidence)
+    if check.signatures:
+        fields["signatures"] = check.summaries()
+    offered = _signer_evidence(check)
+    if offered and not fields.get("signer_name"):
+        fields["signer_name"], evidence["signer_name"] = offered
+    digest = hashlib.sha256(_report_bytes(check)).hexdigest()
+    examined.events.append(
+        stages.Event(
+            EVENT,
+            outcome(check.status),
+            _detail(check, 1, digest),
+            round(check.seconds, 6),
+            SOFTWARE,
+        )
+    )
+    return dataclasses.replace(
+        described,
+        fields=fields,
+        evidence=evidence,
+        review=tuple(described.review) + tuple(_review_items(check)),
+        signatures=check,
+    )
+
+
+def sealed(check: SignatureCheck | None) -> dict:
+    """What goes into the record's sealed description (nothing for an unsigned file)."""
+    if check is None or (not check.signatures and "error" not in check.report):
+        return {}
+    return {KIND: _sealed_summary(check, 1)}
+
+
+def objects(check: SignatureCheck | None) -> tuple[tuple[str, str, bytes], ...]:
+    """The report as a stored object of the record (version 1), for PDFs that were checked."""
+    if check is None or (not check.signatures and "error" not in check.report):
+        return ()
+    return ((KIND, MEDIA_TYPE, _report_bytes(check)),)
+
+
+# -- later: re-validation ---------------------------------------------------------------------
+
+
+def _signed_ids(inst: Instance) -> list[int]:
+    with inst.sessions() as session:
+        stmt = (
+            select(StoredObject.document_id)
+            .join(Document, Document.id == StoredObject.document_id)
+            .where(StoredObject.kind == KIND, Document.status == "active")
+            .distinct()
+            .order_by(StoredObject.document_id)
+        )
+        return list(session.execute(stmt).scalars())
+
+
+def _document(inst: Instance, ctx: audit.Context, doc_id: int, system: bool) -> Document:
+    if not system:
+        return access._admit(inst, ctx, doc_id, "signature_verify")
+    with inst.sessions() as session:
+        doc = session.get(Document, doc_id)
+        if doc is None or doc.status != "active":
+            raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
+        doc.objects  # noqa: B018 - load before leaving the session
+        return doc
+
+
+def _verify_one(inst: Instance, ctx: audit.Context, doc_id: int, system: bool) -> dict:
+    doc = _document(inst, ctx, doc_id, system)
+    original = records.object_of(doc, "original")
+    if not original.media_type.startswith(MediaType.PDF):
+        raise Refused(
+            f"Văn bản {doc_id} không phải PDF nên không có chữ ký số để kiểm tra.",
+            f"Document {doc_id} is not a PDF: there is no signature to check.",
+        )
+    before = (records.unseal_meta(inst, doc).get(KIND) or {}).get("status")
+    check = validate_pdf(records.read_object(inst, doc, original), trust.material(inst))
+    _store(inst, ctx, doc, check)
+    return {"id": doc_id, "before": before, "status": check.status,
+            "signatures": len(check.signatures)}  # fmt: skip
+
+
+def _store(inst: Instance, ctx: audit.Context, doc: Document, check: SignatureCheck) -> None:
+    """Blob first, then in one transaction: the object row, the description, event, audit."""
+    version = 1 + max((o.version for o in doc.objects if o.kind == KIND), default=0)
+    where = records.object_binding(doc, StoredObject(kind=KIND, version=version))
+    data = _report_bytes(check)
+    key = new_data_key()
+    blob = inst.blobs.put(key, io.BytesIO(data), where)
+    try:
+        kek_version, wrapped = inst.keyring.wrap(key, where)
+        agent = f"{ctx.principal.username if ctx.principal else 'system'} / kho {__version__}"
+        with inst.sessions.begin() as session:
+            row = session.get(Document, doc.id)
+            taken = session.execute(
+                select(func.count()).where(
+                    StoredObject.document_id == doc.id,
+                    StoredObject.kind == KIND,
+                    StoredObject.version == version,
+                )
+            ).scalar()
+            if taken:
+                raise Refused("Đang kiểm tra đồng thời, hãy thử lại.", "Checked concurrently.")
+            session.add(
+                StoredObject(
+                    document_id=doc.id,
+                    kind=KIND,
+                    version=version,
+                    blob=blob.name,
+                    media_type=MEDIA_TYPE,
+                    size=blob.size,
+                    ciphertext_sha256=blob.ciphertext_sha256,
+                    kek_version=kek_version,
+                    wrapped_key=wrapped,
+                )
+            )
+            _reseal(inst, row, _sealed_summary(check, version))
+            if check.broken:
+                row.needs_review = True
+            digest = hashlib.sha256(data).hexdigest()
+            session.add(
+                RecordEvent(
+                    document_id=doc.id,
+                    agent=agent,
+                    event=EVENT,
+                    outcome=outcome(check.status),
+                    detail=_detail(check, version, digest),
+                    seconds=round(check.seconds, 4),
+                )
+            )
+            audit.record(session, inst.keyring, ctx, "signature_verify", "done", doc.id,
+                         {"status": check.status, "report_version": version,
+                          "trust_store_version": check.report["trust_store_version"]})  # fmt: skip
+    except BaseException:
+        inst.blobs.delete(blob.name)
+        raise
+
+
+def _reseal(inst: Instance, doc: Document, summary: dict) -> None:
+    """The description with up-to-date signature summaries, under a fresh data key."""
+    meta = records.unseal_meta(inst, doc)
+    meta[KIND] = summary
+    key = new_data_key()
+    binding = records.meta_binding(doc)
+    doc.sealed_meta = encrypt_bytes(key, json.dumps(meta, ensure_ascii=False).encode(), binding)
+    doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, binding)
+
+
+def verify(inst: Instance, ctx: audit.Context, ids: list[int] | None = None) -> list[dict]:
+    """Re-validate the signatures of the given records (all signed records when None).
+
+    The administrator and the security officer run it as a system task over any record (after
+    loading a root, say): the output has statuses only, no names. Anyone else re-checks the
+    records they may read, each through the gate.
+    """
+    system = ctx.principal is not None and may_manage_trust(ctx.principal).allowed
+    if ids is None:
+        if not system:
+            raise Refused(
+                "Chỉ quản trị hoặc cán bộ bảo mật kiểm tra lại toàn bộ kho.",
+                "Only an administrator or a security officer re-checks the whole archive.",
+            )
+        ids = _signed_ids(inst)
+    results = []
+    for doc_id in ids:
+        try:
+            results.append(_verify_one(inst, ctx, doc_id, system))
+        except (NotFound, Refused) as exc:
+            results.append({"id": doc_id, "error": str(exc)})
+    done = [r["id"] for r in results if "error" not in r]
+    if done:
+        from search import feed  # search sits beside ingest; imported where it is needed
+
+        try:
+            feed.refresh(inst, done)
+        except Exception:  # the index catches up on `kho check --repair`
+            log.exception("indexing re-checked documents failed")
+    return results
+
+
+def history(inst: Instance, doc: Document) -> list[dict]:
+    """Every validation of a record, oldest first, from its events (no content in them)."""
+    with inst.sessions() as session:
+        rows = session.execute(
+            select(RecordEvent)
+            .where(RecordEvent.document_id == doc.id, RecordEvent.event == EVENT)
+            .order_by(RecordEvent.id)
+        ).scalars()
+        return [
+            {"at": audit.stamp(r.at), "outcome": r.outcome, "agent": r.agent, "detail": r.detail}
+            for r in rows
+        ]
