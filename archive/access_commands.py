@@ -1,4 +1,5 @@
-"""`kho user …` account management, `kho grant …`, `kho share`, `kho edit`."""
+"""`kho user …` account management, `kho grant …`, `kho share`, `kho edit`, `kho review …`,
+`kho quarantine …`."""
 
 from __future__ import annotations
 

@@ -76,18 +76,6 @@ def entries(inst: Instance, ctx: audit.Context, f: Filter, limit: int = 100) -> 
         return [audit.payload_of(e) for e in rows]
 
 
-def document_history(inst: Instance, ctx: audit.Context, doc_id: int) -> list[dict]:
-    return entries(inst, ctx, Filter(document_id=doc_id), limit=1000)
-
-
-def user_activity(inst: Instance, ctx: audit.Context, username: str) -> list[dict]:
-    return entries(inst, ctx, Filter(username=username), limit=1000)
-
-
-def denials(inst: Instance, ctx: audit.Context, since: datetime | None = None) -> list[dict]:
-    return entries(inst, ctx, Filter(outcome="denied", since=since), limit=1000)
-
-
 def counts_over_time(inst: Instance, ctx: audit.Context, days: int = 30) -> dict[str, Counter]:
     """Per day (UTC), how many entries of each action: the data of the activity chart."""
     _allow(inst, ctx, "counts", {"days": days})

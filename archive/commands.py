@@ -1,4 +1,4 @@
-"""`kho` commands of the archive: user, show, get, audit; plus the CLI helpers
+"""`kho` commands of the archive: user add, show, get; plus the CLI helpers
 the other packages' commands share (the instance, acting as a user, printing results and errors).
 
 The command line acts as a named account (``--as``) with the machine-level trust of whoever can
@@ -200,9 +200,6 @@ def get_command(doc_id: int, as_user: str, output: str, original: bool) -> None:
     finally:
         tmp.unlink(missing_ok=True)
     click.echo(f"{target} ({content.size} bytes, {content.media_type})")
-
-
-# -- maintenance --------------------------------------------------------------------------------
 
 
 COMMANDS = [user_group, show_command, get_command]

@@ -1,8 +1,8 @@
 """Legal holds (phong tỏa): a record or a dossier frozen for an inspection or a case.
 
 While a hold is active the record cannot be proposed, approved or carried out for disposal, and
-the lifecycle services refuse to modify it (``ensure_not_held``). Editing and OCR outside this
-package should call ``ensure_not_held`` as well (see the report of issue 9).
+the lifecycle services, editing, new file versions and OCR refuse to modify it
+(``ensure_not_held``).
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def document(session: Session, doc_id: int) -> Document:
 
 
 def lifecycle_of(session: Session, doc_id: int) -> DocumentLifecycle:
-    """The record's lifecycle row, created empty on first use (rows filed before issue 9)."""
+    """The record's lifecycle row, created empty on first use (for records filed without one)."""
     row = session.get(DocumentLifecycle, doc_id)
     if row is None:
         row = DocumentLifecycle(document_id=doc_id)

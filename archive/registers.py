@@ -94,18 +94,6 @@ def register_of(session: Session, code: str) -> Register:
     return row
 
 
-def create_register(inst: Instance, ctx: audit.Context, code: str, kind: str, name: str) -> None:
-    """Another register (e.g. one for secret documents); numbering starts at 1 each year."""
-    if kind not in FIELDS:
-        raise Refused("Loại sổ là incoming hoặc outgoing.", "Kind is incoming or outgoing.")
-    with inst.sessions.begin() as session:
-        require(session, inst, ctx, "register_create", None, may_register(ctx.principal, "thuong"))
-        if session.get(Register, code.upper()):
-            raise Refused(f"Sổ {code} đã có.", f"Register {code} exists.")
-        session.add(Register(code=code.upper(), kind=kind, name=name))
-        audit.record(session, inst.keyring, ctx, "register_create", "ok", None, {"code": code})
-
-
 def _next_number(session: Session, code: str, year: int) -> int:
     def locked() -> RegisterCounter | None:
         stmt = select(RegisterCounter).where(

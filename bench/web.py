@@ -86,7 +86,7 @@ def main() -> None:
         for doc in samples.generate(args.docs, seed=11):
             pipeline.ingest_bytes(inst, filer, doc.content, doc.filename, unit_code="VP")
         big = pipeline.ingest_bytes(inst, filer, twenty_pages(), "bao-cao-20-trang.pdf", "VP")
-        feed.index_documents(inst, [big.id])
+        feed.refresh(inst, [big.id])
         print(f"{args.docs + 1} documents filed in {time.perf_counter() - start:.0f} s")
 
         client = app.test_client()

@@ -318,7 +318,7 @@ def ingest_bytes(
 
 def _index(inst: Instance, ids: list[int]) -> None:
     try:
-        feed.index_documents(inst, ids)
+        feed.refresh(inst, ids)
     except Exception:  # the records are safe; the index catches up on `kho check --repair`
         log.exception("indexing documents %s failed", ids)
 

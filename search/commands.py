@@ -75,7 +75,7 @@ def check_command(repair: bool, grace: float) -> None:
             f"{len(stale)} index entries without a document" + (" (removed)" if repair else "")
         )
     if repair:
-        feed.index_documents(inst, sorted(not_indexed))
+        feed.refresh(inst, sorted(not_indexed))
         index.remove(inst.index_dir, inst.keyring.index_key, stale)
     for line in report.lines():
         click.echo(line)

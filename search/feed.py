@@ -98,9 +98,6 @@ def refresh(inst: Instance, ids: Iterable[int]) -> int:
     return index.add(inst.index_dir, inst.keyring.index_key, _entries(inst, live))
 
 
-index_documents = refresh  # the name ingest, ``kho check --repair`` and the web hook call
-
-
 def reindex(inst: Instance, ctx: audit.Context) -> int:
     count = index.rebuild(inst.index_dir, inst.keyring.index_key, _entries(inst, None))
     with inst.sessions.begin() as session:

@@ -64,7 +64,7 @@ class IndexEntry:
     issuer: str | None = None
     issued: date | None = None
     subject: str | None = None
-    dossier: str | None = None  # the dossier's code (issue 9)
+    dossier: str | None = None  # the dossier's code (``hoso:``)
     pending: bool = False  # secrecy pending: seen only by ``filed_by`` and security officers
     filed_by: int | None = None
     signature: str | None = None  # words for ``kyso:`` (search.feed.signature_words)

@@ -6,7 +6,7 @@ person may not read. Every hit then passes ``archive.access.admit_hits``, which 
 records the search (one audit entry per search, with the query as typed).
 
 Snippets are not made here: the index stores no text. A snippet must come from the record's text
-read through the gate after admission (left to the web issue).
+read through the gate after admission.
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from whoosh import query as q
-from whoosh.qparser import AndGroup, MultifieldParser  # noqa: F401 - bench/pipeline.py uses them
 
 from archive import access, audit
 from archive.instance import Instance
 from archive.models import Unit
 from search import engine, parse
-from security.policy import LEVELS, read_scope
+from security.policy import LEVELS
 
 MAX_HITS = 100
 SORTS = ("relevance", "date", "date_asc")
@@ -64,17 +62,6 @@ def engine_scope(inst: Instance, ctx: audit.Context) -> engine.Scope | None:
         scope.pending_filer,
         scope.all_pending,
     )
-
-
-def _scope_filter(ctx: audit.Context) -> q.Query | None:
-    """Unit and clearance as a Whoosh query, for bench/pipeline.py only (no shares, grants or
-    pending records of one's own: the engine filters with ``engine_scope``)."""
-    scope = read_scope(ctx.principal) if ctx.principal else None
-    if scope is None or scope.empty:
-        return None
-    levels = q.Or([q.Term("level", lv) for lv in LEVELS[: scope.max_level + 1]])
-    units = q.Or([q.Term("unit", str(u)) for u in sorted(scope.unit_ids)])
-    return q.And([levels, units, q.Not(q.Term("pending", "1"))])
 
 
 def _units(inst: Instance) -> dict[str, int]:

@@ -21,14 +21,6 @@ from security.policy import Decision, Principal, level_rank
 # Retention periods (thời hạn bảo quản): "vv" is permanent (Vĩnh viễn), "hhl" lasts until the
 # document is no longer in force (hết hiệu lực), the others are years.
 RETENTION_PERIODS: tuple[str, ...] = ("vv", "70", "20", "10", "5", "hhl")
-RETENTION_NAMES: dict[str, str] = {
-    "vv": "Vĩnh viễn",
-    "70": "70 năm",
-    "20": "20 năm",
-    "10": "10 năm",
-    "5": "5 năm",
-    "hhl": "Đến khi hết hiệu lực",
-}
 # Luật Bảo vệ bí mật nhà nước 2018, art. 19: protection periods from the classification date.
 PROTECTION_YEARS: dict[str, int] = {"mat": 10, "toi_mat": 20, "tuyet_mat": 30}
 COUNCIL_ROLES = frozenset({"security_officer", "admin"})

@@ -152,7 +152,3 @@ def plaintext_length(ciphertext_length: int, segment_size: int) -> int:
     body = ciphertext_length - HEADER_SIZE
     segments = max(1, -(-body // (segment_size + TAG_SIZE)))
     return body - segments * TAG_SIZE
-
-
-def read_segment_size(src: BinaryIO) -> int:
-    return _parse_header(_read_full(src, HEADER_SIZE))

@@ -70,7 +70,7 @@ def _file_held_back(inst, filer) -> dict[str, int]:
         ids[level] = records.file_record(
             inst, filer.ctx, new, inst.keyring.content_mac(new.content)
         ).id
-    feed.index_documents(inst, list(ids.values()))
+    feed.refresh(inst, list(ids.values()))
     return ids
 
 

@@ -46,7 +46,7 @@ def test_backup_restore_verify_and_search(inst, archivist, tmp_path, restored_ur
     subject = "về công tác bảo vệ chính trị nội bộ"
     doc = file_doc(inst, archivist, text=f"Nội dung {canary} hòa giải", subject=subject)
     other = file_doc(inst, archivist, level="mat")
-    feed.index_documents(inst, [doc, other])
+    feed.refresh(inst, [doc, other])
     from datetime import date
 
     registers.add_entry(inst, archivist.ctx, "DEN", date(2026, 1, 5), {"subject": subject})

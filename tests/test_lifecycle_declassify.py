@@ -40,7 +40,7 @@ def test_reminders_extension_and_declassification_reach_search_at_once(inst, arc
 
 
 def _reindex(sender, doc_id):
-    feed.index_documents(sender, [doc_id])
+    feed.refresh(sender, [doc_id])
 
 
 def _scenario(inst, archivist):
@@ -50,7 +50,7 @@ def _scenario(inst, archivist):
         inst, archivist, level="mat", issued="2016-03-01", text="Khoanhmậtgiải nội dung"
     )
     later = file_doc(inst, archivist, level="toi_mat", issued="2020-01-01")
-    feed.index_documents(inst, [secret, later])
+    feed.refresh(inst, [secret, later])
     today = date(2026, 1, 15)
     assert [r.document_id for r in declassify.due(inst, officer.ctx, 90, today)] == [secret]
     with pytest.raises(Refused):

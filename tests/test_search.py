@@ -158,7 +158,7 @@ def test_a_new_document_is_searchable_at_once_and_a_failed_commit_loses_nothing(
     third = _file_as(inst, archivist, "3-KH/TU", "2024-01-03")  # stored; indexing failed
     assert set(_ids(inst, archivist, "dang vien")) == {first, second}  # previous state intact
     monkeypatch.undo()
-    feed.index_documents(inst, [third])  # what `kho check --repair` does
+    feed.refresh(inst, [third])  # what `kho check --repair` does
     assert set(_ids(inst, archivist, "dang vien")) == {first, second, third}
 
 

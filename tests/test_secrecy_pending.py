@@ -232,7 +232,7 @@ def _file_held(inst, ctx, level: str) -> int:
         secrecy_pending=True,
     )
     doc = records.file_record(inst, ctx, new, inst.keyring.content_mac(content))
-    feed.index_documents(inst, [doc.id])
+    feed.refresh(inst, [doc.id])
     return doc.id
 
 

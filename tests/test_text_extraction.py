@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from ingest import extract, legacy, stages
+from ingest import legacy, stages
 from ingest.sniff import MediaType
 from ingest.text import decode_plain, plain_text
 from tests import ingest_fixtures as fx
@@ -101,6 +101,6 @@ def test_legacy_detection_leaves_unicode_alone() -> None:
     assert legacy.to_unicode(TCVN3_SENTENCE) == S
 
 
-def test_extract_text_keeps_working_for_the_pipeline() -> None:
-    assert extract.extract_text(fx.pdf(), "application/pdf").startswith("Tỉnh ủy Lào Cai")
-    assert extract.extract_text(S.encode(), "text/plain") == S
+def test_examine_gives_the_text_without_ocr() -> None:
+    assert stages.examine(fx.pdf(), "", run_ocr=False).text.startswith("Tỉnh ủy Lào Cai")
+    assert stages.examine(S.encode(), "", run_ocr=False).text == S
