@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.blobstore import BlobStore
 from archive.db import make_engine, make_session_factory
+from archive.limits import Limits
 from security import keyfile
 from security.keyfile import KeySource
 from security.keys import Keyring
@@ -27,18 +28,24 @@ class Instance:
     home: Path
     database_url: str
     key_file: Path
+    limits: Limits = field(default_factory=Limits)  # against hostile files, for every door
     _keys: tuple[Keyring, KeySource] | None = field(default=None, init=False, repr=False)
     _keys_stamp: tuple | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(
-        cls, home: str | Path, database_url: str | None = None, key_file: str | Path | None = None
+        cls,
+        home: str | Path,
+        database_url: str | None = None,
+        key_file: str | Path | None = None,
+        limits: Limits | None = None,
     ) -> Instance:
         home = Path(home).resolve()
         return cls(
             home=home,
             database_url=database_url or f"sqlite:///{home / 'kho.sqlite3'}",
             key_file=Path(key_file).resolve() if key_file else home / "keys" / "kho.key",
+            limits=limits or Limits(),
         )
 
     @property

@@ -21,7 +21,7 @@ from archive.instance import Instance
 from archive.models import Document, IngestJob, StoredObject, User
 from archive.records import job_binding
 from security import keyfile
-from security.keys import Keyring, KeyringError
+from security.keys import Keyring, KeyringError, new_data_key
 
 BATCH = 500
 
@@ -190,6 +190,14 @@ def retire(inst: Instance, ctx: audit.Context, version: int) -> None:
         )
     with inst.sessions.begin() as session:
         audit.record(session, inst.keyring, ctx, "key_retire", "done", None, {"version": version})
+
+
+def signing_key(inst: Instance) -> bytes:
+    """The keyring's audit checkpoint key, added to an older key file on first use."""
+    if inst.keyring.signing_key is None:
+        inst.keyring.signing_key = new_data_key()
+        inst.save_keyring()
+    return inst.keyring.signing_key
 
 
 def export_sealed(inst: Instance, ctx: audit.Context, target: Path, passphrase: str) -> None:

@@ -42,7 +42,7 @@ def submit(
     limits: Limits | None = None,
 ) -> int:
     """Queue one uploaded file; refuse at once what is too large to be worth storing."""
-    check_size(len(data), limits or Limits())
+    check_size(len(data), limits or inst.limits)
     uid = secrets.token_hex(16)
     key = new_data_key()
     blob = inst.blobs.put(key, io.BytesIO(data), job_binding(uid, "file"))

@@ -230,7 +230,7 @@ def ingest_bytes(
 ) -> IngestResult:
     """File one document. With ``index_now=False`` the caller indexes it (see ``ingest_files``)."""
     shown = path or filename
-    limits = limits or Limits()
+    limits = limits or inst.limits
     fields: dict = {}
     try:
         described = describe(data, filename, declared_level, limits, password)
@@ -378,7 +378,7 @@ def ingest_file(
     password: str | None = None,
     index_now: bool = True,
 ) -> IngestResult:
-    limits = limits or Limits()
+    limits = limits or inst.limits
     try:
         check_size(path.stat().st_size, limits)
         data = path.read_bytes()

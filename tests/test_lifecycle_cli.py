@@ -1,4 +1,4 @@
-"""The lifecycle commands end to end (registered here the way web/cli.py will register them)."""
+"""The lifecycle commands end to end (web/cli/lifecycle.py and the commands it works with)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from archive import lifecycle_commands
 from tests.conftest import sample_doc
 from web.cli import main
 
 
 @pytest.fixture
 def kho(tmp_path, database_url):
-    for command in lifecycle_commands.COMMANDS:
-        if command.name not in main.commands:
-            main.add_command(command)
     runner = CliRunner()
 
     def run(*args: str, ok: bool = True, home: str = "home", url: str = database_url):

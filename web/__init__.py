@@ -8,6 +8,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from archive.instance import Instance
+from archive.limits import Limits
 from web import config as kho_config
 
 csrf = CSRFProtect()
@@ -22,7 +23,10 @@ def create_app(config: dict | None = None) -> Flask:
         # No instance yet (before `kho init`): sessions simply do not survive a restart.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.extensions["kho"] = Instance.from_settings(
-        app.config["KHO_HOME"], app.config["KHO_DATABASE_URL"], app.config["KHO_KEY_FILE"]
+        app.config["KHO_HOME"],
+        app.config["KHO_DATABASE_URL"],
+        app.config["KHO_KEY_FILE"],
+        Limits.from_mapping(app.config),
     )
     csrf.init_app(app)
 

@@ -1,51 +1,38 @@
-"""The `kho` command: Flask's group (run, shell, routes) plus every package's commands."""
+"""The `kho` command: Flask's group (run, shell, routes) plus Kho's commands, one module per
+subject. Every command is thin: it parses, calls a service with the Instance, and prints.
+
+    accounts.py    kho user …, kho grant …, kho share
+    records.py     kho show, get, edit, history, review …, quarantine …
+    lifecycle.py   kho fonds, fileplan, dossier, retention, due, hold, dispose, register, declassify
+    transfer.py    kho export …, kho import …
+    store.py       kho init, keys …, verify, check, backup, restore
+    audit.py       kho audit …
+    ingest.py      kho ingest, watch, worker, ocr, classify …, demo
+    signatures.py  kho trust …, kho signatures …
+    search.py      kho search, reindex
+    serve.py       kho serve
+"""
 
 from __future__ import annotations
 
-import os
-
 import click
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup
 
-from archive import access_commands, audit_commands, lifecycle_commands, store_commands
-from archive import commands as archive_commands
-from archive.bootstrap import initialize
-from archive.commands import instance, read_secret_file, user_errors
-from ingest import commands as ingest_commands
-from ingest.signatures import commands as signature_commands
-from search import commands as search_commands
-from search import index
-from security import keyfile
 from web import create_app
-from web.serve import serve_command
-
-
-@click.command("init")
-@click.option(
-    "--admin-password-file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="File holding the first administrator's password (else one is generated).",
+from web.cli import (
+    accounts,
+    audit,
+    ingest,
+    lifecycle,
+    records,
+    search,
+    serve,
+    signatures,
+    store,
+    transfer,
 )
-@click.option(
-    "--seal",
-    is_flag=True,
-    help="Seal the new key file with a passphrase (from KHO_KEY_PASSPHRASE_FD, or asked).",
-)
-@with_appcontext
-@user_errors
-def init_command(admin_password_file: str | None, seal: bool) -> None:
-    """Create the instance: folders, key file, database schema, empty index, first admin."""
-    inst = instance()
-    passphrase = None
-    if seal and not inst.key_file.exists():
-        passphrase = keyfile.read_passphrase(os.environ, "Cụm mật khẩu mới / new passphrase: ")
-    password = initialize(inst, read_secret_file(admin_password_file), passphrase)
-    index.open_index(inst.index_dir, inst.keyring.index_key)
-    click.echo(f"Kho đã sẵn sàng tại / instance ready at: {inst.home}")
-    click.echo(f"Tệp khóa / key file: {inst.key_file} (sao lưu riêng / back it up separately)")
-    if password:
-        click.echo(f"Tài khoản quản trị / admin account: admin  mật khẩu / password: {password}")
-        click.echo("Mật khẩu chỉ hiện một lần. / This password is shown only once.")
+
+SUBJECTS = (accounts, records, lifecycle, transfer, store, audit, ingest, signatures, search, serve)
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
@@ -53,16 +40,6 @@ def main() -> None:
     """Kho — kho lưu trữ văn bản của cơ quan Đảng / the secure archive of Party offices."""
 
 
-for command in [
-    init_command,
-    serve_command,
-    *archive_commands.COMMANDS,
-    *audit_commands.COMMANDS,
-    *access_commands.COMMANDS,
-    *lifecycle_commands.COMMANDS,
-    *store_commands.COMMANDS,
-    *ingest_commands.COMMANDS,
-    *signature_commands.COMMANDS,
-    *search_commands.COMMANDS,
-]:
-    main.add_command(command)
+for subject in SUBJECTS:
+    for command in subject.commands.commands.values():
+        main.add_command(command)

@@ -8,23 +8,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
-from archive import audit, audit_views
-from archive.commands import emit, json_option, ready_instance, user_errors
+from archive import audit, audit_views, keyops
 from security import audit as chain
+from web.cli.support import OPERATOR, KhoGroup, emit, json_option
 
-CLI = audit.Context(None, "cli")
-
-
-def _signing_key(inst) -> bytes:
-    """The keyring's checkpoint key, added to an older key file on first use."""
-    if inst.keyring.signing_key is None:
-        from security.keys import new_data_key
-
-        inst.keyring.signing_key = new_data_key()
-        inst.save_keyring()
-    return inst.keyring.signing_key
+commands = KhoGroup("audit")
 
 
 def _day(value: str | None, end: bool = False) -> datetime | None:
@@ -37,7 +26,7 @@ def _day(value: str | None, end: bool = False) -> datetime | None:
     return day + timedelta(days=1) if end and len(value) == 10 else day
 
 
-@click.group("audit")
+@commands.group("audit")
 def audit_group() -> None:
     """The audit log: verification, checkpoints, export, queries."""
 
@@ -49,11 +38,8 @@ def audit_group() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="A checkpoint exported earlier (kho audit checkpoint -o): detects a cut tail.",
 )
-@with_appcontext
-@user_errors
-def verify_command(checkpoint_file: str | None) -> None:
+def verify_command(inst, checkpoint_file: str | None) -> None:
     """Check the chain of the whole log; exit 1 and show where it breaks."""
-    inst = ready_instance()
     anchor = json.loads(Path(checkpoint_file).read_text()) if checkpoint_file else None
     with inst.sessions() as session:
         count, problems = audit.verify(session, inst.keyring.audit_key, anchor)
@@ -61,7 +47,7 @@ def verify_command(checkpoint_file: str | None) -> None:
         audit.record(
             session,
             inst.keyring,
-            CLI,
+            OPERATOR,
             "audit_verify",
             "damaged" if problems else "ok",
             None,
@@ -82,16 +68,13 @@ def verify_command(checkpoint_file: str | None) -> None:
     type=click.Path(dir_okay=False),
     help="Also write the signed checkpoint to this file (keep it elsewhere).",
 )
-@with_appcontext
-@user_errors
-def checkpoint_command(output: str | None) -> None:
+def checkpoint_command(inst, output: str | None) -> None:
     """Sign the current head of the log (Ed25519) now."""
-    inst = ready_instance()
-    key = _signing_key(inst)
+    key = keyops.signing_key(inst)
     with inst.sessions.begin() as session:
         point = audit.checkpoint(session, key)
         audit.record(
-            session, inst.keyring, CLI, "audit_checkpoint", "done", None, {"seq": point["seq"]}
+            session, inst.keyring, OPERATOR, "audit_checkpoint", "done", None, {"seq": point["seq"]}
         )
     if output:
         Path(output).write_text(json.dumps(point, indent=1), encoding="utf-8")
@@ -99,11 +82,9 @@ def checkpoint_command(output: str | None) -> None:
 
 
 @audit_group.command("pubkey")
-@with_appcontext
-@user_errors
-def pubkey_command() -> None:
+def pubkey_command(inst) -> None:
     """Print the checkpoint public key, to keep with the exports' verifiers."""
-    click.echo(chain.public_key_hex(_signing_key(ready_instance())))
+    click.echo(chain.public_key_hex(keyops.signing_key(inst)))
 
 
 @audit_group.command("export")
@@ -116,12 +97,9 @@ def pubkey_command() -> None:
     type=click.Path(dir_okay=False),
     help="Entries file (.jsonl); the manifest is written beside it.",
 )
-@with_appcontext
-@user_errors
-def export_command(since: str | None, until: str | None, output: str) -> None:
+def export_command(inst, since: str | None, until: str | None, output: str) -> None:
     """Write entries with a verification manifest (check it with tools/verify_audit_export.py)."""
-    inst = ready_instance()
-    key = _signing_key(inst)
+    key = keyops.signing_key(inst)
     with inst.sessions.begin() as session:
         audit.checkpoint(session, key)
         first, last = audit.seq_range(session, _day(since), _day(until, end=True))
@@ -129,7 +107,7 @@ def export_command(since: str | None, until: str | None, output: str) -> None:
         audit.record(
             session,
             inst.keyring,
-            CLI,
+            OPERATOR,
             "audit_export",
             "done",
             None,
@@ -147,15 +125,12 @@ def export_command(since: str | None, until: str | None, output: str) -> None:
 @click.option("--to", "until")
 @click.option("--limit", default=100, show_default=True)
 @json_option
-@with_appcontext
-@user_errors
-def log_command(username, document_id, action, outcome, since, until, limit, as_json) -> None:
+def log_command(inst, username, document_id, action, outcome, since, until, limit, as_json) -> None:
     """Entries matching the filters, newest first."""
-    inst = ready_instance()
     query = audit_views.Filter(
         username, document_id, action, outcome, _day(since), _day(until, end=True)
     )
-    entries = audit_views.entries(inst, CLI, query, limit)
+    entries = audit_views.entries(inst, OPERATOR, query, limit)
     for e in entries:
         emit(
             e,
@@ -167,12 +142,7 @@ def log_command(username, document_id, action, outcome, since, until, limit, as_
 
 @audit_group.command("anomalies")
 @json_option
-@with_appcontext
-@user_errors
-def anomalies_command(as_json: bool) -> None:
+def anomalies_command(inst, as_json: bool) -> None:
     """Off-hours reads, bulk downloads and bursts of denials."""
-    for item in audit_views.anomalies(ready_instance(), CLI):
+    for item in audit_views.anomalies(inst, OPERATOR):
         emit(item, as_json, f"{item['kind']:<14} {item['username'] or '-':<12} {item['detail']}")
-
-
-COMMANDS = [audit_group]

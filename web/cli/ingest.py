@@ -7,27 +7,26 @@ from collections import Counter
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from archive.audit import Context
-from archive.commands import (
+from ingest import demo, jobs, ocr, pipeline, recognition
+from ingest import inbox as inbox_watch
+from ingest.classify import training
+from security.errors import Refused
+from security.policy import LEVELS
+from web.cli.support import (
+    OPERATOR,
+    KhoGroup,
     acting_as,
     emit,
     json_option,
     read_secret_file,
     ready_instance,
-    user_errors,
 )
-from ingest import demo, jobs, ocr, pipeline, recognition
-from ingest import inbox as inbox_watch
-from ingest.classify import training
-from ingest.limits import Limits
-from security.errors import Refused
-from security.policy import LEVELS
+
+commands = KhoGroup("ingest")
 
 
 def _files(paths: tuple[str, ...]) -> list[Path]:
@@ -38,7 +37,7 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
     return found
 
 
-@click.command("ingest")
+@commands.command("ingest")
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--as",
@@ -58,9 +57,8 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
     help="Password of protected PDFs, in a file (never on the command line).",
 )
 @json_option
-@with_appcontext
-@user_errors
 def ingest_command(
+    inst,
     paths: tuple[str, ...],
     as_user: str | None,
     unit_code: str | None,
@@ -69,9 +67,7 @@ def ingest_command(
     as_json: bool,
 ) -> None:
     """File documents (PDF, DOCX, ODT, RTF, text, scans; folders are walked) into the archive."""
-    inst = ready_instance()
-    ctx = acting_as(as_user, role="archivist")
-    limits = Limits.from_mapping(current_app.config)
+    ctx = acting_as(inst, as_user, role="archivist")
     password = read_secret_file(password_file)
     files = _files(paths)
     results = []
@@ -79,7 +75,9 @@ def ingest_command(
         transient=True, disable=as_json or not sys.stderr.isatty(), console=Console(stderr=True)
     ) as progress:
         task = progress.add_task("Đang nộp / filing", total=len(files))
-        for result in pipeline.ingest_files(inst, ctx, files, unit_code, level, limits, password):
+        for result in pipeline.ingest_files(
+            inst, ctx, files, unit_code, level, inst.limits, password
+        ):
             results.append(result)
             progress.advance(task)
             if as_json:
@@ -114,69 +112,55 @@ def _summary(results: list[pipeline.IngestResult]) -> None:
     console.print(", ".join(f"{n} {status}" for status, n in sorted(tally.items())))
 
 
-@click.command("watch")
+@commands.command("watch")
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False))
 @click.option("--as", "as_user", metavar="USER", help="Archivist who files them.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between looks.")
 @click.option("--once", is_flag=True, help="One look, then stop (for scripts and cron).")
-@with_appcontext
-@user_errors
-def watch_command(inbox: str, as_user: str | None, interval: float, once: bool) -> None:
+def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: bool) -> None:
     """File what arrives in INBOX; move it to done/ or rejected/ (with the reason)."""
-    inst = ready_instance()
-    ctx = acting_as(as_user, role="archivist")
-    limits = Limits.from_mapping(current_app.config)
+    ctx = acting_as(inst, as_user, role="archivist")
     if not once:
         click.echo(f"Đang theo dõi / watching {inbox} (Ctrl+C để dừng / to stop)")
     try:
-        for result in inbox_watch.watch(inst, ctx, Path(inbox), interval, once, limits):
+        for result in inbox_watch.watch(inst, ctx, Path(inbox), interval, once, inst.limits):
             click.echo(f"{result.status:<11} {result.id or '':>6}  {result.path}")
     except KeyboardInterrupt:
         click.echo("Đã dừng / stopped.")
 
 
-@click.command("worker")
+@commands.command("worker")
 @click.option("--once", is_flag=True, help="Empty the queue, then stop.")
-@with_appcontext
-@user_errors
-def worker_command(once: bool) -> None:
+def worker_command(inst, once: bool) -> None:
     """File the web uploads waiting in the queue (`make run` starts one)."""
-    inst = ready_instance()
-    limits = Limits.from_mapping(current_app.config)
     try:
-        count = jobs.work(inst, once=once, limits=limits)
+        count = jobs.work(inst, once=once, limits=inst.limits)
         click.echo(f"{count} tệp / files")
     except KeyboardInterrupt:
         click.echo("Đã dừng / stopped.")
 
 
-@click.group("classify")
+@commands.group("classify")
 def classify_group() -> None:
     """The filing model learned from confirmed filings."""
 
 
 @classify_group.command("retrain")
-@with_appcontext
-@user_errors
-def classify_retrain_command() -> None:
+def classify_retrain_command(inst) -> None:
     """Learn subject → dossier from records filed in dossiers and confirmed (run after filing)."""
-    count = training.retrain_and_store(ready_instance(), Context(None, "cli"))
+    count = training.retrain_and_store(inst, OPERATOR)
     if count is None:
         click.echo("Chưa đủ dữ liệu (cần ít nhất hai hồ sơ) / not enough filings yet.")
     else:
         click.echo(f"Đã học từ {count} văn bản / trained on {count} filings.")
 
 
-@click.command("ocr")
+@commands.command("ocr")
 @click.option("--pending", is_flag=True, required=True, help="Every record flagged 'needs OCR'.")
 @click.option("--as", "as_user", metavar="USER", help="Archivist on whose behalf (audited).")
-@with_appcontext
-@user_errors
-def ocr_command(pending: bool, as_user: str | None) -> None:
+def ocr_command(inst, pending: bool, as_user: str | None) -> None:
     """Recognise the text of scans filed while Tesseract was not installed."""
-    inst = ready_instance()
-    ctx = acting_as(as_user, role="archivist")
-    limits = Limits.from_mapping(current_app.config)
+    ctx = acting_as(inst, as_user, role="archivist")
     todo = recognition.pending(inst)
     if todo and not ocr.ocr_available():
         raise Refused(
@@ -184,26 +168,25 @@ def ocr_command(pending: bool, as_user: str | None) -> None:
             ocr.INSTALL_HINT,
         )
     for doc_id in todo:
-        done = recognition.recognise(inst, ctx, doc_id, limits)
+        done = recognition.recognise(inst, ctx, doc_id, inst.limits)
         click.echo(f"{doc_id:>6}  {done.status}  {done.characters} characters")
     click.echo(f"{len(todo)} văn bản / records")
 
 
-@click.command("demo")
+@commands.command("demo", instance=False)
 @click.option("--count", default=50, show_default=True, help="How many documents to generate.")
 @click.option("--once", is_flag=True, help="Do nothing but list the logins if already seeded.")
 @click.option("--code", "code_for", metavar="USER", help="Print a demo account's current code.")
-@with_appcontext
-@user_errors
 def demo_command(count: int, once: bool, code_for: str | None) -> None:
     """Seed demo accounts (one per role) and generated sample documents."""
-    if code_for:
+    if code_for:  # the code is computed from the demo account's known secret alone
         click.echo(demo.current_code(code_for))
         return
-    if once and demo.is_seeded(ready_instance()):
+    inst = ready_instance()
+    if once and demo.is_seeded(inst):
         print_demo_logins()
         return
-    results = demo.seed(ready_instance(), count)
+    results = demo.seed(inst, count)
     tally = Counter(r.status for r in results)
     click.echo("Dữ liệu mẫu / demo data: " + ", ".join(f"{n} {s}" for s, n in tally.items()))
     print_demo_logins()
@@ -219,13 +202,3 @@ def print_demo_logins() -> None:
                 f"  (mã/code: kho demo --code {acc.username})"
             )
         click.echo(line)
-
-
-COMMANDS = [
-    ingest_command,
-    watch_command,
-    worker_command,
-    ocr_command,
-    classify_group,
-    demo_command,
-]

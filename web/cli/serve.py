@@ -14,6 +14,9 @@ import sys
 
 import click
 
+from web.cli.support import KhoGroup
+
+commands = KhoGroup("serve")
 WORKER_CODE = "from web.cli import main; main(['worker'])"
 
 
@@ -42,7 +45,7 @@ def gunicorn_application(options: dict, behind_proxy: bool):
     return KhoServer()
 
 
-@click.command("serve")
+@commands.command("serve", instance=False, with_appcontext=False)
 @click.option("--bind", "-b", default="127.0.0.1:8000", show_default=True, help="host:port")
 @click.option("--workers", "-w", default=2, show_default=True, type=click.IntRange(2, 64))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))

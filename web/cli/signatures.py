@@ -5,19 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
 from archive import trust
-from archive.commands import acting_as, emit, json_option, ready_instance, user_errors
 from ingest.signatures import messages as msg
 from ingest.signatures.record import verify
+from web.cli.support import KhoGroup, acting_as, emit, json_option
+
+commands = KhoGroup("signatures")
 
 as_admin = click.option(
     "--as", "as_user", metavar="USER", help="Administrator or security officer (audited)."
 )
 
 
-@click.group("trust")
+@commands.group("trust")
 def trust_group() -> None:
     """Kho chứng thư tin cậy cho chữ ký số / the trust store for digital signatures."""
 
@@ -27,12 +28,11 @@ def trust_group() -> None:
 @click.option("--name", help="A name people recognise (default: the certificate's CN).")
 @as_admin
 @json_option
-@with_appcontext
-@user_errors
-def trust_add_command(files: tuple[str, ...], name: str | None, as_user, as_json: bool) -> None:
+def trust_add_command(
+    inst, files: tuple[str, ...], name: str | None, as_user, as_json: bool
+) -> None:
     """Trust the CA certificate(s) in FILES (.pem, .cer, .crt; PEM or DER)."""
-    inst = ready_instance()
-    ctx = acting_as(as_user, role="admin")
+    ctx = acting_as(inst, as_user, role="admin")
     added = []
     for path in files:
         added += trust.add_roots(inst, ctx, Path(path).read_bytes(), name)
@@ -49,12 +49,9 @@ def trust_add_command(files: tuple[str, ...], name: str | None, as_user, as_json
 @trust_group.command("list")
 @as_admin
 @json_option
-@with_appcontext
-@user_errors
-def trust_list_command(as_user, as_json: bool) -> None:
+def trust_list_command(inst, as_user, as_json: bool) -> None:
     """The trusted roots and imported CRLs, with the store's version."""
-    inst = ready_instance()
-    found = trust.listing(inst, acting_as(as_user, role="admin"))
+    found = trust.listing(inst, acting_as(inst, as_user, role="admin"))
     lines = [f"Phiên bản / version {found['version']}", "Chứng thư gốc tin cậy / trusted roots:"]
     lines += [
         f"  [{a['id']}] {a['name']}  ({a['subject']})  sha256 {a['sha256'][:16]}…  "
@@ -74,12 +71,9 @@ def trust_list_command(as_user, as_json: bool) -> None:
 @click.argument("ref")
 @as_admin
 @json_option
-@with_appcontext
-@user_errors
-def trust_remove_command(ref: str, as_user, as_json: bool) -> None:
+def trust_remove_command(inst, ref: str, as_user, as_json: bool) -> None:
     """Stop trusting a root: REF is its id or the start of its SHA-256 fingerprint."""
-    inst = ready_instance()
-    removed = trust.remove_root(inst, acting_as(as_user, role="admin"), ref)
+    removed = trust.remove_root(inst, acting_as(inst, as_user, role="admin"), ref)
     version = trust.version(inst)
     emit(
         {"removed": removed, "version": version},
@@ -98,12 +92,9 @@ def crl_group() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @as_admin
 @json_option
-@with_appcontext
-@user_errors
-def crl_import_command(files: tuple[str, ...], as_user, as_json: bool) -> None:
+def crl_import_command(inst, files: tuple[str, ...], as_user, as_json: bool) -> None:
     """Import CRL files (.crl, PEM or DER) published by the CAs."""
-    inst = ready_instance()
-    ctx = acting_as(as_user, role="admin")
+    ctx = acting_as(inst, as_user, role="admin")
     done = [trust.import_crl(inst, ctx, Path(p).read_bytes()) for p in files]
     version = trust.version(inst)
     lines = [
@@ -115,7 +106,7 @@ def crl_import_command(files: tuple[str, ...], as_user, as_json: bool) -> None:
     emit({"imported": done, "version": version}, as_json, "\n".join(lines))
 
 
-@click.group("signatures")
+@commands.group("signatures")
 def signatures_group() -> None:
     """Chữ ký số của văn bản / digital signatures of records."""
 
@@ -125,17 +116,16 @@ def signatures_group() -> None:
 @click.option("--all", "every", is_flag=True, help="Every signed record (administrators).")
 @click.option("--as", "as_user", metavar="USER", help="Account on whose behalf (audited).")
 @json_option
-@with_appcontext
-@user_errors
-def signatures_verify_command(doc_ids: tuple[int, ...], every: bool, as_user, as_json) -> None:
+def signatures_verify_command(
+    inst, doc_ids: tuple[int, ...], every: bool, as_user, as_json
+) -> None:
     """Check the signatures of records again against today's trust store.
 
     Each check is kept as a new report and event; the one made at ingest is never replaced.
     """
     if bool(doc_ids) == every:
         raise click.UsageError("Give document ids or --all / Cho số văn bản hoặc --all.")
-    inst = ready_instance()
-    results = verify(inst, acting_as(as_user), None if every else list(doc_ids))
+    results = verify(inst, acting_as(inst, as_user), None if every else list(doc_ids))
     lines = []
     for r in results:
         if "error" in r:
@@ -146,6 +136,3 @@ def signatures_verify_command(doc_ids: tuple[int, ...], every: bool, as_user, as
             f"{r['id']}: {r['before'] or '-'} → {r['status'] or '-'} ({now[0]} / {now[1]})"
         )
     emit({"results": results}, as_json, "\n".join(lines) or "(không có / none)")
-
-
-COMMANDS = [trust_group, signatures_group]
