@@ -18,8 +18,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from archive import audit, grants, records
 from archive.instance import Instance
 from archive.models import Document
+from security.actor import Context, Principal
 from security.errors import NotFound
-from security.policy import LEVELS, Decision, Principal, ReadScope, may_read, read_scope
+from security.policy.decision import Decision
+from security.policy.reading import ReadScope, may_read, read_scope
+from security.vocabulary import LEVELS
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ def admits(scope: ReadScope | None, doc: Document) -> bool:
 
 
 def _admit(
-    inst: Instance, ctx: audit.Context, doc_id: int, action: str, detail: dict | None = None
+    inst: Instance, ctx: Context, doc_id: int, action: str, detail: dict | None = None
 ) -> Document:
     """Decide and record; on denial the audit entry is committed before ``NotFound`` is raised."""
     who = ctx.principal
@@ -163,19 +166,17 @@ def _admit(
     return doc
 
 
-def view_document(inst: Instance, ctx: audit.Context, doc_id: int) -> DocumentView:
+def view_document(inst: Instance, ctx: Context, doc_id: int) -> DocumentView:
     return _view(inst, _admit(inst, ctx, doc_id, "view"))
 
 
-def read_document(inst: Instance, ctx: audit.Context, doc_id: int) -> tuple[DocumentView, str]:
+def read_document(inst: Instance, ctx: Context, doc_id: int) -> tuple[DocumentView, str]:
     """Description and full text, as the document page shows them: one decision, one entry."""
     doc = _admit(inst, ctx, doc_id, "read")
     return _view(inst, doc), records.read_text(inst, doc)
 
 
-def open_content(
-    inst: Instance, ctx: audit.Context, doc_id: int, original: bool = False
-) -> Content:
+def open_content(inst: Instance, ctx: Context, doc_id: int, original: bool = False) -> Content:
     """The file people download: the sanitized access copy when there is one. The original
     bitstream (kept as evidence, active content and all) only when asked for explicitly."""
     doc = _admit(inst, ctx, doc_id, "download_original" if original else "download")
@@ -201,7 +202,7 @@ def pending_clause(scope: ReadScope) -> ColumnElement[bool]:
 
 def _visible(
     session: Session,
-    ctx: audit.Context,
+    ctx: Context,
     ids: Iterable[int] | None,
     limit: int,
     needing_review: bool = False,
@@ -231,7 +232,7 @@ def _visible(
     return [d for d in session.execute(stmt).scalars() if admits(scope, d)]
 
 
-def scope_of(session: Session, ctx: audit.Context) -> ReadScope | None:
+def scope_of(session: Session, ctx: Context) -> ReadScope | None:
     """The principal's read scope now, shares and live grants included (search uses it too)."""
     who = ctx.principal
     if who is None:
@@ -241,7 +242,7 @@ def scope_of(session: Session, ctx: audit.Context) -> ReadScope | None:
 
 def list_documents(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     limit: int = 200,
     needing_review: bool = False,
     pending_only: bool = False,
@@ -263,15 +264,13 @@ def list_documents(
     return [_view(inst, d) for d in docs]
 
 
-def admit_hits(
-    inst: Instance, ctx: audit.Context, query: str, hit_ids: list[int]
-) -> list[DocumentView]:
+def admit_hits(inst: Instance, ctx: Context, query: str, hit_ids: list[int]) -> list[DocumentView]:
     """Search results pass the gate too: re-checked one by one, recorded with the query."""
     return admit_listed(inst, ctx, hit_ids, "search", {"query": query})
 
 
 def admit_listed(
-    inst: Instance, ctx: audit.Context, ids: list[int], action: str, detail: dict
+    inst: Instance, ctx: Context, ids: list[int], action: str, detail: dict
 ) -> list[DocumentView]:
     """Descriptions of the listed records the person may read, in the order given; one entry
     records the action and exactly which ids were shown."""

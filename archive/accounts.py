@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import audit
-from archive.audit import Context
 from archive.instance import Instance
 from archive.models import Unit, User
+from security.actor import Context, Principal
 from security.errors import KhoError, NotFound
-from security.passwords import hash_password, verify_password
-from security.policy import LEVELS, ROLES, Principal
+from security.identity.passwords import hash_password, verify_password
+from security.vocabulary import LEVELS, ROLES
 
 
 def principal_of(user: User) -> Principal:

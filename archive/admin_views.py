@@ -18,11 +18,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from archive import accounts, audit, auth, keyops
-from archive.audit import Context
 from archive.instance import Instance
 from archive.models import Document, Grant, Unit, User, WebSession, utcnow
+from security.actor import Context
 from security.errors import KhoError, NotFound
-from security.policy import may_read_audit
+from security.policy.administration import may_administer, may_read_audit
 
 ADMIN_ACTIONS = ("change", "unlock", "reset_2fa", "end_sessions")
 
@@ -34,7 +34,7 @@ def _refuse(inst: Instance, ctx: Context, action: str, detail: dict) -> NotFound
 
 
 def is_admin(ctx: Context) -> bool:
-    return ctx.principal is not None and ctx.principal.role == "admin"
+    return ctx.principal is not None and may_administer(ctx.principal).allowed
 
 
 def reads_audit(ctx: Context) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,22 +17,13 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from archive.models import AuditCheckpoint, AuditEntry, AuditHead, utcnow
-from security import audit as chain
+from security.actor import Context
+from security.crypto import audit_chain as chain
+from security.crypto.keys import Keyring
 from security.errors import KhoError
-from security.keys import Keyring
-from security.policy import Principal
 
 # A signed checkpoint is written automatically every this many entries.
 CHECKPOINT_EVERY = 1000
-
-
-@dataclass(frozen=True)
-class Context:
-    """Who acts and from where: a principal (None before login) and a source address."""
-
-    principal: Principal | None
-    address: str | None = None
-    unit_code: str | None = None
 
 
 def stamp(at: datetime) -> str:

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from archive import audit
 from archive.instance import Instance
 from archive.models import AuditEntry, utcnow
+from security.actor import Context
 from security.errors import NotFound
-from security.policy import may_read_audit
+from security.policy.administration import may_read_audit
 
 # Office hours in UTC (07:00–18:00 in Vietnam, UTC+7); reads outside them are listed.
 OFFICE_HOURS_UTC = (0, 11)
@@ -35,7 +36,7 @@ class Filter:
     until: datetime | None = None
 
 
-def _allow(inst: Instance, ctx: audit.Context, what: str, detail: dict) -> None:
+def _allow(inst: Instance, ctx: Context, what: str, detail: dict) -> None:
     """Check the reader may read the log, and record the reading (or the refusal)."""
     allowed = ctx.principal is None or may_read_audit(ctx.principal).allowed
     with inst.sessions.begin() as session:
@@ -69,14 +70,14 @@ def _query(f: Filter):
     return stmt
 
 
-def entries(inst: Instance, ctx: audit.Context, f: Filter, limit: int = 100) -> list[dict]:
+def entries(inst: Instance, ctx: Context, f: Filter, limit: int = 100) -> list[dict]:
     _allow(inst, ctx, "entries", {k: str(v) for k, v in f.__dict__.items() if v is not None})
     with inst.sessions() as session:
         rows = session.execute(_query(f).order_by(AuditEntry.seq.desc()).limit(limit)).scalars()
         return [audit.payload_of(e) for e in rows]
 
 
-def counts_over_time(inst: Instance, ctx: audit.Context, days: int = 30) -> dict[str, Counter]:
+def counts_over_time(inst: Instance, ctx: Context, days: int = 30) -> dict[str, Counter]:
     """Per day (UTC), how many entries of each action: the data of the activity chart."""
     _allow(inst, ctx, "counts", {"days": days})
     since = utcnow() - timedelta(days=days)
@@ -89,7 +90,7 @@ def counts_over_time(inst: Instance, ctx: audit.Context, days: int = 30) -> dict
     return dict(sorted(per_day.items()))
 
 
-def anomalies(inst: Instance, ctx: audit.Context, days: int = 30) -> list[dict]:
+def anomalies(inst: Instance, ctx: Context, days: int = 30) -> list[dict]:
     """Reads outside office hours, bulk downloads and bursts of denials, per user and hour."""
     _allow(inst, ctx, "anomalies", {"days": days})
     since = utcnow() - timedelta(days=days)

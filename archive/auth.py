@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from archive import audit
 from archive.accounts import authenticate, context_for, find_user, principal_of
-from archive.audit import Context, stamp
+from archive.audit import stamp
 from archive.instance import Instance
 from archive.models import LoginFailure, User, WebSession, utcnow
-from security import lockout, totp
+from security.actor import Context
 from security.errors import KhoError, NotFound
-from security.passwords import verify_password
-from security.policy import requires_second_factor
+from security.identity import lockout, totp
+from security.identity.passwords import verify_password
+from security.policy.administration import may_end_sessions, requires_second_factor
 
 IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=8)
@@ -255,15 +256,12 @@ def end(inst: Instance, ctx: Context, token: str | None, reason: str = "logout")
 
 
 def end_all_sessions(inst: Instance, ctx: Context, username: str) -> int:
-    """An administrator, the command line, or the account holder ends its open sessions."""
+    """An administrator, a security officer, the command line (no principal) or the account
+    holder ends its open sessions (``security.policy.administration.may_end_sessions``)."""
     with inst.sessions.begin() as session:
         user = find_user(session, username)
         who = ctx.principal
-        allowed = (
-            who is None
-            or who.role in ("admin", "security_officer")
-            or (user is not None and who.user_id == user.id)
-        )
+        allowed = who is None or may_end_sessions(who, username).allowed
         if user is None or not allowed:
             audit.record(
                 session,

@@ -29,7 +29,8 @@ from archive import audit, schema
 from archive.bootstrap import write_instance_config
 from archive.instance import Instance
 from archive.models import Base, Document, User, utcnow
-from security import keyfile
+from security.actor import Context
+from security.crypto import keyfile
 from security.errors import KhoError
 
 FORMAT = "kho-backup-1"
@@ -88,7 +89,7 @@ def _reset_sequences(conn) -> None:
                 )
 
 
-def backup(inst: Instance, ctx: audit.Context, dest: Path, passphrase: str) -> dict:
+def backup(inst: Instance, ctx: Context, dest: Path, passphrase: str) -> dict:
     """Write a consistent backup of a running instance to the empty folder ``dest``."""
     dest = Path(dest)
     _empty_dir(dest, "Thư mục sao lưu / backup folder")
@@ -144,7 +145,7 @@ def backup(inst: Instance, ctx: audit.Context, dest: Path, passphrase: str) -> d
     return manifest
 
 
-def restore(target: Instance, ctx: audit.Context, src: Path, passphrase: str) -> dict:
+def restore(target: Instance, ctx: Context, src: Path, passphrase: str) -> dict:
     """Restore ``src`` into the empty instance ``target``; the index is rebuilt afterwards."""
     src = Path(src)
     try:

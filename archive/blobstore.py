@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from security.stream import encrypt_stream
+from security.crypto.stream import encrypt_stream
 
 PART_SUFFIX = ".part"
 

@@ -12,12 +12,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from archive import accounts, schema
-from archive.audit import Context
 from archive.instance import Instance
 from archive.models import User
-from security import keyfile
-from security.keys import Keyring
-from security.passwords import generate_password
+from security.actor import Context
+from security.crypto import keyfile
+from security.crypto.keys import Keyring
+from security.identity.passwords import generate_password
+from security.vocabulary import Role
 
 
 def write_instance_config(home: Path, written_by: str = "kho init") -> None:
@@ -46,7 +47,7 @@ def initialize(
     inst.blobs.create()
     schema.upgrade(inst)
     with inst.sessions() as session:
-        if session.execute(select(User).where(User.role == "admin")).first():
+        if session.execute(select(User).where(User.role == Role.ADMIN)).first():
             return None
     generated = admin_password is None
     password = generate_password() if generated else admin_password

@@ -20,8 +20,9 @@ from archive.instance import Instance
 from archive.lifecycle_base import document, lifecycle_of, require
 from archive.lifecycle_models import DocumentLifecycle
 from archive.models import Document
+from security.actor import Context
 from security.errors import Refused
-from security.lifecycle_policy import PROTECTION_YEARS, may_extend_protection
+from security.policy.lifecycle import PROTECTION_YEARS, may_extend_protection
 
 
 def _add_years(day: date, years: int) -> date:
@@ -56,7 +57,7 @@ class Reminder:
 
 
 def due(
-    inst: Instance, ctx: audit.Context, within_days: int = 180, today: date | None = None
+    inst: Instance, ctx: Context, within_days: int = 180, today: date | None = None
 ) -> list[Reminder]:
     """Secret records in the person's scope whose protection ends within ``within_days``."""
     limit = (today or date.today()) + timedelta(days=within_days)
@@ -89,7 +90,7 @@ def due(
     return sorted(out, key=lambda r: r.protection_until)
 
 
-def extend(inst: Instance, ctx: audit.Context, doc_id: int, years: int, reason: str) -> date:
+def extend(inst: Instance, ctx: Context, doc_id: int, years: int, reason: str) -> date:
     """Extend a protection period (gia hạn) by ``years``; returns the new end."""
     reason = " ".join(reason.split())
     if len(reason) < 10 or not 1 <= years <= 30:
@@ -124,7 +125,7 @@ def extend(inst: Instance, ctx: audit.Context, doc_id: int, years: int, reason: 
         return life.protection_until
 
 
-def change_level(inst: Instance, ctx: audit.Context, doc_id: int, level: str, reason: str) -> None:
+def change_level(inst: Instance, ctx: Context, doc_id: int, level: str, reason: str) -> None:
     """Declassify, downgrade or upgrade (policy and reason as for any level change)."""
     with inst.sessions() as session:
         _ensure_changeable(session, doc_id)

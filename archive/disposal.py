@@ -28,14 +28,15 @@ from archive.lifecycle_models import (
 )
 from archive.models import User, utcnow
 from archive.retention import held_ids, schedule
+from security.actor import Context
 from security.errors import NotFound, Refused
-from security.lifecycle_policy import (
+from security.policy.decision import Decision
+from security.policy.lifecycle import (
     approved,
     may_approve_disposal,
     may_execute_disposal,
     may_propose_disposal,
 )
-from security.policy import Decision
 
 
 def _ids_of(session: Session, doc_ids: list[int] | None, dossier_code: str | None) -> list[int]:
@@ -52,7 +53,7 @@ def _ids_of(session: Session, doc_ids: list[int] | None, dossier_code: str | Non
 def _check_items(
     session: Session,
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     action: str,
     pid: int | None,
     ids: list[int],
@@ -86,7 +87,7 @@ def _check_items(
 
 def propose(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     reason: str,
     doc_ids: list[int] | None = None,
     dossier_code: str | None = None,
@@ -146,7 +147,7 @@ def _approvals(session: Session, pid: int) -> list[tuple[int, str]]:
     return [tuple(r) for r in rows]
 
 
-def approve(inst: Instance, ctx: audit.Context, pid: int, today: date | None = None) -> str:
+def approve(inst: Instance, ctx: Context, pid: int, today: date | None = None) -> str:
     """A council member's approval; returns the proposal's status afterwards."""
     today = today or date.today()
     with inst.sessions.begin() as session:
@@ -189,7 +190,7 @@ def approve(inst: Instance, ctx: audit.Context, pid: int, today: date | None = N
         return proposal.status
 
 
-def execute(inst: Instance, ctx: audit.Context, pid: int, today: date | None = None) -> list[int]:
+def execute(inst: Instance, ctx: Context, pid: int, today: date | None = None) -> list[int]:
     """Destroy every record of an approved proposal; returns their ids."""
     today = today or date.today()
     with inst.sessions.begin() as session:
@@ -233,7 +234,7 @@ def execute(inst: Instance, ctx: audit.Context, pid: int, today: date | None = N
 
 
 def _mark_destroyed(
-    inst: Instance, ctx: audit.Context, pid: int, doc_id: int, objects: int, approvers: list[str]
+    inst: Instance, ctx: Context, pid: int, doc_id: int, objects: int, approvers: list[str]
 ) -> None:
     with inst.sessions.begin() as session:
         doc = document(session, doc_id)

@@ -21,16 +21,17 @@ from archive.lifecycle_base import document, lifecycle_of, require
 from archive.lifecycle_models import Dossier, DossierMember, Fonds
 from archive.models import Document, Unit, utcnow
 from archive.retention import check_period, dossier_period, held_ids
+from security.actor import Context
 from security.errors import NotFound, Refused
-from security.lifecycle_policy import may_manage_records
-from security.policy import LEVELS, level_rank
+from security.policy.lifecycle import may_manage_records
+from security.vocabulary import LEVELS, level_rank
 
 # -- fonds -----------------------------------------------------------------------------------------
 
 
 def add_fonds(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     code: str,
     name: str,
     start_year: int | None = None,
@@ -74,7 +75,7 @@ def list_fonds(inst: Instance) -> list[dict]:
         ]
 
 
-def assign_fonds(inst: Instance, ctx: audit.Context, doc_ids: list[int], code: str) -> None:
+def assign_fonds(inst: Instance, ctx: Context, doc_ids: list[int], code: str) -> None:
     with inst.sessions.begin() as session:
         fonds = fonds_by_code(session, code)
         for doc_id in doc_ids:
@@ -117,7 +118,7 @@ class DossierView:
 
 def plan(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     year: int,
     code: str,
     title: str,
@@ -172,12 +173,12 @@ def dossier_by_code(session: Session, code: str) -> Dossier:
     return row
 
 
-def _visible_dossier(session: Session, ctx: audit.Context, row: Dossier) -> bool:
+def _visible_dossier(session: Session, ctx: Context, row: Dossier) -> bool:
     scope = scope_of(session, ctx)
     return scope is not None and scope.admits(row.level, row.unit_id, pending=False, filed_by=None)
 
 
-def _held_back(session: Session, ctx: audit.Context, dossier_id: int) -> dict[int, int]:
+def _held_back(session: Session, ctx: Context, dossier_id: int) -> dict[int, int]:
     """Members whose secrecy became pending after they were filed in the dossier (a later
     reading) and that this person may not see: id → pages. They are left out of the ids and
     the totals shown, so a dossier never reveals them."""
@@ -191,7 +192,7 @@ def _held_back(session: Session, ctx: audit.Context, dossier_id: int) -> dict[in
 
 
 def _view(
-    inst: Instance, session: Session, row: Dossier, ctx: audit.Context | None = None
+    inst: Instance, session: Session, row: Dossier, ctx: Context | None = None
 ) -> DossierView:
     hidden = _held_back(session, ctx, row.id) if ctx is not None else {}
     return DossierView(
@@ -210,7 +211,7 @@ def _view(
     )
 
 
-def file_plan(inst: Instance, ctx: audit.Context, year: int) -> list[DossierView]:
+def file_plan(inst: Instance, ctx: Context, year: int) -> list[DossierView]:
     """The year's dossiers this person may see, titles unsealed; one audit entry."""
     with inst.sessions() as session:
         rows = session.execute(
@@ -230,7 +231,7 @@ def file_plan(inst: Instance, ctx: audit.Context, year: int) -> list[DossierView
     return out
 
 
-def show(inst: Instance, ctx: audit.Context, code: str) -> tuple[DossierView, list[int]]:
+def show(inst: Instance, ctx: Context, code: str) -> tuple[DossierView, list[int]]:
     """A dossier and the ids of its documents, in order (hidden when out of scope)."""
     with inst.sessions() as session:
         row = session.execute(select(Dossier).where(Dossier.code == code)).scalar()
@@ -274,7 +275,7 @@ def page_count(inst: Instance, doc: Document) -> int:
         return 1
 
 
-def add(inst: Instance, ctx: audit.Context, code: str, doc_ids: list[int]) -> None:
+def add(inst: Instance, ctx: Context, code: str, doc_ids: list[int]) -> None:
     """Put records into an open (or planned: it opens) dossier; one dossier per record."""
     with inst.sessions.begin() as session:
         row = dossier_by_code(session, code)
@@ -316,7 +317,7 @@ def add(inst: Instance, ctx: audit.Context, code: str, doc_ids: list[int]) -> No
         events.record_changed.send(inst, doc_id=doc_id)
 
 
-def remove(inst: Instance, ctx: audit.Context, code: str, doc_id: int) -> None:
+def remove(inst: Instance, ctx: Context, code: str, doc_id: int) -> None:
     with inst.sessions.begin() as session:
         row = dossier_by_code(session, code)
         member = session.get(DossierMember, doc_id)
@@ -352,7 +353,7 @@ def _recount(session: Session, row: Dossier) -> None:
     row.level = max((d.level for d, _ in docs), key=level_rank, default=LEVELS[0])
 
 
-def close(inst: Instance, ctx: audit.Context, code: str) -> DossierView:
+def close(inst: Instance, ctx: Context, code: str) -> DossierView:
     """Close a dossier: totals and dates computed, retention starts at the end of its year."""
     with inst.sessions.begin() as session:
         row = dossier_by_code(session, code)

@@ -13,9 +13,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from archive import access, audit, records
+from archive import access, records
 from archive.instance import Instance
 from archive.models import Document, utcnow
+from security.actor import Context
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,14 @@ def _content(inst: Instance, doc: Document) -> access.Content:
     )
 
 
-def open_for_preview(inst: Instance, ctx: audit.Context, doc_id: int, page: int) -> access.Content:
+def open_for_preview(inst: Instance, ctx: Context, doc_id: int, page: int) -> access.Content:
     """The file whose page is rendered on screen: audited as ``preview`` with the page."""
     doc = access._admit(inst, ctx, doc_id, "preview", {"page": page})
     return _content(inst, doc)
 
 
 def open_header(
-    inst: Instance, ctx: audit.Context, doc_id: int
+    inst: Instance, ctx: Context, doc_id: int
 ) -> tuple[access.Content, tuple[float, float, float, float] | None]:
     """The file whose page-1 header is cropped for the review page, with the zone where the
     header was read (None when unknown): one read, audited as ``preview`` of the header."""
@@ -64,7 +65,7 @@ def open_header(
     return _content(inst, doc), tuple(zone) if zone else None
 
 
-def open_traced_copy(inst: Instance, ctx: audit.Context, doc_id: int) -> TracedCopy:
+def open_traced_copy(inst: Instance, ctx: Context, doc_id: int) -> TracedCopy:
     """The file for a download, with a fresh trace id recorded in the download's entry."""
     trace_id = new_trace_id()
     at = utcnow()

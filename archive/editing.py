@@ -18,8 +18,10 @@ from datetime import date
 from archive import access, audit, events, history, holds, quarantine, records
 from archive.instance import Instance
 from archive.models import Document
+from security.actor import Context
 from security.errors import NotFound, Refused
-from security.policy import LEVELS, URGENCIES, may_change_level, may_edit
+from security.policy.records import may_change_level, may_edit
+from security.vocabulary import LEVELS, URGENCIES
 
 CODED = ("doc_type", "urgency", "date", "level")
 SEALED = ("number", "issuer", "subject", "place")
@@ -42,7 +44,7 @@ def _validate(changes: dict) -> dict:
 
 
 def edit_document(
-    inst: Instance, ctx: audit.Context, doc_id: int, changes: dict, reason: str | None = None
+    inst: Instance, ctx: Context, doc_id: int, changes: dict, reason: str | None = None
 ) -> None:
     changes = _validate(changes)
     who = ctx.principal

@@ -24,18 +24,19 @@ from archive import __version__, access, audit, events, history, holds, records
 from archive.instance import Instance
 from archive.models import Document, RecordEvent, StoredObject
 from archive.records import _binding
+from security.actor import Context
+from security.crypto.keys import new_data_key
+from security.crypto.stream import encrypt_bytes
 from security.errors import NotFound, Refused
-from security.keys import new_data_key
-from security.policy import may_edit
-from security.stream import encrypt_bytes
+from security.policy.records import may_edit
 
 
-def _deny(inst: Instance, session, ctx: audit.Context, doc_id: int, reason: str) -> None:
+def _deny(inst: Instance, session, ctx: Context, doc_id: int, reason: str) -> None:
     audit.record(session, inst.keyring, ctx, "file_version", "denied", doc_id, {"reason": reason})
     session.commit()
 
 
-def _check(inst: Instance, ctx: audit.Context, doc_id: int, has_access_copy: bool) -> dict:
+def _check(inst: Instance, ctx: Context, doc_id: int, has_access_copy: bool) -> dict:
     """Policy, holds and state; each refusal is committed to the audit log before raising.
 
     Returns the next version number of each object kind (computed again under the unique
@@ -80,7 +81,7 @@ def _check(inst: Instance, ctx: audit.Context, doc_id: int, has_access_copy: boo
 
 def add_file_version(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     doc_id: int,
     data: bytes,
     filename: str,
@@ -171,7 +172,7 @@ def _reseal_filename(inst: Instance, doc: Document, filename: str) -> None:
     doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, where)
 
 
-def versions(inst: Instance, ctx: audit.Context, doc_id: int) -> list[dict]:
+def versions(inst: Instance, ctx: Context, doc_id: int) -> list[dict]:
     """The stored objects of a record by kind and version (no content), through the gate."""
     doc = access._admit(inst, ctx, doc_id, "versions")
     return [
@@ -187,7 +188,7 @@ def versions(inst: Instance, ctx: audit.Context, doc_id: int) -> list[dict]:
 
 
 def open_version(
-    inst: Instance, ctx: audit.Context, doc_id: int, version: int, kind: str = "original"
+    inst: Instance, ctx: Context, doc_id: int, version: int, kind: str = "original"
 ) -> access.Content:
     """An earlier (or the current) version of a record's file: one decision, one audit entry."""
     doc = access._admit(inst, ctx, doc_id, "download_original", {"kind": kind, "version": version})

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from archive import audit, records
 from archive.instance import Instance
 from archive.models import Document, StoredObject
-from security.stream import IntegrityError, decrypt_segments
+from security.actor import Context
+from security.crypto.stream import IntegrityError, decrypt_segments
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def _documents(inst: Instance) -> Iterator[Document]:
             yield doc
 
 
-def verify(inst: Instance, ctx: audit.Context, deep: bool = False) -> tuple[int, list[Damage]]:
+def verify(inst: Instance, ctx: Context, deep: bool = False) -> tuple[int, list[Damage]]:
     """Check every live object (and, deep, every sealed description); record a fixity event."""
     checked, damage = 0, []
     for doc in _documents(inst):

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import audit
-from archive.audit import Context
 from archive.instance import Instance
 from archive.models import Document, DocumentShare, Grant, Unit, User, utcnow
+from security.actor import Context
 from security.errors import KhoError, NotFound, Refused
-from security.policy import level_rank, may_decide_grant, may_edit
+from security.policy.records import may_decide_grant, may_share
+from security.vocabulary import level_rank
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 180
@@ -149,12 +150,7 @@ def share(inst: Instance, ctx: Context, doc_id: int, unit_code: str) -> None:
     with inst.sessions.begin() as session:
         doc = _document(session, doc_id)
         unit = session.execute(select(Unit).where(Unit.code == unit_code.upper())).scalar()
-        who = ctx.principal
-        allowed = may_edit(who, doc.level, doc.unit_id).allowed or (
-            who.role == "security_officer" and level_rank(doc.level) <= level_rank(who.clearance)
-        )
-        if doc.secrecy_pending:  # nobody shares what is held back until its level is set
-            allowed = False
+        allowed = may_share(ctx.principal, doc.level, doc.unit_id, doc.secrecy_pending).allowed
         if unit is None or not allowed:
             audit.record(session, inst.keyring, ctx, "share", "denied", doc_id, {"unit": unit_code})
             raise KhoError("Không chia sẻ được văn bản này.", "You may not share this document.")

@@ -21,7 +21,8 @@ from archive import access, audit, records, sealing
 from archive.instance import Instance
 from archive.lifecycle_models import DescriptionVersion
 from archive.models import Document
-from security.stream import IntegrityError
+from security.actor import Context
+from security.crypto.stream import IntegrityError
 
 # Coded fields are columns of ``documents``; the others live in the sealed description.
 CODED = ("doc_type", "urgency", "level", "date")
@@ -57,7 +58,7 @@ def _next_version(session: Session, doc_id: int) -> int:
 def record_change(
     session: Session,
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     doc: Document,
     before: dict,
     reason: str | None = None,
@@ -96,7 +97,7 @@ def _unseal_checked(inst: Instance, doc: Document, row: DescriptionVersion) -> d
     return data
 
 
-def history(inst: Instance, ctx: audit.Context, doc_id: int) -> list[dict]:
+def history(inst: Instance, ctx: Context, doc_id: int) -> list[dict]:
     """Every version of a record's description, oldest first: one decision, one audit entry."""
     doc = access._admit(inst, ctx, doc_id, "history")
     with inst.sessions() as session:

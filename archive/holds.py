@@ -16,8 +16,9 @@ from archive.lifecycle_base import document, require
 from archive.lifecycle_models import DossierMember, LegalHold
 from archive.models import utcnow
 from archive.retention import held_ids
+from security.actor import Context
 from security.errors import NotFound, Refused
-from security.lifecycle_policy import may_hold
+from security.policy.lifecycle import may_hold
 
 
 def _reason(text: str) -> str:
@@ -29,7 +30,7 @@ def _reason(text: str) -> str:
 
 def place(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     reason: str,
     doc_id: int | None = None,
     dossier_code: str | None = None,
@@ -65,7 +66,7 @@ def place(
         return hold.id
 
 
-def release(inst: Instance, ctx: audit.Context, hold_id: int, reason: str) -> None:
+def release(inst: Instance, ctx: Context, hold_id: int, reason: str) -> None:
     reason = _reason(reason)
     with inst.sessions.begin() as session:
         require(session, inst, ctx, "hold_release", None, may_hold(ctx.principal))

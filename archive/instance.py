@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from archive.blobstore import BlobStore
 from archive.db import make_engine, make_session_factory
 from archive.limits import Limits
-from security import keyfile
-from security.keyfile import KeySource
-from security.keys import Keyring
+from security.actor import Context
+from security.crypto import keyfile
+from security.crypto.keyfile import KeySource
+from security.crypto.keys import Keyring
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Instance:
             audit.record(
                 log_session,
                 self.keyring,
-                audit.Context(None, "system"),
+                Context(None, "system"),
                 "audit_tamper",
                 "denied",
                 None,

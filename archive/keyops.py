@@ -20,8 +20,9 @@ from archive.auth import totp_binding
 from archive.instance import Instance
 from archive.models import Document, IngestJob, StoredObject, User
 from archive.records import job_binding
-from security import keyfile
-from security.keys import Keyring, KeyringError, new_data_key
+from security.actor import Context
+from security.crypto import keyfile
+from security.crypto.keys import Keyring, KeyringError, new_data_key
 
 BATCH = 500
 
@@ -125,7 +126,7 @@ def _rewrap_batches(inst: Instance) -> Iterator[int]:
         yield done
 
 
-def rotate(inst: Instance, ctx: audit.Context, resume: bool = False) -> tuple[int, int]:
+def rotate(inst: Instance, ctx: Context, resume: bool = False) -> tuple[int, int]:
     """Make a new KEK current (unless resuming) and re-wrap every data key under it."""
     ring = inst.keyring
     if not resume:
@@ -155,7 +156,7 @@ def rotate(inst: Instance, ctx: audit.Context, resume: bool = False) -> tuple[in
     return ring.current, rewrapped
 
 
-def retire(inst: Instance, ctx: audit.Context, version: int) -> None:
+def retire(inst: Instance, ctx: Context, version: int) -> None:
     """Remove an old KEK from the key file, only when no data key depends on it any more."""
 
     def still_used() -> int:
@@ -200,7 +201,7 @@ def signing_key(inst: Instance) -> bytes:
     return inst.keyring.signing_key
 
 
-def export_sealed(inst: Instance, ctx: audit.Context, target: Path, passphrase: str) -> None:
+def export_sealed(inst: Instance, ctx: Context, target: Path, passphrase: str) -> None:
     """Write a passphrase-sealed copy of the keyring for escrow (kept apart from the data)."""
     keyfile.write_private(target, keyfile.seal(inst.keyring, passphrase))
     with inst.sessions.begin() as session:

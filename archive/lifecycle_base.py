@@ -12,14 +12,15 @@ from archive import audit
 from archive.instance import Instance
 from archive.lifecycle_models import DocumentLifecycle
 from archive.models import Document
+from security.actor import Context
 from security.errors import NotFound, Refused
-from security.policy import Decision
+from security.policy.decision import Decision
 
 
 def refuse(
     session: Session,
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     action: str,
     object_id: int | None,
     decision: Decision,
@@ -43,7 +44,7 @@ def refuse(
 def require(
     session: Session,
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     action: str,
     object_id: int | None,
     decision: Decision,

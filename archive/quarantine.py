@@ -8,19 +8,21 @@ from sqlalchemy import select
 from archive import audit, events
 from archive.instance import Instance
 from archive.models import Document
+from security.actor import Context
 from security.errors import NotFound, Refused
+from security.policy.administration import may_decide_quarantine
 
 # Hướng dẫn 40-HD/VPTW: TUYỆT MẬT is never digitized. A record filed at this level, or later set
 # to it, is kept apart, readable by nobody, until an administrator releases it with a reference.
 NOT_DIGITIZED = "tuyet_mat"
 
 
-def _require_admin(ctx: audit.Context) -> None:
-    if ctx.principal is not None and ctx.principal.role != "admin":
+def _require_admin(ctx: Context) -> None:
+    if ctx.principal is not None and not may_decide_quarantine(ctx.principal).allowed:
         raise Refused("Chỉ quản trị được duyệt.", "Only an administrator decides quarantine.")
 
 
-def listing(inst: Instance, ctx: audit.Context) -> list[dict]:
+def listing(inst: Instance, ctx: Context) -> list[dict]:
     """What waits, without any description (administrators do not read documents)."""
     _require_admin(ctx)
     with inst.sessions() as session:
@@ -33,7 +35,7 @@ def listing(inst: Instance, ctx: audit.Context) -> list[dict]:
         ]
 
 
-def release(inst: Instance, ctx: audit.Context, doc_id: int, reference: str) -> None:
+def release(inst: Instance, ctx: Context, doc_id: int, reference: str) -> None:
     _require_admin(ctx)
     if len(reference.strip()) < 3:
         raise Refused("Cần số hiệu văn bản cho phép.", "Give the reference of the approval.")

@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from archive import __version__, audit
 from archive.instance import Instance
 from archive.models import Document, RecordEvent, StoredObject, Unit, utcnow
+from security.actor import Context
+from security.crypto.keys import new_data_key
+from security.crypto.stream import decrypt_bytes, decrypt_segments, encrypt_bytes
 from security.errors import KhoError
-from security.keys import new_data_key
-from security.policy import LEVELS
-from security.stream import decrypt_bytes, decrypt_segments, encrypt_bytes
+from security.vocabulary import LEVELS
 
 # Objects up to this size are decrypted in one pass in memory; larger ones are streamed twice.
 IN_MEMORY_LIMIT = 16 * 1024 * 1024
@@ -91,7 +92,7 @@ def find_by_content(session: Session, content_mac: str) -> Document | None:
     ).scalar_one_or_none()
 
 
-def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac: str) -> Document:
+def file_record(inst: Instance, ctx: Context, new: NewRecord, content_mac: str) -> Document:
     """Store blobs, then commit the row with its ingest audit entry; returns the committed row."""
     keyring = inst.keyring
     uid = secrets.token_hex(16)
@@ -258,7 +259,7 @@ def read_text(inst: Instance, doc: Document) -> str:
 
 def replace_text(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     doc_id: int,
     text: str,
     events: tuple[dict, ...] = (),
@@ -327,7 +328,7 @@ def reseal_meta(inst: Instance, doc: Document, meta: dict) -> None:
     doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, binding)
 
 
-def shred(inst: Instance, ctx: audit.Context, doc_id: int, reason: str) -> int:
+def shred(inst: Instance, ctx: Context, doc_id: int, reason: str) -> int:
     """Crypto-shredding: delete the data keys of a record's content, then its blobs.
 
     Once the keys are gone (committed with the audit entry) the ciphertexts are noise; the blobs

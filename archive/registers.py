@@ -30,9 +30,10 @@ from archive.instance import Instance
 from archive.lifecycle_base import require
 from archive.lifecycle_models import Register, RegisterCounter, RegisterEntry
 from archive.models import Document
+from security.actor import Context
 from security.errors import NotFound, Refused
-from security.lifecycle_policy import may_register
-from security.policy import LEVELS
+from security.policy.lifecycle import may_register
+from security.vocabulary import LEVELS
 
 # Columns of Phụ lục IV beyond number and date: (field, Vietnamese heading).
 FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -125,7 +126,7 @@ def _clean(kind: str, details: dict) -> dict:
 
 def add_entry(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     register: str,
     entry_date: date,
     details: dict,
@@ -180,7 +181,7 @@ def add_entry(
 
 
 def entries(
-    inst: Instance, ctx: audit.Context, register: str, year: int, action: str = "register_list"
+    inst: Instance, ctx: Context, register: str, year: int, action: str = "register_list"
 ) -> list[Entry]:
     """The entries of a register's year this person may see, in number order; one audit entry."""
     with inst.sessions() as session:
@@ -238,7 +239,7 @@ def _kind(inst: Instance, register: str) -> str:
         return register_of(session, register).kind
 
 
-def export_csv(inst: Instance, ctx: audit.Context, register: str, year: int) -> str:
+def export_csv(inst: Instance, ctx: Context, register: str, year: int) -> str:
     """The register as CSV (Vietnamese headings, UTF-8): an export, audited as one entry."""
     kind = _kind(inst, register)
     rows = entries(inst, ctx, register, year, action="register_export")
@@ -254,7 +255,7 @@ def export_csv(inst: Instance, ctx: audit.Context, register: str, year: int) -> 
     return out.getvalue()
 
 
-def printable(inst: Instance, ctx: audit.Context, register: str, year: int) -> str:
+def printable(inst: Instance, ctx: Context, register: str, year: int) -> str:
     """A self-contained HTML page of the register for printing (no external resources)."""
     kind = _kind(inst, register)
     with inst.sessions() as session:

@@ -31,13 +31,10 @@ from archive.lifecycle_models import (
     RetentionRule,
 )
 from archive.models import Document, utcnow
+from security.actor import Context
 from security.errors import NotFound, Refused
-from security.lifecycle_policy import (
-    RETENTION_PERIODS,
-    may_edit_retention_table,
-    may_manage_records,
-    retention_rank,
-)
+from security.policy.lifecycle import may_edit_retention_table, may_manage_records
+from security.vocabulary import RETENTION_PERIODS, retention_rank
 
 # -- dates (pure) --------------------------------------------------------------------------------
 
@@ -81,7 +78,7 @@ def rules(session: Session) -> list[RetentionRule]:
 
 def set_rule(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     code: str,
     period: str,
     title: str | None = None,
@@ -140,7 +137,7 @@ def document_period(session: Session, doc: Document, life: DocumentLifecycle | N
 
 def assign(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     doc_id: int,
     rule_code: str | None = None,
     period: str | None = None,
@@ -260,7 +257,7 @@ def _latest_out_of_force(session: Session, dossier: Dossier) -> date | None:
     return max(dates)
 
 
-def due(inst: Instance, ctx: audit.Context, today: date | None = None) -> list[Due]:
+def due(inst: Instance, ctx: Context, today: date | None = None) -> list[Due]:
     """Active records the person may see whose disposal day has come (held ones flagged)."""
     today = today or date.today()
     with inst.sessions() as session:

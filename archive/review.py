@@ -13,14 +13,15 @@ from __future__ import annotations
 from archive import access, audit, editing
 from archive.instance import Instance
 from archive.models import Document
+from security.actor import Context
 from security.errors import NotFound, Refused
-from security.policy import may_edit
+from security.policy.records import may_edit, reviews_level_only
 
 
-def queue(inst: Instance, ctx: audit.Context, limit: int = 200) -> list[access.DocumentView]:
+def queue(inst: Instance, ctx: Context, limit: int = 200) -> list[access.DocumentView]:
     """Records waiting for confirmation that the person may see, held-back ones first (the gate
     records the list). Security officers see the held-back ones: their part is the level."""
-    officer = ctx.principal is not None and ctx.principal.role == "security_officer"
+    officer = ctx.principal is not None and reviews_level_only(ctx.principal)
     return access.list_documents(inst, ctx, limit, needing_review=True, pending_only=officer)
 
 
@@ -53,14 +54,14 @@ def _not_found(doc_id: int) -> NotFound:
     return NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
 
 
-def _deny(inst: Instance, session, ctx: audit.Context, doc_id: int, reason: str) -> None:
+def _deny(inst: Instance, session, ctx: Context, doc_id: int, reason: str) -> None:
     audit.record(session, inst.keyring, ctx, "review_confirm", "denied", doc_id, {"reason": reason})
     session.commit()
 
 
 def confirm(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     doc_id: int,
     changes: dict | None = None,
     reason: str | None = None,
@@ -90,7 +91,7 @@ def confirm(
     with inst.sessions.begin() as session:
         doc = session.get(Document, doc_id)
         decision = may_edit(who, doc.level, doc.unit_id)
-        if who.role == "security_officer" and "level" in changes and set(changes) == {"level"}:
+        if reviews_level_only(who) and set(changes) == {"level"}:
             return  # the level was set (and audited) above; the fields wait for the archivist
         if not decision.allowed:
             _deny(inst, session, ctx, doc_id, decision.reason)

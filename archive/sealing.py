@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from archive.instance import Instance
 from archive.lifecycle_models import DescriptionVersion, Dossier, RegisterEntry
-from security.keys import Keyring, new_data_key
-from security.stream import decrypt_bytes, encrypt_bytes
+from security.crypto.keys import Keyring, new_data_key
+from security.crypto.stream import decrypt_bytes, encrypt_bytes
 
 # table name → model, for bindings and rotation
 SEALED_MODELS = {m.__tablename__: m for m in (Dossier, RegisterEntry, DescriptionVersion)}

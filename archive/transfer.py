@@ -8,9 +8,10 @@ decrypted bag (for the historical archive) needs an administrator's approval rec
 audit log beforehand (``approve_plain``), is single-use, and is refused inside KHO_HOME: it is
 plaintext by design, written where the operator asked, never inside the instance.
 
-Import validates the bag with the bagit library first (a changed byte fails), decrypts, checks
-every file against the SHA-256 listed in ``transfer.json``, and files the records again with
-``records.file_record``: the original's SHA-256 in the new instance equals the one in the bag.
+Files of an encrypted bag are sealed by ``security.crypto.envelope``. Import validates the bag
+with the bagit library first (a changed byte fails), decrypts, checks every file against the
+SHA-256 listed in ``transfer.json``, and files the records again with ``records.file_record``:
+the original's SHA-256 in the new instance equals the one in the bag.
 """
 
 from __future__ import annotations
@@ -27,12 +28,8 @@ import xml.etree.ElementTree as ET  # writing only, never parsing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import bagit
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import or_, select
 
 from archive import access, accounts, audit, dossiers, events, records
@@ -40,17 +37,24 @@ from archive.instance import Instance
 from archive.lifecycle_base import require
 from archive.lifecycle_models import DossierMember
 from archive.models import AuditEntry, Document, RecordEvent, Unit
-from security import keyfile
-from security.audit import GENESIS
-from security.errors import KhoError, Refused
-from security.lifecycle_policy import may_approve_plain_transfer
-from security.policy import LEVEL_NAMES, Decision, may_export, may_file
-from security.stream import IntegrityError, decrypt_bytes, encrypt_stream
+from security.actor import Context
+from security.crypto.audit_chain import GENESIS
+from security.crypto.envelope import (
+    FORMAT,
+    TransferError,
+    file_binding,
+    fingerprint,
+    open_sealed,
+    seal_to,
+)
+from security.crypto.stream import IntegrityError
+from security.errors import Refused
+from security.policy.decision import Decision
+from security.policy.lifecycle import may_approve_plain_transfer, may_export
+from security.policy.records import may_file
+from security.vocabulary import LEVEL_NAMES, Role
 
-FORMAT = "kho-transfer-1"
-FILE_MAGIC = b"KHOX\x01"
 ENCRYPTED_SUFFIX = ".enc"
-HKDF_INFO = b"kho-transfer-1/file-key"
 # object_id names a record in these actions (elsewhere it may be a user, a dossier, …), so the
 # audit extract is an allow-list: reads through the gate, changes and lifecycle steps.
 RECORD_ACTIONS = frozenset(
@@ -67,110 +71,10 @@ DOSSIER_ACTIONS = frozenset(
 _BAGGING = threading.Lock()  # bagit.make_bag changes the process's working directory
 
 
-class TransferError(KhoError):
-    code = "transfer"
-
-
-# -- encryption to a recipient ------------------------------------------------------------------
-
-
-def _file_key(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> bytes:
-    hkdf = HKDF(hashes.SHA256(), 32, ephemeral_public + recipient_public, HKDF_INFO)
-    return hkdf.derive(shared)
-
-
-def file_binding(bag_id: str, rel: str) -> bytes:
-    """Ties a ciphertext to its bag and its path in ``data/`` (without the suffix)."""
-    return f"{FORMAT}/{bag_id}/{rel}".encode()
-
-
-def seal_to(
-    recipient_public: bytes,
-    src: BinaryIO,
-    dst: BinaryIO,
-    binding: bytes,
-    ephemeral_private: bytes | None = None,
-) -> None:
-    """``KHOX|01|ephemeral public key (32)|STREAM``; a fresh ephemeral key per file (the
-    ``ephemeral_private`` argument exists for the documented test vector only)."""
-    eph = (
-        X25519PrivateKey.from_private_bytes(ephemeral_private)
-        if ephemeral_private
-        else X25519PrivateKey.generate()
-    )
-    eph_public = eph.public_key().public_bytes_raw()
-    shared = eph.exchange(X25519PublicKey.from_public_bytes(recipient_public))
-    dst.write(FILE_MAGIC + eph_public)
-    encrypt_stream(_file_key(shared, eph_public, recipient_public), src, dst, binding)
-
-
-def open_sealed(recipient_private: bytes, sealed: bytes, binding: bytes) -> bytes:
-    """Decrypt a file of a bag; raises IntegrityError (nothing returned) if anything is off."""
-    head = len(FILE_MAGIC)
-    if sealed[:head] != FILE_MAGIC or len(sealed) < head + 32:
-        raise TransferError("Tệp trong gói không đúng định dạng.", "Not a Kho transfer file.")
-    eph_public = sealed[head : head + 32]
-    private = X25519PrivateKey.from_private_bytes(recipient_private)
-    mine = private.public_key().public_bytes_raw()
-    shared = private.exchange(X25519PublicKey.from_public_bytes(eph_public))
-    return decrypt_bytes(_file_key(shared, eph_public, mine), sealed[head + 32 :], binding)
-
-
-def generate_keypair(prefix: Path) -> tuple[Path, Path]:
-    """A recipient archive's pair: ``PREFIX.key`` (PKCS#8 PEM, 0600) and ``PREFIX.pub``."""
-    private = X25519PrivateKey.generate()
-    key_path, pub_path = Path(f"{prefix}.key"), Path(f"{prefix}.pub")
-    if key_path.exists() or pub_path.exists():
-        raise TransferError(f"{key_path} đã có.", f"{key_path} or {pub_path} exists already.")
-    keyfile.write_private(
-        key_path,
-        private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
-    )
-    pub_path.write_bytes(
-        private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    return key_path, pub_path
-
-
-def load_public_key(path: Path) -> bytes:
-    try:
-        key = serialization.load_pem_public_key(Path(path).read_bytes())
-    except ValueError:
-        key = None
-    if not isinstance(key, X25519PublicKey):
-        raise TransferError("Khóa không phải X25519.", f"{path} is not an X25519 public key.")
-    return key.public_bytes_raw()
-
-
-def load_private_key(path: Path) -> bytes:
-    path = Path(path)
-    if path.stat().st_mode & 0o077:
-        raise TransferError(
-            f"Tệp khóa {path} có quyền quá rộng: chmod 600.", f"{path} is readable by others."
-        )
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (ValueError, TypeError):
-        key = None
-    if not isinstance(key, X25519PrivateKey):
-        raise TransferError("Khóa không phải X25519.", f"{path} is not an X25519 private key.")
-    return key.private_bytes_raw()
-
-
-def fingerprint(public: bytes) -> str:
-    return hashlib.sha256(public).hexdigest()
-
-
 # -- approval of a decrypted transfer -----------------------------------------------------------
 
 
-def approve_plain(inst: Instance, ctx: audit.Context, code: str, reference: str) -> int:
+def approve_plain(inst: Instance, ctx: Context, code: str, reference: str) -> int:
     """An administrator approves ONE decrypted transfer of a dossier, under a reference
     (the decision's number); the approval is the audit entry itself. Returns its number."""
     reference = " ".join(reference.split())
@@ -207,7 +111,7 @@ def _approval_problem(session, dossier_id: int, reference: str | None) -> str | 
         if entry.detail.get("reference") != reference and entry.detail.get("approval") != reference:
             continue
         if entry.action == "transfer_approval" and entry.outcome == "approved":
-            approved = approved or entry.role == "admin"
+            approved = approved or entry.role == Role.ADMIN
         if entry.action == "transfer_export" and entry.outcome == "done":
             used = True
     if not approved:
@@ -297,7 +201,7 @@ def _check_dest(inst: Instance, dest: Path) -> Path:
 
 def export_dossier(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     code: str,
     dest: Path,
     recipient_public_key: bytes | None = None,
@@ -601,7 +505,7 @@ class ImportReport:
     documents: list[dict] = field(default_factory=list)  # source_id, id, status, sha256
 
 
-def _reject(inst: Instance, ctx: audit.Context, reason: str, vi: str, en: str) -> TransferError:
+def _reject(inst: Instance, ctx: Context, reason: str, vi: str, en: str) -> TransferError:
     with inst.sessions.begin() as session:
         audit.record(
             session, inst.keyring, ctx, "transfer_import", "rejected", None, {"reason": reason}
@@ -633,7 +537,7 @@ class _Bag:
 
 
 def _open_bag(
-    inst: Instance, ctx: audit.Context, bag_dir: Path, private: bytes | None
+    inst: Instance, ctx: Context, bag_dir: Path, private: bytes | None
 ) -> tuple[_Bag, dict]:
     try:
         bag = bagit.Bag(str(bag_dir))
@@ -660,7 +564,7 @@ def _open_bag(
 
 def import_bag(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     bag_dir: Path,
     recipient_private_key: bytes | None = None,
     unit_code: str | None = None,

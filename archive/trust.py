@@ -9,13 +9,10 @@ snapshot, cached per version.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,8 +21,10 @@ from archive.instance import Instance
 from archive.lifecycle_base import require
 from archive.models import utcnow
 from archive.signature_models import TrustAnchor, TrustCrl, TrustStoreState
+from security.actor import Context
+from security.crypto import certificates
 from security.errors import NotFound, Refused
-from security.policy import may_manage_trust
+from security.policy.administration import may_manage_trust
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def _bump(session: Session) -> int:
     return state.version
 
 
-def _allowed(session: Session, inst: Instance, ctx: audit.Context, action: str) -> None:
+def _allowed(session: Session, inst: Instance, ctx: Context, action: str) -> None:
     if ctx.principal is None:
         raise Refused("Cần đăng nhập.", "Log in first.")
     require(
@@ -97,65 +96,34 @@ def _allowed(session: Session, inst: Instance, ctx: audit.Context, action: str) 
     )
 
 
-def parse_certificates(data: bytes) -> list[x509.Certificate]:
-    """Certificates from a .pem (one or several), .cer or .crt file (PEM or DER)."""
-    try:
-        if b"-----BEGIN CERTIFICATE-----" in data:
-            return x509.load_pem_x509_certificates(data)
-        return [x509.load_der_x509_certificate(data)]
-    except ValueError:
-        raise Refused(
-            "Tệp không phải chứng thư số X.509 (PEM hoặc DER): hãy lấy tệp .cer/.crt/.pem của "
-            "CA gốc từ nơi phát hành.",
-            "Not an X.509 certificate (PEM or DER): get the root's .cer/.crt/.pem file from its "
-            "issuer.",
-        ) from None
-
-
-def _is_ca(cert: x509.Certificate) -> bool:
-    try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
-        return cert.issuer == cert.subject  # an old self-signed root without the extension
-
-
-def _subject(name: x509.Name) -> str:
-    return name.rfc4514_string()[:500]
-
-
-def add_roots(
-    inst: Instance, ctx: audit.Context, data: bytes, name: str | None = None
-) -> list[dict]:
+def add_roots(inst: Instance, ctx: Context, data: bytes, name: str | None = None) -> list[dict]:
     """Trust the CA certificate(s) in ``data``; already trusted ones are left as they are."""
-    found = parse_certificates(data)
-    not_ca = [c for c in found if not _is_ca(c)]
+    found = certificates.parse_certificates(data)
+    not_ca = [c for c in found if not c.is_ca]
     if not_ca:
         raise Refused(
             "Chỉ nạp chứng thư của CA (gốc hoặc trung gian), không nạp chứng thư của người ký: "
-            f"{_subject(not_ca[0].subject)}.",
+            f"{not_ca[0].subject}.",
             "Only CA certificates (root or intermediate) can be trusted, not a signer's: "
-            f"{_subject(not_ca[0].subject)}.",
+            f"{not_ca[0].subject}.",
         )
     added = []
     with inst.sessions.begin() as session:
         _allowed(session, inst, ctx, "trust_add")
         for cert in found:
-            der = cert.public_bytes(serialization.Encoding.DER)
-            digest = hashlib.sha256(der).hexdigest()
             row = session.execute(
-                select(TrustAnchor).where(TrustAnchor.sha256 == digest)
+                select(TrustAnchor).where(TrustAnchor.sha256 == cert.sha256)
             ).scalar_one_or_none()
             if row is not None and row.removed_at is None:
                 added.append(_anchor_dict(row) | {"already": True})
                 continue
-            subject = _subject(cert.subject)
-            label = (name or _common_name(cert) or subject)[:200]
+            label = (name or cert.common_name or cert.subject)[:200]
             if row is None:
-                row = TrustAnchor(sha256=digest, der=der)
+                row = TrustAnchor(sha256=cert.sha256, der=cert.der)
                 session.add(row)
-            row.name, row.subject = label, subject
-            row.not_before = cert.not_valid_before_utc
-            row.not_after = cert.not_valid_after_utc
+            row.name, row.subject = label, cert.subject
+            row.not_before = cert.not_before
+            row.not_after = cert.not_after
             row.added_at, row.added_by = utcnow(), ctx.principal.username
             row.removed_at = row.removed_by = None
             session.flush()
@@ -179,11 +147,6 @@ def add_roots(
     return added
 
 
-def _common_name(cert: x509.Certificate) -> str | None:
-    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(names[0].value) if names else None
-
-
 def _find_anchor(session: Session, ref: str) -> TrustAnchor:
     ref = ref.strip().lower().replace(":", "")
     stmt = select(TrustAnchor).where(TrustAnchor.removed_at.is_(None))
@@ -203,7 +166,7 @@ def _find_anchor(session: Session, ref: str) -> TrustAnchor:
     return rows[0]
 
 
-def remove_root(inst: Instance, ctx: audit.Context, ref: str) -> dict:
+def remove_root(inst: Instance, ctx: Context, ref: str) -> dict:
     """Stop trusting a root; its row stays so that older reports can still be read."""
     with inst.sessions.begin() as session:
         _allowed(session, inst, ctx, "trust_remove")
@@ -222,21 +185,10 @@ def remove_root(inst: Instance, ctx: audit.Context, ref: str) -> dict:
         return _anchor_dict(row)
 
 
-def import_crl(inst: Instance, ctx: audit.Context, data: bytes) -> dict:
+def import_crl(inst: Instance, ctx: Context, data: bytes) -> dict:
     """Keep a CRL (PEM or DER) from a file; the validator checks its signature when it uses it."""
-    try:
-        if b"-----BEGIN X509 CRL-----" in data:
-            crl = x509.load_pem_x509_crl(data)
-        else:
-            crl = x509.load_der_x509_crl(data)
-    except ValueError:
-        raise Refused(
-            "Tệp không phải danh sách thu hồi chứng thư (CRL, dạng PEM hoặc DER): hãy lấy tệp "
-            ".crl từ CA phát hành.",
-            "Not a certificate revocation list (CRL, PEM or DER): get the .crl file from its CA.",
-        ) from None
-    der = crl.public_bytes(serialization.Encoding.DER)
-    digest = hashlib.sha256(der).hexdigest()
+    crl = certificates.parse_crl(data)
+    digest = crl.sha256
     with inst.sessions.begin() as session:
         _allowed(session, inst, ctx, "crl_import")
         row = session.execute(
@@ -246,11 +198,11 @@ def import_crl(inst: Instance, ctx: audit.Context, data: bytes) -> dict:
             return _crl_dict(row) | {"already": True}
         row = TrustCrl(
             sha256=digest,
-            issuer=_subject(crl.issuer),
-            this_update=crl.last_update_utc,
-            next_update=crl.next_update_utc,
-            entries=len(crl),
-            der=der,
+            issuer=crl.issuer,
+            this_update=crl.this_update,
+            next_update=crl.next_update,
+            entries=crl.entries,
+            der=crl.der,
             imported_by=ctx.principal.username,
         )
         session.add(row)
@@ -305,7 +257,7 @@ def _crl_dict(row: TrustCrl) -> dict:
     }
 
 
-def listing(inst: Instance, ctx: audit.Context) -> dict:
+def listing(inst: Instance, ctx: Context) -> dict:
     """The store as it is now: version, trusted roots, imported CRLs (the read is audited)."""
     with inst.sessions.begin() as session:
         _allowed(session, inst, ctx, "trust_list")

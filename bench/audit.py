@@ -23,9 +23,10 @@ from archive import audit
 from archive.bootstrap import initialize
 from archive.instance import Instance
 from archive.models import AuditEntry, AuditHead, utcnow
-from security import audit as chain
+from security.actor import Context
+from security.crypto import audit_chain as chain
 
-CTX = audit.Context(None, "bench", "VP")
+CTX = Context(None, "bench", "VP")
 
 
 def sustained(inst: Instance, events: int) -> float:

@@ -23,13 +23,13 @@ from pathlib import Path
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from archive import accounts, records
-from archive.audit import Context
 from archive.bootstrap import initialize
 from archive.instance import Instance
 from ingest import ocr, pipeline, samples, stages
 from ingest.header import parse_header
 from ingest.limits import Limits
 from search import feed
+from security.actor import Context
 
 
 def _pdfs(count: int) -> list[bytes]:

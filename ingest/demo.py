@@ -13,12 +13,12 @@ import hashlib
 from dataclasses import dataclass
 
 from archive import accounts, auth
-from archive.audit import Context
 from archive.instance import Instance
 from ingest import pipeline, samples
-from security import totp
+from security.actor import Context, Principal
 from security.errors import NotFound
-from security.policy import Principal, requires_second_factor
+from security.identity import totp
+from security.policy.administration import requires_second_factor
 
 
 @dataclass(frozen=True)

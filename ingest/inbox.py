@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from archive import audit
 from archive.instance import Instance
 from ingest import pipeline
 from ingest.limits import Limits
+from security.actor import Context
 
 DONE, REJECTED = "done", "rejected"
 
@@ -51,7 +51,7 @@ def settle(inbox: Path, result: pipeline.IngestResult, path: Path) -> Path:
 
 def watch(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     inbox: Path,
     interval: float = 2.0,
     once: bool = False,

@@ -25,8 +25,9 @@ from archive.models import IngestJob, User, utcnow
 from archive.records import job_binding
 from ingest import pipeline
 from ingest.limits import Limits, check_size
-from security.keys import new_data_key
-from security.stream import decrypt_bytes, encrypt_bytes
+from security.actor import Context
+from security.crypto.keys import new_data_key
+from security.crypto.stream import decrypt_bytes, encrypt_bytes
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)
@@ -34,7 +35,7 @@ STALE_AFTER = timedelta(minutes=10)
 
 def submit(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     data: bytes,
     filename: str,
     unit_code: str | None = None,
@@ -149,7 +150,7 @@ def work(
         done += 1
 
 
-def statuses(inst: Instance, ctx: audit.Context, job_ids: list[int]) -> list[dict]:
+def statuses(inst: Instance, ctx: Context, job_ids: list[int]) -> list[dict]:
     """Progress of one's own uploads (nobody else's), for the upload page."""
     with inst.sessions() as session:
         rows = session.execute(

@@ -34,8 +34,9 @@ from ingest.classify.suggest import suggest_filing
 from ingest.header import Header, parse_header
 from ingest.limits import Limits, check_size
 from search import feed
+from security.actor import Context
 from security.errors import KhoError, Refused
-from security.policy import may_file
+from security.policy.records import may_file
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class Described:
     signatures: signatures.SignatureCheck | None = None  # a PDF's digital signatures
 
 
-def _unit_for(inst: Instance, ctx: audit.Context, unit_code: str | None) -> Unit:
+def _unit_for(inst: Instance, ctx: Context, unit_code: str | None) -> Unit:
     with inst.sessions() as session:
         if unit_code:
             unit = session.execute(
@@ -171,7 +172,7 @@ def _rules(path: Path) -> RuleTable:
 
 def _refuse(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     result: IngestResult,
     events: list[stages.Event] | None = None,
 ) -> IngestResult:
@@ -190,7 +191,7 @@ def _number_mac(inst: Instance, fields: dict) -> str | None:
     return inst.keyring.content_mac(key.encode())
 
 
-def _same_number(inst: Instance, number_mac: str | None, ctx: audit.Context) -> list[int]:
+def _same_number(inst: Instance, number_mac: str | None, ctx: Context) -> list[int]:
     """Records with the same number and issuer; a held-back one only to the person who filed
     it (anyone else is not told it exists)."""
     if number_mac is None:
@@ -218,7 +219,7 @@ def _record_events(described: Described) -> tuple[dict, ...]:
 
 def ingest_bytes(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     data: bytes,
     filename: str,
     unit_code: str | None = None,
@@ -331,7 +332,7 @@ BATCH_WORKERS = 4
 
 def ingest_files(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     paths: Iterable[Path],
     unit_code: str | None = None,
     declared_level: str | None = None,
@@ -370,7 +371,7 @@ def ingest_files(
 
 def ingest_file(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     path: Path,
     unit_code: str | None = None,
     declared_level: str | None = None,

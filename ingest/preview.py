@@ -15,9 +15,9 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from archive import downloads
-from archive.audit import Context
 from archive.instance import Instance
 from ingest.pdfium_guard import PDFIUM
+from security.actor import Context
 from security.errors import NotFound
 
 MAX_WIDTH = 1600

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from archive import audit, events, records
+from archive import events, records
 from archive.instance import Instance
 from archive.models import Document
 from ingest import ocr, stages
 from ingest.classify import secrecy
 from ingest.header import parse_header
 from ingest.limits import Limits
+from security.actor import Context
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def pending(inst: Instance) -> list[int]:
         return list(session.execute(stmt).scalars())
 
 
-def recognise(inst: Instance, ctx: audit.Context, doc_id: int, limits: Limits) -> Recognised:
+def recognise(inst: Instance, ctx: Context, doc_id: int, limits: Limits) -> Recognised:
     if not ocr.ocr_available():
         return Recognised(doc_id, "unavailable")
     with inst.sessions() as session:

@@ -27,10 +27,10 @@ import pikepdf
 from fpdf import FPDF
 
 from archive import downloads
-from archive.audit import Context
 from archive.instance import Instance
+from security.actor import Context
 from security.errors import KhoError
-from security.policy import LEVEL_NAMES
+from security.vocabulary import LEVEL_NAMES
 
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),

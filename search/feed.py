@@ -16,6 +16,7 @@ from archive import audit, dossiers, records
 from archive.instance import Instance
 from archive.models import Document
 from search import index
+from security.actor import Context
 
 
 def _indexable(doc: Document) -> bool:
@@ -98,7 +99,7 @@ def refresh(inst: Instance, ids: Iterable[int]) -> int:
     return index.add(inst.index_dir, inst.keyring.index_key, _entries(inst, live))
 
 
-def reindex(inst: Instance, ctx: audit.Context) -> int:
+def reindex(inst: Instance, ctx: Context) -> int:
     count = index.rebuild(inst.index_dir, inst.keyring.index_key, _entries(inst, None))
     with inst.sessions.begin() as session:
         audit.record(session, inst.keyring, ctx, "reindex", "done", None, {"documents": count})

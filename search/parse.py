@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from search.analysis import fold, number_key
-from security.policy import LEVELS
+from security.vocabulary import LEVELS
 
 FIELDS: dict[str, str] = {
     "so": "number",

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from archive import access, audit
+from archive import access
 from archive.instance import Instance
 from archive.models import Unit
 from search import engine, parse
-from security.policy import LEVELS
+from security.actor import Context
+from security.vocabulary import LEVELS
 
 MAX_HITS = 100
 SORTS = ("relevance", "date", "date_asc")
@@ -48,7 +49,7 @@ class SearchResult:
     sort: str = "relevance"
 
 
-def engine_scope(inst: Instance, ctx: audit.Context) -> engine.Scope | None:
+def engine_scope(inst: Instance, ctx: Context) -> engine.Scope | None:
     """The gate's read scope now (unit, shares, live grants) as the engine filters it; None
     when the person reads nothing."""
     with inst.sessions() as session:
@@ -70,7 +71,7 @@ def _units(inst: Instance) -> dict[str, int]:
         return {code: uid for uid, code in session.execute(select(Unit.id, Unit.code))}
 
 
-def run(inst: Instance, ctx: audit.Context, request: SearchRequest) -> SearchResult:
+def run(inst: Instance, ctx: Context, request: SearchRequest) -> SearchResult:
     sort = request.sort if request.sort in SORTS else "relevance"
     parsed = parse.parse(request.text.strip())
     scope = engine_scope(inst, ctx)
@@ -99,7 +100,7 @@ def run(inst: Instance, ctx: audit.Context, request: SearchRequest) -> SearchRes
 
 
 def search(
-    inst: Instance, ctx: audit.Context, text: str, limit: int = MAX_HITS
+    inst: Instance, ctx: Context, text: str, limit: int = MAX_HITS
 ) -> list[access.DocumentView]:
     """The hits alone (command line, search page): ``run`` without facets."""
     return run(inst, ctx, SearchRequest(text, limit=limit, facets=False, suggest=False)).hits

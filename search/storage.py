@@ -2,9 +2,10 @@
 
 The index holds the words of secret documents, so it must be as closed as the blob store. Whoosh
 writes each index file once and reads it back whole or in pieces; here a file is collected in
-memory while Whoosh writes it, sealed when Whoosh closes it (fresh data key, wrapped by the
-instance's index key, STREAM-encrypted) and written atomically; opening a file decrypts it into a
-memory buffer. Whoosh's scratch storage for merging runs is a RamStorage, never a folder.
+memory while Whoosh writes it, sealed when Whoosh closes it (``security.crypto.wrapped``: a
+fresh data key wrapped by the instance's index key, STREAM-encrypted) and written atomically;
+opening a file decrypts it into a memory buffer. Whoosh's scratch storage for merging runs is a
+RamStorage, never a folder.
 
 Index files are immutable once written (a commit writes new segment files and a new table of
 contents), so a decrypted file is kept in a per-process memory cache keyed by the file's identity
@@ -21,19 +22,11 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 
-from security import stream
+from security.crypto.wrapped import plaintext_length, seal, unseal
 
-_MAGIC = b"KHOI"
-_NONCE = 12
-_WRAPPED = 48  # 32-byte key + 16-byte tag
-_PREFIX = len(_MAGIC) + _NONCE + _WRAPPED
-_SEGMENT = 64 * 1024
-_BINDING = b"kho/index-file"
 CACHE_BYTES = 1 << 30  # decrypted index files kept in memory, per process
 
 
@@ -70,26 +63,6 @@ class _PlainCache:
 
 
 PLAIN_CACHE = _PlainCache(CACHE_BYTES)
-
-
-def seal(index_key: bytes, plaintext: bytes) -> bytes:
-    data_key = secrets.token_bytes(32)
-    nonce = secrets.token_bytes(_NONCE)
-    wrapped = AESGCM(index_key).encrypt(nonce, data_key, _BINDING)
-    body = stream.encrypt_bytes(data_key, plaintext, _BINDING, _SEGMENT)
-    return _MAGIC + nonce + wrapped + body
-
-
-def unseal(index_key: bytes, sealed: bytes) -> bytes:
-    if sealed[: len(_MAGIC)] != _MAGIC:
-        raise stream.IntegrityError("not an encrypted index file")
-    nonce = sealed[len(_MAGIC) : len(_MAGIC) + _NONCE]
-    wrapped = sealed[len(_MAGIC) + _NONCE : _PREFIX]
-    try:
-        data_key = AESGCM(index_key).decrypt(nonce, wrapped, _BINDING)
-    except InvalidTag:
-        raise stream.IntegrityError("index file key failed authentication") from None
-    return stream.decrypt_bytes(data_key, sealed[_PREFIX:], _BINDING)
 
 
 class _RamFile(io.BytesIO):
@@ -157,7 +130,7 @@ class EncryptedStorage(FileStorage):
     def file_length(self, name: str) -> int:
         """Whoosh asks for lengths to locate footers: answer in plaintext bytes."""
         size = os.path.getsize(self._fpath(name))
-        return stream.plaintext_length(size - _PREFIX, _SEGMENT)
+        return plaintext_length(size)
 
     def temp_storage(self, name: str | None = None) -> RamStorage:
         return _RamScratch()

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from archive import accounts
-from archive.audit import Context
 from archive.bootstrap import initialize
 from archive.instance import Instance
 from ingest import samples
 from search import index
+from security.actor import Context
 from web import create_app
 
 ADMIN_PASSWORD = "test root passphrase"

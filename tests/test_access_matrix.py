@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import select, update
 
 from archive import access, editing, grants, quarantine, records
-from archive.audit import Context
 from archive.models import DocumentShare, Grant, Unit, utcnow
 from ingest import pipeline, samples
 from search import feed, query
+from security.actor import Context
 from security.errors import NotFound, Refused
-from security.policy import LEVELS, ROLES, level_rank, may_export
+from security.policy.lifecycle import may_export
+from security.vocabulary import LEVELS, ROLES, level_rank
 from tests.conftest import add_person
 
 pytestmark = pytest.mark.slow

@@ -13,10 +13,11 @@ from sqlalchemy import delete, select, update
 
 from archive import audit
 from archive.models import AuditEntry, AuditHead
-from security.audit import chain_hash, chain_mac
+from security.actor import Context
+from security.crypto.audit_chain import chain_hash, chain_mac
 
 TOOL = Path(__file__).resolve().parents[1] / "tools" / "verify_audit_export.py"
-CTX = audit.Context(None, "test")
+CTX = Context(None, "test")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from ingest.classify.rules import DEFAULT_PATH, RulesError, load_rules, parse_ru
 from ingest.classify.suggest import suggest_filing
 from ingest.classify.text import fold
 from ingest.header import Header
-from security.stream import IntegrityError
+from security.crypto.stream import IntegrityError
 
 TOPICS = {
     "08.TC": ["kết nạp đảng viên mới", "chuyển sinh hoạt đảng chính thức", "bổ nhiệm cán bộ"],

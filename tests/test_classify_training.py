@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from archive import dossiers, review
-from archive.audit import Context
 from ingest import pipeline, samples
 from ingest.classify import training
+from security.actor import Context
 from tests.conftest import add_person
 
 SUBJECTS = {

@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from security import keyfile
+from security.crypto import keyfile
+from security.crypto.keys import Keyring, KeyringError
+from security.crypto.stream import IntegrityError
 from security.errors import KhoError
-from security.keys import Keyring, KeyringError
-from security.stream import IntegrityError
 from web import create_app
 
 

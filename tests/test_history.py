@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import MetaData, select
 
 from archive import access, editing, file_versions, history, holds, keyops
-from archive.audit import Context
 from archive.lifecycle_models import DescriptionVersion
 from archive.models import AuditEntry
+from security.actor import Context
+from security.crypto.stream import IntegrityError
 from security.errors import NotFound, Refused
-from security.stream import IntegrityError
 from tests.conftest import add_person
 from tests.test_lifecycle_support import file_doc
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from archive import backup, fixity, registers
-from archive.audit import Context
 from archive.instance import Instance
 from search import feed, query
-from security.keys import KeyringError
+from security.actor import Context
+from security.crypto.keys import KeyringError
 from tests.conftest import _postgres_database
 from tests.test_lifecycle_support import file_doc
 

@@ -11,7 +11,7 @@ from archive import dossiers, retention, sealing
 from archive.lifecycle_models import Dossier
 from archive.models import AuditEntry
 from security.errors import NotFound, Refused
-from security.lifecycle_policy import retention_rank
+from security.vocabulary import retention_rank
 from tests.conftest import add_person
 from tests.test_lifecycle_support import file_doc
 

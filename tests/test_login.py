@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select, update
 
 from archive import auth
-from archive.audit import Context
 from archive.models import AuditEntry, User, WebSession, utcnow
-from security import totp
-from security.passwords import WeakPassword, check_new_password
+from security.actor import Context
+from security.identity import totp
+from security.identity.passwords import WeakPassword, check_new_password
 from tests.conftest import add_person
 
 ADDRESS = "10.0.0.5"
@@ -73,7 +73,7 @@ def test_account_backs_off_after_five_failures_even_for_the_right_password(inst)
 
 
 def test_back_off_doubles_up_to_an_hour():
-    from security.lockout import delay_after
+    from security.identity.lockout import delay_after
 
     assert [delay_after(n).total_seconds() for n in (4, 5, 6, 7)] == [0, 60, 120, 240]
     assert delay_after(40) == timedelta(hours=1)

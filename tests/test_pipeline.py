@@ -9,11 +9,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from archive import access, quarantine, records
-from archive.audit import Context
 from archive.models import Document, RecordEvent
 from ingest import ocr, pipeline, recognition, samples
 from ingest.limits import Limits
 from search import query
+from security.actor import Context
 from security.errors import NotFound, Refused
 from tests import ingest_fixtures as fx
 from tests.conftest import add_person

@@ -6,7 +6,10 @@ import itertools
 
 import pytest
 
-from security.policy import LEVELS, ROLES, Principal, may_file, may_read, read_scope
+from security.actor import Principal
+from security.policy.reading import may_read, read_scope
+from security.policy.records import may_file
+from security.vocabulary import LEVELS, ROLES
 
 
 @pytest.mark.parametrize(

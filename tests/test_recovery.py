@@ -10,7 +10,7 @@ from archive.maintenance import check_store
 from archive.models import Document
 from ingest import pipeline
 from search import feed, index, query
-from security.stream import IntegrityError
+from security.crypto.stream import IntegrityError
 
 
 def _count(inst) -> int:

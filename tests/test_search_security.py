@@ -12,7 +12,7 @@ from archive.models import Document
 from ingest import pipeline, samples
 from search import feed, query
 from search.query import SearchRequest
-from security.policy import LEVELS
+from security.vocabulary import LEVELS
 from tests.conftest import add_person
 
 COMMON = "chungtuchung"  # in every document

@@ -266,7 +266,7 @@ def test_archivist_confirms_or_raises_a_held_back_level_within_clearance(inst, a
 
 def test_a_held_back_record_set_to_tuyet_mat_is_quarantined_as_at_filing(inst, archivist):
     from archive import quarantine
-    from archive.audit import Context
+    from security.actor import Context
 
     doc_id = _file_held(inst, archivist.ctx, "toi_mat")
     review.confirm(inst, archivist.ctx, doc_id, level="tuyet_mat")

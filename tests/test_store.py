@@ -12,14 +12,14 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from archive import access, fixity, keyops, records
-from archive.audit import Context
 from archive.instance import Instance
 from archive.models import AuditEntry, Document, StoredObject
 from ingest import pipeline
-from security import keyfile
+from security.actor import Context
+from security.crypto import keyfile
+from security.crypto.keys import KeyringError
+from security.crypto.stream import IntegrityError
 from security.errors import KhoError
-from security.keys import KeyringError
-from security.stream import IntegrityError
 from tests.conftest import add_person
 from web.cli import main
 
@@ -241,7 +241,7 @@ def test_sealed_key_file_instance_works_end_to_end(tmp_path, database_url, sampl
 def test_rotation_covers_second_factor_secrets_and_queued_uploads(inst, archivist, sample_docs):
     from archive import auth
     from ingest import jobs
-    from security import totp
+    from security.identity import totp
 
     person = add_person(inst, "kiemtra", "auditor", "thuong")
     step = auth.begin(inst, "kiemtra", person.password, "t")

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from security import stream
+from security.crypto import stream
 
 KEY = bytes(range(32))
 BINDING = b"kho/test/original/v1"

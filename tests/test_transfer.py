@@ -19,6 +19,7 @@ from archive import access, accounts, dossiers, transfer
 from archive.bootstrap import initialize
 from archive.instance import Instance
 from archive.models import AuditEntry, Document
+from security.crypto import envelope
 from security.errors import Refused
 from tests.conftest import ADMIN_PASSWORD, _postgres_database, add_person
 from tests.test_lifecycle_support import file_doc
@@ -81,10 +82,10 @@ def _archivist_of(target: Instance):
 def test_encrypted_export_validate_import_same_checksums(
     inst, archivist, dossier, second, tmp_path
 ):
-    key_path, pub_path = transfer.generate_keypair(tmp_path / "keys" / "luutru")
+    key_path, pub_path = envelope.generate_keypair(tmp_path / "keys" / "luutru")
     assert key_path.stat().st_mode & 0o777 == 0o600
     report = transfer.export_dossier(
-        inst, archivist.ctx, "2026-VP-07", tmp_path / "bag", transfer.load_public_key(pub_path)
+        inst, archivist.ctx, "2026-VP-07", tmp_path / "bag", envelope.load_public_key(pub_path)
     )
     bag = bagit.Bag(str(tmp_path / "bag"))
     bag.validate()
@@ -106,13 +107,13 @@ def test_encrypted_export_validate_import_same_checksums(
     importer = _archivist_of(second)
     with pytest.raises(transfer.TransferError):  # encrypted: the key is needed
         transfer.import_bag(second, importer.ctx, tmp_path / "bag")
-    other_key, _ = transfer.generate_keypair(tmp_path / "keys" / "other")
+    other_key, _ = envelope.generate_keypair(tmp_path / "keys" / "other")
     with pytest.raises(transfer.TransferError):  # and it must be the recipient's
         transfer.import_bag(
-            second, importer.ctx, tmp_path / "bag", transfer.load_private_key(other_key)
+            second, importer.ctx, tmp_path / "bag", envelope.load_private_key(other_key)
         )
     result = transfer.import_bag(
-        second, importer.ctx, tmp_path / "bag", transfer.load_private_key(key_path)
+        second, importer.ctx, tmp_path / "bag", envelope.load_private_key(key_path)
     )
     assert [d["status"] for d in result.documents] == ["stored"] * 3
     new_ids = {d["source_id"]: d["id"] for d in result.documents}
@@ -122,7 +123,7 @@ def test_encrypted_export_validate_import_same_checksums(
     assert (view.subject, view.issuer, view.unit) == (SUBJECT, "Tỉnh ủy Lào Cai", "LT")
     assert access.view_document(second, importer.ctx, new_ids[dossier[1]]).level == "mat"
     # Importing again finds the same files already filed.
-    key = transfer.load_private_key(key_path)
+    key = envelope.load_private_key(key_path)
     repeat = transfer.import_bag(second, importer.ctx, tmp_path / "bag", key)
     assert [d["status"] for d in repeat.documents] == ["duplicate"] * 3
     with second.sessions() as session:
@@ -133,9 +134,9 @@ def test_encrypted_export_validate_import_same_checksums(
 
 
 def test_tampered_bag_fails(inst, archivist, dossier, second, tmp_path):
-    key_path, pub_path = transfer.generate_keypair(tmp_path / "recipient")
+    key_path, pub_path = envelope.generate_keypair(tmp_path / "recipient")
     transfer.export_dossier(
-        inst, archivist.ctx, "2026-VP-07", tmp_path / "bag", transfer.load_public_key(pub_path)
+        inst, archivist.ctx, "2026-VP-07", tmp_path / "bag", envelope.load_public_key(pub_path)
     )
     victim = next((tmp_path / "bag" / "data" / "documents" / "0001").glob("original*"))
     data = bytearray(victim.read_bytes())
@@ -144,7 +145,7 @@ def test_tampered_bag_fails(inst, archivist, dossier, second, tmp_path):
     with pytest.raises(bagit.BagValidationError):
         bagit.Bag(str(tmp_path / "bag")).validate()
     importer = _archivist_of(second)
-    key = transfer.load_private_key(key_path)
+    key = envelope.load_private_key(key_path)
     with pytest.raises(transfer.TransferError):
         transfer.import_bag(second, importer.ctx, tmp_path / "bag", key)
     # Re-computing the manifests makes bagit happy, but the ciphertext no longer authenticates.
@@ -224,7 +225,7 @@ def _lines(manifest: str) -> list[tuple[str, str]]:
 
 
 def _check_links(extract: list[dict]) -> None:
-    from security import audit as chain
+    from security.crypto import audit_chain as chain
 
     for entry in extract:
         payload = {k: v for k, v in entry.items() if k not in ("hash", "previous_hash")}
@@ -233,10 +234,10 @@ def _check_links(extract: list[dict]) -> None:
 
 def test_reader_cannot_export(inst, archivist, dossier, tmp_path):
     reader = add_person(inst, "canbo", "reader", "tuyet_mat", "VP")
-    _, pub = transfer.generate_keypair(tmp_path / "r")
+    _, pub = envelope.generate_keypair(tmp_path / "r")
     with pytest.raises(Refused):
         transfer.export_dossier(
-            inst, reader.ctx, "2026-VP-07", tmp_path / "bag", transfer.load_public_key(pub)
+            inst, reader.ctx, "2026-VP-07", tmp_path / "bag", envelope.load_public_key(pub)
         )
     assert not (tmp_path / "bag").exists()
 
@@ -246,12 +247,12 @@ def test_vector_from_transfer_format_doc():
     doc = (Path(__file__).parents[1] / "docs" / "transfer-format.md").read_text()
     sealed_hex = re.search(r"sealed\s*=\s*([0-9a-f ]+)\n", doc).group(1).replace(" ", "")
     recipient = bytes(range(32))
-    binding = transfer.file_binding("0" * 32, "vector.txt")
+    binding = envelope.file_binding("0" * 32, "vector.txt")
     out = io.BytesIO()
     public = transfer.X25519PrivateKey.from_private_bytes(recipient).public_key().public_bytes_raw()
-    transfer.seal_to(public, io.BytesIO(b"Kho"), out, binding, bytes(range(32, 64)))
+    envelope.seal_to(public, io.BytesIO(b"Kho"), out, binding, bytes(range(32, 64)))
     assert out.getvalue().hex() == sealed_hex
-    assert transfer.open_sealed(recipient, bytes.fromhex(sealed_hex), binding) == b"Kho"
+    assert envelope.open_sealed(recipient, bytes.fromhex(sealed_hex), binding) == b"Kho"
 
 
 def test_cli_export_import(kho, inst, archivist, dossier, tmp_path):

@@ -11,8 +11,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from archive import audit_views
-from archive.audit import Context
 from ingest import demo, pipeline
+from security.actor import Context
 from tests.conftest import sample_doc
 
 

@@ -16,7 +16,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from archive import admin_views, quarantine
-from security.policy import LEVEL_NAMES, LEVELS, ROLE_NAMES, ROLES
+from security.vocabulary import LEVEL_NAMES, LEVELS, ROLE_NAMES, ROLES
 from web.auth import current_context, fresh_login_required, kho
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -38,10 +38,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from archive import accounts, auth
-from archive.audit import Context
 from archive.instance import Instance
 from archive.models import User
-from security import totp
+from security.actor import Context
+from security.identity import totp
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

@@ -12,7 +12,7 @@ from archive import access
 from ingest import preview, stamp
 from ingest.header import DOC_TYPE_NAMES
 from search import query
-from security.policy import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
+from security.vocabulary import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
 from web.auth import current_context, kho
 
 bp = Blueprint("documents", __name__)

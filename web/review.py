@@ -21,7 +21,7 @@ from archive import access, review
 from ingest import preview
 from ingest.header import DOC_TYPE_NAMES
 from security.errors import KhoError
-from security.policy import LEVEL_NAMES, URGENCY_NAMES, level_rank
+from security.vocabulary import LEVEL_NAMES, URGENCY_NAMES, level_rank
 from web.auth import current_context, kho
 from web.i18n import current_language
 

@@ -11,7 +11,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import Optional
 
 from ingest import jobs
-from security.policy import LEVEL_NAMES
+from security.vocabulary import LEVEL_NAMES
 from web.auth import current_context, kho
 
 bp = Blueprint("uploads", __name__)

@@ -23,7 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 
 from ingest.classify.text import fold
-from security.stream import decrypt_bytes, encrypt_bytes
+from security.crypto.stream import decrypt_bytes, encrypt_bytes
 
 BINDING = b"kho/model/series/v1"
 MAX_WORD_FEATURES = 60_000

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from ingest import sniff, stages
-from security.policy import LEVEL_NAMES, LEVELS, level_rank
+from security.vocabulary import LEVEL_NAMES, LEVELS, level_rank
 
 if TYPE_CHECKING:
     from ingest.header import Header

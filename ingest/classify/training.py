@@ -21,8 +21,9 @@ from archive.instance import Instance
 from archive.lifecycle_models import Dossier, DossierMember
 from archive.models import Document
 from ingest.classify.model import BINDING, Model, open_model, retrain, seal_model
-from security.keys import new_data_key
-from security.stream import IntegrityError
+from security.actor import Context
+from security.crypto.keys import new_data_key
+from security.crypto.stream import IntegrityError
 
 log = logging.getLogger(__name__)
 MODEL_FILE = Path("models") / "series.kho"
@@ -41,7 +42,7 @@ def confirmed_filings(inst: Instance) -> list[tuple[str, str]]:
         return [(records.unseal_meta(inst, doc).get("subject") or "", code) for doc, code in rows]
 
 
-def retrain_and_store(inst: Instance, ctx: audit.Context) -> int | None:
+def retrain_and_store(inst: Instance, ctx: Context) -> int | None:
     """Train on the confirmed filings and replace the stored model; the number of examples,
     or None when there is not yet enough to learn from (fewer than two dossiers)."""
     pairs = confirmed_filings(inst)

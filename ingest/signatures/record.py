@@ -38,10 +38,11 @@ from ingest.limits import Deadline, Limits
 from ingest.signatures import messages as msg
 from ingest.signatures.validate import SOFTWARE, SignatureCheck, validate_pdf
 from ingest.sniff import MediaType
+from security.actor import Context
+from security.crypto.keys import new_data_key
+from security.crypto.stream import encrypt_bytes
 from security.errors import NotFound, Refused
-from security.keys import new_data_key
-from security.policy import may_manage_trust
-from security.stream import encrypt_bytes
+from security.policy.administration import may_manage_trust
 
 log = logging.getLogger(__name__)
 EVENT = "digital signature validation"  # PREMIS event type
@@ -173,7 +174,7 @@ def _signed_ids(inst: Instance) -> list[int]:
         return list(session.execute(stmt).scalars())
 
 
-def _document(inst: Instance, ctx: audit.Context, doc_id: int, system: bool) -> Document:
+def _document(inst: Instance, ctx: Context, doc_id: int, system: bool) -> Document:
     if not system:
         return access._admit(inst, ctx, doc_id, "signature_verify")
     with inst.sessions() as session:
@@ -184,7 +185,7 @@ def _document(inst: Instance, ctx: audit.Context, doc_id: int, system: bool) -> 
         return doc
 
 
-def _verify_one(inst: Instance, ctx: audit.Context, doc_id: int, system: bool) -> dict:
+def _verify_one(inst: Instance, ctx: Context, doc_id: int, system: bool) -> dict:
     doc = _document(inst, ctx, doc_id, system)
     original = records.object_of(doc, "original")
     if not original.media_type.startswith(MediaType.PDF):
@@ -199,7 +200,7 @@ def _verify_one(inst: Instance, ctx: audit.Context, doc_id: int, system: bool) -
             "signatures": len(check.signatures)}  # fmt: skip
 
 
-def _store(inst: Instance, ctx: audit.Context, doc: Document, check: SignatureCheck) -> None:
+def _store(inst: Instance, ctx: Context, doc: Document, check: SignatureCheck) -> None:
     """Blob first, then in one transaction: the object row, the description, event, audit."""
     version = 1 + max((o.version for o in doc.objects if o.kind == KIND), default=0)
     where = records.object_binding(doc, StoredObject(kind=KIND, version=version))
@@ -265,7 +266,7 @@ def _reseal(inst: Instance, doc: Document, summary: dict) -> None:
     doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, binding)
 
 
-def verify(inst: Instance, ctx: audit.Context, ids: list[int] | None = None) -> list[dict]:
+def verify(inst: Instance, ctx: Context, ids: list[int] | None = None) -> list[dict]:
     """Re-validate the signatures of the given records (all signed records when None).
 
     The administrator and the security officer run it as a system task over any record (after

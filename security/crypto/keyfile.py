@@ -26,7 +26,7 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from security.keys import Keyring, KeyringError
+from security.crypto.keys import Keyring, KeyringError
 
 SEALED_FORMAT = "kho-keyring-sealed-1"
 ENV_KEYRING = "KHO_KEYRING"

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from security.crypto.stream import IntegrityError
 from security.errors import KhoError
-from security.stream import IntegrityError
 
 KEYRING_FORMAT = "kho-keyring-1"
 _WRAP_NONCE = 12

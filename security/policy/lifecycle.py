@@ -1,5 +1,6 @@
 """Who may act on the life of records (file plan, holds, disposal, registers, declassification,
-transfer): pure decisions, like security.policy, so CLI, web and tests share one rule.
+transfer): pure decisions, like the rest of security.policy, so CLI, web and tests share one
+rule.
 
 Decisions taken here (see docs/lifecycle.md):
 - Records managers are archivists: they keep the file plan, dossiers, registers, and propose
@@ -16,32 +17,24 @@ Decisions taken here (see docs/lifecycle.md):
 
 from __future__ import annotations
 
-from security.policy import Decision, Principal, level_rank
+from security.actor import Principal
+from security.policy.decision import Decision
+from security.policy.reading import may_read
+from security.vocabulary import Level, Role, level_rank
 
-# Retention periods (thời hạn bảo quản): "vv" is permanent (Vĩnh viễn), "hhl" lasts until the
-# document is no longer in force (hết hiệu lực), the others are years.
-RETENTION_PERIODS: tuple[str, ...] = ("vv", "70", "20", "10", "5", "hhl")
 # Luật Bảo vệ bí mật nhà nước 2018, art. 19: protection periods from the classification date.
-PROTECTION_YEARS: dict[str, int] = {"mat": 10, "toi_mat": 20, "tuyet_mat": 30}
-COUNCIL_ROLES = frozenset({"security_officer", "admin"})
+PROTECTION_YEARS: dict[str, int] = {Level.MAT: 10, Level.TOI_MAT: 20, Level.TUYET_MAT: 30}
+COUNCIL_ROLES = frozenset({Role.SECURITY_OFFICER, Role.ADMIN})
 APPROVALS_NEEDED = 2
-
-
-def retention_rank(period: str) -> int:
-    """Longer is larger; "hết hiệu lực" is below every fixed period (it may end any day)."""
-    if period not in RETENTION_PERIODS:
-        raise ValueError(f"unknown retention {period!r}; use {', '.join(RETENTION_PERIODS)}")
-    special = {"vv": 10_000, "hhl": 0}
-    return special[period] if period in special else int(period)
 
 
 def _within_clearance(who: Principal, level: str) -> bool:
     return level_rank(level) <= level_rank(who.clearance)
 
 
-def may_manage_records(who: Principal, level: str = "thuong") -> Decision:
+def may_manage_records(who: Principal, level: str = Level.THUONG) -> Decision:
     """File plan, dossiers, retention of a record: archivists within their clearance."""
-    if who.role != "archivist":
+    if who.role != Role.ARCHIVIST:
         return Decision(False, f"role {who.role} does not manage records")
     if not _within_clearance(who, level):
         return Decision(False, "clearance below the level")
@@ -50,7 +43,7 @@ def may_manage_records(who: Principal, level: str = "thuong") -> Decision:
 
 def may_edit_retention_table(who: Principal) -> Decision:
     """The retention table is the archive's data, kept by its administrator (DOMAIN.md)."""
-    if who.role == "admin":
+    if who.role == Role.ADMIN:
         return Decision(True, "administrator")
     return Decision(False, "only an administrator edits the retention table")
 
@@ -62,7 +55,7 @@ def may_hold(who: Principal) -> Decision:
 
 
 def may_propose_disposal(who: Principal, levels: list[str]) -> Decision:
-    if who.role != "archivist":
+    if who.role != Role.ARCHIVIST:
         return Decision(False, "only archivists propose disposals")
     if not all(_within_clearance(who, level) for level in levels):
         return Decision(False, "a record above the proposer's clearance")
@@ -87,14 +80,14 @@ def approved(proposer_id: int, approvals: list[tuple[int, str]]) -> bool:
 
 
 def may_execute_disposal(who: Principal) -> Decision:
-    if who.role in ("archivist", "admin"):
+    if who.role in (Role.ARCHIVIST, Role.ADMIN):
         return Decision(True, f"role {who.role}")
     return Decision(False, "disposals are carried out by archivists or administrators")
 
 
 def may_register(who: Principal, level: str) -> Decision:
     """Registering a document in the incoming/outgoing register is the văn thư's job."""
-    if who.role != "archivist":
+    if who.role != Role.ARCHIVIST:
         return Decision(False, f"role {who.role} does not keep registers")
     if not _within_clearance(who, level):
         return Decision(False, "clearance below the level")
@@ -102,7 +95,7 @@ def may_register(who: Principal, level: str) -> Decision:
 
 
 def may_extend_protection(who: Principal, level: str) -> Decision:
-    if who.role not in ("security_officer", "admin"):
+    if who.role not in (Role.SECURITY_OFFICER, Role.ADMIN):
         return Decision(False, "protection periods are extended by security officers")
     if not _within_clearance(who, level):
         return Decision(False, "clearance below the level")
@@ -111,6 +104,25 @@ def may_extend_protection(who: Principal, level: str) -> Decision:
 
 def may_approve_plain_transfer(who: Principal) -> Decision:
     """Decrypted bags leave Kho's protection: an administrator approves (and it is audited)."""
-    if who.role == "admin":
+    if who.role == Role.ADMIN:
         return Decision(True, "administrator")
     return Decision(False, "only an administrator approves a decrypted transfer")
+
+
+def may_export(
+    who: Principal,
+    level: str,
+    unit_id: int | None,
+    doc_id: int | None = None,
+    extra_ids: frozenset[int] = frozenset(),
+    *,
+    pending: bool,
+    filed_by: int | None,
+) -> Decision:
+    """Export (transfer, BagIt) is for archivists and security officers who may read the record;
+    a record whose secrecy is pending is never exported."""
+    if who.role not in (Role.ARCHIVIST, Role.SECURITY_OFFICER):
+        return Decision(False, f"role {who.role} does not export")
+    if pending:
+        return Decision(False, "secrecy pending: set the level first")
+    return may_read(who, level, unit_id, doc_id, extra_ids, pending=pending, filed_by=filed_by)

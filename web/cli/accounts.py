@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from archive import accounts, auth, grants
-from security.passwords import generate_password
-from security.policy import LEVELS, ROLES
+from security.identity.passwords import generate_password
+from security.vocabulary import LEVELS, ROLES
 from web.cli.support import (
     OPERATOR,
     KhoGroup,

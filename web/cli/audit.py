@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from archive import audit, audit_views, keyops
-from security import audit as chain
+from security.crypto import audit_chain as chain
 from web.cli.support import OPERATOR, KhoGroup, emit, json_option
 
 commands = KhoGroup("audit")

@@ -15,7 +15,7 @@ from ingest import demo, jobs, ocr, pipeline, recognition
 from ingest import inbox as inbox_watch
 from ingest.classify import training
 from security.errors import Refused
-from security.policy import LEVELS
+from security.vocabulary import LEVELS
 from web.cli.support import (
     OPERATOR,
     KhoGroup,

@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from archive import declassify, disposal, dossiers, holds, registers, retention
-from security.lifecycle_policy import RETENTION_PERIODS
-from security.policy import LEVELS
+from security.vocabulary import LEVELS, RETENTION_PERIODS
 from web.cli.support import KhoGroup, acting_as, as_option, emit, json_option
 
 commands = KhoGroup("lifecycle")

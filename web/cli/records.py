@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from archive import access, editing, history, quarantine, review
-from security.policy import LEVELS
+from security.vocabulary import LEVELS
 from web.cli.support import OPERATOR, KhoGroup, acting_as, as_option, emit, json_option
 
 commands = KhoGroup("records")

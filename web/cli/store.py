@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from archive import backup, fixity, keyops, transfer
+from archive import backup, fixity, keyops
 from archive.bootstrap import initialize
 from archive.maintenance import ORPHAN_GRACE_SECONDS, check_store
 from search import feed, index
-from security import keyfile
+from security.crypto import envelope, keyfile
 from web.cli.support import OPERATOR, KhoGroup, instance, read_secret_file
 
 commands = KhoGroup("store")
@@ -96,7 +96,7 @@ def keys_export_command(inst, output: str) -> None:
 @click.option("-o", "--output", "prefix", required=True, help="Writes PREFIX.key and PREFIX.pub.")
 def transfer_keypair(prefix) -> None:
     """An X25519 key pair for a recipient archive (the private key file is 0600)."""
-    key_path, pub_path = transfer.generate_keypair(Path(prefix))
+    key_path, pub_path = envelope.generate_keypair(Path(prefix))
     click.echo(f"{pub_path} (gửi cho bên giao / give to the sender), {key_path} (giữ kín / keep)")
 
 

@@ -21,8 +21,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from archive import accounts, schema
-from archive.audit import Context
 from archive.instance import Instance
+from security.actor import Context
 from security.errors import KhoError
 
 OPERATOR = Context(None, "cli")

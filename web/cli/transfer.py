@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from archive import transfer
+from security.crypto import envelope
 from security.errors import KhoError
 from web.cli.support import KhoGroup, acting_as, as_option, emit, json_option
 
@@ -36,7 +37,7 @@ def export_dossier_command(
             "Chọn --recipient-key TỆP hoặc --plain --approval SỐ.",
             "Give either --recipient-key FILE or --plain --approval REF.",
         )
-    key = transfer.load_public_key(Path(recipient_key)) if recipient_key else None
+    key = envelope.load_public_key(Path(recipient_key)) if recipient_key else None
     report = transfer.export_dossier(
         inst, acting_as(inst, as_user), code, Path(dest), key, None if key else approval
     )
@@ -78,7 +79,7 @@ def import_group() -> None:
 @json_option
 def import_bag_command(inst, bag_dir, key_file, unit_code, as_user, as_json) -> None:
     """Validate a transfer bag, decrypt it with --key, and file its records here again."""
-    key = transfer.load_private_key(Path(key_file)) if key_file else None
+    key = envelope.load_private_key(Path(key_file)) if key_file else None
     report = transfer.import_bag(inst, acting_as(inst, as_user), Path(bag_dir), key, unit_code)
     for doc in report.documents:
         emit(doc, as_json, f"{doc['source_id']} → {doc['id']} {doc['status']} {doc['sha256']}")
