@@ -22,9 +22,10 @@ from pathlib import Path
 # This file is named like the package it measures: keep bench/ off the import path.
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from archive import accounts, records
-from archive.bootstrap import initialize
-from archive.instance import Instance
+from archive.accounts import accounts
+from archive.core.instance import Instance
+from archive.operations.bootstrap import initialize
+from archive.records import filing
 from ingest import ocr, pipeline, samples, stages
 from ingest.header import parse_header
 from ingest.limits import Limits
@@ -89,10 +90,10 @@ def stage_by_stage(pdfs: list[bytes], folder: Path) -> dict[str, float]:
 
     def file_all() -> None:
         for n, (data, ex, fields) in enumerate(zip(pdfs, examined, headers, strict=True)):
-            new = records.NewRecord(
+            new = filing.NewRecord(
                 data, ex.media_type, ex.text, fields, f"{n}.pdf", unit, access_copy=ex.access_copy
             )
-            ids.append(records.file_record(inst, ctx, new, inst.keyring.content_mac(data)).id)
+            ids.append(filing.file_record(inst, ctx, new, inst.keyring.content_mac(data)).id)
 
     times["file (encrypt, store, audit)"] = _timed(file_all)
     times["index (one batch)"] = _timed(lambda: feed.refresh(inst, ids))

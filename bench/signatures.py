@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive.trust import TrustMaterial
+from archive.operations.trust import TrustMaterial
 from ingest.header import parse_header
 from ingest.signatures.validate import validate_pdf
 from ingest.stages import examine

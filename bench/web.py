@@ -26,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fpdf import FPDF
 
-from archive.bootstrap import initialize
+from archive.operations.bootstrap import initialize
 from ingest import demo, pipeline, samples
-from search import feed, index
+from search import feed
+from search.index import store
 from web import create_app
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -76,10 +77,10 @@ def main() -> None:
         app = create_app({"KHO_HOME": home, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
         inst = app.extensions["kho"]
         initialize(inst, "correct horse battery staple 2026")
-        index.open_index(inst.index_dir, inst.keyring.index_key)
+        store.open_index(inst.index_dir, inst.keyring.index_key)
         start = time.perf_counter()
         demo.seed(inst, count=0)
-        from archive.accounts import context_for, require_user
+        from archive.accounts.accounts import context_for, require_user
 
         with inst.sessions() as session:
             filer = context_for(require_user(session, demo.FILER), "bench")

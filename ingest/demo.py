@@ -12,8 +12,8 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
-from archive import accounts, auth
-from archive.instance import Instance
+from archive.accounts import accounts, sessions
+from archive.core.instance import Instance
 from ingest import pipeline, samples
 from security.actor import Context, Principal
 from security.errors import NotFound
@@ -77,7 +77,7 @@ def _create_accounts(inst: Instance) -> None:
         )
         if acc.totp_secret:
             with inst.sessions.begin() as session:
-                auth.set_totp_secret(inst, session.merge(user), acc.totp_secret, confirmed=True)
+                sessions.set_totp_secret(inst, session.merge(user), acc.totp_secret, confirmed=True)
 
 
 def seed(inst: Instance, count: int = 50) -> list[pipeline.IngestResult]:

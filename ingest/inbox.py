@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from archive.instance import Instance
+from archive.core.instance import Instance
 from ingest import pipeline
 from ingest.limits import Limits
 from security.actor import Context

@@ -19,10 +19,12 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from archive import accounts, audit
-from archive.instance import Instance
+from archive.accounts import accounts
+from archive.audit.actions import Action
+from archive.core import bindings
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
 from archive.models import IngestJob, User, utcnow
-from archive.records import job_binding
 from ingest import pipeline
 from ingest.limits import Limits, check_size
 from security.actor import Context
@@ -46,27 +48,25 @@ def submit(
     check_size(len(data), limits or inst.limits)
     uid = secrets.token_hex(16)
     key = new_data_key()
-    blob = inst.blobs.put(key, io.BytesIO(data), job_binding(uid, "file"))
+    blob = inst.blobs.put(key, io.BytesIO(data), bindings.job(uid, "file"))
     try:
-        version, wrapped = inst.keyring.wrap(key, job_binding(uid, "file"))
-        with inst.sessions.begin() as session:
+        version, wrapped = inst.keyring.wrap(key, bindings.job(uid, "file"))
+        with UnitOfWork(inst, ctx) as uow:
+            session = uow.session
             job = IngestJob(
                 uid=uid,
                 blob=blob.name,
                 kek_version=version,
                 wrapped_key=wrapped,
-                sealed_name=encrypt_bytes(key, filename.encode(), job_binding(uid, "name")),
+                sealed_name=encrypt_bytes(key, filename.encode(), bindings.job(uid, "name")),
                 submitted_by=ctx.principal.user_id,
                 unit_code=unit_code,
                 declared_level=declared_level,
             )
             session.add(job)
             session.flush()
-            audit.record(
-                session,
-                inst.keyring,
-                ctx,
-                "upload",
+            uow.audit(
+                Action.UPLOAD,
                 "queued",
                 None,
                 {"job": job.id, "bytes": len(data)},
@@ -103,10 +103,10 @@ def claim(inst: Instance) -> IngestJob | None:
 
 def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
     """File one claimed job as the person who uploaded it; record the outcome on the job."""
-    key = inst.keyring.unwrap(job.kek_version, job.wrapped_key, job_binding(job.uid, "file"))
-    filename = decrypt_bytes(key, job.sealed_name, job_binding(job.uid, "name")).decode()
+    key = inst.keyring.unwrap(job.kek_version, job.wrapped_key, bindings.job(job.uid, "file"))
+    filename = decrypt_bytes(key, job.sealed_name, bindings.job(job.uid, "name")).decode()
     with inst.blobs.open(job.blob) as fh:
-        data = decrypt_bytes(key, fh, job_binding(job.uid, "file"))
+        data = decrypt_bytes(key, fh, bindings.job(job.uid, "file"))
     with inst.sessions() as session:
         ctx = accounts.context_for(session.get(User, job.submitted_by), "worker")
     result = pipeline.ingest_bytes(
@@ -120,7 +120,8 @@ def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
         "review": result.review,
         "secrecy_pending": result.secrecy_pending,
     }
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         row = session.get(IngestJob, job.id)
         row.status, row.finished_at, row.result, row.blob = "done", utcnow(), outcome, None
     inst.blobs.delete(job.blob)

@@ -21,7 +21,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 
-from archive.limits import Limits, MiB
+from archive.core.limits import Limits, MiB
 from security.errors import Refused
 
 _CHUNK = 64 * 1024

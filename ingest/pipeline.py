@@ -22,10 +22,12 @@ from pathlib import Path
 
 from sqlalchemy import or_, select
 
-from archive import audit, records
-from archive.instance import Instance
-from archive.models import Document, Unit
-from archive.quarantine import NOT_DIGITIZED
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import Document, Unit, queries
+from archive.records import filing
+from archive.records.quarantine import NOT_DIGITIZED
 from ingest import signatures, stages
 from ingest.classify import secrecy, training
 from ingest.classify.review import review_items
@@ -176,11 +178,11 @@ def _refuse(
     result: IngestResult,
     events: list[stages.Event] | None = None,
 ) -> IngestResult:
-    with inst.sessions.begin() as session:
-        detail = {"reason": result.reason, "level": result.fields.get("level")}
-        if events:
-            detail["events"] = [f"{e.stage}: {e.outcome}" for e in events]
-        audit.record(session, inst.keyring, ctx, "ingest", result.status, result.id, detail)
+    detail = {"reason": result.reason, "level": result.fields.get("level")}
+    if events:
+        detail["events"] = [f"{e.stage}: {e.outcome}" for e in events]
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(Action.INGEST, result.status, result.id, detail)
     return result
 
 
@@ -250,7 +252,7 @@ def ingest_bytes(
         return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc), fields=fields))
     content_mac = inst.keyring.content_mac(data)
     with inst.sessions() as session:
-        existing = records.find_by_content(session, content_mac)
+        existing = queries.find_by_content(session, content_mac)
     if existing is not None:
         return _refuse(
             inst,
@@ -271,7 +273,7 @@ def ingest_bytes(
     ]
     quarantined = fields["level"] == NOT_DIGITIZED
     examined = described.examined
-    new = records.NewRecord(
+    new = filing.NewRecord(
         data,
         examined.media_type,
         examined.text,
@@ -295,7 +297,7 @@ def ingest_bytes(
         secrecy_pending=described.secrecy_pending,
         extra_objects=signatures.objects(described.signatures),
     )
-    doc = records.file_record(inst, ctx, new, content_mac)
+    doc = filing.file_record(inst, ctx, new, content_mac, publish=False)
     review = [item["field"] for item in described.review]
     if quarantined:
         reason = (

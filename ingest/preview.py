@@ -1,7 +1,7 @@
 """Page previews rendered in memory: PDFium draws one page, Pillow encodes it as PNG, and the
 bytes go straight to the response. Nothing is written to disk and nothing is cached.
 
-The read passes the gate (``archive.downloads.open_for_preview``: one decision, one audit entry
+The read passes the gate (``archive.records.gate.open_for_preview``: one decision, one audit entry
 with the page number); only PDFs (or their sanitized access copies) have a preview. The crop of
 page 1's header (``header_png``, for the review page) is drawn the same way from PDFs and from
 scanned images.
@@ -14,8 +14,8 @@ import io
 import pypdfium2 as pdfium
 from PIL import Image
 
-from archive import downloads
-from archive.instance import Instance
+from archive.core.instance import Instance
+from archive.records import gate
 from ingest.pdfium_guard import PDFIUM
 from security.actor import Context
 from security.errors import NotFound
@@ -64,7 +64,7 @@ def page_count(pdf: bytes) -> int:
 
 def page_png(inst: Instance, ctx: Context, doc_id: int, page: int = 0, width: int = 900) -> bytes:
     """The page as PNG bytes for someone allowed to read the document; 404-like otherwise."""
-    content = downloads.open_for_preview(inst, ctx, doc_id, page)
+    content = gate.open_for_preview(inst, ctx, doc_id, page)
     if content.media_type != "application/pdf":
         raise _no_preview(doc_id, page)
     png = render_page(content.read(), page, width)
@@ -94,7 +94,7 @@ def _first_page(content_type: str, data: bytes, width: int) -> Image.Image | Non
 def header_png(inst: Instance, ctx: Context, doc_id: int, width: int = 1200) -> bytes:
     """PNG of page 1's header zone (where the examination read it; the top third if unknown),
     so a reviewer reads a handwritten number or a stamp beside the form. Through the gate."""
-    content, zone = downloads.open_header(inst, ctx, doc_id)
+    content, zone = gate.open_header(inst, ctx, doc_id)
     width = max(MIN_WIDTH, min(MAX_WIDTH, width))
     page = _first_page(content.media_type, content.read(), width)
     if page is None:

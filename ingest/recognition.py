@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from archive import events, records
-from archive.instance import Instance
+from archive.core.instance import Instance
 from archive.models import Document
+from archive.records import filing, reading
 from ingest import ocr, stages
 from ingest.classify import secrecy
 from ingest.header import parse_header
@@ -44,13 +44,13 @@ def recognise(inst: Instance, ctx: Context, doc_id: int, limits: Limits) -> Reco
         doc = session.get(Document, doc_id)
         doc.objects  # noqa: B018 - load before leaving the session
     kinds = {o.kind for o in doc.objects}
-    source = records.read_object(
-        inst, doc, records.object_of(doc, "access" if "access" in kinds else "original")
+    source = reading.read_object(
+        inst, doc, reading.object_of(doc, "access" if "access" in kinds else "original")
     )
     examined = stages.examine(source, "", limits, run_ocr=True)
     if examined.needs_ocr or not examined.text.strip():
         return Recognised(doc_id, "no_text")
-    reading = secrecy.assess(examined, parse_header(examined.text), doc.level)
+    assessed = secrecy.assess(examined, parse_header(examined.text), doc.level)
     found = tuple(
         {
             "event": e.stage,
@@ -63,21 +63,20 @@ def recognise(inst: Instance, ctx: Context, doc_id: int, limits: Limits) -> Reco
     )
     # Nothing seen is no news: only a doubt the new reading saw holds the record back (a record
     # already held back stays so until a person sets its level, now with the new reasons).
-    held = bool(reading.doubts) or doc.secrecy_pending
-    extra = {"secrecy_ocr": reading.evidence()}
+    held = bool(assessed.doubts) or doc.secrecy_pending
+    extra = {"secrecy_ocr": assessed.evidence()}
     if held:
         extra["review"] = list(
-            secrecy.with_review_item(reading, records.unseal_meta(inst, doc).get("review", []))
+            secrecy.with_review_item(assessed, reading.unseal_meta(inst, doc).get("review", []))
         )
-    records.replace_text(
+    filing.replace_text(
         inst,
         ctx,
         doc_id,
         examined.text,
         found,
-        reading.level,
-        secrecy_pending=bool(reading.doubts),
+        assessed.level,
+        secrecy_pending=bool(assessed.doubts),
         sealed_extra=extra,
     )
-    events.record_changed.send(inst, doc_id=doc_id)
     return Recognised(doc_id, "done", len(examined.text))

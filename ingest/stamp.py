@@ -7,7 +7,7 @@ marking (e.g. "TỐI MẬT") is repeated in the header and the footer; the trace
 into the document information as ``/KhoTrace``. Everything happens in memory.
 
 ``stamped_download`` is the service the web calls: the read goes through the gate
-(``archive.downloads.open_traced_copy``), whose single audit entry holds the trace id.
+(``archive.records.gate.open_traced_copy``), whose single audit entry holds the trace id.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from pathlib import Path
 import pikepdf
 from fpdf import FPDF
 
-from archive import downloads
-from archive.instance import Instance
+from archive.core.instance import Instance
+from archive.records import gate
 from security.actor import Context
 from security.errors import KhoError
 from security.vocabulary import LEVEL_NAMES
@@ -161,7 +161,7 @@ def stamped_download(inst: Instance, ctx: Context, doc_id: int, viewer: str, uni
 
     The trace id is in the download's own audit entry (written before any byte is released).
     """
-    copy = downloads.open_traced_copy(inst, ctx, doc_id)
+    copy = gate.open_traced_copy(inst, ctx, doc_id)
     data = copy.content.read()
     if copy.content.media_type == "application/pdf":
         data = stamped_pdf(data, viewer, unit, copy.at, copy.trace_id, marking_of(copy.level))

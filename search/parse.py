@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from search.analysis import fold, number_key
+from search.index.analysis import fold, number_key
 from security.vocabulary import LEVELS
 
 FIELDS: dict[str, str] = {

@@ -2,8 +2,9 @@
 
 The access filter is built from the same policy scope the gate uses, and applied by the engine
 while it collects hits, so hits, counts, facets and suggestions never include a record the
-person may not read. Every hit then passes ``archive.access.admit_hits``, which re-checks it and
-records the search (one audit entry per search, with the query as typed).
+person may not read. Every hit then passes ``archive.records.gate.admit_hits`` with the same
+scope, which re-checks it and records the search (one audit entry per search, with the query as
+typed).
 
 Snippets are not made here: the index stores no text. A snippet must come from the record's text
 read through the gate after admission.
@@ -14,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from archive import access
-from archive.instance import Instance
+from archive.core.instance import Instance
 from archive.models import Unit
+from archive.records import gate
 from search import engine, parse
 from security.actor import Context
-from security.vocabulary import LEVELS
 
 MAX_HITS = 100
 SORTS = ("relevance", "date", "date_asc")
@@ -42,43 +43,26 @@ class SearchRequest:
 class SearchResult:
     """One page of admitted hits, the number of matches the person may see, facets, a hint."""
 
-    hits: list[access.DocumentView]
+    hits: list[gate.DocumentView]
     total: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
     sort: str = "relevance"
 
 
-def engine_scope(inst: Instance, ctx: Context) -> engine.Scope | None:
-    """The gate's read scope now (unit, shares, live grants) as the engine filters it; None
-    when the person reads nothing."""
-    with inst.sessions() as session:
-        scope = access.scope_of(session, ctx)
-    if scope is None or scope.empty:
-        return None
-    return engine.Scope(
-        LEVELS[: scope.max_level + 1],
-        frozenset(scope.unit_ids),
-        frozenset(scope.document_ids),
-        scope.pending_filer,
-        scope.all_pending,
-    )
-
-
-def _units(inst: Instance) -> dict[str, int]:
+def _units(session: Session) -> dict[str, int]:
     """Unit codes to ids (codes are not secret; the table is small)."""
-    with inst.sessions() as session:
-        return {code: uid for uid, code in session.execute(select(Unit.id, Unit.code))}
+    return {code: uid for uid, code in session.execute(select(Unit.id, Unit.code))}
 
 
 def run(inst: Instance, ctx: Context, request: SearchRequest) -> SearchResult:
     sort = request.sort if request.sort in SORTS else "relevance"
     parsed = parse.parse(request.text.strip())
-    scope = engine_scope(inst, ctx)
+    with inst.sessions() as session:  # the scope is computed once: the engine and the gate use it
+        scope = gate.scope_of(session, ctx)
+        units = _units(session) if scope is not None and not scope.empty else {}
     found = engine.EngineResult([], 0)
-    units: dict[str, int] = {}
-    if scope is not None and not parsed.empty:
-        units = _units(inst)
+    if scope is not None and not scope.empty and not parsed.empty:
         found = engine.search(
             inst.index_dir,
             inst.keyring.index_key,
@@ -91,7 +75,7 @@ def run(inst: Instance, ctx: Context, request: SearchRequest) -> SearchResult:
             facets=request.facets,
             suggest=request.suggest,
         )
-    hits = access.admit_hits(inst, ctx, request.text.strip(), found.ids)
+    hits = gate.admit_hits(inst, ctx, request.text.strip(), found.ids, scope)
     facets = dict(found.facets)
     if "unit" in facets:
         codes = {str(uid): code for code, uid in units.items()}
@@ -101,6 +85,6 @@ def run(inst: Instance, ctx: Context, request: SearchRequest) -> SearchResult:
 
 def search(
     inst: Instance, ctx: Context, text: str, limit: int = MAX_HITS
-) -> list[access.DocumentView]:
+) -> list[gate.DocumentView]:
     """The hits alone (command line, search page): ``run`` without facets."""
     return run(inst, ctx, SearchRequest(text, limit=limit, facets=False, suggest=False)).hits

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from archive import accounts
-from archive.bootstrap import initialize
-from archive.instance import Instance
+from archive.accounts import accounts
+from archive.core.instance import Instance
+from archive.operations.bootstrap import initialize
 from ingest import samples
-from search import index
+from search.index import store
 from security.actor import Context
 from web import create_app
 
@@ -63,7 +63,7 @@ def app(tmp_path: Path, database_url: str):
     )
     inst = app.extensions["kho"]
     initialize(inst, ADMIN_PASSWORD)
-    index.open_index(inst.index_dir, inst.keyring.index_key)
+    store.open_index(inst.index_dir, inst.keyring.index_key)
     yield app
     inst.dispose()
 

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from archive import access, editing, grants, quarantine, records
 from archive.models import DocumentShare, Grant, Unit, utcnow
+from archive.records import editing, filing, gate, grants, quarantine
 from ingest import pipeline, samples
 from search import feed, query
 from security.actor import Context
@@ -59,7 +59,7 @@ def _file_held_back(inst, filer) -> dict[str, int]:
     ids = {}
     for level in HELD_LEVELS:
         text = f"Bản quét chờ xác định độ mật {level}. Từ khóa kiểm thử {WORD}."
-        new = records.NewRecord(
+        new = filing.NewRecord(
             text.encode(),
             "text/plain",
             text,
@@ -68,7 +68,7 @@ def _file_held_back(inst, filer) -> dict[str, int]:
             unit,
             secrecy_pending=True,
         )
-        ids[level] = records.file_record(
+        ids[level] = filing.file_record(
             inst, filer.ctx, new, inst.keyring.content_mac(new.content)
         ).id
     feed.refresh(inst, list(ids.values()))
@@ -84,7 +84,7 @@ def world(tmp_path_factory):
     home = tmp_path_factory.mktemp("matrix")
     app = create_app({"KHO_HOME": str(home / "home"), "SECRET_KEY": "x", "TESTING": True})
     inst = app.extensions["kho"]
-    from archive.bootstrap import initialize
+    from archive.operations.bootstrap import initialize
 
     initialize(inst, ADMIN_PASSWORD)
     filer = add_person(inst, "luutru", "archivist", "tuyet_mat", "VP")
@@ -147,14 +147,14 @@ CASES = list(itertools.product(ROLES, LEVELS, RELATIONS))
 def test_matrix(world, role, clearance, relation):
     inst, docs, people, held = world
     ctx = people[(role, clearance, relation)].ctx
-    listed = {v.id for v in access.list_documents(inst, ctx)}
+    listed = {v.id for v in gate.list_documents(inst, ctx)}
     found = {v.id for v in query.search(inst, ctx, WORD)}
     for level, doc_id in docs.items():
         readable = _expected_read(role, clearance, relation, level)
         where = f"{role}/{clearance}/{relation} on {level}"
         assert (doc_id in listed) is readable, f"list: {where}"
         assert (doc_id in found) is readable, f"search: {where}"
-        for read in (access.view_document, access.read_document, access.open_content):
+        for read in (gate.view_document, gate.read_document, gate.open_content):
             if readable:
                 read(inst, ctx, doc_id)
             else:
@@ -182,7 +182,7 @@ def test_matrix(world, role, clearance, relation):
         where = f"{role}/{clearance}/{relation} on held-back {level}"
         assert (doc_id in listed) is readable, f"list: {where}"
         assert (doc_id in found) is readable, f"search: {where}"
-        for read in (access.view_document, access.read_document, access.open_content):
+        for read in (gate.view_document, gate.read_document, gate.open_content):
             if readable:
                 read(inst, ctx, doc_id)
             else:
@@ -201,15 +201,15 @@ def test_the_filer_sees_held_back_records_and_no_other_archivist_does(world):
     filer = people["filer"].ctx
     colleague = people[("archivist", "tuyet_mat", "same_unit")].ctx  # same unit and clearance
     for ctx, sees in ((filer, True), (colleague, False)):
-        listed = {v.id for v in access.list_documents(inst, ctx)}
+        listed = {v.id for v in gate.list_documents(inst, ctx)}
         found = query.run(inst, ctx, query.SearchRequest(WORD, limit=50))
         for doc_id in held.values():
             assert (doc_id in listed) is sees and (doc_id in {h.id for h in found.hits}) is sees
             if sees:
-                assert access.view_document(inst, ctx, doc_id).secrecy_pending
+                assert gate.view_document(inst, ctx, doc_id).secrecy_pending
             else:
                 with pytest.raises(NotFound):
-                    access.view_document(inst, ctx, doc_id)
+                    gate.view_document(inst, ctx, doc_id)
         # Counts and facets hold what the person sees, no more.
         assert found.total == len(docs) + len(held) * sees
         assert sum(n for _level, n in found.facets["level"]) == found.total
@@ -230,7 +230,7 @@ def test_grant_rules(world):
     assert [p["grant"] for p in grants.pending(inst, officer)] == [grant_id]
     grants.decide(inst, officer, grant_id, approve=False)
     with pytest.raises(NotFound):
-        access.view_document(inst, reader.ctx, docs["mat"])
+        gate.view_document(inst, reader.ctx, docs["mat"])
 
 
 def test_levels_are_raised_by_archivists_and_lowered_only_with_authority_and_reason(world):
@@ -245,5 +245,5 @@ def test_levels_are_raised_by_archivists_and_lowered_only_with_authority_and_rea
         editing.edit_document(inst, officer, doc_id, {"level": "thuong"})
     editing.edit_document(inst, officer, doc_id, {"level": "thuong"}, reason="giải mật theo QĐ 12")
     reader = people[("reader", "thuong", "same_unit")].ctx
-    assert access.view_document(inst, reader, doc_id).level == "thuong"
+    assert gate.view_document(inst, reader, doc_id).level == "thuong"
     assert doc_id in {v.id for v in query.search(inst, reader, WORD)}  # the index followed

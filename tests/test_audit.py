@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select, update
 
-from archive import audit
+from archive.audit import log
 from archive.models import AuditEntry, AuditHead
 from security.actor import Context
 from security.crypto.audit_chain import chain_hash, chain_mac
@@ -24,13 +24,13 @@ CTX = Context(None, "test")
 def logged(inst):
     with inst.sessions.begin() as session:
         for n in range(6):
-            audit.record(session, inst.keyring, CTX, "view", "allowed", n)
+            log.record(session, inst.keyring, CTX, "view", "allowed", n)
     return inst
 
 
 def _verify(inst, anchor=None):
     with inst.sessions() as session:
-        return audit.verify(session, inst.keyring.audit_key, anchor)
+        return log.verify(session, inst.keyring.audit_key, anchor)
 
 
 def _last(inst, offset: int = 0) -> int:
@@ -88,7 +88,7 @@ def test_inserted_entry_with_a_recomputed_hash_is_caught_by_the_mac(logged):
     last = _last(logged)
     with logged.sessions() as session:
         prev = session.get(AuditEntry, last)
-        forged_payload = {**audit.payload_of(prev), "seq": last + 1, "action": "login"}
+        forged_payload = {**log.payload_of(prev), "seq": last + 1, "action": "login"}
         forged = AuditEntry(
             seq=last + 1,
             at=prev.at,
@@ -112,7 +112,7 @@ def test_inserted_entry_with_a_recomputed_hash_is_caught_by_the_mac(logged):
 
 def test_truncated_tail_is_detected_by_the_head_and_by_an_exported_checkpoint(logged):
     with logged.sessions.begin() as session:
-        anchor = audit.checkpoint(session, logged.keyring.signing_key)
+        anchor = log.checkpoint(session, logged.keyring.signing_key)
     assert _verify(logged, anchor)[1] == []
     last = _last(logged)
     _raw(logged, delete(AuditEntry).where(AuditEntry.seq >= last - 1))
@@ -130,9 +130,9 @@ def test_truncated_tail_is_detected_by_the_head_and_by_an_exported_checkpoint(lo
 
 def test_the_product_refuses_to_edit_or_delete_entries_and_logs_the_attempt(logged):
     seq = _last(logged, 1)
-    with pytest.raises(audit.AuditImmutable), logged.sessions.begin() as session:
+    with pytest.raises(log.AuditImmutable), logged.sessions.begin() as session:
         session.get(AuditEntry, seq).outcome = "denied"
-    with pytest.raises(audit.AuditImmutable), logged.sessions.begin() as session:
+    with pytest.raises(log.AuditImmutable), logged.sessions.begin() as session:
         session.delete(session.get(AuditEntry, seq))
     with logged.sessions() as session:
         assert session.get(AuditEntry, seq).outcome == "allowed"
@@ -146,21 +146,21 @@ def test_the_product_refuses_to_edit_or_delete_entries_and_logs_the_attempt(logg
 
 
 def test_checkpoints_are_written_periodically(inst, monkeypatch):
-    monkeypatch.setattr(audit, "CHECKPOINT_EVERY", 5)
+    monkeypatch.setattr(log, "CHECKPOINT_EVERY", 5)
     with inst.sessions.begin() as session:
         for n in range(12):
-            audit.record(session, inst.keyring, CTX, "view", "allowed", n)
+            log.record(session, inst.keyring, CTX, "view", "allowed", n)
     with inst.sessions() as session:
-        seqs = session.scalars(select(audit.AuditCheckpoint.seq)).all()
+        seqs = session.scalars(select(log.AuditCheckpoint.seq)).all()
     assert seqs and all(s % 5 == 0 for s in seqs)
 
 
 def _export(inst, tmp_path) -> Path:
     target = tmp_path / "audit.jsonl"
     with inst.sessions.begin() as session:
-        audit.checkpoint(session, inst.keyring.signing_key)
-        first, last = audit.seq_range(session, None, None)
-        audit.export(session, inst.keyring.signing_key, first, last, target)
+        log.checkpoint(session, inst.keyring.signing_key)
+        first, last = log.seq_range(session, None, None)
+        log.export(session, inst.keyring.signing_key, first, last, target)
     return target
 
 

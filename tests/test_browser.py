@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from archive import access
-from archive.accounts import context_for, require_user
+from archive.accounts.accounts import context_for, require_user
+from archive.records import gate
 from ingest import demo, pipeline, samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -94,7 +94,7 @@ def test_reader_gets_not_found_for_a_document_above_clearance(
         archivist = context_for(require_user(session, demo.FILER), "test")
     doc = next(d for d in sample_docs if d.truth["level"] == "toi_mat")
     filed = pipeline.ingest_bytes(inst, archivist, doc.content, doc.filename, unit_code="VP")
-    secret = access.view_document(inst, archivist, filed.id)
+    secret = gate.view_document(inst, archivist, filed.id)
     page = browser.new_page()
     _login(page, live_server, "canbo")
     page.wait_for_selector("table.docs")

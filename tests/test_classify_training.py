@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from archive import dossiers, review
+from archive.lifecycle import plan
+from archive.records import review
 from ingest import pipeline, samples
 from ingest.classify import training
 from security.actor import Context
@@ -43,13 +44,13 @@ def test_model_learns_from_dossiers_and_is_stored_sealed(inst):
     archivist = add_person(inst, "vanthu.mat", "archivist", "mat")
     n = 0
     for code, subjects in SUBJECTS.items():
-        dossiers.plan(inst, archivist.ctx, 2026, code, f"Hồ sơ {code}", "10", "VP")
+        plan.plan(inst, archivist.ctx, 2026, code, f"Hồ sơ {code}", "10", "VP")
         ids = []
         for subject in subjects:
             n += 1
             ids.append(_file(inst, archivist.ctx, n, subject))
             review.confirm(inst, archivist.ctx, ids[-1])
-        dossiers.add(inst, archivist.ctx, code, ids)
+        plan.add(inst, archivist.ctx, code, ids)
     assert training.retrain_and_store(inst, Context(None, "test")) == 6
     stored = (inst.home / training.MODEL_FILE).read_bytes()
     assert "đảng viên".encode() not in stored and b"dang vien" not in stored

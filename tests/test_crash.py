@@ -88,7 +88,7 @@ def test_batch_killed_ten_times_then_resumed(tmp_path, database_url):
         main, ["search", docs[0].truth["canary"], "--as", "vanthu", "--json"], env=cli_env
     )
     assert len(app_env.output.splitlines()) == 1
-    from archive.instance import Instance
+    from archive.core.instance import Instance
 
     inst = Instance.from_settings(tmp_path / "home", database_url)
     with inst.sessions() as session:

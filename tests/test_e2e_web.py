@@ -16,8 +16,8 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from archive import access
-from archive.accounts import context_for, require_user
+from archive.accounts.accounts import context_for, require_user
+from archive.records import gate
 from ingest import demo, pipeline
 from tests.conftest import sample_doc
 from tests.test_browser import browser, live_server  # noqa: F401 - fixtures
@@ -65,7 +65,7 @@ def secret_doc(inst, sample_docs):
     pipeline.ingest_bytes(inst, filer, ordinary.content, ordinary.filename, unit_code="VP")
     doc = sample_doc(sample_docs, level="toi_mat")
     filed = pipeline.ingest_bytes(inst, filer, doc.content, doc.filename, unit_code="VP")
-    return access.view_document(inst, filer, filed.id)
+    return gate.view_document(inst, filer, filed.id)
 
 
 def test_reader_auditor_and_administrator_in_chromium(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import MetaData, select
 
-from archive import access, editing, file_versions, history, holds, keyops
-from archive.lifecycle_models import DescriptionVersion
-from archive.models import AuditEntry
+from archive.lifecycle import holds
+from archive.models import AuditEntry, DescriptionVersion
+from archive.operations import keys
+from archive.records import editing, gate, history, versions
 from security.actor import Context
 from security.crypto.stream import IntegrityError
 from security.errors import NotFound, Refused
@@ -87,7 +88,7 @@ def test_snapshot_bound_to_record_and_version_and_rotated(inst, archivist):
     b = file_doc(inst, archivist)
     editing.edit_document(inst, archivist.ctx, a, {"subject": NEW_SUBJECT})
     editing.edit_document(inst, archivist.ctx, b, {"subject": NEW_SUBJECT})
-    keyops.rotate(inst, Context(None, "cli"))
+    keys.rotate(inst, Context(None, "cli"))
     with inst.sessions() as session:
         versions = session.execute(select(DescriptionVersion)).scalars().all()
         assert {v.kek_version for v in versions} == {inst.keyring.current}
@@ -105,7 +106,7 @@ def test_snapshot_bound_to_record_and_version_and_rotated(inst, archivist):
 def test_new_file_is_a_new_version_and_earlier_ones_are_kept(inst, archivist):
     doc = file_doc(inst, archivist, text="bản đầu tiên")
     new = "bản thứ hai, đã sửa".encode()
-    version = file_versions.add_file_version(
+    version = versions.add_file_version(
         inst,
         archivist.ctx,
         doc,
@@ -117,17 +118,17 @@ def test_new_file_is_a_new_version_and_earlier_ones_are_kept(inst, archivist):
         "bản ký",
     )
     assert version == 2
-    listed = file_versions.versions(inst, archivist.ctx, doc)
+    listed = versions.versions(inst, archivist.ctx, doc)
     assert [(v["kind"], v["version"]) for v in listed] == [
         ("original", 1),
         ("original", 2),
         ("text", 1),
         ("text", 2),
     ]
-    assert access.open_content(inst, archivist.ctx, doc, original=True).read() == new
-    content = file_versions.open_version(inst, archivist.ctx, doc, 1)
+    assert gate.open_content(inst, archivist.ctx, doc, original=True).read() == new
+    content = gate.open_version(inst, archivist.ctx, doc, 1)
     assert content.read() == "bản đầu tiên".encode()
-    view, text = access.read_document(inst, archivist.ctx, doc)
+    view, text = gate.read_document(inst, archivist.ctx, doc)
     assert (view.filename, text) == ("ban-2.txt", "bản thứ hai, đã sửa")
     (entry,) = history.history(inst, archivist.ctx, doc)
     assert entry["kind"] == "file" and entry["reason"] == "bản ký"
@@ -135,24 +136,24 @@ def test_new_file_is_a_new_version_and_earlier_ones_are_kept(inst, archivist):
     assert entry["new"] == {"filename": "ban-2.txt", "original": 2}
     assert entry["old"]["original"] == 1
     with pytest.raises(NotFound):
-        file_versions.open_version(inst, archivist.ctx, doc, 7)
+        gate.open_version(inst, archivist.ctx, doc, 7)
 
 
 def test_file_versions_follow_policy_and_holds(inst, archivist):
     doc = file_doc(inst, archivist)
     reader = add_person(inst, "canbo", "reader", "tuyet_mat", "VP")
     with pytest.raises(Refused):
-        file_versions.add_file_version(inst, reader.ctx, doc, b"x", "x.txt", "text/plain", "x")
+        versions.add_file_version(inst, reader.ctx, doc, b"x", "x.txt", "text/plain", "x")
     outsider = add_person(inst, "vanthu.btc", "archivist", "tuyet_mat", "BTC")
     with pytest.raises(NotFound):
-        file_versions.add_file_version(inst, outsider.ctx, doc, b"x", "x.txt", "text/plain", "x")
+        versions.add_file_version(inst, outsider.ctx, doc, b"x", "x.txt", "text/plain", "x")
     officer = add_person(inst, "baomat", "security_officer", "tuyet_mat", "VP")
     holds.place(inst, officer.ctx, "thanh tra năm 2026", doc_id=doc)
     with pytest.raises(Refused):
-        file_versions.add_file_version(inst, archivist.ctx, doc, b"x", "x.txt", "text/plain", "x")
+        versions.add_file_version(inst, archivist.ctx, doc, b"x", "x.txt", "text/plain", "x")
     with inst.sessions() as session:
         outcomes = session.execute(
             select(AuditEntry.outcome).where(AuditEntry.action == "file_version")
         ).scalars()
         assert list(outcomes) == ["denied", "denied", "denied"]
-    assert len(file_versions.versions(inst, archivist.ctx, doc)) == 2
+    assert len(versions.versions(inst, archivist.ctx, doc)) == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from archive.maintenance import check_store
+from archive.operations.maintenance import check_store
 from ingest import jobs
 from tests import ingest_fixtures as fx
 from tests.conftest import add_person

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from archive import backup, fixity, registers
-from archive.instance import Instance
+from archive.core.instance import Instance
+from archive.lifecycle import registers
+from archive.operations import backup, fixity
 from search import feed, query
 from security.actor import Context
 from security.crypto.keys import KeyringError
@@ -68,7 +69,7 @@ def test_backup_restore_verify_and_search(inst, archivist, tmp_path, restored_ur
     assert (checked, damage) == (4, [])
     feed.reindex(target, Context(None, "cli"))
     took_restore = time.perf_counter() - started
-    from archive import accounts
+    from archive.accounts import accounts
 
     with target.sessions() as session:
         ctx = accounts.context_for(accounts.require_user(session, "vanthu"), "test")

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from archive import declassify, events, holds
+from archive.core import events
+from archive.lifecycle import declassify, holds
 from search import feed, query
 from security.errors import NotFound, Refused
 from tests.conftest import add_person

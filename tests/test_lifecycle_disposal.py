@@ -8,10 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from archive import disposal, holds, lifecycle_events, records
-from archive.lifecycle_models import DestructionRecord
-from archive.models import AuditEntry, Document, StoredObject
-from search import feed, index
+from archive.core import bindings, events
+from archive.core.events import Change
+from archive.lifecycle import disposal, holds
+from archive.models import AuditEntry, DestructionRecord, Document, StoredObject, queries
+from archive.records import reading
+from search import feed
+from search.index import store
 from security.errors import Refused
 from tests.conftest import add_person
 from tests.test_lifecycle_support import file_doc
@@ -29,14 +32,14 @@ def council(inst):
 
 @pytest.fixture
 def index_follows(inst):
-    """What the lead wires in web/__init__.py: a destroyed record leaves the index at once."""
+    """What web/wiring.py connects: a destroyed record leaves the index at once."""
 
-    def drop(sender, doc_id):
-        feed.refresh(sender, [doc_id])
+    def drop(sender, changes):
+        feed.refresh(sender, [c.record_id for c in changes if c.kind == Change.DESTROYED])
 
-    lifecycle_events.record_destroyed.connect(drop)
+    events.records_changed.connect(drop)
     yield
-    lifecycle_events.record_destroyed.disconnect(drop)
+    events.records_changed.disconnect(drop)
 
 
 def _actions(inst, since: int = 0) -> list[tuple[str, str, int | None]]:
@@ -62,7 +65,7 @@ def test_disposal_needs_two_distinct_council_members_other_than_the_proposer(
         disposal.approve(inst, officer.ctx, pid, TODAY)
     with pytest.raises(Refused):  # one approval is not enough
         disposal.execute(inst, archivist.ctx, pid, TODAY)
-    assert records.read_text(inst, _doc(inst, doc))  # still readable
+    assert reading.read_text(inst, _doc(inst, doc))  # still readable
     assert disposal.approve(inst, admin.ctx, pid, TODAY) == "approved"
     assert disposal.execute(inst, archivist.ctx, pid, TODAY) == [doc]
 
@@ -72,7 +75,7 @@ def test_a_council_member_who_proposed_cannot_approve(inst, archivist, council):
     doc = file_doc(inst, archivist, issued="2010-01-01")
     pid = disposal.propose(inst, archivist.ctx, "hết thời hạn bảo quản", [doc], today=TODAY)
     with inst.sessions.begin() as session:  # as if the proposal had been made by the officer
-        from archive.lifecycle_models import DisposalProposal
+        from archive.models import DisposalProposal
 
         session.get(DisposalProposal, pid).proposed_by = officer.ctx.principal.user_id
     with pytest.raises(Refused):
@@ -100,7 +103,7 @@ def test_not_due_and_held_records_are_refused_at_every_step(inst, archivist, cou
         disposal.execute(inst, archivist.ctx, pid, TODAY)
     assert _doc(inst, doc).status == "active"
     with inst.sessions() as session, pytest.raises(Refused):
-        holds.ensure_not_held(session, doc)
+        queries.ensure_not_held(session, doc)
     assert ("dispose_execute", "denied") in [a[:2] for a in _actions(inst)]
 
 
@@ -125,19 +128,17 @@ def test_destruction_shreds_keys_removes_index_entries_and_keeps_stub_and_trace(
     assert after.status == "destroyed"
     assert all(o.wrapped_key == b"" and o.kek_version == 0 for o in after.objects)
     assert not any(inst.blobs.path(name).exists() for name in blobs)
-    with pytest.raises(records.Destroyed):
-        records.read_text(inst, after)
+    with pytest.raises(reading.Destroyed):
+        reading.read_text(inst, after)
     # Even with the old ciphertexts (a stolen backup) and the whole keyring, nothing unwraps.
     with inst.sessions() as session:
         wrapped = [o.wrapped_key for o in session.execute(select(StoredObject)).scalars()]
     for obj in before.objects:
         for candidate in wrapped:
             with pytest.raises(Exception):  # noqa: B017 - any failure to unwrap
-                inst.keyring.unwrap(
-                    inst.keyring.current, candidate, records.object_binding(before, obj)
-                )
-    assert records.unseal_meta(inst, after)["number"]  # the stub stays, sealed
-    assert index.indexed_ids(inst.index_dir, inst.keyring.index_key) == {keep}
+                inst.keyring.unwrap(inst.keyring.current, candidate, bindings.object(before, obj))
+    assert reading.unseal_meta(inst, after)["number"]  # the stub stays, sealed
+    assert store.indexed_ids(inst.index_dir, inst.keyring.index_key) == {keep}
     [trace] = disposal.destruction_records(inst)
     assert trace["document_id"] == doc and trace["approvers"] == ["baomat", "quantri"]
     assert trace["retention"] == "10" and trace["objects"] == 2
@@ -165,8 +166,8 @@ def _doc(inst, doc_id: int) -> Document:
 
 
 def test_destruction_also_removes_history_and_the_quoted_source_lines(inst, archivist, council):
-    from archive import editing
-    from archive.lifecycle_models import DescriptionVersion
+    from archive.models import DescriptionVersion
+    from archive.records import editing
 
     officer, admin = council
     doc = file_doc(inst, archivist, issued="2010-01-01")
@@ -182,5 +183,5 @@ def test_destruction_also_removes_history_and_the_quoted_source_lines(inst, arch
             .all()
         )
         assert versions and all(v.kek_version == 0 and v.wrapped_key == b"" for v in versions)
-    stub = records.unseal_meta(inst, _doc(inst, doc))
+    stub = reading.unseal_meta(inst, _doc(inst, doc))
     assert "evidence" not in stub and stub["subject"] == "về việc cũ đã sửa"

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from archive import registers
-from archive.lifecycle_models import RegisterEntry
-from archive.models import AuditEntry
+from archive.lifecycle import registers
+from archive.models import AuditEntry, RegisterEntry
 from security.errors import NotFound, Refused
 from tests.conftest import add_person
 from tests.test_lifecycle_support import file_doc

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from archive import dossiers, retention, sealing
-from archive.lifecycle_models import Dossier
-from archive.models import AuditEntry
+from archive.core import sealing
+from archive.lifecycle import plan, retention
+from archive.models import AuditEntry, Dossier
 from security.errors import NotFound, Refused
 from security.vocabulary import retention_rank
 from tests.conftest import add_person
@@ -96,16 +96,16 @@ def test_due_list_follows_types_overrides_dossiers_and_scope(inst, archivist):
     }
 
     # A dossier takes the longest retention of its documents and counts from its closing year.
-    dossiers.plan(inst, archivist.ctx, 2014, "2014-VP-01", "Hồ sơ công văn năm 2014", "5")
-    dossiers.add(inst, archivist.ctx, "2014-VP-01", [cv_old, odd])
+    plan.plan(inst, archivist.ctx, 2014, "2014-VP-01", "Hồ sơ công văn năm 2014", "5")
+    plan.add(inst, archivist.ctx, "2014-VP-01", [cv_old, odd])
     assert {d.document_id for d in retention.due(inst, archivist.ctx, today)} == {tb, cv_new}
-    view = dossiers.close(inst, archivist.ctx, "2014-VP-01")
+    view = plan.close(inst, archivist.ctx, "2014-VP-01")
     assert (view.doc_count, view.retention, view.end_date) == (2, "10", date(2014, 5, 27))
     due = {d.document_id: d for d in retention.due(inst, archivist.ctx, today)}
     assert due[odd].retention == "10" and due[odd].dossier == "2014-VP-01"
-    dossiers.plan(inst, archivist.ctx, 1990, "1990-VP-01", "Nghị quyết 1990", "5")
-    dossiers.add(inst, archivist.ctx, "1990-VP-01", [nq_old])
-    dossiers.close(inst, archivist.ctx, "1990-VP-01")
+    plan.plan(inst, archivist.ctx, 1990, "1990-VP-01", "Nghị quyết 1990", "5")
+    plan.add(inst, archivist.ctx, "1990-VP-01", [nq_old])
+    plan.close(inst, archivist.ctx, "1990-VP-01")
     assert nq_old not in {d.document_id for d in retention.due(inst, archivist.ctx, today)}
 
     # Someone cleared only for ordinary records does not see the MẬT one in the list.
@@ -119,31 +119,31 @@ def test_due_list_follows_types_overrides_dossiers_and_scope(inst, archivist):
 def test_file_plan_dossiers_and_sealed_titles(inst, archivist):
     a = file_doc(inst, archivist, issued="2025-02-01")
     b = file_doc(inst, archivist, issued="2025-06-01", level="toi_mat")
-    dossiers.add_fonds(inst, archivist.ctx, "TU-YB", "Tỉnh ủy Yên Bái", 1991, 2025)
-    dossiers.add_fonds(inst, archivist.ctx, "TU-LC", "Tỉnh ủy Lào Cai", 1991)
-    dossiers.assign_fonds(inst, archivist.ctx, [a, b], "TU-YB")
-    assert [f["code"] for f in dossiers.list_fonds(inst)] == ["TU-LC", "TU-YB"]
+    plan.add_fonds(inst, archivist.ctx, "TU-YB", "Tỉnh ủy Yên Bái", 1991, 2025)
+    plan.add_fonds(inst, archivist.ctx, "TU-LC", "Tỉnh ủy Lào Cai", 1991)
+    plan.assign_fonds(inst, archivist.ctx, [a, b], "TU-YB")
+    assert [f["code"] for f in plan.list_fonds(inst)] == ["TU-LC", "TU-YB"]
     title = "Hồ sơ Đại hội Đảng bộ tỉnh nhiệm kỳ mới"
-    dossiers.plan(inst, archivist.ctx, 2025, "2025-VP-07", title, "vv", fonds_code="TU-YB")
+    plan.plan(inst, archivist.ctx, 2025, "2025-VP-07", title, "vv", fonds_code="TU-YB")
     with pytest.raises(Refused):
-        dossiers.plan(inst, archivist.ctx, 2025, "2025-VP-07", "again", "vv")
-    dossiers.add(inst, archivist.ctx, "2025-VP-07", [a, b])
+        plan.plan(inst, archivist.ctx, 2025, "2025-VP-07", "again", "vv")
+    plan.add(inst, archivist.ctx, "2025-VP-07", [a, b])
     with pytest.raises(Refused):  # one dossier per record
-        dossiers.plan(inst, archivist.ctx, 2025, "2025-VP-08", "Khác", "10")
-        dossiers.add(inst, archivist.ctx, "2025-VP-08", [a])
-    view = dossiers.close(inst, archivist.ctx, "2025-VP-07")
+        plan.plan(inst, archivist.ctx, 2025, "2025-VP-08", "Khác", "10")
+        plan.add(inst, archivist.ctx, "2025-VP-08", [a])
+    view = plan.close(inst, archivist.ctx, "2025-VP-07")
     assert (view.doc_count, view.page_count, view.level) == (2, 2, "toi_mat")
     assert (view.start_date, view.end_date) == (date(2025, 2, 1), date(2025, 6, 1))
     with pytest.raises(Refused):
-        dossiers.add(inst, archivist.ctx, "2025-VP-07", [file_doc(inst, archivist)])
+        plan.add(inst, archivist.ctx, "2025-VP-07", [file_doc(inst, archivist)])
     with inst.sessions() as session:
         row = session.execute(select(Dossier).where(Dossier.code == "2025-VP-07")).scalar()
         assert title.encode() not in row.sealed and sealing.unseal(inst, row)["title"] == title
     # The TỐI MẬT dossier is invisible to a reader cleared MẬT, visible to one cleared TỐI MẬT.
     low = add_person(inst, "canbo", "reader", "mat")
     high = add_person(inst, "lanhdao", "reader", "toi_mat")
-    assert "2025-VP-07" not in [v.code for v in dossiers.file_plan(inst, low.ctx, 2025)]
+    assert "2025-VP-07" not in [v.code for v in plan.file_plan(inst, low.ctx, 2025)]
     with pytest.raises(NotFound):
-        dossiers.show(inst, low.ctx, "2025-VP-07")
-    shown, ids = dossiers.show(inst, high.ctx, "2025-VP-07")
+        plan.show(inst, low.ctx, "2025-VP-07")
+    shown, ids = plan.show(inst, high.ctx, "2025-VP-07")
     assert shown.title == title and ids == [a, b]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 
-from archive import accounts, records
-from archive.instance import Instance
-from archive.records import NewRecord
+from archive.accounts import accounts
+from archive.core.instance import Instance
+from archive.records import filing
+from archive.records.filing import NewRecord
 
 
 def file_doc(
@@ -44,4 +45,4 @@ def file_doc(
         filename=f"{token}.txt",
         unit=unit_row,
     )
-    return records.file_record(inst, person.ctx, new, inst.keyring.content_mac(text.encode())).id
+    return filing.file_record(inst, person.ctx, new, inst.keyring.content_mac(text.encode())).id

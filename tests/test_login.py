@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from archive import auth
+from archive.accounts import sessions
 from archive.models import AuditEntry, User, WebSession, utcnow
 from security.actor import Context
 from security.identity import totp
@@ -60,14 +60,14 @@ def test_long_passphrases_are_welcome_and_the_user_name_is_not():
 def test_account_backs_off_after_five_failures_even_for_the_right_password(inst):
     person = add_person(inst, "canbo", "reader", "mat")
     for _ in range(4):
-        assert auth.begin(inst, "canbo", "wrong password!", ADDRESS).status == "failed"
-    assert auth.begin(inst, "canbo", "wrong password!", ADDRESS).status == "locked"
-    assert auth.begin(inst, "canbo", person.password, ADDRESS).status == "locked"
+        assert sessions.begin(inst, "canbo", "wrong password!", ADDRESS).status == "failed"
+    assert sessions.begin(inst, "canbo", "wrong password!", ADDRESS).status == "locked"
+    assert sessions.begin(inst, "canbo", person.password, ADDRESS).status == "locked"
     with inst.sessions.begin() as session:
         user = session.execute(select(User).where(User.username == "canbo")).scalar_one()
         assert user.failed_logins == 5
         user.locked_until = utcnow() - timedelta(seconds=1)  # the minute has passed
-    step = auth.begin(inst, "canbo", person.password, ADDRESS)
+    step = sessions.begin(inst, "canbo", person.password, ADDRESS)
     assert step.status == "ok" and step.token
     assert _actions(inst, "login").count("locked") == 2
 
@@ -80,12 +80,12 @@ def test_back_off_doubles_up_to_an_hour():
 
 
 def test_one_address_trying_many_accounts_is_throttled(inst, monkeypatch):
-    monkeypatch.setattr(auth.lockout, "ADDRESS_LIMIT", 6)
+    monkeypatch.setattr(sessions.lockout, "ADDRESS_LIMIT", 6)
     person = add_person(inst, "canbo", "reader", "mat")
     for n in range(6):
-        auth.begin(inst, f"nobody{n}", "guess password", ADDRESS)
-    assert auth.begin(inst, "canbo", person.password, ADDRESS).status == "throttled"
-    assert auth.begin(inst, "canbo", person.password, "10.0.0.6").status == "ok"
+        sessions.begin(inst, f"nobody{n}", "guess password", ADDRESS)
+    assert sessions.begin(inst, "canbo", person.password, ADDRESS).status == "throttled"
+    assert sessions.begin(inst, "canbo", person.password, "10.0.0.6").status == "ok"
 
 
 # -- second factor ------------------------------------------------------------------------------
@@ -97,16 +97,16 @@ def test_one_address_trying_many_accounts_is_throttled(inst, monkeypatch):
 )
 def test_second_factor_is_required_and_enrolled_then_not_replayable(inst, role, clearance):
     person = add_person(inst, "u2fa", role, clearance)
-    step = auth.begin(inst, "u2fa", person.password, ADDRESS)
+    step = sessions.begin(inst, "u2fa", person.password, ADDRESS)
     assert (step.status, step.token) == ("enroll", None)
-    secret, uri = auth.enrolment(inst, step.user_id)
+    secret, uri = sessions.enrolment(inst, step.user_id)
     assert uri.startswith("otpauth://totp/Kho:u2fa")
-    assert auth.second_factor(inst, step.user_id, "123456", ADDRESS).status == "failed"
+    assert sessions.second_factor(inst, step.user_id, "123456", ADDRESS).status == "failed"
     code = totp.code_now(secret)
-    assert auth.second_factor(inst, step.user_id, code, ADDRESS).status == "ok"
-    again = auth.begin(inst, "u2fa", person.password, ADDRESS)
+    assert sessions.second_factor(inst, step.user_id, code, ADDRESS).status == "ok"
+    again = sessions.begin(inst, "u2fa", person.password, ADDRESS)
     assert again.status == "totp"  # enrolled now
-    assert auth.second_factor(inst, again.user_id, code, ADDRESS).status == "failed"  # replay
+    assert sessions.second_factor(inst, again.user_id, code, ADDRESS).status == "failed"  # replay
     with inst.sessions() as session:
         sealed = session.execute(select(User.totp_sealed).where(User.username == "u2fa")).scalar()
     assert secret.encode() not in sealed
@@ -114,7 +114,7 @@ def test_second_factor_is_required_and_enrolled_then_not_replayable(inst, role, 
 
 def test_reader_cleared_mat_needs_no_second_factor(inst):
     person = add_person(inst, "canbo", "reader", "mat")
-    assert auth.begin(inst, "canbo", person.password, ADDRESS).status == "ok"
+    assert sessions.begin(inst, "canbo", person.password, ADDRESS).status == "ok"
 
 
 # -- sessions -----------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def test_reader_cleared_mat_needs_no_second_factor(inst):
 
 def _session_age(inst, token, **ages) -> None:
     with inst.sessions.begin() as session:
-        ws = session.get(WebSession, auth._token_id(token))
+        ws = session.get(WebSession, sessions._token_id(token))
         for column, delta in ages.items():
             setattr(ws, column, utcnow() - delta)
 
@@ -136,21 +136,21 @@ def _session_age(inst, token, **ages) -> None:
 )
 def test_sessions_time_out(inst, ages, reason):
     person = add_person(inst, "canbo", "reader", "mat")
-    token = auth.begin(inst, "canbo", person.password, ADDRESS).token
-    assert auth.resume(inst, token, ADDRESS).username == "canbo"
+    token = sessions.begin(inst, "canbo", person.password, ADDRESS).token
+    assert sessions.resume(inst, token, ADDRESS).username == "canbo"
     _session_age(inst, token, **ages)
-    assert auth.resume(inst, token, ADDRESS) is None
+    assert sessions.resume(inst, token, ADDRESS) is None
     assert reason in _actions(inst, "session_end")
 
 
 def test_administrator_ends_a_users_sessions(inst):
     person = add_person(inst, "canbo", "reader", "mat")
-    tokens = [auth.begin(inst, "canbo", person.password, ADDRESS).token for _ in range(2)]
+    tokens = [sessions.begin(inst, "canbo", person.password, ADDRESS).token for _ in range(2)]
     reader = add_person(inst, "other", "reader", "mat")
     with pytest.raises(Exception, match="No account"):
-        auth.end_all_sessions(inst, reader.ctx, "canbo")  # not an administrator
-    assert auth.end_all_sessions(inst, Context(None, "cli"), "canbo") == 2
-    assert all(auth.resume(inst, t, ADDRESS) is None for t in tokens)
+        sessions.end_all_sessions(inst, reader.ctx, "canbo")  # not an administrator
+    assert sessions.end_all_sessions(inst, Context(None, "cli"), "canbo") == 2
+    assert all(sessions.resume(inst, t, ADDRESS) is None for t in tokens)
 
 
 # -- through the web ----------------------------------------------------------------------------
@@ -211,12 +211,12 @@ def test_sensitive_action_asks_for_the_password_again(client, inst):
     assert good.headers["Location"].endswith("/account/sessions/end-all")
     home = client.get("/").get_data(as_text=True)
     client.post("/account/sessions/end-all", data={"csrf_token": _csrf(home)})
-    assert auth.resume(inst, token, ADDRESS) is None
+    assert sessions.resume(inst, token, ADDRESS) is None
     assert _actions(inst, "reauth") == ["failed", "ok"]
 
 
 def test_wrong_logins_through_the_web_are_audited_and_limited(client, inst, monkeypatch):
-    monkeypatch.setattr(auth.lockout, "ADDRESS_LIMIT", 3)
+    monkeypatch.setattr(sessions.lockout, "ADDRESS_LIMIT", 3)
     for _ in range(3):
         _post(client, "/login", username="ghost", password="not a password")
     response = _post(client, "/login", username="ghost", password="not a password")

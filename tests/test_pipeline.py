@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from archive import access, quarantine, records
 from archive.models import Document, RecordEvent
+from archive.records import gate, quarantine, reading
 from ingest import ocr, pipeline, recognition, samples
 from ingest.limits import Limits
 from search import query
@@ -32,11 +32,11 @@ def test_people_download_the_sanitized_copy_and_the_original_is_kept(inst, archi
     hostile = fx.hostile_pdf(javascript=True, open_action=True)
     result = pipeline.ingest_bytes(inst, archivist.ctx, hostile, "js.pdf")
     assert result.status == "stored", result.reason
-    copy = access.open_content(inst, archivist.ctx, result.id).read()
+    copy = gate.open_content(inst, archivist.ctx, result.id).read()
     assert b"JavaScript" not in copy and b"app.alert" not in copy
     with pikepdf.open(__import__("io").BytesIO(copy)) as pdf:
         assert len(pdf.pages) == 1
-    original = access.open_content(inst, archivist.ctx, result.id, original=True).read()
+    original = gate.open_content(inst, archivist.ctx, result.id, original=True).read()
     assert original == hostile
     events = dict(_events(inst, result.id))
     assert {
@@ -53,15 +53,15 @@ def test_top_secret_is_quarantined_until_an_administrator_releases_it(inst, arch
     result = pipeline.ingest_bytes(inst, archivist.ctx, doc.content, doc.filename)
     assert result.status == "quarantined" and "TUYỆT MẬT" in result.reason
     with pytest.raises(NotFound):
-        access.view_document(inst, archivist.ctx, result.id)
-    assert result.id not in {v.id for v in access.list_documents(inst, archivist.ctx)}
+        gate.view_document(inst, archivist.ctx, result.id)
+    assert result.id not in {v.id for v in gate.list_documents(inst, archivist.ctx)}
     reader = add_person(inst, "canbo.tm", "reader", "mat")
     with pytest.raises(Refused):
         quarantine.release(inst, reader.ctx, result.id, "12/QĐ-VPTU")
     admin = add_person(inst, "quantri", "admin", "thuong")
     assert [q["id"] for q in quarantine.listing(inst, admin.ctx)] == [result.id]
     quarantine.release(inst, admin.ctx, result.id, "12/QĐ-VPTU")
-    assert access.view_document(inst, archivist.ctx, result.id).level == "tuyet_mat"
+    assert gate.view_document(inst, archivist.ctx, result.id).level == "tuyet_mat"
     word = doc.truth["canary"]
     assert [h.id for h in query.search(inst, archivist.ctx, word)] == [result.id]
 
@@ -93,7 +93,7 @@ def test_protected_pdf_is_filed_once_the_password_is_given(inst, archivist):
     assert refused.status == "rejected" and "--password-file" in refused.reason
     stored = pipeline.ingest_bytes(inst, archivist.ctx, protected, "khoa.pdf", password="u-secret")
     assert stored.status == "stored", stored.reason
-    copy = access.open_content(inst, archivist.ctx, stored.id).read()
+    copy = gate.open_content(inst, archivist.ctx, stored.id).read()
     with pikepdf.open(__import__("io").BytesIO(copy)) as pdf:  # the access copy opens freely
         assert not pdf.is_encrypted
 
@@ -113,7 +113,7 @@ def test_scan_filed_without_tesseract_is_recognised_later(inst, archivist, monke
         doc = session.get(Document, stored.id)
         doc.objects  # noqa: B018
         assert sorted(o.version for o in doc.objects if o.kind == "text") == [1, 2]
-        assert "TRI" in records.read_text(inst, doc).upper()
+        assert "TRI" in reading.read_text(inst, doc).upper()
     assert [h.id for h in query.search(inst, archivist.ctx, "lao cai")] == [stored.id]
 
 

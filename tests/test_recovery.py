@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from archive import records
-from archive.maintenance import check_store
 from archive.models import Document
+from archive.operations.maintenance import check_store
+from archive.records import filing, reading
 from ingest import pipeline
-from search import feed, index, query
+from search import feed, query
+from search.index import store
 from security.crypto.stream import IntegrityError
 
 
@@ -24,7 +25,7 @@ def test_failure_before_commit_leaves_no_record_and_no_blob(
     def crash(*_args, **_kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(records.audit, "record", crash)
+    monkeypatch.setattr(filing.audit, "record", crash)
     with pytest.raises(RuntimeError):
         pipeline.ingest_bytes(inst, archivist.ctx, sample_docs[0].content, "a.pdf")
     monkeypatch.undo()
@@ -50,7 +51,7 @@ def test_hard_crash_leftovers_are_explained_and_repaired(inst, archivist, sample
     assert not check_store(inst, grace=3600).orphans  # a filing in progress is left alone
     check_store(inst, repair=True, grace=0)
     assert not check_store(inst, grace=0).problems
-    assert records.read_text(inst, _doc(inst, stored.id))  # the acknowledged record is intact
+    assert reading.read_text(inst, _doc(inst, stored.id))  # the acknowledged record is intact
 
 
 def _doc(inst, doc_id: int) -> Document:
@@ -63,13 +64,13 @@ def _doc(inst, doc_id: int) -> Document:
 def test_damaged_blob_is_reported_and_never_returns_bytes(inst, archivist, sample_docs):
     stored = pipeline.ingest_bytes(inst, archivist.ctx, sample_docs[0].content, "a.pdf")
     doc = _doc(inst, stored.id)
-    path = inst.blobs.path(records.object_of(doc, "original").blob)
+    path = inst.blobs.path(reading.object_of(doc, "original").blob)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x40
     path.write_bytes(bytes(data))
     assert check_store(inst).corrupt
     with pytest.raises(IntegrityError):
-        records.read_object(inst, doc, records.object_of(doc, "original"))
+        reading.read_object(inst, doc, reading.object_of(doc, "original"))
 
 
 def test_index_is_derived_and_rebuilt_from_the_database(inst, archivist, sample_docs):
@@ -77,7 +78,7 @@ def test_index_is_derived_and_rebuilt_from_the_database(inst, archivist, sample_
         pipeline.ingest_bytes(inst, archivist.ctx, doc.content, doc.filename, unit_code="VP")
     before = [h.id for h in query.search(inst, archivist.ctx, "dang vien")]
     assert before
-    index.rebuild(inst.index_dir, inst.keyring.index_key, [])  # lose every entry
+    store.rebuild(inst.index_dir, inst.keyring.index_key, [])  # lose every entry
     assert feed.missing_from_index(inst)[0] == {d.id for d in _all(inst)}
     assert feed.reindex(inst, archivist.ctx) == 4
     assert [h.id for h in query.search(inst, archivist.ctx, "dang vien")] == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive import access, review
+from archive.records import gate, review
 from ingest import pipeline, samples
 from security.errors import Refused
 from tests.conftest import add_person
@@ -47,7 +47,7 @@ def test_confirming_clears_the_queue_and_corrections_follow_the_rules(inst, arch
         review.confirm(inst, low.ctx, doc_id, {"level": "thuong"})
     review.confirm(inst, archivist.ctx, doc_id, {"subject": "về phát triển đảng viên mới"})
     assert review.queue(inst, archivist.ctx) == []
-    assert access.view_document(inst, archivist.ctx, doc_id).subject.endswith("mới")
+    assert gate.view_document(inst, archivist.ctx, doc_id).subject.endswith("mới")
     reader = add_person(inst, "canbo", "reader", "mat")
     with pytest.raises(Refused):
         review.confirm(inst, reader.ctx, doc_id)

@@ -145,7 +145,7 @@ def test_a_new_document_is_searchable_at_once_and_a_failed_commit_loses_nothing(
     second = _file_as(inst, archivist, "2-KH/TU", "2024-01-02")
     assert set(_ids(inst, archivist, "dang vien")) == {first, second}
 
-    from search import storage
+    from search.index import storage
 
     real = storage.EncryptedStorage._write_atomically
 
@@ -166,10 +166,12 @@ def test_bitsets_match_whoosh(inst, archivist):
     """The block-by-block reading of postings agrees with Whoosh's own, deletions included."""
     from whoosh import query as wq
 
-    from search import bits, engine, index
+    from search import engine
+    from search.engine import bits
+    from search.index import store
 
     ids = [_file_as(inst, archivist, f"{i}-KH/TU", "2024-01-01") for i in range(1, 4)]
-    index.remove(inst.index_dir, inst.keyring.index_key, [ids[1]])
+    store.remove(inst.index_dir, inst.keyring.index_key, [ids[1]])
     snap = engine.snapshot(inst.index_dir, inst.keyring.index_key)
     for sub, _offset in snap.searcher.leaf_searchers():
         size = sub.reader().doc_count_all()

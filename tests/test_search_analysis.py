@@ -6,9 +6,11 @@ import unicodedata
 
 import pytest
 
-from search import bits
-from search.analysis import exact, fold, number_key, number_keys, unify_tones, words
+from search.engine import bits
+from search.index.analysis import exact, fold, number_key, number_keys, unify_tones, words
 from search.parse import DateRange, parse, parse_dates
+from security.policy.reading import ReadScope
+from security.vocabulary import level_rank
 
 
 @pytest.mark.parametrize(
@@ -117,16 +119,17 @@ def test_dossier_filter_on_a_bare_index(tmp_path):
     """``hoso:`` matches the dossier code given at indexing, in any case; levels still bound."""
     from datetime import date
 
-    from search import engine, index
+    from search import engine
+    from search.index import store
 
     key = bytes(32)
     entries = [
-        index.IndexEntry(1, "thuong", 1, "KH", 2024, "đảng viên", issued=date(2024, 1, 1)),
-        index.IndexEntry(2, "thuong", 1, "KH", 2024, "đảng viên", dossier="2024-VP-07"),
-        index.IndexEntry(3, "toi_mat", 1, "KH", 2024, "đảng viên", dossier="2024-VP-07"),
+        store.IndexEntry(1, "thuong", 1, "KH", 2024, "đảng viên", issued=date(2024, 1, 1)),
+        store.IndexEntry(2, "thuong", 1, "KH", 2024, "đảng viên", dossier="2024-VP-07"),
+        store.IndexEntry(3, "toi_mat", 1, "KH", 2024, "đảng viên", dossier="2024-VP-07"),
     ]
-    index.rebuild(tmp_path / "index", key, entries)
-    scope = engine.Scope(("thuong", "mat"), frozenset({1}))
+    store.rebuild(tmp_path / "index", key, entries)
+    scope = ReadScope(level_rank("mat"), frozenset({1}))
 
     def ids(text: str) -> list[int]:
         return engine.search(tmp_path / "index", key, scope, parse(text), {}, limit=10).ids
@@ -137,15 +140,16 @@ def test_dossier_filter_on_a_bare_index(tmp_path):
 
 
 def test_documents_without_a_date_have_no_year_facet(tmp_path):
-    from search import engine, index
+    from search import engine
+    from search.index import store
 
     key = bytes(32)
     entries = [
-        index.IndexEntry(1, "thuong", 1, "KH", None, "đảng viên"),
-        index.IndexEntry(2, "thuong", 1, None, 2021, "đảng viên"),
+        store.IndexEntry(1, "thuong", 1, "KH", None, "đảng viên"),
+        store.IndexEntry(2, "thuong", 1, None, 2021, "đảng viên"),
     ]
-    index.rebuild(tmp_path / "index", key, entries)
-    scope = engine.Scope(("thuong",), frozenset({1}))
+    store.rebuild(tmp_path / "index", key, entries)
+    scope = ReadScope(level_rank("thuong"), frozenset({1}))
     found = engine.search(
         tmp_path / "index", key, scope, parse("dang vien"), {}, limit=10, facets=True
     )

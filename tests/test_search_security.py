@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from archive import records
 from archive.models import Document
+from archive.records import filing
 from ingest import pipeline, samples
 from search import feed, query
 from search.query import SearchRequest
@@ -144,7 +144,7 @@ def test_reclassified_and_destroyed_documents_are_updated_at_once(inst, corpus, 
     feed.refresh(inst, [corpus["mat"]])
     assert query.run(inst, reader.ctx, SearchRequest("riengmucmat")).total == 0
     assert query.search(inst, archivist.ctx, "riengmucmat")
-    records.shred(inst, archivist.ctx, corpus["thuong"], "test")
+    filing.shred(inst, archivist.ctx, corpus["thuong"], "test")
     feed.refresh(inst, [corpus["thuong"]])
     assert query.run(inst, archivist.ctx, SearchRequest("riengmucthuong")).total == 0
     assert feed.reindex(inst, archivist.ctx) == len(corpus) - 1  # destroyed: not re-indexed
@@ -154,7 +154,7 @@ def test_reclassified_and_destroyed_documents_are_updated_at_once(inst, corpus, 
 
 
 def test_shared_and_granted_documents_are_searchable_within_clearance(inst, corpus):
-    from archive import grants
+    from archive.records import grants
 
     officer = add_person(inst, "baomat", "security_officer", "tuyet_mat", "VP")
     outsider = add_person(inst, "ngoai", "reader", "mat", "BTGDV")

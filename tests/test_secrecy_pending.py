@@ -12,8 +12,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from archive import access, dossiers, grants, history, registers, review
+from archive.lifecycle import plan, registers
 from archive.models import AuditEntry, Document
+from archive.records import gate, grants, history, review
 from ingest import jobs, ocr, pipeline, preview, recognition, samples, stages
 from ingest.limits import Limits
 from search import query
@@ -38,7 +39,7 @@ def _login(client, person) -> None:
 
 def _hidden(inst, ctx, doc_id: int) -> None:
     """Every read of one record through the gate answers "not found"."""
-    for read in (access.view_document, access.read_document, access.open_content):
+    for read in (gate.view_document, gate.read_document, gate.open_content):
         with pytest.raises(NotFound):
             read(inst, ctx, doc_id)
     with pytest.raises(NotFound):
@@ -47,7 +48,7 @@ def _hidden(inst, ctx, doc_id: int) -> None:
         preview.header_png(inst, ctx, doc_id)
     with pytest.raises(NotFound):
         history.history(inst, ctx, doc_id)
-    assert doc_id not in {v.id for v in access.list_documents(inst, ctx)}
+    assert doc_id not in {v.id for v in gate.list_documents(inst, ctx)}
 
 
 # -- the failure the issue is about ---------------------------------------------------------------
@@ -128,7 +129,7 @@ def test_reader_cleared_thuong_cannot_find_or_open_a_pending_scan(app, inst, arc
     for person in (archivist, officer):
         mine = query.run(inst, person.ctx, query.SearchRequest("lao cai"))
         assert mine.total == 2 and scan_id in {h.id for h in mine.hits}
-        access.view_document(inst, person.ctx, scan_id)
+        gate.view_document(inst, person.ctx, scan_id)
     assert query.run(inst, archivist.ctx, query.SearchRequest("phat triem")).suggestion
     # Registers: an entry for the held-back record is not shown, nor exported.
     for doc_id in (scan_id, plain_id):
@@ -140,9 +141,9 @@ def test_reader_cleared_thuong_cannot_find_or_open_a_pending_scan(app, inst, arc
     assert f",{scan_id}\r" not in registers.export_csv(inst, reader.ctx, "DEN", 2025)
     assert len(registers.entries(inst, archivist.ctx, "DEN", 2025)) == 2
     # No dossier, grant or share while held back; the refusal reads like a missing record.
-    dossiers.plan(inst, archivist.ctx, 2025, "2025-VP-01", "Hồ sơ kế hoạch", "10")
+    plan.plan(inst, archivist.ctx, 2025, "2025-VP-01", "Hồ sơ kế hoạch", "10")
     with pytest.raises(NotFound):
-        dossiers.add(inst, archivist.ctx, "2025-VP-01", [scan_id])
+        plan.add(inst, archivist.ctx, "2025-VP-01", [scan_id])
     with pytest.raises(NotFound):
         grants.request(inst, reader.ctx, scan_id, "cần cho công việc")
     # The review queue: first for the filer and the officer, absent for the colleague.
@@ -209,20 +210,20 @@ def test_setting_the_level_releases_it_audited_like_a_level_change(inst, archivi
     assert versions[-1]["old"]["secrecy_pending"] is True
     # The index followed at once: the reader now finds and opens it.
     assert scan_id in {h.id for h in query.search(inst, reader.ctx, "phat trien")}
-    access.read_document(inst, reader.ctx, scan_id)
+    gate.read_document(inst, reader.ctx, scan_id)
 
 
 def _file_held(inst, ctx, level: str) -> int:
     """A held-back record with a provisional level read with confidence, filed through the
     archive as ingest does (the decision itself is tested in test_secrecy_decision)."""
-    from archive import records
     from archive.models import Unit
+    from archive.records import filing
     from search import feed
 
     content = f"Văn bản chờ xác định độ mật {level} {secrets.token_hex(4)}".encode()
     with inst.sessions() as session:
         unit = session.execute(select(Unit).where(Unit.code == "VP")).scalar_one()
-    new = records.NewRecord(
+    new = filing.NewRecord(
         content,
         "text/plain",
         content.decode(),
@@ -231,7 +232,7 @@ def _file_held(inst, ctx, level: str) -> int:
         unit,
         secrecy_pending=True,
     )
-    doc = records.file_record(inst, ctx, new, inst.keyring.content_mac(content))
+    doc = filing.file_record(inst, ctx, new, inst.keyring.content_mac(content))
     feed.refresh(inst, [doc.id])
     return doc.id
 
@@ -265,7 +266,7 @@ def test_archivist_confirms_or_raises_a_held_back_level_within_clearance(inst, a
 
 
 def test_a_held_back_record_set_to_tuyet_mat_is_quarantined_as_at_filing(inst, archivist):
-    from archive import quarantine
+    from archive.records import quarantine
     from security.actor import Context
 
     doc_id = _file_held(inst, archivist.ctx, "toi_mat")
@@ -275,7 +276,7 @@ def test_a_held_back_record_set_to_tuyet_mat_is_quarantined_as_at_filing(inst, a
         assert (doc.level, doc.status, doc.secrecy_pending) == ("tuyet_mat", "quarantined", False)
     assert [q["id"] for q in quarantine.listing(inst, Context(None, "test"))] == [doc_id]
     with pytest.raises(NotFound):
-        access.view_document(inst, archivist.ctx, doc_id)
+        gate.view_document(inst, archivist.ctx, doc_id)
 
 
 def test_officer_confirms_at_the_level_read(inst, archivist):
@@ -325,7 +326,7 @@ def test_a_doubt_seen_by_a_later_reading_holds_a_record_back(inst, archivist, mo
         ),
     )
     assert recognition.recognise(inst, archivist.ctx, filed.id, Limits()).status == "done"
-    view = access.view_document(inst, archivist.ctx, filed.id)
+    view = gate.view_document(inst, archivist.ctx, filed.id)
     assert (view.level, view.secrecy_pending) == ("mat", True)  # not lowered, now held back
     assert view.details["review"][0]["suggested"] == "toi_mat"
     _hidden(inst, add_person(inst, "docgia", "reader", "tuyet_mat", "VP").ctx, filed.id)
@@ -365,7 +366,7 @@ def test_upload_status_and_review_page_show_a_held_back_file(app, inst, monkeypa
         "reason": "",
     }
     assert client.post(f"/review/{doc_id}", data=form).status_code == 302
-    view = access.view_document(inst, filer.ctx, doc_id)
+    view = gate.view_document(inst, filer.ctx, doc_id)
     assert (view.level, view.secrecy_pending, view.number) == ("mat", False, "12-KH/BTCTU")
     other = app.test_client()
     _login(other, add_person(inst, "docgia", "reader", "mat", "VP"))
@@ -389,16 +390,16 @@ def test_security_officer_sets_a_held_back_level_from_the_review_page(app, inst,
 
 
 def test_an_index_made_before_held_back_records_gains_the_fields(tmp_path):
-    from search import index
-    from search.storage import EncryptedStorage
+    from search.index import store
+    from search.index.storage import EncryptedStorage
 
     key = secrets.token_bytes(32)
-    older = index.schema()
+    older = store.schema()
     older.remove("pending")
     older.remove("filer")
     (tmp_path / "ix").mkdir()
     EncryptedStorage(tmp_path / "ix", key).create_index(older)
-    upgraded = index.open_index(tmp_path / "ix", key)
+    upgraded = store.open_index(tmp_path / "ix", key)
     assert "pending" in upgraded.schema and "filer" in upgraded.schema
-    entry = index.IndexEntry(1, "thuong", 1, "KH", 2025, "chữ", pending=True, filed_by=3)
-    assert index.add(tmp_path / "ix", key, [entry]) == 1
+    entry = store.IndexEntry(1, "thuong", 1, "KH", 2025, "chữ", pending=True, filed_by=3)
+    assert store.add(tmp_path / "ix", key, [entry]) == 1

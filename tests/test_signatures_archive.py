@@ -7,8 +7,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from archive import access, records, trust
 from archive.models import AuditEntry, RecordEvent
+from archive.operations import trust
+from archive.records import filing, gate, reading
+from archive.transfer import approval, export
 from ingest import pipeline
 from ingest.signatures import record as sigrecord
 from security.errors import NotFound, Refused
@@ -68,21 +70,21 @@ def test_ingest_seals_report_and_flags_broken_signature(inst, admin, archivist):
         (sp.SIGNER_NAME, sp.SIGNER_ORG, "valid", "claimed")
     ]
     assert listed[0]["signed_at"]
-    view = access.view_document(inst, archivist.ctx, good.id)
+    view = gate.view_document(inst, archivist.ctx, good.id)
     assert view.details["signatures"]["status"] == "valid"
     assert view.details["signer_name"] == sp.SIGNER_NAME  # offered to the header
     assert view.details["evidence"]["signer_name"]["source"] == "signature"
     assert not [r for r in view.details["review"] if r["field"] == "signature"]
 
     broken = _ingest(inst, archivist, sp.flip_signed_byte(sp.signed_pdf()), "sua.pdf")
-    view = access.view_document(inst, archivist.ctx, broken.id)
+    view = gate.view_document(inst, archivist.ctx, broken.id)
     assert view.needs_review  # filed (it is evidence), but flagged
     items = [r for r in view.details["review"] if r["field"] == "signature"]
     assert items and "Bị sửa sau khi ký" in items[0]["reason"]
     with inst.sessions() as session:
-        doc = session.get(records.Document, broken.id)
+        doc = session.get(filing.Document, broken.id)
         doc.objects  # noqa: B018
-        report = json.loads(records.read_object(inst, doc, records.object_of(doc, "signatures")))
+        report = json.loads(reading.read_object(inst, doc, reading.object_of(doc, "signatures")))
         events = session.execute(
             select(RecordEvent).where(RecordEvent.document_id == broken.id)
         ).scalars()
@@ -107,7 +109,7 @@ def test_unsigned_pdf_gets_no_report(inst, archivist):
     result = _ingest(inst, archivist, sp.unsigned_pdf())
     assert result.as_json()["signatures"] == []
     with inst.sessions() as session:
-        doc = session.get(records.Document, result.id)
+        doc = session.get(filing.Document, result.id)
         assert "signatures" not in {o.kind for o in doc.objects}
 
 
@@ -120,15 +122,15 @@ def test_reverification_adds_a_report_and_keeps_the_first(inst, admin, archivist
     assert done == [
         {"id": result.id, "before": "valid_untrusted_root", "status": "valid", "signatures": 1}
     ]
-    view = access.view_document(inst, archivist.ctx, result.id)
+    view = gate.view_document(inst, archivist.ctx, result.id)
     assert view.details["signatures"]["status"] == "valid"
     assert view.details["signatures"]["report_version"] == 2
     with inst.sessions() as session:
-        doc = session.get(records.Document, result.id)
+        doc = session.get(filing.Document, result.id)
         reports = sorted(
             (o for o in doc.objects if o.kind == "signatures"), key=lambda o: o.version
         )
-        first, second = (json.loads(records.read_object(inst, doc, o)) for o in reports)
+        first, second = (json.loads(reading.read_object(inst, doc, o)) for o in reports)
     assert first["trust_store_version"] == 0 and first["status"] == "valid_untrusted_root"
     assert second["trust_store_version"] == 1 and second["status"] == "valid"
     history = sigrecord.history(inst, doc)
@@ -139,7 +141,7 @@ def test_reverification_adds_a_report_and_keeps_the_first(inst, admin, archivist
     outsider = add_person(inst, "khac", "reader", "thuong", "BTC")
     assert "error" in sigrecord.verify(inst, outsider.ctx, [result.id])[0]
     with pytest.raises(NotFound):
-        access.view_document(inst, outsider.ctx, result.id)
+        gate.view_document(inst, outsider.ctx, result.id)
 
 
 def test_command_line(kho, tmp_path):
@@ -242,18 +244,19 @@ def test_pages_search_and_original_download(app, inst, admin):
 def test_bagit_export_carries_signed_original_and_every_report(inst, admin, archivist, tmp_path):
     import bagit
 
-    from archive import accounts, dossiers, transfer
+    from archive.accounts import accounts
+    from archive.lifecycle import plan
 
     signed = sp.signed_pdf()
     result = _ingest(inst, archivist, signed)
     trust.add_roots(inst, admin.ctx, sp.pki().root.pem)
     sigrecord.verify(inst, admin.ctx, [result.id])  # a second report
-    dossiers.plan(inst, archivist.ctx, 2026, "2026-VP-09", "Hồ sơ văn bản ký số", "vv")
-    dossiers.add(inst, archivist.ctx, "2026-VP-09", [result.id])
+    plan.plan(inst, archivist.ctx, 2026, "2026-VP-09", "Hồ sơ văn bản ký số", "vv")
+    plan.add(inst, archivist.ctx, "2026-VP-09", [result.id])
     with inst.sessions() as session:
         approver = accounts.context_for(accounts.require_user(session, "admin"), "test")
-    transfer.approve_plain(inst, approver, "2026-VP-09", "QĐ 9/2026")
-    transfer.export_dossier(inst, archivist.ctx, "2026-VP-09", tmp_path / "bag", None, "QĐ 9/2026")
+    approval.approve_plain(inst, approver, "2026-VP-09", "QĐ 9/2026")
+    export.export_dossier(inst, archivist.ctx, "2026-VP-09", tmp_path / "bag", None, "QĐ 9/2026")
     bagit.Bag(str(tmp_path / "bag")).validate()
     folder = tmp_path / "bag" / "data" / "documents" / "0001"
     assert (folder / "original.pdf").read_bytes() == signed  # the signature still verifies

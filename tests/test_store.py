@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from archive import access, fixity, keyops, records
-from archive.instance import Instance
+from archive.core.instance import Instance
 from archive.models import AuditEntry, Document, StoredObject
+from archive.operations import fixity, keys
+from archive.records import filing, gate, reading
 from ingest import pipeline
 from security.actor import Context
 from security.crypto import keyfile
@@ -42,11 +43,11 @@ def two(inst, archivist, sample_docs):
 
 
 def _original_path(inst, doc):
-    return inst.blobs.path(records.object_of(doc, "original").blob)
+    return inst.blobs.path(reading.object_of(doc, "original").blob)
 
 
 def _read_original(inst, doc):
-    return records.read_object(inst, doc, records.object_of(doc, "original"))
+    return reading.read_object(inst, doc, reading.object_of(doc, "original"))
 
 
 def _tamper(inst, docs, how: str) -> None:
@@ -66,8 +67,8 @@ def _tamper(inst, docs, how: str) -> None:
         other.write_bytes(data)
     elif how == "swap wrapped keys":
         with inst.sessions.begin() as session:
-            oa = session.get(StoredObject, records.object_of(a, "original").id)
-            ob = session.get(StoredObject, records.object_of(b, "original").id)
+            oa = session.get(StoredObject, reading.object_of(a, "original").id)
+            ob = session.get(StoredObject, reading.object_of(b, "original").id)
             oa.wrapped_key, ob.wrapped_key = ob.wrapped_key, oa.wrapped_key
 
 
@@ -101,10 +102,10 @@ def _file_many(inst, archivist, count: int, start: int = 0) -> None:
         unit = session.get(Document.unit.property.mapper.class_, archivist.ctx.principal.unit_id)
     for n in range(start, start + count):
         content = f"Văn bản thử số {n}".encode()
-        records.file_record(
+        filing.file_record(
             inst,
             archivist.ctx,
-            records.NewRecord(
+            filing.NewRecord(
                 content, "text/plain", content.decode(), {"level": "thuong"}, f"t{n}.txt", unit
             ),
             inst.keyring.content_mac(content),
@@ -120,21 +121,21 @@ def test_rotation_over_1000_objects_changes_no_ciphertext_and_frees_the_old_kek(
     _file_many(inst, archivist, 500)  # two objects (original, text) each
     before = _snapshot(inst)
     assert len(before) == 1000
-    version, rewrapped = keyops.rotate(inst, SYSTEM)
+    version, rewrapped = keys.rotate(inst, SYSTEM)
     assert (version, rewrapped) == (2, 1500)  # 1000 objects + 500 sealed descriptions
     assert _snapshot(inst) == before
-    assert keyops.status(inst).keys_per_version == {1: 0, 2: 1500}
+    assert keys.status(inst).keys_per_version == {1: 0, 2: 1500}
     for doc in _docs(inst):
-        assert records.read_text(inst, doc).startswith("Văn bản thử số")
-    keyops.retire(inst, SYSTEM, 1)
+        assert reading.read_text(inst, doc).startswith("Văn bản thử số")
+    keys.retire(inst, SYSTEM, 1)
     assert set(keyfile.load(inst.key_file, environ={})[0].keks) == {2}
     with pytest.raises(KeyringError):
-        keyops.retire(inst, SYSTEM, 2)
+        keys.retire(inst, SYSTEM, 2)
 
 
 def test_crash_in_the_middle_of_rotation_leaves_everything_readable(inst, archivist, monkeypatch):
     _file_many(inst, archivist, 30)
-    monkeypatch.setattr(keyops, "BATCH", 10)
+    monkeypatch.setattr(keys, "BATCH", 10)
     real_wrap = inst.keyring.wrap
     calls = {"n": 0}
 
@@ -146,42 +147,42 @@ def test_crash_in_the_middle_of_rotation_leaves_everything_readable(inst, archiv
 
     monkeypatch.setattr(inst.keyring, "wrap", dying_wrap)
     with pytest.raises(RuntimeError):
-        keyops.rotate(inst, SYSTEM)
+        keys.rotate(inst, SYSTEM)
     monkeypatch.undo()
     fresh = Instance(inst.home, inst.database_url, inst.key_file)  # a restarted process
-    counts = keyops.status(fresh).keys_per_version
+    counts = keys.status(fresh).keys_per_version
     assert counts[1] and counts[2]  # half-way
     for doc in _docs(fresh):
-        assert records.read_text(fresh, doc)
+        assert reading.read_text(fresh, doc)
     with pytest.raises(KeyringError, match="--resume"):
-        keyops.retire(fresh, SYSTEM, 1)
-    keyops.rotate(fresh, SYSTEM, resume=True)
-    keyops.retire(fresh, SYSTEM, 1)
+        keys.retire(fresh, SYSTEM, 1)
+    keys.rotate(fresh, SYSTEM, resume=True)
+    keys.retire(fresh, SYSTEM, 1)
     for doc in _docs(fresh):
-        assert records.read_text(fresh, doc)
+        assert reading.read_text(fresh, doc)
 
 
 def test_other_processes_pick_up_a_rotation(inst, archivist):
     _file_many(inst, archivist, 2)
     other = Instance(inst.home, inst.database_url, inst.key_file)
     assert other.keyring.current == 1
-    keyops.rotate(inst, SYSTEM)
+    keys.rotate(inst, SYSTEM)
     assert other.keyring.current == 2  # re-read because the key file changed
     _file_many(other, archivist, 1, start=100)
-    assert keyops.status(other).keys_per_version == {1: 0, 2: 9}
+    assert keys.status(other).keys_per_version == {1: 0, 2: 9}
 
 
 def test_shredded_record_cannot_be_read_even_with_its_blob_restored(inst, archivist, two):
     reader = add_person(inst, "canbo", "reader", "tuyet_mat")
     doc = two[0]
     saved = _original_path(inst, doc).read_bytes()
-    assert records.shred(inst, SYSTEM, doc.id, "test") == 3  # original, text, access copy
+    assert filing.shred(inst, SYSTEM, doc.id, "test") == 3  # original, text, access copy
     assert not _original_path(inst, doc).exists()
     _original_path(inst, doc).write_bytes(saved)  # an old backup comes back
     with pytest.raises(KhoError, match="destroyed"):
-        access.open_content(inst, reader.ctx, doc.id).read()
+        gate.open_content(inst, reader.ctx, doc.id).read()
     assert fixity.verify(inst, SYSTEM, deep=True)[1] == []  # nothing live is damaged
-    assert access.view_document(inst, reader.ctx, doc.id).id == doc.id  # the stub remains
+    assert gate.view_document(inst, reader.ctx, doc.id).id == doc.id  # the stub remains
 
 
 class _Pattern(io.RawIOBase):
@@ -208,10 +209,10 @@ def test_memory_stays_bounded_for_large_objects(inst, monkeypatch):
         blob = inst.blobs.put(key, _Pattern(size), b"kho/big/original/v1")
         put_peak = tracemalloc.get_traced_memory()[1]
         # Read it back through the real streaming path, with the key handed over directly.
-        monkeypatch.setattr(records, "_object_key", lambda *_args: key)
+        monkeypatch.setattr(reading, "_object_key", lambda *_args: key)
         obj = StoredObject(kind="original", version=1, blob=blob.name, size=size)
         tracemalloc.reset_peak()
-        total = sum(len(chunk) for chunk in records.stream_object(inst, Document(uid="big"), obj))
+        total = sum(len(chunk) for chunk in reading.stream_object(inst, Document(uid="big"), obj))
         read_peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -239,25 +240,25 @@ def test_sealed_key_file_instance_works_end_to_end(tmp_path, database_url, sampl
 
 
 def test_rotation_covers_second_factor_secrets_and_queued_uploads(inst, archivist, sample_docs):
-    from archive import auth
+    from archive.accounts import sessions
     from ingest import jobs
     from security.identity import totp
 
     person = add_person(inst, "kiemtra", "auditor", "thuong")
-    step = auth.begin(inst, "kiemtra", person.password, "t")
-    secret, _uri = auth.enrolment(inst, step.user_id)
-    assert auth.second_factor(inst, step.user_id, totp.code_now(secret), "t").status == "ok"
+    step = sessions.begin(inst, "kiemtra", person.password, "t")
+    secret, _uri = sessions.enrolment(inst, step.user_id)
+    assert sessions.second_factor(inst, step.user_id, totp.code_now(secret), "t").status == "ok"
     job_id = jobs.submit(inst, archivist.ctx, sample_docs[0].content, "queued.pdf")
-    keyops.rotate(inst, SYSTEM)
-    assert keyops.status(inst).keys_per_version[1] == 0
-    keyops.retire(inst, SYSTEM, 1)
-    assert auth.totp_secret(inst, _user(inst, "kiemtra")) == secret
+    keys.rotate(inst, SYSTEM)
+    assert keys.status(inst).keys_per_version[1] == 0
+    keys.retire(inst, SYSTEM, 1)
+    assert sessions.totp_secret(inst, _user(inst, "kiemtra")) == secret
     assert jobs.work(inst, once=True) == 1
     assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["status"] == "stored"
 
 
 def _user(inst, username):
-    from archive.accounts import find_user
+    from archive.accounts.accounts import find_user
 
     with inst.sessions() as session:
         return find_user(session, username)

@@ -15,10 +15,13 @@ import bagit
 import pytest
 from sqlalchemy import select
 
-from archive import access, accounts, dossiers, transfer
-from archive.bootstrap import initialize
-from archive.instance import Instance
+from archive.accounts import accounts
+from archive.core.instance import Instance
+from archive.lifecycle import plan
 from archive.models import AuditEntry, Document
+from archive.operations.bootstrap import initialize
+from archive.records import gate
+from archive.transfer import approval, export, intake
 from security.crypto import envelope
 from security.errors import Refused
 from tests.conftest import ADMIN_PASSWORD, _postgres_database, add_person
@@ -50,8 +53,8 @@ def dossier(inst, archivist):
         file_doc(inst, archivist, level="mat", text=f"Văn bản mật {CANARY}"),
         file_doc(inst, archivist, doc_type="NQ"),
     ]
-    dossiers.plan(inst, archivist.ctx, 2026, "2026-VP-07", TITLE, "vv")
-    dossiers.add(inst, archivist.ctx, "2026-VP-07", ids)
+    plan.plan(inst, archivist.ctx, 2026, "2026-VP-07", TITLE, "vv")
+    plan.add(inst, archivist.ctx, "2026-VP-07", ids)
     return ids
 
 
@@ -60,7 +63,7 @@ def _sha(data: bytes) -> str:
 
 
 def _originals(inst, ctx, ids) -> dict[int, str]:
-    return {i: _sha(access.open_content(inst, ctx, i, original=True).read()) for i in ids}
+    return {i: _sha(gate.open_content(inst, ctx, i, original=True).read()) for i in ids}
 
 
 def _scan(folder: Path, needles: list[str]) -> list[str]:
@@ -84,7 +87,7 @@ def test_encrypted_export_validate_import_same_checksums(
 ):
     key_path, pub_path = envelope.generate_keypair(tmp_path / "keys" / "luutru")
     assert key_path.stat().st_mode & 0o777 == 0o600
-    report = transfer.export_dossier(
+    report = export.export_dossier(
         inst, archivist.ctx, "2026-VP-07", tmp_path / "bag", envelope.load_public_key(pub_path)
     )
     bag = bagit.Bag(str(tmp_path / "bag"))
@@ -92,7 +95,7 @@ def test_encrypted_export_validate_import_same_checksums(
     assert bag.info["Kho-Transfer-Mode"] == "encrypted"
     assert set(bag.algorithms) == {"sha256"}
     assert all(name.endswith(".enc") for name in bag.payload_entries())
-    name = access.view_document(inst, archivist.ctx, dossier[0]).filename
+    name = gate.view_document(inst, archivist.ctx, dossier[0]).filename
     assert _scan(tmp_path / "bag", [CANARY, SUBJECT, TITLE, "Tỉnh ủy Lào Cai", name]) == []
     expected = _originals(inst, archivist.ctx, dossier)
     assert {d["id"]: d["sha256"] for d in report.documents} == expected
@@ -105,26 +108,26 @@ def test_encrypted_export_validate_import_same_checksums(
         assert done.outcome == "done" and done.detail["bag"] == report.bag_id
 
     importer = _archivist_of(second)
-    with pytest.raises(transfer.TransferError):  # encrypted: the key is needed
-        transfer.import_bag(second, importer.ctx, tmp_path / "bag")
+    with pytest.raises(envelope.TransferError):  # encrypted: the key is needed
+        intake.import_bag(second, importer.ctx, tmp_path / "bag")
     other_key, _ = envelope.generate_keypair(tmp_path / "keys" / "other")
-    with pytest.raises(transfer.TransferError):  # and it must be the recipient's
-        transfer.import_bag(
+    with pytest.raises(envelope.TransferError):  # and it must be the recipient's
+        intake.import_bag(
             second, importer.ctx, tmp_path / "bag", envelope.load_private_key(other_key)
         )
-    result = transfer.import_bag(
+    result = intake.import_bag(
         second, importer.ctx, tmp_path / "bag", envelope.load_private_key(key_path)
     )
     assert [d["status"] for d in result.documents] == ["stored"] * 3
     new_ids = {d["source_id"]: d["id"] for d in result.documents}
     again = _originals(second, importer.ctx, list(new_ids.values()))
     assert {src: again[new] for src, new in new_ids.items()} == expected
-    view = access.view_document(second, importer.ctx, new_ids[dossier[0]])
+    view = gate.view_document(second, importer.ctx, new_ids[dossier[0]])
     assert (view.subject, view.issuer, view.unit) == (SUBJECT, "Tỉnh ủy Lào Cai", "LT")
-    assert access.view_document(second, importer.ctx, new_ids[dossier[1]]).level == "mat"
+    assert gate.view_document(second, importer.ctx, new_ids[dossier[1]]).level == "mat"
     # Importing again finds the same files already filed.
     key = envelope.load_private_key(key_path)
-    repeat = transfer.import_bag(second, importer.ctx, tmp_path / "bag", key)
+    repeat = intake.import_bag(second, importer.ctx, tmp_path / "bag", key)
     assert [d["status"] for d in repeat.documents] == ["duplicate"] * 3
     with second.sessions() as session:
         outcomes = session.execute(
@@ -135,7 +138,7 @@ def test_encrypted_export_validate_import_same_checksums(
 
 def test_tampered_bag_fails(inst, archivist, dossier, second, tmp_path):
     key_path, pub_path = envelope.generate_keypair(tmp_path / "recipient")
-    transfer.export_dossier(
+    export.export_dossier(
         inst, archivist.ctx, "2026-VP-07", tmp_path / "bag", envelope.load_public_key(pub_path)
     )
     victim = next((tmp_path / "bag" / "data" / "documents" / "0001").glob("original*"))
@@ -146,33 +149,33 @@ def test_tampered_bag_fails(inst, archivist, dossier, second, tmp_path):
         bagit.Bag(str(tmp_path / "bag")).validate()
     importer = _archivist_of(second)
     key = envelope.load_private_key(key_path)
-    with pytest.raises(transfer.TransferError):
-        transfer.import_bag(second, importer.ctx, tmp_path / "bag", key)
+    with pytest.raises(envelope.TransferError):
+        intake.import_bag(second, importer.ctx, tmp_path / "bag", key)
     # Re-computing the manifests makes bagit happy, but the ciphertext no longer authenticates.
     bag = bagit.Bag(str(tmp_path / "bag"))
     bag.save(manifests=True)
     bag.validate()
-    with pytest.raises(transfer.TransferError):
-        transfer.import_bag(second, importer.ctx, tmp_path / "bag", key)
+    with pytest.raises(envelope.TransferError):
+        intake.import_bag(second, importer.ctx, tmp_path / "bag", key)
     with second.sessions() as session:
         assert session.execute(select(Document)).first() is None  # nothing half-imported
 
 
 def test_plain_export_needs_single_use_admin_approval(inst, archivist, dossier, second, tmp_path):
     with pytest.raises(Refused):
-        transfer.export_dossier(inst, archivist.ctx, "2026-VP-07", tmp_path / "a")
+        export.export_dossier(inst, archivist.ctx, "2026-VP-07", tmp_path / "a")
     with pytest.raises(Refused):
-        transfer.export_dossier(inst, archivist.ctx, "2026-VP-07", tmp_path / "a", None, "QĐ-1")
+        export.export_dossier(inst, archivist.ctx, "2026-VP-07", tmp_path / "a", None, "QĐ-1")
     with pytest.raises(Refused):  # an archivist cannot approve
-        transfer.approve_plain(inst, archivist.ctx, "2026-VP-07", "QĐ 12/2026")
+        approval.approve_plain(inst, archivist.ctx, "2026-VP-07", "QĐ 12/2026")
     with inst.sessions() as session:
         admin = accounts.context_for(accounts.require_user(session, "admin"), "test")
-    transfer.approve_plain(inst, admin, "2026-VP-07", "QĐ 12/2026")
-    with pytest.raises(transfer.TransferError):  # never inside the instance
-        transfer.export_dossier(
+    approval.approve_plain(inst, admin, "2026-VP-07", "QĐ 12/2026")
+    with pytest.raises(envelope.TransferError):  # never inside the instance
+        export.export_dossier(
             inst, archivist.ctx, "2026-VP-07", inst.home / "out", None, "QĐ 12/2026"
         )
-    report = transfer.export_dossier(
+    report = export.export_dossier(
         inst, archivist.ctx, "2026-VP-07", tmp_path / "plain", None, "QĐ 12/2026"
     )
     bag = bagit.Bag(str(tmp_path / "plain"))
@@ -190,9 +193,7 @@ def test_plain_export_needs_single_use_admin_approval(inst, archivist, dossier, 
     assert {"ingest", "export", "transfer_approval"} <= {e["action"] for e in extract}
     _check_links(extract)
     with pytest.raises(Refused):  # single use
-        transfer.export_dossier(
-            inst, archivist.ctx, "2026-VP-07", tmp_path / "b", None, "QĐ 12/2026"
-        )
+        export.export_dossier(inst, archivist.ctx, "2026-VP-07", tmp_path / "b", None, "QĐ 12/2026")
     with inst.sessions() as session:
         rows = session.execute(
             select(AuditEntry).where(AuditEntry.action == "transfer_export")
@@ -207,14 +208,14 @@ def test_plain_export_needs_single_use_admin_approval(inst, archivist, dossier, 
     assert report.mode == "plain"
     # Plain bag → second instance → its own plain export: the same manifest for the originals.
     importer = _archivist_of(second)
-    transfer.import_bag(second, importer.ctx, tmp_path / "plain")
-    dossiers.plan(second, importer.ctx, 2026, "LT-2026-01", TITLE, "vv")
-    ids = [d.id for d in access.list_documents(second, importer.ctx)]
-    dossiers.add(second, importer.ctx, "LT-2026-01", sorted(ids))
+    intake.import_bag(second, importer.ctx, tmp_path / "plain")
+    plan.plan(second, importer.ctx, 2026, "LT-2026-01", TITLE, "vv")
+    ids = [d.id for d in gate.list_documents(second, importer.ctx)]
+    plan.add(second, importer.ctx, "LT-2026-01", sorted(ids))
     with second.sessions() as session:
         admin2 = accounts.context_for(accounts.require_user(session, "admin"), "test")
-    transfer.approve_plain(second, admin2, "LT-2026-01", "QĐ 1/LT")
-    transfer.export_dossier(second, importer.ctx, "LT-2026-01", tmp_path / "again", None, "QĐ 1/LT")
+    approval.approve_plain(second, admin2, "LT-2026-01", "QĐ 1/LT")
+    export.export_dossier(second, importer.ctx, "LT-2026-01", tmp_path / "again", None, "QĐ 1/LT")
     manifest2 = (tmp_path / "again" / "manifest-sha256.txt").read_text()
     originals = sorted(line for line in _lines(manifest) if "/original" in line[1])
     assert sorted(line for line in _lines(manifest2) if "/original" in line[1]) == originals
@@ -236,7 +237,7 @@ def test_reader_cannot_export(inst, archivist, dossier, tmp_path):
     reader = add_person(inst, "canbo", "reader", "tuyet_mat", "VP")
     _, pub = envelope.generate_keypair(tmp_path / "r")
     with pytest.raises(Refused):
-        transfer.export_dossier(
+        export.export_dossier(
             inst, reader.ctx, "2026-VP-07", tmp_path / "bag", envelope.load_public_key(pub)
         )
     assert not (tmp_path / "bag").exists()
@@ -249,7 +250,7 @@ def test_vector_from_transfer_format_doc():
     recipient = bytes(range(32))
     binding = envelope.file_binding("0" * 32, "vector.txt")
     out = io.BytesIO()
-    public = transfer.X25519PrivateKey.from_private_bytes(recipient).public_key().public_bytes_raw()
+    public = envelope.X25519PrivateKey.from_private_bytes(recipient).public_key().public_bytes_raw()
     envelope.seal_to(public, io.BytesIO(b"Kho"), out, binding, bytes(range(32, 64)))
     assert out.getvalue().hex() == sealed_hex
     assert envelope.open_sealed(recipient, bytes.fromhex(sealed_hex), binding) == b"Kho"

@@ -10,7 +10,7 @@ import zipfile
 import pypdfium2 as pdfium
 import pytest
 
-from archive import audit_views
+from archive.oversight import inspection
 from ingest import demo, pipeline
 from security.actor import Context
 from tests.conftest import sample_doc
@@ -41,7 +41,7 @@ def site(app, inst, sample_docs):
     """Demo accounts, and one ordinary and one TỐI MẬT PDF filed in unit VP."""
     app.config["WTF_CSRF_ENABLED"] = True
     demo.seed(inst, count=0)
-    from archive.accounts import context_for, require_user
+    from archive.accounts.accounts import context_for, require_user
 
     with inst.sessions() as session:
         filer = context_for(require_user(session, demo.FILER), "test")
@@ -55,7 +55,7 @@ def site(app, inst, sample_docs):
 
 
 def _entries(inst, **filters) -> list[dict]:
-    return audit_views.entries(inst, Context(None, "test"), audit_views.Filter(**filters), 1000)
+    return inspection.entries(inst, Context(None, "test"), inspection.Filter(**filters), 1000)
 
 
 def _pdf_text(data: bytes) -> str:

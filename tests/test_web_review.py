@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from archive import review
+from archive.records import review
 from ingest import pipeline, samples
 from tests.conftest import add_person
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import audit
-from archive.instance import Instance
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
 from archive.models import Unit, User
 from security.actor import Context, Principal
 from security.errors import KhoError, NotFound
@@ -110,15 +111,13 @@ def create_account(
     unit_head: bool = False,
 ) -> User:
     """Add an account (creating its unit on first use) and audit it, in one transaction."""
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         unit = get_or_create_unit(session, unit_code) if unit_code else None
         user = add_user(session, username, password, role, clearance, unit, full_name)
         user.is_unit_head = unit_head
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "user_add",
+        uow.audit(
+            Action.USER_ADD,
             "ok",
             user.id,
             {
@@ -143,7 +142,8 @@ def change_account(inst: Instance, ctx: Context, username: str, **changes) -> di
         or changes.get("clearance", LEVELS[0]) not in LEVELS
     ):
         raise KhoError("Vai trò hoặc mức mật không hợp lệ.", "Unknown role or clearance.")
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         user = (
             require_user(session, username)
             if changes.get("active", True)
@@ -163,11 +163,8 @@ def change_account(inst: Instance, ctx: Context, username: str, **changes) -> di
             if getattr(user, column) != value:
                 diff[name] = [getattr(user, column), value]
                 setattr(user, column, value)
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "user_change",
+        uow.audit(
+            Action.USER_CHANGE,
             "ok",
             user.id,
             {"username": username, "changes": diff},

@@ -1,24 +1,23 @@
-"""What the administration and audit pages need beyond the existing services, with the checks.
+"""What the administrator's pages need beyond the account services, with the checks.
 
-The account operations in ``archive.auth`` and ``archive.accounts`` trust their caller (the
-command line acts as the operator); the web calls them through here, where the role is checked
-and a refusal is audited and raised as ``NotFound``, like every other page one may not see.
-Administrators see accounts, sessions, key status and what waits for approval, never document
-descriptions. Auditors and security officers verify and export the audit log.
+The account operations in ``archive.accounts.sessions`` and ``archive.accounts.accounts`` trust
+their caller (the command line acts as the operator); the web calls them through here, where
+the role is decided by policy and a refusal is audited and raised as ``NotFound``, like every
+other page one may not see. Administrators see accounts, sessions and what waits for approval,
+never document descriptions.
 """
 
 from __future__ import annotations
 
-import io
-import tempfile
-import zipfile
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 
-from archive import accounts, audit, auth, keyops
-from archive.instance import Instance
+from archive.accounts import accounts, sessions
+from archive.audit import log
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
 from archive.models import Document, Grant, Unit, User, WebSession, utcnow
 from security.actor import Context
 from security.errors import KhoError, NotFound
@@ -27,9 +26,13 @@ from security.policy.administration import may_administer, may_read_audit
 ADMIN_ACTIONS = ("change", "unlock", "reset_2fa", "end_sessions")
 
 
-def _refuse(inst: Instance, ctx: Context, action: str, detail: dict) -> NotFound:
-    with inst.sessions.begin() as session:
-        audit.record(session, inst.keyring, ctx, action, "denied", None, detail)
+def _refuse(inst: Instance, ctx: Context, action: Action, detail: dict) -> NotFound:
+    with UnitOfWork(inst, ctx) as uow:
+        return uow.refuse(action, None, detail.pop("reason"), not_found(), detail)
+
+
+def not_found() -> NotFound:
+    """What a page one may not see answers: the same as a page that does not exist."""
     return NotFound("Không tìm thấy trang này.", "Not found.")
 
 
@@ -41,7 +44,9 @@ def reads_audit(ctx: Context) -> bool:
     return ctx.principal is not None and may_read_audit(ctx.principal).allowed
 
 
-def _require_admin(inst: Instance, ctx: Context, action: str, detail: dict | None = None) -> None:
+def _require_admin(
+    inst: Instance, ctx: Context, action: Action, detail: dict | None = None
+) -> None:
     if not is_admin(ctx):
         raise _refuse(inst, ctx, action, {"reason": "administrators only", **(detail or {})})
 
@@ -54,9 +59,10 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def users(inst: Instance, ctx: Context) -> list[dict]:
     """Every account with its role, clearance, unit, second factor, lock and open sessions."""
-    _require_admin(inst, ctx, "admin_read", {"what": "users"})
+    _require_admin(inst, ctx, Action.ADMIN_READ, {"what": "users"})
     now = utcnow()
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         open_sessions = dict(
             session.execute(
                 select(WebSession.user_id, func.count())
@@ -81,7 +87,7 @@ def users(inst: Instance, ctx: Context) -> list[dict]:
             }
             for u in rows
         ]
-        audit.record(session, inst.keyring, ctx, "admin_read", "allowed", None, {"what": "users"})
+        uow.audit(Action.ADMIN_READ, "allowed", None, {"what": "users"})
     return result
 
 
@@ -93,14 +99,14 @@ def user(inst: Instance, ctx: Context, username: str) -> dict:
 
 
 def units(inst: Instance, ctx: Context) -> list[dict]:
-    _require_admin(inst, ctx, "admin_read", {"what": "units"})
+    _require_admin(inst, ctx, Action.ADMIN_READ, {"what": "units"})
     with inst.sessions() as session:
         rows = session.execute(select(Unit).order_by(Unit.code)).scalars()
         return [{"code": u.code, "name": u.name} for u in rows]
 
 
 def change_user(inst: Instance, ctx: Context, username: str, **changes) -> dict:
-    _require_admin(inst, ctx, "user_change", {"username": username[:64]})
+    _require_admin(inst, ctx, Action.USER_CHANGE, {"username": username[:64]})
     if username == ctx.principal.username and (
         changes.get("role") not in (None, "admin") or changes.get("active") is False
     ):
@@ -112,27 +118,22 @@ def change_user(inst: Instance, ctx: Context, username: str, **changes) -> dict:
 
 
 def unlock_user(inst: Instance, ctx: Context, username: str) -> None:
-    _require_admin(inst, ctx, "user_unlock", {"username": username[:64]})
-    auth.unlock(inst, ctx, username)
+    _require_admin(inst, ctx, Action.USER_UNLOCK, {"username": username[:64]})
+    sessions.unlock(inst, ctx, username)
 
 
 def reset_second_factor(inst: Instance, ctx: Context, username: str) -> None:
-    _require_admin(inst, ctx, "totp_reset", {"username": username[:64]})
-    auth.reset_second_factor(inst, ctx, username)
+    _require_admin(inst, ctx, Action.TOTP_RESET, {"username": username[:64]})
+    sessions.reset_second_factor(inst, ctx, username)
 
 
 def end_sessions(inst: Instance, ctx: Context, username: str) -> int:
-    return auth.end_all_sessions(inst, ctx, username)  # checks admin, officer or self itself
-
-
-def key_status(inst: Instance, ctx: Context) -> keyops.KeyStatus:
-    _require_admin(inst, ctx, "admin_read", {"what": "keys"})
-    return keyops.status(inst)
+    return sessions.end_all_sessions(inst, ctx, username)  # checks admin, officer or self itself
 
 
 def grants_waiting(inst: Instance, ctx: Context) -> list[dict]:
     """Requests not decided yet, for the administrator's overview (no descriptions)."""
-    _require_admin(inst, ctx, "admin_read", {"what": "grants"})
+    _require_admin(inst, ctx, Action.ADMIN_READ, {"what": "grants"})
     with inst.sessions() as session:
         rows = session.execute(
             select(Grant, Document.level, User.username)
@@ -147,66 +148,7 @@ def grants_waiting(inst: Instance, ctx: Context) -> list[dict]:
                 "document_id": g.document_id,
                 "level": level,
                 "requester": name,
-                "requested_at": audit.stamp(g.requested_at),
+                "requested_at": log.stamp(g.requested_at),
             }
             for g, level, name in rows
         ]
-
-
-def verify_chain(inst: Instance, ctx: Context) -> dict:
-    """Check the whole hash chain, as ``kho audit verify`` does, and record the check."""
-    if not reads_audit(ctx):
-        raise _refuse(inst, ctx, "audit_verify", {"reason": "may not read the audit log"})
-    with inst.sessions() as session:
-        count, problems = audit.verify(session, inst.keyring.audit_key)
-    found = [{"seq": p.seq, "problem": p.problem} for p in problems[:100]]
-    with inst.sessions.begin() as session:
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "audit_verify",
-            "damaged" if problems else "ok",
-            None,
-            {"entries": count, "problems": found},
-        )
-    return {"entries": count, "ok": not problems, "problems": found}
-
-
-def export_zip(
-    inst: Instance, ctx: Context, since: datetime | None = None, until: datetime | None = None
-) -> tuple[bytes, dict]:
-    """Entries and manifest (as ``kho audit export``), zipped in memory, with a fresh checkpoint.
-
-    ``audit.export`` writes to a path: it is given a private temporary folder (in RAM where
-    /dev/shm exists) that is removed before this returns.
-    """
-    if not reads_audit(ctx):
-        raise _refuse(inst, ctx, "audit_export", {"reason": "may not read the audit log"})
-    key = inst.keyring.signing_key
-    if key is None:
-        raise KhoError(
-            "Chưa có khóa ký điểm kiểm tra; chạy `kho audit pubkey` một lần.",
-            "No checkpoint signing key yet: run `kho audit pubkey` once.",
-        )
-    shm = Path("/dev/shm")  # noqa: S108 - RAM-backed, private folder below
-    with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as folder:
-        target = Path(folder) / "audit.jsonl"
-        with inst.sessions.begin() as session:
-            audit.checkpoint(session, key)
-            first, last = audit.seq_range(session, since, until)
-            manifest = audit.export(session, key, first, last, target)
-            audit.record(
-                session,
-                inst.keyring,
-                ctx,
-                "audit_export",
-                "done",
-                None,
-                {"first": first, "last": last, "target": "web"},
-            )
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.write(target, "audit.jsonl")
-            zf.write(target.with_name("audit.jsonl.manifest.json"), "audit.jsonl.manifest.json")
-    return out.getvalue(), manifest

@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from archive import audit
-from archive.accounts import authenticate, context_for, find_user, principal_of
-from archive.audit import stamp
-from archive.instance import Instance
+from archive.accounts.accounts import authenticate, context_for, find_user, principal_of
+from archive.audit.actions import Action
+from archive.audit.log import stamp
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
 from archive.models import LoginFailure, User, WebSession, utcnow
 from security.actor import Context
 from security.errors import KhoError, NotFound
@@ -95,15 +96,10 @@ def _address_throttled(session: Session, address: str | None) -> bool:
 
 
 def _fail(
-    inst: Instance,
-    session: Session,
-    user: User | None,
-    username: str,
-    address: str | None,
-    what: str,
+    uow: UnitOfWork, user: User | None, username: str, address: str | None, what: str
 ) -> LoginStep:
     """Count a failure against the account and the address; lock when the back-off starts."""
-    session.add(LoginFailure(address=address or "-", at=utcnow()))
+    uow.session.add(LoginFailure(address=address or "-", at=utcnow()))
     outcome = "failed"
     if user is not None:
         user.failed_logins += 1
@@ -111,16 +107,8 @@ def _fail(
         if delay:
             user.locked_until = utcnow() + delay
             outcome = "locked"
-    ctx = context_for(user, address) if user else Context(None, address)
-    audit.record(
-        session,
-        inst.keyring,
-        ctx,
-        "login",
-        outcome,
-        None,
-        {"username": username[:64], "step": what},
-    )
+    actor = context_for(user, address) if user else Context(None, address)
+    uow.audit(Action.LOGIN, outcome, None, actor=actor, username=username[:64], step=what)
     return LoginStep(outcome, message="Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng.")
 
 
@@ -134,49 +122,41 @@ def _locked(user: User | None) -> bool:
 
 def begin(inst: Instance, username: str, password: str, address: str | None) -> LoginStep:
     """Check the password (unless the account or the address is in back-off)."""
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, Context(None, address)) as uow:
+        session = uow.session
         if _address_throttled(session, address):
-            audit.record(
-                session,
-                inst.keyring,
-                Context(None, address),
-                "login",
-                "throttled",
-                None,
-                {"username": username[:64]},
-            )
+            uow.audit(Action.LOGIN, "throttled", None, username=username[:64])
             return LoginStep("throttled", message="Quá nhiều lần thử từ máy này; thử lại sau.")
         user = find_user(session, username)
         if _locked(user):
-            audit.record(
-                session,
-                inst.keyring,
-                context_for(user, address),
-                "login",
+            uow.audit(
+                Action.LOGIN,
                 "locked",
                 None,
-                {"username": username[:64], "until": stamp(user.locked_until)},
+                actor=context_for(user, address),
+                username=username[:64],
+                until=stamp(user.locked_until),
             )
             return LoginStep("locked", message="Tài khoản tạm khóa do nhập sai nhiều lần.")
         if authenticate(session, username, password) is None:
-            return _fail(inst, session, user, username, address, "password")
+            return _fail(uow, user, username, address, "password")
         if requires_second_factor(principal_of(user)):
             return LoginStep("totp" if _enrolled(user) else "enroll", user.id)
-        return _open(inst, session, user, address)
+        return _open(uow, user, address)
 
 
 def second_factor(inst: Instance, user_id: int, code: str, address: str | None) -> LoginStep:
     """Finish a login (or an enrolment) with a code from the authenticator app."""
-    with inst.sessions.begin() as session:
-        user = session.get(User, user_id)
+    with UnitOfWork(inst, Context(None, address)) as uow:
+        user = uow.session.get(User, user_id)
         if user is None or not user.active or _locked(user):
             return LoginStep("locked", message="Tài khoản tạm khóa do nhập sai nhiều lần.")
         secret = totp_secret(inst, user)
         step = totp.accept(secret, code, user.totp_last_step) if secret else None
         if step is None:
-            return _fail(inst, session, user, user.username, address, "totp")
+            return _fail(uow, user, user.username, address, "totp")
         user.totp_last_step = step
-        return _open(inst, session, user, address)
+        return _open(uow, user, address)
 
 
 def enrolment(inst: Instance, user_id: int) -> tuple[str, str]:
@@ -195,10 +175,10 @@ def enrolment(inst: Instance, user_id: int) -> tuple[str, str]:
 # -- sessions -----------------------------------------------------------------------------------
 
 
-def _open(inst: Instance, session: Session, user: User, address: str | None) -> LoginStep:
+def _open(uow: UnitOfWork, user: User, address: str | None) -> LoginStep:
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(
+    uow.session.add(
         WebSession(
             id=_token_id(token),
             user_id=user.id,
@@ -209,7 +189,7 @@ def _open(inst: Instance, session: Session, user: User, address: str | None) -> 
         )
     )
     user.failed_logins, user.locked_until = 0, None
-    audit.record(session, inst.keyring, context_for(user, address), "login", "ok")
+    uow.audit(Action.LOGIN, "ok", actor=context_for(user, address))
     return LoginStep("ok", user.id, token)
 
 
@@ -217,7 +197,8 @@ def resume(inst: Instance, token: str | None, address: str | None) -> User | Non
     """The account behind a session token, or None once it ended, idled or grew too old."""
     if not token:
         return None
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, Context(None, address)) as uow:
+        session = uow.session
         ws = session.get(WebSession, _token_id(token))
         if ws is None or ws.ended_at is not None:
             return None
@@ -232,15 +213,7 @@ def resume(inst: Instance, token: str | None, address: str | None) -> User | Non
             reason = "idle_timeout"
         if reason:
             ws.ended_at, ws.ended_reason = now, reason
-            audit.record(
-                session,
-                inst.keyring,
-                Context(None, address),
-                "session_end",
-                reason,
-                None,
-                {"user_id": ws.user_id},
-            )
+            uow.audit(Action.SESSION_END, reason, None, user_id=ws.user_id)
             return None
         if now - _aware(ws.last_seen) > _TOUCH_EVERY:
             ws.last_seen = now
@@ -248,41 +221,37 @@ def resume(inst: Instance, token: str | None, address: str | None) -> User | Non
 
 
 def end(inst: Instance, ctx: Context, token: str | None, reason: str = "logout") -> None:
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         ws = session.get(WebSession, _token_id(token)) if token else None
         if ws is not None and ws.ended_at is None:
             ws.ended_at, ws.ended_reason = utcnow(), reason
-        audit.record(session, inst.keyring, ctx, "logout", "ok")
+        uow.audit(Action.LOGOUT, "ok")
 
 
 def end_all_sessions(inst: Instance, ctx: Context, username: str) -> int:
     """An administrator, a security officer, the command line (no principal) or the account
     holder ends its open sessions (``security.policy.administration.may_end_sessions``)."""
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         user = find_user(session, username)
         who = ctx.principal
         allowed = who is None or may_end_sessions(who, username).allowed
         if user is None or not allowed:
-            audit.record(
-                session,
-                inst.keyring,
-                ctx,
-                "session_end_all",
-                "denied",
+            raise uow.refuse(
+                Action.SESSION_END_ALL,
                 None,
+                "no such account" if user is None else "not allowed",
+                NotFound(f"Không có tài khoản {username!r}.", f"No account {username!r}."),
                 {"username": username[:64]},
             )
-            raise NotFound(f"Không có tài khoản {username!r}.", f"No account {username!r}.")
         ended = session.execute(
             update(WebSession)
             .where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
             .values(ended_at=utcnow(), ended_reason="revoked")
         ).rowcount
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "session_end_all",
+        uow.audit(
+            Action.SESSION_END_ALL,
             "ok",
             user.id,
             {"username": username, "sessions": ended},
@@ -292,13 +261,14 @@ def end_all_sessions(inst: Instance, ctx: Context, username: str) -> int:
 
 def reauthenticate(inst: Instance, ctx: Context, token: str, password: str) -> bool:
     """Ask for the password again before a sensitive action; renews the session's proof."""
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         ws = session.get(WebSession, _token_id(token))
         user = session.get(User, ws.user_id) if ws else None
         ok = user is not None and verify_password(user.password_hash, password)
         if ok:
             ws.authenticated_at = utcnow()
-        audit.record(session, inst.keyring, ctx, "reauth", "ok" if ok else "failed")
+        uow.audit(Action.REAUTH, "ok" if ok else "failed")
         return ok
 
 
@@ -309,23 +279,21 @@ def recently_authenticated(inst: Instance, token: str | None) -> bool:
 
 
 def unlock(inst: Instance, ctx: Context, username: str) -> None:
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         user = find_user(session, username)
         if user is None:
             raise NotFound(f"Không có tài khoản {username!r}.", f"No account {username!r}.")
         user.failed_logins, user.locked_until = 0, None
-        audit.record(
-            session, inst.keyring, ctx, "user_unlock", "ok", user.id, {"username": username}
-        )
+        uow.audit(Action.USER_UNLOCK, "ok", user.id, {"username": username})
 
 
 def reset_second_factor(inst: Instance, ctx: Context, username: str) -> None:
     """After a lost phone: the next login enrols a new authenticator."""
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         user = find_user(session, username)
         if user is None:
             raise NotFound(f"Không có tài khoản {username!r}.", f"No account {username!r}.")
         user.totp_sealed, user.totp_kek_version, user.totp_last_step = None, None, 0
-        audit.record(
-            session, inst.keyring, ctx, "totp_reset", "ok", user.id, {"username": username}
-        )
+        uow.audit(Action.TOTP_RESET, "ok", user.id, {"username": username})

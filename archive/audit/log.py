@@ -1,21 +1,24 @@
-"""Writing, verifying, checkpointing and exporting the audit log (links computed in security.audit).
+"""Writing, verifying, checkpointing and exporting the audit log (links computed in
+security.crypto.audit_chain).
 
-``record`` adds an entry inside the caller's transaction, so the entry is committed together with
-the action it describes, or not at all. Entries are never updated or deleted by the product: the
-session guard at the bottom refuses it, and the refusal is itself recorded.
+``record`` adds an entry inside the caller's transaction (services write through their unit of
+work, ``archive.core.uow``), so the entry is committed together with the action it describes, or
+not at all. Entries are never updated or deleted by the product: the instance's sessions are
+guarded (``guard``), and a refused attempt is itself recorded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from archive.audit.actions import Action
 from archive.models import AuditCheckpoint, AuditEntry, AuditHead, utcnow
 from security.actor import Context
 from security.crypto import audit_chain as chain
@@ -246,7 +249,6 @@ class AuditImmutable(KhoError):
     code = "audit_immutable"
 
 
-@event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session: Session, _flush_context, _instances) -> None:
     """No path in the product edits or deletes audit entries; an attempt fails here."""
     touched = [
@@ -261,3 +263,26 @@ def _refuse_audit_changes(session: Session, _flush_context, _instances) -> None:
             "Nhật ký chỉ được ghi thêm, không được sửa hay xóa.",
             "The audit log is append-only: entries cannot be edited or deleted.",
         )
+
+
+def guard(factory: sessionmaker[Session], keyring: Callable[[], Keyring]) -> None:
+    """Make the sessions of ``factory`` refuse to edit or delete audit entries, and record each
+    refused attempt in a transaction of its own once the attempt was rolled back."""
+
+    def record_attempt(session: Session) -> None:
+        seqs = session.info.pop("audit_tamper_attempt", None)
+        if seqs is None:
+            return
+        with factory.begin() as log_session:
+            record(
+                log_session,
+                keyring(),
+                Context(None, "system"),
+                Action.AUDIT_TAMPER,
+                "denied",
+                None,
+                {"entries": seqs},
+            )
+
+    event.listen(factory, "before_flush", _refuse_audit_changes)
+    event.listen(factory, "after_rollback", record_attempt)

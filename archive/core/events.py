@@ -1,12 +1,45 @@
-"""Signals from the archive to what is derived from it (the search index), without importing it.
+"""Changes of records, announced to what is derived from the archive (the search index) without
+importing it: one signal, sent after the change was committed.
 
-``record_changed`` is sent after a record's description or level changed and was committed;
-the application factory connects the indexer to it, so search follows at once.
+Every unit of work (``archive.core.uow``) collects the records it changed, with the kind of
+change, and publishes them once after its commit; the application's wiring (``web.wiring``)
+connects the indexer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
 from blinker import Namespace
 
+if TYPE_CHECKING:
+    from archive.core.instance import Instance
+
+
+class Change(StrEnum):
+    FILED = "filed"  # a new record (ingest, transfer import)
+    DESCRIBED = "described"  # its description, level or secrecy state changed
+    TEXT = "text"  # a new text or a new file version
+    DOSSIER = "dossier"  # put in or taken out of a dossier
+    RELEASED = "released"  # released from quarantine
+    DESTROYED = "destroyed"  # disposed of: its content keys are gone
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    record_id: int
+    kind: Change
+
+
 _signals = Namespace()
-record_changed = _signals.signal("record-changed")  # sender: the Instance; doc_id=...
+records_changed = _signals.signal("records-changed")  # sender: the Instance; changes=(…)
+
+
+def publish(inst: Instance, changes: Iterable[RecordChange]) -> None:
+    """Announce committed changes (at most one message per unit of work or batch)."""
+    changes = tuple(changes)
+    if changes:
+        records_changed.send(inst, changes=changes)

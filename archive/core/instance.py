@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.blobstore import BlobStore
-from archive.db import make_engine, make_session_factory
-from archive.limits import Limits
-from security.actor import Context
+from archive.audit import log
+from archive.core.blobstore import BlobStore
+from archive.core.db import make_engine, make_session_factory
+from archive.core.limits import Limits
 from security.crypto import keyfile
 from security.crypto.keyfile import KeySource
-from security.crypto.keys import Keyring
+from security.crypto.keys import Keyring, new_data_key
 
 
 @dataclass
@@ -64,26 +63,8 @@ class Instance:
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
         factory = make_session_factory(self.engine)
-        event.listen(factory, "after_rollback", self._record_tamper_attempt)
+        log.guard(factory, lambda: self.keyring)
         return factory
-
-    def _record_tamper_attempt(self, session: Session) -> None:
-        """An attempt to edit or delete audit entries was refused: record it, after the rollback."""
-        seqs = session.info.pop("audit_tamper_attempt", None)
-        if seqs is None:
-            return
-        from archive import audit
-
-        with self.sessions.begin() as log_session:
-            audit.record(
-                log_session,
-                self.keyring,
-                Context(None, "system"),
-                "audit_tamper",
-                "denied",
-                None,
-                {"entries": seqs},
-            )
 
     def _key_file_stamp(self) -> tuple | None:
         if os.environ.get(keyfile.ENV_KEYRING):
@@ -112,6 +93,13 @@ class Instance:
     def key_source(self) -> KeySource:
         self.keyring  # noqa: B018 - loads the source with the ring
         return self._keys[1]
+
+    def signing_key(self) -> bytes:
+        """The keyring's audit checkpoint key, added to an older key file on first use."""
+        if self.keyring.signing_key is None:
+            self.keyring.signing_key = new_data_key()
+            self.save_keyring()
+        return self.keyring.signing_key
 
     def adopt_keyring(self, ring: Keyring, source: KeySource) -> None:
         """Write a new keyring and keep it (a sealed one's passphrase is not asked again)."""

@@ -8,9 +8,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect
 
-from archive.instance import Instance
+from archive.core.instance import Instance
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS = Path(__file__).parents[1] / "migrations"
 
 
 def alembic_config(inst: Instance) -> Config:

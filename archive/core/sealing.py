@@ -14,8 +14,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.instance import Instance
-from archive.lifecycle_models import DescriptionVersion, Dossier, RegisterEntry
+from archive.core.instance import Instance
+from archive.models import DescriptionVersion, Dossier, RegisterEntry
 from security.crypto.keys import Keyring, new_data_key
 from security.crypto.stream import decrypt_bytes, encrypt_bytes
 

@@ -1,9 +1,9 @@
 """Protection periods of secret records (MẬT 10, TỐI MẬT 20, TUYỆT MẬT 30 years from the
 classification date, extendable), the reminder list, and level changes with a reason.
 
-The level change itself is archive.editing.edit_document (policy, reason, re-indexing through
-``events.record_changed``, so search follows at once); this module adds the hold check before
-it and restarts the protection period after it.
+The level change itself is ``archive.records.editing.edit_in`` (policy, reason, history, the
+record announced as changed so search follows at once); this module adds the hold check before
+it and restarts the protection period with it, in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from archive import audit, editing, holds
-from archive.access import admits, scope_of
-from archive.instance import Instance
-from archive.lifecycle_base import document, lifecycle_of, require
-from archive.lifecycle_models import DocumentLifecycle
-from archive.models import Document
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import Document, DocumentLifecycle, queries
+from archive.records import editing
+from archive.records.gate import admits, scope_of
 from security.actor import Context
 from security.errors import Refused
 from security.policy.lifecycle import PROTECTION_YEARS, may_extend_protection
+from security.vocabulary import Level
 
 
 def _add_years(day: date, years: int) -> date:
@@ -61,10 +61,9 @@ def due(
 ) -> list[Reminder]:
     """Secret records in the person's scope whose protection ends within ``within_days``."""
     limit = (today or date.today()) + timedelta(days=within_days)
-    with inst.sessions() as session:
-        require(
-            session, inst, ctx, "declassify_due", None, may_extend_protection(ctx.principal, "mat")
-        )
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        uow.require(Action.DECLASSIFY_DUE, None, may_extend_protection(ctx.principal, Level.MAT))
         scope = scope_of(session, ctx)
         out = []
         rows = session.execute(
@@ -77,16 +76,12 @@ def due(
             end = protection_end(doc, life)
             if end <= limit and (scope is None or admits(scope, doc)):
                 out.append(Reminder(doc.id, doc.level, end))
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "declassify_due",
+        uow.audit(
+            Action.DECLASSIFY_DUE,
             "allowed",
             None,
             {"within_days": within_days, "ids": [r.document_id for r in out]},
         )
-        session.commit()
     return sorted(out, key=lambda r: r.protection_until)
 
 
@@ -98,26 +93,21 @@ def extend(inst: Instance, ctx: Context, doc_id: int, years: int, reason: str) -
             "Cần lý do (ít nhất 10 ký tự) và số năm từ 1 đến 30.",
             "Give a reason (10+ characters) and 1 to 30 years.",
         )
-    with inst.sessions.begin() as session:
-        doc = document(session, doc_id)
-        require(
-            session,
-            inst,
-            ctx,
-            "protection_extend",
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        doc = queries.lifecycle_document(session, doc_id)
+        uow.require(
+            Action.PROTECTION_EXTEND,
             doc_id,
             may_extend_protection(ctx.principal, doc.level),
         )
-        life = lifecycle_of(session, doc_id)
+        life = queries.lifecycle_of(session, doc_id)
         old = protection_end(doc, life)
         if old is None:
             raise Refused("Văn bản không mật.", "The record is not classified.")
         life.protection_until = _add_years(old, years)
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "protection_extend",
+        uow.audit(
+            Action.PROTECTION_EXTEND,
             "ok",
             doc_id,
             {"from": old.isoformat(), "to": life.protection_until.isoformat(), "reason": reason},
@@ -126,15 +116,11 @@ def extend(inst: Instance, ctx: Context, doc_id: int, years: int, reason: str) -
 
 
 def change_level(inst: Instance, ctx: Context, doc_id: int, level: str, reason: str) -> None:
-    """Declassify, downgrade or upgrade (policy and reason as for any level change)."""
-    with inst.sessions() as session:
-        _ensure_changeable(session, doc_id)
-    editing.edit_document(inst, ctx, doc_id, {"level": level}, reason)
-    with inst.sessions.begin() as session:
-        life = lifecycle_of(session, doc_id)
+    """Declassify, downgrade or upgrade (policy and reason as for any level change); the
+    protection period restarts in the same transaction."""
+    with UnitOfWork(inst, ctx) as uow:
+        queries.ensure_not_held(uow.session, doc_id)
+        editing.edit_in(uow, doc_id, {"level": level}, reason)
+        life = queries.lifecycle_of(uow.session, doc_id)
         life.classified_on = date.today() if level in PROTECTION_YEARS else None
         life.protection_until = None
-
-
-def _ensure_changeable(session: Session, doc_id: int) -> None:
-    holds.ensure_not_held(session, doc_id)

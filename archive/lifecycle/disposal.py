@@ -2,11 +2,10 @@
 are not the proposer, then destruction by crypto-shredding.
 
 Each step re-checks holds and the schedule, so a hold placed after the approval still stops the
-execution. Destruction of one record: ``records.shred`` (data keys deleted and committed with a
-``shred`` audit entry, then blobs removed), then one transaction marks the record destroyed,
-writes the destruction record and a ``dispose`` audit entry; the sealed description stays as
-the stub. An interrupted execution is simply run again: records already shredded are skipped
-by ``shred`` and only marked.
+execution. Destruction of one record is one transaction: its data keys deleted
+(``filing.shred_in``, a ``shred`` audit entry), the record marked destroyed, the destruction
+record and a ``dispose`` audit entry; then its blobs are removed. The sealed description stays
+as the stub. An interrupted execution is simply run again: destroyed records are skipped.
 """
 
 from __future__ import annotations
@@ -16,18 +15,24 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from archive import audit, events, lifecycle_events, records
-from archive.instance import Instance
-from archive.lifecycle_base import document, lifecycle_of, refuse, require
-from archive.lifecycle_models import (
+from archive.audit import log
+from archive.audit.actions import Action
+from archive.core.events import Change
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.lifecycle.retention import schedule
+from archive.models import (
     DescriptionVersion,
     DestructionRecord,
     DisposalApproval,
     DisposalItem,
     DisposalProposal,
+    User,
+    queries,
+    utcnow,
 )
-from archive.models import User, utcnow
-from archive.retention import held_ids, schedule
+from archive.models.queries import held_ids
+from archive.records import filing
 from security.actor import Context
 from security.errors import NotFound, Refused
 from security.policy.decision import Decision
@@ -40,7 +45,7 @@ from security.policy.lifecycle import (
 
 
 def _ids_of(session: Session, doc_ids: list[int] | None, dossier_code: str | None) -> list[int]:
-    from archive.dossiers import dossier_by_code, member_ids
+    from archive.models.queries import dossier_by_code, member_ids
 
     ids = list(doc_ids or [])
     if dossier_code:
@@ -51,18 +56,13 @@ def _ids_of(session: Session, doc_ids: list[int] | None, dossier_code: str | Non
 
 
 def _check_items(
-    session: Session,
-    inst: Instance,
-    ctx: Context,
-    action: str,
-    pid: int | None,
-    ids: list[int],
-    today: date,
+    uow: UnitOfWork, action: Action, pid: int | None, ids: list[int], today: date
 ) -> None:
     """Every record exists, is active, is due and is not held; else a recorded refusal."""
+    session = uow.session
     held = held_ids(session)
     for doc_id in ids:
-        doc = document(session, doc_id)
+        doc = queries.lifecycle_document(session, doc_id)
         problem = None
         if doc.status != "active":
             problem = f"record {doc_id} is {doc.status}"
@@ -73,10 +73,7 @@ def _check_items(
             if day is None or day > today:
                 problem = f"record {doc_id} is not due for disposal"
         if problem:
-            raise refuse(
-                session,
-                inst,
-                ctx,
+            uow.require(
                 action,
                 pid,
                 Decision(False, problem),
@@ -97,23 +94,19 @@ def propose(
     reason = " ".join(reason.split())
     if len(reason) < 10:
         raise Refused("Hãy ghi rõ lý do (ít nhất 10 ký tự).", "Give a reason (10+ characters).")
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         ids = _ids_of(session, doc_ids, dossier_code)
-        levels = [document(session, i).level for i in ids]
-        require(
-            session, inst, ctx, "dispose_propose", None, may_propose_disposal(ctx.principal, levels)
-        )
-        _check_items(session, inst, ctx, "dispose_propose", None, ids, today)
+        levels = [queries.lifecycle_document(session, i).level for i in ids]
+        uow.require(Action.DISPOSE_PROPOSE, None, may_propose_disposal(ctx.principal, levels))
+        _check_items(uow, Action.DISPOSE_PROPOSE, None, ids, today)
         proposal = DisposalProposal(proposed_by=ctx.principal.user_id, reason=reason[:500])
         session.add(proposal)
         session.flush()
         for doc_id in ids:
             session.add(DisposalItem(proposal_id=proposal.id, document_id=doc_id))
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "dispose_propose",
+        uow.audit(
+            Action.DISPOSE_PROPOSE,
             "ok",
             None,
             {"proposal": proposal.id, "ids": ids, "reason": reason[:500]},
@@ -150,7 +143,8 @@ def _approvals(session: Session, pid: int) -> list[tuple[int, str]]:
 def approve(inst: Instance, ctx: Context, pid: int, today: date | None = None) -> str:
     """A council member's approval; returns the proposal's status afterwards."""
     today = today or date.today()
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         proposal = _proposal(session, pid)
         if proposal.status != "proposed":
             raise Refused(
@@ -160,16 +154,13 @@ def approve(inst: Instance, ctx: Context, pid: int, today: date | None = None) -
         decision = may_approve_disposal(
             ctx.principal, proposal.proposed_by, {uid for uid, _ in votes}
         )
-        require(
-            session,
-            inst,
-            ctx,
-            "dispose_approve",
+        uow.require(
+            Action.DISPOSE_APPROVE,
             None,
             decision,
             "Bạn không được duyệt đề nghị này.",
         )
-        _check_items(session, inst, ctx, "dispose_approve", pid, _items(session, pid), today)
+        _check_items(uow, Action.DISPOSE_APPROVE, pid, _items(session, pid), today)
         session.add(
             DisposalApproval(
                 proposal_id=pid, user_id=ctx.principal.user_id, role=ctx.principal.role
@@ -178,11 +169,8 @@ def approve(inst: Instance, ctx: Context, pid: int, today: date | None = None) -
         votes.append((ctx.principal.user_id, ctx.principal.role))
         if approved(proposal.proposed_by, votes):
             proposal.status = "approved"
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "dispose_approve",
+        uow.audit(
+            Action.DISPOSE_APPROVE,
             "ok",
             None,
             {"proposal": pid, "approvals": len(votes), "status": proposal.status},
@@ -193,39 +181,37 @@ def approve(inst: Instance, ctx: Context, pid: int, today: date | None = None) -
 def execute(inst: Instance, ctx: Context, pid: int, today: date | None = None) -> list[int]:
     """Destroy every record of an approved proposal; returns their ids."""
     today = today or date.today()
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         proposal = _proposal(session, pid)
-        require(session, inst, ctx, "dispose_execute", None, may_execute_disposal(ctx.principal))
+        uow.require(Action.DISPOSE_EXECUTE, None, may_execute_disposal(ctx.principal))
         votes = _approvals(session, pid)
         if proposal.status != "approved" or not approved(proposal.proposed_by, votes):
-            raise refuse(
-                session,
-                inst,
-                ctx,
-                "dispose_execute",
+            uow.require(
+                Action.DISPOSE_EXECUTE,
                 None,
                 Decision(False, f"proposal {pid} is {proposal.status}, not approved by two"),
                 "Đề nghị chưa được hai thành viên hội đồng duyệt.",
                 {"proposal": pid},
             )
         ids = _items(session, pid)
-        pending = [i for i in ids if document(session, i).status == "active"]
-        _check_items(session, inst, ctx, "dispose_execute", pid, pending, today)
+        pending = [i for i in ids if queries.lifecycle_document(session, i).status == "active"]
+        _check_items(uow, Action.DISPOSE_EXECUTE, pid, pending, today)
         approvers = [session.get(User, uid).username for uid, _ in votes]
     for doc_id in pending:
-        objects = records.shred(inst, ctx, doc_id, f"disposal proposal {pid}")
-        _mark_destroyed(inst, ctx, pid, doc_id, objects, approvers)
-        lifecycle_events.record_destroyed.send(inst, doc_id=doc_id)
-        events.record_changed.send(inst, doc_id=doc_id)
-    with inst.sessions.begin() as session:
+        with UnitOfWork(inst, ctx) as uow:
+            blobs = filing.shred_in(uow, doc_id, f"disposal proposal {pid}")
+            _mark_destroyed(uow, pid, doc_id, len(blobs), approvers)
+            uow.changed(doc_id, Change.DESTROYED)
+        for name in blobs:  # the keys are gone (committed): what is left is noise
+            inst.blobs.delete(name)
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         proposal = _proposal(session, pid)
         proposal.status, proposal.executed_at = "executed", utcnow()
         proposal.executed_by = ctx.principal.user_id
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "dispose_execute",
+        uow.audit(
+            Action.DISPOSE_EXECUTE,
             "done",
             None,
             {"proposal": pid, "ids": ids, "approvers": approvers},
@@ -234,48 +220,45 @@ def execute(inst: Instance, ctx: Context, pid: int, today: date | None = None) -
 
 
 def _mark_destroyed(
-    inst: Instance, ctx: Context, pid: int, doc_id: int, objects: int, approvers: list[str]
+    uow: UnitOfWork, pid: int, doc_id: int, objects: int, approvers: list[str]
 ) -> None:
-    with inst.sessions.begin() as session:
-        doc = document(session, doc_id)
-        period, day, code = schedule(session, doc)
-        records.reduce_to_stub(inst, doc)  # drop source lines and suggestions from the stub
-        session.execute(  # earlier descriptions go with the record: their keys are deleted
-            update(DescriptionVersion)
-            .where(DescriptionVersion.document_id == doc_id)
-            .values(kek_version=0, wrapped_key=b"")
+    session, inst, ctx = uow.session, uow.inst, uow.ctx
+    doc = queries.lifecycle_document(session, doc_id)
+    period, day, code = schedule(session, doc)
+    filing.reduce_to_stub(inst, doc)  # drop source lines and suggestions from the stub
+    session.execute(  # earlier descriptions go with the record: their keys are deleted
+        update(DescriptionVersion)
+        .where(DescriptionVersion.document_id == doc_id)
+        .values(kek_version=0, wrapped_key=b"")
+    )
+    doc.status = "destroyed"
+    now = utcnow()
+    queries.lifecycle_of(session, doc_id).destroyed_at = now
+    summary = {
+        "doc_type": doc.doc_type,
+        "level": doc.level,
+        "issued": doc.issued.isoformat() if doc.issued else None,
+        "retention": period,
+        "due_on": day.isoformat() if day else None,
+        "dossier": code,
+        "approvers": approvers,
+    }
+    session.add(
+        DestructionRecord(
+            document_id=doc_id,
+            proposal_id=pid,
+            destroyed_by=ctx.principal.user_id,
+            destroyed_at=now,
+            objects=objects,
+            summary=summary,
         )
-        doc.status = "destroyed"
-        now = utcnow()
-        lifecycle_of(session, doc_id).destroyed_at = now
-        summary = {
-            "doc_type": doc.doc_type,
-            "level": doc.level,
-            "issued": doc.issued.isoformat() if doc.issued else None,
-            "retention": period,
-            "due_on": day.isoformat() if day else None,
-            "dossier": code,
-            "approvers": approvers,
-        }
-        session.add(
-            DestructionRecord(
-                document_id=doc_id,
-                proposal_id=pid,
-                destroyed_by=ctx.principal.user_id,
-                destroyed_at=now,
-                objects=objects,
-                summary=summary,
-            )
-        )
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "dispose",
-            "destroyed",
-            doc_id,
-            {"proposal": pid, "objects": objects, **summary},
-        )
+    )
+    uow.audit(
+        Action.DISPOSE,
+        "destroyed",
+        doc_id,
+        {"proposal": pid, "objects": objects, **summary},
+    )
 
 
 def proposals(inst: Instance) -> list[dict]:
@@ -304,7 +287,7 @@ def destruction_records(inst: Instance) -> list[dict]:
             {
                 "document_id": r.document_id,
                 "proposal": r.proposal_id,
-                "destroyed_at": audit.stamp(r.destroyed_at),
+                "destroyed_at": log.stamp(r.destroyed_at),
                 "objects": r.objects,
                 **r.summary,
             }

@@ -8,14 +8,12 @@ the lifecycle services, editing, new file versions and OCR refuse to modify it
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from archive import audit
-from archive.instance import Instance
-from archive.lifecycle_base import document, require
-from archive.lifecycle_models import DossierMember, LegalHold
-from archive.models import utcnow
-from archive.retention import held_ids
+from archive.audit import log
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import LegalHold, queries, utcnow
 from security.actor import Context
 from security.errors import NotFound, Refused
 from security.policy.lifecycle import may_hold
@@ -36,16 +34,17 @@ def place(
     dossier_code: str | None = None,
 ) -> int:
     """Freeze one record or a whole dossier; returns the hold's number."""
-    from archive.dossiers import dossier_by_code
+    from archive.models.queries import dossier_by_code
 
     reason = _reason(reason)
     if (doc_id is None) == (dossier_code is None):
         raise Refused("Chọn một văn bản hoặc một hồ sơ.", "Name one document or one dossier.")
-    with inst.sessions.begin() as session:
-        require(session, inst, ctx, "hold", doc_id, may_hold(ctx.principal))
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        uow.require(Action.HOLD, doc_id, may_hold(ctx.principal))
         dossier_id = dossier_by_code(session, dossier_code).id if dossier_code else None
         if doc_id is not None:
-            document(session, doc_id)
+            queries.lifecycle_document(session, doc_id)
         hold = LegalHold(
             document_id=doc_id,
             dossier_id=dossier_id,
@@ -54,11 +53,8 @@ def place(
         )
         session.add(hold)
         session.flush()
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "hold",
+        uow.audit(
+            Action.HOLD,
             "placed",
             doc_id,
             {"hold": hold.id, "dossier": dossier_code, "reason": reason},
@@ -68,17 +64,15 @@ def place(
 
 def release(inst: Instance, ctx: Context, hold_id: int, reason: str) -> None:
     reason = _reason(reason)
-    with inst.sessions.begin() as session:
-        require(session, inst, ctx, "hold_release", None, may_hold(ctx.principal))
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        uow.require(Action.HOLD_RELEASE, None, may_hold(ctx.principal))
         hold = session.get(LegalHold, hold_id)
         if hold is None or hold.released_at is not None:
             raise NotFound(f"Không có phong tỏa số {hold_id}.", f"No active hold {hold_id}.")
         hold.released_by, hold.released_at = ctx.principal.user_id, utcnow()
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "hold",
+        uow.audit(
+            Action.HOLD,
             "released",
             hold.document_id,
             {"hold": hold_id, "reason": reason},
@@ -96,26 +90,7 @@ def active(inst: Instance) -> list[dict]:
                 "document_id": h.document_id,
                 "dossier_id": h.dossier_id,
                 "reason": h.reason,
-                "placed_at": audit.stamp(h.placed_at),
+                "placed_at": log.stamp(h.placed_at),
             }
             for h in rows
         ]
-
-
-def is_held(session: Session, doc_id: int) -> bool:
-    direct = session.execute(
-        select(LegalHold.id).where(LegalHold.document_id == doc_id, LegalHold.released_at.is_(None))
-    ).first()
-    if direct:
-        return True
-    member = session.get(DossierMember, doc_id)
-    return member is not None and doc_id in held_ids(session)
-
-
-def ensure_not_held(session: Session, doc_id: int) -> None:
-    """Raise ``Refused`` if the record is frozen (call inside the modifying transaction)."""
-    if is_held(session, doc_id):
-        raise Refused(
-            f"Văn bản {doc_id} đang bị phong tỏa: không được sửa hay tiêu hủy.",
-            f"Document {doc_id} is under a legal hold: no change or disposal until released.",
-        )

@@ -14,13 +14,21 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import accounts, audit, events, records, sealing
-from archive.access import admits, scope_of
-from archive.instance import Instance
-from archive.lifecycle_base import document, lifecycle_of, require
-from archive.lifecycle_models import Dossier, DossierMember, Fonds
-from archive.models import Document, Unit, utcnow
-from archive.retention import check_period, dossier_period, held_ids
+from archive.accounts import accounts
+from archive.audit.actions import Action
+from archive.core import sealing
+from archive.core.events import Change
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.lifecycle.retention import check_period, dossier_period
+from archive.models import Document, Dossier, DossierMember, Fonds, Unit, queries, utcnow
+from archive.models.queries import (
+    dossier_by_code,
+    held_ids,
+    member_ids,
+)
+from archive.records import reading
+from archive.records.gate import admits, admits_row, scope_of
 from security.actor import Context
 from security.errors import NotFound, Refused
 from security.policy.lifecycle import may_manage_records
@@ -39,8 +47,9 @@ def add_fonds(
     successor: str | None = None,
 ) -> int:
     """A body's fonds; a predecessor (merged or dissolved body) names its successor."""
-    with inst.sessions.begin() as session:
-        require(session, inst, ctx, "fonds", None, may_manage_records(ctx.principal))
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        uow.require(Action.FONDS, None, may_manage_records(ctx.principal))
         if session.execute(select(Fonds).where(Fonds.code == code)).scalar():
             raise Refused(f"Phông {code} đã có.", f"Fonds {code} exists.")
         after = fonds_by_code(session, successor).id if successor else None
@@ -49,7 +58,7 @@ def add_fonds(
         )
         session.add(row)
         session.flush()
-        audit.record(session, inst.keyring, ctx, "fonds", "ok", row.id, {"code": code})
+        uow.audit(Action.FONDS, "ok", row.id, {"code": code})
         return row.id
 
 
@@ -76,22 +85,18 @@ def list_fonds(inst: Instance) -> list[dict]:
 
 
 def assign_fonds(inst: Instance, ctx: Context, doc_ids: list[int], code: str) -> None:
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         fonds = fonds_by_code(session, code)
         for doc_id in doc_ids:
-            doc = document(session, doc_id)
-            require(
-                session,
-                inst,
-                ctx,
-                "fonds_assign",
+            doc = queries.lifecycle_document(session, doc_id)
+            uow.require(
+                Action.FONDS_ASSIGN,
                 doc_id,
                 may_manage_records(ctx.principal, doc.level),
             )
-            lifecycle_of(session, doc_id).fonds_id = fonds.id
-        audit.record(
-            session, inst.keyring, ctx, "fonds_assign", "ok", None, {"fonds": code, "ids": doc_ids}
-        )
+            queries.lifecycle_of(session, doc_id).fonds_id = fonds.id
+        uow.audit(Action.FONDS_ASSIGN, "ok", None, {"fonds": code, "ids": doc_ids})
 
 
 # -- the file plan -------------------------------------------------------------------------------
@@ -130,8 +135,9 @@ def plan(
     """A line of the year's file plan (danh mục hồ sơ): a planned dossier."""
     check_period(retention)
     who = ctx.principal
-    with inst.sessions.begin() as session:
-        require(session, inst, ctx, "fileplan", None, may_manage_records(who))
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        uow.require(Action.FILEPLAN, None, may_manage_records(who))
         if session.execute(select(Dossier).where(Dossier.code == code)).scalar():
             raise Refused(f"Mã hồ sơ {code} đã dùng.", f"Dossier code {code} is taken.")
         unit = (
@@ -154,11 +160,8 @@ def plan(
         sealing.seal(inst, row, {"title": title})
         session.add(row)
         session.flush()
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "fileplan",
+        uow.audit(
+            Action.FILEPLAN,
             "ok",
             row.id,
             {"code": code, "year": year, "retention": retention},
@@ -166,16 +169,9 @@ def plan(
         return row.id
 
 
-def dossier_by_code(session: Session, code: str) -> Dossier:
-    row = session.execute(select(Dossier).where(Dossier.code == code)).scalar()
-    if row is None:
-        raise NotFound(f"Không có hồ sơ {code}.", f"No dossier {code}.")
-    return row
-
-
 def _visible_dossier(session: Session, ctx: Context, row: Dossier) -> bool:
     scope = scope_of(session, ctx)
-    return scope is not None and scope.admits(row.level, row.unit_id, pending=False, filed_by=None)
+    return admits_row(scope, row.level, row.unit_id)
 
 
 def _held_back(session: Session, ctx: Context, dossier_id: int) -> dict[int, int]:
@@ -213,48 +209,39 @@ def _view(
 
 def file_plan(inst: Instance, ctx: Context, year: int) -> list[DossierView]:
     """The year's dossiers this person may see, titles unsealed; one audit entry."""
-    with inst.sessions() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         rows = session.execute(
             select(Dossier).where(Dossier.year == year).order_by(Dossier.code)
         ).scalars()
         out = [_view(inst, session, r, ctx) for r in rows if _visible_dossier(session, ctx, r)]
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "fileplan_list",
+        uow.audit(
+            Action.FILEPLAN_LIST,
             "allowed",
             None,
             {"year": year, "dossiers": [v.id for v in out]},
         )
-        session.commit()
     return out
 
 
 def show(inst: Instance, ctx: Context, code: str) -> tuple[DossierView, list[int]]:
     """A dossier and the ids of its documents, in order (hidden when out of scope)."""
-    with inst.sessions() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         row = session.execute(select(Dossier).where(Dossier.code == code)).scalar()
         if row is None or not _visible_dossier(session, ctx, row):
-            audit.record(session, inst.keyring, ctx, "dossier_view", "denied", None, {"code": code})
-            session.commit()
-            raise NotFound(f"Không có hồ sơ {code}.", f"No dossier {code}.")
+            raise uow.refuse(
+                Action.DOSSIER_VIEW,
+                None,
+                "not found or out of scope",
+                NotFound(f"Không có hồ sơ {code}.", f"No dossier {code}."),
+                {"code": code},
+            )
         view = _view(inst, session, row, ctx)
         hidden = _held_back(session, ctx, row.id)
         ids = [i for i in member_ids(session, row.id) if i not in hidden]
-        audit.record(session, inst.keyring, ctx, "dossier_view", "allowed", row.id, {"ids": ids})
-        session.commit()
+        uow.audit(Action.DOSSIER_VIEW, "allowed", row.id, {"ids": ids})
     return view, ids
-
-
-def member_ids(session: Session, dossier_id: int) -> list[int]:
-    return list(
-        session.execute(
-            select(DossierMember.document_id)
-            .where(DossierMember.dossier_id == dossier_id)
-            .order_by(DossierMember.ordinal)
-        ).scalars()
-    )
 
 
 # -- filling and closing ---------------------------------------------------------------------------
@@ -268,7 +255,7 @@ def page_count(inst: Instance, doc: Document) -> int:
     import pikepdf
 
     try:
-        data = records.read_object(inst, doc, records.object_of(doc, "original"))
+        data = reading.read_object(inst, doc, reading.object_of(doc, "original"))
         with pikepdf.open(io.BytesIO(data)) as pdf:
             return len(pdf.pages)
     except Exception:  # a count is never a reason to refuse
@@ -277,18 +264,16 @@ def page_count(inst: Instance, doc: Document) -> int:
 
 def add(inst: Instance, ctx: Context, code: str, doc_ids: list[int]) -> None:
     """Put records into an open (or planned: it opens) dossier; one dossier per record."""
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         row = dossier_by_code(session, code)
         if row.status == "closed":
             raise Refused(f"Hồ sơ {code} đã đóng.", f"Dossier {code} is closed.")
         held = held_ids(session)
         for doc_id in doc_ids:
-            doc = document(session, doc_id)
-            require(
-                session,
-                inst,
-                ctx,
-                "dossier_add",
+            doc = queries.lifecycle_document(session, doc_id)
+            uow.require(
+                Action.DOSSIER_ADD,
                 doc_id,
                 may_manage_records(ctx.principal, doc.level),
             )
@@ -312,31 +297,29 @@ def add(inst: Instance, ctx: Context, code: str, doc_ids: list[int]) -> None:
             session.flush()
         row.status = "open"
         _recount(session, row)
-        audit.record(session, inst.keyring, ctx, "dossier_add", "ok", row.id, {"ids": doc_ids})
-    for doc_id in doc_ids:  # `hoso:` in search follows at once
-        events.record_changed.send(inst, doc_id=doc_id)
+        uow.audit(Action.DOSSIER_ADD, "ok", row.id, {"ids": doc_ids})
+        for doc_id in doc_ids:  # `hoso:` in search follows at once
+            uow.changed(doc_id, Change.DOSSIER)
 
 
 def remove(inst: Instance, ctx: Context, code: str, doc_id: int) -> None:
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         row = dossier_by_code(session, code)
         member = session.get(DossierMember, doc_id)
         if member is None or member.dossier_id != row.id or row.status == "closed":
             raise Refused("Không gỡ được văn bản này.", "Not in this open dossier.")
-        doc = document(session, doc_id)
-        require(
-            session,
-            inst,
-            ctx,
-            "dossier_remove",
+        doc = queries.lifecycle_document(session, doc_id)
+        uow.require(
+            Action.DOSSIER_REMOVE,
             doc_id,
             may_manage_records(ctx.principal, doc.level),
         )
         session.delete(member)
         session.flush()
         _recount(session, row)
-        audit.record(session, inst.keyring, ctx, "dossier_remove", "ok", row.id, {"id": doc_id})
-    events.record_changed.send(inst, doc_id=doc_id)
+        uow.audit(Action.DOSSIER_REMOVE, "ok", row.id, {"id": doc_id})
+        uow.changed(doc_id, Change.DOSSIER)
 
 
 def _recount(session: Session, row: Dossier) -> None:
@@ -355,13 +338,11 @@ def _recount(session: Session, row: Dossier) -> None:
 
 def close(inst: Instance, ctx: Context, code: str) -> DossierView:
     """Close a dossier: totals and dates computed, retention starts at the end of its year."""
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         row = dossier_by_code(session, code)
-        require(
-            session,
-            inst,
-            ctx,
-            "dossier_close",
+        uow.require(
+            Action.DOSSIER_CLOSE,
             row.id,
             may_manage_records(ctx.principal, row.level),
         )
@@ -371,11 +352,8 @@ def close(inst: Instance, ctx: Context, code: str) -> DossierView:
         if row.doc_count == 0:
             raise Refused("Hồ sơ chưa có văn bản.", "An empty dossier cannot be closed.")
         row.status, row.closed_at = "closed", utcnow()
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "dossier_close",
+        uow.audit(
+            Action.DOSSIER_CLOSE,
             "ok",
             row.id,
             {
@@ -385,9 +363,3 @@ def close(inst: Instance, ctx: Context, code: str) -> DossierView:
             },
         )
         return _view(inst, session, row, ctx)
-
-
-def code_of(session: Session, doc_id: int) -> str | None:
-    """The dossier code of a record, for the search index's ``hoso:`` field."""
-    member = session.get(DossierMember, doc_id)
-    return session.get(Dossier, member.dossier_id).code if member else None

@@ -24,12 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive import access, accounts, audit, sealing
-from archive.access import scope_of
-from archive.instance import Instance
-from archive.lifecycle_base import require
-from archive.lifecycle_models import Register, RegisterCounter, RegisterEntry
-from archive.models import Document
+from archive.accounts import accounts
+from archive.audit.actions import Action
+from archive.core import sealing
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import Document, Register, RegisterCounter, RegisterEntry
+from archive.records import gate
+from archive.records.gate import scope_of
 from security.actor import Context
 from security.errors import NotFound, Refused
 from security.policy.lifecycle import may_register
@@ -136,24 +138,23 @@ def add_entry(
 ) -> Entry:
     """Register a document; returns the entry with its number (per register and year)."""
     who = ctx.principal
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         reg = register_of(session, register)
         details = _clean(reg.kind, details)
         unit_id = who.unit_id
         if doc_id is not None:
             doc = session.get(Document, doc_id)
-            if doc is None or not access.decide(session, who, doc).allowed:
-                audit.record(session, inst.keyring, ctx, "register_add", "denied", doc_id, {})
-                session.commit()
-                raise NotFound(
-                    f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found."
+            if not gate.may_read_now(session, ctx, doc).allowed:
+                raise uow.refuse(
+                    Action.REGISTER_ADD, doc_id, "not readable", gate.not_found(doc_id)
                 )
             level, unit_id = doc.level, doc.unit_id
         elif unit_code:
             unit_id = accounts.get_or_create_unit(session, unit_code.upper()).id
         if level not in LEVELS:
             raise Refused("Độ mật không hợp lệ.", f"Unknown level; use {LEVELS}.")
-        require(session, inst, ctx, "register_add", doc_id, may_register(who, level))
+        uow.require(Action.REGISTER_ADD, doc_id, may_register(who, level))
         number = _next_number(session, reg.code, entry_date.year)
         row = RegisterEntry(
             register=reg.code,
@@ -168,11 +169,8 @@ def add_entry(
         sealing.seal(inst, row, details)
         session.add(row)
         session.flush()
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "register_add",
+        uow.audit(
+            Action.REGISTER_ADD,
             "ok",
             doc_id,
             {"register": reg.code, "year": row.year, "number": number, "entry": row.id},
@@ -181,10 +179,11 @@ def add_entry(
 
 
 def entries(
-    inst: Instance, ctx: Context, register: str, year: int, action: str = "register_list"
+    inst: Instance, ctx: Context, register: str, year: int, action: Action = Action.REGISTER_LIST
 ) -> list[Entry]:
     """The entries of a register's year this person may see, in number order; one audit entry."""
-    with inst.sessions() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         reg = register_of(session, register)
         scope = scope_of(session, ctx)
         rows = session.execute(
@@ -196,12 +195,9 @@ def entries(
         out = []
         for row, doc in rows:
             level = doc.level if doc is not None else row.level
-            if doc is not None and not access.admits(scope, doc):
+            if doc is not None and not gate.admits(scope, doc):
                 continue
-            if doc is None and (
-                scope is None
-                or not scope.admits(row.level, row.unit_id, None, pending=False, filed_by=None)
-            ):
+            if doc is None and not gate.admits_row(scope, row.level, row.unit_id):
                 continue
             if doc is not None and doc.status not in ("active", "destroyed"):
                 continue
@@ -217,16 +213,9 @@ def entries(
                     sealing.unseal(inst, row),
                 )
             )
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            action,
-            "allowed",
-            None,
-            {"register": reg.code, "year": year, "entries": [e.id for e in out]},
+        uow.audit(
+            action, "allowed", None, register=reg.code, year=year, entries=[e.id for e in out]
         )
-        session.commit()
     return out
 
 
@@ -242,7 +231,7 @@ def _kind(inst: Instance, register: str) -> str:
 def export_csv(inst: Instance, ctx: Context, register: str, year: int) -> str:
     """The register as CSV (Vietnamese headings, UTF-8): an export, audited as one entry."""
     kind = _kind(inst, register)
-    rows = entries(inst, ctx, register, year, action="register_export")
+    rows = entries(inst, ctx, register, year, action=Action.REGISTER_EXPORT)
     out = io.StringIO()
     writer = csv.writer(out)
     cols = columns(kind)
@@ -260,7 +249,7 @@ def printable(inst: Instance, ctx: Context, register: str, year: int) -> str:
     kind = _kind(inst, register)
     with inst.sessions() as session:
         name = register_of(session, register).name
-    rows = entries(inst, ctx, register, year, action="register_export")
+    rows = entries(inst, ctx, register, year, action=Action.REGISTER_EXPORT)
     cols = columns(kind)
     head = "".join(f"<th>{html.escape(title)}</th>" for _, title in cols)
     body = "".join(

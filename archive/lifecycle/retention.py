@@ -19,18 +19,20 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import audit
-from archive.access import admits, scope_of
-from archive.instance import Instance
-from archive.lifecycle_base import document, lifecycle_of, require
-from archive.lifecycle_models import (
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import (
+    Document,
     DocumentLifecycle,
     Dossier,
     DossierMember,
-    LegalHold,
     RetentionRule,
+    queries,
+    utcnow,
 )
-from archive.models import Document, utcnow
+from archive.models.queries import held_ids
+from archive.records.gate import admits, scope_of
 from security.actor import Context
 from security.errors import NotFound, Refused
 from security.policy.lifecycle import may_edit_retention_table, may_manage_records
@@ -87,8 +89,9 @@ def set_rule(
 ) -> None:
     """Add or change a line of the retention table (administrators); old value in the audit."""
     check_period(period)
-    with inst.sessions.begin() as session:
-        require(session, inst, ctx, "retention_rule", None, may_edit_retention_table(ctx.principal))
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        uow.require(Action.RETENTION_RULE, None, may_edit_retention_table(ctx.principal))
         rule = session.execute(select(RetentionRule).where(RetentionRule.code == code)).scalar()
         old = rule.period if rule else None
         if rule is None:
@@ -101,11 +104,8 @@ def set_rule(
         rule.doc_type = doc_type if doc_type is not None else rule.doc_type
         rule.basis = basis if basis is not None else rule.basis
         rule.updated_at = utcnow()
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "retention_rule",
+        uow.audit(
+            Action.RETENTION_RULE,
             "ok",
             None,
             {"code": code, "period": [old, period], "doc_type": rule.doc_type},
@@ -146,24 +146,20 @@ def assign(
     """Set a record's series, an explicit period, or the date it went out of force."""
     if period:
         check_period(period)
-    with inst.sessions.begin() as session:
-        doc = document(session, doc_id)
-        require(
-            session, inst, ctx, "retention", doc_id, may_manage_records(ctx.principal, doc.level)
-        )
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        doc = queries.lifecycle_document(session, doc_id)
+        uow.require(Action.RETENTION, doc_id, may_manage_records(ctx.principal, doc.level))
         if rule_code:
             _rule_period(session, rule_code, None)
-        life = lifecycle_of(session, doc_id)
+        life = queries.lifecycle_of(session, doc_id)
         before = [life.rule_code, life.retention, str(life.out_of_force_on or "")]
         life.rule_code = rule_code or life.rule_code
         life.retention = period or life.retention
         life.out_of_force_on = out_of_force_on or life.out_of_force_on
         after = [life.rule_code, life.retention, str(life.out_of_force_on or "")]
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "retention",
+        uow.audit(
+            Action.RETENTION,
             "ok",
             doc_id,
             {"before": before, "after": after},
@@ -194,19 +190,6 @@ class Due:
             "due_on": self.due_on.isoformat() if self.due_on else None,
             "held": self.held,
         }
-
-
-def held_ids(session: Session) -> set[int]:
-    """Records under an active hold, directly or through their dossier."""
-    direct = select(LegalHold.document_id).where(
-        LegalHold.released_at.is_(None), LegalHold.document_id.is_not(None)
-    )
-    via = (
-        select(DossierMember.document_id)
-        .join(LegalHold, LegalHold.dossier_id == DossierMember.dossier_id)
-        .where(LegalHold.released_at.is_(None))
-    )
-    return set(session.execute(direct.union(via)).scalars())
 
 
 def dossier_period(session: Session, dossier: Dossier) -> str | None:
@@ -260,8 +243,9 @@ def _latest_out_of_force(session: Session, dossier: Dossier) -> date | None:
 def due(inst: Instance, ctx: Context, today: date | None = None) -> list[Due]:
     """Active records the person may see whose disposal day has come (held ones flagged)."""
     today = today or date.today()
-    with inst.sessions() as session:
-        require(session, inst, ctx, "due_list", None, may_manage_records(ctx.principal))
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        uow.require(Action.DUE_LIST, None, may_manage_records(ctx.principal))
         scope = scope_of(session, ctx)
         held = held_ids(session)
         out = []
@@ -285,14 +269,10 @@ def due(inst: Instance, ctx: Context, today: date | None = None) -> list[Due]:
                         doc.id in held,
                     )
                 )
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "due_list",
+        uow.audit(
+            Action.DUE_LIST,
             "allowed",
             None,
             {"on": today.isoformat(), "ids": [d.document_id for d in out]},
         )
-        session.commit()
     return out

@@ -3,7 +3,7 @@ registers, protection periods and description history.
 
 They sit beside ``documents`` (link tables keyed by ``document_id``) instead of adding columns to
 it, so the records model stays as it is. What could reveal content is sealed like a record's
-description (see archive/sealing.py): dossier titles, register details, history snapshots.
+description (see archive/core/sealing.py): dossier titles, register details, history snapshots.
 Codes, dates, counts and levels stay in clear because lists and filters need them.
 """
 
@@ -17,22 +17,12 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from archive.models import Base, utcnow
-
-
-class Sealed:
-    """Columns of a JSON object sealed under its own data key (archive.sealing)."""
-
-    uid: Mapped[str] = mapped_column(String(32), unique=True)
-    kek_version: Mapped[int] = mapped_column(Integer, index=True)
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+from archive.models.base import Base, Sealed, utcnow
 
 
 class Fonds(Base):

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from archive.models import Base, utcnow
+from archive.models.base import Base, utcnow
 
 
 class TrustAnchor(Base):

@@ -25,10 +25,13 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 
-from archive import audit, schema
-from archive.bootstrap import write_instance_config
-from archive.instance import Instance
+from archive.audit import log
+from archive.audit.actions import Action
+from archive.core import schema
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
 from archive.models import Base, Document, User, utcnow
+from archive.operations.bootstrap import write_instance_config
 from security.actor import Context
 from security.crypto import keyfile
 from security.errors import KhoError
@@ -132,12 +135,9 @@ def backup(inst: Instance, ctx: Context, dest: Path, passphrase: str) -> dict:
         "keys": {"file": "keys.sealed", "sha256": hashlib.sha256(sealed).hexdigest()},
     }
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1))
-    with inst.sessions.begin() as session:
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "backup",
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(
+            Action.BACKUP,
             "done",
             None,
             {"dest": str(dest), "files": len(files)},
@@ -192,15 +192,12 @@ def restore(target: Instance, ctx: Context, src: Path, passphrase: str) -> dict:
         counts = _copy_rows(source, target.engine, snapshot=False)
         source.dispose()
     schema.upgrade(target)  # a backup of an older version is brought up to date
-    with target.sessions.begin() as session:
-        audit.record(
-            session,
-            target.keyring,
-            ctx,
-            "restore",
+    with UnitOfWork(target, ctx) as uow:
+        uow.audit(
+            Action.RESTORE,
             "done",
             None,
-            {"from": str(src), "created": manifest["created"], "at": audit.stamp(utcnow())},
+            {"from": str(src), "created": manifest["created"], "at": log.stamp(utcnow())},
         )
     return {"files": len(manifest["files"]), "rows": counts, "created": manifest["created"]}
 

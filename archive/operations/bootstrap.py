@@ -11,8 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from archive import accounts, schema
-from archive.instance import Instance
+from archive.accounts import accounts
+from archive.core import schema
+from archive.core.instance import Instance
 from archive.models import User
 from security.actor import Context
 from security.crypto import keyfile

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from archive import audit, records
-from archive.instance import Instance
+from archive.audit.actions import Action
+from archive.core import bindings
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
 from archive.models import Document, StoredObject
+from archive.records import reading
 from security.actor import Context
 from security.crypto.stream import IntegrityError, decrypt_segments
 
@@ -40,11 +43,9 @@ def check_object(inst: Instance, doc: Document, obj: StoredObject, deep: bool) -
         return "ciphertext changed on disk (SHA-256 differs from the one recorded)"
     if deep:
         try:
-            key = inst.keyring.unwrap(
-                obj.kek_version, obj.wrapped_key, records.object_binding(doc, obj)
-            )
+            key = inst.keyring.unwrap(obj.kek_version, obj.wrapped_key, bindings.object(doc, obj))
             with inst.blobs.open(obj.blob) as fh:
-                for _ in decrypt_segments(key, fh, records.object_binding(doc, obj)):
+                for _ in decrypt_segments(key, fh, bindings.object(doc, obj)):
                     pass
         except IntegrityError as exc:
             return f"does not authenticate ({exc})"
@@ -71,15 +72,12 @@ def verify(inst: Instance, ctx: Context, deep: bool = False) -> tuple[int, list[
                 damage.append(Damage(doc.id, obj.kind, obj.blob, problem))
         if deep:
             try:
-                records.unseal_meta(inst, doc)
+                reading.unseal_meta(inst, doc)
             except IntegrityError as exc:
                 damage.append(Damage(doc.id, "description", None, f"does not authenticate ({exc})"))
-    with inst.sessions.begin() as session:
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "fixity",
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(
+            Action.FIXITY,
             "damaged" if damage else "ok",
             None,
             {"deep": deep, "objects": checked, "damage": [str(d) for d in damage[:100]]},

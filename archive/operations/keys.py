@@ -15,14 +15,17 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from archive import audit, records, sealing
-from archive.auth import totp_binding
-from archive.instance import Instance
+from archive.accounts.sessions import totp_binding
+from archive.audit.actions import Action
+from archive.core import bindings, sealing
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
 from archive.models import Document, IngestJob, StoredObject, User
-from archive.records import job_binding
 from security.actor import Context
 from security.crypto import keyfile
-from security.crypto.keys import Keyring, KeyringError, new_data_key
+from security.crypto.keys import Keyring, KeyringError
+from security.errors import NotFound
+from security.policy.administration import may_administer
 
 BATCH = 500
 
@@ -96,7 +99,7 @@ def _rewrap_others(session, ring: Keyring) -> int:
         .limit(BATCH)
     )
     for job in session.execute(queued).scalars():
-        binding = job_binding(job.uid, "file")
+        binding = bindings.job(job.uid, "file")
         key = ring.unwrap(job.kek_version, job.wrapped_key, binding)
         job.kek_version, job.wrapped_key = ring.wrap(key, binding)
         done += 1
@@ -110,12 +113,12 @@ def _rewrap_batches(inst: Instance) -> Iterator[int]:
         with inst.sessions.begin() as session:
             done = 0
             for obj, doc in _stale_objects(session, ring.current):
-                binding = records.object_binding(doc, obj)
+                binding = bindings.object(doc, obj)
                 key = ring.unwrap(obj.kek_version, obj.wrapped_key, binding)
                 obj.kek_version, obj.wrapped_key = ring.wrap(key, binding)
                 done += 1
             for doc in _stale_documents(session, ring.current):
-                binding = records.meta_binding(doc)
+                binding = bindings.meta(doc)
                 key = ring.unwrap(doc.meta_kek_version, doc.meta_wrapped_key, binding)
                 doc.meta_kek_version, doc.meta_wrapped_key = ring.wrap(key, binding)
                 done += 1
@@ -132,26 +135,12 @@ def rotate(inst: Instance, ctx: Context, resume: bool = False) -> tuple[int, int
     if not resume:
         ring.rotate()
         inst.save_keyring()
-    with inst.sessions.begin() as session:
-        audit.record(
-            session,
-            ring,
-            ctx,
-            "key_rotate",
-            "started",
-            None,
-            {"version": ring.current, "resume": resume},
-        )
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(Action.KEY_ROTATE, "started", None, {"version": ring.current, "resume": resume})
     rewrapped = sum(_rewrap_batches(inst))
-    with inst.sessions.begin() as session:
-        audit.record(
-            session,
-            ring,
-            ctx,
-            "key_rotate",
-            "done",
-            None,
-            {"version": ring.current, "rewrapped": rewrapped},
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(
+            Action.KEY_ROTATE, "done", None, {"version": ring.current, "rewrapped": rewrapped}
         )
     return ring.current, rewrapped
 
@@ -163,12 +152,9 @@ def retire(inst: Instance, ctx: Context, version: int) -> None:
         return status(inst).keys_per_version.get(version, 0)
 
     if version in inst.keyring.keks and still_used():
-        with inst.sessions.begin() as session:
-            audit.record(
-                session,
-                inst.keyring,
-                ctx,
-                "key_retire",
+        with UnitOfWork(inst, ctx) as uow:
+            uow.audit(
+                Action.KEY_RETIRE,
                 "denied",
                 None,
                 {"version": version, "still_used": still_used()},
@@ -189,28 +175,27 @@ def retire(inst: Instance, ctx: Context, version: int) -> None:
             f"Khóa phiên bản {version} vừa được dùng lại; thử lại sau.",
             f"KEK version {version} was used meanwhile; it was kept. Try again later.",
         )
-    with inst.sessions.begin() as session:
-        audit.record(session, inst.keyring, ctx, "key_retire", "done", None, {"version": version})
-
-
-def signing_key(inst: Instance) -> bytes:
-    """The keyring's audit checkpoint key, added to an older key file on first use."""
-    if inst.keyring.signing_key is None:
-        inst.keyring.signing_key = new_data_key()
-        inst.save_keyring()
-    return inst.keyring.signing_key
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(Action.KEY_RETIRE, "done", None, {"version": version})
 
 
 def export_sealed(inst: Instance, ctx: Context, target: Path, passphrase: str) -> None:
     """Write a passphrase-sealed copy of the keyring for escrow (kept apart from the data)."""
     keyfile.write_private(target, keyfile.seal(inst.keyring, passphrase))
-    with inst.sessions.begin() as session:
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "key_export",
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(
+            Action.KEY_EXPORT,
             "done",
             None,
             {"target": str(target)},
         )
+
+
+def status_for(inst: Instance, ctx: Context) -> KeyStatus:
+    """``status`` for the administrator's page: decided by policy, a refusal audited."""
+    with UnitOfWork(inst, ctx) as uow:
+        decision = may_administer(ctx.principal) if ctx.principal else None
+        if decision is not None and not decision.allowed:
+            missing = NotFound("Không tìm thấy trang này.", "Not found.")
+            raise uow.refuse(Action.ADMIN_READ, None, decision.reason, missing, {"what": "keys"})
+    return status(inst)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from archive.instance import Instance
+from archive.core.instance import Instance
 from archive.models import IngestJob, StoredObject
 
 # A blob younger than this may belong to a filing still in progress: never call it an orphan.

@@ -16,11 +16,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import audit
-from archive.instance import Instance
-from archive.lifecycle_base import require
-from archive.models import utcnow
-from archive.signature_models import TrustAnchor, TrustCrl, TrustStoreState
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import TrustAnchor, TrustCrl, TrustStoreState, utcnow
 from security.actor import Context
 from security.crypto import certificates
 from security.errors import NotFound, Refused
@@ -82,16 +81,13 @@ def _bump(session: Session) -> int:
     return state.version
 
 
-def _allowed(session: Session, inst: Instance, ctx: Context, action: str) -> None:
-    if ctx.principal is None:
+def _allowed(uow: UnitOfWork, action: Action) -> None:
+    if uow.ctx.principal is None:
         raise Refused("Cần đăng nhập.", "Log in first.")
-    require(
-        session,
-        inst,
-        ctx,
+    uow.require(
         action,
         None,
-        may_manage_trust(ctx.principal),
+        may_manage_trust(uow.ctx.principal),
         "Chỉ quản trị hoặc cán bộ bảo mật được sửa kho chứng thư tin cậy.",
     )
 
@@ -108,8 +104,9 @@ def add_roots(inst: Instance, ctx: Context, data: bytes, name: str | None = None
             f"{not_ca[0].subject}.",
         )
     added = []
-    with inst.sessions.begin() as session:
-        _allowed(session, inst, ctx, "trust_add")
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        _allowed(uow, Action.TRUST_ADD)
         for cert in found:
             row = session.execute(
                 select(TrustAnchor).where(TrustAnchor.sha256 == cert.sha256)
@@ -131,11 +128,8 @@ def add_roots(inst: Instance, ctx: Context, data: bytes, name: str | None = None
         changed = [a for a in added if not a.get("already")]
         if changed:
             new_version = _bump(session)
-            audit.record(
-                session,
-                inst.keyring,
-                ctx,
-                "trust_add",
+            uow.audit(
+                Action.TRUST_ADD,
                 "ok",
                 None,
                 {
@@ -168,16 +162,14 @@ def _find_anchor(session: Session, ref: str) -> TrustAnchor:
 
 def remove_root(inst: Instance, ctx: Context, ref: str) -> dict:
     """Stop trusting a root; its row stays so that older reports can still be read."""
-    with inst.sessions.begin() as session:
-        _allowed(session, inst, ctx, "trust_remove")
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        _allowed(uow, Action.TRUST_REMOVE)
         row = _find_anchor(session, ref)
         row.removed_at, row.removed_by = utcnow(), ctx.principal.username
         new_version = _bump(session)
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "trust_remove",
+        uow.audit(
+            Action.TRUST_REMOVE,
             "ok",
             None,
             {"sha256": row.sha256, "subject": row.subject, "version": new_version},
@@ -189,8 +181,9 @@ def import_crl(inst: Instance, ctx: Context, data: bytes) -> dict:
     """Keep a CRL (PEM or DER) from a file; the validator checks its signature when it uses it."""
     crl = certificates.parse_crl(data)
     digest = crl.sha256
-    with inst.sessions.begin() as session:
-        _allowed(session, inst, ctx, "crl_import")
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        _allowed(uow, Action.CRL_IMPORT)
         row = session.execute(
             select(TrustCrl).where(TrustCrl.sha256 == digest)
         ).scalar_one_or_none()
@@ -208,11 +201,8 @@ def import_crl(inst: Instance, ctx: Context, data: bytes) -> dict:
         session.add(row)
         session.flush()
         new_version = _bump(session)
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "crl_import",
+        uow.audit(
+            Action.CRL_IMPORT,
             "ok",
             None,
             {
@@ -259,8 +249,9 @@ def _crl_dict(row: TrustCrl) -> dict:
 
 def listing(inst: Instance, ctx: Context) -> dict:
     """The store as it is now: version, trusted roots, imported CRLs (the read is audited)."""
-    with inst.sessions.begin() as session:
-        _allowed(session, inst, ctx, "trust_list")
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        _allowed(uow, Action.TRUST_LIST)
         state = _state(session)
         anchors = session.execute(
             select(TrustAnchor).where(TrustAnchor.removed_at.is_(None)).order_by(TrustAnchor.id)
@@ -272,7 +263,5 @@ def listing(inst: Instance, ctx: Context) -> dict:
             "roots": [_anchor_dict(a) for a in anchors],
             "crls": [_crl_dict(c) for c in crls],
         }
-        audit.record(
-            session, inst.keyring, ctx, "trust_list", "ok", None, {"version": state.version}
-        )
+        uow.audit(Action.TRUST_LIST, "ok", None, {"version": state.version})
         return out

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from archive import access, audit, events, history, holds, quarantine, records
-from archive.instance import Instance
-from archive.models import Document
+from archive.audit.actions import Action
+from archive.core.events import Change
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import Document, queries
+from archive.records import gate, history, quarantine, reading
 from security.actor import Context
-from security.errors import NotFound, Refused
+from security.errors import Refused
 from security.policy.records import may_change_level, may_edit
 from security.vocabulary import LEVELS, URGENCIES
 
@@ -47,60 +50,53 @@ def edit_document(
     inst: Instance, ctx: Context, doc_id: int, changes: dict, reason: str | None = None
 ) -> None:
     changes = _validate(changes)
-    who = ctx.principal
-    with inst.sessions.begin() as session:
-        doc = session.get(Document, doc_id)
-        if doc is not None and holds.is_held(session, doc_id):  # frozen: no modification
-            audit.record(
-                session, inst.keyring, ctx, "edit", "denied", doc_id, {"reason": "legal hold"}
-            )
-            session.commit()
-            holds.ensure_not_held(session, doc_id)  # raises with the reason
-        if doc is None or who is None or not access.decide(session, who, doc).allowed:
-            audit.record(
-                session, inst.keyring, ctx, "edit", "denied", doc_id, {"reason": "not readable"}
-            )
-            session.commit()
-            raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
-        new_level = changes.get("level", doc.level)
-        settles = doc.secrecy_pending and "level" in changes  # a person sets the pending level
-        decision = (
-            may_change_level(who, doc.level, new_level, doc.unit_id, doc.secrecy_pending)
-            if new_level != doc.level or settles
-            else may_edit(who, doc.level, doc.unit_id)
-        )
-        lowering = LEVELS.index(new_level) < LEVELS.index(doc.level)
-        if decision.allowed and lowering and len((reason or "").strip()) < 10:
-            decision = type(decision)(False, "lowering a level needs a reason")
-        action = "secrecy_change" if new_level != doc.level or settles else "edit"
-        if not decision.allowed:
-            audit.record(
-                session, inst.keyring, ctx, action, "denied", doc_id, {"reason": decision.reason}
-            )
-            session.commit()
-            raise Refused(
+    with UnitOfWork(inst, ctx) as uow:
+        edit_in(uow, doc_id, changes, reason)
+
+
+def edit_in(uow: UnitOfWork, doc_id: int, changes: dict, reason: str | None = None) -> Document:
+    """The edit inside the caller's unit of work (a review confirmation, a declassification):
+    decided, applied, versioned and audited; refusals committed. Returns the changed row."""
+    changes = _validate(changes)
+    session, inst, who = uow.session, uow.inst, uow.ctx.principal
+    doc = session.get(Document, doc_id)
+    if doc is not None and queries.is_held(session, doc_id):  # frozen: no modification
+        raise uow.refuse(Action.EDIT, doc_id, "legal hold", queries.held_error(doc_id))
+    if not gate.may_read_now(session, uow.ctx, doc).allowed:
+        raise uow.refuse(Action.EDIT, doc_id, "not readable", gate.not_found(doc_id))
+    new_level = changes.get("level", doc.level)
+    settles = doc.secrecy_pending and "level" in changes  # a person sets the pending level
+    decision = (
+        may_change_level(who, doc.level, new_level, doc.unit_id, doc.secrecy_pending)
+        if new_level != doc.level or settles
+        else may_edit(who, doc.level, doc.unit_id)
+    )
+    lowering = LEVELS.index(new_level) < LEVELS.index(doc.level)
+    if decision.allowed and lowering and len((reason or "").strip()) < 10:
+        decision = type(decision)(False, "lowering a level needs a reason")
+    action = Action.SECRECY_CHANGE if new_level != doc.level or settles else Action.EDIT
+    if not decision.allowed:
+        raise uow.refuse(
+            action,
+            doc_id,
+            decision.reason,
+            Refused(
                 "Bạn không được sửa văn bản này như vậy.",
                 f"You may not make this change ({decision.reason}).",
-            )
-        before = history.snapshot(inst, doc)
-        detail = _apply(inst, doc, changes)
-        if settles:
-            doc.secrecy_pending = False
-            detail["changed"]["secrecy_pending"] = [True, False]
-        if "level" in detail["changed"] and doc.level == quarantine.NOT_DIGITIZED:
-            doc.status = "quarantined"  # as at filing: kept apart until an administrator releases
-            detail["changed"]["status"] = ["active", "quarantined"]
-        history.record_change(session, inst, ctx, doc, before, reason)  # old/new, sealed
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            action,
-            "ok",
-            doc_id,
-            {**detail, **({"reason": reason} if reason else {})},
+            ),
         )
-    events.record_changed.send(inst, doc_id=doc_id)
+    before = history.snapshot(inst, doc)
+    detail = _apply(inst, doc, changes)
+    if settles:
+        doc.secrecy_pending = False
+        detail["changed"]["secrecy_pending"] = [True, False]
+    if "level" in detail["changed"] and doc.level == quarantine.NOT_DIGITIZED:
+        doc.status = "quarantined"  # as at filing: kept apart until an administrator releases
+        detail["changed"]["status"] = ["active", "quarantined"]
+    history.record_change(session, inst, uow.ctx, doc, before, reason)  # old/new, sealed
+    uow.audit(action, "ok", doc_id, detail, **({"reason": reason} if reason else {}))
+    uow.changed(doc_id, Change.DESCRIBED)
+    return doc
 
 
 def _apply(inst: Instance, doc: Document, changes: dict) -> dict:
@@ -117,9 +113,9 @@ def _apply(inst: Instance, doc: Document, changes: dict) -> dict:
                 new.isoformat() if new else None,
             ]
             doc.issued = new
-    meta = records.unseal_meta(inst, doc)
+    meta = reading.unseal_meta(inst, doc)
     sealed = [name for name in SEALED if name in changes and changes[name] != meta.get(name)]
     if sealed:
         meta.update({name: changes[name] for name in sealed})
-        records.reseal_meta(inst, doc, meta)
+        reading.reseal_meta(inst, doc, meta)
     return {"changed": coded, "sealed_fields": sealed}

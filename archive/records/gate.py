@@ -1,12 +1,22 @@
 """THE GATE. Every read of a record by a person passes here: one policy decision, one audit entry.
 
-Web pages, the command line and search results all call these functions; nothing else unseals a
-record for a user. A denial and a missing record look the same from outside (``NotFound``), and
-the denial is committed to the audit log before the error is raised.
+Web pages, the command line, search results, dossier and register lists, previews, stamped
+copies, file versions, histories and transfers all call these functions; nothing else decides
+whether a person may read a record (an import contract keeps ``security.policy.reading`` for this
+module alone). A denial and a missing record look the same from outside (``NotFound``), and the
+denial is committed to the audit log before the error is raised (``UnitOfWork.refuse``).
+
+- ``admit``: one record, for one purpose (the action and detail written into its entry);
+- ``decide`` / ``may_read_now``: the decision alone, for services that act on a record a person
+  must be able to read (editing, registering, reviewing) and audit their own action;
+- ``scope_of`` / ``admits`` / ``visible``: the read scope, applied to lists and handed to search;
+- ``view_document``, ``read_document``, ``open_content``, ``open_for_preview``, ``open_header``,
+  ``open_traced_copy``, ``list_documents``, ``admit_hits``, ``admit_listed``: the reads people do.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,9 +25,11 @@ from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from archive import audit, grants, records
-from archive.instance import Instance
-from archive.models import Document
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import Document, utcnow
+from archive.records import grants, reading
 from security.actor import Context, Principal
 from security.errors import NotFound
 from security.policy.decision import Decision
@@ -52,7 +64,7 @@ class DocumentView:
 
     @property
     def previewable(self) -> bool:
-        """Pages can be drawn for PDFs only (ingest.preview)."""
+        """Pages can be drawn for PDFs only (ingest.delivery.preview)."""
         return self.filename.lower().endswith(".pdf")
 
     def as_dict(self) -> dict:
@@ -85,12 +97,8 @@ class Content:
         return b"".join(self.chunks)
 
 
-def _not_found(doc_id: int) -> NotFound:
-    return NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
-
-
 def _view(inst: Instance, doc: Document) -> DocumentView:
-    meta = records.unseal_meta(inst, doc)
+    meta = reading.unseal_meta(inst, doc)
     return DocumentView(
         id=doc.id,
         kind=doc.kind,
@@ -116,8 +124,7 @@ _MAIN_FIELDS = frozenset({"number", "issuer", "subject", "filename"})
 def decide(session: Session, who: Principal, doc: Document) -> Decision:
     """May this person read this record now: the policy's decision from the row's facts
     (level, unit, shares and live grants, and whether its secrecy is pending), for an active
-    record. Every check of one record in ``archive`` goes through here, so none can leave a
-    fact out."""
+    record. Every check of one record goes through here, so none can leave a fact out."""
     if doc.status != "active":
         return Decision(False, f"record is {doc.status}")
     extra = grants.extra_document_ids(session, who.user_id, who.unit_id)
@@ -132,6 +139,15 @@ def decide(session: Session, who: Principal, doc: Document) -> Decision:
     )
 
 
+def may_read_now(session: Session, ctx: Context, doc: Document | None) -> Decision:
+    """``decide`` for a context that may have no principal and a record that may not exist."""
+    if doc is None:
+        return Decision(False, "no such document")
+    if ctx.principal is None:
+        return Decision(False, "nobody")
+    return decide(session, ctx.principal, doc)
+
+
 def admits(scope: ReadScope | None, doc: Document) -> bool:
     """The read scope applied to one row (lists filtered in Python use this)."""
     return scope is not None and scope.admits(
@@ -139,56 +155,132 @@ def admits(scope: ReadScope | None, doc: Document) -> bool:
     )
 
 
-def _admit(
-    inst: Instance, ctx: Context, doc_id: int, action: str, detail: dict | None = None
+def admits_row(scope: ReadScope | None, level: str, unit_id: int | None) -> bool:
+    """The scope applied to what is not a record row (a dossier, a paper-only register entry):
+    its level and unit; nothing of it is held back."""
+    return scope is not None and scope.admits(level, unit_id, None, pending=False, filed_by=None)
+
+
+def not_found(doc_id: int) -> NotFound:
+    return NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
+
+
+def admit(
+    inst: Instance, ctx: Context, doc_id: int, action: Action, detail: dict | None = None
 ) -> Document:
-    """Decide and record; on denial the audit entry is committed before ``NotFound`` is raised."""
-    who = ctx.principal
-    with inst.sessions() as session:
-        doc = session.get(Document, doc_id)
-        decision = decide(session, who, doc) if doc is not None and who is not None else None
-        allowed = decision is not None and decision.allowed
-        reason = decision.reason if decision else "no such document"
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            action,
-            "allowed" if allowed else "denied",
-            doc_id,
-            {**(detail or {}), **({} if allowed else {"reason": reason})},
-        )
-        if allowed:
-            doc.objects  # load while the session is open  # noqa: B018
-        session.commit()
-    if not allowed:
-        raise _not_found(doc_id)
+    """Decide and record one read; on denial the audit entry is committed before ``NotFound``
+    is raised. Returns the row with its objects loaded."""
+    with UnitOfWork(inst, ctx) as uow:
+        doc = uow.session.get(Document, doc_id)
+        decision = may_read_now(uow.session, ctx, doc)
+        if not decision.allowed:
+            raise uow.refuse(action, doc_id, decision.reason, not_found(doc_id), detail)
+        doc.objects  # load while the session is open  # noqa: B018
+        uow.audit(action, "allowed", doc_id, detail)
     return doc
 
 
 def view_document(inst: Instance, ctx: Context, doc_id: int) -> DocumentView:
-    return _view(inst, _admit(inst, ctx, doc_id, "view"))
+    return _view(inst, admit(inst, ctx, doc_id, Action.VIEW))
 
 
 def read_document(inst: Instance, ctx: Context, doc_id: int) -> tuple[DocumentView, str]:
     """Description and full text, as the document page shows them: one decision, one entry."""
-    doc = _admit(inst, ctx, doc_id, "read")
-    return _view(inst, doc), records.read_text(inst, doc)
+    doc = admit(inst, ctx, doc_id, Action.READ)
+    return _view(inst, doc), reading.read_text(inst, doc)
+
+
+def _content(inst: Instance, doc: Document, kind: str, version: int | None = None) -> Content:
+    """The file of an admitted record: the object of ``kind`` (its latest version, or
+    ``version``)."""
+    if version is None:
+        obj = reading.object_of(doc, kind)
+    else:
+        obj = next((o for o in doc.objects if o.kind == kind and o.version == version), None)
+        if obj is None:
+            raise NotFound(
+                f"Văn bản số {doc.id} không có phiên bản {version}.",
+                f"Document {doc.id} has no {kind} version {version}.",
+            )
+    meta = reading.unseal_meta(inst, doc)
+    return Content(
+        meta.get("filename") or f"{doc.id}",
+        obj.media_type,
+        obj.size,
+        reading.stream_object(inst, doc, obj),
+    )
+
+
+def _served_kind(doc: Document, original: bool = False) -> str:
+    """The sanitized access copy when there is one, unless the original is asked for."""
+    kinds = {o.kind for o in doc.objects if o.shredded_at is None}
+    return "access" if "access" in kinds and not original else "original"
 
 
 def open_content(inst: Instance, ctx: Context, doc_id: int, original: bool = False) -> Content:
     """The file people download: the sanitized access copy when there is one. The original
     bitstream (kept as evidence, active content and all) only when asked for explicitly."""
-    doc = _admit(inst, ctx, doc_id, "download_original" if original else "download")
-    kinds = {o.kind for o in doc.objects if o.shredded_at is None}
-    obj = records.object_of(doc, "access" if "access" in kinds and not original else "original")
-    meta = records.unseal_meta(inst, doc)
-    return Content(
-        meta.get("filename") or f"{doc.id}",
-        obj.media_type,
-        obj.size,
-        records.stream_object(inst, doc, obj),
-    )
+    doc = admit(inst, ctx, doc_id, Action.DOWNLOAD_ORIGINAL if original else Action.DOWNLOAD)
+    return _content(inst, doc, _served_kind(doc, original))
+
+
+def open_version(
+    inst: Instance, ctx: Context, doc_id: int, version: int, kind: str = "original"
+) -> Content:
+    """An earlier (or the current) version of a record's file: one decision, one audit entry."""
+    doc = admit(inst, ctx, doc_id, Action.DOWNLOAD_ORIGINAL, {"kind": kind, "version": version})
+    return _content(inst, doc, kind, version)
+
+
+# -- reads of the file for a purpose the plain download does not cover ----------------------------
+# A page preview and a traced (stamped) copy are reads of the file like a download: one decision,
+# one audit entry committed first. What differs is the action and the detail written into that
+# entry: the page previewed, or the random trace id printed on the copy, so an auditor can map a
+# leaked copy back to the person and the moment it was handed out.
+
+
+@dataclass(frozen=True)
+class TracedCopy:
+    """A file handed to one person, with what the stamp on it must say."""
+
+    content: Content
+    trace_id: str
+    level: str
+    at: datetime
+    doc_id: int
+
+
+def new_trace_id() -> str:
+    """Short enough to read aloud from a photocopy, random enough never to repeat (64 bits)."""
+    raw = secrets.token_hex(8).upper()
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}-{raw[12:]}"
+
+
+def open_for_preview(inst: Instance, ctx: Context, doc_id: int, page: int) -> Content:
+    """The file whose page is rendered on screen: audited as ``preview`` with the page."""
+    doc = admit(inst, ctx, doc_id, Action.PREVIEW, {"page": page})
+    return _content(inst, doc, _served_kind(doc))
+
+
+def open_header(
+    inst: Instance, ctx: Context, doc_id: int
+) -> tuple[Content, tuple[float, float, float, float] | None]:
+    """The file whose page-1 header is cropped for the review page, with the zone where the
+    header was read (None when unknown): one read, audited as ``preview`` of the header."""
+    doc = admit(inst, ctx, doc_id, Action.PREVIEW, {"page": 0, "part": "header"})
+    zone = reading.unseal_meta(inst, doc).get("header_zone")
+    return _content(inst, doc, _served_kind(doc)), tuple(zone) if zone else None
+
+
+def open_traced_copy(inst: Instance, ctx: Context, doc_id: int) -> TracedCopy:
+    """The file for a download, with a fresh trace id recorded in the download's entry."""
+    trace_id = new_trace_id()
+    at = utcnow()
+    doc = admit(inst, ctx, doc_id, Action.DOWNLOAD, {"trace": trace_id})
+    return TracedCopy(_content(inst, doc, _served_kind(doc)), trace_id, doc.level, at, doc.id)
+
+
+# -- lists -----------------------------------------------------------------------------------------
 
 
 def pending_clause(scope: ReadScope) -> ColumnElement[bool]:
@@ -200,18 +292,17 @@ def pending_clause(scope: ReadScope) -> ColumnElement[bool]:
     return or_(Document.secrecy_pending.is_(False), Document.filed_by == scope.pending_filer)
 
 
-def _visible(
+def visible(
     session: Session,
-    ctx: Context,
+    scope: ReadScope | None,
     ids: Iterable[int] | None,
     limit: int,
     needing_review: bool = False,
     pending_only: bool = False,
 ) -> list[Document]:
-    """Records the principal may read, bounded by the policy's scope in the query itself.
+    """Records the scope admits, bounded by the scope in the query itself.
 
     For the review queue (``needing_review``) records whose secrecy is pending come first."""
-    scope = scope_of(session, ctx)
     if scope is None or scope.empty:
         return []
     stmt = select(Document).where(
@@ -240,6 +331,12 @@ def scope_of(session: Session, ctx: Context) -> ReadScope | None:
     return read_scope(who, grants.extra_document_ids(session, who.user_id, who.unit_id))
 
 
+def read_scope_now(inst: Instance, ctx: Context) -> ReadScope | None:
+    """``scope_of`` in a short read of its own (a search computes it once and passes it on)."""
+    with inst.sessions() as session:
+        return scope_of(session, ctx)
+
+
 def list_documents(
     inst: Instance,
     ctx: Context,
@@ -249,42 +346,36 @@ def list_documents(
 ) -> list[DocumentView]:
     """What the person may read (or, for the review queue, what waits for confirmation, held-back
     records first; ``pending_only``: only records whose secrecy is pending)."""
-    with inst.sessions() as session:
-        docs = _visible(session, ctx, None, limit, needing_review, pending_only)
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "list",
-            "allowed",
-            None,
-            {"ids": [d.id for d in docs]},
-        )
-        session.commit()
+    with UnitOfWork(inst, ctx) as uow:
+        scope = scope_of(uow.session, ctx)
+        docs = visible(uow.session, scope, None, limit, needing_review, pending_only)
+        uow.audit(Action.LIST, "allowed", None, ids=[d.id for d in docs])
     return [_view(inst, d) for d in docs]
 
 
-def admit_hits(inst: Instance, ctx: Context, query: str, hit_ids: list[int]) -> list[DocumentView]:
-    """Search results pass the gate too: re-checked one by one, recorded with the query."""
-    return admit_listed(inst, ctx, hit_ids, "search", {"query": query})
+def admit_hits(
+    inst: Instance, ctx: Context, query: str, hit_ids: list[int], scope: ReadScope | None
+) -> list[DocumentView]:
+    """Search results pass the gate too: re-checked one by one against the scope the search
+    used, recorded with the query."""
+    return admit_listed(inst, ctx, hit_ids, Action.SEARCH, {"query": query}, scope)
 
 
 def admit_listed(
-    inst: Instance, ctx: Context, ids: list[int], action: str, detail: dict
+    inst: Instance,
+    ctx: Context,
+    ids: list[int],
+    action: Action,
+    detail: dict,
+    scope: ReadScope | None = None,
 ) -> list[DocumentView]:
     """Descriptions of the listed records the person may read, in the order given; one entry
-    records the action and exactly which ids were shown."""
-    with inst.sessions() as session:
-        admitted = {d.id: d for d in _visible(session, ctx, ids, len(ids) or 1)}
+    records the action and exactly which ids were shown. ``scope``: the one already computed
+    for this request (a search), else it is computed here."""
+    with UnitOfWork(inst, ctx) as uow:
+        if scope is None:
+            scope = scope_of(uow.session, ctx)
+        admitted = {d.id: d for d in visible(uow.session, scope, ids, len(ids) or 1)}
         ordered = [admitted[i] for i in ids if i in admitted]
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            action,
-            "allowed",
-            None,
-            {**detail, "ids": [d.id for d in ordered]},
-        )
-        session.commit()
+        uow.audit(action, "allowed", None, {**detail, "ids": [d.id for d in ordered]})
     return [_view(inst, d) for d in ordered]

@@ -12,8 +12,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import audit
-from archive.instance import Instance
+from archive.audit import log
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
 from archive.models import Document, DocumentShare, Grant, Unit, User, utcnow
 from security.actor import Context
 from security.errors import KhoError, NotFound, Refused
@@ -33,11 +35,8 @@ def extra_document_ids(session: Session, user_id: int, unit_id: int | None) -> f
     return frozenset(session.execute(shared.union(granted)).scalars())
 
 
-def _document(session: Session, doc_id: int) -> Document:
-    doc = session.get(Document, doc_id)
-    if doc is None:
-        raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
-    return doc
+def _not_found(doc_id: int) -> NotFound:
+    return NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
 
 
 def request(inst: Instance, ctx: Context, doc_id: int, reason: str) -> int:
@@ -46,29 +45,23 @@ def request(inst: Instance, ctx: Context, doc_id: int, reason: str) -> int:
     reason = " ".join(reason.split())
     if len(reason) < 10:
         raise Refused("Hãy ghi rõ lý do (ít nhất 10 ký tự).", "Give a reason (10+ characters).")
-    with inst.sessions.begin() as session:
-        doc = session.get(Document, doc_id)
+    with UnitOfWork(inst, ctx) as uow:
+        doc = uow.session.get(Document, doc_id)
         if (
             doc is None
             or doc.secrecy_pending  # held back: its existence is not confirmed to anyone
             or level_rank(doc.level) > level_rank(who.clearance)
         ):
-            audit.record(
-                session,
-                inst.keyring,
-                ctx,
-                "grant_request",
-                "denied",
+            raise uow.refuse(
+                Action.GRANT_REQUEST,
                 doc_id,
-                {"reason": "not found or above clearance"},
+                "not found or above clearance",
+                _not_found(doc_id),
             )
-            raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
         grant = Grant(user_id=who.user_id, document_id=doc_id, reason=reason[:500])
-        session.add(grant)
-        session.flush()
-        audit.record(
-            session, inst.keyring, ctx, "grant_request", "requested", doc_id, {"grant": grant.id}
-        )
+        uow.session.add(grant)
+        uow.session.flush()
+        uow.audit(Action.GRANT_REQUEST, "requested", doc_id, grant=grant.id)
         return grant.id
 
 
@@ -77,44 +70,43 @@ def decide(
 ) -> None:
     if not 1 <= days <= MAX_DAYS:
         raise Refused(f"Thời hạn từ 1 đến {MAX_DAYS} ngày.", f"Days must be 1..{MAX_DAYS}.")
-    with inst.sessions.begin() as session:
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
         grant = session.get(Grant, grant_id)
         if grant is None or grant.status != "requested":
             raise NotFound(
                 f"Không có yêu cầu số {grant_id} đang chờ.", f"No pending request {grant_id}."
             )
-        doc = _document(session, grant.document_id)
+        doc = session.get(Document, grant.document_id)
+        if doc is None:
+            raise _not_found(grant.document_id)
         approver = session.get(User, ctx.principal.user_id)
         decision = may_decide_grant(
             ctx.principal, approver.is_unit_head, doc.level, doc.unit_id, grant.user_id
         )
-        action = "grant_approve" if approve else "grant_refuse"
+        action = Action.GRANT_APPROVE if approve else Action.GRANT_REFUSE
         if not decision.allowed:
-            audit.record(
-                session,
-                inst.keyring,
-                ctx,
+            raise uow.refuse(
                 action,
-                "denied",
                 doc.id,
-                {"grant": grant_id, "reason": decision.reason},
-            )
-            raise Refused(
-                "Bạn không có quyền duyệt yêu cầu này.",
-                f"You may not decide this request ({decision.reason}).",
+                decision.reason,
+                Refused(
+                    "Bạn không có quyền duyệt yêu cầu này.",
+                    f"You may not decide this request ({decision.reason}).",
+                ),
+                {"grant": grant_id},
             )
         grant.status = "approved" if approve else "refused"
         grant.decided_by, grant.decided_at = approver.id, utcnow()
         if approve:
             grant.expires_at = utcnow() + timedelta(days=days)
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
+        uow.audit(
             action,
             "ok",
             doc.id,
-            {"grant": grant_id, "user_id": grant.user_id, "days": days if approve else None},
+            grant=grant_id,
+            user_id=grant.user_id,
+            days=days if approve else None,
         )
 
 
@@ -136,7 +128,7 @@ def pending(inst: Instance, ctx: Context) -> list[dict]:
                 "level": d.level,
                 "requester": u.username,
                 "reason": g.reason,
-                "requested_at": audit.stamp(g.requested_at),
+                "requested_at": log.stamp(g.requested_at),
             }
             for g, d, u in rows
             if may_decide_grant(
@@ -147,13 +139,20 @@ def pending(inst: Instance, ctx: Context) -> list[dict]:
 
 def share(inst: Instance, ctx: Context, doc_id: int, unit_code: str) -> None:
     """The unit's archivist (or a security officer) shares a record with another unit."""
-    with inst.sessions.begin() as session:
-        doc = _document(session, doc_id)
-        unit = session.execute(select(Unit).where(Unit.code == unit_code.upper())).scalar()
+    with UnitOfWork(inst, ctx) as uow:
+        doc = uow.session.get(Document, doc_id)
+        if doc is None:
+            raise _not_found(doc_id)
+        unit = uow.session.execute(select(Unit).where(Unit.code == unit_code.upper())).scalar()
         allowed = may_share(ctx.principal, doc.level, doc.unit_id, doc.secrecy_pending).allowed
         if unit is None or not allowed:
-            audit.record(session, inst.keyring, ctx, "share", "denied", doc_id, {"unit": unit_code})
-            raise KhoError("Không chia sẻ được văn bản này.", "You may not share this document.")
-        if session.get(DocumentShare, (doc_id, unit.id)) is None:
-            session.add(DocumentShare(document_id=doc_id, unit_id=unit.id))
-        audit.record(session, inst.keyring, ctx, "share", "ok", doc_id, {"unit": unit.code})
+            raise uow.refuse(
+                Action.SHARE,
+                doc_id,
+                "no such unit" if unit is None else "may not share",
+                KhoError("Không chia sẻ được văn bản này.", "You may not share this document."),
+                {"unit": unit_code},
+            )
+        if uow.session.get(DocumentShare, (doc_id, unit.id)) is None:
+            uow.session.add(DocumentShare(document_id=doc_id, unit_id=unit.id))
+        uow.audit(Action.SHARE, "ok", doc_id, unit=unit.code)

@@ -17,10 +17,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import access, audit, records, sealing
-from archive.instance import Instance
-from archive.lifecycle_models import DescriptionVersion
-from archive.models import Document
+from archive.audit import log
+from archive.audit.actions import Action
+from archive.core import sealing
+from archive.core.instance import Instance
+from archive.models import DescriptionVersion, Document
+from archive.records import filing, gate, reading
 from security.actor import Context
 from security.crypto.stream import IntegrityError
 
@@ -30,8 +32,8 @@ CODED = ("doc_type", "urgency", "level", "date")
 
 def snapshot(inst: Instance, doc: Document) -> dict:
     """The description as a flat dict (coded columns and unsealed fields), for diffing."""
-    meta = records.unseal_meta(inst, doc)
-    flat = {name: meta.get(name) for name in records.SEALED_FIELDS}
+    meta = reading.unseal_meta(inst, doc)
+    flat = {name: meta.get(name) for name in filing.SEALED_FIELDS}
     flat.update(
         doc_type=doc.doc_type,
         urgency=doc.urgency,
@@ -99,7 +101,7 @@ def _unseal_checked(inst: Instance, doc: Document, row: DescriptionVersion) -> d
 
 def history(inst: Instance, ctx: Context, doc_id: int) -> list[dict]:
     """Every version of a record's description, oldest first: one decision, one audit entry."""
-    doc = access._admit(inst, ctx, doc_id, "history")
+    doc = gate.admit(inst, ctx, doc_id, Action.HISTORY)
     with inst.sessions() as session:
         rows = list(
             session.execute(
@@ -114,7 +116,7 @@ def history(inst: Instance, ctx: Context, doc_id: int) -> list[dict]:
         out.append(
             {
                 "version": row.version,
-                "at": audit.stamp(row.at),
+                "at": log.stamp(row.at),
                 "user": row.username,
                 "reason": row.reason,
                 "kind": data.get("kind", "edit"),

@@ -5,54 +5,62 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from archive import audit, events
-from archive.instance import Instance
+from archive.audit import log
+from archive.audit.actions import Action
+from archive.core.events import Change
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
 from archive.models import Document
 from security.actor import Context
-from security.errors import NotFound, Refused
+from security.errors import KhoError, NotFound, Refused
 from security.policy.administration import may_decide_quarantine
+from security.vocabulary import Level
 
 # Hướng dẫn 40-HD/VPTW: TUYỆT MẬT is never digitized. A record filed at this level, or later set
 # to it, is kept apart, readable by nobody, until an administrator releases it with a reference.
-NOT_DIGITIZED = "tuyet_mat"
+NOT_DIGITIZED = Level.TUYET_MAT
 
 
-def _require_admin(ctx: Context) -> None:
-    if ctx.principal is not None and not may_decide_quarantine(ctx.principal).allowed:
-        raise Refused("Chỉ quản trị được duyệt.", "Only an administrator decides quarantine.")
+def _refused(uow: UnitOfWork, action: Action, doc_id: int | None = None) -> KhoError | None:
+    """An administrator decides (the command line acts as the operator); a refusal is audited."""
+    who = uow.ctx.principal
+    decision = may_decide_quarantine(who) if who is not None else None
+    if decision is None or decision.allowed:
+        return None
+    return uow.refuse(
+        action,
+        doc_id,
+        decision.reason,
+        Refused("Chỉ quản trị được duyệt.", "Only an administrator decides quarantine."),
+        {"what": "quarantine"},
+    )
 
 
 def listing(inst: Instance, ctx: Context) -> list[dict]:
     """What waits, without any description (administrators do not read documents)."""
-    _require_admin(ctx)
-    with inst.sessions() as session:
-        rows = session.execute(
+    with UnitOfWork(inst, ctx) as uow:
+        if error := _refused(uow, Action.ADMIN_READ):
+            raise error
+        rows = uow.session.execute(
             select(Document).where(Document.status == "quarantined").order_by(Document.id)
         ).scalars()
         return [
-            {"id": d.id, "level": d.level, "unit": d.unit.code, "filed_at": audit.stamp(d.filed_at)}
+            {"id": d.id, "level": d.level, "unit": d.unit.code, "filed_at": log.stamp(d.filed_at)}
             for d in rows
         ]
 
 
 def release(inst: Instance, ctx: Context, doc_id: int, reference: str) -> None:
-    _require_admin(ctx)
-    if len(reference.strip()) < 3:
-        raise Refused("Cần số hiệu văn bản cho phép.", "Give the reference of the approval.")
-    with inst.sessions.begin() as session:
-        doc = session.get(Document, doc_id)
+    with UnitOfWork(inst, ctx) as uow:
+        if error := _refused(uow, Action.QUARANTINE_RELEASE, doc_id):
+            raise error
+        if len(reference.strip()) < 3:
+            raise Refused("Cần số hiệu văn bản cho phép.", "Give the reference of the approval.")
+        doc = uow.session.get(Document, doc_id)
         if doc is None or doc.status != "quarantined":
             raise NotFound(
                 f"Văn bản {doc_id} không ở khu cách ly.", f"{doc_id} is not quarantined."
             )
         doc.status = "active"
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "quarantine_release",
-            "ok",
-            doc_id,
-            {"reference": reference.strip()[:200]},
-        )
-    events.record_changed.send(inst, doc_id=doc_id)
+        uow.audit(Action.QUARANTINE_RELEASE, "ok", doc_id, reference=reference.strip()[:200])
+        uow.changed(doc_id, Change.RELEASED)

@@ -4,28 +4,30 @@ Ingest marks a record ``needs_review`` when a field's confidence is low, a field
 any secrecy mark was found (a secrecy level is always confirmed by a person). A record whose
 secrecy could not be read with confidence is also ``secrecy_pending`` (chờ xác định độ mật):
 hidden from everyone but its filer and security officers, first in the queue, and confirmed only
-by setting its level. Corrections go through ``archive.editing`` (so raising a level is the
+by setting its level. Corrections go through ``archive.records.editing`` (so raising a level is the
 archivist's call and lowering one still needs a security officer and a reason).
 """
 
 from __future__ import annotations
 
-from archive import access, audit, editing
-from archive.instance import Instance
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
 from archive.models import Document
+from archive.records import editing, gate
 from security.actor import Context
-from security.errors import NotFound, Refused
+from security.errors import Refused
 from security.policy.records import may_edit, reviews_level_only
 
 
-def queue(inst: Instance, ctx: Context, limit: int = 200) -> list[access.DocumentView]:
+def queue(inst: Instance, ctx: Context, limit: int = 200) -> list[gate.DocumentView]:
     """Records waiting for confirmation that the person may see, held-back ones first (the gate
     records the list). Security officers see the held-back ones: their part is the level."""
     officer = ctx.principal is not None and reviews_level_only(ctx.principal)
-    return access.list_documents(inst, ctx, limit, needing_review=True, pending_only=officer)
+    return gate.list_documents(inst, ctx, limit, needing_review=True, pending_only=officer)
 
 
-def corrections(view: access.DocumentView, entered: dict) -> dict:
+def corrections(view: gate.DocumentView, entered: dict) -> dict:
     """The fields a reviewer actually changed (empty values compare equal to missing ones).
 
     While the record's secrecy is pending the level is always kept, changed or not: choosing it
@@ -50,15 +52,6 @@ def corrections(view: access.DocumentView, entered: dict) -> dict:
     }
 
 
-def _not_found(doc_id: int) -> NotFound:
-    return NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
-
-
-def _deny(inst: Instance, session, ctx: Context, doc_id: int, reason: str) -> None:
-    audit.record(session, inst.keyring, ctx, "review_confirm", "denied", doc_id, {"reason": reason})
-    session.commit()
-
-
 def confirm(
     inst: Instance,
     ctx: Context,
@@ -67,45 +60,42 @@ def confirm(
     reason: str | None = None,
     level: str | None = None,
 ) -> None:
-    """Confirm a record's description, with corrections. ``level`` sets the secrecy level (the
-    same as ``changes["level"]``); a record whose secrecy is pending cannot be confirmed
-    without one. A security officer's part is the level alone: the other fields stay in the
-    archivist's queue."""
+    """Confirm a record's description, with corrections, in one transaction. ``level`` sets the
+    secrecy level (the same as ``changes["level"]``); a record whose secrecy is pending cannot
+    be confirmed without one. A security officer's part is the level alone: the other fields
+    stay in the archivist's queue."""
     changes = dict(changes or {})
     if level is not None:
         changes["level"] = level
     who = ctx.principal
-    with inst.sessions() as session:
-        doc = session.get(Document, doc_id)
-        if doc is None or who is None or not access.decide(session, who, doc).allowed:
-            _deny(inst, session, ctx, doc_id, "not readable")
-            raise _not_found(doc_id)
+    with UnitOfWork(inst, ctx) as uow:
+        doc = uow.session.get(Document, doc_id)
+        if not gate.may_read_now(uow.session, ctx, doc).allowed:
+            raise uow.refuse(Action.REVIEW_CONFIRM, doc_id, "not readable", gate.not_found(doc_id))
         if doc.secrecy_pending and "level" not in changes:
-            _deny(inst, session, ctx, doc_id, "secrecy pending: no level given")
-            raise Refused(
-                "Văn bản đang chờ xác định độ mật: hãy chọn độ mật (--level).",
-                "The record's secrecy is pending: choose its level (--level).",
+            raise uow.refuse(
+                Action.REVIEW_CONFIRM,
+                doc_id,
+                "secrecy pending: no level given",
+                Refused(
+                    "Văn bản đang chờ xác định độ mật: hãy chọn độ mật (--level).",
+                    "The record's secrecy is pending: choose its level (--level).",
+                ),
             )
-    if changes:
-        editing.edit_document(inst, ctx, doc_id, changes, reason)
-    with inst.sessions.begin() as session:
-        doc = session.get(Document, doc_id)
-        decision = may_edit(who, doc.level, doc.unit_id)
+        if changes:
+            doc = editing.edit_in(uow, doc_id, changes, reason)
         if reviews_level_only(who) and set(changes) == {"level"}:
-            return  # the level was set (and audited) above; the fields wait for the archivist
+            return  # the level is set (and audited); the fields wait for the archivist
+        decision = may_edit(who, doc.level, doc.unit_id)
         if not decision.allowed:
-            _deny(inst, session, ctx, doc_id, decision.reason)
-            raise Refused(
-                "Bạn không được xác nhận văn bản này.",
-                f"You may not confirm this record ({decision.reason}).",
+            raise uow.refuse(
+                Action.REVIEW_CONFIRM,
+                doc_id,
+                decision.reason,
+                Refused(
+                    "Bạn không được xác nhận văn bản này.",
+                    f"You may not confirm this record ({decision.reason}).",
+                ),
             )
         doc.needs_review = False
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "review_confirm",
-            "ok",
-            doc_id,
-            {"corrected": sorted(changes)},
-        )
+        uow.audit(Action.REVIEW_CONFIRM, "ok", doc_id, corrected=sorted(changes))

@@ -3,14 +3,14 @@
 The record stays one record (same id, dossier, retention, audit trail); its original, text and
 access copy each get the next version number, encrypted under fresh data keys with the version
 in the binding, so an old ciphertext cannot be passed off as the new one. Readers take the
-highest version (``records.object_of``); earlier versions remain readable through
+highest version (``reading.object_of``); earlier versions remain readable through
 ``open_version`` and are listed by ``versions``.
 
 The archive does not extract text (that is ingest's work, and archive must not import ingest):
 the caller passes the new text and, when the record has a sanitized access copy, the new one —
 a stale access copy next to a new original would hand people the wrong document.
 
-Order of work as in ``records.file_record``: blobs first and durable, then one transaction with
+Order of work as in ``filing.file_record``: blobs first and durable, then one transaction with
 the object rows, the re-sealed description (new file name), a history version, a PREMIS event
 and the audit entry; on failure the new blobs are deleted.
 """
@@ -18,65 +18,63 @@ and the audit entry; on failure the new blobs are deleted.
 from __future__ import annotations
 
 import io
-import json
 
-from archive import __version__, access, audit, events, history, holds, records
-from archive.instance import Instance
-from archive.models import Document, RecordEvent, StoredObject
-from archive.records import _binding
+from archive import __version__
+from archive.audit.actions import Action
+from archive.core import bindings
+from archive.core.events import Change
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import Document, RecordEvent, StoredObject, queries
+from archive.records import gate, history, reading
 from security.actor import Context
 from security.crypto.keys import new_data_key
-from security.crypto.stream import encrypt_bytes
-from security.errors import NotFound, Refused
+from security.errors import KhoError, Refused
 from security.policy.records import may_edit
 
 
-def _deny(inst: Instance, session, ctx: Context, doc_id: int, reason: str) -> None:
-    audit.record(session, inst.keyring, ctx, "file_version", "denied", doc_id, {"reason": reason})
-    session.commit()
-
-
-def _check(inst: Instance, ctx: Context, doc_id: int, has_access_copy: bool) -> dict:
+def _next_versions(uow: UnitOfWork, doc_id: int, has_access_copy: bool) -> dict:
     """Policy, holds and state; each refusal is committed to the audit log before raising.
 
     Returns the next version number of each object kind (computed again under the unique
     constraint when the rows are inserted).
     """
-    who = ctx.principal
-    with inst.sessions() as session:
-        doc = session.get(Document, doc_id)
-        if doc is not None and holds.is_held(session, doc_id):
-            _deny(inst, session, ctx, doc_id, "legal hold")
-            holds.ensure_not_held(session, doc_id)
-        if (
-            doc is None
-            or who is None
-            or doc.status != "active"
-            or not access.decide(session, who, doc).allowed
-        ):
-            _deny(inst, session, ctx, doc_id, "not readable")
-            raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
-        decision = may_edit(who, doc.level, doc.unit_id)
-        if not decision.allowed:
-            _deny(inst, session, ctx, doc_id, decision.reason)
-            raise Refused(
+    doc = uow.session.get(Document, doc_id)
+
+    def refuse(reason: str, error: KhoError) -> KhoError:
+        return uow.refuse(Action.FILE_VERSION, doc_id, reason, error)
+
+    if doc is not None and queries.is_held(uow.session, doc_id):
+        raise refuse("legal hold", queries.held_error(doc_id))
+    if not gate.may_read_now(uow.session, uow.ctx, doc).allowed:
+        raise refuse("not readable", gate.not_found(doc_id))
+    decision = may_edit(uow.ctx.principal, doc.level, doc.unit_id)
+    if not decision.allowed:
+        raise refuse(
+            decision.reason,
+            Refused(
                 "Bạn không được thêm phiên bản tệp cho văn bản này.",
                 f"You may not add a file version to this record ({decision.reason}).",
-            )
-        live = [o for o in doc.objects if o.shredded_at is None]
-        if any(o.shredded_at is not None for o in doc.objects) or not live:
-            _deny(inst, session, ctx, doc_id, "destroyed")
-            raise Refused(f"Văn bản số {doc_id} đã bị tiêu hủy.", f"Record {doc_id} was destroyed.")
-        if any(o.kind == "access" for o in live) and not has_access_copy:
-            _deny(inst, session, ctx, doc_id, "access copy missing")
-            raise Refused(
+            ),
+        )
+    live = [o for o in doc.objects if o.shredded_at is None]
+    if any(o.shredded_at is not None for o in doc.objects) or not live:
+        raise refuse(
+            "destroyed",
+            Refused(f"Văn bản số {doc_id} đã bị tiêu hủy.", f"Record {doc_id} was destroyed."),
+        )
+    if any(o.kind == "access" for o in live) and not has_access_copy:
+        raise refuse(
+            "access copy missing",
+            Refused(
                 "Văn bản có bản sao để đọc: hãy nộp kèm bản sao đã làm sạch của tệp mới.",
                 "The record has a sanitized access copy: give the new file's access copy too.",
-            )
-        return {
-            kind: 1 + max((o.version for o in doc.objects if o.kind == kind), default=0)
-            for kind in ("original", "text", "access")
-        }
+            ),
+        )
+    return {
+        kind: 1 + max((o.version for o in doc.objects if o.kind == kind), default=0)
+        for kind in ("original", "text", "access")
+    }
 
 
 def add_file_version(
@@ -92,23 +90,24 @@ def add_file_version(
     needs_ocr: bool = False,
 ) -> int:
     """File ``data`` as the next version of record ``doc_id``; returns the original's version."""
-    nxt = _check(inst, ctx, doc_id, access_copy is not None)
-    with inst.sessions() as session:
-        uid = session.get(Document, doc_id).uid
+    with UnitOfWork(inst, ctx) as check:
+        nxt = _next_versions(check, doc_id, access_copy is not None)
+        uid = check.session.get(Document, doc_id).uid
     parts = [("original", media_type, data), ("text", "text/plain; charset=utf-8", text.encode())]
     if access_copy is not None:
-        parts.append(("access", media_type, access_copy))  # as records.file_record
+        parts.append(("access", media_type, access_copy))  # as records.filing.file_record
     written = []
     try:
         for kind, kind_media, payload in parts:
             key = new_data_key()
-            where = _binding(uid, kind, nxt[kind])
+            where = bindings.record(uid, kind, nxt[kind])
             blob = inst.blobs.put(key, io.BytesIO(payload), where)
             written.append((kind, kind_media, blob, *inst.keyring.wrap(key, where)))
-        with inst.sessions.begin() as session:
+        with UnitOfWork(inst, ctx) as uow:
+            session = uow.session
             doc = session.get(Document, doc_id)
             before = history.snapshot(inst, doc)
-            previous = records.object_of(doc, "original")
+            previous = reading.object_of(doc, "original")
             for kind, kind_media, blob, kek_version, wrapped in written:
                 session.add(
                     StoredObject(
@@ -139,42 +138,32 @@ def add_file_version(
                     detail=f"original v{nxt['original']}, {len(written)} objects",
                 )
             )
-            audit.record(
-                session,
-                inst.keyring,
-                ctx,
-                "file_version",
+            uow.audit(
+                Action.FILE_VERSION,
                 "ok",
                 doc_id,
-                {
-                    "versions": {kind: nxt[kind] for kind, *_ in written},
-                    "media_type": media_type,
-                    **({"reason": reason} if reason else {}),
-                },
+                versions={kind: nxt[kind] for kind, *_ in written},
+                media_type=media_type,
+                **({"reason": reason} if reason else {}),
             )
+            uow.changed(doc_id, Change.TEXT)  # the index follows the new text
     except BaseException:
         for _kind, _media, blob, _v, _w in written:
             inst.blobs.delete(blob.name)
         raise
-    events.record_changed.send(inst, doc_id=doc_id)  # the index follows the new text
     return nxt["original"]
 
 
 def _reseal_filename(inst: Instance, doc: Document, filename: str) -> None:
     """The file name is part of the sealed description: re-seal under a fresh key if it changed."""
-    meta = records.unseal_meta(inst, doc)
-    if meta.get("filename") == filename:
-        return
-    meta["filename"] = filename
-    key = new_data_key()  # never re-use a STREAM key for a new plaintext
-    where = records.meta_binding(doc)
-    doc.sealed_meta = encrypt_bytes(key, json.dumps(meta, ensure_ascii=False).encode(), where)
-    doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, where)
+    meta = reading.unseal_meta(inst, doc)
+    if meta.get("filename") != filename:
+        reading.reseal_meta(inst, doc, {**meta, "filename": filename})
 
 
 def versions(inst: Instance, ctx: Context, doc_id: int) -> list[dict]:
     """The stored objects of a record by kind and version (no content), through the gate."""
-    doc = access._admit(inst, ctx, doc_id, "versions")
+    doc = gate.admit(inst, ctx, doc_id, Action.VERSIONS)
     return [
         {
             "kind": o.kind,
@@ -185,23 +174,3 @@ def versions(inst: Instance, ctx: Context, doc_id: int) -> list[dict]:
         }
         for o in sorted(doc.objects, key=lambda o: (o.kind, o.version))
     ]
-
-
-def open_version(
-    inst: Instance, ctx: Context, doc_id: int, version: int, kind: str = "original"
-) -> access.Content:
-    """An earlier (or the current) version of a record's file: one decision, one audit entry."""
-    doc = access._admit(inst, ctx, doc_id, "download_original", {"kind": kind, "version": version})
-    obj = next((o for o in doc.objects if o.kind == kind and o.version == version), None)
-    if obj is None:
-        raise NotFound(
-            f"Văn bản số {doc_id} không có phiên bản {version}.",
-            f"Document {doc_id} has no {kind} version {version}.",
-        )
-    meta = records.unseal_meta(inst, doc)
-    return access.Content(
-        meta.get("filename") or f"{doc.id}",
-        obj.media_type,
-        obj.size,
-        records.stream_object(inst, doc, obj),
-    )

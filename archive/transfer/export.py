@@ -1,4 +1,5 @@
-"""A dossier out of Kho as a BagIt bag, and back in (byte format: docs/transfer-format.md).
+"""A dossier out of Kho as a BagIt bag (byte format: docs/transfer-format.md; the way back in is
+``archive.transfer.intake``).
 
 A bag leaves the instance's protection, so it is built only from reads through the gate (one
 ``export`` audit entry per record) and is, by default, encrypted file by file to the recipient
@@ -10,7 +11,7 @@ plaintext by design, written where the operator asked, never inside the instance
 
 Files of an encrypted bag are sealed by ``security.crypto.envelope``. Import validates the bag
 with the bagit library first (a changed byte fails), decrypts, checks every file against the
-SHA-256 listed in ``transfer.json``, and files the records again with ``records.file_record``:
+SHA-256 listed in ``transfer.json``, and files the records again with ``filing.file_record``:
 the original's SHA-256 in the new instance equals the one in the bag.
 """
 
@@ -24,7 +25,6 @@ import os
 import secrets
 import shutil
 import threading
-import xml.etree.ElementTree as ET  # writing only, never parsing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,94 +32,30 @@ from pathlib import Path
 import bagit
 from sqlalchemy import or_, select
 
-from archive import access, accounts, audit, dossiers, events, records
-from archive.instance import Instance
-from archive.lifecycle_base import require
-from archive.lifecycle_models import DossierMember
-from archive.models import AuditEntry, Document, RecordEvent, Unit
+from archive.audit import log
+from archive.audit.actions import ON_DOSSIERS, ON_RECORDS, Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.lifecycle import plan
+from archive.models import AuditEntry, Document, DossierMember, RecordEvent, Unit, queries
+from archive.records import filing, gate, reading
+from archive.transfer import approval, metadata
 from security.actor import Context
 from security.crypto.audit_chain import GENESIS
 from security.crypto.envelope import (
+    ENCRYPTED_SUFFIX,
     FORMAT,
     TransferError,
     file_binding,
     fingerprint,
-    open_sealed,
     seal_to,
 )
-from security.crypto.stream import IntegrityError
 from security.errors import Refused
 from security.policy.decision import Decision
-from security.policy.lifecycle import may_approve_plain_transfer, may_export
-from security.policy.records import may_file
-from security.vocabulary import LEVEL_NAMES, Role
+from security.policy.lifecycle import may_export
+from security.vocabulary import Level
 
-ENCRYPTED_SUFFIX = ".enc"
-# object_id names a record in these actions (elsewhere it may be a user, a dossier, …), so the
-# audit extract is an allow-list: reads through the gate, changes and lifecycle steps.
-RECORD_ACTIONS = frozenset(
-    {"ingest", "view", "read", "download", "download_original", "preview", "page", "trace"}
-    | {"edit", "secrecy_change", "history", "versions", "file_version", "ocr", "export"}
-    | {"share", "grant_request", "grant_approve", "grant_refuse", "review_confirm"}
-    | {"quarantine_release", "retention", "protection_extend", "register_add", "hold"}
-    | {"shred", "dispose"}
-)
-DOSSIER_ACTIONS = frozenset(
-    {"fileplan", "dossier_add", "dossier_remove", "dossier_close", "dossier_view"}
-    | {"transfer_approval", "transfer_export"}
-)
 _BAGGING = threading.Lock()  # bagit.make_bag changes the process's working directory
-
-
-# -- approval of a decrypted transfer -----------------------------------------------------------
-
-
-def approve_plain(inst: Instance, ctx: Context, code: str, reference: str) -> int:
-    """An administrator approves ONE decrypted transfer of a dossier, under a reference
-    (the decision's number); the approval is the audit entry itself. Returns its number."""
-    reference = " ".join(reference.split())
-    if len(reference) < 3:
-        raise Refused("Hãy ghi số quyết định phê duyệt.", "Give the approval's reference.")
-    with inst.sessions.begin() as session:
-        row = dossiers.dossier_by_code(session, code)
-        decision = may_approve_plain_transfer(ctx.principal)
-        require(session, inst, ctx, "transfer_approval", row.id, decision)
-        entry = audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "transfer_approval",
-            "approved",
-            row.id,
-            {"code": code, "reference": reference},
-        )
-        return entry.seq
-
-
-def _approval_problem(session, dossier_id: int, reference: str | None) -> str | None:
-    """Why ``reference`` does not approve a plain export of this dossier (None: it does)."""
-    if not reference:
-        return "a decrypted transfer needs an administrator's approval"
-    rows = session.execute(
-        select(AuditEntry).where(
-            AuditEntry.object_id == dossier_id,
-            AuditEntry.action.in_(("transfer_approval", "transfer_export")),
-        )
-    ).scalars()
-    approved = used = False
-    for entry in rows:
-        if entry.detail.get("reference") != reference and entry.detail.get("approval") != reference:
-            continue
-        if entry.action == "transfer_approval" and entry.outcome == "approved":
-            approved = approved or entry.role == Role.ADMIN
-        if entry.action == "transfer_export" and entry.outcome == "done":
-            used = True
-    if not approved:
-        return "no administrator's approval with this reference for this dossier"
-    return "this approval was already used" if used else None
-
-
-# -- export ------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -214,48 +150,46 @@ def export_dossier(
     if recipient_public_key is not None and len(recipient_public_key) != 32:
         raise TransferError("Khóa người nhận không hợp lệ.", "The recipient key is not X25519.")
     who = ctx.principal
-    with inst.sessions() as session:
-        row = dossiers.dossier_by_code(session, code)
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        row = queries.dossier_by_code(session, code)
         detail = {"code": code, "mode": mode}
-        role = may_export(who, "thuong", who.unit_id, pending=False, filed_by=None) if who else None
-        require(session, inst, ctx, "transfer_export", row.id, role or Decision(False, "nobody"))
+        role = (
+            may_export(who, Level.THUONG, who.unit_id, pending=False, filed_by=None)
+            if who
+            else None
+        )
+        uow.require(Action.TRANSFER_EXPORT, row.id, role or Decision(False, "nobody"))
         held_back = session.execute(
             select(DossierMember.document_id)
             .join(Document, Document.id == DossierMember.document_id)
             .where(DossierMember.dossier_id == row.id, Document.secrecy_pending.is_(True))
         ).first()
         if held_back is not None:  # a transfer is the whole dossier or nothing
-            require(
-                session,
-                inst,
-                ctx,
-                "transfer_export",
+            uow.require(
+                Action.TRANSFER_EXPORT,
                 row.id,
                 Decision(False, "a member's secrecy is pending"),
                 "Hồ sơ có văn bản chưa được xác định độ mật: hãy xác định độ mật trước khi "
                 "chuyển giao.",
             )
         problem = (
-            None if recipient_public_key else _approval_problem(session, row.id, plain_approval)
+            None if recipient_public_key else approval.problem(session, row.id, plain_approval)
         )
         if problem:
-            audit.record(
-                session,
-                inst.keyring,
-                ctx,
-                "transfer_export",
-                "denied",
+            raise uow.refuse(
+                Action.TRANSFER_EXPORT,
                 row.id,
-                {**detail, "approval": plain_approval, "reason": problem},
-            )
-            session.commit()
-            raise Refused(
-                "Chuyển giao không mã hóa cần phê duyệt của quản trị (--approval).",
-                f"Refused: {problem}; use --recipient-key, or --plain --approval REF.",
+                problem,
+                Refused(
+                    "Chuyển giao không mã hóa cần phê duyệt của quản trị (--approval).",
+                    f"Refused: {problem}; use --recipient-key, or --plain --approval REF.",
+                ),
+                {**detail, "approval": plain_approval},
             )
         dossier_id = row.id
-    view, ids = dossiers.show(inst, ctx, code)
-    docs = [access._admit(inst, ctx, i, "export", detail) for i in ids]
+    view, ids = plan.show(inst, ctx, code)
+    docs = [gate.admit(inst, ctx, i, Action.EXPORT, detail) for i in ids]
     bag_id = secrets.token_hex(16)
     staging = dest.parent / f".{dest.name}.part-{secrets.token_hex(4)}"
     staging.mkdir(mode=0o700, parents=True)
@@ -294,12 +228,10 @@ def export_dossier(
             {"id": d["source_id"], "sha256": d["original"]["sha256"]} for d in listing
         ]
         manifest_sha = hashlib.sha256((dest / "manifest-sha256.txt").read_bytes()).hexdigest()
-        with inst.sessions.begin() as session:
-            audit.record(
-                session,
-                inst.keyring,
-                ctx,
-                "transfer_export",
+        with UnitOfWork(inst, ctx) as uow:
+            session = uow.session
+            uow.audit(
+                Action.TRANSFER_EXPORT,
                 "done",
                 dossier_id,
                 {
@@ -329,10 +261,10 @@ def _export_one(inst: Instance, writer: _Writer, doc: Document, n: int, dossier)
     for kind in ("original", "access", "text"):
         if kind not in live:
             continue
-        obj = records.object_of(doc, kind)
+        obj = reading.object_of(doc, kind)
         ext = ".txt" if kind == "text" else _extension(obj.media_type)
         files[kind] = {
-            **writer.put(f"{base}/{kind}{ext}", records.stream_object(inst, doc, obj)),
+            **writer.put(f"{base}/{kind}{ext}", reading.stream_object(inst, doc, obj)),
             "media_type": obj.media_type,
             "version": obj.version,
         }
@@ -342,12 +274,12 @@ def _export_one(inst: Instance, writer: _Writer, doc: Document, n: int, dossier)
     ):  # every signature validation report: the one made at ingest and each re-check
         files[f"signatures_v{obj.version}"] = {
             **writer.put(
-                f"{base}/signatures-v{obj.version}.json", records.stream_object(inst, doc, obj)
+                f"{base}/signatures-v{obj.version}.json", reading.stream_object(inst, doc, obj)
             ),
             "media_type": obj.media_type,
             "version": obj.version,
         }
-    meta = records.unseal_meta(inst, doc)
+    meta = reading.unseal_meta(inst, doc)
     with inst.sessions() as session:
         unit = session.get(Unit, doc.unit_id).code
         rows = session.execute(
@@ -356,7 +288,7 @@ def _export_one(inst: Instance, writer: _Writer, doc: Document, n: int, dossier)
         evts = [
             {
                 "id": e.id,
-                "at": audit.stamp(e.at),
+                "at": log.stamp(e.at),
                 "event": e.event,
                 "outcome": e.outcome,
                 "detail": e.detail,
@@ -371,17 +303,17 @@ def _export_one(inst: Instance, writer: _Writer, doc: Document, n: int, dossier)
         "urgency": doc.urgency,
         "date": doc.issued.isoformat() if doc.issued else None,
         "unit": unit,
-        "filed_at": audit.stamp(doc.filed_at),
+        "filed_at": log.stamp(doc.filed_at),
         "dossier": dossier.code,
-        **{name: meta.get(name) for name in records.SEALED_FIELDS},
+        **{name: meta.get(name) for name in filing.SEALED_FIELDS},
         "signatures": meta.get("signatures"),  # the latest check's summaries
     }
     body = {"source_id": doc.id, "description": description, "files": files}
     files["metadata"] = writer.put(
         f"{base}/metadata.json", json.dumps(body, ensure_ascii=False, indent=1).encode()
     )
-    files["dublin_core"] = writer.put(f"{base}/dc.xml", _dublin_core(description, doc))
-    files["premis"] = writer.put(f"{base}/premis.xml", _premis(files, evts))
+    files["dublin_core"] = writer.put(f"{base}/dc.xml", metadata.dublin_core(description, doc))
+    files["premis"] = writer.put(f"{base}/premis.xml", metadata.premis(files, evts))
     return {"source_id": doc.id, "dir": base, **files}
 
 
@@ -394,9 +326,8 @@ def _audit_extract(inst: Instance, ids: list[int], dossier_id: int) -> bytes:
                 select(AuditEntry)
                 .where(
                     or_(
-                        AuditEntry.object_id.in_(ids) & AuditEntry.action.in_(RECORD_ACTIONS),
-                        (AuditEntry.object_id == dossier_id)
-                        & AuditEntry.action.in_(DOSSIER_ACTIONS),
+                        AuditEntry.object_id.in_(ids) & AuditEntry.action.in_(ON_RECORDS),
+                        (AuditEntry.object_id == dossier_id) & AuditEntry.action.in_(ON_DOSSIERS),
                     )
                 )
                 .order_by(AuditEntry.seq)
@@ -408,7 +339,7 @@ def _audit_extract(inst: Instance, ids: list[int], dossier_id: int) -> bytes:
         lines = [
             json.dumps(
                 {
-                    **audit.payload_of(e),
+                    **log.payload_of(e),
                     "hash": e.hash,
                     "previous_hash": previous.get(e.seq - 1, GENESIS),
                 },
@@ -417,244 +348,3 @@ def _audit_extract(inst: Instance, ids: list[int], dossier_id: int) -> bytes:
             for e in entries
         ]
     return ("\n".join(lines) + "\n").encode() if lines else b""
-
-
-# -- Dublin Core and PREMIS --------------------------------------------------------------------
-
-DC, DCTERMS, PREMIS = (
-    "http://purl.org/dc/elements/1.1/",
-    "http://purl.org/dc/terms/",
-    "http://www.loc.gov/premis/v3",
-)
-
-
-def _xml(root: ET.Element) -> bytes:
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
-
-
-def _dublin_core(description: dict, doc: Document) -> bytes:
-    """Simple Dublin Core: number → identifier, subject → title, issuer → creator, …"""
-    ET.register_namespace("dc", DC)
-    ET.register_namespace("dcterms", DCTERMS)
-    root = ET.Element("metadata")
-    pairs = [
-        ("identifier", description.get("number")),
-        ("title", description.get("subject")),
-        ("creator", description.get("issuer")),
-        ("date", description.get("date")),
-        ("type", description.get("doc_type")),
-        ("coverage", description.get("place")),
-        ("language", "vi"),
-        ("rights", LEVEL_NAMES.get(doc.level, doc.level)),
-        ("relation", description.get("dossier")),
-        ("source", f"kho:{doc.id}"),
-    ]
-    for name, value in pairs:
-        if value:
-            ET.SubElement(root, f"{{{DC}}}{name}").text = str(value)
-    return _xml(root)
-
-
-def _premis(files: dict, evts: list[dict]) -> bytes:
-    """PREMIS 3 objects (fixity, size, format) and the record's events (record_events)."""
-    ET.register_namespace("premis", PREMIS)
-
-    def sub(parent: ET.Element, name: str, text: str | None = None) -> ET.Element:
-        node = ET.SubElement(parent, f"{{{PREMIS}}}{name}")
-        if text is not None:
-            node.text = text
-        return node
-
-    root = ET.Element(f"{{{PREMIS}}}premis", {"version": "3.0"})
-    for kind, item in files.items():
-        obj = sub(root, "object")
-        ident = sub(obj, "objectIdentifier")
-        sub(ident, "objectIdentifierType", "local")
-        sub(ident, "objectIdentifierValue", item["path"].removesuffix(ENCRYPTED_SUFFIX))
-        chars = sub(obj, "objectCharacteristics")
-        fixity = sub(chars, "fixity")
-        sub(fixity, "messageDigestAlgorithm", "SHA-256")
-        sub(fixity, "messageDigest", item["sha256"])
-        sub(chars, "size", str(item["size"]))
-        fmt = sub(sub(chars, "format"), "formatDesignation")
-        sub(fmt, "formatName", item.get("media_type", kind))
-    for e in evts:
-        node = sub(root, "event")
-        ident = sub(node, "eventIdentifier")
-        sub(ident, "eventIdentifierType", "local")
-        sub(ident, "eventIdentifierValue", f"kho-event-{e['id']}")
-        sub(node, "eventType", e["event"])
-        sub(node, "eventDateTime", e["at"])
-        sub(sub(node, "eventDetailInformation"), "eventDetail", e["detail"])
-        sub(sub(node, "eventOutcomeInformation"), "eventOutcome", e["outcome"])
-        agent = sub(node, "linkingAgentIdentifier")
-        sub(agent, "linkingAgentIdentifierType", "local")
-        sub(agent, "linkingAgentIdentifierValue", e["agent"])
-    return _xml(root)
-
-
-# -- import ------------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportReport:
-    bag_id: str
-    dossier: str
-    mode: str
-    documents: list[dict] = field(default_factory=list)  # source_id, id, status, sha256
-
-
-def _reject(inst: Instance, ctx: Context, reason: str, vi: str, en: str) -> TransferError:
-    with inst.sessions.begin() as session:
-        audit.record(
-            session, inst.keyring, ctx, "transfer_import", "rejected", None, {"reason": reason}
-        )
-    return TransferError(vi, en)
-
-
-class _Bag:
-    """A validated bag's payload, decrypted when needed and checked against transfer.json."""
-
-    def __init__(self, root: Path, bag_id: str, private: bytes | None) -> None:
-        self.root, self.bag_id, self.private = root, bag_id, private
-
-    def read(self, rel: str, expected: dict | None = None) -> bytes:
-        name = rel + (ENCRYPTED_SUFFIX if self.private else "")
-        raw = (self.root / "data" / name).read_bytes()
-        data = (
-            open_sealed(self.private, raw, file_binding(self.bag_id, rel)) if self.private else raw
-        )
-        if expected is not None and hashlib.sha256(data).hexdigest() != expected["sha256"]:
-            raise TransferError(f"{rel}: sai mã băm.", f"{rel}: SHA-256 differs from the bag's.")
-        return data
-
-    def file(self, entry: dict, kind: str) -> bytes | None:
-        item = entry.get(kind)
-        if item is None:
-            return None
-        return self.read(item["path"].removesuffix(ENCRYPTED_SUFFIX), item)
-
-
-def _open_bag(
-    inst: Instance, ctx: Context, bag_dir: Path, private: bytes | None
-) -> tuple[_Bag, dict]:
-    try:
-        bag = bagit.Bag(str(bag_dir))
-        bag.validate()
-    except bagit.BagError as exc:
-        raise _reject(
-            inst, ctx, "invalid bag", "Gói BagIt không hợp lệ.", f"Invalid BagIt bag: {exc}"
-        ) from None
-    info = bag.info
-    if info.get("Kho-Transfer-Format") != FORMAT:
-        raise _reject(inst, ctx, "format", "Không phải gói của Kho.", "Not a Kho transfer bag.")
-    encrypted = info.get("Kho-Transfer-Mode") == "encrypted"
-    if encrypted and private is None:
-        raise TransferError("Gói đã mã hóa: cần --key.", "The bag is encrypted: give --key.")
-    payload = _Bag(Path(bag_dir), info["Kho-Transfer-Id"], private if encrypted else None)
-    try:
-        manifest = json.loads(payload.read("transfer.json"))
-    except (IntegrityError, TransferError, ValueError) as exc:
-        raise _reject(
-            inst, ctx, "undecryptable", "Không giải mã được gói.", f"Cannot open the bag: {exc}"
-        ) from None
-    return payload, manifest
-
-
-def import_bag(
-    inst: Instance,
-    ctx: Context,
-    bag_dir: Path,
-    recipient_private_key: bytes | None = None,
-    unit_code: str | None = None,
-) -> ImportReport:
-    """Validate, decrypt, check every checksum, then file each record again (all or nothing
-    for validity and policy; a record whose file is already here is reported as duplicate)."""
-    payload, manifest = _open_bag(inst, ctx, Path(bag_dir), recipient_private_key)
-    who = ctx.principal
-    report = ImportReport(manifest["bag_id"], manifest["dossier"]["code"], manifest["mode"])
-    entries = manifest["documents"]
-    prepared = []
-    for entry in entries:  # first pass: decrypt and check everything before filing anything
-        try:
-            body = json.loads(payload.file(entry, "metadata"))
-            for kind in ("original", "access", "text"):
-                payload.file(entry, kind)
-        except (IntegrityError, TransferError, ValueError) as exc:
-            raise _reject(
-                inst, ctx, "checksum", "Gói bị thay đổi.", f"The bag was altered: {exc}"
-            ) from None
-        level = body["description"]["level"]
-        decision = may_file(who, level) if who else Decision(False, "nobody")
-        if not decision.allowed:
-            with inst.sessions() as session:
-                require(session, inst, ctx, "transfer_import", None, decision)
-        prepared.append((entry, body))
-    with inst.sessions() as session:
-        unit = (
-            accounts.get_or_create_unit(session, unit_code.upper())
-            if unit_code
-            else session.get(Unit, who.unit_id)
-        )
-        session.commit()
-        session.expunge(unit)
-    new_ids = []
-    for entry, body in prepared:
-        report.documents.append(_file_again(inst, ctx, payload, entry, body, unit, report))
-        if report.documents[-1]["status"] == "stored":
-            new_ids.append(report.documents[-1]["id"])
-    with inst.sessions.begin() as session:
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "transfer_import",
-            "done",
-            None,
-            {"bag": report.bag_id, "dossier": report.dossier, "ids": new_ids},
-        )
-    for doc_id in new_ids:
-        events.record_changed.send(inst, doc_id=doc_id)  # the index follows
-    return report
-
-
-def _file_again(inst, ctx, payload: _Bag, entry: dict, body: dict, unit: Unit, report) -> dict:
-    original = payload.file(entry, "original")
-    sha = hashlib.sha256(original).hexdigest()
-    out = {"source_id": entry["source_id"], "sha256": sha}
-    content_mac = inst.keyring.content_mac(original)
-    with inst.sessions() as session:
-        existing = records.find_by_content(session, content_mac)
-    if existing is not None:
-        return {**out, "id": existing.id, "status": "duplicate"}
-    desc = body["description"]
-    new = records.NewRecord(
-        content=original,
-        media_type=entry["original"]["media_type"],
-        text=(payload.file(entry, "text") or b"").decode(),
-        fields={k: desc.get(k) for k in (*records.SEALED_FIELDS, *_CODED)},
-        filename=desc.get("filename") or f"{entry['source_id']}",
-        unit=unit,
-        access_copy=payload.file(entry, "access"),
-        events=(
-            {
-                "event": "transfer/import",
-                "outcome": "success",
-                "detail": f"bag {report.bag_id}, dossier {report.dossier}, "
-                f"source record {entry['source_id']}",
-                "seconds": 0.0,
-            },
-        ),
-        status="quarantined" if desc["level"] == "tuyet_mat" else "active",
-    )
-    doc = records.file_record(inst, ctx, new, content_mac)
-    with inst.sessions() as session:  # the stored original reads back to the bag's checksum
-        doc = session.get(Document, doc.id)
-        again = records.read_object(inst, doc, records.object_of(doc, "original"))
-    if hashlib.sha256(again).hexdigest() != sha:
-        raise TransferError("Lưu lại sai mã băm.", f"Record {doc.id} does not read back equal.")
-    return {**out, "id": doc.id, "status": new.status if new.status != "active" else "stored"}
-
-
-_CODED = ("kind", "doc_type", "level", "urgency", "date")

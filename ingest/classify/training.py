@@ -16,10 +16,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from archive import audit, records
-from archive.instance import Instance
-from archive.lifecycle_models import Dossier, DossierMember
-from archive.models import Document
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import Document, Dossier, DossierMember
+from archive.records import reading
 from ingest.classify.model import BINDING, Model, open_model, retrain, seal_model
 from security.actor import Context
 from security.crypto.keys import new_data_key
@@ -39,7 +40,7 @@ def confirmed_filings(inst: Instance) -> list[tuple[str, str]]:
             .join(Dossier, Dossier.id == DossierMember.dossier_id)
             .where(Document.status == "active", Document.needs_review.is_(False))
         ).all()
-        return [(records.unseal_meta(inst, doc).get("subject") or "", code) for doc, code in rows]
+        return [(reading.unseal_meta(inst, doc).get("subject") or "", code) for doc, code in rows]
 
 
 def retrain_and_store(inst: Instance, ctx: Context) -> int | None:
@@ -47,12 +48,9 @@ def retrain_and_store(inst: Instance, ctx: Context) -> int | None:
     or None when there is not yet enough to learn from (fewer than two dossiers)."""
     pairs = confirmed_filings(inst)
     model = retrain(pairs)
-    with inst.sessions.begin() as session:
-        audit.record(
-            session,
-            inst.keyring,
-            ctx,
-            "model_train",
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(
+            Action.MODEL_TRAIN,
             "done" if model else "not_enough",
             None,
             {"examples": len(pairs)},

@@ -23,6 +23,7 @@ from security.errors import KhoError
 FORMAT = "kho-transfer-1"
 FILE_MAGIC = b"KHOX\x01"
 HKDF_INFO = b"kho-transfer-1/file-key"
+ENCRYPTED_SUFFIX = ".enc"  # a sealed file in a bag: its path plus this
 
 
 class TransferError(KhoError):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from archive import accounts, auth, grants
+from archive.accounts import accounts, sessions
+from archive.records import grants
 from security.identity.passwords import generate_password
 from security.vocabulary import LEVELS, ROLES
 from web.cli.support import (
@@ -79,7 +80,7 @@ def user_set_command(inst, name, role, clearance, unit_code, unit_head, active) 
 @click.argument("name")
 def user_unlock_command(inst, name: str) -> None:
     """Lift a back-off after failed logins."""
-    auth.unlock(inst, OPERATOR, name)
+    sessions.unlock(inst, OPERATOR, name)
     click.echo(f"{name}: unlocked")
 
 
@@ -87,7 +88,7 @@ def user_unlock_command(inst, name: str) -> None:
 @click.argument("name")
 def user_end_sessions_command(inst, name: str) -> None:
     """Log an account out everywhere, now."""
-    count = auth.end_all_sessions(inst, OPERATOR, name)
+    count = sessions.end_all_sessions(inst, OPERATOR, name)
     click.echo(f"{name}: {count} sessions ended")
 
 
@@ -95,7 +96,7 @@ def user_end_sessions_command(inst, name: str) -> None:
 @click.argument("name")
 def user_reset_2fa_command(inst, name: str) -> None:
     """Forget an account's authenticator (lost phone): it enrols again at next login."""
-    auth.reset_second_factor(inst, OPERATOR, name)
+    sessions.reset_second_factor(inst, OPERATOR, name)
     click.echo(f"{name}: second factor reset")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from archive import audit, audit_views, keyops
+from archive.oversight import inspection
 from security.crypto import audit_chain as chain
 from web.cli.support import OPERATOR, KhoGroup, emit, json_option
 
@@ -41,18 +41,7 @@ def audit_group() -> None:
 def verify_command(inst, checkpoint_file: str | None) -> None:
     """Check the chain of the whole log; exit 1 and show where it breaks."""
     anchor = json.loads(Path(checkpoint_file).read_text()) if checkpoint_file else None
-    with inst.sessions() as session:
-        count, problems = audit.verify(session, inst.keyring.audit_key, anchor)
-    with inst.sessions.begin() as session:
-        audit.record(
-            session,
-            inst.keyring,
-            OPERATOR,
-            "audit_verify",
-            "damaged" if problems else "ok",
-            None,
-            {"entries": count, "problems": [p.__dict__ for p in problems[:100]]},
-        )
+    count, problems = inspection.verify(inst, OPERATOR, anchor)
     for problem in problems:
         click.echo(f"entry {problem.seq}: {problem.problem}")
     if problems:
@@ -70,12 +59,7 @@ def verify_command(inst, checkpoint_file: str | None) -> None:
 )
 def checkpoint_command(inst, output: str | None) -> None:
     """Sign the current head of the log (Ed25519) now."""
-    key = keyops.signing_key(inst)
-    with inst.sessions.begin() as session:
-        point = audit.checkpoint(session, key)
-        audit.record(
-            session, inst.keyring, OPERATOR, "audit_checkpoint", "done", None, {"seq": point["seq"]}
-        )
+    point = inspection.checkpoint(inst, OPERATOR)
     if output:
         Path(output).write_text(json.dumps(point, indent=1), encoding="utf-8")
     click.echo(f"Checkpoint at entry {point['seq']}: {point['head_hash']}")
@@ -84,7 +68,7 @@ def checkpoint_command(inst, output: str | None) -> None:
 @audit_group.command("pubkey")
 def pubkey_command(inst) -> None:
     """Print the checkpoint public key, to keep with the exports' verifiers."""
-    click.echo(chain.public_key_hex(keyops.signing_key(inst)))
+    click.echo(chain.public_key_hex(inst.signing_key()))
 
 
 @audit_group.command("export")
@@ -99,20 +83,9 @@ def pubkey_command(inst) -> None:
 )
 def export_command(inst, since: str | None, until: str | None, output: str) -> None:
     """Write entries with a verification manifest (check it with tools/verify_audit_export.py)."""
-    key = keyops.signing_key(inst)
-    with inst.sessions.begin() as session:
-        audit.checkpoint(session, key)
-        first, last = audit.seq_range(session, _day(since), _day(until, end=True))
-        manifest = audit.export(session, key, first, last, Path(output))
-        audit.record(
-            session,
-            inst.keyring,
-            OPERATOR,
-            "audit_export",
-            "done",
-            None,
-            {"first": first, "last": last, "target": output},
-        )
+    first, last, manifest = inspection.export(
+        inst, OPERATOR, Path(output), _day(since), _day(until, end=True)
+    )
     click.echo(f"{manifest['count']} entries ({first}..{last}) → {output} (+ .manifest.json)")
 
 
@@ -127,10 +100,10 @@ def export_command(inst, since: str | None, until: str | None, output: str) -> N
 @json_option
 def log_command(inst, username, document_id, action, outcome, since, until, limit, as_json) -> None:
     """Entries matching the filters, newest first."""
-    query = audit_views.Filter(
+    query = inspection.Filter(
         username, document_id, action, outcome, _day(since), _day(until, end=True)
     )
-    entries = audit_views.entries(inst, OPERATOR, query, limit)
+    entries = inspection.entries(inst, OPERATOR, query, limit)
     for e in entries:
         emit(
             e,
@@ -144,5 +117,5 @@ def log_command(inst, username, document_id, action, outcome, since, until, limi
 @json_option
 def anomalies_command(inst, as_json: bool) -> None:
     """Off-hours reads, bulk downloads and bursts of denials."""
-    for item in audit_views.anomalies(inst, OPERATOR):
+    for item in inspection.anomalies(inst, OPERATOR):
         emit(item, as_json, f"{item['kind']:<14} {item['username'] or '-':<12} {item['detail']}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from archive import declassify, disposal, dossiers, holds, registers, retention
+from archive.lifecycle import declassify, disposal, holds, plan, registers, retention
 from security.vocabulary import LEVELS, RETENTION_PERIODS
 from web.cli.support import KhoGroup, acting_as, as_option, emit, json_option
 
@@ -36,14 +36,14 @@ def fonds_group() -> None:
 @click.option("--successor", help="Code of the fonds that took over (after a merger).")
 @as_option
 def fonds_add(inst, code, name, from_year, to_year, successor, as_user) -> None:
-    dossiers.add_fonds(inst, acting_as(inst, as_user), code, name, from_year, to_year, successor)
+    plan.add_fonds(inst, acting_as(inst, as_user), code, name, from_year, to_year, successor)
     click.echo(f"{code}: {name}")
 
 
 @fonds_group.command("list")
 @json_option
 def fonds_list(inst, as_json) -> None:
-    for row in dossiers.list_fonds(inst):
+    for row in plan.list_fonds(inst):
         emit(row, as_json, f"{row['code']:<10} {row['name']} {row['years']}")
 
 
@@ -52,7 +52,7 @@ def fonds_list(inst, as_json) -> None:
 @click.argument("doc_ids", type=int, nargs=-1, required=True)
 @as_option
 def fonds_assign(inst, code, doc_ids, as_user) -> None:
-    dossiers.assign_fonds(inst, acting_as(inst, as_user), list(doc_ids), code)
+    plan.assign_fonds(inst, acting_as(inst, as_user), list(doc_ids), code)
     click.echo(f"{len(doc_ids)} → {code}")
 
 
@@ -73,7 +73,7 @@ def fileplan_group() -> None:
 def fileplan_add(
     inst, year, code, title, retention, unit_code, rule_code, fonds_code, as_user
 ) -> None:
-    dossiers.plan(
+    plan.plan(
         inst,
         acting_as(inst, as_user),
         year,
@@ -92,7 +92,7 @@ def fileplan_add(
 @as_option
 @json_option
 def fileplan_list(inst, year, as_user, as_json) -> None:
-    for v in dossiers.file_plan(inst, acting_as(inst, as_user), year):
+    for v in plan.file_plan(inst, acting_as(inst, as_user), year):
         emit(v.as_dict(), as_json, f"{v.code:<14} {v.retention or '-':<4} {v.status:<7} {v.title}")
 
 
@@ -106,7 +106,7 @@ def dossier_group() -> None:
 @click.argument("doc_ids", type=int, nargs=-1, required=True)
 @as_option
 def dossier_add(inst, code, doc_ids, as_user) -> None:
-    dossiers.add(inst, acting_as(inst, as_user), code, list(doc_ids))
+    plan.add(inst, acting_as(inst, as_user), code, list(doc_ids))
     click.echo(f"{len(doc_ids)} → {code}")
 
 
@@ -115,7 +115,7 @@ def dossier_add(inst, code, doc_ids, as_user) -> None:
 @as_option
 @json_option
 def dossier_close(inst, code, as_user, as_json) -> None:
-    v = dossiers.close(inst, acting_as(inst, as_user), code)
+    v = plan.close(inst, acting_as(inst, as_user), code)
     emit(v.as_dict(), as_json, f"{v.code}: {v.doc_count} documents, {v.page_count} pages")
 
 
@@ -124,7 +124,7 @@ def dossier_close(inst, code, as_user, as_json) -> None:
 @as_option
 @json_option
 def dossier_show(inst, code, as_user, as_json) -> None:
-    v, ids = dossiers.show(inst, acting_as(inst, as_user), code)
+    v, ids = plan.show(inst, acting_as(inst, as_user), code)
     emit(v.as_dict() | {"ids": ids}, as_json, f"{v.code} {v.title}\n{ids}")
 
 

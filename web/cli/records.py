@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from archive import access, editing, history, quarantine, review
+from archive.records import editing, gate, history, quarantine, review
 from security.vocabulary import LEVELS
 from web.cli.support import OPERATOR, KhoGroup, acting_as, as_option, emit, json_option
 
@@ -23,9 +23,9 @@ def show_command(inst, doc_id: int, as_user: str, as_json: bool, with_text: bool
     """Show a document's description (and text) if the account may read it."""
     ctx = acting_as(inst, as_user)
     if with_text:
-        view, text = access.read_document(inst, ctx, doc_id)
+        view, text = gate.read_document(inst, ctx, doc_id)
     else:
-        view, text = access.view_document(inst, ctx, doc_id), None
+        view, text = gate.view_document(inst, ctx, doc_id), None
     data = view.as_dict() | ({"text": text} if text is not None else {})
     data["signatures"] = (view.details.get("signatures") or {}).get("items", [])
     lines = [
@@ -52,7 +52,7 @@ def show_command(inst, doc_id: int, as_user: str, as_json: bool, with_text: bool
 @click.option("--original", is_flag=True, help="The original bitstream, not the access copy.")
 def get_command(inst, doc_id: int, as_user: str, output: str, original: bool) -> None:
     """Write a document's file (the sanitized access copy unless --original) to OUTPUT."""
-    content = access.open_content(inst, acting_as(inst, as_user), doc_id, original)
+    content = gate.open_content(inst, acting_as(inst, as_user), doc_id, original)
     target = Path(output)
     tmp = target.with_name(target.name + ".part")
     try:

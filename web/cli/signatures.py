@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from archive import trust
+from archive.operations import trust
 from ingest.signatures import messages as msg
 from ingest.signatures.record import verify
 from web.cli.support import KhoGroup, acting_as, emit, json_option

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
-from archive import backup, fixity, keyops
-from archive.bootstrap import initialize
-from archive.maintenance import ORPHAN_GRACE_SECONDS, check_store
-from search import feed, index
+from archive.operations import backup, fixity, keys
+from archive.operations.bootstrap import initialize
+from archive.operations.maintenance import ORPHAN_GRACE_SECONDS, check_store
+from search import feed
+from search.index import store
 from security.crypto import envelope, keyfile
 from web.cli.support import OPERATOR, KhoGroup, instance, read_secret_file
 
@@ -37,7 +38,7 @@ def init_command(admin_password_file: str | None, seal: bool) -> None:
     if seal and not inst.key_file.exists():
         passphrase = keyfile.read_passphrase(os.environ, "Cụm mật khẩu mới / new passphrase: ")
     password = initialize(inst, read_secret_file(admin_password_file), passphrase)
-    index.open_index(inst.index_dir, inst.keyring.index_key)
+    store.open_index(inst.index_dir, inst.keyring.index_key)
     click.echo(f"Kho đã sẵn sàng tại / instance ready at: {inst.home}")
     click.echo(f"Tệp khóa / key file: {inst.key_file} (sao lưu riêng / back it up separately)")
     if password:
@@ -53,7 +54,7 @@ def keys_group() -> None:
 @keys_group.command("status")
 def keys_status_command(inst) -> None:
     """Show the KEK versions and how many data keys each one wraps."""
-    state = keyops.status(inst)
+    state = keys.status(inst)
     click.echo(f"Nguồn khóa / key source: {state.source}")
     for version, count in sorted(state.keys_per_version.items()):
         mark = " (hiện hành / current)" if version == state.current else ""
@@ -64,7 +65,7 @@ def keys_status_command(inst) -> None:
 @click.option("--resume", is_flag=True, help="Finish an interrupted rotation (no new KEK).")
 def keys_rotate_command(inst, resume: bool) -> None:
     """Make a new KEK and re-wrap every data key under it (ciphertexts are not touched)."""
-    version, count = keyops.rotate(inst, OPERATOR, resume=resume)
+    version, count = keys.rotate(inst, OPERATOR, resume=resume)
     click.echo(f"KEK v{version} hiện hành / current; {count} data keys re-wrapped.")
 
 
@@ -72,7 +73,7 @@ def keys_rotate_command(inst, resume: bool) -> None:
 @click.argument("version", type=int)
 def keys_retire_command(inst, version: int) -> None:
     """Remove KEK VERSION from the key file, once no data key needs it."""
-    keyops.retire(inst, OPERATOR, version)
+    keys.retire(inst, OPERATOR, version)
     click.echo(f"Đã hủy KEK v{version} / retired KEK v{version}.")
 
 
@@ -88,7 +89,7 @@ def keys_export_command(inst, output: str) -> None:
         again = keyfile.read_passphrase(os.environ, "Nhập lại / again: ")
         if again != passphrase:
             raise click.ClickException("Hai lần nhập không khớp / passphrases differ.")
-    keyops.export_sealed(inst, OPERATOR, Path(output), passphrase)
+    keys.export_sealed(inst, OPERATOR, Path(output), passphrase)
     click.echo(f"Bản sao khóa đã niêm phong / sealed keyring written: {output}")
 
 
@@ -136,7 +137,7 @@ def check_command(inst, repair: bool, grace: float) -> None:
         )
     if repair:
         feed.refresh(inst, sorted(not_indexed))
-        index.remove(inst.index_dir, inst.keyring.index_key, stale)
+        store.remove(inst.index_dir, inst.keyring.index_key, stale)
     for line in report.lines():
         click.echo(line)
     if report.damaged or (report.problems and not repair):

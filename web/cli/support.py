@@ -20,8 +20,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from archive import accounts, schema
-from archive.instance import Instance
+from archive.accounts import accounts
+from archive.core import schema
+from archive.core.instance import Instance
 from security.actor import Context
 from security.errors import KhoError
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from archive import transfer
+from archive.transfer import export, intake
 from security.crypto import envelope
 from security.errors import KhoError
 from web.cli.support import KhoGroup, acting_as, as_option, emit, json_option
@@ -38,7 +38,7 @@ def export_dossier_command(
             "Give either --recipient-key FILE or --plain --approval REF.",
         )
     key = envelope.load_public_key(Path(recipient_key)) if recipient_key else None
-    report = transfer.export_dossier(
+    report = export.export_dossier(
         inst, acting_as(inst, as_user), code, Path(dest), key, None if key else approval
     )
     if plain:
@@ -62,7 +62,7 @@ def export_dossier_command(
 @as_option
 def export_approve(inst, code, approval, as_user) -> None:
     """An administrator approves one decrypted transfer of a dossier (recorded in the audit log)."""
-    seq = transfer.approve_plain(inst, acting_as(inst, as_user), code, approval)
+    seq = approval.approve_plain(inst, acting_as(inst, as_user), code, approval)
     click.echo(f"{code}: {approval} (audit #{seq})")
 
 
@@ -80,6 +80,6 @@ def import_group() -> None:
 def import_bag_command(inst, bag_dir, key_file, unit_code, as_user, as_json) -> None:
     """Validate a transfer bag, decrypt it with --key, and file its records here again."""
     key = envelope.load_private_key(Path(key_file)) if key_file else None
-    report = transfer.import_bag(inst, acting_as(inst, as_user), Path(bag_dir), key, unit_code)
+    report = intake.import_bag(inst, acting_as(inst, as_user), Path(bag_dir), key, unit_code)
     for doc in report.documents:
         emit(doc, as_json, f"{doc['source_id']} → {doc['id']} {doc['status']} {doc['sha256']}")
