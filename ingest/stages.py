@@ -8,21 +8,24 @@ refused and the events so far, so the pipeline can record the failed event too.
 
 from __future__ import annotations
 
+import logging
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TypeVar
 
 from ingest import ocr as ocr_stage
 from ingest import pdf as pdf_stage
 from ingest import sniff, text
-from ingest.limits import Deadline, Limits, check_size
+from ingest.limits import Deadline, Limits, check_size, reason
 from ingest.sniff import MediaType
 from security.errors import Refused
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 IDENTIFICATION = "format identification"
 VALIDATION = "validation"
 SANITIZATION = "sanitization"
@@ -106,14 +109,37 @@ class StageRefused(Refused):
         self.events = events
 
 
+def unreadable(exc: BaseException, stage: str) -> Refused:
+    """The refusal for a file a library failed on unexpectedly: what failed, and what to do."""
+    what = f"{type(exc).__name__}: {reason(exc)}"[:160]
+    return Refused(
+        f"Không đọc được tệp (bước {stage}: {what}): hãy mở tệp bằng phần mềm đã tạo ra nó, "
+        "lưu lại hoặc in ra PDF rồi nộp lại; nếu vẫn lỗi, báo quản trị (chi tiết trong nhật ký).",
+        f"The file could not be read ({stage}: {what}): open it in the program that made it, "
+        "save it again or print it to PDF, and file it again; if it still fails, tell the "
+        "administrator (the log has the details).",
+    )
+
+
+def log_failure(exc: BaseException, what: str) -> None:
+    """Where a library failed, for the administrator: the exception type and the code path,
+    not its message (a message may quote the document's own bytes)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    path = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in frames[::-1][:8])
+    log.error("%s failed with %s at %s", what, type(exc).__name__, path)
+
+
 class _Recorder:
     def __init__(self) -> None:
         self.events: list[Event] = []
+        self.current = IDENTIFICATION  # the stage running now, named if a library fails in it
+        self.started = time.perf_counter()
 
     @contextmanager
     def stage(self, name: str, software: str = "kho") -> Iterator[Callable[..., None]]:
         """Times the stage; the body calls ``done(outcome, detail)``; refusals become events."""
         started = time.perf_counter()
+        self.current, self.started = name, started
         recorded: list[tuple[str, str, str]] = []
         try:
             yield lambda outcome, detail, soft=software: recorded.append((outcome, detail, soft))
@@ -142,6 +168,7 @@ def _identify(data: bytes, filename: str, limits: Limits, rec: _Recorder) -> Med
 def _examine_pdf(data: bytes, limits: Limits, password: str | None, deadline: Deadline,
                  rec: _Recorder, result: Examined, run_ocr: bool) -> None:  # fmt: skip
     started = time.perf_counter()
+    rec.current, rec.started = VALIDATION, started
     try:
         checked = pdf_stage.check_pdf(data, limits, password, deadline)
     except Refused as exc:
@@ -241,9 +268,9 @@ def examine(
     limits = limits or Limits()
     deadline = Deadline(limits.max_seconds)
     rec = _Recorder()
-    kind = _identify(data, filename, limits, rec)
-    result = Examined(media_type=kind, text="", pages=0, events=rec.events)
     try:
+        kind = _identify(data, filename, limits, rec)
+        result = Examined(media_type=kind, text="", pages=0, events=rec.events)
         if kind == MediaType.PDF:
             _examine_pdf(data, limits, password, deadline, rec, result, run_ocr)
         elif kind in sniff.IMAGES:
@@ -254,4 +281,9 @@ def examine(
         raise
     except Refused as exc:  # a refusal outside any timed stage (should not happen)
         raise StageRefused(exc, "examine", rec.events) from exc
+    except Exception as exc:  # a library failed on this file: refuse the file, never the batch
+        log_failure(exc, f"ingest stage {rec.current!r}")
+        refused = unreadable(exc, rec.current)
+        rec.add(rec.current, "failed", refused.en, time.perf_counter() - rec.started, "kho")
+        raise StageRefused(refused, rec.current, rec.events) from exc
     return result
