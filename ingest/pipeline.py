@@ -272,6 +272,7 @@ def ingest_bytes(
         Path(filename).name,
         unit,
         access_copy=examined.access_copy,
+        access_media_type=examined.access_media_type,
         events=_record_events(described),
         status="quarantined" if quarantined else "active",
         needs_ocr=examined.needs_ocr,
