@@ -60,6 +60,56 @@ _EXTERNAL_STREAM = ("/F", "/FFilter", "/FDecodeParms")
 _LOCAL_URI = re.compile(r"^\s*(file:|smb:|\\\\|//|javascript:|vbscript:|data:)", re.IGNORECASE)
 
 
+_RESOURCE_TYPES = frozenset(
+    {"/Font", "/XObject", "/ExtGState", "/Pattern", "/Shading", "/OCG", "/OCMD", "/FontDescriptor"}
+)
+_RESOURCE_SUBTYPES = frozenset(
+    {"/Image", "/Form", "/PS", "/Type0", "/Type1", "/MMType1", "/Type3", "/TrueType",
+     "/CIDFontType0", "/CIDFontType2"}
+)  # fmt: skip
+_COLOUR_SPACES = frozenset(
+    {"/ICCBased", "/Indexed", "/Separation", "/DeviceN", "/Lab", "/CalRGB", "/CalGray",
+     "/Pattern", "/DeviceRGB", "/DeviceGray", "/DeviceCMYK"}
+)  # fmt: skip
+_GRAPHICS_STATE = frozenset({"/CA", "/ca", "/BM", "/SMask", "/LW", "/OP", "/op", "/OPM", "/SA"})
+
+
+def _resource(value: object) -> bool:
+    """A font, image, form, graphics state or colour space: what a page's resource dictionaries
+    name freely (a font may be called ``/JS`` or ``/AA``), never active content."""
+    if isinstance(value, (Dictionary, Stream)):
+        return (
+            _name(value.get("/Type")) in _RESOURCE_TYPES
+            or _name(value.get("/Subtype")) in _RESOURCE_SUBTYPES
+            or "/ShadingType" in value
+            or "/PatternType" in value
+            or ("/S" not in value and any(key in value for key in _GRAPHICS_STATE))
+        )
+    if isinstance(value, Array) and len(value) and isinstance(value[0], Name):
+        return str(value[0]) in _COLOUR_SPACES
+    return isinstance(value, Name) and str(value) in _COLOUR_SPACES
+
+
+def listed_keys(obj: Dictionary | Stream) -> list[str]:
+    """Listed keys of a dictionary and of the direct dictionaries nested in it, but not resource
+    names that happen to be spelled like one."""
+    found, stack = [], [obj]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Array):
+            stack.extend(
+                v for v in current if isinstance(v, (Dictionary, Array)) and not v.is_indirect
+            )
+            continue
+        for key, value in _items(current):
+            if key in _KEYS or key == "/AA":
+                if not _resource(value):
+                    found.append(key)
+            elif isinstance(value, (Dictionary, Array)) and not value.is_indirect:
+                stack.append(value)
+    return found
+
+
 def _name(value: object) -> str:
     return str(value) if isinstance(value, Name) else ""
 
@@ -103,17 +153,18 @@ class Sanitizer:
         if isinstance(opener, Dictionary) and _name(opener.get("/S")) != "/GoTo":
             del root["/OpenAction"]
             self.note("OpenAction")
-        for obj in all_dictionaries(self.pdf):
-            self.clean(obj)
+        for obj, items in all_dictionaries(self.pdf):
+            self.clean(obj, items)
         return self.removed
 
-    def clean(self, obj: Dictionary | Stream) -> None:
-        kind = _name(obj.get("/S"))
+    def clean(self, obj: Dictionary | Stream, items: list[tuple[str, object]]) -> None:
+        entries = dict(items)
+        kind = _name(entries.get("/S"))
         if kind in DANGEROUS_ACTIONS or (kind == "/URI" and self.local_uri(obj)):
             self.note_action(obj)
             self.empty(obj)
             return
-        subtype = _name(obj.get("/Subtype"))
+        subtype = _name(entries.get("/Subtype"))
         if subtype in DANGEROUS_ANNOTS:
             for key in _ANNOT_PAYLOAD:
                 if key in obj:
@@ -122,8 +173,10 @@ class Sanitizer:
         if subtype == "/Popup" and self.dead_parent(obj):
             del obj["/Parent"]
         if isinstance(obj, Stream):
-            self.clean_stream(obj)
-        for key, value in _items(obj):
+            self.clean_stream(obj, entries)
+        for key, value in items:
+            if (key == "/AA" or key in _KEYS) and _resource(value):
+                continue  # a font or image that is merely named /AA, /JS…
             if key == "/AA":
                 del obj[key]
                 self.note(f"{_holder(obj)} AA")
@@ -146,13 +199,13 @@ class Sanitizer:
                 if len(kept) != len(value):
                     obj[key] = Array(kept)
 
-    def clean_stream(self, stream: Stream) -> None:
-        if any(key in stream for key in _EXTERNAL_STREAM):
+    def clean_stream(self, stream: Stream, entries: dict[str, object]) -> None:
+        if any(key in entries for key in _EXTERNAL_STREAM):
             for key in _EXTERNAL_STREAM:
-                if key in stream:
+                if key in entries:
                     del stream[key]
             self.note("external stream data (F)")
-        if _name(stream.get("/Type")) == "/EmbeddedFile":
+        if _name(entries.get("/Type")) == "/EmbeddedFile":
             stream.write(b"")
             del stream["/Type"]
             self.note("EmbeddedFiles")
@@ -205,8 +258,11 @@ class Sanitizer:
             holder["/Annots"] = keep
 
 
-def all_dictionaries(pdf: pikepdf.Pdf) -> Iterator[Dictionary | Stream]:
-    """Every dictionary and stream of the file, indirect or nested, each once, without recursion."""
+def all_dictionaries(
+    pdf: pikepdf.Pdf,
+) -> Iterator[tuple[Dictionary | Stream, list[tuple[str, object]]]]:
+    """Every dictionary and stream of the file, indirect or nested, once, without recursion,
+    with its items (read once: reading them is most of the walk's cost)."""
     stack: list[object] = [pdf.trailer, *pdf.objects]
     seen: set[tuple[int, int]] = set()
     while stack:
@@ -216,8 +272,9 @@ def all_dictionaries(pdf: pikepdf.Pdf) -> Iterator[Dictionary | Stream]:
                 if obj.objgen in seen:
                     continue
                 seen.add(obj.objgen)
-            yield obj
-            children = [value for _key, value in _items(obj)]
+            items = _items(obj)
+            yield obj, items
+            children = [value for _key, value in items]
         elif isinstance(obj, Array):
             children = list(obj)
         else:
@@ -228,28 +285,57 @@ def all_dictionaries(pdf: pikepdf.Pdf) -> Iterator[Dictionary | Stream]:
         )
 
 
+_DELIM = rb"(?=[\s/\[\]<>(){}%]|$)"
+_LISTED_KEY = re.compile(
+    rb"/(JS|JavaScript|AA|EF|EmbeddedFiles?|AF|XFA|Collection|OPI|RichMediaContent|3DD)" + _DELIM
+)
+_LISTED_ACTION = re.compile(
+    rb"/S\s*/(" + b"|".join(a[1:].encode() for a in sorted(DANGEROUS_ACTIONS)) + rb")" + _DELIM
+)
+_ANNOT_KIND = re.compile(
+    rb"/Subtype\s*/(" + b"|".join(a[1:].encode() for a in sorted(DANGEROUS_ANNOTS)) + rb")" + _DELIM
+)
+_ANNOT_LOAD = re.compile(rb"/(FS|RichMediaContent|RichMediaSettings|Movie|Sound|3DD)" + _DELIM)
+_URI = re.compile(rb"/URI\s*(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>)")
+_FORM_REF = re.compile(rb"/Subtype\s*/Form" + _DELIM)
+
+
+def _uri_text(token: bytes) -> str:
+    if token.startswith(b"<"):
+        return bytes.fromhex(re.sub(rb"\s", b"", token[1:-1]).decode()).decode("latin-1")
+    return re.sub(rb"\\(.)", rb"\1", token[1:-1]).decode("latin-1")
+
+
 def leftovers(pdf: pikepdf.Pdf) -> list[str]:
-    """What is still there of the listed content, searched in a (written) copy."""
+    """What is still there of the listed content, searched in a (written) copy.
+
+    Deliberately not the sanitizer's own walk: every object is serialised by qpdf (names in
+    their canonical spelling, nested direct objects included) and the text searched, so a gap
+    in the walk cannot hide itself from its own check.
+    """
     found: set[str] = set()
     opener = pdf.Root.get("/OpenAction")
     if isinstance(opener, Dictionary) and _name(opener.get("/S")) != "/GoTo":
         found.add("OpenAction")
-    for obj in all_dictionaries(pdf):
-        keys = {key for key, _value in _items(obj)}
-        found |= {f"{key}" for key in keys & (set(_KEYS) | {"/AA"})}
-        kind = _name(obj.get("/S"))
-        if kind in DANGEROUS_ACTIONS:
-            found.add(f"{kind} action")
-        if kind == "/URI" and _LOCAL_URI.match(_text(obj.get("/URI"))):
-            found.add("local URI action")
-        if _name(obj.get("/Subtype")) in DANGEROUS_ANNOTS and keys & set(_ANNOT_PAYLOAD):
-            found.add(f"{obj.get('/Subtype')} annotation")
-        if isinstance(obj, Stream) and keys & set(_EXTERNAL_STREAM):
-            found.add("external stream")
-        if _name(obj.get("/Type")) == "/EmbeddedFile":
-            found.add("embedded file")
-        if "/Ref" in keys and _name(obj.get("/Subtype")) == "/Form":
+    for obj in [pdf.trailer, *pdf.objects]:
+        if isinstance(obj, Stream):
+            syntax = obj.stream_dict.unparse(resolved=True)
+            if any(key in obj for key in _EXTERNAL_STREAM):
+                found.add("external stream")
+        elif isinstance(obj, (Dictionary, Array)):
+            syntax = obj.unparse(resolved=True)
+        else:
+            continue
+        if _LISTED_KEY.search(syntax):  # then looked at closely: a font may be named /JS
+            found |= set(listed_keys(obj))
+        found |= {f"/{m.decode()} action" for m in _LISTED_ACTION.findall(syntax)}
+        if _ANNOT_KIND.search(syntax) and _ANNOT_LOAD.search(syntax):
+            found.add("attachment or media annotation")
+        if b"/Ref" in syntax and _FORM_REF.search(syntax):
             found.add("external page reference")
+        for token in _URI.findall(syntax):
+            if _LOCAL_URI.match(_uri_text(token)):
+                found.add("local URI action")
     return sorted(found)
 
 

@@ -142,3 +142,21 @@ def test_leftovers_lists_what_the_walk_looks_for() -> None:
     with pikepdf.open(io.BytesIO(hp.widget_parent_actions())) as doc:
         found = pdf_sanitize.leftovers(doc)
     assert "/AA" in found and "/JS" in found and "/Launch action" in found
+
+
+def test_resources_merely_named_like_active_content_are_kept() -> None:
+    """A font called /JS and a graphics state called /AA are names, not scripts."""
+    with pikepdf.open(io.BytesIO(fx.pdf())) as doc:
+        resources = doc.pages[0].obj.Resources
+        font = next(iter(resources.Font.values()))
+        resources.Font = pikepdf.Dictionary(JS=font, F1=font)
+        resources.ExtGState = pikepdf.Dictionary(AA=pikepdf.Dictionary(CA=0.5))
+        content = doc.pages[0].obj.Contents.read_bytes().replace(b"/F1 ", b"/JS ")
+        doc.pages[0].obj.Contents.write(content)
+        out = io.BytesIO()
+        doc.save(out)
+    result = stages.examine(out.getvalue(), "ten-la.pdf")
+    assert result.removed_active_content == []
+    assert "Tỉnh ủy Lào Cai" in result.text
+    with pikepdf.open(io.BytesIO(result.access_copy)) as copy:
+        assert set(copy.pages[0].obj.Resources.Font.keys()) == {"/JS", "/F1"}
