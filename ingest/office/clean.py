@@ -155,6 +155,8 @@ def _clean_rels(raw: bytes, rels_name: str, members: dict[str, bytes], result: C
                 return ""
             return match.group(0)
         if _part(rels_name, target) not in members:  # removed above, or never there
+            if not _CODE_PARTS.search(_part(rels_name, target)):
+                result.note("reference to a missing part (LibreOffice would not open the file)")
             return ""
         return match.group(0)
 

@@ -21,7 +21,13 @@ from pathlib import Path
 from security.errors import Refused
 
 # What LibreOffice needs of /etc to start and find fonts; everything else stays out of sight.
-_ETC = ("/etc/fonts", "/etc/libreoffice", "/etc/ld.so.cache", "/etc/alternatives")
+_ETC = (
+    "/etc/fonts",
+    "/etc/libreoffice",
+    "/etc/ld.so.cache",
+    "/etc/alternatives",
+    "/var/cache/fontconfig",  # the font cache: without it every start rebuilds it
+)
 # Inside the sandbox, /tmp is a fresh tmpfs of its own (RAM), never the host's /tmp.
 RAM = "/tmp"  # noqa: S108
 INSTALL_HINT = "bubblewrap is missing: run scripts/system-deps.sh (Debian package bubblewrap)."
