@@ -58,13 +58,15 @@ ACTIVE_KEYS = {
 }  # fmt: skip
 
 
-def corpus_files(folders: list[str]) -> list[Path]:
+def corpus_files(folders: list[str], only: set[str] | None = None) -> list[Path]:
     found = []
     for folder in folders:
         root = Path(folder)
         paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in paths:
             if path.suffix.lower() in SKIP_SUFFIXES or path.name in SKIP_NAMES:
+                continue
+            if only and path.suffix.lower() not in only:
                 continue
             if any(part in {"__pycache__", ".git", "docs", "doc"} for part in path.parts):
                 continue
@@ -183,11 +185,15 @@ def main() -> None:
     parser.add_argument("--level", help="secrecy level declared for every file (like --level)")
     parser.add_argument("--no-ocr", action="store_true", help="leave scans flagged 'needs OCR'")
     parser.add_argument("--json", help="write the full report here")
+    parser.add_argument("--only", help="only these suffixes, e.g. .pdf,.docx")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per file")
     args = parser.parse_args()
     if args.no_ocr:
         ocr.tesseract_version = lambda: None
-    files = corpus_files(args.folders)
+    only = (
+        {f".{x.strip().lstrip('.').lower()}" for x in args.only.split(",")} if args.only else None
+    )
+    files = corpus_files(args.folders, only)
     started = time.perf_counter()
     report = run(files, args.level, args.verbose)
     report["seconds"] = round(time.perf_counter() - started, 1)
