@@ -61,7 +61,9 @@ def mutated(draw, names: tuple[str, ...]) -> tuple[str, bytes]:
     if data.startswith(b"PK") and draw(st.booleans()):
         data = bytearray(_mutate_member(data, draw))
     for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(0, max(0, len(data) - 1)))
+        if not data:
+            break  # an empty file is a valid input too
+        at = draw(st.integers(0, len(data) - 1))
         op = draw(st.sampled_from(("flip", "insert", "delete", "duplicate", "truncate", "splice")))
         if op == "flip":
             data[at] ^= draw(st.integers(1, 255))
