@@ -296,6 +296,9 @@ def ingest_bytes(
         _index(inst, [doc.id])
     if examined.needs_ocr:
         warnings.append("Cần nhận dạng chữ (OCR): chạy `kho ocr --pending`. / Needs OCR.")
+    if examined.removed_active_content:  # also in the record's events
+        removed = ", ".join(examined.removed_active_content)
+        warnings.append(f"Đã gỡ khỏi bản sao để đọc / removed from the access copy: {removed}")
     return IngestResult(shown, "stored", doc.id, None, fields, warnings)
 
 

@@ -149,6 +149,8 @@ def test_hostile_docx_becomes_a_clean_pdf_access_copy_people_download(inst, arch
     data = ox.hostile_docx()
     result = pipeline.ingest_bytes(inst, archivist.ctx, data, "cong-van.docx")
     assert result.status == "stored", result.reason
+    assert any("removed from the access copy: " in w and "DDEAUTO field" in w
+               for w in result.warnings)  # fmt: skip
     copy = access.open_content(inst, archivist.ctx, result.id)
     assert copy.media_type == "application/pdf" and copy.filename == "cong-van.pdf"
     pdf = copy.read()
