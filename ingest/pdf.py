@@ -89,7 +89,7 @@ def _attachments_only(data: bytes) -> pikepdf.Pdf | None:
         and str(ref.get("/StmF", "/Identity")) == "/Identity"
         and str(ref.get("/StrF", "/Identity")) == "/Identity"
         and "/EFF" in ref
-        and int(ref.get("/V", 0)) >= 4
+        and (_number(ref.get("/V")) or 0) >= 4
     )
     if not clear:
         pdf.close()
