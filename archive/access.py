@@ -49,8 +49,12 @@ class DocumentView:
 
     @property
     def previewable(self) -> bool:
-        """Pages can be drawn for PDFs only (ingest.preview)."""
-        return self.filename.lower().endswith(".pdf")
+        """Pages can be drawn for PDFs, and for files whose access copy is a PDF (Office
+        files printed by LibreOffice) (ingest.preview)."""
+        return (
+            self.filename.lower().endswith(".pdf")
+            or self.details.get("access_media_type") == "application/pdf"
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -182,8 +186,9 @@ def open_content(
     kinds = {o.kind for o in doc.objects if o.shredded_at is None}
     obj = records.object_of(doc, "access" if "access" in kinds and not original else "original")
     meta = records.unseal_meta(inst, doc)
+    name = meta.get("filename") or f"{doc.id}"
     return Content(
-        meta.get("filename") or f"{doc.id}",
+        records.served_name(name, records.object_of(doc, "original"), obj),
         obj.media_type,
         obj.size,
         records.stream_object(inst, doc, obj),

@@ -40,8 +40,9 @@ def _content(inst: Instance, doc: Document) -> access.Content:
     kinds = {o.kind for o in doc.objects if o.shredded_at is None}
     obj = records.object_of(doc, "access" if "access" in kinds else "original")
     meta = records.unseal_meta(inst, doc)
+    name = meta.get("filename") or f"{doc.id}"
     return access.Content(
-        meta.get("filename") or f"{doc.id}",
+        records.served_name(name, records.object_of(doc, "original"), obj),
         obj.media_type,
         obj.size,
         records.stream_object(inst, doc, obj),

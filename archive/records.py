@@ -66,6 +66,7 @@ class NewRecord:
     filename: str
     unit: Unit
     access_copy: bytes | None = None  # sanitized copy people download (PDF); None: the original
+    access_media_type: str | None = None  # the access copy's format when not the original's
     events: tuple[dict, ...] = ()  # PREMIS-style: event, outcome, detail, seconds, software
     status: str = "active"
     needs_ocr: bool = False
@@ -100,7 +101,7 @@ def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac:
         ("text", "text/plain; charset=utf-8", new.text.encode()),
     ]
     if new.access_copy is not None:
-        parts.append(("access", new.media_type, new.access_copy))
+        parts.append(("access", new.access_media_type or new.media_type, new.access_copy))
     parts.extend(new.extra_objects)
     written: list[tuple[str, str, object, int, bytes]] = []
     try:
@@ -112,6 +113,8 @@ def file_record(inst: Instance, ctx: audit.Context, new: NewRecord, content_mac:
         meta_key = new_data_key()
         meta = {name: new.fields.get(name) for name in SEALED_FIELDS if name != "filename"}
         meta["filename"] = new.filename
+        if new.access_media_type and new.access_media_type != new.media_type:
+            meta["access_media_type"] = new.access_media_type  # e.g. a PDF printed from a DOCX
         meta.update(new.sealed_extra)
         sealed = encrypt_bytes(
             meta_key, json.dumps(meta, ensure_ascii=False).encode(), _binding(uid, "meta")
@@ -203,6 +206,15 @@ def reduce_to_stub(inst: Instance, doc: Document) -> None:
     from the text, and the suggestions, are dropped; re-sealed under a fresh key."""
     meta = unseal_meta(inst, doc)
     reseal_meta(inst, doc, {name: meta.get(name) for name in SEALED_FIELDS})
+
+
+def served_name(filename: str, original: StoredObject, served: StoredObject) -> str:
+    """The file name of what is served: ``x.docx`` becomes ``x.pdf`` when the PDF access copy
+    printed from it is what the person gets."""
+    if served.media_type == original.media_type or served.media_type != "application/pdf":
+        return filename
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    return f"{stem}.pdf"
 
 
 def object_of(doc: Document, kind: str) -> StoredObject:

@@ -68,7 +68,7 @@ def ingest_command(
     password_file: str | None,
     as_json: bool,
 ) -> None:
-    """File documents (PDF, DOCX, ODT, RTF, text, scans; folders are walked) into the archive."""
+    """File documents (PDF, Word, Excel, ODT, RTF, text, scans; folders are walked)."""
     inst = ready_instance()
     ctx = acting_as(as_user, role="archivist")
     limits = Limits.from_mapping(current_app.config)
