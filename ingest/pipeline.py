@@ -23,8 +23,8 @@ from sqlalchemy import select
 from archive import audit, records
 from archive.instance import Instance
 from archive.models import Document, Unit
-from ingest import stages
-from ingest.classify import training
+from ingest import sniff, stages
+from ingest.classify import gazetteer, training
 from ingest.classify.review import review_items
 from ingest.classify.rules import RulesError, RuleTable, load_rules
 from ingest.classify.suggest import suggest_filing
@@ -90,13 +90,38 @@ def _unit_for(inst: Instance, ctx: audit.Context, unit_code: str | None) -> Unit
         return session.get(Unit, ctx.principal.unit_id)
 
 
+def read_from_image(examined: stages.Examined) -> bool:
+    """Was page 1's text recognised from its image (a scan, or a garbled text layer)?"""
+    if examined.page_sources:
+        return examined.page_sources[0] in ("ocr", "garbled")
+    if examined.media_type in sniff.IMAGES:
+        return True
+    return any(e.stage == stages.OCR and e.outcome == "success" for e in examined.events)
+
+
 def describe(
-    data: bytes, filename: str, declared_level: str | None, limits: Limits, password: str | None
+    data: bytes,
+    filename: str,
+    declared_level: str | None,
+    limits: Limits,
+    password: str | None,
+    home: Path | None = None,
 ) -> Described:
-    """Examine the file and read its header; the declared level can raise, never lower."""
+    """Examine the file and read its header; the declared level can raise, never lower.
+
+    ``home`` is the instance folder, whose gazetteer copy (``bodies.json``) names issuers.
+    """
     examined = stages.examine(data, filename, limits, password)
     has_text = examined.text.strip() != ""
-    header = parse_header(examined.text) if has_text else None
+    header = (
+        parse_header(
+            examined.text,
+            ocr=read_from_image(examined),
+            bodies=gazetteer.for_home(home),
+        )
+        if has_text
+        else None
+    )
     fields = header.as_dict() if header else {}
     if not has_text and declared_level is None:
         raise Refused(
@@ -202,7 +227,7 @@ def ingest_bytes(
     limits = limits or Limits()
     fields: dict = {}
     try:
-        described = describe(data, filename, declared_level, limits, password)
+        described = describe(data, filename, declared_level, limits, password, inst.home)
         fields = described.fields
         decision = may_file(ctx.principal, fields["level"]) if ctx.principal else None
         if decision is None or not decision.allowed:
