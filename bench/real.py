@@ -192,16 +192,14 @@ def classify(name: str, truth: dict, fields: dict, review: dict) -> str:
     return "caught"
 
 
-def measure_one(corpus: str, folder: Path, truth: dict) -> Outcome:
+def measure_one(corpus: str, name: str, data: bytes, truth: dict) -> Outcome:
     from ingest import pipeline  # reloaded in --watch mode
 
-    path = folder / truth["file"]
-    data = path.read_bytes()
     started = time.perf_counter()
     try:
-        described = pipeline.describe(data, path.name, None, Limits(), None)
+        described = pipeline.describe(data, name, None, Limits(), None)
     except Refused as exc:
-        examined = _EXAMINED.get((hashlib.sha256(data).hexdigest(), path.name))
+        examined = _EXAMINED.get((hashlib.sha256(data).hexdigest(), name))
         fmt = _format(examined) if examined else "scan"
         out = Outcome(corpus, truth["file"], fmt, truth, refused=exc.en)
         out.review = {"all": {"field": "all", "code": "refused"}}
@@ -232,9 +230,27 @@ def _rows(folder: Path, only: str | None) -> list[dict]:
     return rows
 
 
-def run(folders: list[Path], only: str | None, workers: int) -> list[Outcome]:
-    jobs = [(f.name, f, row) for f in folders for row in _rows(f, only)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+_GENERATED: list[tuple[str, bytes, dict, str]] = []
+
+
+def generated(count: int) -> list[tuple[str, str, bytes, dict]]:
+    """Documents made here (``tests/header_variants.py``), in memory: every file format."""
+    if len(_GENERATED) != count:
+        from tests.header_variants import documents
+
+        _GENERATED[:] = documents(count)
+    return [("generated", name, data, truth) for name, data, truth, _ in _GENERATED]
+
+
+def run(folders: list[Path], args: argparse.Namespace) -> list[Outcome]:
+    jobs = [
+        (f.name, row["file"], (f / row["file"]).read_bytes(), row)
+        for f in folders
+        for row in _rows(f, args.only)
+    ]
+    if args.generated:
+        jobs += generated(args.generated)
+    with ThreadPoolExecutor(max_workers=args.workers) as pool:
         return list(pool.map(lambda job: measure_one(*job), jobs))
 
 
@@ -280,7 +296,10 @@ def details(outcomes: list[Outcome]) -> None:
         bad = [n for n, c in out.classes.items() if c != "right"]
         if not bad and not out.refused:
             continue
-        print(f"  {out.corpus}/{out.file} [{out.format}]" + (f" refused: {out.refused}" if out.refused else ""))
+        print(
+            f"  {out.corpus}/{out.file} [{out.format}]"
+            + (f" refused: {out.refused}" if out.refused else "")
+        )
         for name in bad:
             item = out.review.get(name) or out.review.get("all") or {}
             why = f"  <{item.get('code') or ''}: {item.get('reason') or ''}>" if item else ""
@@ -316,13 +335,15 @@ def timing(outcomes: list[Outcome], wall: float) -> None:
 
 def measure(folders: list[Path], args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    outcomes = run(folders, args.only, args.workers)
+    outcomes = run(folders, args)
     wall = time.perf_counter() - started
     for folder in folders:
         mine = [o for o in outcomes if o.corpus == folder.name]
         if mine:
             report(mine, f"{folder}")
-    if len(folders) > 1:
+    if args.generated:
+        report([o for o in outcomes if o.corpus == "generated"], "generated here")
+    if len(folders) + bool(args.generated) > 1:
         report(outcomes, "all corpora")
     if args.verbose:
         print("\nfields not right, or flagged needlessly:")
@@ -330,13 +351,17 @@ def measure(folders: list[Path], args: argparse.Namespace) -> int:
     found = leaks(outcomes)
     print(f"\nsecret documents filed below their level without secrecy_pending: {len(found)}")
     for out in found:
-        print(f"  {out.corpus}/{out.file}: filed {out.fields.get('level')}, is {out.truth['level']}")
+        print(
+            f"  {out.corpus}/{out.file}: filed {out.fields.get('level')}, is {out.truth['level']}"
+        )
     timing(outcomes, wall)
     return 1 if found else 0
 
 
 def _sources() -> dict[Path, float]:
-    return {p: p.stat().st_mtime for p in (ROOT / "ingest").rglob("*") if p.suffix in (".py", ".json")}
+    return {
+        p: p.stat().st_mtime for p in (ROOT / "ingest").rglob("*") if p.suffix in (".py", ".json")
+    }
 
 
 def _reload() -> None:
@@ -361,9 +386,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="only files whose name contains this")
     parser.add_argument("--workers", type=int, default=2, help="files examined at once")
     parser.add_argument("--watch", action="store_true", help="re-measure when ingest/ changes")
+    parser.add_argument(
+        "--generated", type=int, default=0, metavar="N",
+        help="also N documents generated in memory (tests/header_variants.py): PDF, Word, "
+        "text and scans, in the usual layouts",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     folders = [f for f in (args.folders or _corpora()) if (f / "truth.jsonl").is_file()]
-    if not folders:
+    if not folders and not args.generated:
         print("no folder with a truth.jsonl (the shared corpus is not here); nothing measured")
         return 0
     status = measure(folders, args)

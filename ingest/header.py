@@ -122,8 +122,12 @@ class Header:
         return ev.confidence if ev else 0.0
 
 
+# OCR writes the Icelandic eth (Ð, U+00D0) for the Vietnamese Đ (U+0110), which looks the same.
+_LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "\xa0": " "})
+
+
 def _clean(text: str) -> str:
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).replace("\xa0", " ")
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).translate(_LOOKALIKES)
     return unicodedata.normalize("NFC", to_unicode(text))
 
 
@@ -209,8 +213,33 @@ def _marks(cells: list[Cell], b: _Builder) -> None:
         b.put("urgency", value, best.line, best.confidence)
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    words = _WORD.findall(canonical_tones(text.lower()))
+    return list(zip(words, words[1:], strict=False))
+
+
+def _marks_differ(subject: str, body: list[str]) -> list[str]:
+    """Subject words OCR may have given the wrong marks: a pair of words that the body also
+    has, but only with other marks ("Nhâm Dằn" / "Nhâm Dần", "chỉ tiết" / "chi tiết"). The body
+    usually repeats the subject's words; a pair, not a word, since many words share letters."""
+    seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for line in body:
+        for pair in _pairs(line):
+            seen.setdefault((fold(pair[0]), fold(pair[1])), set()).add(pair)
+    odd = []
+    for pair in _pairs(subject):
+        others = seen.get((fold(pair[0]), fold(pair[1])), set())
+        if others and pair not in others:
+            odd.append(f"'{' '.join(pair)}' / '{' '.join(sorted(others)[0])}'")
+    return odd
+
+
 def _subject(b: _Builder, head: HeadCells, title: int | None, ocr: bool) -> None:
-    """The whole trích yếu, cleaned; OCR'd words that are no Vietnamese make it doubtful."""
+    """The whole trích yếu, cleaned; OCR'd words that are no Vietnamese make it doubtful, and
+    so do words whose marks differ from the same words in the body."""
     cells = head.cells
     if title is not None:
         start, skip = title + 1, False
@@ -232,6 +261,9 @@ def _subject(b: _Builder, head: HeadCells, title: int | None, ocr: bool) -> None
     elif ocr and any(c.role == "stamp" or noisy(c.text) for c in near):
         conf = min(conf, 0.7)
         notes.append("dấu hoặc chữ lẫn đè gần trích yếu")
+    elif ocr and (odd := _marks_differ(subject, b.lines[cells[after - 1].line + 1 :])):
+        conf = min(conf, 0.75)
+        notes.append("dấu khác với cùng chữ trong thân văn bản: " + ", ".join(odd[:3]))
     elif notes and ocr:
         conf = min(conf, 0.75)
     b.put("subject", subject or None, line, conf, "; ".join(notes) or None)
@@ -339,7 +371,7 @@ def _issuer(
     if fallback:
         conf = min(conf, 0.6)
         notes.append("không thấy dòng tên cơ quan: đọc từ dòng thẩm quyền ký")
-    code = "unknown" if any("danh mục" in n and "chưa" in n for n in notes) else None
+    code = "unknown" if reading.unknown else None
     line = cells[min(reading.line or 0, len(cells) - 1)].line
     b.put("issuer", reading.issuer, line, conf, "; ".join(notes) or None, code)
     if reading.superior:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ingest.classify.issuer import ORG_START
 from ingest.classify.numbers import (
+    DATE_INSIDE,
     PREFIX,
     is_date_cell,
     is_fuzzy_date_cell,
@@ -78,6 +79,8 @@ _BODY_START = re.compile(
     r"[IVX\d]{1,4}(?:[.)]|-\s)|[a-zđ]\)|[-+•])"
 )
 _TERMINAL = re.compile(r"[.;:!?]$")
+_YEAR_WRAP = re.compile(r"^[-–—]\s*\d{4}\b")
+_YEAR_END = re.compile(r"\b\d{4}$")
 _CONNECTOR_WORDS = (  # a subject line ending in one of these words is surely wrapped
     "của và về với các cho trong thuộc tại đối những theo giữa từ đến trên dưới khi để nhằm là "
     "có được bị do hoặc hay lần thứ ngày tháng năm số một hai ba nhiệm kỳ đại biểu"
@@ -161,6 +164,9 @@ def _split_segment(seg: str) -> list[str]:
         return [seg[: title.end()].strip(), seg[title.end() :].strip()]
     if PREFIX.match(seg) and (number := read_number(seg)) and seg[number.end :].strip():
         return [seg[: number.end].strip(), *_split_segment(seg[number.end :].strip())]
+    date = DATE_INSIDE.search(seg)
+    if date and seg[: date.start()].strip().isupper():  # a body line in capitals, then the date
+        return [seg[: date.start()].strip(), seg[date.start() :].strip()]
     return [seg]
 
 
@@ -249,7 +255,7 @@ def _classify(cell: Cell) -> None:
         cell.role, cell.value = "motto", "party"
     elif _STATE_MOTTO.match(key.translate(_DASH_CHARS)) or _MOTTO_FRAGMENT.match(key):
         cell.role, cell.value = "motto", "state"
-    elif _STAMP.search(key) or _FOLDED_STAMP.match(folded):
+    elif _STAMP.search(text) or _FOLDED_STAMP.match(folded):
         cell.role = "stamp"
     elif PREFIX.match(text) and read_number(text):
         cell.role = "number"
@@ -291,10 +297,18 @@ def _classify(cell: Cell) -> None:
         cell.key, cell.confidence = restored[0], 0.75 if restored[1] else 0.5
 
 
-def _continues(prev: str, nxt: str, upper: bool) -> bool:
-    """Does nxt continue a wrapped subject line rather than start the body?"""
+def _continues(prev: str, nxt: str, upper: bool, summary: bool = False) -> bool:
+    """Does nxt continue a wrapped subject line rather than start the body?
+
+    A công văn's summary (``summary``) sits in the narrow left column under the number, so its
+    short lines go on until the next element whatever their first letter.
+    """
+    if _YEAR_WRAP.match(nxt) and _YEAR_END.search(prev):  # "nhiệm kỳ 2021" / "- 2026"
+        return True
     if _TERMINAL.search(prev) or _BODY_START.match(nxt):
         return False
+    if summary and not nxt.isupper() and len(nxt.split()) <= 10 and not _TERMINAL.search(nxt):
+        return True
     if upper:  # a subject in capitals goes on in capitals (or with a year: "2011-2020")
         return not any(ch.islower() for ch in nxt)
     if nxt.isupper():
@@ -331,8 +345,11 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
             continue
         if not parts and cell.role == "conference":
             i += 1
-            while i < len(cells) and i < start + 4 and cells[i].role == "other" and (
-                cells[i].text.isupper() and not cells[i].key.startswith("VỀ ")
+            while (
+                i < len(cells)
+                and i < start + 4
+                and cells[i].role == "other"
+                and (cells[i].text.isupper() and not cells[i].key.startswith("VỀ "))
             ):
                 i += 1
             continue
@@ -340,7 +357,9 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
         if starts:
             parts.append(cell.text)
             upper = cell.text.isupper()
-        elif parts and cell.role == "other" and _continues(parts[-1], cell.text, upper):
+        elif (
+            parts and cell.role == "other" and _continues(parts[-1], cell.text, upper, skip_header)
+        ):
             parts.append(cell.text)
         elif parts or cell.role == "sep":
             break

@@ -94,6 +94,7 @@ class Reading:
     symbols: set[str] = field(default_factory=set)  # symbol codes this body writes
     bodies: list[Body] = field(default_factory=list)
     line: int | None = None  # index (into the lines given) of the issuing body's last line
+    unknown: bool = False  # a body the gazetteer does not know (kept as printed)
 
 
 def _title(words: list[str]) -> str:
@@ -127,12 +128,15 @@ class _Reader:
         self.notes: list[str] = []
         self.snapped: list[tuple[str, str]] = []
         self.fuzzy = False
-        self.unknown: list[str] = []
+        self.unknown_functions: list[str] = []  # "Sở Du lịch": a body the table lacks
+        self.unknown_places: list[str] = []  # a commune: read as printed
         self.noise: list[str] = []
 
     # -- matching ---------------------------------------------------------------------------
 
-    def _match(self, i: int, index: dict[Key, Entry], single_exact: bool = False) -> tuple[Entry, int] | None:
+    def _match(
+        self, i: int, index: dict[Key, Entry], single_exact: bool = False
+    ) -> tuple[Entry, int] | None:
         """Longest entry of the index starting at token i (folded words)."""
         n = len(self.tokens)
         for size in range(min(self.table.longest, n - i), 0, -1):
@@ -230,7 +234,7 @@ class _Reader:
         if size:
             words = [t.text for t in self.tokens[i : i + size]]
             body.place = _title(words)
-            self.unknown.append(body.place)
+            self.unknown_places.append(body.place)
         return size
 
     def _locality(self, i: int, body: Body) -> int:
@@ -269,9 +273,21 @@ class _Reader:
             size = self._open_words(i)
             if size:
                 body.function = function_case([t.text for t in self.tokens[i : i + size]])
-                self.unknown.append(f"{head.name} {body.function}")
+                self.unknown_functions.append(f"{head.name} {body.function}")
             return size
         return 0
+
+    def _damaged_head(self, i: int) -> tuple[Entry, int] | None:
+        """A one-word head with a wrong mark ("BỌ" for "BỘ"), taken only when a function it
+        takes follows ("BỌ CÔNG THƯƠNG"), so "SỐ" is never read as "SỞ"."""
+        found = self._match(i, self.table.heads)
+        if found is None or found[1] != 1 or i + 1 >= len(self.tokens):
+            return None
+        head = found[0]
+        index = self.table.functions.get(head.functions, {})
+        if self._match(i + 1, index) is None:
+            return None
+        return found
 
     def _body(self, i: int) -> tuple[Body, int] | None:
         """The body starting at token i, or None when no body starts there."""
@@ -280,7 +296,7 @@ class _Reader:
             entry, size = found
             self._take(i, entry, size)
             return Body(entry=entry, central=entry.central), size
-        found = self._match(i, self.table.heads, single_exact=True)
+        found = self._match(i, self.table.heads, single_exact=True) or self._damaged_head(i)
         if found is None:
             return None
         head, size = found
@@ -330,7 +346,11 @@ class _Reader:
 
 
 def _acronym(word: str) -> bool:
-    return word.isupper() and 2 <= len(word) <= 6 and sum(ch in "AEIOUY" for ch in fold(word).upper()) <= 1
+    return (
+        word.isupper()
+        and 2 <= len(word) <= 6
+        and sum(ch in "AEIOUY" for ch in fold(word).upper()) <= 1
+    )
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -368,42 +388,44 @@ def name_of(body: Body, superiors: list[Body]) -> str:
     assert head is not None
     owner = _owner_place(superiors)
     role = head.role
-    if role == "committee":
+    if role == "committee":  # "TỈNH ỦY" under "ĐẢNG BỘ TỈNH YÊN BÁI" -> "Tỉnh ủy Yên Bái"
         place = body.place or (owner.place if owner else None)
         return f"{head.name} {place}" if place else head.name
-    if role == "people":
-        return f"{head.name} {_lend(body, owner)}".strip()
-    if role in ("party_unit", "of_body"):
-        if body.inner is not None:
-            inner_owner = superiors if body.inner.has_place() else superiors
-            return f"{head.name} {name_of(body.inner, inner_owner)}"
-        parts = [head.name, body.function or ""]
-        if body.function or body.level or body.place or body.central:
-            parts.append(_lend(body, owner))
-        else:
-            parts.append(_lend(body, owner))
-        return " ".join(p for p in parts if p)
+    if body.inner is not None:  # "Đảng ủy" / "Ban cán sự đảng" + "Ủy ban nhân dân tỉnh X"
+        return f"{head.name} {name_of(body.inner, superiors)}"
     base = f"{head.name} {body.function}" if body.function else head.name
-    if role == "board":
-        if body.level or body.place or body.central:
-            return f"{base} {_lend(body, owner)}".strip()
+    has_locality = bool(body.level or body.place or body.central)
+    if role in ("people", "party_unit", "of_body"):
+        return f"{base} {_lend(body, owner)}".strip()
+    if role == "board" and not has_locality:  # "Ban Tổ chức" + its committee's full name
         above = superiors[-1] if superiors else None
         if above is None:
             return base
-        if above.central or (above.entry is not None and above.entry.central):
-            return "Văn phòng Trung ương Đảng" if head.name == "Văn phòng" and not body.function else f"{base} {CENTRAL}"
+        if above.central:
+            bare_office = head.name == "Văn phòng" and not body.function
+            return "Văn phòng Trung ương Đảng" if bare_office else f"{base} {CENTRAL}"
         return f"{base} {name_of(above, superiors[:-1])}"
-    if role == "department":
-        if not (body.level or body.place) and superiors and superiors[-1].role == "ministry":
+    if role == "department" and not has_locality and superiors:
+        if superiors[-1].role == "ministry":  # a department of a ministry names itself
             return base
+    if role in ("board", "department"):  # "Sở Công Thương" + "tỉnh Lào Cai"
         return f"{base} {_lend(body, owner)}".strip()
-    if role == "agency":
-        return f"{base} {_locality_name(body)}".strip() if (body.place or body.level) and body.place else base
-    return base  # ministry
+    if role == "agency" and body.place:  # "Cục Thuế tỉnh X" (before 2025); else "Cục Thuế"
+        return f"{base} {_locality_name(body)}"
+    return base  # a ministry, or an agency: national names
+
+
+_TIERS = {
+    "tỉnh": 1, "thành phố": 1, "huyện": 2, "quận": 2, "thị xã": 2, "xã": 3, "phường": 3,
+    "thị trấn": 3, "đặc khu": 3,
+}  # fmt: skip
 
 
 def _lend(body: Body, owner: Body | None) -> str:
-    """The body's locality, completed from the owner's when it is a bare level ("TỈNH")."""
+    """The body's locality, completed from the owner's when it is a bare level ("TỈNH").
+
+    A place is only lent at its own tier: a bare "XÃ" never takes the province's name.
+    """
     if body.place or body.central:
         return _locality_name(body)
     if owner is None:
@@ -411,8 +433,8 @@ def _lend(body: Body, owner: Body | None) -> str:
     if owner.central:
         return CENTRAL
     level = body.level or owner.level or ""
-    if owner.place_entry is None and owner.head and owner.head.role == "committee" and not body.level:
-        level = owner.level or ""
+    if body.level and owner.level and _TIERS.get(body.level) != _TIERS.get(owner.level):
+        return body.level
     return f"{level} {owner.place}".strip()
 
 
@@ -462,8 +484,17 @@ def _strip_motto_tail(line: str, table: Gazetteer) -> tuple[str, str]:
     size = _motto_tail(keys)
     if not size:
         return line, ""
+    marked = has_marks(line)
     for span in range(3, 0, -1):  # "TỈNH QUẢNG NAM", "HÀ NAM": a place, not debris
-        if len(keys) >= span and tuple(keys[-span:]) in table.places:
+        key = tuple(keys[-span:])
+        printed = " ".join(words[-span:])
+        if (
+            len(keys) >= span
+            and key in table.places
+            and (
+                not marked or table.spelled(key, printed)  # "XUÂN QUANG NAM" is no "QUẢNG NAM"
+            )
+        ):
             return line, ""
     if key_of(line) in table.bodies:  # "NGÂN HÀNG NHÀ NƯỚC VIỆT NAM"
         return line, ""
@@ -502,7 +533,7 @@ def read_issuer(
             return Reading()
         name = function_case(words) if len(words) > 1 else words[0].capitalize()
         return Reading(name, None, UNKNOWN, ["tên cơ quan không có trong danh mục"], None, set(), [],
-                       len(lines) - 1)  # fmt: skip
+                       len(lines) - 1, True)  # fmt: skip
     issuing, superiors = bodies[-1], bodies[:-1]
     name = name_of(issuing, superiors)
     superior = name_of(superiors[-1], superiors[:-1]) if superiors else None
@@ -513,9 +544,13 @@ def read_issuer(
         notes.append(f"đã khớp với danh mục cơ quan: {fixed}")
     if reader.fuzzy:
         conf = min(conf, FUZZY)
-    if reader.unknown:
+    if reader.unknown_functions:
         conf = min(conf, UNKNOWN + 0.1 if _known_shape(issuing) else UNKNOWN)
-        notes.append("chưa có trong danh mục: " + ", ".join(reader.unknown))
+    if reader.unknown_places and not all(_clean_name(p) for p in reader.unknown_places):
+        conf = min(conf, 0.7)  # a place that lost its marks cannot be spelled back
+    if reader.unknown_functions or reader.unknown_places:
+        unknown = reader.unknown_functions + reader.unknown_places
+        notes.append("chưa có trong danh mục (đọc như in): " + ", ".join(unknown))
     if reader.noise:
         junk = [w for w in reader.noise if fold(w) not in _MOTTO_WORDS]
         if junk:
@@ -528,7 +563,9 @@ def read_issuer(
     if stale:  # noted, not doubted: the header says what it says, the date may be the slip
         notes.append(
             "tên không còn (hoặc chưa) dùng vào ngày văn bản: "
-            + ", ".join(e.name + (f" (nay thuộc {e.merged_into})" if e.merged_into else "") for e in stale)
+            + ", ".join(
+                e.name + (f" (nay thuộc {e.merged_into})" if e.merged_into else "") for e in stale
+            )
         )
     symbols = _symbols(issuing, superiors)
     fits = _fits(symbols, codes or [])
@@ -538,7 +575,13 @@ def read_issuer(
     kinds = {e.kind for e in issuing.entries() if e.kind in ("party", "state")}
     kind = kinds.pop() if len(kinds) == 1 else None
     return Reading(name, superior, round(conf, 2), notes, kind, symbols, bodies,
-                   max(issuing.lines) if issuing.lines else len(lines) - 1)  # fmt: skip
+                   max(issuing.lines) if issuing.lines else len(lines) - 1,
+                   bool(reader.unknown_functions))  # fmt: skip
+
+
+def _clean_name(name: str) -> bool:
+    """A name printed with its marks, every word a syllable: safe to keep as printed."""
+    return has_marks(name) and all(is_syllable(w) for w in name.split())
 
 
 def _known_shape(body: Body) -> bool:
@@ -561,7 +604,11 @@ def _incomplete(body: Body, superiors: list[Body]) -> bool:
     if role == "board":
         return not (has_owner or body.place or body.central)
     if role == "department":
-        return not (body.place or _owner_place(superiors) or (superiors and superiors[-1].role == "ministry"))
+        return not (
+            body.place
+            or _owner_place(superiors)
+            or (superiors and superiors[-1].role == "ministry")
+        )
     if role == "party_unit":
         return not (body.place or body.function or body.inner or _owner_place(superiors))
     return False

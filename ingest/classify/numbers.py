@@ -35,7 +35,9 @@ _STATE = re.compile(
     rf"(?P<s>{_STATE_SYMBOL})"
 )
 # The printed part after a blank or handwritten number.
-_STATE_TAIL = re.compile(rf"/\s*(?:(?P<y>\d{{4}})\s*/\s*)?(?P<s>{_LETTER}[^\W_]{{0,9}}(?:\s*-\s*{_PART})+|{_LETTER}{{2,9}}\b)")
+_STATE_TAIL = re.compile(
+    rf"/\s*(?:(?P<y>\d{{4}})\s*/\s*)?(?P<s>{_LETTER}[^\W_]{{0,9}}(?:\s*-\s*{_PART})+|{_LETTER}{{2,9}}\b)"
+)
 _PARTY_TAIL = re.compile(rf"-\s*(?P<t>{_LETTER}{{1,6}})\s*/\s*(?P<b>{_PART})")
 _BLANK_MARKS = re.compile(r"^[\s_.…·\-–—]*$")
 _UPPER_CODES = {code.upper(): code for code in TYPE_CODES} | {"QD": "QĐ", "ND": "NĐ", "DA": "ĐA"}
@@ -91,7 +93,9 @@ def known_code(code: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _state(number: str, year: str | None, symbol: str, fixes: list[str]) -> tuple[str, str | None, list[str]]:
+def _state(
+    number: str, year: str | None, symbol: str, fixes: list[str]
+) -> tuple[str, str | None, list[str]]:
     symbol = _clean_symbol(symbol)
     parts = symbol.split("-")
     code, fix = known_code(parts[0]) if len(parts) > 1 else (None, None)
@@ -131,7 +135,9 @@ def read_number(text: str, ocr: bool = False) -> NumberReading | None:
     m = _STATE.match(rest)
     if m and (len(m["s"].split("-")[0].strip()) >= 2 or "-" in m["s"]):
         value, code, parts = _state(m["n"], m["y"], m["s"], fixes)
-        reading = NumberReading(value, value, "state", code, parts, fixes=fixes, end=start + m.end())
+        reading = NumberReading(
+            value, value, "state", code, parts, fixes=fixes, end=start + m.end()
+        )
         if ocr and m["gap"]:
             reading.value, reading.handwritten = None, m["n"]
             reading.printed = value[len(m["n"]) :]
@@ -197,11 +203,24 @@ class DateReading:
 
 
 def is_date_cell(text: str) -> bool:
-    return bool(DATE_WORDS.match(text) or DATE_NUMERIC.match(text) or DATE_BLANK.match(text))
+    """A date line of the header: the date and little else ("Ngày 15 tháng 3 năm 2024, Ban
+    Thường vụ đã họp ..." starts a sentence of the body)."""
+    m = DATE_WORDS.match(text) or DATE_NUMERIC.match(text) or DATE_BLANK.match(text)
+    return bool(m) and len(text[m.end() :].split()) <= 3
+
+
+# Where a date line starts inside a segment glued to the other column's text by OCR:
+# "TỈNH ỦY Gia Lai, ngày 22 tháng 02 năm 2026" -> "TỈNH ỦY" | "Gia Lai, ngày ...".
+_PLACE_WORD = r"(?:[A-ZĐÀ-Ỹ][a-zđà-ỹ]+)"
+DATE_INSIDE = re.compile(
+    rf"(?<=\s)(?P<place>(?:(?:Thành phố|TP\.?)\s+)?{_PLACE_WORD}(?:\s+{_PLACE_WORD}){{0,4}})"
+    r"\s*,?\s+ngày\s"
+)
 
 
 def is_fuzzy_date_cell(text: str) -> bool:
-    return bool(DATE_FUZZY.match(fold_same_length(text)))
+    m = DATE_FUZZY.match(fold_same_length(text))
+    return bool(m) and len(text[m.end() :].split()) <= 3
 
 
 def read_date(text: str) -> DateReading | None:

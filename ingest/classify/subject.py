@@ -51,7 +51,11 @@ def clean_subject(raw: str) -> tuple[str, list[str]]:
     if folded[:1] == ["viec"]:  # "\ việc ..." : the "Về" was lost
         words.insert(0, "Về")
         notes.append("khôi phục 'Về việc' ở đầu")
-    elif folded[:2] == ["ve", "viec"] and fold(words[0]) == "ve" and words[0] not in ("về", "Về", "VỀ"):
+    elif (
+        folded[:2] == ["ve", "viec"]
+        and fold(words[0]) == "ve"
+        and words[0] not in ("về", "Về", "VỀ")
+    ):
         words[0] = "Về" if words[0][:1].isupper() else "về"
         notes.append("khôi phục 'Về việc' ở đầu")
     return " ".join(words)[:MAX_LENGTH].strip(), notes

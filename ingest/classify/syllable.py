@@ -26,7 +26,8 @@ _GLIDING = frozenset(
 _OPEN = frozenset(
     "a ă â e ê i o ô ơ u ư y iê yê oa oă oe uâ uê uô ươ uy uyê".split()
 )  # a final consonant may follow
-_FINALS = ("ng", "nh", "ch", "c", "m", "n", "p", "t", "")
+# Text that lost every mark (OCR, ASCII copies) also lost the letters' hats: "xuân" is "xuan".
+_BARE_OPEN = frozenset("ua uo ie ye uye".split())
 _RHYME = re.compile(rf"^([{_VOWELS}]+)(ng|nh|ch|[cmnpt])?$")
 
 
@@ -56,9 +57,9 @@ def is_syllable(word: str) -> bool:
     if not m:
         return False
     vowels, final = m[1], m[2] or ""
-    if vowels in _GLIDING:
+    if vowels in _GLIDING and not (final and word.isascii() and vowels in _BARE_OPEN):
         return not final
-    return vowels in _OPEN
+    return vowels in _OPEN or (word.isascii() and vowels in _BARE_OPEN)
 
 
 def split_glued(word: str) -> list[str] | None:
