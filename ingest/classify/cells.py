@@ -48,6 +48,7 @@ _FOLDED_MARKS = re.compile(
 _FOLDED_LEVELS = {"mat": "mat", "toi mat": "toi_mat", "tuyet mat": "tuyet_mat"}
 _FOLDED_URGENCIES = {fold(k): v for k, v in URGENCIES.items()}
 _MARK_HEADS = ("TUYỆT", "TỐI", "THƯỢNG", "HỎA")
+_FOLDED_MARK_HEADS = frozenset(fold(h) for h in _MARK_HEADS)
 _DEADLINE = re.compile(r"^HẸN GIỜ\b")
 _PARTY_MOTTO = re.compile(r"ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM", re.IGNORECASE)
 _STATE_MOTTO = re.compile(
@@ -199,7 +200,7 @@ def _merge_split_marks(cells: list[Cell]) -> list[Cell]:
     for cell in cells:
         prev = out[-1] if out else None
         joined = f"{prev.key} {cell.key}" if prev else ""
-        if prev and fold(prev.key) in {fold(h) for h in _MARK_HEADS} and _fuzzy_mark(joined):
+        if prev and fold(prev.key) in _FOLDED_MARK_HEADS and _fuzzy_mark(joined):
             out[-1] = Cell(prev.line, f"{prev.text} {cell.text}", joined)
         else:
             out.append(cell)
