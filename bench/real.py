@@ -55,10 +55,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-from ingest import stages  # noqa: E402
-from ingest.classify.text import canonical_tones  # noqa: E402
-from ingest.limits import Limits  # noqa: E402
-from security.errors import Refused  # noqa: E402
+from ingest import stages
+from ingest.classify.text import canonical_tones
+from ingest.limits import Limits
+from security.errors import Refused
 
 FIELDS = ("number", "issuer", "date", "subject", "doc_type", "level", "urgency", "kind")
 FORMATS = ("text", "word", "plain", "scan", "garbled")
@@ -121,7 +121,7 @@ def readable(text: str) -> bool:
     good = sum(
         1
         for w in words
-        if (w.islower() or w.isupper() or w[:1].isupper() and w[1:].islower())
+        if (w.islower() or w.isupper() or (w[:1].isupper() and w[1:].islower()))
         and _SYLLABLE.match(_fold(w))
     )
     return good / len(words) >= 0.7
@@ -186,9 +186,9 @@ def classify(name: str, truth: dict, fields: dict, review: dict) -> str:
         return "silent"
     item = review.get(name) or {}
     blank = item.get("code") == "blank"
-    if name in ("number", "date") and want and blank:
-        if not got or (name == "number" and same(name, got, printed_part(want))):
-            return "handled"
+    printed = not got or (name == "number" and same(name, got, printed_part(want)))
+    if name in ("number", "date") and want and blank and printed:
+        return "handled"
     return "caught"
 
 
@@ -282,12 +282,12 @@ def report(outcomes: list[Outcome], title: str) -> None:
         counts = Counter(c for o in by_format[fmt] for c in o.classes.values())
         total = sum(counts.values())
         if total and fmt == "all":
-            ok = counts["right"] + counts["needless"] + counts["handled"]
+            share = {c: 100 * counts[c] / total for c in CLASSES}
+            right = share["right"] + share["needless"]
             print(
-                f"{'all fields':10s} right {100 * (counts['right'] + counts['needless']) / total:.1f}%"
-                f", right or handled {100 * ok / total:.1f}%, silently wrong "
-                f"{100 * counts['silent'] / total:.1f}%, caught {100 * counts['caught'] / total:.1f}%"
-                f", needlessly flagged {100 * counts['needless'] / total:.1f}%"
+                f"{'all fields':10s} right {right:.1f}%, right or handled "
+                f"{right + share['handled']:.1f}%, silently wrong {share['silent']:.1f}%, "
+                f"caught {share['caught']:.1f}%, needlessly flagged {share['needless']:.1f}%"
             )
 
 

@@ -12,6 +12,7 @@ the review queue can show an archivist the line a value came from.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 import unicodedata
@@ -217,8 +218,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
-    words = _WORD.findall(canonical_tones(text.lower()))
-    return list(zip(words, words[1:], strict=False))
+    return list(itertools.pairwise(_WORD.findall(canonical_tones(text.lower()))))
 
 
 def _marks_differ(subject: str, body: list[str]) -> list[str]:
@@ -379,9 +379,11 @@ def _issuer(
     return reading
 
 
-_BODY_WORDS = frozenset(
-    "so cuc bo ban uy ubnd van phong chinh phu tinh huyen xa phuong thanh dang".split()
-)
+# First words of a body in an authority line ("GIÁM ĐỐC | SỞ CÔNG THƯƠNG TỈNH LÀO CAI").
+_BODY_WORDS = frozenset((
+    "so", "cuc", "tong", "chi", "bo", "ban", "uy", "ubnd", "hoi", "van", "phong", "chinh",
+    "thanh", "dang", "tinh", "huyen", "xa", "phuong",
+))  # fmt: skip
 
 
 def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer) -> Header:

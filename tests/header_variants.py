@@ -30,10 +30,13 @@ DEPARTMENTS = (
     ("XÂY DỰNG", "Xây dựng", "SXD"), ("TƯ PHÁP", "Tư pháp", "STP"),
 )  # fmt: skip
 BOARDS = (
-    ("BAN TỔ CHỨC", "Ban Tổ chức", "BTC"), ("BAN TUYÊN GIÁO VÀ DÂN VẬN", "Ban Tuyên giáo và Dân vận",
-    "BTGDV"), ("BAN NỘI CHÍNH", "Ban Nội chính", "BNC"), ("ỦY BAN KIỂM TRA", "Ủy ban Kiểm tra",
-    "UBKT"), ("VĂN PHÒNG", "Văn phòng", "VP"), ("BAN DÂN VẬN", "Ban Dân vận", "BDV"),
-)  # fmt: skip
+    ("BAN TỔ CHỨC", "Ban Tổ chức", "BTC"),
+    ("BAN TUYÊN GIÁO VÀ DÂN VẬN", "Ban Tuyên giáo và Dân vận", "BTGDV"),
+    ("BAN NỘI CHÍNH", "Ban Nội chính", "BNC"),
+    ("ỦY BAN KIỂM TRA", "Ủy ban Kiểm tra", "UBKT"),
+    ("VĂN PHÒNG", "Văn phòng", "VP"),
+    ("BAN DÂN VẬN", "Ban Dân vận", "BDV"),
+)
 SUBJECTS = (
     "về phát triển du lịch cộng đồng gắn với bảo tồn bản sắc văn hóa các dân tộc",
     "về việc thành lập Đoàn kiểm tra của Ban Thường vụ Tỉnh ủy",
@@ -106,66 +109,64 @@ def issuers(rng: random.Random) -> list[Issuer]:
         Issuer((f"ĐẢNG BỘ TỈNH {p}", "TỈNH ỦY"), f"Tỉnh ủy {pn}", "party", "TU", pn),
         Issuer(
             (f"TỈNH ỦY {p}", board), f"{board_name} Tỉnh ủy {pn}", "party", f"{board_code}TU", pn
-        ),  # fmt: skip
+        ),
         Issuer(
             (f"ĐẢNG BỘ TỈNH {p}", "ĐẢNG ỦY CÁC CƠ QUAN ĐẢNG TỈNH"),
             f"Đảng ủy các cơ quan Đảng tỉnh {pn}",
             "party",
             "ĐU",
             pn,
-        ),  # fmt: skip
+        ),
         Issuer(
             (f"ĐẢNG BỘ TỈNH {p}", "ĐẢNG ỦY ỦY BAN NHÂN DÂN TỈNH"),
             f"Đảng ủy Ủy ban nhân dân tỉnh {pn}",
             "party",
             "ĐU",
             pn,
-        ),  # fmt: skip
+        ),
         Issuer(
             (f"ĐẢNG BỘ TỈNH {p}", f"HUYỆN ỦY {d}"), f"Huyện ủy {_cap(d)}", "party", "HU", _cap(d)
-        ),  # fmt: skip
+        ),
         Issuer(
             (f"ĐẢNG BỘ TỈNH {p}", f"ĐẢNG ỦY XÃ {c}"),
             f"Đảng ủy xã {_cap(c)}",
             "party",
             "ĐU",
             _cap(c),
-        ),  # fmt: skip
+        ),
         Issuer(
             ("BAN CHẤP HÀNH TRUNG ƯƠNG", "VĂN PHÒNG"),
             "Văn phòng Trung ương Đảng",
             "party",
             "VPTW",
             "Hà Nội",
-        ),  # fmt: skip
+        ),
         Issuer(
             ("BAN CHẤP HÀNH TRUNG ƯƠNG", "ỦY BAN KIỂM TRA"),
             "Ủy ban Kiểm tra Trung ương",
             "party",
             "UBKTTW",
             "Hà Nội",
-        ),  # fmt: skip
+        ),
         Issuer(("BỘ CHÍNH TRỊ",), "Bộ Chính trị", "party", "TW", "Hà Nội"),
-        Issuer(
-            ("ỦY BAN NHÂN DÂN", f"TỈNH {p}"), f"Ủy ban nhân dân tỉnh {pn}", "state", "UBND", pn
-        ),  # fmt: skip
+        Issuer(("ỦY BAN NHÂN DÂN", f"TỈNH {p}"), f"Ủy ban nhân dân tỉnh {pn}", "state", "UBND", pn),
         Issuer(
             (f"UBND TỈNH {p}", f"SỞ {dept}"), f"Sở {dept_name} tỉnh {pn}", "state", dept_code, pn
-        ),  # fmt: skip
+        ),
         Issuer(
             (f"ỦY BAN NHÂN DÂN TỈNH {p}", "VĂN PHÒNG"),
             f"Văn phòng Ủy ban nhân dân tỉnh {pn}",
             "state",
             "VPUBND",
             pn,
-        ),  # fmt: skip
+        ),
         Issuer(
             ("ỦY BAN NHÂN DÂN", f"XÃ {c}"),
             f"Ủy ban nhân dân xã {_cap(c)}",
             "state",
             "UBND",
             _cap(c),
-        ),  # fmt: skip
+        ),
         Issuer(("THỦ TƯỚNG CHÍNH PHỦ",), "Thủ tướng Chính phủ", "state", "TTg", "Hà Nội"),
         Issuer(("BỘ CÔNG THƯƠNG", "CỤC HÓA CHẤT"), "Cục Hóa chất", "state", "HC", "Hà Nội"),
         Issuer(("BỘ TÀI CHÍNH", "CỤC THUẾ"), "Cục Thuế", "state", "CT", "Hà Nội"),
@@ -287,7 +288,7 @@ def variant(rng: random.Random, issuer: Issuer, layout: str, n: int) -> Variant:
 
 
 def _layout(rng: random.Random, layout: str, left: list[str], right: list[str]) -> list[str]:
-    if layout in ("columns", "blank_text") and rng.random() < 0.5 or layout == "ocr_columns":
+    if (layout in ("columns", "blank_text") and rng.random() < 0.5) or layout == "ocr_columns":
         return [*left, *([""] if layout == "ocr_columns" else []), *right]
     if layout == "interleaved":
         out, lefts, rights = [], iter(left), iter(right)

@@ -10,7 +10,6 @@ bodies cite other documents. Exact shapes are tried first; OCR-damaged ones ("QU
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -427,9 +426,9 @@ def _fallback_number(cells: list[Cell], end: int) -> int | None:
     """A bare "117-KH/TU" cell in the header when OCR lost the "Số" word."""
     for i, cell in enumerate(cells[:end]):
         found = read_number(cell.text) if cell.role == "other" else None
-        if found and found.value and (found.kind == "party" or "-" in found.value):
-            if len(cell.text.split()) <= 3:
-                return i
+        symbol = found and found.value and (found.kind == "party" or "-" in found.value)
+        if symbol and len(cell.text.split()) <= 3:
+            return i
     return None
 
 

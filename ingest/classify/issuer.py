@@ -35,9 +35,9 @@ ORG_START = re.compile(
 )
 _WORDS = re.compile(r"[^\W\d_]+")
 _MOTTOS = (
-    "dang cong san viet nam".split(),
-    "cong hoa xa hoi chu nghia viet nam".split(),
-    "doc lap tu do hanh phuc".split(),
+    ["dang", "cong", "san", "viet", "nam"],
+    ["cong", "hoa", "xa", "hoi", "chu", "nghia", "viet", "nam"],
+    ["doc", "lap", "tu", "do", "hanh", "phuc"],
 )
 _MOTTO_WORDS = frozenset(w for motto in _MOTTOS for w in motto)
 _LEVEL_ALIASES: dict[Key, str] = {("tp",): "thành phố", ("tx",): "thị xã", ("tt",): "thị trấn"}
@@ -145,9 +145,9 @@ class _Reader:
             if entry is None:
                 continue
             printed = " ".join(t.text for t in self.tokens[i : i + size])
-            if size == 1 and single_exact and not self.table.spelled(key, printed):
-                if has_marks(printed):  # "SỐ" is not "SỞ"; a mark-less "SO" may be
-                    continue
+            misspelled = size == 1 and single_exact and not self.table.spelled(key, printed)
+            if misspelled and has_marks(printed):  # "SỐ" is not "SỞ"; a mark-less "SO" may be
+                continue
             return entry, size
         return None
 
@@ -405,9 +405,8 @@ def name_of(body: Body, superiors: list[Body]) -> str:
             bare_office = head.name == "Văn phòng" and not body.function
             return "Văn phòng Trung ương Đảng" if bare_office else f"{base} {CENTRAL}"
         return f"{base} {name_of(above, superiors[:-1])}"
-    if role == "department" and not has_locality and superiors:
-        if superiors[-1].role == "ministry":  # a department of a ministry names itself
-            return base
+    if role == "department" and not has_locality and superiors and superiors[-1].role == "ministry":
+        return base  # a department of a ministry names itself
     if role in ("board", "department"):  # "Sở Công Thương" + "tỉnh Lào Cai"
         return f"{base} {_lend(body, owner)}".strip()
     if role == "agency" and body.place:  # "Cục Thuế tỉnh X" (before 2025); else "Cục Thuế"
@@ -532,8 +531,8 @@ def read_issuer(
         if not words:
             return Reading()
         name = function_case(words) if len(words) > 1 else words[0].capitalize()
-        return Reading(name, None, UNKNOWN, ["tên cơ quan không có trong danh mục"], None, set(), [],
-                       len(lines) - 1, True)  # fmt: skip
+        note = "tên cơ quan không có trong danh mục"
+        return Reading(name, None, UNKNOWN, [note], line=len(lines) - 1, unknown=True)
     issuing, superiors = bodies[-1], bodies[:-1]
     name = name_of(issuing, superiors)
     superior = name_of(superiors[-1], superiors[:-1]) if superiors else None

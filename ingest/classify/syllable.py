@@ -14,20 +14,25 @@ import unicodedata
 from functools import lru_cache
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+# Onsets, longest first among those sharing a start ("ngh" before "ng" before "g").
 _ONSETS = (
-    "ngh ng gh gi kh nh ph th tr ch qu b c d đ g h k l m n p r s t v x"
-).split()  # longest first within each prefix
+    "ngh", "ng", "gh", "gi", "kh", "nh", "ph", "th", "tr", "ch", "qu",
+    "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
+)  # fmt: skip
 _VOWELS = "aăâeêioôơuưy"
-# Vowel groups as written (after the onset, before the final consonant).
-_GLIDING = frozenset(
-    "ai ao au ay âu ây eo êu ia iu oi ôi ơi ua ui ưa ưi ưu uôi ươi ươu iêu yêu oai oao oay oeo "
-    "uây uya uyu uơ".split()
-)  # no final consonant after these
-_OPEN = frozenset(
-    "a ă â e ê i o ô ơ u ư y iê yê oa oă oe uâ uê uô ươ uy uyê".split()
-)  # a final consonant may follow
+# Vowel groups as written (after the onset, before the final consonant). After a gliding group
+# no final consonant may follow; after an open one it may.
+_GLIDING = frozenset((
+    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iu", "oi", "ôi", "ơi", "ua", "ui",
+    "ưa", "ưi", "ưu", "uôi", "ươi", "ươu", "iêu", "yêu", "oai", "oao", "oay", "oeo", "uây",
+    "uya", "uyu", "uơ",
+))  # fmt: skip
+_OPEN = frozenset((
+    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "iê", "yê", "oa", "oă", "oe",
+    "uâ", "uê", "uô", "ươ", "uy", "uyê",
+))  # fmt: skip
 # Text that lost every mark (OCR, ASCII copies) also lost the letters' hats: "xuân" is "xuan".
-_BARE_OPEN = frozenset("ua uo ie ye uye".split())
+_BARE_OPEN = frozenset(("ua", "uo", "ie", "ye", "uye"))
 _RHYME = re.compile(rf"^([{_VOWELS}]+)(ng|nh|ch|[cmnpt])?$")
 
 
