@@ -237,7 +237,9 @@ def _marks_differ(subject: str, body: list[str]) -> list[str]:
     return odd
 
 
-def _subject(b: _Builder, head: HeadCells, title: int | None, ocr: bool) -> None:
+def _subject(
+    b: _Builder, head: HeadCells, title: int | None, ocr: bool, table: gazetteer.Gazetteer
+) -> None:
     """The whole trích yếu, cleaned; OCR'd words that are no Vietnamese make it doubtful, and
     so do words whose marks differ from the same words in the body."""
     cells = head.cells
@@ -250,7 +252,7 @@ def _subject(b: _Builder, head: HeadCells, title: int | None, ocr: bool) -> None
     raw, conf = subject_at(cells, start, skip_header=skip)
     if not raw:
         return
-    subject, notes = clean_subject(raw)
+    subject, notes = clean_subject(raw, table)
     line = cells[start].line if start < len(cells) else None
     share = word_share(subject)
     after = head.subject_span[1]
@@ -393,7 +395,7 @@ def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer) -> Header:
     region = head.region
     cells = head.cells
     title = head.title_at
-    _subject(b, head, title, ocr)
+    _subject(b, head, title, ocr, table)
     number = _number(b, head, ocr)
     _date(b, head, title, number)
     _marks(cells[:region], b)

@@ -345,7 +345,8 @@ def test_number_and_date_on_one_line_after_the_type_name() -> None:
     assert (h.number, h.date, h.issuer, h.doc_type) == (
         "11-NQ/TW", "2012-01-06", "Bộ Chính trị", "NQ",
     )  # fmt: skip
-    assert h.subject == "VỀ PHƯƠNG HƯỚNG, NHIỆM VỤ PHÁT TRIỂN THỦ ĐÔ HÀ NỘI GIAI ĐOẠN 2011-2020"
+    # the subject in capitals is registered as a sentence; known names keep their capitals
+    assert h.subject == "Về phương hướng, nhiệm vụ phát triển thủ đô Hà Nội giai đoạn 2011-2020"
 
 
 def test_state_symbol_whose_first_part_looks_like_a_type_is_a_cong_van() -> None:
@@ -403,6 +404,14 @@ def test_subject_over_lines_with_proper_names_is_read_whole() -> None:
 )
 def test_subject_cleaning(raw: str, clean: str) -> None:
     assert clean_subject(raw)[0] == clean
+
+
+def test_subject_in_capitals_becomes_a_sentence_keeping_known_names() -> None:
+    table = gazetteer.load()
+    raw = "QUY ĐỊNH VỀ PHÂN CẤP TRONG LĨNH VỰC CỦA BỘ CÔNG THƯƠNG TẠI LÀO CAI, VĂN BẢN CỦA ĐẢNG"
+    assert clean_subject(raw, table)[0] == (
+        "Quy định về phân cấp trong lĩnh vực của Bộ Công Thương tại Lào Cai, văn bản của Đảng"
+    )  # "VĂN BẢN" is no "Văn Bàn" (a district) though the letters are the same
 
 
 def test_ocr_subject_with_words_that_are_no_vietnamese_is_doubted() -> None:

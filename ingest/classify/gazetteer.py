@@ -87,9 +87,6 @@ class Gazetteer:
         """Is ``printed`` (upper case) one of the known spellings of the name with this key?"""
         return printed in self.spellings.get(key, ())
 
-    def symbols(self) -> set[str]:
-        return {e.symbol for e in self.bodies.values() if e.symbol}
-
 
 def _date(value: object, where: str) -> dt.date | None:
     if value in (None, ""):

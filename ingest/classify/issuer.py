@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.classify.gazetteer import CENTRAL, Entry, Gazetteer, Key, key_of
-from ingest.classify.syllable import is_syllable
+from ingest.classify.syllable import is_acronym, is_syllable
 from ingest.classify.text import fold, has_marks, match_key
 
 ORG_START = re.compile(
@@ -65,8 +65,7 @@ class Body:
     place_entry: Entry | None = None
     central: bool = False  # "... TRUNG ƯƠNG"
     inner: Body | None = None  # "BAN CÁN SỰ ĐẢNG" + "UBND TỈNH"
-    words: list[str] = field(default_factory=list)
-    lines: set[int] = field(default_factory=set)
+    lines: set[int] = field(default_factory=set)  # which input lines it was read from
 
     @property
     def role(self) -> str:
@@ -202,7 +201,7 @@ class _Reader:
                 break
             if j > i and token.line != self.tokens[j - 1].line and self._level(j):
                 break
-            if not (is_syllable(token.text) or _acronym(token.text)):
+            if not (is_syllable(token.text) or is_acronym(token.text)):
                 break
             j += 1
         return j - i
@@ -331,7 +330,6 @@ class _Reader:
             found = self._body(i)
             if found:
                 body, size = found
-                body.words = [t.text for t in self.tokens[i : i + size]]
                 body.lines = {t.line for t in self.tokens[i : i + size]}
                 bodies.append(body)
                 i += size
@@ -343,14 +341,6 @@ class _Reader:
             self.noise.append(self.tokens[i].text)
             i += 1
         return bodies
-
-
-def _acronym(word: str) -> bool:
-    return (
-        word.isupper()
-        and 2 <= len(word) <= 6
-        and sum(ch in "AEIOUY" for ch in fold(word).upper()) <= 1
-    )
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -543,8 +533,8 @@ def read_issuer(
         notes.append(f"đã khớp với danh mục cơ quan: {fixed}")
     if reader.fuzzy:
         conf = min(conf, FUZZY)
-    if reader.unknown_functions:
-        conf = min(conf, UNKNOWN + 0.1 if _known_shape(issuing) else UNKNOWN)
+    if reader.unknown_functions:  # a known head ("Sở") with a function the table lacks
+        conf = min(conf, UNKNOWN + 0.1)
     if reader.unknown_places and not all(_clean_name(p) for p in reader.unknown_places):
         conf = min(conf, 0.7)  # a place that lost its marks cannot be spelled back
     if reader.unknown_functions or reader.unknown_places:
@@ -583,11 +573,6 @@ def _clean_name(name: str) -> bool:
     return has_marks(name) and all(is_syllable(w) for w in name.split())
 
 
-def _known_shape(body: Body) -> bool:
-    """A head the gazetteer knows, with an unknown place or function read as printed."""
-    return body.head is not None
-
-
 def _incomplete(body: Body, superiors: list[Body]) -> bool:
     """A body that needs a place or an owner the header did not give."""
     if body.entry is not None or body.head is None:
@@ -611,8 +596,3 @@ def _incomplete(body: Body, superiors: list[Body]) -> bool:
     if role == "party_unit":
         return not (body.place or body.function or body.inner or _owner_place(superiors))
     return False
-
-
-def looks_like_body(key: str) -> bool:
-    """Does an upper-case line start like a body name? (for legacy text not in capitals)"""
-    return bool(ORG_START.match(key))

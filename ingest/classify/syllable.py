@@ -98,10 +98,10 @@ def word_share(text: str) -> float:
     words = _WORD.findall(text)
     if not words:
         return 1.0
-    return sum(1 for w in words if is_syllable(w) or _acronym(w)) / len(words)
+    return sum(1 for w in words if is_syllable(w) or is_acronym(w)) / len(words)
 
 
-def _acronym(word: str) -> bool:
+def is_acronym(word: str) -> bool:
     """An upper-case abbreviation ("UBND", "TNDN", "VLNCN"): at most one vowel letter."""
     if not (word.isupper() and 2 <= len(word) <= 8):
         return False
