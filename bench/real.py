@@ -135,6 +135,7 @@ class Outcome:
     truth: dict
     fields: dict = field(default_factory=dict)
     review: dict = field(default_factory=dict)  # field -> review item
+    confidence: dict = field(default_factory=dict)  # field -> the reader's confidence
     classes: dict = field(default_factory=dict)  # field -> class
     pending: bool = False
     refused: str | None = None
@@ -207,6 +208,9 @@ def measure_one(corpus: str, name: str, data: bytes, truth: dict) -> Outcome:
         examined = described.examined
         out = Outcome(corpus, truth["file"], _format(examined), truth, dict(described.fields))
         out.review = {item["field"]: item for item in described.review}
+        out.confidence = {
+            name: ev.get("confidence", 0.0) for name, ev in (described.evidence or {}).items()
+        }
         out.pending = bool(getattr(described, "secrecy_pending", False))
     out.seconds = time.perf_counter() - started
     if examined is not None:
@@ -309,6 +313,24 @@ def details(outcomes: list[Outcome]) -> None:
             )
 
 
+BUCKETS = ((0.9, 1.01), (0.8, 0.9), (0.5, 0.8), (0.0, 0.5))
+
+
+def calibration(outcomes: list[Outcome]) -> None:
+    """Does a confidence mean something? Share right among the non-empty values read, by the
+    confidence the reader gave them (fields under 0.8 go to review)."""
+    print("\nconfidence  values  right  (fields read with a value; under 0.8 they go to review)")
+    for lo, hi in BUCKETS:
+        got = [
+            same(name, o.fields.get(name), o.truth.get(name))
+            for o in outcomes
+            for name in FIELDS
+            if name in o.truth and o.fields.get(name) and lo <= o.confidence.get(name, 0.0) < hi
+        ]
+        if got:
+            print(f"{lo:.1f}-{min(hi, 1.0):.1f}    {len(got):6d}  {100 * sum(got) / len(got):5.1f}%")
+
+
 def leaks(outcomes: list[Outcome]) -> list[Outcome]:
     """Secret documents filed below their level and not held back."""
     found = []
@@ -348,6 +370,7 @@ def measure(folders: list[Path], args: argparse.Namespace) -> int:
     if args.verbose:
         print("\nfields not right, or flagged needlessly:")
         details(outcomes)
+    calibration(outcomes)
     found = leaks(outcomes)
     print(f"\nsecret documents filed below their level without secrecy_pending: {len(found)}")
     for out in found:

@@ -232,6 +232,8 @@ def test_shipped_gazetteer_knows_the_2025_mergers() -> None:
         ("Số 12-CTIr/TU", "12-CTr/TU", "CTr"),
         ("Nghị quyết số: 11-NQ/TW", "11-NQ/TW", "NQ"),
         ("Số: 575/UBND-KTTH", "575/UBND-KTTH", "CV"),
+        ("Số: 3/QĐĐ-UBND", "3/QĐ-UBND", "QĐ"),
+        ("Số: 1060/BTC-QLGCS", "1060/BTC-QLGCS", "CV"),
     ],
 )
 def test_number_forms(cell: str, number: str, code: str) -> None:

@@ -84,6 +84,9 @@ def known_code(code: str) -> tuple[str | None, str | None]:
             shorter = code[:i] + code[i + 1 :]
             if len(shorter) >= 3 and shorter in TYPE_CODES:
                 candidates.add(shorter)
+    for i in range(1, len(code)):  # a letter read twice ("QĐĐ")
+        if code[i] == code[i - 1] and code[:i] + code[i + 1 :] in TYPE_CODES:
+            candidates.add(code[:i] + code[i + 1 :])
     swapped = code.replace("D", "Đ").replace("0", "O")
     if swapped != code and swapped in TYPE_CODES:
         candidates.add(swapped)
