@@ -325,10 +325,11 @@ def calibration(outcomes: list[Outcome]) -> None:
             same(name, o.fields.get(name), o.truth.get(name))
             for o in outcomes
             for name in FIELDS
-            if name in o.truth and o.fields.get(name) and lo <= o.confidence.get(name, 0.0) < hi
+            if name in o.truth and o.fields.get(name) and lo <= o.confidence.get(name, -1) < hi
         ]
         if got:
-            print(f"{lo:.1f}-{min(hi, 1.0):.1f}    {len(got):6d}  {100 * sum(got) / len(got):5.1f}%")
+            share = 100 * sum(got) / len(got)
+            print(f"{lo:.1f}-{min(hi, 1.0):.1f}    {len(got):6d}  {share:5.1f}%")
 
 
 def leaks(outcomes: list[Outcome]) -> list[Outcome]:
