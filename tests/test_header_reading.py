@@ -451,3 +451,29 @@ def test_ocr_subject_whose_words_have_other_marks_in_the_body_is_doubted() -> No
     assert "'nhâm dằn' / 'nhâm dần'" in review["subject"].reason
     clean = text.replace("Dằn", "Dần").replace(",Vêviệc", "Về việc")
     assert "subject" not in _review(clean, ocr=True)
+
+
+@pytest.mark.parametrize(
+    ("lines", "issuer"),
+    [
+        (["ĐẢNG BỘ TỈNH LÀO CAI", "ĐẢNG ỦY QUÂN SỰ TỈNH"], "Đảng ủy Quân sự tỉnh Lào Cai"),
+        (["ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM", "TỈNH LÀO CAI"],
+         "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh Lào Cai"),
+        (["BỘ TÀI CHÍNH", "CỤC THUẾ", "CHI CỤC THUẾ KHU VỰC II"], "Chi cục Thuế khu vực II"),
+        (["TỈNH ỦY LÀO CAI", "TRƯỜNG CHÍNH TRỊ"], "Trường Chính trị tỉnh Lào Cai"),
+        (["ĐẢNG BỘ XÃ TÂN AN", "CHI BỘ THÔN 3"], "Chi bộ thôn 3"),
+        (["BAN TỔ CHỨC TRUNG ƯƠNG"], "Ban Tổ chức Trung ương"),
+        (["UBND TP. HỒ CHÍ MINH"], "Ủy ban nhân dân thành phố Hồ Chí Minh"),
+        (["ỦY BAN NHÂN DÂN", "TÍNH QUẢNG NGÃI"], "Ủy ban nhân dân tỉnh Quảng Ngãi"),
+        (["HỘI ĐỒNG NHÂN DÂN TỈNH LÀO CAI", "BAN PHÁP CHẾ"],
+         "Ban Pháp chế Hội đồng nhân dân tỉnh Lào Cai"),
+    ],
+)  # fmt: skip
+def test_more_bodies_from_parts(lines: list[str], issuer: str) -> None:
+    """Units below a body, levels below a commune, a mark OCR got wrong on "TỈNH", and "QUÂN
+    SỰ" which is no "QUẬN" though the letters are the same."""
+    from ingest.classify.issuer import read_issuer
+
+    reading = read_issuer(lines, gazetteer.load())
+    assert reading.issuer == issuer
+    assert reading.confidence >= 0.8

@@ -33,7 +33,7 @@ ORG_START = re.compile(
     r"ỦY BAN|VĂN PHÒNG|HỘI ĐỒNG|TRUNG TÂM|CHI CỤC|CHI BỘ|BAN|SỞ|BỘ|CỤC|PHÒNG|THANH TRA|"
     r"CHÍNH PHỦ|THỦ TƯỚNG)\b"
 )
-_WORDS = re.compile(r"[^\W\d_]+")
+_WORDS = re.compile(r"[^\W\d_]+|\d+")
 _MOTTOS = (
     ["dang", "cong", "san", "viet", "nam"],
     ["cong", "hoa", "xa", "hoi", "chu", "nghia", "viet", "nam"],
@@ -42,6 +42,7 @@ _MOTTOS = (
 _MOTTO_WORDS = frozenset(w for motto in _MOTTOS for w in motto)
 _LEVEL_ALIASES: dict[Key, str] = {("tp",): "thành phố", ("tx",): "thị xã", ("tt",): "thị trấn"}
 _CENTRAL_KEYS: frozenset[Key] = frozenset({("trung", "uong"), ("tw",)})
+_NUMERAL = re.compile(r"^(?:\d{1,3}|[IVX]{1,5})$")
 CONFIDENT, SNAPPED, FUZZY, UNKNOWN = 0.95, 0.88, 0.72, 0.65
 
 
@@ -97,8 +98,10 @@ class Reading:
 
 
 def _title(words: list[str]) -> str:
-    """A place as printed in capitals, in title case ("PHONG HẢI" -> "Phong Hải")."""
-    return " ".join(w.capitalize() if w.isupper() else w for w in words)
+    """A place as printed in capitals, in title case ("PHONG HẢI" -> "Phong Hải"; "II" stays)."""
+    return " ".join(
+        w.capitalize() if w.isupper() and not _NUMERAL.match(w) else w for w in words
+    )
 
 
 def function_case(words: list[str]) -> str:
@@ -189,7 +192,13 @@ class _Reader:
         key = (self.tokens[i].key,)
         if key in _LEVEL_ALIASES:
             return _LEVEL_ALIASES[key], 1
-        found = self._match(i, self.table.levels)
+        found = self._match(i, self.table.levels, single_exact=True)  # "QUÂN" is no "QUẬN"
+        if found is None and (damaged := self._match(i, self.table.levels)):
+            # "TÍNH QUẢNG NGÃI": a level with a wrong mark, taken when a known place follows
+            after = i + damaged[1]
+            if after < len(self.tokens) and self._match(after, self.table.places):
+                self._take(i, damaged[0], damaged[1])
+                found = damaged
         return (found[0].name, found[1]) if found else None
 
     def _open_words(self, i: int, stop_at_level: bool = True, strict: bool = False) -> int:
@@ -201,7 +210,8 @@ class _Reader:
                 break
             if j > i and token.line != self.tokens[j - 1].line and self._level(j):
                 break
-            if not (is_syllable(token.text) or is_acronym(token.text)):
+            text = token.text
+            if not (is_syllable(text) or is_acronym(text) or _NUMERAL.match(text)):
                 break
             j += 1
         return j - i
@@ -406,7 +416,8 @@ def name_of(body: Body, superiors: list[Body]) -> str:
 
 _TIERS = {
     "tỉnh": 1, "thành phố": 1, "huyện": 2, "quận": 2, "thị xã": 2, "xã": 3, "phường": 3,
-    "thị trấn": 3, "đặc khu": 3,
+    "thị trấn": 3, "đặc khu": 3, "thôn": 4, "tổ dân phố": 4, "khu phố": 4, "ấp": 4,
+    "khu vực": 5,
 }  # fmt: skip
 
 
@@ -485,8 +496,9 @@ def _strip_motto_tail(line: str, table: Gazetteer) -> tuple[str, str]:
             )
         ):
             return line, ""
-    if key_of(line) in table.bodies:  # "NGÂN HÀNG NHÀ NƯỚC VIỆT NAM"
-        return line, ""
+    key = key_of(line)
+    if key in table.bodies or any(key[:n] in table.heads for n in range(len(key), 2, -1)):
+        return line, ""  # "NGÂN HÀNG NHÀ NƯỚC VIỆT NAM", "ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM"
     return " ".join(words[:-size]), " ".join(words[-size:])
 
 
@@ -570,7 +582,8 @@ def read_issuer(
 
 def _clean_name(name: str) -> bool:
     """A name printed with its marks, every word a syllable: safe to keep as printed."""
-    return has_marks(name) and all(is_syllable(w) for w in name.split())
+    words = [w for w in name.split() if not _NUMERAL.match(w)]
+    return all(is_syllable(w) for w in words) and (has_marks(name) or not words)
 
 
 def _incomplete(body: Body, superiors: list[Body]) -> bool:
