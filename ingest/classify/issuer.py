@@ -99,9 +99,7 @@ class Reading:
 
 def _title(words: list[str]) -> str:
     """A place as printed in capitals, in title case ("PHONG HẢI" -> "Phong Hải"; "II" stays)."""
-    return " ".join(
-        w.capitalize() if w.isupper() and not _NUMERAL.match(w) else w for w in words
-    )
+    return " ".join(w.capitalize() if w.isupper() and not _NUMERAL.match(w) else w for w in words)
 
 
 def function_case(words: list[str]) -> str:
