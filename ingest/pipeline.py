@@ -27,8 +27,8 @@ from archive import audit, records
 from archive.instance import Instance
 from archive.models import Document, Unit
 from archive.quarantine import NOT_DIGITIZED
-from ingest import signatures, stages
-from ingest.classify import secrecy, training
+from ingest import signatures, sniff, stages
+from ingest.classify import gazetteer, secrecy, training
 from ingest.classify.review import review_items
 from ingest.classify.rules import RulesError, RuleTable, load_rules
 from ingest.classify.suggest import suggest_filing
@@ -116,15 +116,40 @@ def _unit_for(inst: Instance, ctx: audit.Context, unit_code: str | None) -> Unit
         return session.get(Unit, ctx.principal.unit_id)
 
 
+def read_from_image(examined: stages.Examined) -> bool:
+    """Was page 1's text recognised from its image (a scan, or a garbled text layer)?"""
+    if examined.page_sources:
+        return examined.page_sources[0] in ("ocr", "garbled")
+    if examined.media_type in sniff.IMAGES:
+        return True
+    return any(e.stage == stages.OCR and e.outcome == "success" for e in examined.events)
+
+
 def describe(
-    data: bytes, filename: str, declared_level: str | None, limits: Limits, password: str | None
+    data: bytes,
+    filename: str,
+    declared_level: str | None,
+    limits: Limits,
+    password: str | None,
+    home: Path | None = None,
 ) -> Described:
     """Examine the file, read its header and decide its secrecy (``ingest.classify.secrecy``):
     the declared level can raise, never lower; what could not be read with confidence is held
-    back for a person, a file without any readable text included."""
+    back for a person, a file without any readable text included.
+
+    ``home`` is the instance folder, whose gazetteer copy (``bodies.json``) names issuers.
+    """
     examined = stages.examine(data, filename, limits, password)
     has_text = examined.text.strip() != ""
-    header = parse_header(examined.text) if has_text else None
+    header = (
+        parse_header(
+            examined.text,
+            ocr=read_from_image(examined),
+            bodies=gazetteer.for_home(home),
+        )
+        if has_text
+        else None
+    )
     fields = header.as_dict() if header else {}
     assessment = secrecy.assess(examined, header, declared_level)
     fields["level"] = assessment.level
@@ -257,7 +282,7 @@ def ingest_bytes(
     limits = limits or Limits()
     fields: dict = {}
     try:
-        described = describe(data, filename, declared_level, limits, password)
+        described = describe(data, filename, declared_level, limits, password, inst.home)
         described = signatures.check_at_ingest(inst, described, data, limits, password)
         fields = described.fields
         decision = may_file(ctx.principal, fields["level"]) if ctx.principal else None

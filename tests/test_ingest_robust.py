@@ -58,7 +58,7 @@ def test_a_library_crash_is_a_rejection_with_its_stage_logged_and_audited(
 
 
 def test_a_crash_while_reading_the_header_is_a_rejection(inst, archivist, monkeypatch):
-    def broken(_text):
+    def broken(_text, **_options):
         raise IndexError("list index out of range")
 
     monkeypatch.setattr(pipeline, "parse_header", broken)
