@@ -43,10 +43,12 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 # Quick figures (a few minutes). The full-size runs: bench/search.py --docs 100000 (~20 min),
-# bench/audit.py (a million entries), bench/web.py --docs 5000.
+# bench/audit.py (a million entries), bench/web.py --docs 5000; bench/real.py exits 1 if a
+# secret document would be filed below its level without being held back.
 bench: $(STAMP)
 	$(BIN)/python bench/crypto.py
 	$(BIN)/python bench/ingest.py --docs 100
+	$(BIN)/python bench/real.py --generated 40
 	$(BIN)/python bench/audit.py --events 1000 --sizes 100000,200000
 	$(BIN)/python bench/search.py --docs 20000 --rounds 3 --no-plain
 	$(BIN)/python bench/web.py --docs 300 --rounds 20

@@ -11,23 +11,28 @@ the review queue can show an archivist the line a value came from.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import logging
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
-from ingest.classify import blocks
+from ingest.classify import blocks, gazetteer
 from ingest.classify.cells import (
     Cell,
+    HeadCells,
     first,
     header_cells,
     is_issuer_cell,
-    parse_date,
-    parse_number,
     subject_at,
     tail_cells,
 )
-from ingest.classify.issuer import compose_issuer, compose_superior, symbol_agrees
-from ingest.classify.text import canonical_tones, match_key
+from ingest.classify.issuer import Reading, read_issuer
+from ingest.classify.numbers import NumberReading, read_date, read_number
+from ingest.classify.subject import clean_subject
+from ingest.classify.syllable import noisy, word_share
+from ingest.classify.text import canonical_tones, fold, match_key
 from ingest.classify.vocab import (
     DOC_TYPES,
     LEVEL_RANK,
@@ -38,6 +43,8 @@ from ingest.classify.vocab import (
 )
 from ingest.legacy import to_unicode
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "DOC_TYPES",
     "DOC_TYPE_NAMES",
@@ -47,7 +54,6 @@ __all__ = [
     "Evidence",
     "Header",
     "canonical_tones",
-    "compose_issuer",
     "match_key",
     "parse_header",
 ]
@@ -64,11 +70,16 @@ _INVISIBLE = re.compile(r"[\u200b-\u200d\ufeff]")
 
 @dataclass
 class Evidence:
-    """Where a field's value came from: the line (0-based, in the NFC text) and how sure we are."""
+    """Where a field's value came from: the line (0-based, in the NFC text), how sure we are,
+    and what the reader did or doubted on the way (``note``, Vietnamese, shown in review).
+    ``code`` classifies a doubt for the review queue: "blank" (a number or day left blank or
+    written by hand), "unknown" (a body the gazetteer does not know)."""
 
     line_no: int | None
     line: str | None
     confidence: float
+    note: str | None = None
+    code: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -112,8 +123,12 @@ class Header:
         return ev.confidence if ev else 0.0
 
 
+# OCR writes the Icelandic eth (Ð, U+00D0) for the Vietnamese Đ (U+0110), which looks the same.
+_LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "\xa0": " "})
+
+
 def _clean(text: str) -> str:
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).replace("\xa0", " ")
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).translate(_LOOKALIKES)
     return unicodedata.normalize("NFC", to_unicode(text))
 
 
@@ -142,31 +157,40 @@ class _Builder:
         real = index if index < HEAD_LINES else index + self.offset
         return real, self.lines[index].strip() if index < len(self.lines) else ""
 
-    def put(self, name: str, value: object, line: int | None, confidence: float) -> None:
+    def put(
+        self,
+        name: str,
+        value: object,
+        line: int | None,
+        confidence: float,
+        note: str | None = None,
+        code: str | None = None,
+    ) -> None:
         setattr(self.header, name, value)
-        if value in (None, [], ""):
+        if value in (None, [], "") and code is None:
             return
         no, text = self.line_of(line) if line is not None else (None, None)
-        self.header.evidence[name] = Evidence(no, text, round(confidence, 2))
+        self.header.evidence[name] = Evidence(no, text, round(confidence, 2), note, code)
 
 
 def _doc_type(
     title: Cell | None, kind: str | None, code: str | None, summary: bool
 ) -> tuple[str | None, float]:
-    """The title line decides (a Politburo Quy định keeps QĐ/TW); else the symbol; else V/v."""
+    """The title line decides (a Politburo Quy định keeps QĐ/TW); else a công văn's V/v line
+    (a state symbol's first part may be the body: "2191/CT-CS" is Cục Thuế's); else the code."""
     fuzzy = title is not None and title.confidence < 0.9
-    if kind == "state" and code and code != "CV":
-        return code, 0.95
     if title is not None:
         found = STATE_DOC_TYPES.get(title.value, DOC_TYPES[title.value])
         found = found if kind == "state" else DOC_TYPES[title.value]
-        agrees = code is None or code == found or {code, found} == {"QĐ", "QĐi"}
+        agrees = code in (None, "CV") or code == found or {code, found} <= {"QĐ", "QĐi", "QyĐ"}
         if code and agrees:
             return found, 0.98
         return found, (0.6 if code else 0.75 if fuzzy else 0.9)
+    if summary:
+        return "CV", 0.9 if code in (None, "CV") or kind == "state" else 0.7
     if code:
-        return code, 0.85
-    return ("CV", 0.8) if summary else (None, 0.0)
+        return code, 0.95 if kind == "state" else 0.85
+    return None, 0.0
 
 
 def _marks(cells: list[Cell], b: _Builder) -> None:
@@ -190,63 +214,212 @@ def _marks(cells: list[Cell], b: _Builder) -> None:
         b.put("urgency", value, best.line, best.confidence)
 
 
-def _parse(text: str) -> Header:
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    return list(itertools.pairwise(_WORD.findall(canonical_tones(text.lower()))))
+
+
+def _marks_differ(subject: str, body: list[str]) -> list[str]:
+    """Subject words OCR may have given the wrong marks: a pair of words that the body also
+    has, but only with other marks ("Nhâm Dằn" / "Nhâm Dần", "chỉ tiết" / "chi tiết"). The body
+    usually repeats the subject's words; a pair, not a word, since many words share letters."""
+    seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for line in body:
+        for pair in _pairs(line):
+            seen.setdefault((fold(pair[0]), fold(pair[1])), set()).add(pair)
+    odd = []
+    for pair in _pairs(subject):
+        others = seen.get((fold(pair[0]), fold(pair[1])), set())
+        if others and pair not in others:
+            odd.append(f"'{' '.join(pair)}' / '{' '.join(sorted(others)[0])}'")
+    return odd
+
+
+def _subject(
+    b: _Builder, head: HeadCells, title: int | None, ocr: bool, table: gazetteer.Gazetteer
+) -> None:
+    """The whole trích yếu, cleaned; OCR'd words that are no Vietnamese make it doubtful, and
+    so do words whose marks differ from the same words in the body."""
+    cells = head.cells
+    if title is not None:
+        start, skip = title + 1, False
+    elif head.summary_at is not None:
+        start, skip = head.summary_at, True
+    else:
+        return
+    raw, conf = subject_at(cells, start, skip_header=skip)
+    if not raw:
+        return
+    subject, notes = clean_subject(raw, table)
+    line = cells[start].line if start < len(cells) else None
+    share = word_share(subject)
+    after = head.subject_span[1]
+    near = cells[max(start, after - 1) : after + 3]
+    if share < 0.9 or (ocr and share < 1.0):
+        conf = min(conf, 0.7)
+        notes.append("có chữ không đọc rõ")
+    elif ocr and any(c.role == "stamp" or noisy(c.text) for c in near):
+        conf = min(conf, 0.7)
+        notes.append("dấu hoặc chữ lẫn đè gần trích yếu")
+    elif ocr and (odd := _marks_differ(subject, b.lines[cells[after - 1].line + 1 :])):
+        conf = min(conf, 0.75)
+        notes.append("dấu khác với cùng chữ trong thân văn bản: " + ", ".join(odd[:3]))
+    elif notes and ocr:
+        conf = min(conf, 0.75)
+    b.put("subject", subject or None, line, conf, "; ".join(notes) or None)
+
+
+def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:
+    """The document's own number; a blank or handwritten one is never guessed.
+
+    A blank in a text layer or a Word file is an unnumbered working copy: the field stays
+    empty. A blank on a scan was (or will be) filled in by hand: the printed part is kept
+    ("/CT-UBND") for the archivist to complete. Both go to review.
+    """
+    at = head.number_at
+    if at is None:
+        return None
+    cell = head.cells[at]
+    found = read_number(cell.text, ocr)
+    if found is None:
+        return None
+    conf = head.number_confidence
+    if found.value:
+        note = f"đã sửa lỗi nhận dạng: {', '.join(found.fixes)}" if found.fixes else None
+        b.put("number", found.value, cell.line, min(conf, 0.85) if found.fixes else conf, note)
+        return found
+    seen = f" (bản quét đọc được '{found.handwritten}')" if found.handwritten else ""
+    if ocr or found.handwritten:
+        note = f"số văn bản viết tay hoặc để trống{seen}: giữ phần in sẵn '{found.printed}'"
+        b.put("number", found.printed, cell.line, 0.3, note, "blank")
+    else:
+        note = f"văn bản chưa có số (bản chưa đăng ký hoặc dự thảo): '{cell.text}'"
+        b.put("number", None, cell.line, 0.3, note, "blank")
+    return found
+
+
+def _date(b: _Builder, head: HeadCells, title: int | None, number: NumberReading | None) -> None:
+    """The date line of the header (never one from the body)."""
+    cells, region = head.cells, head.region
+    date_at = first(cells, "date", region if title is None else title)
+    if date_at is None and title is not None:
+        date_at = first(cells, "date", region)
+    if date_at is None:
+        return
+    found = read_date(cells[date_at].text)
+    if found is None:
+        return
+    line = cells[date_at].line
+    if found.iso is None:
+        seen = f" (bản quét đọc được '{found.handwritten}')" if found.handwritten else ""
+        note = f"ngày ban hành viết tay hoặc để trống{seen}; in sẵn: {found.printed}"
+        b.put("date", None, line, 0.3, note, "blank")
+    else:
+        conf, note = found.confidence, None
+        if number is not None and not number.value:  # filled in by hand with the number
+            conf, note = min(conf, 0.7), "số văn bản viết tay: ngày có thể cũng viết tay"
+        b.put("date", found.iso, line, conf, note)
+    if found.place:
+        b.put("place", found.place, line, found.confidence or 0.75)
+
+
+def _issuer_lines(head: HeadCells) -> list[Cell]:
+    lo, hi = head.subject_span
+    region = head.region
+    candidates = [c for i, c in enumerate(head.cells[:region]) if not lo <= i < hi]
+    before = [c for i, c in enumerate(head.cells[: head.issuer_end])
+              if not lo <= i < hi and is_issuer_cell(c)]  # fmt: skip
+    if before:
+        return before
+    return [c for c in candidates if is_issuer_cell(c)]  # the number came first
+
+
+def _day(iso: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
+
+def _issuer(
+    b: _Builder, head: HeadCells, number: NumberReading | None, table: gazetteer.Gazetteer,
+    ocr: bool,
+) -> Reading | None:  # fmt: skip
+    """The issuing body, read against the gazetteer; an authority line is the last resort."""
+    cells = _issuer_lines(head)
+    codes = number.parts if number else []
+    day = _day(b.header.date)
+    reading, fallback = None, False
+    if cells:
+        reading = read_issuer([c.text for c in cells], table, day, codes)
+    if reading is None or not reading.issuer:
+        authority = next((c for c in head.cells[: head.region] if c.role == "authority"), None)
+        if authority is None:
+            return None
+        words = authority.key.split()
+        body_at = next((i for i in range(1, len(words)) if fold(words[i]) in _BODY_WORDS), None)
+        if body_at is None:
+            return None
+        reading = read_issuer([" ".join(words[body_at:])], table, day, codes)
+        cells, fallback = [authority], True
+        if not reading.issuer:
+            return None
+    conf = reading.confidence
+    notes = list(reading.notes)
+    if ocr and any(b.place_entry is None and b.place for b in reading.bodies):
+        conf = min(conf, 0.7)  # a place not in the gazetteer, read by OCR: its marks may be off
+    if fallback:
+        conf = min(conf, 0.6)
+        notes.append("không thấy dòng tên cơ quan: đọc từ dòng thẩm quyền ký")
+    code = "unknown" if reading.unknown else None
+    line = cells[min(reading.line or 0, len(cells) - 1)].line
+    b.put("issuer", reading.issuer, line, conf, "; ".join(notes) or None, code)
+    if reading.superior:
+        b.put("superior", reading.superior, cells[0].line, min(conf, 0.85))
+    return reading
+
+
+# First words of a body in an authority line ("GIÁM ĐỐC | SỞ CÔNG THƯƠNG TỈNH LÀO CAI").
+_BODY_WORDS = frozenset((
+    "so", "cuc", "tong", "chi", "bo", "ban", "uy", "ubnd", "hoi", "van", "phong", "chinh",
+    "thanh", "dang", "tinh", "huyen", "xa", "phuong",
+))  # fmt: skip
+
+
+def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer) -> Header:
     lines, offset = _lines(text)
     b = _Builder(lines, offset)
     head = header_cells(lines[:HEAD_LINES])
     region = head.region
     cells = head.cells
-    title = first(cells, "title", region)
-    number_at = head.number_at
-    if title is not None:
-        subject, subject_conf = subject_at(cells, title + 1, skip_header=False)
-        b.put("subject", subject, cells[title + 1].line if subject else None, subject_conf)
-    elif head.summary_at is not None:
-        subject, subject_conf = subject_at(cells, head.summary_at, skip_header=True)
-        b.put("subject", subject, cells[head.summary_at].line, subject_conf)
-    code = symbol_body = number_kind = None
-    if number_at is not None and (parsed := parse_number(cells[number_at].text)):
-        number, number_kind, code, symbol_body = parsed
-        b.put("number", number, cells[number_at].line, head.number_confidence)
-    date_at = first(cells, "date", region if title is None else title)
-    if date_at is None:
-        date_at = first(cells, "date", region if title is not None else len(cells))
-    if date_at is not None and (found := parse_date(cells[date_at].text)):
-        iso, place, date_conf = found
-        b.put("date", iso, cells[date_at].line, date_conf)
-        b.put("place", place, cells[date_at].line, date_conf)
+    title = head.title_at
+    _subject(b, head, title, ocr, table)
+    number = _number(b, head, ocr)
+    _date(b, head, title, number)
     _marks(cells[:region], b)
-    lo, hi = head.subject_span
-    candidates = [c for i, c in enumerate(cells[:region]) if not lo <= i < hi]
-    issuer_cells = [c for c in candidates[: head.issuer_end] if is_issuer_cell(c)]
-    if not issuer_cells:  # the number came first: take the body lines after it
-        issuer_cells = [c for c in candidates if is_issuer_cell(c)]
-    keys = [c.key for c in issuer_cells]
-    issuer = compose_issuer(keys)
-    if issuer:
-        agrees = symbol_agrees(issuer, symbol_body)
-        conf = min(c.confidence for c in issuer_cells)
-        conf = min(conf, 0.97 if agrees else 0.85 if agrees is None else 0.65)
-        b.put("issuer", issuer, issuer_cells[-1].line, conf)
-        superior = compose_superior(keys)
-        sup_line = issuer_cells[0].line if superior else None
-        b.put("superior", superior, sup_line, 0.85)
+    reading = _issuer(b, head, number, table, ocr)
     mottos = [c for c in cells[:region] if c.role == "motto"]
     party = next((c for c in mottos if c.value == "party"), None)
     motto = party or (mottos[0] if mottos else None)
     if motto is not None:
         b.put("kind", motto.value, motto.line, motto.confidence)
-    elif number_kind:
-        b.put("kind", number_kind, cells[number_at].line, 0.8)
+    elif number is not None:
+        b.put("kind", number.kind, cells[head.number_at].line, 0.8)
+    elif reading is not None and reading.kind:
+        b.put("kind", reading.kind, None, 0.8)
     elif b.header.date or title is not None or b.header.issuer:
         b.put("kind", "other", None, 0.6)
+    code = number.code if number else None
     doc_type, type_conf = _doc_type(
         cells[title] if title is not None else None,
         b.header.kind,
         code,
         head.summary_at is not None,
     )
-    type_line = cells[title].line if title is not None else cells[number_at].line if code else None
+    number_line = cells[head.number_at].line if number is not None else None
+    type_line = cells[title].line if title is not None else number_line if code else None
     if type_line is None and head.summary_at is not None:
         type_line = cells[head.summary_at].line
     b.put("doc_type", doc_type, type_line, type_conf)
@@ -280,13 +453,19 @@ def _tail(b: _Builder, lines: list[str], cells: list[Cell], region: int) -> None
         b.put("recipients", found.value, found.line_no, found.confidence)
 
 
-def parse_header(text: str) -> Header:
+def parse_header(
+    text: str, *, ocr: bool = False, bodies: gazetteer.Gazetteer | None = None
+) -> Header:
     """Parse the header fields of a document; fields that cannot be found stay None.
 
-    Ingestion must not stop on one damaged document, so unexpected input yields an empty Header
-    instead of an exception.
+    ``ocr`` says the header was read from a page image: a blank number there was filled in by
+    hand (its printed part is kept, see ``_number``), and OCR'd words are trusted less.
+    ``bodies`` is the gazetteer to name issuers with (default: the instance's or the shipped
+    one, see ``gazetteer.for_home``). Ingestion must not stop on one damaged document, so
+    unexpected input yields an empty Header instead of an exception.
     """
     try:
-        return _parse(text)
+        return _parse(text, ocr, bodies or gazetteer.for_home())
     except Exception:  # a bad scan must not abort a batch import
+        log.exception("header parse failed")
         return Header()

@@ -7,16 +7,18 @@ still being copied from a scanner or a USB stick is never read half-written.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from archive.core.instance import Instance
-from ingest import pipeline
+from ingest import pipeline, stages
 from ingest.limits import Limits
 from security.actor import Context
 
 DONE, REJECTED = "done", "rejected"
+log = logging.getLogger(__name__)
 
 
 def _candidates(inbox: Path) -> dict[Path, tuple[int, int]]:
@@ -49,6 +51,20 @@ def settle(inbox: Path, result: pipeline.IngestResult, path: Path) -> Path:
     return moved
 
 
+def _file_one(
+    inst: Instance, ctx: Context, path: Path, limits: Limits | None
+) -> pipeline.IngestResult:
+    """One file, whatever happens: a failure is a rejection, so a bad file never blocks the
+    inbox (it is moved to ``rejected/`` with its reason and the next file is filed)."""
+    try:
+        return pipeline.ingest_file(inst, ctx, path, limits=limits)
+    except Exception as exc:  # ingest_file refuses bad files itself; this is the database failing
+        stages.log_failure(exc, "inbox filing")
+        return pipeline.IngestResult(
+            str(path), "rejected", reason=str(stages.unreadable(exc, "filing"))
+        )
+
+
 def watch(
     inst: Instance,
     ctx: Context,
@@ -61,6 +77,7 @@ def watch(
     """Yield a result per file filed; with ``once``, one look (files already older than
     ``interval`` count as settled) instead of watching forever."""
     seen: dict[Path, tuple[int, int]] = {}
+    stuck: set[Path] = set()
     while True:
         now = time.time_ns()
         current = _candidates(inbox)
@@ -70,9 +87,15 @@ def watch(
             if seen.get(path) == stamp or (once and now - stamp[1] >= interval * 1e9)
         ]
         for path in settled:
-            result = pipeline.ingest_file(inst, ctx, path, limits=limits)
-            settle(inbox, result, path)
             current.pop(path)
+            if path in stuck:
+                continue
+            result = _file_one(inst, ctx, path, limits)
+            try:
+                settle(inbox, result, path)
+            except OSError:  # cannot move it (permissions): skip it, keep the inbox moving
+                log.exception("cannot move %s out of the inbox; it is skipped from now on", path)
+                stuck.add(path)
             yield result
         if once:
             return

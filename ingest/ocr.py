@@ -117,7 +117,7 @@ def _frames(data: bytes, limits: Limits) -> list[Image.Image]:
             f"The image has too many pixels (over {limits.max_image_pixels:,}, "
             "KHO_MAX_IMAGE_PIXELS): rescan at a lower resolution (300 dpi is enough).",
         ) from None
-    except (OSError, ValueError, SyntaxError) as exc:
+    except (OSError, ValueError, SyntaxError, TypeError) as exc:  # TypeError: mangled TIFF tags
         raise Refused(
             "Tệp ảnh bị hỏng hoặc bị cắt cụt: hãy quét lại hoặc lấy lại bản gốc.",
             f"The image is damaged or truncated ({reason(exc)}): "

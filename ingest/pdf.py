@@ -9,57 +9,19 @@ rewritten by qpdf so that what it had to repair is repaired in the copy too.
 from __future__ import annotations
 
 import io
+import re
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, Stream
+from pikepdf import Dictionary, Name, Stream
 
 from ingest.limits import Deadline, Limits, check_pages, check_pixels, reason
+from ingest.pdf_sanitize import Sanitizer, flatten_page_tree, leftovers
 from security.errors import Refused
 
 SOFTWARE = f"pikepdf {pikepdf.__version__} (qpdf {pikepdf.__libqpdf_version__})"
-
-# Action types that run code, start programs, send data out or open other files.
-DANGEROUS_ACTIONS = frozenset(
-    {
-        "/JavaScript",
-        "/Launch",
-        "/SubmitForm",
-        "/ImportData",
-        "/GoToE",
-        "/GoToR",
-        "/RichMediaExecute",
-        "/Rendition",
-    }
-)
-# Annotations that carry files or media players rather than marks on the page.
-DANGEROUS_ANNOTS = frozenset({"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen"})
-# Keys that lead only to page content, fonts and images, where no action can be triggered from;
-# not walking them keeps sanitizing a text PDF well under a millisecond per page.
-_INERT_KEYS = frozenset(
-    {
-        "/Parent",
-        "/Contents",
-        "/Resources",
-        "/Font",
-        "/FontDescriptor",
-        "/DescendantFonts",
-        "/Widths",
-        "/W",
-        "/ToUnicode",
-        "/Encoding",
-        "/Metadata",
-        "/MediaBox",
-        "/CropBox",
-        "/Thumb",
-        "/AP",
-        "/P",
-        "/Dest",
-        "/StructParent",
-        "/StructTreeRoot",
-    }
-)
 
 
 @dataclass
@@ -75,24 +37,65 @@ class CheckedPdf:
     seconds: tuple[float, float] = (0.0, 0.0)  # validation, sanitization
 
 
-def _open(data: bytes, password: str | None) -> pikepdf.Pdf:
+def _open(data: bytes, password: str | None) -> tuple[pikepdf.Pdf, bool]:
+    """The open PDF, and whether only its attachments were encrypted (opened without them).
+
+    Page attributes are not pushed down the page tree on opening (qpdf would stop at a loop
+    in the tree, which ``_page_count`` rebuilds instead).
+    """
     try:
-        return pikepdf.open(io.BytesIO(data), password=password or "")
+        return pikepdf.open(
+            io.BytesIO(data), password=password or "", inherit_page_attributes=False
+        ), False
     except pikepdf.PasswordError:
-        if password:
+        if not password:
+            unlocked = _attachments_only(data)
+            if unlocked is not None:
+                return unlocked, True
             raise Refused(
-                "Mật khẩu đã cung cấp không mở được tệp PDF: hãy kiểm tra lại mật khẩu "
-                "(--password-file).",
-                "The password supplied does not open the PDF: check it (--password-file).",
+                "Tệp PDF được bảo vệ bằng mật khẩu: hãy nộp lại kèm mật khẩu "
+                "(kho ingest --password-file TỆP_MẬT_KHẨU).",
+                "The PDF is password-protected: file it again with its password "
+                "(kho ingest --password-file PASSWORD_FILE).",
             ) from None
         raise Refused(
-            "Tệp PDF được bảo vệ bằng mật khẩu: hãy nộp lại kèm mật khẩu "
-            "(kho ingest --password-file TỆP_MẬT_KHẨU).",
-            "The PDF is password-protected: file it again with its password "
-            "(kho ingest --password-file PASSWORD_FILE).",
+            "Mật khẩu đã cung cấp không mở được tệp PDF: hãy kiểm tra lại mật khẩu "
+            "(--password-file).",
+            "The password supplied does not open the PDF: check it (--password-file).",
         ) from None
     except (pikepdf.PdfError, RuntimeError, ValueError) as exc:
         raise _damaged(exc) from None
+
+
+_ENCRYPT_REF = re.compile(rb"/Encrypt(?=\s*\d+\s+\d+\s+R)")
+
+
+def _attachments_only(data: bytes) -> pikepdf.Pdf | None:
+    """A PDF whose pages and strings are not encrypted, only its embedded files (crypt filter
+    ``/EFF``; viewers open the pages without a password and ask for one on opening an
+    attachment). qpdf insists on the password, so the file is read with its encryption
+    dictionary unhooked (the name overwritten in place, offsets unchanged). The attachments
+    are removed from the access copy anyway; the original is kept untouched."""
+    unhooked, count = _ENCRYPT_REF.subn(b"/KhoNoEn", data)
+    if count == 0:
+        return None
+    try:
+        pdf = pikepdf.open(io.BytesIO(unhooked), inherit_page_attributes=False)
+    except (pikepdf.PdfError, RuntimeError, ValueError):
+        return None
+    ref = pdf.trailer.get("/KhoNoEn")
+    clear = (
+        isinstance(ref, Dictionary)
+        and str(ref.get("/StmF", "/Identity")) == "/Identity"
+        and str(ref.get("/StrF", "/Identity")) == "/Identity"
+        and "/EFF" in ref
+        and (_number(ref.get("/V")) or 0) >= 4
+    )
+    if not clear:
+        pdf.close()
+        return None
+    del pdf.trailer["/KhoNoEn"]
+    return pdf
 
 
 def _damaged(exc: Exception) -> Refused:
@@ -103,117 +106,72 @@ def _damaged(exc: Exception) -> Refused:
     )
 
 
-class _Sanitizer:
-    """Walks everything an action can hang from and removes active content, noting each."""
-
-    def __init__(self, pdf: pikepdf.Pdf) -> None:
-        self.pdf = pdf
-        self.removed: list[str] = []
-        self.seen: set[tuple[int, int]] = set()
-
-    def note(self, what: str) -> None:
-        if what not in self.removed:
-            self.removed.append(what)
-
-    def run(self) -> list[str]:
-        root = self.pdf.Root
-        opener = root.get("/OpenAction")
-        # A destination ("open at page 1") or a plain GoTo is navigation, not active content.
-        if isinstance(opener, Dictionary) and str(opener.get("/S", "")) != "/GoTo":
-            del root["/OpenAction"]
-            self.note("OpenAction")
-        names = root.get("/Names")
-        if isinstance(names, Dictionary):
-            for key, label in (("/JavaScript", "JavaScript"), ("/EmbeddedFiles", "EmbeddedFiles")):
-                if key in names:
-                    del names[key]
-                    self.note(label)
-        form = root.get("/AcroForm")
-        if isinstance(form, Dictionary) and "/XFA" in form:
-            del form["/XFA"]
-            self.note("XFA")
-        for key in ("/Collection", "/AF"):  # PDF portfolios and associated files
-            if key in root:
-                del root[key]
-                self.note("EmbeddedFiles")
-        self.walk(root, "Catalog")
-        for page in self.pdf.pages:
-            self.walk(page.obj, "Page")
-        return self.removed
-
-    def walk(self, obj: object, where: str) -> None:
-        if isinstance(obj, Array):
-            for item in list(obj):
-                self.walk(item, where)
-            return
-        if not isinstance(obj, (Dictionary, Stream)):
-            return
-        if obj.is_indirect:
-            if obj.objgen in self.seen:
-                return
-            self.seen.add(obj.objgen)
-        kind = obj.get("/Type")
-        where = {"/Annot": "Annot", "/Page": "Page", "/Outlines": "Outline"}.get(str(kind), where)
-        if "/Annots" in obj:
-            self.drop_annots(obj)
-        for key in list(obj.keys()):
-            if key in _INERT_KEYS:
-                continue
-            value = obj.get(key)
-            if key == "/AA":
-                del obj[key]
-                self.note(f"{where} AA")
-            elif key == "/JS":
-                del obj[key]
-                self.note("JavaScript")
-            elif key == "/EF":
-                del obj[key]
-                self.note("EmbeddedFiles")
-            elif key in ("/A", "/Next") and self.dangerous(value):
-                del obj[key]
-            else:
-                self.walk(value, where)
-
-    def dangerous(self, action: object) -> bool:
-        """True (and noted) when the action, or one chained after it, must go."""
-        if isinstance(action, Array):
-            return any(self.dangerous(item) for item in action)
-        if not isinstance(action, Dictionary):
-            return False
-        kind = str(action.get("/S", ""))
-        if kind in DANGEROUS_ACTIONS:
-            self.note("JavaScript" if kind == "/JavaScript" else f"{kind[1:]} action")
-            return True
-        return False
-
-    def drop_annots(self, holder: Dictionary | Stream) -> None:
-        annots = holder.get("/Annots")
-        if not isinstance(annots, Array):
-            return
-        keep = Array()
-        for annot in annots:
-            subtype = str(annot.get("/Subtype", "")) if isinstance(annot, Dictionary) else ""
-            if subtype in DANGEROUS_ANNOTS:
-                self.note(f"{subtype[1:]} annotation")
-            else:
-                keep.append(annot)
-        if len(keep) != len(annots):
-            holder["/Annots"] = keep
+def _number(value: object) -> int | None:
+    """An integer where the PDF should have one; None for a name, a string or nothing."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return None
+    return int(value)
 
 
-def _check_images(pdf: pikepdf.Pdf, limits: Limits, deadline: Deadline) -> None:
-    """Image sizes from their dictionaries, so a bomb image is refused before anything decodes."""
-    for number, page in enumerate(pdf.pages, 1):
-        deadline.check()
-        resources = page.obj.get("/Resources")
-        xobjects = resources.get("/XObject") if isinstance(resources, Dictionary) else None
-        if not isinstance(xobjects, Dictionary):
+def _check_images(pdf: pikepdf.Pdf, limits: Limits, deadline: Deadline) -> list[str]:
+    """Image sizes from their dictionaries, so a bomb image is refused before anything decodes.
+
+    Every image stream of the file is checked (in pages, forms, annotations alike). An image
+    whose size is not a number (``/Width /Height``) cannot be drawn by any viewer: it is noted
+    as a warning, not a reason to refuse the document.
+    """
+    warnings: list[str] = []
+    for count, obj in enumerate(pdf.objects):
+        if count % 1000 == 0:
+            deadline.check()
+        if not isinstance(obj, Stream) or obj.get("/Subtype") != Name.Image:
             continue
-        for key in list(xobjects.keys()):
-            image = xobjects.get(key)
-            if isinstance(image, Stream) and image.get("/Subtype") == Name.Image:
-                width, height = int(image.get("/Width", 0)), int(image.get("/Height", 0))
-                check_pixels(width, height, limits, f"image on page {number}")
+        width, height = _number(obj.get("/Width")), _number(obj.get("/Height"))
+        if width is None or height is None:
+            warnings.append(f"image {obj.objgen[0]} has no numeric size and cannot be drawn")
+            continue
+        check_pixels(width, height, limits, f"image (object {obj.objgen[0]})")
+    return warnings
+
+
+def _page_count(pdf: pikepdf.Pdf, warnings: list[str]) -> int:
+    """Pages as viewers count them; a page tree with loops is rebuilt without them."""
+    try:
+        return len(pdf.pages)
+    except pikepdf.PdfError as exc:
+        if "loop" not in str(exc).lower():
+            raise
+    pages = flatten_page_tree(pdf)
+    warnings.append(f"page tree had a loop; rebuilt with {pages} pages")
+    return len(pdf.pages)
+
+
+def _written(pdf: pikepdf.Pdf) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out, encryption=False, fix_metadata_version=False)
+    return out.getvalue()
+
+
+def _checked_copy(pdf: pikepdf.Pdf) -> tuple[bytes, list[str]]:
+    """Sanitize, write, and search the written copy again; a second pass over that copy if
+    anything listed survived, and a refusal if it still does."""
+    removed = Sanitizer(pdf).run()
+    copy = _written(pdf)
+    for attempt in (1, 2):
+        with pikepdf.open(io.BytesIO(copy)) as written:
+            left = leftovers(written)
+            if not left:
+                return copy, removed
+            if attempt == 2:
+                break
+            removed += [r for r in Sanitizer(written).run() if r not in removed]
+            copy = _written(written)
+    raise Refused(
+        "Không loại bỏ được hết nội dung chủ động (mã lệnh, tệp đính kèm) khỏi bản sao để đọc "
+        "nên tệp bị từ chối: hãy in tệp ra PDF (Microsoft Print to PDF) rồi nộp bản in.",
+        f"Active content could not be removed from the access copy ({', '.join(left)}), so the "
+        "file is refused: print it to PDF and file the printed copy.",
+    )
 
 
 def check_pdf(
@@ -226,31 +184,32 @@ def check_pdf(
     limits = limits or Limits()
     deadline = deadline or Deadline(limits.max_seconds)
     started = time.perf_counter()
-    pdf = _open(data, password)
+    pdf, attachments_locked = _open(data, password)
+    ours: list[str] = []
     with pdf:
         try:
-            pages = len(pdf.pages)
+            pages = _page_count(pdf, ours)
             if pages == 0:
                 raise Refused(
                     "Tệp PDF bị hỏng, không còn trang nào đọc được: hãy lấy lại bản gốc.",
                     "The PDF is damaged: no page could be recovered; get the original again.",
                 )
             check_pages(pages, limits)
-            _check_images(pdf, limits, deadline)
+            ours += _check_images(pdf, limits, deadline)
             validated = time.perf_counter()
-            removed = _Sanitizer(pdf).run()
+            copy, removed = _checked_copy(pdf)
             deadline.check()
-            out = io.BytesIO()
-            pdf.save(out, encryption=False, fix_metadata_version=False)
-        except (pikepdf.PdfError, RuntimeError) as exc:
+        except (pikepdf.PdfError, RuntimeError, RecursionError) as exc:
             raise _damaged(exc) from None
-        warnings = [reason(w) for w in pdf.get_warnings()]
+        if attachments_locked:
+            removed.append("encrypted attachments (pages were not encrypted)")
+        warnings = [reason(w) for w in pdf.get_warnings()] + ours
         return CheckedPdf(
-            access_copy=out.getvalue(),
+            access_copy=copy,
             pages=pages,
             repaired=bool(warnings),
             warnings=warnings,
             removed=removed,
-            was_encrypted=pdf.is_encrypted,
+            was_encrypted=pdf.is_encrypted and not attachments_locked,
             seconds=(validated - started, time.perf_counter() - validated),
         )

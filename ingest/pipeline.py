@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,13 +29,13 @@ from archive.core.uow import UnitOfWork
 from archive.models import Document, Unit, queries
 from archive.records import filing
 from archive.records.quarantine import NOT_DIGITIZED
-from ingest import signatures, stages
-from ingest.classify import secrecy, training
+from ingest import signatures, sniff, stages
+from ingest.classify import gazetteer, secrecy, training
 from ingest.classify.review import review_items
 from ingest.classify.rules import RulesError, RuleTable, load_rules
 from ingest.classify.suggest import suggest_filing
 from ingest.header import Header, parse_header
-from ingest.limits import Limits, check_size
+from ingest.limits import Limits, check_size, reason
 from search import feed
 from security.actor import Context
 from security.errors import KhoError, Refused
@@ -118,15 +119,40 @@ def _unit_for(inst: Instance, ctx: Context, unit_code: str | None) -> Unit:
         return session.get(Unit, ctx.principal.unit_id)
 
 
+def read_from_image(examined: stages.Examined) -> bool:
+    """Was page 1's text recognised from its image (a scan, or a garbled text layer)?"""
+    if examined.page_sources:
+        return examined.page_sources[0] in ("ocr", "garbled")
+    if examined.media_type in sniff.IMAGES:
+        return True
+    return any(e.stage == stages.OCR and e.outcome == "success" for e in examined.events)
+
+
 def describe(
-    data: bytes, filename: str, declared_level: str | None, limits: Limits, password: str | None
+    data: bytes,
+    filename: str,
+    declared_level: str | None,
+    limits: Limits,
+    password: str | None,
+    home: Path | None = None,
 ) -> Described:
     """Examine the file, read its header and decide its secrecy (``ingest.classify.secrecy``):
     the declared level can raise, never lower; what could not be read with confidence is held
-    back for a person, a file without any readable text included."""
+    back for a person, a file without any readable text included.
+
+    ``home`` is the instance folder, whose gazetteer copy (``bodies.json``) names issuers.
+    """
     examined = stages.examine(data, filename, limits, password)
     has_text = examined.text.strip() != ""
-    header = parse_header(examined.text) if has_text else None
+    header = (
+        parse_header(
+            examined.text,
+            ocr=read_from_image(examined),
+            bodies=gazetteer.for_home(home),
+        )
+        if has_text
+        else None
+    )
     fields = header.as_dict() if header else {}
     assessment = secrecy.assess(examined, header, declared_level)
     fields["level"] = assessment.level
@@ -186,6 +212,27 @@ def _refuse(
     return result
 
 
+def _failed(inst: Instance, ctx: Context, shown: str, exc: Exception, stage: str) -> IngestResult:
+    """An unexpected failure on one file: logged, audited if the database answers, rejected."""
+    stages.log_failure(exc, f"ingest ({stage})")
+    if stage == "filing":
+        what = f"{type(exc).__name__}: {reason(exc)}"[:160]
+        refused = Refused(
+            f"Không lưu được tệp ({what}); không có gì được lưu dở: hãy nộp lại sau, nếu vẫn lỗi "
+            "báo quản trị (kho check).",
+            f"The file could not be filed ({what}); nothing was kept half-stored: file it again "
+            "later, and if it still fails tell the administrator (kho check).",
+        )
+    else:
+        refused = stages.unreadable(exc, stage)
+    result = IngestResult(shown, "rejected", reason=str(refused))
+    try:
+        return _refuse(inst, ctx, result)
+    except Exception:  # the audit log itself failed (database gone): the log line stays
+        log.exception("could not audit the rejection of a file")
+        return result
+
+
 def _number_mac(inst: Instance, fields: dict) -> str | None:
     if not fields.get("number"):
         return None
@@ -236,7 +283,7 @@ def ingest_bytes(
     limits = limits or inst.limits
     fields: dict = {}
     try:
-        described = describe(data, filename, declared_level, limits, password)
+        described = describe(data, filename, declared_level, limits, password, inst.home)
         described = signatures.check_at_ingest(inst, described, data, limits, password)
         fields = described.fields
         decision = may_file(ctx.principal, fields["level"]) if ctx.principal else None
@@ -250,6 +297,8 @@ def ingest_bytes(
         return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc)), exc.events)
     except KhoError as exc:
         return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc), fields=fields))
+    except Exception as exc:  # reading the header or classifying failed on this file
+        return _failed(inst, ctx, shown, exc, "description")
     content_mac = inst.keyring.content_mac(data)
     with inst.sessions() as session:
         existing = queries.find_by_content(session, content_mac)
@@ -281,6 +330,7 @@ def ingest_bytes(
         Path(filename).name,
         unit,
         access_copy=examined.access_copy,
+        access_media_type=examined.access_media_type,
         events=_record_events(described),
         status="quarantined" if quarantined else "active",
         needs_ocr=examined.needs_ocr,
@@ -312,6 +362,9 @@ def ingest_bytes(
         _index(inst, [doc.id])
     if examined.needs_ocr:
         warnings.append("Cần nhận dạng chữ (OCR): chạy `kho ocr --pending`. / Needs OCR.")
+    if examined.removed_active_content:  # also in the record's events
+        removed = ", ".join(examined.removed_active_content)
+        warnings.append(f"Đã gỡ khỏi bản sao để đọc / removed from the access copy: {removed}")
     if new.secrecy_pending:
         warnings.insert(0, HELD_BACK)
     return IngestResult(
@@ -348,18 +401,31 @@ def ingest_files(
     handled by a few threads: most of a file's time is spent waiting for the disk to confirm
     its blobs and its commit (fsync releases the GIL), and those waits overlap. The index is fed
     in batches from this thread, once a second at most.
+
+    Every file yields a result (``ingest_file`` turns any failure into a rejection), and the
+    threads never run more than a few files ahead of what has been yielded. If the caller stops
+    early, files the threads had already committed are still indexed and named in the log.
     """
     waiting: list[int] = []
     last = time.monotonic()
+    todo = iter(paths)
+    ahead: deque[Future[IngestResult]] = deque()
 
-    def one(path: Path) -> IngestResult:
-        return ingest_file(
-            inst, ctx, path, unit_code, declared_level, limits, password, index_now=False
-        )
+    def submit(pool: ThreadPoolExecutor) -> None:
+        path = next(todo, None)
+        if path is not None:
+            ahead.append(pool.submit(
+                ingest_file, inst, ctx, path, unit_code, declared_level, limits, password,
+                index_now=False,
+            ))  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
-            for result in pool.map(one, paths):
+            for _ in range(2 * workers):
+                submit(pool)
+            while ahead:
+                result = ahead.popleft().result()
+                submit(pool)
                 if result.status == "stored":
                     waiting.append(result.id)
                 if waiting and time.monotonic() - last >= INDEX_EVERY_SECONDS:
@@ -367,8 +433,21 @@ def ingest_files(
                     waiting, last = [], time.monotonic()
                 yield result
         finally:
+            unreported = _drain(ahead)
+            waiting += [r.id for r in unreported if r.status == "stored"]
             if waiting:
                 _index(inst, waiting)
+
+
+def _drain(ahead: deque[Future[IngestResult]]) -> list[IngestResult]:
+    """Files started but not reported when a batch stops: wait for them, log what they became."""
+    for future in ahead:
+        future.cancel()  # not started yet: never will be
+    done = [f.result() for f in ahead if not f.cancelled()]
+    for result in done:
+        log.warning("batch stopped before reporting %s: %s (id %s)", result.path,
+                    result.status, result.id)  # fmt: skip
+    return done
 
 
 def ingest_file(
@@ -381,21 +460,25 @@ def ingest_file(
     password: str | None = None,
     index_now: bool = True,
 ) -> IngestResult:
+    """File one document from disk; never raises for a bad file (a rejection says why)."""
     limits = limits or inst.limits
     try:
         check_size(path.stat().st_size, limits)
         data = path.read_bytes()
     except (OSError, KhoError) as exc:
         return _refuse(inst, ctx, IngestResult(str(path), "rejected", reason=str(exc)))
-    return ingest_bytes(
-        inst,
-        ctx,
-        data,
-        path.name,
-        unit_code,
-        declared_level,
-        str(path),
-        limits,
-        password,
-        index_now,
-    )
+    try:
+        return ingest_bytes(
+            inst,
+            ctx,
+            data,
+            path.name,
+            unit_code,
+            declared_level,
+            str(path),
+            limits,
+            password,
+            index_now,
+        )
+    except Exception as exc:  # storing failed: nothing was kept (blobs are removed on error)
+        return _failed(inst, ctx, str(path), exc, "filing")

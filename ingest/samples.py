@@ -389,7 +389,8 @@ def _truth(rng: random.Random, kind: str, used: set[str]) -> tuple[dict, int]:
     doc_type = rng.choice(issuer.types)
     when = issuer.start + timedelta(days=rng.randrange((issuer.end - issuer.start).days + 1))
     theme = rng.randrange(len(THEMES))
-    subject = ("V/v " if doc_type == "CV" else "về ") + _fill(
+    # A công văn prints its summary as "V/v ..."; registers (and the truth) keep what follows.
+    subject = ("" if doc_type == "CV" else "về ") + _fill(
         rng, rng.choice(THEMES[theme][0]), when.year
     )
     return {
@@ -433,7 +434,8 @@ def render_text(truth: dict, body: list[str]) -> str:
     number = ("Số: " if state else "Số ") + truth["number"]
     left = [*issuer.header, *([] if state else ["*"]), number]
     if truth["doc_type"] == "CV":
-        left.append(truth["subject"])
+        summary = truth["subject"]
+        left.append(summary if summary.startswith("V/v") else f"V/v {summary}")
     marks = LEVEL_MARKS[truth.get("level", "thuong")], URGENCY_MARKS[truth.get("urgency", "thuong")]
     left += [m for m in marks if m]
     right = (

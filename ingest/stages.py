@@ -8,31 +8,40 @@ refused and the events so far, so the pipeline can record the failed event too.
 
 from __future__ import annotations
 
+import logging
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TypeVar
 
 from ingest import ocr as ocr_stage
 from ingest import pdf as pdf_stage
 from ingest import sniff, text
-from ingest.limits import Deadline, Limits, check_size
+from ingest.limits import Deadline, Limits, check_size, reason
+from ingest.office import clean as office_clean
+from ingest.office import convert as office_convert
 from ingest.sniff import MediaType
 from security.errors import Refused
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 IDENTIFICATION = "format identification"
 VALIDATION = "validation"
 SANITIZATION = "sanitization"
 EXTRACTION = "text extraction"
 OCR = "OCR"
+CONVERSION = "conversion"
 _EXTENSIONS = {
     MediaType.PDF: {".pdf"},
-    MediaType.DOCX: {".docx"},
+    MediaType.DOCX: {".docx", ".dotx"},
     MediaType.ODT: {".odt"},
     MediaType.RTF: {".rtf"},
+    MediaType.DOC: {".doc", ".dot"},
+    MediaType.XLS: {".xls", ".xlt"},
+    MediaType.XLSX: {".xlsx", ".xltx"},
     MediaType.TEXT: {".txt", ".text", ""},
     MediaType.JPEG: {".jpg", ".jpeg"},
     MediaType.PNG: {".png"},
@@ -91,6 +100,7 @@ class Examined:
     pages_needing_ocr: list[int] = field(default_factory=list)  # 0-based, still without text
     needs_ocr: bool = False  # OCR was needed but unavailable: flag the record for `kho ocr`
     access_copy: bytes | None = None  # sanitized PDF people download; None for other formats
+    access_media_type: str | None = None  # when the access copy is not in the original's format
     removed_active_content: list[str] = field(default_factory=list)
     repaired: bool = False
     encoding: str | None = None
@@ -106,14 +116,37 @@ class StageRefused(Refused):
         self.events = events
 
 
+def unreadable(exc: BaseException, stage: str) -> Refused:
+    """The refusal for a file a library failed on unexpectedly: what failed, and what to do."""
+    what = f"{type(exc).__name__}: {reason(exc)}"[:160]
+    return Refused(
+        f"Không đọc được tệp (bước {stage}: {what}): hãy mở tệp bằng phần mềm đã tạo ra nó, "
+        "lưu lại hoặc in ra PDF rồi nộp lại; nếu vẫn lỗi, báo quản trị (chi tiết trong nhật ký).",
+        f"The file could not be read ({stage}: {what}): open it in the program that made it, "
+        "save it again or print it to PDF, and file it again; if it still fails, tell the "
+        "administrator (the log has the details).",
+    )
+
+
+def log_failure(exc: BaseException, what: str) -> None:
+    """Where a library failed, for the administrator: the exception type and the code path,
+    not its message (a message may quote the document's own bytes)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    path = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in frames[::-1][:8])
+    log.error("%s failed with %s at %s", what, type(exc).__name__, path)
+
+
 class _Recorder:
     def __init__(self) -> None:
         self.events: list[Event] = []
+        self.current = IDENTIFICATION  # the stage running now, named if a library fails in it
+        self.started = time.perf_counter()
 
     @contextmanager
     def stage(self, name: str, software: str = "kho") -> Iterator[Callable[..., None]]:
         """Times the stage; the body calls ``done(outcome, detail)``; refusals become events."""
         started = time.perf_counter()
+        self.current, self.started = name, started
         recorded: list[tuple[str, str, str]] = []
         try:
             yield lambda outcome, detail, soft=software: recorded.append((outcome, detail, soft))
@@ -142,6 +175,7 @@ def _identify(data: bytes, filename: str, limits: Limits, rec: _Recorder) -> Med
 def _examine_pdf(data: bytes, limits: Limits, password: str | None, deadline: Deadline,
                  rec: _Recorder, result: Examined, run_ocr: bool) -> None:  # fmt: skip
     started = time.perf_counter()
+    rec.current, rec.started = VALIDATION, started
     try:
         checked = pdf_stage.check_pdf(data, limits, password, deadline)
     except Refused as exc:
@@ -206,14 +240,50 @@ def _examine_image(data: bytes, limits: Limits, deadline: Deadline, rec: _Record
         done("success", f"{result.pages} pages recognised ({ocr_stage.LANGUAGE})", found.software)
 
 
+def _examine_office(data: bytes, kind: MediaType, limits: Limits, deadline: Deadline,
+                    rec: _Recorder, result: Examined, run_ocr: bool) -> None:  # fmt: skip
+    """Cleaned of what reaches out or runs, then a PDF access copy printed by LibreOffice in a
+    sandbox, examined like any PDF (text, OCR of pages that are pictures). Without LibreOffice:
+    text by python-docx and the readers here, and the cleaned file as the access copy."""
+    with rec.stage(SANITIZATION, office_clean.SOFTWARE) as done:
+        cleaned = office_clean.clean(data, kind, limits, deadline)
+        removed = ", ".join(cleaned.removed) or "no active or external content found"
+        done("success", f"removed before conversion: {removed}")
+    if office_convert.available():
+        with rec.stage(CONVERSION, office_convert.version() or "LibreOffice") as done:
+            pdf = office_convert.to_pdf(cleaned.data, kind, limits, deadline)
+            done("success", "PDF access copy printed by LibreOffice in a sandbox "
+                 "(no network, no host files, written to RAM only)")  # fmt: skip
+        _examine_pdf(pdf, limits, None, deadline, rec, result, run_ocr)
+        later = [r for r in result.removed_active_content if r not in cleaned.removed]
+        result.removed_active_content = cleaned.removed + later
+        result.access_media_type = MediaType.PDF
+        return
+    with rec.stage(CONVERSION, "kho") as done:
+        if kind in (MediaType.DOC, MediaType.XLS):
+            raise Refused(
+                "Chưa cài LibreOffice nên không đọc được tệp Word/Excel đời cũ (DOC/XLS): chạy "
+                "scripts/system-deps.sh, hoặc lưu tệp thành DOCX/PDF rồi nộp lại.",
+                f"Legacy Word/Excel files (DOC/XLS) need LibreOffice. {office_convert.INSTALL_HINT}"
+                " Or save the file as DOCX or PDF and file it again.",
+            )
+        done("not applicable", f"no PDF access copy: {office_convert.INSTALL_HINT} Text read "
+             "without LibreOffice; the cleaned file is the access copy.")  # fmt: skip
+    _examine_document(cleaned.data, kind, limits, deadline, rec, result)
+    result.access_copy, result.removed_active_content = cleaned.data, cleaned.removed
+
+
 def _examine_document(data: bytes, kind: MediaType, limits: Limits, deadline: Deadline,
                       rec: _Recorder, result: Examined) -> None:  # fmt: skip
-    """DOCX, ODT, RTF and plain text: ZIP limits are checked while the text is read."""
-    name = {MediaType.DOCX: "docx", MediaType.ODT: "odt", MediaType.RTF: "rtf"}.get(kind, "txt")
-    rec.add(SANITIZATION, "not applicable", "no access copy for this format", 0.0, "kho")
+    """DOCX, ODT, RTF, XLSX and plain text read here: ZIP limits are checked while reading."""
+    names = {MediaType.DOCX: "docx", MediaType.ODT: "odt", MediaType.RTF: "rtf",
+             MediaType.XLSX: "xlsx"}  # fmt: skip
+    name = names.get(kind, "txt")
     with rec.stage(EXTRACTION, text.SOFTWARE[name]) as done:
         if kind == MediaType.DOCX:
             extracted = text.docx_text(data, limits, deadline)
+        elif kind == MediaType.XLSX:
+            extracted = text.xlsx_text(data, limits, deadline)
         elif kind == MediaType.ODT:
             extracted = text.odt_text(data, limits, deadline)
         elif kind == MediaType.RTF:
@@ -241,17 +311,26 @@ def examine(
     limits = limits or Limits()
     deadline = Deadline(limits.max_seconds)
     rec = _Recorder()
-    kind = _identify(data, filename, limits, rec)
-    result = Examined(media_type=kind, text="", pages=0, events=rec.events)
     try:
+        kind = _identify(data, filename, limits, rec)
+        result = Examined(media_type=kind, text="", pages=0, events=rec.events)
         if kind == MediaType.PDF:
             _examine_pdf(data, limits, password, deadline, rec, result, run_ocr)
         elif kind in sniff.IMAGES:
             _examine_image(data, limits, deadline, rec, result, run_ocr)
+        elif kind in sniff.OFFICE:
+            _examine_office(data, kind, limits, deadline, rec, result, run_ocr)
         else:
+            rec.add(SANITIZATION, "not applicable", "plain text carries no active content", 0.0,
+                    "kho")  # fmt: skip
             _examine_document(data, kind, limits, deadline, rec, result)
     except StageRefused:
         raise
     except Refused as exc:  # a refusal outside any timed stage (should not happen)
         raise StageRefused(exc, "examine", rec.events) from exc
+    except Exception as exc:  # a library failed on this file: refuse the file, never the batch
+        log_failure(exc, f"ingest stage {rec.current!r}")
+        refused = unreadable(exc, rec.current)
+        rec.add(rec.current, "failed", refused.en, time.perf_counter() - rec.started, "kho")
+        raise StageRefused(refused, rec.current, rec.events) from exc
     return result

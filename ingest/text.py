@@ -29,6 +29,7 @@ SOFTWARE = {
     "pdf": f"pypdfium2 {pdfium_version.PYPDFIUM_INFO} (pdfium {pdfium_version.PDFIUM_INFO})",
     "docx": f"python-docx {docx.__version__}",
     "odt": "defusedxml (content.xml)",
+    "xlsx": "defusedxml (shared strings and sheets)",
     "rtf": "kho rtf decoder",
     "txt": "kho text decoder",
 }
@@ -104,10 +105,17 @@ def _docx_table(table: Table) -> list[str]:
 
 
 def docx_text(data: bytes, limits: Limits, deadline: Deadline | None = None) -> Extracted:
-    read_zip(data, limits, deadline)  # refuses bombs before python-docx decompresses anything
+    members = read_zip(data, limits, deadline)  # bombs refused before python-docx decompresses
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many kinds on broken packages
+        # python-docx knows only transitional WordprocessingML documents: a template (DOTX) or
+        # Strict OOXML (other namespaces) is read here by local names instead.
+        if "word/document.xml" in members:
+            try:
+                return Extracted(normalize(_wordml_lines(members["word/document.xml"])))
+            except Exception:  # noqa: S110 (malformed XML: the refusal below says so)
+                pass
         raise Refused(
             "Tệp DOCX bị hỏng, không đọc được: hãy mở bằng Word và lưu lại.",
             f"The DOCX is damaged and cannot be read ({type(exc).__name__}): "
@@ -119,6 +127,51 @@ def docx_text(data: bytes, limits: Limits, deadline: Deadline | None = None) -> 
             lines.extend(_docx_table(block))
         else:
             lines.append(block.text)
+    return Extracted(normalize("\n".join(lines)))
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _wordml_lines(xml: bytes) -> str:
+    """Paragraph text of a WordprocessingML part in any namespace (transitional or Strict)."""
+    lines: list[str] = []
+    for paragraph in ElementTree.fromstring(xml).iter():
+        if _local(paragraph.tag) != "p":
+            continue
+        parts = []
+        for node in paragraph.iter():
+            name = _local(node.tag)
+            if name == "t" and node.text:
+                parts.append(node.text)
+            elif name == "tab":
+                parts.append("\t")
+            elif name in ("br", "cr"):
+                parts.append("\n")
+        lines.append("".join(parts))
+    return "\n".join(lines)
+
+
+def xlsx_text(data: bytes, limits: Limits, deadline: Deadline | None = None) -> Extracted:
+    """Cell text of a workbook (shared strings, then inline strings), sheet by sheet."""
+    members = read_zip(data, limits, deadline)
+    lines: list[str] = []
+    try:
+        for name in sorted(members):
+            if name == "xl/sharedStrings.xml" or name.startswith("xl/worksheets/sheet"):
+                root = ElementTree.fromstring(members[name])
+                for item in root.iter():
+                    if _local(item.tag) in ("si", "is"):
+                        lines.append(
+                            "".join(t.text or "" for t in item.iter() if _local(t.tag) == "t")
+                        )
+    except Exception as exc:  # malformed XML, entity tricks (defusedxml)
+        raise Refused(
+            "Tệp XLSX bị hỏng, không đọc được: hãy mở bằng Excel và lưu lại.",
+            f"The XLSX is damaged and cannot be read ({type(exc).__name__}): "
+            "open it in Excel and save it again.",
+        ) from None
     return Extracted(normalize("\n".join(lines)))
 
 

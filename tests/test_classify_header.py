@@ -105,7 +105,9 @@ def test_ocr_without_diacritics_issuer_title_and_motto() -> None:
     h = parse_header(text)
     assert (h.kind, h.doc_type, h.issuer) == ("party", "QC", "Ban Dân vận Tỉnh ủy Yên Bái")
     assert h.level == "toi_mat"  # an OCR-damaged stamp still counts: errors go upward
-    assert {"level", "issuer"} <= set(review_reasons(h))
+    assert "level" in review_reasons(h)
+    # the name lost its diacritics but is a known body: put right from the gazetteer, said so
+    assert "danh mục" in h.evidence["issuer"].note
 
 
 def test_state_two_line_issuer_year_in_number_and_vv_over_two_lines() -> None:
@@ -128,7 +130,7 @@ của các cơ quan, tổ chức
 Kính gửi: Các sở, ban, ngành tỉnh.
 """
     h = parse_header(cv)
-    assert h.subject == "V/v chỉnh lý tài liệu tồn đọng của các cơ quan, tổ chức"
+    assert h.subject == "chỉnh lý tài liệu tồn đọng của các cơ quan, tổ chức"
     assert (h.doc_type, h.superior) == ("CV", "Ủy ban nhân dân tỉnh Lào Cai")
     assert h.recipients == ["Các sở, ban, ngành tỉnh"]
 

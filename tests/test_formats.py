@@ -72,7 +72,10 @@ def test_empty_file_is_refused() -> None:
             },
             "macros (DOCM)",
         ),
-        ({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>"}, "not Word (XLSX/PPTX)"),
+        (
+            {"[Content_Types].xml": b"<x/>", "ppt/presentation.xml": b"<x/>"},
+            "neither Word nor Excel (PPTX",
+        ),
         ({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}, "OpenDocument"),
     ],
 )

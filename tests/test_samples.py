@@ -2,7 +2,6 @@
 
 import functools
 import re
-import time
 import unicodedata
 from collections import Counter
 
@@ -69,7 +68,8 @@ def test_truth_fields_are_well_formed() -> None:
         assert t["format"] == doc.filename.rsplit(".", 1)[1]
         assert re.fullmatch(r"Khomau[a-z]{8}", t["canary"])
         assert "2015-01-01" <= t["date"] <= "2026-12-31"
-        assert t["subject"].startswith("V/v " if t["doc_type"] == "CV" else "về ")
+        assert not t["subject"].startswith("V/v")  # printed on a công văn, not registered
+        assert t["doc_type"] == "CV" or t["subject"].startswith("về ")
         if t["kind"] == "party":
             assert t["number"] == f"{t['number'].split('-')[0]}-{t['doc_type']}/{t['issuer_code']}"
         else:
@@ -187,9 +187,3 @@ def test_without_font_pdf_falls_back_to_txt(monkeypatch: pytest.MonkeyPatch) -> 
 def test_rejects_unknown_format() -> None:
     with pytest.raises(ValueError):
         samples.generate(2, formats=("docx",))
-
-
-def test_generation_is_fast_enough() -> None:
-    start = time.perf_counter()
-    samples.generate(50)
-    assert time.perf_counter() - start < 6  # ~1.3 s on the dev box; slack for slow CI

@@ -24,6 +24,8 @@ class Limits:
     max_zip_entries: int = 5000
     max_zip_depth: int = 2  # a DOCX may embed a DOCX/XLSX, which may not embed another
     max_seconds: float = 300.0
+    max_convert_seconds: float = 120.0  # one Office → PDF conversion (LibreOffice, sandboxed)
+    max_convert_memory: int = 2048 * MiB  # its address space
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, object]) -> Limits:

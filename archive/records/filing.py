@@ -57,6 +57,7 @@ class NewRecord:
     filename: str
     unit: Unit
     access_copy: bytes | None = None  # sanitized copy people download (PDF); None: the original
+    access_media_type: str | None = None  # the access copy's format when not the original's
     events: tuple[dict, ...] = ()  # PREMIS-style: event, outcome, detail, seconds, software
     status: str = "active"
     needs_ocr: bool = False
@@ -81,7 +82,7 @@ def file_record(
         ("text", "text/plain; charset=utf-8", new.text.encode()),
     ]
     if new.access_copy is not None:
-        parts.append(("access", new.media_type, new.access_copy))
+        parts.append(("access", new.access_media_type or new.media_type, new.access_copy))
     parts.extend(new.extra_objects)
     written: list[tuple[str, str, object, int, bytes]] = []
     try:
@@ -93,6 +94,8 @@ def file_record(
         meta_key = new_data_key()
         meta = {name: new.fields.get(name) for name in SEALED_FIELDS if name != "filename"}
         meta["filename"] = new.filename
+        if new.access_media_type and new.access_media_type != new.media_type:
+            meta["access_media_type"] = new.access_media_type  # e.g. a PDF printed from a DOCX
         meta.update(new.sealed_extra)
         sealed = encrypt_bytes(
             meta_key, json.dumps(meta, ensure_ascii=False).encode(), bindings.record(uid, "meta")

@@ -64,8 +64,12 @@ class DocumentView:
 
     @property
     def previewable(self) -> bool:
-        """Pages can be drawn for PDFs only (ingest.delivery.preview)."""
-        return self.filename.lower().endswith(".pdf")
+        """Pages can be drawn for PDFs, and for files whose access copy is a PDF (Office
+        files printed by LibreOffice) (ingest.delivery.preview)."""
+        return (
+            self.filename.lower().endswith(".pdf")
+            or self.details.get("access_media_type") == "application/pdf"
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -202,13 +206,10 @@ def _content(inst: Instance, doc: Document, kind: str, version: int | None = Non
                 f"Văn bản số {doc.id} không có phiên bản {version}.",
                 f"Document {doc.id} has no {kind} version {version}.",
             )
-    meta = reading.unseal_meta(inst, doc)
-    return Content(
-        meta.get("filename") or f"{doc.id}",
-        obj.media_type,
-        obj.size,
-        reading.stream_object(inst, doc, obj),
-    )
+    name = reading.unseal_meta(inst, doc).get("filename") or f"{doc.id}"
+    if version is None:  # x.docx is served as x.pdf when its PDF access copy is what is served
+        name = reading.served_name(name, reading.object_of(doc, "original"), obj)
+    return Content(name, obj.media_type, obj.size, reading.stream_object(inst, doc, obj))
 
 
 def _served_kind(doc: Document, original: bool = False) -> str:

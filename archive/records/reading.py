@@ -43,6 +43,15 @@ def object_of(doc: Document, kind: str) -> StoredObject:
     return max((o for o in doc.objects if o.kind == kind), key=lambda o: o.version)
 
 
+def served_name(filename: str, original: StoredObject, served: StoredObject) -> str:
+    """The file name of what is served: ``x.docx`` becomes ``x.pdf`` when the PDF access copy
+    printed from it is what the person gets."""
+    if served.media_type == original.media_type or served.media_type != "application/pdf":
+        return filename
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    return f"{stem}.pdf"
+
+
 def _object_key(inst: Instance, doc: Document, obj: StoredObject) -> bytes:
     if obj.shredded_at is not None:
         raise Destroyed(

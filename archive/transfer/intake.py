@@ -163,6 +163,7 @@ def _file_again(inst, ctx, payload: _Bag, entry: dict, body: dict, unit: Unit, r
         filename=desc.get("filename") or f"{entry['source_id']}",
         unit=unit,
         access_copy=payload.file(entry, "access"),
+        access_media_type=(entry.get("access") or {}).get("media_type"),  # a PDF of a DOCX
         events=(
             {
                 "event": "transfer/import",

@@ -10,13 +10,19 @@ bodies cite other documents. Exact shapes are tried first; OCR-damaged ones ("QU
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
-from ingest.classify.issuer import ORG_START, restore_marks
+from ingest.classify.issuer import ORG_START
+from ingest.classify.numbers import (
+    DATE_INSIDE,
+    PREFIX,
+    is_date_cell,
+    is_fuzzy_date_cell,
+    read_number,
+)
 from ingest.classify.text import canonical_tones, fold, fold_same_length, has_marks, match_key
-from ingest.classify.vocab import DOC_TYPES, LEVELS, URGENCIES
+from ingest.classify.vocab import DOC_TYPES, HEADER_PHRASES, LEVELS, URGENCIES
 
 HEADER_LINES = 40  # the number, title and subject are looked for this far down
 SUBJECT_MAX_LINES = 6
@@ -24,23 +30,11 @@ _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 _COLUMN_GAP = re.compile(r"\s{3,}|\t+")
 _SPACES = re.compile(r"\s+")
 _SEPARATOR = re.compile(r"^[\s*\-_=~.·•]+$")
-_NUMBER_PREFIX = re.compile(r"^\W{0,2}S[ốỐoOóÓôÔồỒổỔ]\s*[:.;]?\s*(?=\d)", re.IGNORECASE)
-_PARTY_NUMBER = re.compile(r"^(\d{1,5})\s*-\s*([A-Za-zĐđ]{1,6})\s*/\s*([A-ZĐ][A-ZĐ0-9]{0,11})\b")
-_STATE_NUMBER = re.compile(
-    r"^(\d{1,5})\s*/\s*(?:(\d{4})\s*/\s*)?([A-ZĐ][A-Za-zĐđ]{0,9}(?:\s*-\s*[A-ZĐ][A-Za-zĐđ0-9]*)*)"
-)
-# Anchored at a cell's start: "... ngày 16/8/2010 của Bộ Chính trị" in a sentence is no date.
-_PLACE_DAY = r"^(?:(?P<place>[^\W\d_][^\d,:;()]{0,40}?)\s*,\s*)?ngày\s*(?P<d>\d{1,2})\s*"
-_DATE_WORDS = re.compile(_PLACE_DAY + r"tháng\s*(?P<m>\d{1,2})\s*năm\s*(?P<y>\d{4})", re.I)
-_DATE_NUMERIC = re.compile(_PLACE_DAY + r"[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})", re.I)
-# The same on folded text, with OCR's usual slips ("ngàv", "thảng", "nãm", O for 0, l for 1).
-_D = r"[\doli]"
-_DATE_FUZZY = re.compile(
-    r"^(?:(?P<place>[a-z][^\d,:;()]{0,40}?)\s*[,.]\s*)?ng[a-z]?[yv]\s*(?P<d>" + _D + r"{1,2})\s*"
-    r"(?:th[a-z]{0,2}ng\s*(?P<m>" + _D + r"{1,2})\s*n[a-z]{0,2}m\s*"
-    r"|[/.\-]\s*(?P<m2>" + _D + r"{1,2})\s*[/.\-]\s*)(?P<y>" + _D + r"{4})\b"
-)
-_OCR_DIGITS = str.maketrans("oli", "011")
+# A blank left in the print for a handwritten number or day is a run of spaces, which would
+# otherwise cut the cell in two ("Số:           /KH-SCT", "ngày       tháng 4").
+_BLANK_NUMBER = re.compile(r"(S[ốỐoOóÓôÔ6]\s*[:.]?)[ \t]{2,}(?=\S{0,12}[ \t]*[/-])")
+_BLANK_DAY = re.compile(r"(ngày)[ \t]{2,}(?=\S{0,6}[ \t]*tháng)", re.IGNORECASE)
+_BLANK_MONTH = re.compile(r"(tháng)[ \t]{2,}(?=\S{0,4}[ \t]*năm)", re.IGNORECASE)
 # Marks are whole cells: "GIẢI MẬT", "KHẨN TRƯƠNG" or "bảo mật" in a sentence never match.
 _MARKS = re.compile(
     r"^(?:ĐỘ MẬT\s*:?\s*)?(?P<level>TUYỆT MẬT|TỐI MẬT|MẬT)?\s*[,;\-]?\s*(?:ĐỘ KHẨN\s*:?\s*)?"
@@ -53,6 +47,7 @@ _FOLDED_MARKS = re.compile(
 _FOLDED_LEVELS = {"mat": "mat", "toi mat": "toi_mat", "tuyet mat": "tuyet_mat"}
 _FOLDED_URGENCIES = {fold(k): v for k, v in URGENCIES.items()}
 _MARK_HEADS = ("TUYỆT", "TỐI", "THƯỢNG", "HỎA")
+_FOLDED_MARK_HEADS = frozenset(fold(h) for h in _MARK_HEADS)
 _DEADLINE = re.compile(r"^HẸN GIỜ\b")
 _PARTY_MOTTO = re.compile(r"ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM", re.IGNORECASE)
 _STATE_MOTTO = re.compile(
@@ -67,18 +62,25 @@ _FOLDED_MOTTOS = (
     (re.compile(r"doc\s+lap\s*-\s*tu\s+do\s*-\s*hanh\s+phuc"), "state"),
 )
 _MOTTO_FRAGMENT = re.compile(r"^(?:VIỆT\s+)?NAM$|^TỰ DO\b|^HẠNH PHÚC$")
+# Debris of the state motto from the other column ("QUANG “9€ lập - lự do - Hạnh phúc").
+_MOTTO_DEBRIS = re.compile(r"\bhanh\s+phuc\b|\bdoc\s+lap\s*-|\btu\s+do\s*-\s*h")
 _FOLDED_TITLES = {fold(title): title for title in DOC_TYPES}
 # A title run into its subject on one line: "QUYẾT ĐỊNH Về việc ...".
 _TITLE_THEN_SUBJECT = re.compile(
     "^(" + "|".join(sorted(DOC_TYPES, key=len, reverse=True)) + r")\s+(?=(?:về|Về|V/v)\s)"
 )
-_VV = re.compile(r"^V\s*/\s*V\b", re.IGNORECASE)
+# "V/v", and OCR's "W⁄v", "V/V:", "V.v"
+_VV = re.compile(r"^[\W_]{0,2}[VW]\s*[/⁄|.]\s*[vV]\b\s*:?\s*")
 _ABOUT = re.compile(r"^về\s", re.IGNORECASE)
 _RECIPIENT = re.compile(r"^(?:KÍNH GỬI|NƠI NHẬN)\b")
 _BODY_START = re.compile(
-    r"^(?:Căn cứ|Thực hiện|Kính gửi|Nơi nhận|Xét|Theo|Điều\s+\d|Chương\s+[IVX\d]|[IVX\d]+\.|[-+•])"
+    r"^(?:Căn cứ|Thực hiện|Kính gửi|Nơi nhận|Xét|Theo|Để|Trong|Qua|Nhằm|Sau khi|Trên cơ sở|"
+    r"Trả lời|Phúc đáp|Vừa qua|Thời gian qua|Hiện nay|Điều\s+\d|Chương\s+[IVX\d]|Phần\s+[IVX\d]|"
+    r"[IVX\d]{1,4}(?:[.)]|-\s)|[a-zđ]\)|[-+•])"
 )
 _TERMINAL = re.compile(r"[.;:!?]$")
+_YEAR_WRAP = re.compile(r"^[-–—]\s*\d{4}\b")
+_YEAR_END = re.compile(r"\b\d{4}$")
 _CONNECTOR_WORDS = (  # a subject line ending in one of these words is surely wrapped
     "của và về với các cho trong thuộc tại đối những theo giữa từ đến trên dưới khi để nhằm là "
     "có được bị do hoặc hay lần thứ ngày tháng năm số một hai ba nhiệm kỳ đại biểu"
@@ -87,9 +89,19 @@ _CONNECTORS = frozenset(_CONNECTOR_WORDS.split())
 _NOT_ISSUER = frozenset(
     {"LƯU HÀNH NỘI BỘ", "XEM XONG TRẢ LẠI", "TÀI LIỆU THU HỒI", "GIẢI MẬT", "BẢN SAO", "DỰ THẢO"}
 )
-_CODE_SYMBOLS = frozenset({*DOC_TYPES.values(), "QyĐ", "BS", "GGT", "GUQ"})
-# Upper-cased OCR/typing variants ("QĐI", "CTR", "QD") map back to the canonical code.
-_CODE_BY_UPPER = {code.upper(): code for code in _CODE_SYMBOLS} | {"QD": "QĐ", "ND": "NĐ"}
+# The signer's authority printed between the subject and the body of a decision
+# ("GIÁM ĐỐC SỞ CÔNG THƯƠNG TỈNH LÀO CAI", "CỤC TRƯỞNG CỤC HÓA CHẤT"): no issuer line.
+_AUTHORITY = re.compile(
+    r"^(?:pho\s+)?(?:giam doc|cuc truong|tong cuc truong|vu truong|chu tich|bo truong|"
+    r"thu truong|truong ban|chanh van phong|chanh thanh tra|truong phong|bi thu|chu nhiem|"
+    r"chi cuc truong|hieu truong|vien truong)\b"
+)
+# An incoming stamp ("ĐẾN", "Số đến", "Ngày:", "Chuyển:") pressed onto the header by the office
+# that received the document.
+_STAMP = re.compile(r"(?:^|\s)ĐẾN(?:\s|$|:)|^(?:SỐ|NGÀY)\s*ĐẾN\b|^(?:CÔNG VĂN|VĂN BẢN)\s+ĐẾN\b")
+_FOLDED_STAMP = re.compile(r"^(?:so den|ngay den|cong van den|van ban den|chuyen\s*:)")
+# The title block of a conference printed between the title and the subject.
+_CONFERENCE = re.compile(r"^(?:hoi nghi|ky hop)\b")
 
 
 @dataclass
@@ -113,14 +125,18 @@ class HeadCells:
     summary_at: int | None  # a công văn's "V/v" line
     issuer_end: int
     subject_span: tuple[int, int]
+    title_at: int | None = None
+
+
+_DASH_CHARS = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
 
 
 def _motto_span(seg: str) -> tuple[int, int, str] | None:
-    toned = canonical_tones(seg)  # same length as seg, so match positions carry over
+    toned = canonical_tones(seg).translate(_DASH_CHARS)  # same length: positions carry over
     for motto in (_PARTY_MOTTO, _STATE_MOTTO):
         if m := motto.search(toned):
             return m.start(), m.end(), "exact"
-    folded = fold_same_length(seg)
+    folded = fold_same_length(seg).translate(_DASH_CHARS)
     for motto, _ in _FOLDED_MOTTOS:
         if m := motto.search(folded):
             return m.start(), m.end(), "folded"
@@ -142,21 +158,27 @@ def _split_segment(seg: str) -> list[str]:
             or motto.startswith("Độc")
             or (ORG_START.match(before) and len(before.split()) <= 8)
         ):
-            return [p.strip() for p in (seg[:start], motto, seg[end:]) if p.strip()]
+            parts = [seg[:start], motto, seg[end:]]
+            return [q for p in parts if p.strip() for q in _split_segment(p.strip(" -–—"))]
     if title := _TITLE_THEN_SUBJECT.match(canonical_tones(seg)):
         return [seg[: title.end()].strip(), seg[title.end() :].strip()]
-    prefix = _NUMBER_PREFIX.match(seg)
-    rest = _DASHES.sub("-", seg[prefix.end() :]) if prefix else ""
-    num = _PARTY_NUMBER.match(rest) or _STATE_NUMBER.match(rest)
-    if prefix and num and rest[num.end() :].strip():
-        return [seg[: prefix.end()] + rest[: num.end()], rest[num.end() :].strip()]
+    if PREFIX.match(seg) and (number := read_number(seg)) and seg[number.end :].strip():
+        return [seg[: number.end].strip(), *_split_segment(seg[number.end :].strip())]
+    date = DATE_INSIDE.search(seg)
+    if date and seg[: date.start()].strip().isupper():  # a body line in capitals, then the date
+        return [seg[: date.start()].strip(), seg[date.start() :].strip()]
     return [seg]
+
+
+def _protect_blanks(line: str) -> str:
+    line = _BLANK_NUMBER.sub(r"\1 ", line)
+    return _BLANK_MONTH.sub(r"\1 ", _BLANK_DAY.sub(r"\1 ", line))
 
 
 def _cut(lines: list[str], start: int = 0) -> list[Cell]:
     cells = []
     for no, line in enumerate(lines, start):
-        for seg in _COLUMN_GAP.split(line.strip()):
+        for seg in _COLUMN_GAP.split(_protect_blanks(line.strip())):
             seg = seg.strip().lstrip("*").strip() if not _SEPARATOR.match(seg) else seg.strip()
             for part in _split_segment(seg) if seg else []:
                 cells.append(Cell(no, _SPACES.sub(" ", part).strip(), match_key(part)))
@@ -177,7 +199,7 @@ def _merge_split_marks(cells: list[Cell]) -> list[Cell]:
     for cell in cells:
         prev = out[-1] if out else None
         joined = f"{prev.key} {cell.key}" if prev else ""
-        if prev and fold(prev.key) in {fold(h) for h in _MARK_HEADS} and _fuzzy_mark(joined):
+        if prev and fold(prev.key) in _FOLDED_MARK_HEADS and _fuzzy_mark(joined):
             out[-1] = Cell(prev.line, f"{prev.text} {cell.text}", joined)
         else:
             out.append(cell)
@@ -193,6 +215,36 @@ def _fuzzy_mark(key: str) -> tuple[str, str] | None:
     )
 
 
+_PHRASES: dict[tuple[str, ...], list[str]] = {
+    tuple(fold(p).split()): p.split() for p in sorted(HEADER_PHRASES, key=len, reverse=True)
+}
+_LONGEST = max(len(k) for k in _PHRASES)
+
+
+def restore_marks(key: str) -> tuple[str, bool] | None:
+    """Put back the diacritics of an upper-case line from known phrases.
+
+    Returns (line, complete): words no phrase covers are kept as they are (complete=False)
+    rather than guessed; None when no word was covered at all.
+    """
+    words, out, i, complete = fold(key).split(), [], 0, True
+    original = key.split()
+    if len(original) != len(words):
+        return None
+    while i < len(words):
+        for size in range(min(_LONGEST, len(words) - i), 0, -1):
+            phrase = _PHRASES.get(tuple(words[i : i + size]))
+            if phrase:
+                out += phrase
+                i += size
+                break
+        else:
+            out.append(original[i])
+            complete = False
+            i += 1
+    return (" ".join(out), complete) if out != original else None
+
+
 def _classify(cell: Cell) -> None:
     """Give a cell its role (and value) from its shape alone; folded shapes get less trust."""
     key, text = cell.key, cell.text
@@ -201,11 +253,13 @@ def _classify(cell: Cell) -> None:
         cell.role = "sep"
     elif _PARTY_MOTTO.fullmatch(key):
         cell.role, cell.value = "motto", "party"
-    elif _STATE_MOTTO.match(key) or _MOTTO_FRAGMENT.match(key):
+    elif _STATE_MOTTO.match(key.translate(_DASH_CHARS)) or _MOTTO_FRAGMENT.match(key):
         cell.role, cell.value = "motto", "state"
-    elif _NUMBER_PREFIX.match(text):
+    elif _STAMP.search(text) or _FOLDED_STAMP.match(folded):
+        cell.role = "stamp"
+    elif PREFIX.match(text) and read_number(text):
         cell.role = "number"
-    elif _DATE_WORDS.match(text) or _DATE_NUMERIC.match(text):
+    elif is_date_cell(text):
         cell.role = "date"
     elif key in DOC_TYPES:
         cell.role, cell.value = "title", key
@@ -224,7 +278,7 @@ def _classify(cell: Cell) -> None:
         cell.confidence = 0.95
     elif motto := next((v for rx, v in _FOLDED_MOTTOS if rx.fullmatch(folded)), None):
         cell.role, cell.value, cell.confidence = "motto", motto, 0.85
-    elif _DATE_FUZZY.match(fold_same_length(text)):
+    elif is_fuzzy_date_cell(text):
         cell.role, cell.confidence = "date", 0.75
     elif folded in _FOLDED_TITLES and text.isupper():
         cell.role, cell.value, cell.confidence = "title", _FOLDED_TITLES[folded], 0.75
@@ -232,85 +286,80 @@ def _classify(cell: Cell) -> None:
         cell.role = "deadline"
     elif found := _fuzzy_mark(key):
         cell.role, (cell.level, cell.urgency), cell.confidence = "mark", found, 0.6
+    elif _MOTTO_DEBRIS.search(fold_same_length(text).translate(_DASH_CHARS)):
+        cell.role, cell.value, cell.confidence = "motto", "state", 0.6
+    elif text.isupper() and _AUTHORITY.match(folded) and len(folded.split()) >= 2:
+        cell.role = "authority"
+    elif text.isupper() and _CONFERENCE.match(folded):
+        cell.role = "conference"
     elif text.isupper() and not has_marks(text) and (restored := restore_marks(key)):
         # an OCR line that lost its diacritics; a partly restored one must be looked at
         cell.key, cell.confidence = restored[0], 0.75 if restored[1] else 0.5
 
 
-def parse_number(text: str) -> tuple[str, str, str | None, str | None] | None:
-    """(normalized number, kind, type code, body code) from a "Số ..." cell."""
-    prefix = _NUMBER_PREFIX.match(text)
-    rest = _DASHES.sub("-", text[prefix.end() :] if prefix else text.strip())
-    if m := _PARTY_NUMBER.match(rest):
-        code = _CODE_BY_UPPER.get(m[2].upper(), m[2])
-        return f"{m[1]}-{code}/{m[3]}", "party", code, m[3]
-    if m := _STATE_NUMBER.match(rest):
-        symbol = _SPACES.sub("", m[3])
-        parts = symbol.split("-")
-        code = _CODE_BY_UPPER.get(parts[0].upper()) if len(parts) > 1 else None
-        body = parts[1] if code else parts[0]
-        year = f"{m[2]}/" if m[2] else ""
-        return f"{m[1]}/{year}{symbol}", "state", code or "CV", body  # "1502/SNV-VTLT": a CV
-    return None
+def _continues(prev: str, nxt: str, upper: bool, summary: bool = False) -> bool:
+    """Does nxt continue a wrapped subject line rather than start the body?
 
-
-def parse_date(text: str) -> tuple[str, str | None, float] | None:
-    """(ISO date, place, confidence) from a date line, or None if it is not a valid date."""
-    m, conf = _DATE_WORDS.match(text), 0.97
-    if not m:
-        m, conf = _DATE_NUMERIC.match(text), 0.9
-    place = (m["place"] or "").strip() if m else ""
-    if not m:
-        folded = fold_same_length(text)
-        m, conf = _DATE_FUZZY.match(folded), 0.75
-        if not m:
-            return None
-        place = text[m.start("place") : m.end("place")].strip() if m["place"] else ""
-    try:
-        d, mo, y = (int(str(v).translate(_OCR_DIGITS)) for v in (m["d"], _month(m), m["y"]))
-        day = dt.date(y, mo, d)
-    except ValueError:
-        return None
-    return day.isoformat(), place or None, conf
-
-
-def _month(m: re.Match[str]) -> str:
-    return m["m"] if m["m"] is not None else m.groupdict().get("m2") or ""
-
-
-def _continues(prev: str, nxt: str) -> bool:
-    """Does nxt continue a wrapped subject line rather than start the body?"""
-    if _TERMINAL.search(prev) or _BODY_START.match(nxt) or nxt.isupper():
+    A công văn's summary (``summary``) sits in the narrow left column under the number, so its
+    short lines go on until the next element whatever their first letter.
+    """
+    if _YEAR_WRAP.match(nxt) and _YEAR_END.search(prev):  # "nhiệm kỳ 2021" / "- 2026"
+        return True
+    if _TERMINAL.search(prev) or _BODY_START.match(nxt):
+        return False
+    if summary and not nxt.isupper() and len(nxt.split()) <= 10 and not _TERMINAL.search(nxt):
+        return True
+    if upper:  # a subject in capitals goes on in capitals (or with a year: "2011-2020")
+        return not any(ch.islower() for ch in nxt)
+    if nxt.isupper():
         return False
     if nxt[0].islower() or nxt[0].isdigit() or nxt[0] in "(\"“'":
         return True
     last = prev.split()[-1]
     if last in _CONNECTORS:
         return True
-    if _TERMINAL.search(nxt):
+    if _TERMINAL.search(nxt) or (nxt.endswith(",") and len(nxt.split()) >= 8):
         return False
-    # A proper name broken across lines ("... của Ban" / "Thường vụ Tỉnh ủy"), or the last word
-    # or two of a long line pushed onto the next ("... ra khỏi" / "Đảng").
+    # A proper name broken across lines ("... đón Tết Nguyên đán" / "Nhâm Dần-năm 2022 đầm
+    # ấm"), or the last word or two of a long line pushed onto the next ("... ra khỏi" / "Đảng").
     in_name = any(word[0].isupper() for word in prev.split()[-2:])
     words = len(nxt.split())
-    return (in_name and words <= 6) or (words <= 2 and len(prev.split()) >= 8)
+    return (in_name and words <= 12) or (words <= 2 and len(prev.split()) >= 8)
 
 
 def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | None, int, float]:
     """Collect a subject starting at cells[start]; return it, the index after it, confidence.
 
     With skip_header (a "V/v" under the number) right-column cells met in between are stepped
-    over, since column interleaving may put the date between two lines of the summary.
+    over, since column interleaving may put the date between two lines of the summary. The
+    title block of a conference ("HỘI NGHỊ LẦN THỨ ...") between the title and the subject is
+    stepped over too.
     """
     parts: list[str] = []
     i = start
+    upper = False
     while i < len(cells) and len(parts) < SUBJECT_MAX_LINES:
         cell = cells[i]
-        if parts and skip_header and cell.role in ("motto", "date", "sep"):
+        if parts and skip_header and cell.role in ("motto", "date", "sep", "stamp"):
             i += 1
             continue
+        if not parts and cell.role == "conference":
+            i += 1
+            while (
+                i < len(cells)
+                and i < start + 4
+                and cells[i].role == "other"
+                and (cells[i].text.isupper() and not cells[i].key.startswith("VỀ "))
+            ):
+                i += 1
+            continue
         starts = not parts and cell.role in ("other", "vv")
-        if starts or (parts and cell.role == "other" and _continues(parts[-1], cell.text)):
+        if starts:
+            parts.append(cell.text)
+            upper = cell.text.isupper()
+        elif (
+            parts and cell.role == "other" and _continues(parts[-1], cell.text, upper, skip_header)
+        ):
             parts.append(cell.text)
         elif parts or cell.role == "sep":
             break
@@ -376,8 +425,9 @@ def _own_number_line(cells: list[Cell], at: int) -> bool:
 def _fallback_number(cells: list[Cell], end: int) -> int | None:
     """A bare "117-KH/TU" cell in the header when OCR lost the "Số" word."""
     for i, cell in enumerate(cells[:end]):
-        found = parse_number(cell.text) if cell.role == "other" else None
-        if found and (found[1] == "party" or "-" in found[0]) and len(cell.text.split()) <= 3:
+        found = read_number(cell.text) if cell.role == "other" else None
+        symbol = found and found.value and (found.kind == "party" or "-" in found.value)
+        if symbol and len(cell.text.split()) <= 3:
             return i
     return None
 
@@ -412,10 +462,14 @@ def header_cells(lines: list[str]) -> HeadCells:
             number_at, number_conf = later, 0.9
     if number_at is None:
         number_at, number_conf = _fallback_number(cells, region), 0.7
-    if number_at is not None and parse_number(cells[number_at].text) is None:
+    if number_at is not None and read_number(cells[number_at].text) is None:
         number_at = None
     issuer_end = number_at if number_at is not None else region
-    return HeadCells(cells, region, number_at, number_conf, summary_at, issuer_end, span)
+    if title is not None and number_at is not None and title < number_at:
+        issuer_end = number_at  # title first: the body lines sit between it and the number
+    elif title is not None:
+        issuer_end = min(issuer_end, title)
+    return HeadCells(cells, region, number_at, number_conf, summary_at, issuer_end, span, title)
 
 
 def tail_cells(lines: list[str], from_line: int) -> list[tuple[int, str]]:

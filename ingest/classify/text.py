@@ -20,9 +20,21 @@ def fold_char(ch: str) -> str:
     return base if base else ch
 
 
+class _FoldTable(dict):
+    """``str.translate`` table that learns each character's folded form on first sight."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold_same_length(text: str) -> str:
     """Lower-case, mark-free copy of NFC text with the same length (match positions carry over)."""
-    return "".join(fold_char(ch) for ch in unicodedata.normalize("NFC", text)).lower()
+    return unicodedata.normalize("NFC", text).translate(_FOLD).lower()
 
 
 def fold(text: str) -> str:

@@ -42,6 +42,13 @@ DOC_TYPES: dict[str, str] = {
     "THÔNG TƯ LIÊN TỊCH": "TTLT",
     "LUẬT": "L",
 }
+# Every type code a symbol may carry: Party and state (Nghị định 30/2020, appendix III), with
+# the codes of copies and papers ("BS" bản sao, "GGT" giấy giới thiệu, "GUQ" giấy ủy quyền).
+TYPE_CODES: frozenset[str] = frozenset(DOC_TYPES.values()) | {
+    "QyĐ", "BS", "GGT", "GUQ", "GM", "GXN", "GNP", "PC", "PG", "TTLT", "CĐ", "HĐ", "PL", "NĐ",
+    "TT", "CT", "NQ", "QĐ", "KH", "TB", "BC", "TTr", "CTr", "HD", "ĐA", "QĐi", "QC", "KL", "BB",
+    "CV", "PA", "DA", "TC", "SL", "BĐX",
+}  # fmt: skip
 # State documents use other codes for some titles (Nghị định 30/2020, appendix III).
 STATE_DOC_TYPES: dict[str, str] = {"QUY ĐỊNH": "QyĐ"}
 

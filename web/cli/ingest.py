@@ -66,7 +66,7 @@ def ingest_command(
     password_file: str | None,
     as_json: bool,
 ) -> None:
-    """File documents (PDF, DOCX, ODT, RTF, text, scans; folders are walked) into the archive."""
+    """File documents (PDF, Word, Excel, ODT, RTF, text, scans; folders are walked)."""
     ctx = acting_as(inst, as_user, role="archivist")
     password = read_secret_file(password_file)
     files = _files(paths)
