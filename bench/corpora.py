@@ -37,11 +37,11 @@ import pikepdf
 
 from archive.accounts import accounts
 from archive.core.instance import Instance
+from archive.core.limits import Limits
 from archive.operations.bootstrap import initialize
 from archive.operations.maintenance import check_store
 from archive.records import gate
 from ingest import ocr, pipeline
-from ingest.limits import Limits
 from security.actor import Context
 
 # What the files of a corpus look like; source code, build files and notes are left out.

@@ -55,9 +55,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
+from archive.core.limits import Limits
 from ingest import stages
-from ingest.classify.text import canonical_tones
-from ingest.limits import Limits
+from ingest.describe.text import canonical_tones
 from security.errors import Refused
 
 FIELDS = ("number", "issuer", "date", "subject", "doc_type", "level", "urgency", "kind")

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from whoosh.filedb.filestore import FileStorage
 
-from ingest import samples
+from ingest.demo import samples
 from search import engine, parse
 from search.index import storage, store
 from search.index.analysis import fold

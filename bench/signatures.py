@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive.operations.trust import TrustMaterial
-from ingest.header import parse_header
+from ingest.describe.header import parse_header
 from ingest.signatures.validate import validate_pdf
 from ingest.stages import examine
 from tests import signing_support as sp

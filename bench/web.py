@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fpdf import FPDF
 
 from archive.operations.bootstrap import initialize
-from ingest import demo, pipeline, samples
+from ingest import pipeline
+from ingest.demo import demo, samples
 from search import feed
 from search.index import store
 from web import create_app

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 from PIL import Image, ImageSequence
 
-from ingest.limits import Deadline, Limits, check_pages, check_pixels, reason
-from ingest.pdfium_guard import PDFIUM
-from ingest.text import has_text, normalize
+from archive.core.limits import Limits
+from ingest.examine.limits import Deadline, check_pages, check_pixels, reason
+from ingest.examine.pdfium_guard import PDFIUM
+from ingest.examine.text import has_text, normalize
 from security.errors import Refused
 
 LANGUAGE = "vie"

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TypeVar
 
+from archive.core.limits import Limits
 from ingest import ocr as ocr_stage
-from ingest import pdf as pdf_stage
-from ingest import sniff, text
-from ingest.limits import Deadline, Limits, check_size, reason
-from ingest.office import clean as office_clean
-from ingest.office import convert as office_convert
-from ingest.sniff import MediaType
+from ingest.examine import pdf as pdf_stage
+from ingest.examine import sniff, text
+from ingest.examine.limits import Deadline, check_size, reason
+from ingest.examine.office import clean as office_clean
+from ingest.examine.office import convert as office_convert
+from ingest.examine.sniff import MediaType
 from security.errors import Refused
 
 T = TypeVar("T")

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from archive.accounts import accounts
 from archive.core.instance import Instance
 from archive.operations.bootstrap import initialize
-from ingest import samples
+from ingest.demo import samples
 from search.index import store
 from security.actor import Context
 from web import create_app

@@ -335,7 +335,7 @@ def variants(seed: int = 12, rounds: int = 3) -> list[Variant]:
 
 def to_pdf(v: Variant) -> bytes:
     """A text-layer PDF: the header in two columns (the left one wraps at its own width)."""
-    from ingest import samples
+    from ingest.demo import samples
 
     left, right, opening, body = v.parts
     blocks = ["\n".join([*left, *right]), "\n".join(opening), "\n".join(body)]

@@ -15,7 +15,7 @@ import docx
 import pikepdf
 from PIL import Image, ImageDraw, ImageFont
 
-from ingest import samples
+from ingest.demo import samples
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 SENTENCE = "Tỉnh ủy Lào Cai ban hành nghị quyết về công tác cán bộ đảng viên"

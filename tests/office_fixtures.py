@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from ingest.office import sandbox
+from ingest.examine.office import sandbox
 from tests import ingest_fixtures as fx
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

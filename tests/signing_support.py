@@ -28,7 +28,7 @@ from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.timestamps import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from ingest import samples
+from ingest.demo import samples
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 SIGNER_NAME = "Nguyễn Văn An"

@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 
 from archive.models import DocumentShare, Grant, Unit, utcnow
 from archive.records import editing, filing, gate, grants, quarantine
-from ingest import pipeline, samples
+from ingest import pipeline
+from ingest.demo import samples
 from search import feed, query
 from security.actor import Context
 from security.errors import NotFound, Refused

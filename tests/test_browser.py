@@ -15,7 +15,8 @@ from werkzeug.serving import make_server
 
 from archive.accounts.accounts import context_for, require_user
 from archive.records import gate
-from ingest import demo, pipeline, samples
+from ingest import pipeline
+from ingest.demo import demo, samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -118,7 +119,7 @@ def test_cleared_archivist_logs_in_with_the_second_factor(live_server, browser):
 
 
 def test_archivist_uploads_files_and_sees_them_filed(live_server, browser, inst, tmp_path):
-    from ingest import jobs
+    from ingest.doors import jobs
     from tests import ingest_fixtures as fx
 
     good = tmp_path / "ke-hoach.docx"
@@ -151,7 +152,7 @@ def test_archivist_uploads_files_and_sees_them_filed(live_server, browser, inst,
 def test_archivist_uploads_a_pdf_and_a_scan_then_reviews_and_confirms(
     live_server, browser, inst, tmp_path
 ):
-    from ingest import jobs
+    from ingest.doors import jobs
     from tests import ingest_fixtures as fx
 
     scan = tmp_path / "ban-quet.pdf"

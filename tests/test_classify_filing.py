@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.classify.model import open_model, retrain, seal_model, train
-from ingest.classify.rules import DEFAULT_PATH, RulesError, load_rules, parse_rules
-from ingest.classify.suggest import suggest_filing
-from ingest.classify.text import fold
-from ingest.header import Header
+from ingest.describe.header import Header
+from ingest.describe.model import open_model, retrain, seal_model, train
+from ingest.describe.rules import DEFAULT_PATH, RulesError, load_rules, parse_rules
+from ingest.describe.suggest import suggest_filing
+from ingest.describe.text import fold
 from security.crypto.stream import IntegrityError
 
 TOPICS = {

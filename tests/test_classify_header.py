@@ -7,8 +7,8 @@ import unicodedata
 
 import pytest
 
-from ingest.classify.review import review_items, review_reasons
-from ingest.header import parse_header
+from ingest.describe.header import parse_header
+from ingest.describe.review import review_items, review_reasons
 
 FULL_NQ = """\
 ĐẢNG BỘ TỈNH HÀ GIANG            ĐẢNG CỘNG SẢN VIỆT NAM

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from archive.lifecycle import plan
 from archive.records import review
-from ingest import pipeline, samples
-from ingest.classify import training
+from ingest import pipeline
+from ingest.demo import samples
+from ingest.describe import training
 from security.actor import Context
 from tests.conftest import add_person
 

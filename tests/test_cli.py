@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import stat
 
-from ingest import samples
+from ingest.demo import samples
 
 
 def _lines(output: str) -> list[dict]:

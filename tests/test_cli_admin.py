@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import samples
+from ingest.demo import samples
 
 TOOL = Path(__file__).resolve().parents[1] / "tools" / "verify_audit_export.py"
 

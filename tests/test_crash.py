@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from archive.models import Document
-from ingest import samples
+from ingest.demo import samples
 from web.cli import main
 
 pytestmark = pytest.mark.slow

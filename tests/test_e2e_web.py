@@ -18,7 +18,8 @@ from PIL import Image
 
 from archive.accounts.accounts import context_for, require_user
 from archive.records import gate
-from ingest import demo, pipeline
+from ingest import pipeline
+from ingest.demo import demo
 from tests.conftest import sample_doc
 from tests.test_browser import browser, live_server  # noqa: F401 - fixtures
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import sniff, stages
-from ingest.sniff import MediaType
+from ingest import stages
+from ingest.examine import sniff
+from ingest.examine.sniff import MediaType
 from security.errors import Refused
 from tests import ingest_fixtures as fx
 

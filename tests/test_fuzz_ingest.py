@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive.core.limits import Limits
 from archive.operations.maintenance import check_store
 from ingest import ocr, pipeline
-from ingest.limits import Limits
-from ingest.office import convert
+from ingest.examine.office import convert
 from search import feed
 from tests import hostile_pdfs as hp
 from tests import ingest_fixtures as fx

@@ -7,8 +7,8 @@ import unicodedata
 
 import pytest
 
-from ingest.header import Header, canonical_tones, parse_header
-from ingest.legacy import looks_like_tcvn3, tcvn3_to_unicode
+from ingest.describe.header import Header, canonical_tones, parse_header
+from ingest.examine.legacy import looks_like_tcvn3, tcvn3_to_unicode
 
 PARTY_NQ = """\
       TỈNH ỦY CAO BẰNG                     ĐẢNG CỘNG SẢN VIỆT NAM

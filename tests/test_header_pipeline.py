@@ -8,9 +8,9 @@ import random
 
 import pytest
 
+from archive.core.limits import Limits
 from ingest import ocr, pipeline
-from ingest.classify import gazetteer
-from ingest.limits import Limits
+from ingest.describe import gazetteer
 from tests import header_variants as hv
 
 

@@ -8,12 +8,12 @@ import logging
 
 import pytest
 
-from ingest.classify import gazetteer
-from ingest.classify.numbers import read_date, read_number
-from ingest.classify.review import review_items
-from ingest.classify.subject import clean_subject
-from ingest.classify.syllable import is_syllable, split_glued
-from ingest.header import parse_header
+from ingest.describe import gazetteer
+from ingest.describe.header import parse_header
+from ingest.describe.numbers import read_date, read_number
+from ingest.describe.review import review_items
+from ingest.describe.subject import clean_subject
+from ingest.describe.syllable import is_syllable, split_glued
 
 
 def _review(text: str, ocr: bool = False) -> dict:
@@ -472,7 +472,7 @@ def test_ocr_subject_whose_words_have_other_marks_in_the_body_is_doubted() -> No
 def test_more_bodies_from_parts(lines: list[str], issuer: str) -> None:
     """Units below a body, levels below a commune, a mark OCR got wrong on "TỈNH", and "QUÂN
     SỰ" which is no "QUẬN" though the letters are the same."""
-    from ingest.classify.issuer import read_issuer
+    from ingest.describe.issuer import read_issuer
 
     reading = read_issuer(lines, gazetteer.load())
     assert reading.issuer == issuer

@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from ingest.classify.review import review_items
-from ingest.header import parse_header
+from ingest.describe.header import parse_header
+from ingest.describe.review import review_items
 from tests.header_variants import LAYOUTS, Variant, variants
 
 FIELDS = ("number", "issuer", "date", "subject", "doc_type", "level", "urgency", "kind")

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from archive.models import AuditEntry, Document
-from ingest import pipeline, samples
+from ingest import pipeline
+from ingest.demo import samples
 from tests.conftest import add_person, sample_doc
 
 

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from archive.models import AuditEntry
 from archive.operations.maintenance import check_store
-from ingest import inbox, pipeline, text
+from ingest import pipeline
+from ingest.doors import inbox
+from ingest.examine import text
 from search import feed
 from tests import ingest_fixtures as fx
 

@@ -7,7 +7,7 @@ import io
 import re
 
 from archive.operations.maintenance import check_store
-from ingest import jobs
+from ingest.doors import jobs
 from tests import ingest_fixtures as fx
 from tests.conftest import add_person
 

@@ -8,8 +8,9 @@ import zipfile
 
 import pytest
 
+from archive.core.limits import Limits
 from ingest import stages
-from ingest.limits import Deadline, Limits, MiB, _read_capped, read_zip
+from ingest.examine.limits import Deadline, MiB, _read_capped, read_zip
 from security.errors import Refused
 from tests import ingest_fixtures as fx
 

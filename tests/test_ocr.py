@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from archive.core.limits import Limits
 from ingest import ocr, stages
-from ingest.limits import Limits
 from security.errors import Refused
 from tests import ingest_fixtures as fx
 

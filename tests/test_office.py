@@ -12,11 +12,13 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from archive.core.limits import Limits
 from archive.records import gate
-from ingest import pipeline, preview, stages, stamp
-from ingest.limits import Deadline, Limits
-from ingest.office import clean, convert, sandbox
-from ingest.sniff import MediaType, media_type
+from ingest import pipeline, stages
+from ingest.delivery import preview, stamp
+from ingest.examine.limits import Deadline
+from ingest.examine.office import clean, convert, sandbox
+from ingest.examine.sniff import MediaType, media_type
 from security.errors import Refused
 from tests import ingest_fixtures as fx
 from tests import office_fixtures as ox

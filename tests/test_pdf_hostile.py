@@ -8,9 +8,10 @@ import io
 import pikepdf
 import pytest
 
-from ingest import pdf as pdf_stage
-from ingest import pdf_sanitize, stages
-from ingest.pdf import check_pdf
+from ingest import stages
+from ingest.examine import pdf as pdf_stage
+from ingest.examine import pdf_sanitize
+from ingest.examine.pdf import check_pdf
 from security.errors import Refused
 from tests import hostile_pdfs as hp
 from tests import ingest_fixtures as fx

@@ -7,9 +7,9 @@ import io
 import pikepdf
 import pytest
 
+from archive.core.limits import Limits
 from ingest import stages
-from ingest.limits import Limits
-from ingest.pdf import check_pdf
+from ingest.examine.pdf import check_pdf
 from security.errors import Refused
 from tests import ingest_fixtures as fx
 

@@ -8,10 +8,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from archive.core.limits import Limits
 from archive.models import Document, RecordEvent
 from archive.records import gate, quarantine, reading
-from ingest import ocr, pipeline, recognition, samples
-from ingest.limits import Limits
+from ingest import ocr, pipeline
+from ingest.demo import samples
+from ingest.doors import recognition
 from search import query
 from security.actor import Context
 from security.errors import NotFound, Refused
@@ -140,7 +142,7 @@ def test_ingest_command_summary_json_and_exit_status(app, inst, archivist, tmp_p
 
 
 def test_watched_inbox_files_settled_files_and_explains_refusals(inst, archivist, tmp_path):
-    from ingest import inbox
+    from ingest.doors import inbox
 
     folder = tmp_path / "inbox"
     folder.mkdir()
@@ -178,7 +180,7 @@ def _stop(ticks: int) -> None:
 @pytest.fixture(autouse=True)
 def _swallow_stop(monkeypatch):
     """Let the endless watch loop end after a few looks in the test above."""
-    from ingest import inbox
+    from ingest.doors import inbox
 
     real = inbox.watch
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from archive.records import gate, review
-from ingest import pipeline, samples
+from ingest import pipeline
+from ingest.demo import samples
 from security.errors import Refused
 from tests.conftest import add_person
 

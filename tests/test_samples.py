@@ -8,7 +8,7 @@ from collections import Counter
 import pypdfium2 as pdfium
 import pytest
 
-from ingest import samples
+from ingest.demo import samples
 
 HAS_FONT = samples.find_unicode_font() is not None
 needs_font = pytest.mark.skipif(not HAS_FONT, reason="no Vietnamese TTF (fonts-dejavu-core)")

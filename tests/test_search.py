@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from archive.models import AuditEntry
-from ingest import pipeline, samples
+from ingest import pipeline
+from ingest.demo import samples
 from search import feed, query
 from tests.conftest import add_person
 

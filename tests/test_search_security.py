@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from archive.models import Document
 from archive.records import filing
-from ingest import pipeline, samples
+from ingest import pipeline
+from ingest.demo import samples
 from search import feed, query
 from search.query import SearchRequest
 from security.vocabulary import LEVELS

@@ -1,6 +1,6 @@
 """The secrecy decision on examinations built directly: what holds a record back, and what not.
 
-Each case is one line of the rule in ``ingest.classify.secrecy``; the two failure directions are
+Each case is one line of the rule in ``ingest.describe.secrecy``; the two failure directions are
 both checked: a doubt that must hold the record back, and a good reading that must not be
 flagged (noise buries the real doubts).
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.classify import secrecy
-from ingest.header import Evidence, Header, parse_header
-from ingest.sniff import MediaType
+from ingest.describe import secrecy
+from ingest.describe.header import Evidence, Header, parse_header
+from ingest.examine.sniff import MediaType
 from ingest.stages import Event, Examined, Mark
 
 HEADER_TEXT = """\

@@ -12,11 +12,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from archive.core.limits import Limits
 from archive.lifecycle import plan, registers
 from archive.models import AuditEntry, Document
 from archive.records import gate, grants, history, review
-from ingest import jobs, ocr, pipeline, preview, recognition, samples, stages
-from ingest.limits import Limits
+from ingest import ocr, pipeline, stages
+from ingest.delivery import preview
+from ingest.demo import samples
+from ingest.doors import jobs, recognition
 from search import query
 from security.errors import NotFound, Refused
 from tests import ingest_fixtures as fx

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from archive.operations.trust import TrustMaterial
-from ingest.limits import Deadline
+from ingest.examine.limits import Deadline
 from ingest.signatures import guard
 from ingest.signatures.certs import holder_kind
 from ingest.signatures.validate import validate_pdf

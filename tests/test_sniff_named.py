@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from ingest import stages
-from ingest.sniff import MediaType, media_type
+from ingest.examine.sniff import MediaType, media_type
 from security.errors import Refused
 from tests import ingest_fixtures as fx
 from tests import office_fixtures as ox

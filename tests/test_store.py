@@ -241,7 +241,7 @@ def test_sealed_key_file_instance_works_end_to_end(tmp_path, database_url, sampl
 
 def test_rotation_covers_second_factor_secrets_and_queued_uploads(inst, archivist, sample_docs):
     from archive.accounts import sessions
-    from ingest import jobs
+    from ingest.doors import jobs
     from security.identity import totp
 
     person = add_person(inst, "kiemtra", "auditor", "thuong")

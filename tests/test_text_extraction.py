@@ -6,10 +6,11 @@ import unicodedata
 
 import pytest
 
-from ingest import legacy, stages
-from ingest.office import convert
-from ingest.sniff import MediaType
-from ingest.text import decode_plain, plain_text
+from ingest import stages
+from ingest.examine import legacy
+from ingest.examine.office import convert
+from ingest.examine.sniff import MediaType
+from ingest.examine.text import decode_plain, plain_text
 from tests import ingest_fixtures as fx
 
 S = fx.SENTENCE

@@ -11,7 +11,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from archive.oversight import inspection
-from ingest import demo, pipeline
+from ingest import pipeline
+from ingest.demo import demo
 from security.actor import Context
 from tests.conftest import sample_doc
 

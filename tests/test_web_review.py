@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from archive.records import review
-from ingest import pipeline, samples
+from ingest import pipeline
+from ingest.demo import samples
 from tests.conftest import add_person
 
 

@@ -10,7 +10,7 @@ from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import Unit, User
 from security.actor import Context, Principal
-from security.errors import KhoError, NotFound
+from security.errors import KhoError, NotFound, Refused
 from security.identity.passwords import hash_password, verify_password
 from security.vocabulary import LEVELS, ROLES
 
@@ -33,6 +33,27 @@ def get_or_create_unit(session: Session, code: str, name: str | None = None) -> 
         session.add(unit)
         session.flush()
     return unit
+
+
+def unit_for_filing(session: Session, unit_code: str | None, who: Principal | None) -> Unit:
+    """The unit a record is filed under: the one named (it must exist), else the filer's."""
+    if unit_code:
+        unit = session.execute(
+            select(Unit).where(Unit.code == unit_code.strip().upper())
+        ).scalar_one_or_none()
+        if unit is None:
+            codes = ", ".join(session.execute(select(Unit.code)).scalars())
+            raise Refused(
+                f"Không có đơn vị {unit_code}. Các đơn vị: {codes}.",
+                f"No unit {unit_code}; known units: {codes}.",
+            )
+        return unit
+    if who is None or who.unit_id is None:
+        raise Refused(
+            "Người nộp không thuộc đơn vị nào: hãy chỉ định --unit.",
+            "The filer belongs to no unit: give --unit.",
+        )
+    return session.get(Unit, who.unit_id)
 
 
 def find_user(session: Session, username: str) -> User | None:

@@ -3,7 +3,7 @@ by content. Services of every subpackage use them, so they sit below all of them
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from archive.models.lifecycle import DocumentLifecycle, Dossier, DossierMember, LegalHold
@@ -97,3 +97,15 @@ def find_by_content(session: Session, content_mac: str) -> Document | None:
     return session.execute(
         select(Document).where(Document.content_mac == content_mac)
     ).scalar_one_or_none()
+
+
+def same_number(session: Session, number_mac: str | None, filer: int | None) -> list[int]:
+    """Records with the same number and issuer (their keyed fingerprint); a held-back one only
+    for the person who filed it (anyone else is not told it exists)."""
+    if number_mac is None:
+        return []
+    stmt = select(Document.id).where(
+        Document.number_mac == number_mac,
+        or_(Document.secrecy_pending.is_(False), Document.filed_by == filer),
+    )
+    return list(session.execute(stmt).scalars())

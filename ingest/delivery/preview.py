@@ -16,7 +16,7 @@ from PIL import Image
 
 from archive.core.instance import Instance
 from archive.records import gate
-from ingest.pdfium_guard import PDFIUM
+from ingest.examine.pdfium_guard import PDFIUM
 from security.actor import Context
 from security.errors import NotFound
 

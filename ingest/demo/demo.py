@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from archive.accounts import accounts, sessions
 from archive.core.instance import Instance
-from ingest import pipeline, samples
+from ingest import pipeline
+from ingest.demo import samples
 from security.actor import Context, Principal
 from security.errors import NotFound
 from security.identity import totp

@@ -12,8 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from ingest.classify.text import fold
-from ingest.classify.vocab import CIRCULATION_NOTES, POSITIONS, SIGN_AUTHORITY, SPECIAL_BODIES
+from ingest.describe.text import fold
+from ingest.describe.vocab import CIRCULATION_NOTES, POSITIONS, SIGN_AUTHORITY, SPECIAL_BODIES
 
 Line = tuple[int, str]  # (line number in the text, cell text)
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.classify.issuer import ORG_START
-from ingest.classify.numbers import (
+from ingest.describe.issuer import ORG_START
+from ingest.describe.numbers import (
     DATE_INSIDE,
     PREFIX,
     is_date_cell,
     is_fuzzy_date_cell,
     read_number,
 )
-from ingest.classify.text import canonical_tones, fold, fold_same_length, has_marks, match_key
-from ingest.classify.vocab import DOC_TYPES, HEADER_PHRASES, LEVELS, URGENCIES
+from ingest.describe.text import canonical_tones, fold, fold_same_length, has_marks, match_key
+from ingest.describe.vocab import DOC_TYPES, HEADER_PHRASES, LEVELS, URGENCIES
 
 HEADER_LINES = 40  # the number, title and subject are looked for this far down
 SUBJECT_MAX_LINES = 6

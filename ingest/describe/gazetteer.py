@@ -6,7 +6,7 @@ changes (like ``filing_rules.json``). A broken copy is reported in the log and t
 is used, so a typo never stops ingest. The table holds *parts*, not every body: heads ("Sở",
 "Ban", "Đảng ủy"), the functions each head takes ("Công Thương", "Tổ chức"), provinces (with the
 2025 mergers), localities and levels ("tỉnh", "xã"), plus the national bodies that are names on
-their own ("Chính phủ", "Bộ Chính trị"). ``ingest.classify.issuer`` composes names from them.
+their own ("Chính phủ", "Bộ Chính trị"). ``ingest.describe.issuer`` composes names from them.
 
 Everything is indexed by folded words ("ỦY BAN" and "UY BAN" are the same key), so OCR that
 damaged or dropped diacritics still finds the known name; the caller compares the words as
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.classify.text import fold, match_key
+from ingest.describe.text import fold, match_key
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
-from ingest.classify import blocks, gazetteer
-from ingest.classify.cells import (
+from ingest.describe import blocks, gazetteer
+from ingest.describe.cells import (
     Cell,
     HeadCells,
     first,
@@ -28,12 +28,12 @@ from ingest.classify.cells import (
     subject_at,
     tail_cells,
 )
-from ingest.classify.issuer import Reading, read_issuer
-from ingest.classify.numbers import NumberReading, read_date, read_number
-from ingest.classify.subject import clean_subject
-from ingest.classify.syllable import noisy, word_share
-from ingest.classify.text import canonical_tones, fold, match_key
-from ingest.classify.vocab import (
+from ingest.describe.issuer import Reading, read_issuer
+from ingest.describe.numbers import NumberReading, read_date, read_number
+from ingest.describe.subject import clean_subject
+from ingest.describe.syllable import noisy, word_share
+from ingest.describe.text import canonical_tones, fold, match_key
+from ingest.describe.vocab import (
     DOC_TYPES,
     LEVEL_RANK,
     LEVELS,
@@ -41,7 +41,7 @@ from ingest.classify.vocab import (
     URGENCIES,
     URGENCY_RANK,
 )
-from ingest.legacy import to_unicode
+from ingest.examine.legacy import to_unicode
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from ingest.classify.gazetteer import CENTRAL, Entry, Gazetteer, Key, key_of
-from ingest.classify.syllable import is_acronym, is_syllable
-from ingest.classify.text import fold, has_marks, match_key
+from ingest.describe.gazetteer import CENTRAL, Entry, Gazetteer, Key, key_of
+from ingest.describe.syllable import is_acronym, is_syllable
+from ingest.describe.text import fold, has_marks, match_key
 
 ORG_START = re.compile(
     r"^(?:ĐẢNG BỘ|(?:TỈNH|HUYỆN|THÀNH|THỊ|QUẬN|ĐẢNG) ỦY|UBND|HĐND|BAN CÁN SỰ ĐẢNG|ĐẢNG ĐOÀN|"

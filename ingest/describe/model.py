@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 
-from ingest.classify.text import fold
+from ingest.describe.text import fold
 from security.crypto.stream import decrypt_bytes, encrypt_bytes
 
 BINDING = b"kho/model/series/v1"

@@ -16,8 +16,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from ingest.classify.text import fold, fold_same_length
-from ingest.classify.vocab import DOC_TYPES, TYPE_CODES
+from ingest.describe.text import fold, fold_same_length
+from ingest.describe.vocab import DOC_TYPES, TYPE_CODES
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 _SPACES = re.compile(r"\s+")

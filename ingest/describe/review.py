@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.header import Header
+from ingest.describe.header import Header
 
 # Fields every register entry needs; missing ones are worth a look.
 REQUIRED = ("kind", "doc_type", "number", "issuer", "date", "subject")

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.classify.text import fold
+from ingest.describe.text import fold
 
 DEFAULT_PATH = Path(__file__).with_name("filing_rules.json")
 RETENTIONS: dict[object, str] = {

@@ -33,11 +33,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from ingest import sniff, stages
+from ingest import stages
+from ingest.examine import sniff
 from security.vocabulary import LEVEL_NAMES, LEVELS, level_rank
 
 if TYPE_CHECKING:
-    from ingest.header import Header
+    from ingest.describe.header import Header
 
 SURE = 0.8  # a reading at or above this confidence is taken as read
 HEADER_DEPTH = 0.5  # an unread mark counts when it sits in this top share of page 1

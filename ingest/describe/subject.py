@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from ingest.classify.gazetteer import Gazetteer, Key, key_of
-from ingest.classify.syllable import split_glued
-from ingest.classify.text import fold, match_key
+from ingest.describe.gazetteer import Gazetteer, Key, key_of
+from ingest.describe.syllable import split_glued
+from ingest.describe.text import fold, match_key
 
 MAX_LENGTH = 500
 _VV = re.compile(r"^[VW]\s*[/⁄|.]\s*[vV]\b\s*[:.]?\s*")

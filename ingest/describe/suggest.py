@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.classify.rules import RuleTable, retention_label
+from ingest.describe.rules import RuleTable, retention_label
 
 RULE_CONFIDENCE = 0.9
 UNCERTAIN_RULE_CONFIDENCE = 0.6

@@ -21,7 +21,7 @@ from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import Document, Dossier, DossierMember
 from archive.records import reading
-from ingest.classify.model import BINDING, Model, open_model, retrain, seal_model
+from ingest.describe.model import BINDING, Model, open_model, retrain, seal_model
 from security.actor import Context
 from security.crypto.keys import new_data_key
 from security.crypto.stream import IntegrityError

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from archive.core.instance import Instance
+from archive.core.limits import Limits
 from ingest import pipeline, stages
-from ingest.limits import Limits
 from security.actor import Context
 
 DONE, REJECTED = "done", "rejected"

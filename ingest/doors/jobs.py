@@ -23,10 +23,11 @@ from archive.accounts import accounts
 from archive.audit.actions import Action
 from archive.core import bindings
 from archive.core.instance import Instance
+from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
 from archive.models import IngestJob, User, utcnow
 from ingest import pipeline
-from ingest.limits import Limits, check_size
+from ingest.examine.limits import check_size
 from security.actor import Context
 from security.crypto.keys import new_data_key
 from security.crypto.stream import decrypt_bytes, encrypt_bytes

@@ -2,7 +2,7 @@
 
 The sanitized access copy is read when there is one (the original may be password-protected);
 the recognised text becomes a new version of the record's text. The new reading is judged like
-a new file (``ingest.classify.secrecy``), with the record's current level as the floor, and it
+a new file (``ingest.describe.secrecy``), with the record's current level as the floor, and it
 only ever tightens: it may raise the level, or hold the record back (chờ xác định độ mật) when
 it saw a doubt (a mark read with low confidence, a stamp it could not read); it never lowers a
 level, and never clears pending, which only a person does.
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from archive.core.instance import Instance
+from archive.core.limits import Limits
 from archive.models import Document
 from archive.records import filing, reading
 from ingest import ocr, stages
-from ingest.classify import secrecy
-from ingest.header import parse_header
-from ingest.limits import Limits
+from ingest.describe import secrecy
+from ingest.describe.header import parse_header
 from security.actor import Context
 
 

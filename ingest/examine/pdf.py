@@ -17,8 +17,9 @@ from decimal import Decimal
 import pikepdf
 from pikepdf import Dictionary, Name, Stream
 
-from ingest.limits import Deadline, Limits, check_pages, check_pixels, reason
-from ingest.pdf_sanitize import Sanitizer, flatten_page_tree, leftovers
+from archive.core.limits import Limits
+from ingest.examine.limits import Deadline, check_pages, check_pixels, reason
+from ingest.examine.pdf_sanitize import Sanitizer, flatten_page_tree, leftovers
 from security.errors import Refused
 
 SOFTWARE = f"pikepdf {pikepdf.__version__} (qpdf {pikepdf.__libqpdf_version__})"

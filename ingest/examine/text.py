@@ -19,10 +19,11 @@ import pypdfium2.version as pdfium_version
 from defusedxml import ElementTree
 from docx.table import Table
 
-from ingest import legacy
-from ingest.limits import Deadline, Limits, read_zip
-from ingest.pdfium_guard import PDFIUM
-from ingest.rtf import rtf_to_text
+from archive.core.limits import Limits
+from ingest.examine import legacy
+from ingest.examine.limits import Deadline, read_zip
+from ingest.examine.pdfium_guard import PDFIUM
+from ingest.examine.rtf import rtf_to_text
 from security.errors import Refused
 
 SOFTWARE = {

@@ -36,15 +36,16 @@ from archive.audit.log import stamp
 from archive.core import bindings, events
 from archive.core.events import Change, RecordChange
 from archive.core.instance import Instance
+from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
 from archive.models import Document, RecordEvent, StoredObject
 from archive.operations import trust
 from archive.records import gate, reading
 from ingest import stages
-from ingest.limits import Deadline, Limits
+from ingest.examine.limits import Deadline
+from ingest.examine.sniff import MediaType
 from ingest.signatures import messages as msg
 from ingest.signatures.validate import SOFTWARE, SignatureCheck, validate_pdf
-from ingest.sniff import MediaType
 from security.actor import Context
 from security.crypto.keys import new_data_key
 from security.errors import NotFound, Refused

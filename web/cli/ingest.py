@@ -11,9 +11,11 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from ingest import demo, jobs, ocr, pipeline, recognition
-from ingest import inbox as inbox_watch
-from ingest.classify import training
+from ingest import ocr, pipeline
+from ingest.demo import demo
+from ingest.describe import training
+from ingest.doors import inbox as inbox_watch
+from ingest.doors import jobs, recognition
 from security.errors import Refused
 from security.vocabulary import LEVELS
 from web.cli.support import (

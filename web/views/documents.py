@@ -9,8 +9,8 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from archive.records import gate
-from ingest import preview, stamp
-from ingest.header import DOC_TYPE_NAMES
+from ingest.delivery import preview, stamp
+from ingest.describe.header import DOC_TYPE_NAMES
 from search import query
 from security.vocabulary import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
 from web.views.auth import current_context, kho

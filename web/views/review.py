@@ -18,8 +18,8 @@ from wtforms.validators import Length, Optional
 
 from archive.audit.actions import Action
 from archive.records import gate, review
-from ingest import preview
-from ingest.header import DOC_TYPE_NAMES
+from ingest.delivery import preview
+from ingest.describe.header import DOC_TYPE_NAMES
 from security.errors import KhoError
 from security.policy.records import may_review, reviews_level_only
 from security.vocabulary import LEVEL_NAMES, URGENCY_NAMES, level_rank

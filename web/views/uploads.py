@@ -10,7 +10,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import Optional
 
 from archive.audit.actions import Action
-from ingest import jobs
+from ingest.doors import jobs
 from security.policy.records import may_upload
 from security.vocabulary import LEVEL_NAMES
 from web.views.auth import current_context, kho, requires

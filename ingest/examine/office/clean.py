@@ -23,8 +23,9 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from ingest.limits import Deadline, Limits, read_zip
-from ingest.sniff import MediaType
+from archive.core.limits import Limits
+from ingest.examine.limits import Deadline, read_zip
+from ingest.examine.sniff import MediaType
 
 SOFTWARE = "kho office cleaner"
 

@@ -14,9 +14,10 @@ import functools
 import shutil
 import subprocess
 
-from ingest.limits import Deadline, Limits, reason
-from ingest.office import sandbox
-from ingest.sniff import MediaType
+from archive.core.limits import Limits
+from ingest.examine.limits import Deadline, reason
+from ingest.examine.office import sandbox
+from ingest.examine.sniff import MediaType
 from security.errors import Refused
 
 INSTALL_HINT = (
