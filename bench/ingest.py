@@ -32,8 +32,8 @@ from ingest import ocr, pipeline, stages
 from ingest.demo import samples
 from ingest.describe.header import parse_header
 from search import feed
-from web import wiring
 from security.actor import Context
+from web import wiring
 
 
 def _pdfs(count: int) -> list[bytes]:
