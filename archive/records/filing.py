@@ -261,3 +261,13 @@ def shred_in(uow: UnitOfWork, doc_id: int, reason: str) -> list[str]:
         obj.wrapped_key, obj.kek_version, obj.shredded_at = b"", 0, utcnow()
     uow.audit(Action.SHRED, "done", doc_id, objects=[o.kind for o in objects], reason=reason)
     return [o.blob for o in objects]
+
+
+def shred(inst: Instance, ctx: Context, doc_id: int, reason: str) -> int:
+    """Crypto-shredding as an action of its own (``shred_in``, then the blobs removed);
+    returns the number of objects destroyed. Disposal shreds inside its own unit of work."""
+    with UnitOfWork(inst, ctx) as uow:
+        blobs = shred_in(uow, doc_id, reason)
+    for name in blobs:
+        inst.blobs.delete(name)
+    return len(blobs)

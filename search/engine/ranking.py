@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from search.engine import bits
+from search.engine import suggest as suggestions
 from search.engine.matching import matching
 from search.engine.reader import Snapshot, allowed, snapshot
 from search.parse import ParsedQuery
@@ -125,7 +126,7 @@ def search(
         matched, tiers = matching(snap, parsed, unit_ids)
         visible = matched & visible_to
         if not visible:
-            hint = suggest.suggest(snap, visible_to, parsed, unit_ids) if suggest else None
+            hint = suggestions.suggest(snap, visible_to, parsed, unit_ids) if suggest else None
             return EngineResult([], 0, {}, hint)
         wanted = offset + limit
         if sort == "relevance" and (parsed.words or parsed.phrases):
