@@ -10,7 +10,7 @@ import itertools
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-from tests import ingest_fixtures as fx
+from tests.support import documents as fx
 
 EXE = b"MZ\x90\x00" + b"\x00" * 60 + b"This program cannot be run in DOS mode"
 

@@ -7,7 +7,7 @@ import io
 import zipfile
 
 from ingest.examine.office import sandbox
-from tests import ingest_fixtures as fx
+from tests.support import documents as fx
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -1,4 +1,5 @@
-"""Helpers of the lifecycle tests (no tests here): records filed directly, with chosen dates."""
+"""Records for tests: filed directly (with chosen dates and levels), or picked from the generated
+sample documents by level and format."""
 
 from __future__ import annotations
 
@@ -46,3 +47,12 @@ def file_doc(
         unit=unit_row,
     )
     return filing.file_record(inst, person.ctx, new, inst.keyring.content_mac(text.encode())).id
+
+
+def sample_doc(docs, *, level: str | None = None, fmt: str | None = None):
+    return next(
+        d
+        for d in docs
+        if (level is None or d.truth["level"] == level)
+        and (fmt is None or d.truth["format"] == fmt)
+    )

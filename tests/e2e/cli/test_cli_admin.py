@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from ingest.demo import samples
+from tests.support import ROOT
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "verify_audit_export.py"
+TOOL = ROOT / "tools" / "verify_audit_export.py"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import sample_doc
+from tests.support.records import sample_doc
 from web.cli import main
 
 

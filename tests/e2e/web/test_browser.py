@@ -6,12 +6,9 @@ searches "dang vien" and opens one; a reader cannot open a document above their 
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from archive.accounts.accounts import context_for, require_user
 from archive.records import gate
@@ -19,40 +16,6 @@ from ingest import pipeline
 from ingest.demo import demo, samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def live_server(app, inst) -> Iterator[str]:
-    demo.seed(inst, count=20)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-
-
-@pytest.fixture
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium") and not shutil.which(CHROMIUM):
-        pytest.fail("Chromium is missing: run scripts/system-deps.sh (make test does it as root)")
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _login(page, base: str, username: str) -> None:
@@ -120,7 +83,7 @@ def test_cleared_archivist_logs_in_with_the_second_factor(live_server, browser):
 
 def test_archivist_uploads_files_and_sees_them_filed(live_server, browser, inst, tmp_path):
     from ingest.doors import jobs
-    from tests import ingest_fixtures as fx
+    from tests.support import documents as fx
 
     good = tmp_path / "ke-hoach.docx"
     good.write_bytes(fx.docx_file(["Kế hoạch 8-KH/TU về phát triển đảng viên năm 2026."]))
@@ -153,7 +116,7 @@ def test_archivist_uploads_a_pdf_and_a_scan_then_reviews_and_confirms(
     live_server, browser, inst, tmp_path
 ):
     from ingest.doors import jobs
-    from tests import ingest_fixtures as fx
+    from tests.support import documents as fx
 
     scan = tmp_path / "ban-quet.pdf"
     scan.write_bytes(fx.scanned_pdf(fx.image(("TỈNH ỦY LÀO CAI", "SỐ 45-TB/TU", "THÔNG BÁO"))))

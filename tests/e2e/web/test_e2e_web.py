@@ -20,8 +20,7 @@ from archive.accounts.accounts import context_for, require_user
 from archive.records import gate
 from ingest import pipeline
 from ingest.demo import demo
-from tests.conftest import sample_doc
-from tests.test_browser import browser, live_server  # noqa: F401 - fixtures
+from tests.support.records import sample_doc
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -70,8 +69,8 @@ def secret_doc(inst, sample_docs):
 
 
 def test_reader_auditor_and_administrator_in_chromium(
-    live_server,  # noqa: F811
-    browser,  # noqa: F811
+    live_server,
+    browser,
     secret_doc,
     tmp_path,
 ):
@@ -164,7 +163,7 @@ def test_reader_auditor_and_administrator_in_chromium(
     assert len(errors) == 3
 
 
-def test_pages_switch_to_english(live_server, browser, tmp_path):  # noqa: F811
+def test_pages_switch_to_english(live_server, browser, tmp_path):
     page = browser.new_page()
     page.goto(f"{live_server}/login")
     page.get_by_role("link", name="English").click()

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from ingest import pipeline
-from tests.conftest import add_person, sample_doc
+from tests.support.people import add_person
+from tests.support.records import sample_doc
 
 
 @pytest.fixture

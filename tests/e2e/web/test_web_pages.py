@@ -14,7 +14,7 @@ from archive.oversight import inspection
 from ingest import pipeline
 from ingest.demo import demo
 from security.actor import Context
-from tests.conftest import sample_doc
+from tests.support.records import sample_doc
 
 
 def _csrf(html: str) -> str:

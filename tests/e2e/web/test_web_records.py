@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import add_person
+from tests.support.people import add_person
 
 
 def _csrf(html: str) -> str:

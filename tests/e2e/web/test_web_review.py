@@ -7,7 +7,7 @@ import re
 from archive.records import review
 from ingest import pipeline
 from ingest.demo import samples
-from tests.conftest import add_person
+from tests.support.people import add_person
 
 
 def _csrf(html: str) -> str:

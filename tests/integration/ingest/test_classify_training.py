@@ -8,7 +8,7 @@ from ingest import pipeline
 from ingest.demo import samples
 from ingest.describe import training
 from security.actor import Context
-from tests.conftest import add_person
+from tests.support.people import add_person
 
 SUBJECTS = {
     "VP.2026.01": [

@@ -23,9 +23,9 @@ from archive.operations.maintenance import check_store
 from ingest import ocr, pipeline
 from ingest.examine.office import convert
 from search import feed
-from tests import hostile_pdfs as hp
-from tests import ingest_fixtures as fx
-from tests import office_fixtures as ox
+from tests.support import documents as fx
+from tests.support import hostile_pdfs as hp
+from tests.support import office_files as ox
 
 STATUSES = {"stored", "duplicate", "quarantined", "rejected"}
 LIMITS = Limits(max_seconds=60, max_convert_seconds=60)

@@ -11,7 +11,7 @@ import pytest
 from archive.core.limits import Limits
 from ingest import ocr, pipeline
 from ingest.describe import gazetteer
-from tests import header_variants as hv
+from tests.support import header_variants as hv
 
 
 def _state_variant(layout: str) -> hv.Variant:

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from archive.models import AuditEntry, Document
 from ingest import pipeline
 from ingest.demo import samples
-from tests.conftest import add_person, sample_doc
+from tests.support.people import add_person
+from tests.support.records import sample_doc
 
 
 def _blob_count(inst) -> int:

@@ -14,7 +14,7 @@ from ingest import pipeline
 from ingest.doors import inbox
 from ingest.examine import text
 from search import feed
-from tests import ingest_fixtures as fx
+from tests.support import documents as fx
 
 
 def _poison_pdf_text(real):

@@ -8,8 +8,8 @@ import re
 
 from archive.operations.maintenance import check_store
 from ingest.doors import jobs
-from tests import ingest_fixtures as fx
-from tests.conftest import add_person
+from tests.support import documents as fx
+from tests.support.people import add_person
 
 
 def test_queued_upload_is_encrypted_then_filed_by_the_worker(inst, archivist, sample_docs):

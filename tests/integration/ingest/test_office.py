@@ -20,8 +20,8 @@ from ingest.examine.limits import Deadline
 from ingest.examine.office import clean, convert, sandbox
 from ingest.examine.sniff import MediaType, media_type
 from security.errors import Refused
-from tests import ingest_fixtures as fx
-from tests import office_fixtures as ox
+from tests.support import documents as fx
+from tests.support import office_files as ox
 
 needs_office = pytest.mark.skipif(
     not convert.available(), reason="LibreOffice and bubblewrap (scripts/system-deps.sh)"

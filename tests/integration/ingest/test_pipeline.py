@@ -17,8 +17,8 @@ from ingest.doors import recognition
 from search import query
 from security.actor import Context
 from security.errors import NotFound, Refused
-from tests import ingest_fixtures as fx
-from tests.conftest import add_person
+from tests.support import documents as fx
+from tests.support.people import add_person
 from web.cli import main
 
 

@@ -12,7 +12,7 @@ from ingest.examine.limits import Deadline
 from ingest.signatures import guard
 from ingest.signatures.certs import holder_kind
 from ingest.signatures.validate import validate_pdf
-from tests import signing_support as sp
+from tests.support import signing as sp
 
 
 @pytest.fixture(scope="module")

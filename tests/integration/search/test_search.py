@@ -8,7 +8,7 @@ from archive.models import AuditEntry
 from ingest import pipeline
 from ingest.demo import samples
 from search import feed, query
-from tests.conftest import add_person
+from tests.support.people import add_person
 
 BODY = ["Tăng cường công tác phát triển đảng viên ở cơ sở.", "Hòa giải ở thôn bản."]
 

@@ -14,7 +14,7 @@ from ingest.demo import samples
 from search import feed, query
 from search.query import SearchRequest
 from security.vocabulary import LEVELS
-from tests.conftest import add_person
+from tests.support.people import add_person
 
 COMMON = "chungtuchung"  # in every document
 

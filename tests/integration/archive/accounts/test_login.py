@@ -13,7 +13,7 @@ from archive.models import AuditEntry, User, WebSession, utcnow
 from security.actor import Context
 from security.identity import totp
 from security.identity.passwords import WeakPassword, check_new_password
-from tests.conftest import add_person
+from tests.support.people import add_person
 
 ADDRESS = "10.0.0.5"
 

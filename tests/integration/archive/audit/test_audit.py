@@ -15,8 +15,9 @@ from archive.audit import log
 from archive.models import AuditEntry, AuditHead
 from security.actor import Context
 from security.crypto.audit_chain import chain_hash, chain_mac
+from tests.support import ROOT
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "verify_audit_export.py"
+TOOL = ROOT / "tools" / "verify_audit_export.py"
 CTX = Context(None, "test")
 
 

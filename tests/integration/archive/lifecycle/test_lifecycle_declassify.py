@@ -11,8 +11,8 @@ from archive.core import events
 from archive.lifecycle import declassify, holds
 from search import feed, query
 from security.errors import NotFound, Refused
-from tests.conftest import add_person
-from tests.test_lifecycle_support import file_doc
+from tests.support.people import add_person
+from tests.support.records import file_doc
 
 
 @pytest.mark.parametrize(

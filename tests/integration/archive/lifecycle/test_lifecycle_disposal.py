@@ -16,8 +16,8 @@ from archive.records import reading
 from search import feed
 from search.index import store
 from security.errors import Refused
-from tests.conftest import add_person
-from tests.test_lifecycle_support import file_doc
+from tests.support.people import add_person
+from tests.support.records import file_doc
 
 TODAY = date(2026, 3, 1)
 

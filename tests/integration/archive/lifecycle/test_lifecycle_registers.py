@@ -9,7 +9,6 @@ import textwrap
 import threading
 import time
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,10 +16,9 @@ from sqlalchemy import select
 from archive.lifecycle import registers
 from archive.models import AuditEntry, RegisterEntry
 from security.errors import NotFound, Refused
-from tests.conftest import add_person
-from tests.test_lifecycle_support import file_doc
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
+from tests.support.people import add_person
+from tests.support.records import file_doc
 
 
 def _numbers(inst, register: str, year: int) -> list[int]:

@@ -12,8 +12,8 @@ from archive.lifecycle import plan, retention
 from archive.models import AuditEntry, Dossier
 from security.errors import NotFound, Refused
 from security.vocabulary import retention_rank
-from tests.conftest import add_person
-from tests.test_lifecycle_support import file_doc
+from tests.support.people import add_person
+from tests.support.records import file_doc
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ from archive.operations import backup, fixity
 from search import feed, query
 from security.actor import Context
 from security.crypto.keys import KeyringError
-from tests.conftest import _postgres_database
-from tests.test_lifecycle_support import file_doc
+from tests.support.postgres import postgres_database
+from tests.support.records import file_doc
 
 PASSPHRASE = "một cụm mật khẩu đủ dài 2026"
 
@@ -25,7 +25,7 @@ PASSPHRASE = "một cụm mật khẩu đủ dài 2026"
 def restored_url(tmp_path):
     server = os.environ.get("KHO_TEST_DATABASE_URL")
     if server:
-        yield from _postgres_database(server)
+        yield from postgres_database(server)
     else:
         yield f"sqlite:///{tmp_path / 'restored' / 'kho.sqlite3'}"
 

@@ -14,8 +14,8 @@ from archive.transfer import approval, export
 from ingest import pipeline
 from ingest.signatures import record as sigrecord
 from security.errors import NotFound, Refused
-from tests import signing_support as sp
-from tests.conftest import add_person
+from tests.support import signing as sp
+from tests.support.people import add_person
 
 
 @pytest.fixture

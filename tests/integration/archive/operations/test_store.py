@@ -21,7 +21,7 @@ from security.crypto import keyfile
 from security.crypto.keys import KeyringError
 from security.crypto.stream import IntegrityError
 from security.errors import KhoError
-from tests.conftest import add_person
+from tests.support.people import add_person
 from web.cli import main
 
 SYSTEM = Context(None, "test")

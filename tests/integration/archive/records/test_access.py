@@ -9,7 +9,8 @@ from archive.models import AuditEntry
 from archive.records import gate
 from ingest import pipeline
 from security.errors import NotFound
-from tests.conftest import add_person, sample_doc
+from tests.support.people import add_person
+from tests.support.records import sample_doc
 
 
 def _file(inst, archivist, doc, unit="VP"):

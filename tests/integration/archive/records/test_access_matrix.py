@@ -20,7 +20,7 @@ from security.actor import Context
 from security.errors import NotFound, Refused
 from security.policy.lifecycle import may_export
 from security.vocabulary import LEVELS, ROLES, level_rank
-from tests.conftest import add_person
+from tests.support.people import add_person
 
 pytestmark = pytest.mark.slow
 RELATIONS = ("same_unit", "other_unit", "shared", "granted", "grant_expired")
@@ -79,7 +79,7 @@ def _file_held_back(inst, filer) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """One instance with four records (one per level) and a person for every combination."""
-    from tests.conftest import ADMIN_PASSWORD
+    from tests.support.people import ADMIN_PASSWORD
     from web import create_app
 
     home = tmp_path_factory.mktemp("matrix")

@@ -12,8 +12,8 @@ from archive.records import editing, gate, history, versions
 from security.actor import Context
 from security.crypto.stream import IntegrityError
 from security.errors import NotFound, Refused
-from tests.conftest import add_person
-from tests.test_lifecycle_support import file_doc
+from tests.support.people import add_person
+from tests.support.records import file_doc
 
 OLD_SUBJECT = "về việc kiểm điểm đồng chí Bí thư Khoanhcũ"
 NEW_SUBJECT = "về việc tổng kết công tác năm"

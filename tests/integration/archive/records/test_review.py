@@ -9,7 +9,7 @@ from archive.records import gate, review
 from ingest import pipeline
 from ingest.demo import samples
 from security.errors import Refused
-from tests.conftest import add_person
+from tests.support.people import add_person
 
 
 def _file(inst, ctx, level: str, number: str = "21-NQ/TU") -> int:

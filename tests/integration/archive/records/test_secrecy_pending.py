@@ -22,9 +22,9 @@ from ingest.demo import samples
 from ingest.doors import jobs, recognition
 from search import query
 from security.errors import NotFound, Refused
-from tests import ingest_fixtures as fx
-from tests.conftest import add_person
-from tests.stamped_scans import header_page, scan_pdf
+from tests.support import documents as fx
+from tests.support.people import add_person
+from tests.support.scans import header_page, scan_pdf
 
 
 def _csrf(html: str) -> str:

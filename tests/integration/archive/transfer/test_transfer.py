@@ -24,8 +24,10 @@ from archive.records import gate
 from archive.transfer import approval, export, intake
 from security.crypto import envelope
 from security.errors import Refused
-from tests.conftest import ADMIN_PASSWORD, _postgres_database, add_person
-from tests.test_lifecycle_support import file_doc
+from tests.support import ROOT
+from tests.support.people import ADMIN_PASSWORD, add_person
+from tests.support.postgres import postgres_database
+from tests.support.records import file_doc
 
 CANARY = "Khoanhchuyengiao"
 SUBJECT = "về công tác phòng chống tham nhũng"
@@ -36,7 +38,7 @@ TITLE = "Hồ sơ thanh tra nội bộ năm 2026"
 def second(tmp_path):
     """A second, empty instance to import into (SQLite, or a fresh PostgreSQL database)."""
     server = os.environ.get("KHO_TEST_DATABASE_URL")
-    urls = _postgres_database(server) if server else iter([None])
+    urls = postgres_database(server) if server else iter([None])
     url = next(urls)
     target = Instance.from_settings(tmp_path / "second", url)
     initialize(target, ADMIN_PASSWORD)
@@ -245,7 +247,7 @@ def test_reader_cannot_export(inst, archivist, dossier, tmp_path):
 
 def test_vector_from_transfer_format_doc():
     """docs/transfer-format.md pins the file format with this vector."""
-    doc = (Path(__file__).parents[1] / "docs" / "transfer-format.md").read_text()
+    doc = (ROOT / "docs" / "transfer-format.md").read_text()
     sealed_hex = re.search(r"sealed\s*=\s*([0-9a-f ]+)\n", doc).group(1).replace(" ", "")
     recipient = bytes(range(32))
     binding = envelope.file_binding("0" * 32, "vector.txt")

@@ -12,7 +12,7 @@ import pytest
 
 from ingest.describe.header import parse_header
 from ingest.describe.review import review_items
-from tests.header_variants import LAYOUTS, Variant, variants
+from tests.support.header_variants import LAYOUTS, Variant, variants
 
 FIELDS = ("number", "issuer", "date", "subject", "doc_type", "level", "urgency", "kind")
 CLEAN = ("columns", "interleaved", "gap")

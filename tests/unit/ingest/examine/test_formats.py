@@ -8,7 +8,7 @@ from ingest import stages
 from ingest.examine import sniff
 from ingest.examine.sniff import MediaType
 from security.errors import Refused
-from tests import ingest_fixtures as fx
+from tests.support import documents as fx
 
 
 @pytest.mark.parametrize(

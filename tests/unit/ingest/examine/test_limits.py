@@ -12,7 +12,7 @@ from archive.core.limits import Limits
 from ingest import stages
 from ingest.examine.limits import Deadline, MiB, _read_capped, read_zip
 from security.errors import Refused
-from tests import ingest_fixtures as fx
+from tests.support import documents as fx
 
 
 def test_limits_from_settings() -> None:

@@ -10,7 +10,7 @@ import pytest
 from archive.core.limits import Limits
 from ingest import ocr, stages
 from security.errors import Refused
-from tests import ingest_fixtures as fx
+from tests.support import documents as fx
 
 LINES = (fx.SENTENCE.upper(), "ĐẢNG CỘNG SẢN VIỆT NAM")
 

@@ -13,8 +13,8 @@ from ingest.examine import pdf as pdf_stage
 from ingest.examine import pdf_sanitize
 from ingest.examine.pdf import check_pdf
 from security.errors import Refused
-from tests import hostile_pdfs as hp
-from tests import ingest_fixtures as fx
+from tests.support import documents as fx
+from tests.support import hostile_pdfs as hp
 
 
 def _flat(copy: bytes) -> bytes:

@@ -11,7 +11,7 @@ from archive.core.limits import Limits
 from ingest import stages
 from ingest.examine.pdf import check_pdf
 from security.errors import Refused
-from tests import ingest_fixtures as fx
+from tests.support import documents as fx
 
 _ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/SubmitForm", b"/EmbeddedFile", b"/XFA", b"/AA")
 

@@ -11,8 +11,8 @@ from PIL import Image
 from ingest import stages
 from ingest.examine.sniff import MediaType, media_type
 from security.errors import Refused
-from tests import ingest_fixtures as fx
-from tests import office_fixtures as ox
+from tests.support import documents as fx
+from tests.support import office_files as ox
 
 
 def _saved(fmt: str, **options) -> bytes:

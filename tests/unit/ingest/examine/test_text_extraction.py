@@ -11,7 +11,7 @@ from ingest.examine import legacy
 from ingest.examine.office import convert
 from ingest.examine.sniff import MediaType
 from ingest.examine.text import decode_plain, plain_text
-from tests import ingest_fixtures as fx
+from tests.support import documents as fx
 
 S = fx.SENTENCE
 VNI_SENTENCE = "Tænh uûy Laøo Cai ban haønh nghò quyeát veà coâng taùc caùn boä ñaûng vieân"
