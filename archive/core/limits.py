@@ -1,8 +1,8 @@
 """Limits against hostile files (bombs): one set per instance, from its ``KHO_MAX_*`` settings.
 
 They are settings of the instance (``Instance.limits``) so that every door into the archive (the
-command line, the inbox, web uploads and their worker) applies the same ones; ``ingest.limits``
-holds the checks.
+command line, the inbox, web uploads and their worker) applies the same ones;
+``ingest.examine.limits`` holds the checks.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Fonds, the yearly file plan and dossiers: planned, opened, filled, closed.
 
-A dossier's title is sealed (archive.sealing); its level is the highest level of its documents
+A dossier's title is sealed (archive.core.sealing); its level is the highest level of its documents
 and, with its unit, decides who sees it at all. Counts, dates and the level are recomputed from
 the members at every change, so they can never drift from what the dossier holds.
 """

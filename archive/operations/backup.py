@@ -6,7 +6,7 @@ A backup is a folder:
                   write), or for PostgreSQL every table copied in one REPEATABLE READ snapshot
   blobs/xx/…      the encrypted blobs, copied after the snapshot (they never change once written)
   keys.sealed     the keyring sealed under the backup passphrase (Argon2id + AES-256-GCM,
-                  security.keyfile.seal): without the passphrase the rest is ciphertext
+                  security.crypto.keyfile.seal): without the passphrase the rest is ciphertext
 The index is not copied: it is derived, and rebuilt after a restore (``kho reindex``).
 
 Restore goes into an empty KHO_HOME (any database URL): the key file is written (0600), the

@@ -1,7 +1,7 @@
 """Correcting a record's description and changing its secrecy level, through the gate.
 
-Who may do it is policy's decision (security.policy.may_edit / may_change_level). A person who
-may not even read the record gets ``NotFound``; one who may read but not edit gets ``Refused``.
+Who may do it is policy's decision (security.policy.records: may_edit, may_change_level). A person
+who may not even read the record gets ``NotFound``; one who may read but not edit gets ``Refused``.
 The audit entry names every changed field with old and new values for the coded fields; for the
 sealed ones (number, issuer, subject, place) only the field names, because the audit log must not
 become a copy of secret titles. The description is re-sealed under a fresh data key.

@@ -2,7 +2,7 @@
 
 Each change (a corrected field, a level change, a new file) becomes one ``DescriptionVersion``
 row: who and when in clear (the audit log says as much), the changed field names with their OLD
-and NEW values sealed under the row's own fresh data key (archive.sealing), because an old
+and NEW values sealed under the row's own fresh data key (archive.core.sealing), because an old
 subject or number is as secret as the current one. The sealed JSON names the record's uid and
 the version number, and reading checks both: a snapshot copied onto another record or version
 number is refused, not shown. Key rotation re-wraps these keys with the other lifecycle rows

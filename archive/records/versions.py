@@ -95,7 +95,7 @@ def add_file_version(
         uid = check.session.get(Document, doc_id).uid
     parts = [("original", media_type, data), ("text", "text/plain; charset=utf-8", text.encode())]
     if access_copy is not None:
-        parts.append(("access", media_type, access_copy))  # as records.filing.file_record
+        parts.append(("access", media_type, access_copy))  # as filing.file_record
     written = []
     try:
         for kind, kind_media, payload in parts:

@@ -319,7 +319,8 @@ def _export_one(inst: Instance, writer: _Writer, doc: Document, n: int, dossier)
 
 def _audit_extract(inst: Instance, ids: list[int], dossier_id: int) -> bytes:
     """Entries about these records and this dossier as JSON lines, each with its own hash and
-    the previous entry's, so the recipient can recompute every link (security.audit)."""
+    the previous entry's, so the recipient can recompute every link
+    (security.crypto.audit_chain)."""
     with inst.sessions() as session:
         entries = list(
             session.execute(

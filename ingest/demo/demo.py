@@ -1,6 +1,6 @@
 """Demo data: one account per role and generated Party documents, for `make run` and tries.
 
-The documents come from ingest.samples (generated here, never copied from elsewhere) and go
+The documents come from ingest.demo.samples (generated here, never copied from elsewhere) and go
 through the real pipeline, so a demo instance is encrypted and audited like a real one. Accounts
 that policy requires to use a second factor are enrolled with a published demo secret: add it to
 an authenticator app, or print the current code with `kho demo --code USER`.

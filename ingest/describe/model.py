@@ -7,8 +7,8 @@ hundred thousand filings train in seconds on two cores.
 The model learns from document subjects, so it is document text: it is stored only sealed.
 ``to_bytes`` writes plain NumPy arrays (vocabularies, idf, weights) in an ``.npz`` loaded with
 ``allow_pickle=False``, so even a forged file cannot run code; ``seal_model`` encrypts and
-authenticates those bytes (``security.stream``) under a fixed binding, so a tampered or swapped
-model fails before it is parsed.
+authenticates those bytes (``security.crypto.stream``) under a fixed binding, so a tampered or
+swapped model fails before it is parsed.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Words the header parser recognises, as data: edit these tables, not the parser.
 
-Keys are upper case with old-style tone placement (see ``ingest.header.match_key``).
+Keys are upper case with old-style tone placement (see ``ingest.describe.text.match_key``).
 """
 
 from __future__ import annotations

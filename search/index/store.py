@@ -1,9 +1,9 @@
 """The search index: schema, the writer, and rebuilding from the archive.
 
-The index is derived data. It holds words, never stored text (only the record id is stored), it
-is encrypted at rest (search.storage) and ``rebuild`` recreates it from the database at any time.
-Whoosh's lock keeps one writer at a time; a commit writes new files and then a new table of
-contents atomically, so a crash mid-commit leaves the previous generation readable.
+The index is derived data. It holds words, never stored text (only the record id is stored), it is
+encrypted at rest (search.index.storage) and ``rebuild`` recreates it from the database at any time.
+Whoosh's lock keeps one writer at a time; a commit writes new files and then a new table of contents
+atomically, so a crash mid-commit leaves the previous generation readable.
 """
 
 from __future__ import annotations

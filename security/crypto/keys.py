@@ -84,7 +84,7 @@ class Keyring:
             raise KeyringError(f"Không có khóa phiên bản {version}.", f"No KEK version {version}.")
         del self.keks[version]
 
-    # -- serialization (where the bytes go is security.keyfile's business) -----------------------
+    # -- serialization (where the bytes go is security.crypto.keyfile's business) ----------------
 
     def to_json(self) -> bytes:
         return json.dumps(

@@ -1,5 +1,5 @@
 """One blob sealed under its own data key, the key wrapped by a long-lived key beside it: the
-format of encrypted index files (``search.storage``).
+format of encrypted index files (``search.index.storage``).
 
 ``KHOI | nonce (12) | wrapped data key (48) | STREAM body``. The data key is fresh for every
 file, so the index key never encrypts content itself and a STREAM key never seals twice.

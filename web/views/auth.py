@@ -1,8 +1,8 @@
 """Login (password, then the second factor where policy asks for it), logout, re-authentication.
 
-All decisions live in archive.auth; this module moves people between pages and keeps two things
-in the signed cookie: the server session's random token, or, half-way through a login, the id of
-the account whose password was right (for five minutes).
+All decisions live in archive.accounts.sessions; this module moves people between pages and keeps
+two things in the signed cookie: the server session's random token, or, half-way through a login,
+the id of the account whose password was right (for five minutes).
 """
 
 from __future__ import annotations
