@@ -29,7 +29,7 @@ from archive.core.events import Change, RecordChange
 from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
-from archive.models import queries
+from archive.models import RecordStatus, queries
 from archive.records import filing
 from archive.records.quarantine import NOT_DIGITIZED
 from ingest import signatures, stages
@@ -303,7 +303,7 @@ def ingest_bytes(
         access_copy=examined.access_copy,
         access_media_type=examined.access_media_type,
         events=_record_events(described),
-        status="quarantined" if quarantined else "active",
+        status=RecordStatus.QUARANTINED if quarantined else RecordStatus.ACTIVE,
         needs_ocr=examined.needs_ocr,
         number_mac=number_mac,
         needs_review=bool(described.review),

@@ -17,7 +17,7 @@ from archive.audit.actions import Action
 from archive.core.events import RecordChange
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, queries
+from archive.models import Document, RecordStatus, queries
 from archive.records import reading
 from search.index import store
 from security.actor import Context
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def _indexable(doc: Document) -> bool:
-    if getattr(doc, "status", "active") != "active":
+    if getattr(doc, "status", RecordStatus.ACTIVE) != RecordStatus.ACTIVE:
         return False
     texts = [o for o in doc.objects if o.kind == "text"]
     return bool(texts) and reading.object_of(doc, "text").shredded_at is None

@@ -22,6 +22,7 @@ from archive.models import Document, Grant, Unit, User, WebSession, utcnow
 from security.actor import Context
 from security.errors import KhoError, NotFound
 from security.policy.administration import may_administer, may_read_audit
+from security.vocabulary import Role
 
 ADMIN_ACTIONS = ("change", "unlock", "reset_2fa", "end_sessions")
 
@@ -108,7 +109,7 @@ def units(inst: Instance, ctx: Context) -> list[dict]:
 def change_user(inst: Instance, ctx: Context, username: str, **changes) -> dict:
     _require_admin(inst, ctx, Action.USER_CHANGE, {"username": username[:64]})
     if username == ctx.principal.username and (
-        changes.get("role") not in (None, "admin") or changes.get("active") is False
+        changes.get("role") not in (None, Role.ADMIN) or changes.get("active") is False
     ):
         raise KhoError(
             "Không tự hạ quyền hoặc khóa tài khoản của chính mình.",

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from archive.audit.actions import Action
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, DocumentLifecycle, queries
+from archive.models import Document, DocumentLifecycle, RecordStatus, queries
 from archive.records import editing
 from archive.records.gate import admits, scope_of
 from security.actor import Context
@@ -69,7 +69,9 @@ def due(
         rows = session.execute(
             select(Document, DocumentLifecycle)
             .outerjoin(DocumentLifecycle, DocumentLifecycle.document_id == Document.id)
-            .where(Document.status == "active", Document.level.in_(list(PROTECTION_YEARS)))
+            .where(
+                Document.status == RecordStatus.ACTIVE, Document.level.in_(list(PROTECTION_YEARS))
+            )
             .order_by(Document.id)
         )
         for doc, life in rows:

@@ -27,6 +27,7 @@ from archive.models import (
     DisposalApproval,
     DisposalItem,
     DisposalProposal,
+    RecordStatus,
     User,
     queries,
     utcnow,
@@ -64,7 +65,7 @@ def _check_items(
     for doc_id in ids:
         doc = queries.lifecycle_document(session, doc_id)
         problem = None
-        if doc.status != "active":
+        if doc.status != RecordStatus.ACTIVE:
             problem = f"record {doc_id} is {doc.status}"
         elif doc_id in held:
             problem = f"record {doc_id} is under a legal hold"
@@ -231,7 +232,7 @@ def _mark_destroyed(
         .where(DescriptionVersion.document_id == doc_id)
         .values(kek_version=0, wrapped_key=b"")
     )
-    doc.status = "destroyed"
+    doc.status = RecordStatus.DESTROYED
     now = utcnow()
     queries.lifecycle_of(session, doc_id).destroyed_at = now
     summary = {

@@ -32,7 +32,7 @@ from archive.records.gate import admits, admits_row, scope_of
 from security.actor import Context
 from security.errors import NotFound, Refused
 from security.policy.lifecycle import may_manage_records
-from security.vocabulary import LEVELS, level_rank
+from security.vocabulary import LEVELS, Level, level_rank
 
 # -- fonds -----------------------------------------------------------------------------------------
 
@@ -152,7 +152,7 @@ def plan(
             retention=retention,
             rule_code=rule_code,
             fonds_id=fonds_by_code(session, fonds_code).id if fonds_code else None,
-            level="thuong",
+            level=Level.THUONG,
             status="planned",
             doc_count=0,
             page_count=0,

@@ -29,13 +29,13 @@ from archive.audit.actions import Action
 from archive.core import sealing
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, Register, RegisterCounter, RegisterEntry
+from archive.models import Document, RecordStatus, Register, RegisterCounter, RegisterEntry
 from archive.records import gate
 from archive.records.gate import scope_of
 from security.actor import Context
 from security.errors import NotFound, Refused
 from security.policy.lifecycle import may_register
-from security.vocabulary import LEVELS
+from security.vocabulary import LEVELS, Level
 
 # Columns of Phụ lục IV beyond number and date: (field, Vietnamese heading).
 FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -133,7 +133,7 @@ def add_entry(
     entry_date: date,
     details: dict,
     doc_id: int | None = None,
-    level: str = "thuong",
+    level: str = Level.THUONG,
     unit_code: str | None = None,
 ) -> Entry:
     """Register a document; returns the entry with its number (per register and year)."""
@@ -199,7 +199,7 @@ def entries(
                 continue
             if doc is None and not gate.admits_row(scope, row.level, row.unit_id):
                 continue
-            if doc is not None and doc.status not in ("active", "destroyed"):
+            if doc is not None and doc.status not in (RecordStatus.ACTIVE, RecordStatus.DESTROYED):
                 continue
             out.append(
                 Entry(

@@ -27,6 +27,7 @@ from archive.models import (
     DocumentLifecycle,
     Dossier,
     DossierMember,
+    RecordStatus,
     RetentionRule,
     queries,
     utcnow,
@@ -250,7 +251,7 @@ def due(inst: Instance, ctx: Context, today: date | None = None) -> list[Due]:
         held = held_ids(session)
         out = []
         docs = session.execute(
-            select(Document).where(Document.status == "active").order_by(Document.id)
+            select(Document).where(Document.status == RecordStatus.ACTIVE).order_by(Document.id)
         ).scalars()
         for doc in docs:
             if not admits(scope, doc):

@@ -27,7 +27,14 @@ from archive.models.lifecycle import (
     RetentionRule,
 )
 from archive.models.people import LoginFailure, Unit, User, WebSession
-from archive.models.records import Document, DocumentShare, Grant, RecordEvent, StoredObject
+from archive.models.records import (
+    Document,
+    DocumentShare,
+    Grant,
+    RecordEvent,
+    RecordStatus,
+    StoredObject,
+)
 from archive.models.trust import TrustAnchor, TrustCrl, TrustStoreState
 
 __all__ = [
@@ -51,6 +58,7 @@ __all__ = [
     "LegalHold",
     "LoginFailure",
     "RecordEvent",
+    "RecordStatus",
     "Register",
     "RegisterCounter",
     "RegisterEntry",

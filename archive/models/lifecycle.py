@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from archive.models.base import Base, Sealed, utcnow
+from security.vocabulary import Level
 
 
 class Fonds(Base):
@@ -65,7 +66,7 @@ class Dossier(Sealed, Base):
     fonds_id: Mapped[int | None] = mapped_column(ForeignKey("fonds.id"))
     rule_code: Mapped[str | None] = mapped_column(String(32))
     retention: Mapped[str] = mapped_column(String(8))  # planned, raised by its documents
-    level: Mapped[str] = mapped_column(String(16), default="thuong")
+    level: Mapped[str] = mapped_column(String(16), default=Level.THUONG)
     status: Mapped[str] = mapped_column(String(16), default="planned")  # open, closed
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)

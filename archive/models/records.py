@@ -8,6 +8,7 @@ document never sits in the database in clear.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -23,6 +24,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from archive.models.base import Base, utcnow
 from archive.models.people import Unit
+from security.vocabulary import Urgency
+
+
+class RecordStatus(StrEnum):
+    ACTIVE = "active"
+    QUARANTINED = "quarantined"  # TUYỆT MẬT waiting for an administrator's release
+    DESTROYED = "destroyed"  # disposed of: only the sealed description is left
 
 
 class Document(Base):
@@ -34,7 +42,7 @@ class Document(Base):
     kind: Mapped[str | None] = mapped_column(String(16))
     doc_type: Mapped[str | None] = mapped_column(String(16))
     level: Mapped[str] = mapped_column(String(16))
-    urgency: Mapped[str] = mapped_column(String(24), default="thuong")
+    urgency: Mapped[str] = mapped_column(String(24), default=Urgency.THUONG)
     issued: Mapped[date | None] = mapped_column(Date)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     filed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -43,8 +51,7 @@ class Document(Base):
     # Keyed fingerprint of (number, issuer): warns of a second file for the same document
     # without letting anyone confirm a guessed number.
     number_mac: Mapped[str | None] = mapped_column(String(64), index=True)
-    # active | quarantined (TUYỆT MẬT waiting for an administrator's approval)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=RecordStatus.ACTIVE)
     needs_ocr: Mapped[bool] = mapped_column(default=False)
     # The classifier was unsure of a field, or found a secrecy mark: an archivist confirms.
     needs_review: Mapped[bool] = mapped_column(default=False, index=True)

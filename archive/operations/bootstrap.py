@@ -19,7 +19,7 @@ from security.actor import Context
 from security.crypto import keyfile
 from security.crypto.keys import Keyring
 from security.identity.passwords import generate_password
-from security.vocabulary import Role
+from security.vocabulary import Level, Role
 
 
 def write_instance_config(home: Path, written_by: str = "kho init") -> None:
@@ -53,6 +53,13 @@ def initialize(
     generated = admin_password is None
     password = generate_password() if generated else admin_password
     accounts.create_account(
-        inst, Context(None, "cli"), "admin", password, "admin", "thuong", "VP", "Quản trị hệ thống"
+        inst,
+        Context(None, "cli"),
+        "admin",
+        password,
+        Role.ADMIN,
+        Level.THUONG,
+        "VP",
+        "Quản trị hệ thống",
     )
     return password if generated else None

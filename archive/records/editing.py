@@ -19,7 +19,7 @@ from archive.audit.actions import Action
 from archive.core.events import Change
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, queries
+from archive.models import Document, RecordStatus, queries
 from archive.records import gate, history, quarantine, reading
 from security.actor import Context
 from security.errors import Refused
@@ -91,8 +91,10 @@ def edit_in(uow: UnitOfWork, doc_id: int, changes: dict, reason: str | None = No
         doc.secrecy_pending = False
         detail["changed"]["secrecy_pending"] = [True, False]
     if "level" in detail["changed"] and doc.level == quarantine.NOT_DIGITIZED:
-        doc.status = "quarantined"  # as at filing: kept apart until an administrator releases
-        detail["changed"]["status"] = ["active", "quarantined"]
+        doc.status = (
+            RecordStatus.QUARANTINED
+        )  # as at filing: kept apart until an administrator releases
+        detail["changed"]["status"] = [RecordStatus.ACTIVE, RecordStatus.QUARANTINED]
     history.record_change(session, inst, uow.ctx, doc, before, reason)  # old/new, sealed
     uow.audit(action, "ok", doc_id, detail, **({"reason": reason} if reason else {}))
     uow.changed(doc_id, Change.DESCRIBED)

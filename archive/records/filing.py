@@ -22,12 +22,12 @@ from archive.core import bindings
 from archive.core.events import Change
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, RecordEvent, StoredObject, Unit, queries, utcnow
+from archive.models import Document, RecordEvent, RecordStatus, StoredObject, Unit, queries, utcnow
 from archive.records import reading
 from security.actor import Context
 from security.crypto.keys import new_data_key
 from security.crypto.stream import encrypt_bytes
-from security.vocabulary import LEVELS
+from security.vocabulary import LEVELS, Level, Urgency
 
 # Descriptive fields sealed with the record's metadata key (never stored in clear).
 SEALED_FIELDS = (
@@ -59,7 +59,7 @@ class NewRecord:
     access_copy: bytes | None = None  # sanitized copy people download (PDF); None: the original
     access_media_type: str | None = None  # the access copy's format when not the original's
     events: tuple[dict, ...] = ()  # PREMIS-style: event, outcome, detail, seconds, software
-    status: str = "active"
+    status: str = RecordStatus.ACTIVE
     needs_ocr: bool = False
     number_mac: str | None = None
     needs_review: bool = False
@@ -107,8 +107,8 @@ def file_record(
                 uid=uid,
                 kind=new.fields.get("kind"),
                 doc_type=new.fields.get("doc_type"),
-                level=new.fields.get("level") or "thuong",
-                urgency=new.fields.get("urgency") or "thuong",
+                level=new.fields.get("level") or Level.THUONG,
+                urgency=new.fields.get("urgency") or Urgency.THUONG,
                 issued=_parse_date(new.fields.get("date")),
                 unit_id=new.unit.id,
                 filed_by=ctx.principal.user_id,
@@ -152,13 +152,13 @@ def file_record(
             )
             uow.audit(
                 Action.INGEST,
-                "stored" if new.status == "active" else new.status,
+                "stored" if new.status == RecordStatus.ACTIVE else new.status,
                 doc.id,
                 level=doc.level,
                 doc_type=doc.doc_type,
                 **({"secrecy_pending": True} if new.secrecy_pending else {}),
             )
-            if new.status == "active":
+            if new.status == RecordStatus.ACTIVE:
                 uow.changed(doc.id, Change.FILED)
         return doc
     except BaseException:

@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from archive.audit.actions import Action
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, utcnow
+from archive.models import Document, RecordStatus, utcnow
 from archive.records import grants, reading
 from security.actor import Context, Principal
 from security.errors import NotFound
@@ -129,7 +129,7 @@ def decide(session: Session, who: Principal, doc: Document) -> Decision:
     """May this person read this record now: the policy's decision from the row's facts
     (level, unit, shares and live grants, and whether its secrecy is pending), for an active
     record. Every check of one record goes through here, so none can leave a fact out."""
-    if doc.status != "active":
+    if doc.status != RecordStatus.ACTIVE:
         return Decision(False, f"record is {doc.status}")
     extra = grants.extra_document_ids(session, who.user_id, who.unit_id)
     return may_read(
@@ -309,7 +309,7 @@ def visible(
     stmt = select(Document).where(
         or_(Document.unit_id.in_(scope.unit_ids), Document.id.in_(scope.document_ids)),
         Document.level.in_(LEVELS[: scope.max_level + 1]),
-        Document.status == "active",
+        Document.status == RecordStatus.ACTIVE,
         pending_clause(scope),
     )
     if ids is not None:

@@ -10,7 +10,7 @@ from archive.audit.actions import Action
 from archive.core.events import Change
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document
+from archive.models import Document, RecordStatus
 from security.actor import Context
 from security.errors import KhoError, NotFound, Refused
 from security.policy.administration import may_decide_quarantine
@@ -42,7 +42,9 @@ def listing(inst: Instance, ctx: Context) -> list[dict]:
         if error := _refused(uow, Action.ADMIN_READ):
             raise error
         rows = uow.session.execute(
-            select(Document).where(Document.status == "quarantined").order_by(Document.id)
+            select(Document)
+            .where(Document.status == RecordStatus.QUARANTINED)
+            .order_by(Document.id)
         ).scalars()
         return [
             {"id": d.id, "level": d.level, "unit": d.unit.code, "filed_at": log.stamp(d.filed_at)}
@@ -57,10 +59,10 @@ def release(inst: Instance, ctx: Context, doc_id: int, reference: str) -> None:
         if len(reference.strip()) < 3:
             raise Refused("Cần số hiệu văn bản cho phép.", "Give the reference of the approval.")
         doc = uow.session.get(Document, doc_id)
-        if doc is None or doc.status != "quarantined":
+        if doc is None or doc.status != RecordStatus.QUARANTINED:
             raise NotFound(
                 f"Văn bản {doc_id} không ở khu cách ly.", f"{doc_id} is not quarantined."
             )
-        doc.status = "active"
+        doc.status = RecordStatus.ACTIVE
         uow.audit(Action.QUARANTINE_RELEASE, "ok", doc_id, reference=reference.strip()[:200])
         uow.changed(doc_id, Change.RELEASED)

@@ -15,7 +15,7 @@ from archive.accounts import accounts
 from archive.audit.actions import Action
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, Unit, queries
+from archive.models import Document, RecordStatus, Unit, queries
 from archive.records import filing, quarantine, reading
 from security.actor import Context
 from security.crypto.envelope import (
@@ -173,7 +173,11 @@ def _file_again(inst, ctx, payload: _Bag, entry: dict, body: dict, unit: Unit, r
                 "seconds": 0.0,
             },
         ),
-        status="quarantined" if desc["level"] == quarantine.NOT_DIGITIZED else "active",
+        status=(
+            RecordStatus.QUARANTINED
+            if desc["level"] == quarantine.NOT_DIGITIZED
+            else RecordStatus.ACTIVE
+        ),
     )
     doc = filing.file_record(inst, ctx, new, content_mac)
     with inst.sessions() as session:  # the stored original reads back to the bag's checksum
@@ -181,7 +185,11 @@ def _file_again(inst, ctx, payload: _Bag, entry: dict, body: dict, unit: Unit, r
         again = reading.read_object(inst, doc, reading.object_of(doc, "original"))
     if hashlib.sha256(again).hexdigest() != sha:
         raise TransferError("Lưu lại sai mã băm.", f"Record {doc.id} does not read back equal.")
-    return {**out, "id": doc.id, "status": new.status if new.status != "active" else "stored"}
+    return {
+        **out,
+        "id": doc.id,
+        "status": new.status if new.status != RecordStatus.ACTIVE else "stored",
+    }
 
 
 _CODED = ("kind", "doc_type", "level", "urgency", "date")

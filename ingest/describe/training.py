@@ -19,7 +19,7 @@ from sqlalchemy import select
 from archive.audit.actions import Action
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, Dossier, DossierMember
+from archive.models import Document, Dossier, DossierMember, RecordStatus
 from archive.records import reading
 from ingest.describe.model import BINDING, Model, open_model, retrain, seal_model
 from security.actor import Context
@@ -38,7 +38,7 @@ def confirmed_filings(inst: Instance) -> list[tuple[str, str]]:
             select(Document, Dossier.code)
             .join(DossierMember, DossierMember.document_id == Document.id)
             .join(Dossier, Dossier.id == DossierMember.dossier_id)
-            .where(Document.status == "active", Document.needs_review.is_(False))
+            .where(Document.status == RecordStatus.ACTIVE, Document.needs_review.is_(False))
         ).all()
         return [(reading.unseal_meta(inst, doc).get("subject") or "", code) for doc, code in rows]
 

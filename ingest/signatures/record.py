@@ -38,7 +38,7 @@ from archive.core.events import Change, RecordChange
 from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
-from archive.models import Document, RecordEvent, StoredObject
+from archive.models import Document, RecordEvent, RecordStatus, StoredObject
 from archive.operations import trust
 from archive.records import gate, reading
 from ingest import stages
@@ -174,7 +174,7 @@ def _signed_ids(inst: Instance) -> list[int]:
         stmt = (
             select(StoredObject.document_id)
             .join(Document, Document.id == StoredObject.document_id)
-            .where(StoredObject.kind == KIND, Document.status == "active")
+            .where(StoredObject.kind == KIND, Document.status == RecordStatus.ACTIVE)
             .distinct()
             .order_by(StoredObject.document_id)
         )
@@ -186,7 +186,7 @@ def _document(inst: Instance, ctx: Context, doc_id: int, system: bool) -> Docume
         return gate.admit(inst, ctx, doc_id, Action.SIGNATURE_VERIFY)
     with inst.sessions() as session:
         doc = session.get(Document, doc_id)
-        if doc is None or doc.status != "active":
+        if doc is None or doc.status != RecordStatus.ACTIVE:
             raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
         doc.objects  # noqa: B018 - load before leaving the session
         return doc

@@ -17,7 +17,7 @@ from ingest.describe import training
 from ingest.doors import inbox as inbox_watch
 from ingest.doors import jobs, recognition
 from security.errors import Refused
-from security.vocabulary import LEVELS
+from security.vocabulary import LEVELS, Role
 from web.cli.support import (
     OPERATOR,
     KhoGroup,
@@ -69,7 +69,7 @@ def ingest_command(
     as_json: bool,
 ) -> None:
     """File documents (PDF, Word, Excel, ODT, RTF, text, scans; folders are walked)."""
-    ctx = acting_as(inst, as_user, role="archivist")
+    ctx = acting_as(inst, as_user, role=Role.ARCHIVIST)
     password = read_secret_file(password_file)
     files = _files(paths)
     results = []
@@ -121,7 +121,7 @@ def _summary(results: list[pipeline.IngestResult]) -> None:
 @click.option("--once", is_flag=True, help="One look, then stop (for scripts and cron).")
 def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: bool) -> None:
     """File what arrives in INBOX; move it to done/ or rejected/ (with the reason)."""
-    ctx = acting_as(inst, as_user, role="archivist")
+    ctx = acting_as(inst, as_user, role=Role.ARCHIVIST)
     if not once:
         click.echo(f"Đang theo dõi / watching {inbox} (Ctrl+C để dừng / to stop)")
     try:
@@ -162,7 +162,7 @@ def classify_retrain_command(inst) -> None:
 @click.option("--as", "as_user", metavar="USER", help="Archivist on whose behalf (audited).")
 def ocr_command(inst, pending: bool, as_user: str | None) -> None:
     """Recognise the text of scans filed while Tesseract was not installed."""
-    ctx = acting_as(inst, as_user, role="archivist")
+    ctx = acting_as(inst, as_user, role=Role.ARCHIVIST)
     todo = recognition.pending(inst)
     if todo and not ocr.ocr_available():
         raise Refused(

@@ -9,6 +9,7 @@ import click
 from archive.operations import trust
 from ingest.signatures import messages as msg
 from ingest.signatures.record import verify
+from security.vocabulary import Role
 from web.cli.support import KhoGroup, acting_as, emit, json_option
 
 commands = KhoGroup("signatures")
@@ -32,7 +33,7 @@ def trust_add_command(
     inst, files: tuple[str, ...], name: str | None, as_user, as_json: bool
 ) -> None:
     """Trust the CA certificate(s) in FILES (.pem, .cer, .crt; PEM or DER)."""
-    ctx = acting_as(inst, as_user, role="admin")
+    ctx = acting_as(inst, as_user, role=Role.ADMIN)
     added = []
     for path in files:
         added += trust.add_roots(inst, ctx, Path(path).read_bytes(), name)
@@ -51,7 +52,7 @@ def trust_add_command(
 @json_option
 def trust_list_command(inst, as_user, as_json: bool) -> None:
     """The trusted roots and imported CRLs, with the store's version."""
-    found = trust.listing(inst, acting_as(inst, as_user, role="admin"))
+    found = trust.listing(inst, acting_as(inst, as_user, role=Role.ADMIN))
     lines = [f"Phiên bản / version {found['version']}", "Chứng thư gốc tin cậy / trusted roots:"]
     lines += [
         f"  [{a['id']}] {a['name']}  ({a['subject']})  sha256 {a['sha256'][:16]}…  "
@@ -73,7 +74,7 @@ def trust_list_command(inst, as_user, as_json: bool) -> None:
 @json_option
 def trust_remove_command(inst, ref: str, as_user, as_json: bool) -> None:
     """Stop trusting a root: REF is its id or the start of its SHA-256 fingerprint."""
-    removed = trust.remove_root(inst, acting_as(inst, as_user, role="admin"), ref)
+    removed = trust.remove_root(inst, acting_as(inst, as_user, role=Role.ADMIN), ref)
     version = trust.version(inst)
     emit(
         {"removed": removed, "version": version},
@@ -94,7 +95,7 @@ def crl_group() -> None:
 @json_option
 def crl_import_command(inst, files: tuple[str, ...], as_user, as_json: bool) -> None:
     """Import CRL files (.crl, PEM or DER) published by the CAs."""
-    ctx = acting_as(inst, as_user, role="admin")
+    ctx = acting_as(inst, as_user, role=Role.ADMIN)
     done = [trust.import_crl(inst, ctx, Path(p).read_bytes()) for p in files]
     version = trust.version(inst)
     lines = [
