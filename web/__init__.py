@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_wtf.csrf import CSRFProtect
 
 from archive.core.instance import Instance
@@ -12,6 +12,11 @@ from archive.core.limits import Limits
 from web import config as kho_config
 
 csrf = CSRFProtect()
+
+
+def current_instance() -> Instance:
+    """The instance of the application serving this request or command."""
+    return current_app.extensions["kho"]
 
 
 def create_app(config: dict | None = None) -> Flask:

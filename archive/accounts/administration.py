@@ -9,8 +9,6 @@ never document descriptions.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import func, select
 
 from archive.accounts import accounts, sessions
@@ -18,7 +16,7 @@ from archive.audit import log
 from archive.audit.actions import Action
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, Grant, Unit, User, WebSession, utcnow
+from archive.models import Document, Grant, Unit, User, WebSession, aware, utcnow
 from security.actor import Context
 from security.errors import KhoError, NotFound
 from security.policy.administration import may_administer, may_read_audit
@@ -52,12 +50,6 @@ def _require_admin(
         raise _refuse(inst, ctx, action, {"reason": "administrators only", **(detail or {})})
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def users(inst: Instance, ctx: Context) -> list[dict]:
     """Every account with its role, clearance, unit, second factor, lock and open sessions."""
     _require_admin(inst, ctx, Action.ADMIN_READ, {"what": "users"})
@@ -82,7 +74,7 @@ def users(inst: Instance, ctx: Context) -> list[dict]:
                 "unit_head": u.is_unit_head,
                 "active": u.active,
                 "second_factor": u.totp_sealed is not None,
-                "locked": u.locked_until is not None and _aware(u.locked_until) > now,
+                "locked": u.locked_until is not None and aware(u.locked_until) > now,
                 "failed_logins": u.failed_logins,
                 "sessions": open_sessions.get(u.id, 0),
             }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from archive.audit.actions import Action
 from archive.audit.log import stamp
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import LoginFailure, User, WebSession, utcnow
+from archive.models import LoginFailure, User, WebSession, aware, utcnow
 from security.actor import Context
 from security.errors import KhoError, NotFound
 from security.identity import lockout, totp
@@ -44,13 +44,6 @@ class LoginStep:
     user_id: int | None = None
     token: str | None = None
     message: str | None = None
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive UTC; PostgreSQL zoned values. Compare them as zoned UTC."""
-    if moment is None:
-        return None
-    return datetime.fromisoformat(stamp(moment) + "+00:00")
 
 
 def _token_id(token: str) -> str:
@@ -114,9 +107,7 @@ def _fail(
 
 def _locked(user: User | None) -> bool:
     return (
-        user is not None
-        and user.locked_until is not None
-        and (_aware(user.locked_until) > utcnow())
+        user is not None and user.locked_until is not None and (aware(user.locked_until) > utcnow())
     )
 
 
@@ -207,15 +198,15 @@ def resume(inst: Instance, token: str | None, address: str | None) -> User | Non
         reason = None
         if user is None or not user.active:
             reason = "account_disabled"
-        elif now - _aware(ws.created_at) > ABSOLUTE_TIMEOUT:
+        elif now - aware(ws.created_at) > ABSOLUTE_TIMEOUT:
             reason = "absolute_timeout"
-        elif now - _aware(ws.last_seen) > IDLE_TIMEOUT:
+        elif now - aware(ws.last_seen) > IDLE_TIMEOUT:
             reason = "idle_timeout"
         if reason:
             ws.ended_at, ws.ended_reason = now, reason
             uow.audit(Action.SESSION_END, reason, None, user_id=ws.user_id)
             return None
-        if now - _aware(ws.last_seen) > _TOUCH_EVERY:
+        if now - aware(ws.last_seen) > _TOUCH_EVERY:
             ws.last_seen = now
         return user
 
@@ -275,7 +266,7 @@ def reauthenticate(inst: Instance, ctx: Context, token: str, password: str) -> b
 def recently_authenticated(inst: Instance, token: str | None) -> bool:
     with inst.sessions() as session:
         ws = session.get(WebSession, _token_id(token)) if token else None
-        return ws is not None and utcnow() - _aware(ws.authenticated_at) <= REAUTH_WINDOW
+        return ws is not None and utcnow() - aware(ws.authenticated_at) <= REAUTH_WINDOW
 
 
 def unlock(inst: Instance, ctx: Context, username: str) -> None:

@@ -8,7 +8,7 @@ reads that need nothing but the tables.
 """
 
 from archive.models.audit import AuditCheckpoint, AuditEntry, AuditHead
-from archive.models.base import Base, Sealed, utcnow
+from archive.models.base import Base, Sealed, aware, utcnow
 from archive.models.jobs import IngestJob
 from archive.models.lifecycle import (
     DescriptionVersion,
@@ -71,5 +71,6 @@ __all__ = [
     "Unit",
     "User",
     "WebSession",
+    "aware",
     "utcnow",
 ]

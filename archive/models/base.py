@@ -12,6 +12,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive UTC, PostgreSQL zoned values: compare them as zoned UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
 class Base(DeclarativeBase):
     pass
 

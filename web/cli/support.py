@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from archive.accounts import accounts
@@ -25,13 +24,14 @@ from archive.core import schema
 from archive.core.instance import Instance
 from security.actor import Context
 from security.errors import KhoError
+from web import current_instance
 
 OPERATOR = Context(None, "cli")
 
 
 def instance() -> Instance:
     """The app's instance, initialized or not (``kho init`` and ``kho restore`` create it)."""
-    return current_app.extensions["kho"]
+    return current_instance()
 
 
 def ready_instance() -> Instance:

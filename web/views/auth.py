@@ -14,7 +14,6 @@ from collections.abc import Callable
 from flask import (
     Blueprint,
     Flask,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -40,12 +39,12 @@ from wtforms.validators import DataRequired, Length
 from archive.accounts import accounts, sessions
 from archive.audit.actions import Action
 from archive.core import uow
-from archive.core.instance import Instance
 from archive.models import User
 from security.actor import Context, Principal
 from security.errors import NotFound
 from security.identity import totp
 from security.policy.decision import Decision
+from web import current_instance as kho
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -59,10 +58,6 @@ class SessionUser(UserMixin):
 
     def get_id(self) -> str:
         return str(self.account.id)
-
-
-def kho() -> Instance:
-    return current_app.extensions["kho"]
 
 
 def current_context() -> Context:
