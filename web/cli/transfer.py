@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from archive.transfer import export, intake
+from archive.transfer.approval import approve_plain
 from security.crypto import envelope
 from security.errors import KhoError
 from web.cli.support import KhoGroup, acting_as, as_option, emit, json_option
@@ -62,7 +63,7 @@ def export_dossier_command(
 @as_option
 def export_approve(inst, code, approval, as_user) -> None:
     """An administrator approves one decrypted transfer of a dossier (recorded in the audit log)."""
-    seq = approval.approve_plain(inst, acting_as(inst, as_user), code, approval)
+    seq = approve_plain(inst, acting_as(inst, as_user), code, approval)
     click.echo(f"{code}: {approval} (audit #{seq})")
 
 

@@ -33,15 +33,15 @@ def test_protection_periods(inst, archivist, level, issued, end):
 
 
 def test_reminders_extension_and_declassification_reach_search_at_once(inst, archivist):
-    events.record_changed.connect(_reindex)  # what web.create_app wires
+    events.records_changed.connect(_reindex)  # what web.wiring connects
     try:
         _scenario(inst, archivist)
     finally:
-        events.record_changed.disconnect(_reindex)
+        events.records_changed.disconnect(_reindex)
 
 
-def _reindex(sender, doc_id):
-    feed.refresh(sender, [doc_id])
+def _reindex(sender, changes):
+    feed.refresh(sender, [change.record_id for change in changes])
 
 
 def _scenario(inst, archivist):

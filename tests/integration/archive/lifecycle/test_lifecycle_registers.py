@@ -99,8 +99,9 @@ SCRIPT = textwrap.dedent(
     """
     import sys
     from datetime import date
-    from archive import accounts, registers
-    from archive.instance import Instance
+    from archive.accounts import accounts
+    from archive.core.instance import Instance
+    from archive.lifecycle import registers
 
     home, url, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     inst = Instance.from_settings(home, url)

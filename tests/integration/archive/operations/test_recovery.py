@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from archive.audit import log
 from archive.models import Document
 from archive.operations.maintenance import check_store
-from archive.records import filing, reading
+from archive.records import reading
 from ingest import pipeline
 from search import feed, query
 from search.index import store
@@ -25,7 +26,7 @@ def test_failure_before_commit_leaves_no_record_and_no_blob(
     def crash(*_args, **_kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(filing.audit, "record", crash)
+    monkeypatch.setattr(log, "record", crash)
     with pytest.raises(RuntimeError):
         pipeline.ingest_bytes(inst, archivist.ctx, sample_docs[0].content, "a.pdf")
     monkeypatch.undo()
