@@ -238,9 +238,9 @@ _GENERATED: list[tuple[str, bytes, dict, str]] = []
 
 
 def generated(count: int) -> list[tuple[str, str, bytes, dict]]:
-    """Documents made here (``tests/header_variants.py``), in memory: every file format."""
+    """Documents made here (``tests/support/header_variants.py``), in memory: every file format."""
     if len(_GENERATED) != count:
-        from tests.header_variants import documents
+        from tests.support.header_variants import documents
 
         _GENERATED[:] = documents(count)
     return [("generated", name, data, truth) for name, data, truth, _ in _GENERATED]
@@ -412,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--watch", action="store_true", help="re-measure when ingest/ changes")
     parser.add_argument(
         "--generated", type=int, default=0, metavar="N",
-        help="also N documents generated in memory (tests/header_variants.py): PDF, Word, "
+        help="also N documents generated in memory (tests/support/header_variants.py): PDF, Word, "
         "text and scans, in the usual layouts",
     )  # fmt: skip
     args = parser.parse_args(argv)
