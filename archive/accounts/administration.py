@@ -19,7 +19,7 @@ from archive.core.uow import UnitOfWork
 from archive.models import Document, Grant, Unit, User, WebSession, aware, utcnow
 from security.actor import Context
 from security.errors import KhoError, NotFound
-from security.policy.administration import may_administer, may_read_audit
+from security.policy.administration import may_administer
 from security.vocabulary import Role
 
 ADMIN_ACTIONS = ("change", "unlock", "reset_2fa", "end_sessions")
@@ -37,10 +37,6 @@ def not_found() -> NotFound:
 
 def is_admin(ctx: Context) -> bool:
     return ctx.principal is not None and may_administer(ctx.principal).allowed
-
-
-def reads_audit(ctx: Context) -> bool:
-    return ctx.principal is not None and may_read_audit(ctx.principal).allowed
 
 
 def _require_admin(

@@ -332,12 +332,6 @@ def scope_of(session: Session, ctx: Context) -> ReadScope | None:
     return read_scope(who, grants.extra_document_ids(session, who.user_id, who.unit_id))
 
 
-def read_scope_now(inst: Instance, ctx: Context) -> ReadScope | None:
-    """``scope_of`` in a short read of its own (a search computes it once and passes it on)."""
-    with inst.sessions() as session:
-        return scope_of(session, ctx)
-
-
 def list_documents(
     inst: Instance,
     ctx: Context,
