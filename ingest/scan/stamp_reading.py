@@ -1,0 +1,193 @@
+"""Reading stamp candidates on their own: crop, turn upright, clean, enlarge, OCR, classify.
+
+A stamp read as part of the page is lost among the lines it overprints, at the wrong angle,
+its box read as "|" and "_". Read alone it is one or two words in capitals: each candidate is
+cut out of the page along its own rotated rectangle, turned upright, its box lines removed,
+scaled so its letters are about 40 pixels tall, and binarized (for red stamps on colour scans,
+from the red ink alone, so the black print under the stamp disappears). All crops of a page go
+to Tesseract as one image, one under the other, and its word table is split back per crop.
+
+Then each reading becomes a ``Mark`` (``ingest.stages``) or is dropped:
+- a level, urgency, circulation or known other mark when the words say so;
+- ``other`` for a round seal, or for a boxed or red stamp that reads as several ordinary words;
+- ``unknown`` when a stamp-like mark (red, boxed or light ink) could not be read: it may be a
+  secrecy stamp, so the record's level is unsure;
+- dropped when the candidate turns out to be ordinary printed text (a header line, a date).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ingest.limits import Deadline
+from ingest.scan import marks
+from ingest.scan.garbled import measure
+from ingest.scan.raster import PageImage, to_pgm
+from ingest.scan.stamps import Candidate, red_ink
+
+LETTER_PX = 40  # letter height Tesseract reads best
+GAP_PX = 60  # white between stacked crops
+MAX_CROP_WIDTH = 1800
+MIN_UNKNOWN_MM = (8.0, 4.0)  # smaller unreadable marks are specks, not stamps
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    conf: float  # 0..100
+    x0: int
+    x1: int
+
+
+@dataclass
+class Crop:
+    candidate: Candidate
+    image: np.ndarray  # binarized, black text on white, upright and scaled
+    ink_span: tuple[int, int]  # leftmost and rightmost column with ink (what should be read)
+
+
+def _warp(source: np.ndarray, cand: Candidate, scale: float, margin: float) -> np.ndarray:
+    """The candidate's rectangle (plus ``margin`` of its height) cut out upright and scaled."""
+    (cx, cy), (w, h) = cand.centre, cand.size
+    out_w = max(8, round((w + 2 * margin * h) * scale))
+    out_h = max(8, round((h + 2 * margin * h) * scale))
+    matrix = cv2.getRotationMatrix2D((cx, cy), cand.angle, scale)
+    matrix[0, 2] += out_w / 2 - cx
+    matrix[1, 2] += out_h / 2 - cy
+    return cv2.warpAffine(source, matrix, (out_w, out_h), flags=cv2.INTER_CUBIC,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=255)  # fmt: skip
+
+
+def _source(page: PageImage, cand: Candidate) -> np.ndarray:
+    """What to read: the red ink alone for red stamps on colour scans, else the gray page."""
+    if page.rgb is not None and "red" in cand.cues:
+        return 255 - np.clip(red_ink(page.rgb).astype(np.int16) * 2.4, 0, 255).astype(np.uint8)
+    return page.gray
+
+
+def _binarize(gray: np.ndarray) -> np.ndarray:
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    if (binary > 0).mean() > 0.5:  # Otsu on an almost empty crop splits the paper's noise
+        binary = np.where(gray < 160, 255, 0).astype(np.uint8)
+    return binary
+
+
+def _remove_rules(ink: np.ndarray, letter: float) -> np.ndarray:
+    """Removes the box: horizontal and vertical strokes much longer than a letter is tall."""
+    h, w = ink.shape
+    across = max(8, int(max(0.3 * w, 2.5 * letter)))
+    down = max(8, int(max(0.55 * h, 1.5 * letter)))
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, across), np.uint8))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((down, 1), np.uint8))
+    rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    return ink & ~rules
+
+
+def _letters(ink: np.ndarray) -> list[np.ndarray]:
+    """Stats rows (x, y, w, h, area) of the blobs that look like letters."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    h, w = ink.shape
+    return [
+        s for s in stats[1:count]
+        if 0.12 * h <= s[3] <= 0.9 * h and s[2] < 0.6 * w and s[4] >= 12
+    ]  # fmt: skip
+
+
+def prepare(page: PageImage, cand: Candidate) -> Crop | None:
+    """The candidate as Tesseract should see it, or None when nothing is left to read."""
+    source = _source(page, cand)
+    letters = _letters(_binarize(_warp(source, cand, 1.0, 0.12)))
+    if not letters:
+        return None
+    letter = float(np.median([s[3] for s in letters]))
+    scale = float(np.clip(LETTER_PX / letter, 0.4, 8.0))
+    scale = min(scale, MAX_CROP_WIDTH / max(1.0, cand.size[0] * 1.3))
+    ink = _binarize(_warp(source, cand, scale, 0.12))
+    ink = _remove_rules(ink, letter * scale)
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks
+    tall = [s for s in _letters(ink) if s[3] >= 0.4 * letter * scale]
+    if not tall:
+        return None
+    span = (int(min(s[0] for s in tall)), int(max(s[0] + s[2] for s in tall)))
+    return Crop(cand, 255 - ink, span)
+
+
+def _stack(crops: list[Crop]) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Crops one under the other on white; per crop its (top, bottom, left) in the stack."""
+    width = max(c.image.shape[1] for c in crops) + 2 * GAP_PX
+    height = sum(c.image.shape[0] for c in crops) + GAP_PX * (len(crops) + 1)
+    sheet = np.full((height, width), 255, np.uint8)
+    places = []
+    y = GAP_PX
+    for crop in crops:
+        h, w = crop.image.shape
+        sheet[y : y + h, GAP_PX : GAP_PX + w] = crop.image
+        places.append((y, y + h, GAP_PX))
+        y += h + GAP_PX
+    return sheet, places
+
+
+def _words(tsv: str) -> list[tuple[Word, float]]:
+    """Tesseract's TSV as (word, vertical centre) pairs."""
+    out = []
+    for line in tsv.splitlines()[1:]:
+        cols = line.split("\t")
+        if len(cols) < 12 or not cols[11].strip():
+            continue
+        left, top, width, height = (int(v) for v in cols[6:10])
+        out.append((Word(cols[11].strip(), float(cols[10]), left, left + width), top + height / 2))
+    return out
+
+
+def read_crops(crops: list[Crop], deadline: Deadline, run) -> list[list[Word]]:
+    """One Tesseract run (``run(pgm, deadline, psm, tsv)``) for every crop of a page."""
+    if not crops:
+        return []
+    sheet, places = _stack(crops)
+    table = _words(run(to_pgm(sheet), deadline, 6, True))
+    per_crop: list[list[Word]] = [[] for _ in crops]
+    for word, centre in table:
+        for i, (top, bottom, left) in enumerate(places):
+            if top - GAP_PX / 2 <= centre <= bottom + GAP_PX / 2:
+                per_crop[i].append(Word(word.text, word.conf, word.x0 - left, word.x1 - left))
+                break
+    return per_crop
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str | None  # a Mark kind, or None: not a stamp
+    value: str | None
+    text: str
+    confidence: float
+
+
+def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
+    """What the reading of one candidate means (see the module's docstring)."""
+    cand = crop.candidate
+    text = " ".join(w.text for w in words)
+    reading = marks.classify(text)
+    confs = [w.conf for w in words if w.conf >= 0]
+    conf = (sum(confs) / len(confs) / 100) if confs else 0.0
+    if reading.kind is not None:
+        read_span = sum(w.x1 - w.x0 for w in words if marks.fold_words(w.text))
+        ink_width = max(1, crop.ink_span[1] - crop.ink_span[0])
+        covered = min(1.0, read_span / ink_width)
+        confidence = conf * (1.0 if reading.exact else 0.6) * (1.0 if covered >= 0.6 else 0.5)
+        return Verdict(reading.kind, reading.value, text, round(min(1.0, confidence), 3))
+    if "round" in cand.cues:
+        return Verdict("other", "seal", text, 0.8)
+    readable = measure(text)
+    if readable.syllables >= 3 and readable.syllable_share >= 0.7:
+        # Ordinary words: printed text, or a stamp of another kind (a copy stamp, a name).
+        stamp_like = "frame" in cand.cues or "red" in cand.cues
+        return Verdict("other" if stamp_like else None, None, text, round(conf, 3))
+    big_enough = (
+        cand.size[0] / px_mm >= MIN_UNKNOWN_MM[0] and cand.size[1] / px_mm >= MIN_UNKNOWN_MM[1]
+    )
+    if cand.strong and big_enough:
+        return Verdict("unknown", None, text, 0.0)
+    return Verdict(None, None, text, 0.0)
