@@ -175,10 +175,11 @@ def line_boxes(ink: np.ndarray, px_per_mm: float) -> list[Box]:
     height, width = ink.shape
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(2.2 * px_per_mm)), 1))
     smeared = cv2.dilate(ink, kernel)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
+    contours, _ = cv2.findContours(smeared, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     boxes: list[Box] = []
-    for x, y, w, h, area in stats[1:count]:
-        if area < 6 or (w < 0.8 * px_per_mm and h < 0.8 * px_per_mm):
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if w * h < 6 or (w < 0.8 * px_per_mm and h < 0.8 * px_per_mm):
             continue
         boxes.append((x / width, y / height, (x + w) / width, (y + h) / height))
     return boxes

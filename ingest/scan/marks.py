@@ -35,6 +35,13 @@ VOCABULARY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 # Words that make a stamp an incoming-mail stamp even when "ĐẾN" itself was not read.
 INCOMING_WORDS = frozenset({"SO", "NGAY", "CHUYEN", "LUU", "HO", "KY", "HIEU"})
+# Words of bodies' names: the first line of an incoming or copy stamp names the office. A
+# secrecy or urgency stamp never names anybody.
+_BODY_NAMES = (
+    "VAN PHONG UY BAN NHAN DAN TRUNG TAM CONG THONG TIN HOC TINH HUYEN CUC CHI NHANH DANG "
+    "BO THUONG NOI VU SO"
+)
+BODY_WORDS = frozenset(_BODY_NAMES.split())
 LABELS = {
     "mat": "MẬT",
     "toi_mat": "TỐI MẬT",
@@ -116,6 +123,12 @@ def classify(text: str) -> Reading:
             if len(pattern) == 1 and _unexplained_before(words, pattern):
                 found = False
             return Reading(kind, value, found, words)
-    if len(INCOMING_WORDS.intersection(words)) >= 2:
+    if _count_near(words, INCOMING_WORDS) >= 2:
         return Reading("other", "den", False, words)
+    if _count_near(words, BODY_WORDS) >= 2:
+        return Reading("other", None, False, words)
     return Reading(None, None, False, words)
+
+
+def _count_near(words: tuple[str, ...], vocabulary: frozenset[str]) -> int:
+    return sum(1 for w in words if any(_near(w, v) for v in vocabulary))

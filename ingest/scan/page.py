@@ -36,6 +36,7 @@ ZONE_BELOW_HEADER = 0.10  # stamps are searched this far below the header (page 
 ZONE_LIMITS = (0.3, 0.5)
 COLUMN_GAP = 80  # white rows between the stacked columns
 RED_OUT = 30
+TOUCHING = 0.006  # page heights: a piece this close to a read stamp belongs to it
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,25 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
         found.append(FoundMark(verdict.kind, verdict.value, verdict.text, verdict.confidence,
                                index, box, round(-crop.candidate.angle, 1)))  # fmt: skip
         used.append(crop.candidate)
-    return found, used
+    return _absorbed(found), used
+
+
+def _absorbed(found: list[FoundMark]) -> list[FoundMark]:
+    """An unreadable piece lying on, or right against, a stamp read as another kind ("ĐẾN",
+    a body's name) is a piece of that stamp (boxes with ruled rows are found row by row), not
+    a mark of its own."""
+
+    def belongs(piece: FoundMark, other: FoundMark) -> bool:
+        a, b = piece.box, other.box
+        across = min(a[2], b[2]) - max(a[0], b[0])
+        gap = max(a[1], b[1]) - min(a[3], b[3])  # negative when they overlap
+        return across >= 0.7 * (a[2] - a[0]) and gap <= TOUCHING
+
+    others = [m for m in found if m.kind == "other" and m.value != "seal"]
+    return [
+        m for m in found
+        if m.kind != "unknown" or not any(belongs(m, o) for o in others)
+    ]  # fmt: skip
 
 
 def _without_stamps(page: PageImage, used: list[stamps.Candidate]) -> np.ndarray:

@@ -26,12 +26,17 @@ from ingest.limits import Deadline
 from ingest.scan import marks
 from ingest.scan.garbled import measure
 from ingest.scan.raster import PageImage, to_pgm
-from ingest.scan.stamps import Candidate, red_ink
+from ingest.scan.stamps import Candidate, blob_boxes, red_ink
 
 LETTER_PX = 40  # letter height Tesseract reads best
+FRAME_INSET_MM = 1.5  # a box is read from this far inside its lines
 GAP_PX = 60  # white between stacked crops
 MAX_CROP_WIDTH = 1800
 MIN_UNKNOWN_MM = (8.0, 4.0)  # smaller unreadable marks are specks, not stamps
+# Secrecy and urgency stamps are one line in a box about 8 mm tall (two for HẸN GIỜ); a taller
+# box holds several lines: an incoming-mail ("ĐẾN") or copy stamp, never a secrecy mark.
+MAX_MARK_HEIGHT_MM = 18.0
+READ_CONFIDENCE = 0.6  # mean word confidence for a reading to count as ordinary words
 
 
 @dataclass(frozen=True)
@@ -50,10 +55,11 @@ class Crop:
 
 
 def _warp(source: np.ndarray, cand: Candidate, scale: float, margin: float) -> np.ndarray:
-    """The candidate's rectangle (plus ``margin`` of its height) cut out upright and scaled."""
+    """The candidate's rectangle grown by ``margin`` pixels (shrunk when negative: inside a
+    box, so its lines stay out), cut out upright and scaled."""
     (cx, cy), (w, h) = cand.centre, cand.size
-    out_w = max(8, round((w + 2 * margin * h) * scale))
-    out_h = max(8, round((h + 2 * margin * h) * scale))
+    out_w = max(8, round((w + 2 * margin) * scale))
+    out_h = max(8, round((h + 2 * margin) * scale))
     matrix = cv2.getRotationMatrix2D((cx, cy), cand.angle, scale)
     matrix[0, 2] += out_w / 2 - cx
     matrix[1, 2] += out_h / 2 - cy
@@ -86,26 +92,28 @@ def _remove_rules(ink: np.ndarray, letter: float) -> np.ndarray:
     return ink & ~rules
 
 
-def _letters(ink: np.ndarray) -> list[np.ndarray]:
-    """Stats rows (x, y, w, h, area) of the blobs that look like letters."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+def _letters(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of the blobs that look like letters."""
     h, w = ink.shape
     return [
-        s for s in stats[1:count]
-        if 0.12 * h <= s[3] <= 0.9 * h and s[2] < 0.6 * w and s[4] >= 12
+        b for b in blob_boxes(ink)
+        if 0.12 * h <= b[3] <= 0.9 * h and b[2] < 0.6 * w and b[2] * b[3] >= 12
     ]  # fmt: skip
 
 
 def prepare(page: PageImage, cand: Candidate) -> Crop | None:
     """The candidate as Tesseract should see it, or None when nothing is left to read."""
     source = _source(page, cand)
-    letters = _letters(_binarize(_warp(source, cand, 1.0, 0.12)))
+    px_mm = page.dpi / 25.4
+    margin = -FRAME_INSET_MM * px_mm if "frame" in cand.cues else 0.12 * cand.size[1]
+    letters = _letters(_binarize(_warp(source, cand, 1.0, margin)))
     if not letters:
         return None
     letter = float(np.median([s[3] for s in letters]))
     scale = float(np.clip(LETTER_PX / letter, 0.4, 8.0))
     scale = min(scale, MAX_CROP_WIDTH / max(1.0, cand.size[0] * 1.3))
-    ink = _binarize(_warp(source, cand, scale, 0.12))
+    ink = _binarize(_warp(source, cand, scale, margin))
+    ink[:2], ink[-2:], ink[:, :2], ink[:, -2:] = 0, 0, 0, 0
     ink = _remove_rules(ink, letter * scale)
     ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks
     tall = [s for s in _letters(ink) if s[3] >= 0.4 * letter * scale]
@@ -180,14 +188,14 @@ def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
         return Verdict(reading.kind, reading.value, text, round(min(1.0, confidence), 3))
     if "round" in cand.cues:
         return Verdict("other", "seal", text, 0.8)
+    stamp_like = "frame" in cand.cues or "red" in cand.cues
     readable = measure(text)
-    if readable.syllables >= 3 and readable.syllable_share >= 0.7:
+    if readable.syllables >= 3 and readable.syllable_share >= 0.7 and conf >= READ_CONFIDENCE:
         # Ordinary words: printed text, or a stamp of another kind (a copy stamp, a name).
-        stamp_like = "frame" in cand.cues or "red" in cand.cues
         return Verdict("other" if stamp_like else None, None, text, round(conf, 3))
-    big_enough = (
-        cand.size[0] / px_mm >= MIN_UNKNOWN_MM[0] and cand.size[1] / px_mm >= MIN_UNKNOWN_MM[1]
-    )
-    if cand.strong and big_enough:
-        return Verdict("unknown", None, text, 0.0)
-    return Verdict(None, None, text, 0.0)
+    width, height = cand.size[0] / px_mm, cand.size[1] / px_mm
+    if not cand.strong or width < MIN_UNKNOWN_MM[0] or height < MIN_UNKNOWN_MM[1]:
+        return Verdict(None, None, text, 0.0)
+    if height > MAX_MARK_HEIGHT_MM and stamp_like:
+        return Verdict("other", None, text, 0.3)  # a several-line stamp, unread
+    return Verdict("unknown", None, text, 0.0)

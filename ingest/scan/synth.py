@@ -127,8 +127,9 @@ def _split_header(block: list[str]) -> tuple[list[str], list[str]]:
     return [ln for ln in block[:cut] if ln not in marks], block[cut:]
 
 
-def compose_page(truth: dict, text: str, dpi: int) -> tuple[Image.Image, dict]:
-    """Draws the page of a samples text; returns it and where the number line ended up."""
+def compose_page(truth: dict, text: str, dpi: int, reserve: int = 0) -> tuple[Image.Image, dict]:
+    """Draws the page of a samples text, leaving ``reserve`` pixels under the header for the
+    marks (as offices do); returns it and where the header's parts ended up."""
     canvas = _Canvas(dpi)
     blocks = _blocks(text)
     left, right = _split_header(blocks[0])
@@ -164,7 +165,7 @@ def compose_page(truth: dict, text: str, dpi: int) -> tuple[Image.Image, dict]:
         else:
             canvas.line(line, bold, rx0, rx1, ry, underline=(i == len(right) - 2))
         ry += step
-    y = max(left_bottom, ry) + canvas.mm(8)
+    y = max(left_bottom, ry) + canvas.mm(8) + reserve
     header_bottom = y
     body_font = _font("DejaVuSerif.ttf", canvas.pt(13))
     for b, block in enumerate(blocks[1:]):
@@ -190,6 +191,7 @@ def compose_page(truth: dict, text: str, dpi: int) -> tuple[Image.Image, dict]:
         y += canvas.mm(3)
     return canvas.image, {
         "number_box": number_box,
+        "left_bottom": left_bottom,
         "header_bottom": header_bottom,
         "signature_y": y,
         "right_column": (rx0, rx1),
@@ -339,9 +341,10 @@ def _place(spec: StampSpec, mask: Image.Image, layout: dict, page: Image.Image, 
             page.width - mask.width - round(px_mm * rng.uniform(8, 25)),
             round(px_mm * rng.uniform(1, 5)),
         )
-    x0, _, x1, y1 = layout["number_box"]
+    x0, _, x1, _ = layout["number_box"]
     centre = (x0 + x1) // 2 + round(px_mm * rng.uniform(-8, 8))
-    return centre - mask.width // 2, max(y1, below) + round(px_mm * rng.uniform(1, 5))
+    top = max(layout["left_bottom"] - round(px_mm * 3), below)
+    return centre - mask.width // 2, top + round(px_mm * rng.uniform(0, 3))
 
 
 # --- scanning ----------------------------------------------------------------------------------
@@ -392,16 +395,17 @@ def encode(image: Image.Image, fmt: str, dpi: int) -> bytes:
 def make_scan(truth: dict, text: str, stamps: list[StampSpec], mode: str, dpi: int, fmt: str,
               seal: bool, rng: random.Random) -> tuple[bytes, Image.Image, list[dict]]:  # fmt: skip
     """One page: draw, stamp, seal, scan, encode. Returns the file, the page and the stamp boxes."""
-    page, layout = compose_page(truth, text, dpi)
+    masks = [stamp_image(spec, dpi, rng) for spec in stamps]
+    room = sum(m.height for m, s in zip(masks, stamps, strict=True) if s.place == "under_number")
+    page, layout = compose_page(truth, text, dpi, round(room * rng.uniform(0.55, 1.0)))
     placed: list[dict] = []
     below = 0
-    for spec in stamps:
-        mask = stamp_image(spec, dpi, rng)
+    for spec, mask in zip(stamps, masks, strict=True):
         x, y = _place(spec, mask, layout, page, dpi, rng, below)
         x = max(0, min(x, page.width - mask.width))
         apply_ink(page, mask, (x, y), INKS[spec.ink])
         if spec.place == "under_number":
-            below = y + mask.height - round(dpi / 25.4 * 2)
+            below = y + mask.height
         placed.append({
             "kind": spec.kind, "value": spec.value, "text": " ".join(spec.lines),
             "angle": round(spec.angle, 1), "faint": spec.faint, "boxed": spec.boxed,
