@@ -68,7 +68,9 @@ class Mark:
     kind: str  # level | urgency | circulation | other (ĐẾN, copy stamps…) | unknown (unread)
     value: str | None  # level: mat|toi_mat|tuyet_mat; urgency: khan|thuong_khan|hoa_toc|…
     text: str
-    confidence: float  # 0..1, how sure the reading of this mark is
+    # 0..1, how sure the reading is: below 0.6 (ingest.scan.marks.SURE) it is unsure, e.g. "MẬT"
+    # read where more ink was not read (it may be "TỐI MẬT"): treat the level as unsure.
+    confidence: float
     page: int  # 0-based
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the page
     angle: float = 0.0  # degrees the mark was turned on the page
@@ -167,7 +169,7 @@ def _examine_pdf(data: bytes, limits: Limits, password: str | None, deadline: De
     with rec.stage(EXTRACTION, text.SOFTWARE["pdf"]) as done:
         extracted = text.pdf_text(checked.access_copy, deadline)
         layer = _drop_garbled(extracted, result)
-        blank = len(extracted.pages_needing_ocr) - result.page_sources.count("garbled")
+        blank = len(extracted.pages_needing_ocr)
         detail = f"{checked.pages - len(result.pages_needing_ocr)} pages with text"
         if blank:
             detail += f"; {blank} without"

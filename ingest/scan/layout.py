@@ -40,6 +40,14 @@ class Header:
     left: tuple[float, float]  # x extent of the left column's lines
     right: tuple[float, float]
     rows: int
+    next_top: float | None = None  # top of the first line below the header (the title)
+
+    @property
+    def cut(self) -> float:
+        """Where the rest of the page begins: halfway to the next line, clear of both."""
+        if self.next_top is None or self.next_top <= self.bottom:
+            return self.bottom + 0.006
+        return (self.bottom + self.next_top) / 2
 
     @property
     def zone(self) -> Box:
@@ -134,12 +142,14 @@ def find_header(boxes: list[Box], mm: tuple[float, float]) -> Header | None:
     axis = median(axes[:2])  # the national title, or the Party's name, and the next line
     right_end = max(b[2] for b in _right_part(first[0], start) or first[0])
     header_rows: list[list[Box]] = []
+    next_top = None
     for row in rows:
         if min(b[1] for b in row) < first_top - 1e-6:
             continue
         part = _right_part(row, start)
         crossing = any(b[0] < start - 1e-6 and b[2] > end + 1e-6 for b in row)
         if crossing or (part and not _in_right_column(part, axis, right_end)):
+            next_top = min(b[1] for b in row)
             break
         header_rows.append(row)
     if len(header_rows) < 2:
@@ -156,6 +166,7 @@ def find_header(boxes: list[Box], mm: tuple[float, float]) -> Header | None:
         left=(min(b[0] for b in left), max(b[2] for b in left)),
         right=(min(b[0] for b in right), max(b[2] for b in right)),
         rows=len(header_rows),
+        next_top=next_top,
     )
 
 

@@ -42,6 +42,7 @@ _BODY_NAMES = (
     "BO THUONG NOI VU SO"
 )
 BODY_WORDS = frozenset(_BODY_NAMES.split())
+SURE = 0.6  # a mark read with less confidence than this is unsure (a person should look)
 LABELS = {
     "mat": "MẬT",
     "toi_mat": "TỐI MẬT",
@@ -55,6 +56,8 @@ _CONFUSIONS = str.maketrans({"0": "O", "1": "I", "|": "I", "!": "I", "5": "S", "
                              "4": "A", "@": "A", "€": "E"})  # fmt: skip
 _WORD = re.compile(r"[A-Z]+")
 _LOWER_L = re.compile(r"(?<=[A-Z])l|l(?=[A-Z])")
+_DOUBLED = re.compile(r"([A-Z])\1+")
+_VOWEL = re.compile(r"[AEIOUY]")
 FUZZY_FROM = 5  # words this long may be one letter off; shorter ones must be read exactly
 
 
@@ -72,7 +75,12 @@ def fold_words(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _LOWER_L.sub("I", text)
-    return tuple(_WORD.findall(text.upper().translate(_CONFUSIONS)))
+    return tuple(_squeeze(w) for w in _WORD.findall(text.upper().translate(_CONFUSIONS)))
+
+
+def _squeeze(word: str) -> str:
+    """A doubled letter made single: OCR reads a stacked mark as a second vowel ("MẶẬT")."""
+    return _DOUBLED.sub(r"\1", word)
 
 
 def _near(word: str, want: str) -> bool:
@@ -89,6 +97,7 @@ def _near(word: str, want: str) -> bool:
 
 def _find(words: tuple[str, ...], pattern: tuple[str, ...]) -> bool | None:
     """None when the pattern is absent, else whether it matched exactly."""
+    pattern = tuple(_squeeze(p) for p in pattern)
     n = len(pattern)
     best: bool | None = None
     for i in range(len(words) - n + 1):
@@ -109,7 +118,8 @@ def _unexplained_before(words: tuple[str, ...], pattern: tuple[str, ...]) -> boo
     """A word read just before a one-word mark ("TOL MAT"): it may be the unread half of a
     longer mark (TỐI MẬT, THƯỢNG KHẨN), so the shorter reading is not sure."""
     for i, word in enumerate(words):
-        if word == pattern[0] and i > 0 and len(words[i - 1]) >= 2:
+        before = words[i - 1] if i > 0 else ""
+        if word == pattern[0] and 2 <= len(before) <= 6 and _VOWEL.search(before):
             return True
     return False
 
@@ -131,4 +141,4 @@ def classify(text: str) -> Reading:
 
 
 def _count_near(words: tuple[str, ...], vocabulary: frozenset[str]) -> int:
-    return sum(1 for w in words if any(_near(w, v) for v in vocabulary))
+    return sum(1 for w in words if any(_near(w, _squeeze(v)) for v in vocabulary))

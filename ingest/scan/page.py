@@ -164,7 +164,7 @@ def read_columns(gray: np.ndarray, dpi: float, header: layout.Header, deadline: 
     """The left and the right column of the header, each read on its own (one Tesseract run)."""
     height, width = gray.shape
     top = max(0, round((header.top - 0.01) * height))
-    bottom = min(height, round((header.bottom + 0.006) * height))
+    bottom = min(height, round(header.cut * height))
     cut = round(header.gutter * width)
     left = _enlarged(gray[top:bottom, :cut], dpi)
     right = _enlarged(gray[top:bottom, cut:], dpi)
@@ -216,8 +216,10 @@ def read_page(page: PageImage, index: int, deadline: Deadline, run: Runner,
     left, right = read_columns(gray, page.dpi, header, deadline, run)
     seconds["header"] = time.perf_counter() - started
     started = time.perf_counter()
-    rest_top = min(gray.shape[0] - 1, round((header.bottom + 0.006) * gray.shape[0]))
-    rest = run(to_pgm(gray[rest_top:]), deadline, 3, False)
+    rest_top = min(gray.shape[0] - 1, round(header.cut * gray.shape[0]))
+    rest = gray[rest_top:]
+    rest = np.pad(rest, ((COLUMN_GAP, 0), (0, 0)), constant_values=255)  # no text at the edge
+    rest = run(to_pgm(rest), deadline, 3, False)
     seconds["body"] = time.perf_counter() - started
     text = "\n".join([*left, *_mark_lines(found), "", *right, "", rest])
     return PageReading(text, found, zone, True, seconds)

@@ -32,7 +32,7 @@ LETTER_PX = 40  # letter height Tesseract reads best
 FRAME_INSET_MM = 1.5  # a box is read from this far inside its lines
 GAP_PX = 60  # white between stacked crops
 MAX_CROP_WIDTH = 1800
-MIN_UNKNOWN_MM = (8.0, 4.0)  # smaller unreadable marks are specks, not stamps
+MIN_UNKNOWN_MM = (11.0, 5.0)  # smaller unreadable marks are not stamps ("MẬT" boxes ~16 mm)
 # Secrecy and urgency stamps are one line in a box about 8 mm tall (two for HẸN GIỜ); a taller
 # box holds several lines: an incoming-mail ("ĐẾN") or copy stamp, never a secrecy mark.
 MAX_MARK_HEIGHT_MM = 18.0
@@ -184,7 +184,10 @@ def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
         read_span = sum(w.x1 - w.x0 for w in words if marks.fold_words(w.text))
         ink_width = max(1, crop.ink_span[1] - crop.ink_span[0])
         covered = min(1.0, read_span / ink_width)
-        confidence = conf * (1.0 if reading.exact else 0.6) * (1.0 if covered >= 0.6 else 0.5)
+        # Sure (≥ marks.SURE) only when every word matched and the words cover the ink: a
+        # partial reading ("MẬT" of a "TỐI MẬT" whose first word was not read) stays unsure.
+        whole = reading.exact and covered >= 0.6
+        confidence = 0.5 * conf + (0.5 if whole else 0.0)
         return Verdict(reading.kind, reading.value, text, round(min(1.0, confidence), 3))
     if "round" in cand.cues:
         return Verdict("other", "seal", text, 0.8)

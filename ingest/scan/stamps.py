@@ -204,7 +204,9 @@ def light_ink(gray: np.ndarray, px_mm: float) -> np.ndarray:
                       np.ones((3, 3), np.uint8))  # fmt: skip
     light = np.where((gray >= LIGHT_INK) & (gray < PAPER_INK - 20), 255, 0).astype(np.uint8)
     light &= ~dark
-    return cv2.morphologyEx(light, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    # Stamp strokes are bold (0.5 mm and more); the thin strokes of small print are not kept.
+    stroke = 3 if px_mm >= 5.5 else 2
+    return cv2.morphologyEx(light, cv2.MORPH_OPEN, np.ones((stroke, stroke), np.uint8))
 
 
 def _ring_coverage(ink: np.ndarray, rect: tuple) -> float:
@@ -235,6 +237,15 @@ def _components(mask: np.ndarray, close_px: int) -> list[np.ndarray]:
     return [c for c in contours if len(c) >= 4]
 
 
+def _words(mask: np.ndarray, px_mm: float) -> list[np.ndarray]:
+    """Blobs of a stamp's ink: letters joined along the line (over a word space, ~3.5 mm) but
+    not across lines, so a stamp set just above another stays apart from it."""
+    kernel = cv2.getStructuringElement(
+        cv2.MORPH_RECT, (max(3, round(3.5 * px_mm)), max(3, round(1.2 * px_mm)))
+    )
+    return _components(cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel), 0)
+
+
 def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
     """Stamp candidates in the top ``zone_bottom`` share of the page, in full-resolution pixels."""
     scale = min(1.0, ANALYSIS_DPI / page.dpi)
@@ -251,7 +262,7 @@ def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
         if scale < 1.0:
             rgb = cv2.resize(rgb, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_AREA)
         red = np.where(red_ink(rgb) > RED_MARGIN, 255, 0).astype(np.uint8)
-        for contour in _components(red, max(3, round(2.0 * px_mm))):
+        for contour in _words(red, px_mm):
             _propose(found, contour, red, px_mm, {"red"})
     for rect in find_frames(ink, px_mm):
         found.append(Candidate(rect[0], rect[1], rect[2], {"frame"}))
@@ -260,7 +271,7 @@ def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
     for contour in _components(closed, 0):
         _propose(found, contour, closed, px_mm, set(), frames_only=True)
     if page.rgb is None and not page.bitonal:
-        for contour in _components(light_ink(gray, px_mm), max(3, round(2.0 * px_mm))):
+        for contour in _words(light_ink(gray, px_mm), px_mm):
             _propose(found, contour, ink, px_mm, {"light"})
     # Text-like blobs: ink smeared by a letter space, then checked for lightness and rotation.
     kernel = (max(3, round(2.0 * px_mm)), max(1, round(0.6 * px_mm)))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import math
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -489,3 +490,59 @@ def _angle(rng: random.Random, max_angle: float) -> float:
     if rng.random() < 0.4:
         return rng.uniform(-3, 3)
     return rng.choice((-1, 1)) * rng.uniform(3, max_angle)
+
+
+# --- unreadable text layers ----------------------------------------------------------------------
+
+
+def mojibake(text: str) -> str:
+    """Text as an e-signed PDF with a legacy-mapped font extracts it: capitals shifted to
+    digits and signs ("TỈNH" → "7ӌ1+"), marked letters in the Cyrillic block."""
+    out = []
+    for ch in text:
+        if ch.isascii() and ch.isupper() and ch in "THNGCDIU":
+            out.append(chr(ord(ch) - 29))
+        elif not ch.isascii() and ch.isalpha():
+            out.append(chr(0x0460 + ord(ch) % 0x90))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def poor_ocr(text: str, seed: int = 1) -> str:
+    """Somebody else's bad OCR layer: marks lost, case mixed, letters read as digits."""
+    rng = random.Random(seed)
+    folded = "".join(
+        c for c in unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+        if not unicodedata.combining(c)
+    )  # fmt: skip
+    swaps = {"a": "4", "o": "0", "e": "€", "i": "l", "u": "tr", "c": "e"}
+    out = []
+    for ch in folded:
+        roll = rng.random()
+        if ch.lower() in swaps and roll < 0.25:
+            out.append(swaps[ch.lower()])
+        elif ch.isalpha() and roll < 0.5:
+            out.append(ch.swapcase())
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def pdf_with_layer(image: Image.Image, dpi: int, layer: str) -> bytes:
+    """A one-page PDF of a scanned page carrying an invisible text layer (``layer``), as scans
+    come when somebody else ran OCR on them, or e-signed files with a garbled font mapping."""
+    from fpdf import FPDF
+    from fpdf.enums import TextMode
+
+    width_mm, height_mm = image.width * 25.4 / dpi, image.height * 25.4 / dpi
+    pdf = FPDF(unit="mm", format=(width_mm, height_mm))
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.image(image.convert("RGB"), 0, 0, width_mm, height_mm)
+    pdf.add_font("kho", "", FONT_DIR + "DejaVuSans.ttf")
+    pdf.set_font("kho", size=10)
+    pdf.text_mode = TextMode.INVISIBLE
+    for i, line in enumerate(layer.splitlines()[:60]):
+        pdf.text(15, 15 + i * 4.5, line)
+    return bytes(pdf.output())
