@@ -35,6 +35,10 @@ FALLBACK_ZONE = (0.0, 0.0, 1.0, 0.3)  # where a header usually is, when none was
 ZONE_BELOW_HEADER = 0.10  # stamps are searched this far below the header (page heights)
 ZONE_LIMITS = (0.3, 0.5)
 COLUMN_GAP = 80  # white rows between the stacked columns
+# Sparse text: each header line is found on its own (a centred line, a handwritten number in a
+# printed blank); measured on the real scans it keeps the marks of capitals ("TỈNH", not
+# "TĨNH") that the block modes lose. Words are joined into lines by position afterwards.
+HEADER_PSM = 11
 RED_OUT = 30
 TOUCHING = 0.006  # page heights: a piece this close to a read stamp belongs to it
 
@@ -140,18 +144,29 @@ def _enlarged(gray: np.ndarray, dpi: float) -> np.ndarray:
 
 
 def _lines_by_band(tsv: str, bands: list[tuple[int, int]]) -> list[list[str]]:
-    """Tesseract TSV words gathered into lines, per vertical band of the stacked image."""
-    lines: dict[tuple[int, int, int], list[tuple[int, int, str]]] = {}
+    """Tesseract TSV words gathered into lines by their position (words whose middles share a
+    height are one line, read left to right), per vertical band of the stacked image."""
+    words = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or not cols[11].strip():
             continue
-        key = (int(cols[2]), int(cols[3]), int(cols[4]))
-        lines.setdefault(key, []).append((int(cols[7]), int(cols[6]), cols[11].strip()))
+        left, top, _, height = (int(v) for v in cols[6:10])
+        words.append((top, top + height, left, cols[11].strip()))
     out: list[list[str]] = [[] for _ in bands]
-    for words in sorted(lines.values(), key=lambda ws: min(w[0] for w in ws)):
-        top = min(w[0] for w in words)
-        text = " ".join(w[2] for w in sorted(words, key=lambda w: w[1]))
+    lines: list[list[tuple[int, int, int, str]]] = []
+    for word in sorted(words):
+        middle = (word[0] + word[1]) / 2
+        line = next(
+            (ln for ln in lines if min(w[0] for w in ln) <= middle <= max(w[1] for w in ln)), None
+        )
+        if line is None:
+            lines.append([word])
+        else:
+            line.append(word)
+    for line in sorted(lines, key=lambda ln: min(w[0] for w in ln)):
+        top = min(w[0] for w in line)
+        text = " ".join(w[3] for w in sorted(line, key=lambda w: w[2]))
         for i, (start, end) in enumerate(bands):
             if start - COLUMN_GAP // 2 <= top < end + COLUMN_GAP // 2:
                 out[i].append(text)
@@ -174,7 +189,7 @@ def read_columns(gray: np.ndarray, dpi: float, header: layout.Header, deadline: 
     r0 = 2 * COLUMN_GAP + left.shape[0]
     sheet[r0 : r0 + right.shape[0], COLUMN_GAP : COLUMN_GAP + right.shape[1]] = right
     bands = [(COLUMN_GAP, COLUMN_GAP + left.shape[0]), (r0, r0 + right.shape[0])]
-    left_lines, right_lines = _lines_by_band(run(to_pgm(sheet), deadline, 4, True), bands)
+    left_lines, right_lines = _lines_by_band(run(to_pgm(sheet), deadline, HEADER_PSM, True), bands)
     return left_lines, right_lines
 
 

@@ -92,12 +92,13 @@ def _remove_rules(ink: np.ndarray, letter: float) -> np.ndarray:
     return ink & ~rules
 
 
-def _letters(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Boxes (x, y, w, h) of the blobs that look like letters."""
+def _letters(ink: np.ndarray, px_mm: float) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of the blobs that look like letters (1.2 to 12 mm tall)."""
     h, w = ink.shape
+    low, high = max(4, 1.2 * px_mm), min(0.9 * h, 12 * px_mm)
     return [
         b for b in blob_boxes(ink)
-        if 0.12 * h <= b[3] <= 0.9 * h and b[2] < 0.6 * w and b[2] * b[3] >= 12
+        if low <= b[3] <= high and b[2] < 0.6 * w and b[2] * b[3] >= 12
     ]  # fmt: skip
 
 
@@ -106,7 +107,7 @@ def prepare(page: PageImage, cand: Candidate) -> Crop | None:
     source = _source(page, cand)
     px_mm = page.dpi / 25.4
     margin = -FRAME_INSET_MM * px_mm if "frame" in cand.cues else 0.12 * cand.size[1]
-    letters = _letters(_binarize(_warp(source, cand, 1.0, margin)))
+    letters = _letters(_binarize(_warp(source, cand, 1.0, margin)), px_mm)
     if not letters:
         return None
     letter = float(np.median([s[3] for s in letters]))
@@ -116,7 +117,7 @@ def prepare(page: PageImage, cand: Candidate) -> Crop | None:
     ink[:2], ink[-2:], ink[:, :2], ink[:, -2:] = 0, 0, 0, 0
     ink = _remove_rules(ink, letter * scale)
     ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks
-    tall = [s for s in _letters(ink) if s[3] >= 0.4 * letter * scale]
+    tall = [s for s in _letters(ink, px_mm * scale) if s[3] >= 0.4 * letter * scale]
     if not tall:
         return None
     span = (int(min(s[0] for s in tall)), int(max(s[0] + s[2] for s in tall)))
