@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.scan.syllables import has_vowel, is_syllable, is_vietnamese_letter, strip_tone
 
@@ -88,27 +89,41 @@ def _marked(token: str) -> bool:
     return tones > 0 or any(ch in "ăâêôơưđ" for ch in bare)
 
 
+@lru_cache(maxsize=65536)
+def _token(token: str) -> tuple[int, int, int]:
+    """(counted, syllable, marked) for one word-token; tokens repeat, so this is cached."""
+    if token.isdigit():
+        return 0, 0, 0
+    letters_only = token.isalpha()
+    if letters_only and not has_vowel(token):
+        return 0, 0, 0  # UBND, TTr, NĐ, CP: abbreviations
+    if letters_only and _well_cased(token) and is_syllable(token):
+        return 1, 1, int(_marked(token))
+    return 1, 0, 0
+
+
+def _ordinary_characters() -> dict[int, None]:
+    """Translation table deleting every character ordinary Vietnamese text is made of."""
+    keep = set(_ORDINARY) | set("0123456789")
+    keep |= {chr(c) for c in range(0x20, 0x7F) if chr(c).isalpha()}
+    keep |= {chr(c) for c in range(0xC0, 0x1EFA) if is_vietnamese_letter(chr(c))}
+    return {ord(ch): None for ch in keep}
+
+
+_DELETE_ORDINARY = _ordinary_characters()
+
+
 def measure(text: str) -> Readability:
     """Character and syllable statistics of one page (or any text)."""
     text = unicodedata.normalize("NFC", text)
-    characters = odd = 0
-    for ch in text:
-        if ch.isspace():
-            continue
-        characters += 1
-        if not (ch.isdigit() or ch in _ORDINARY or is_vietnamese_letter(ch)):
-            odd += 1
+    characters = len(text) - sum(1 for ch in text if ch.isspace())
+    odd = sum(1 for ch in text.translate(_DELETE_ORDINARY) if not ch.isspace())
     tokens = syllables = marked = 0
     for token in _TOKEN.findall(text):
-        if token.isdigit():
-            continue
-        letters_only = token.isalpha()
-        if letters_only and not has_vowel(token):
-            continue  # UBND, TTr, NĐ, CP: abbreviations
-        tokens += 1
-        if letters_only and _well_cased(token) and is_syllable(token):
-            syllables += 1
-            marked += _marked(token)
+        counted, syllable, mark = _token(token)
+        tokens += counted
+        syllables += syllable
+        marked += mark
     return Readability(characters, odd, tokens, syllables, marked)
 
 
