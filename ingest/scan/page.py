@@ -35,10 +35,11 @@ FALLBACK_ZONE = (0.0, 0.0, 1.0, 0.3)  # where a header usually is, when none was
 ZONE_BELOW_HEADER = 0.10  # stamps are searched this far below the header (page heights)
 ZONE_LIMITS = (0.3, 0.5)
 COLUMN_GAP = 80  # white rows between the stacked columns
-# Sparse text: each header line is found on its own (a centred line, a handwritten number in a
-# printed blank); measured on the real scans it keeps the marks of capitals ("TỈNH", not
-# "TĨNH") that the block modes lose. Words are joined into lines by position afterwards.
-HEADER_PSM = 11
+# A single column of lines of varying size: over the real and generated scans it read the header
+# fields (number, issuer, date, type) a little better than a uniform block (6) or sparse text
+# (11, which keeps the marks of some capitals better but breaks lines on bitonal scans). Words
+# are joined into lines by position afterwards, whatever Tesseract's own lines were.
+HEADER_PSM = 4
 RED_OUT = 30
 TOUCHING = 0.006  # page heights: a piece this close to a read stamp belongs to it
 
