@@ -1,5 +1,6 @@
 """Header fields read from scans: the whole page at once (before) against the layout reading
-(after: stamps read on their own, each header column alone, then the rest), and seconds per page.
+(after: stamps read on their own and taken out, the page's words put in column order), and
+seconds per page.
 
     .venv/bin/python bench/scan_headers.py [--scans 24] [--seed 7] [DIR ...] [-v]
 
@@ -79,8 +80,7 @@ class Score:
         print(
             f"  seconds per first page: before (whole page) {per.get('before', 0):.2f}; "
             f"after {per.get('after', 0):.2f} (layout {per.get('layout', 0):.2f}, stamps "
-            f"{per.get('stamps', 0):.2f}, header columns {per.get('header', 0):.2f}, rest "
-            f"{per.get('body', 0):.2f})"
+            f"{per.get('stamps', 0):.2f}, page {per.get('body', 0):.2f})"
         )
 
 

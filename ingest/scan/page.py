@@ -1,4 +1,4 @@
-"""Reading one page image: stamps first, then the header column by column, then the rest.
+"""Reading one page image: stamps first, then the page in the order of its layout.
 
 The first page of a document carries its header and its marks, so it is read with care:
 
@@ -6,13 +6,17 @@ The first page of a document carries its header and its marks, so it is read wit
 2. stamp-like marks in and around the header zone are found and read on their own
    (``stamps``, ``stamp_reading``), then taken out of the page image (red ink only, on colour
    scans, so the print under a stamp stays) so they do not garble the header lines;
-3. the left column is read alone, then the right column, then the rest of the page below the
-   header. The text keeps that order (left column top to bottom, marks read from stamps under
-   it, right column, body), which is how a text layer of the same document reads.
+3. the page is read once, and its words are put in the order of the layout: the left column
+   top to bottom (then the marks read from stamps under it), the right column, then the rest
+   of the page. A line of one column never takes words of the other ("Sở Nội vụ NAM"), and
+   the text reads as a text layer of the same document does.
 
-Other pages, and first pages without a two-column header, are read whole. Tesseract is given
-page images of at least 300 dpi for the header (enlarged when the scan is coarser) and runs
-through pipes (``run``), nothing is written to disk.
+Reading each column as a separate crop was measured too (bench/scan_headers.py): Tesseract
+recognised the capitals of cropped columns worse ("TĨNH" for "TỈNH") and it cost one more run
+per page, so the words of one whole-page run are placed by the layout instead.
+
+Other pages, and first pages without a two-column header, are read whole. Tesseract runs
+through pipes (``run``): nothing is written to disk.
 """
 
 from __future__ import annotations
@@ -30,16 +34,9 @@ from ingest.scan.raster import PageImage, to_pgm
 
 Runner = Callable[[bytes, Deadline, int, bool], str]
 LAYOUT_DPI = 100
-HEADER_DPI = 300  # header columns are enlarged to this when the scan is coarser
 FALLBACK_ZONE = (0.0, 0.0, 1.0, 0.3)  # where a header usually is, when none was found
 ZONE_BELOW_HEADER = 0.10  # stamps are searched this far below the header (page heights)
 ZONE_LIMITS = (0.3, 0.5)
-COLUMN_GAP = 80  # white rows between the stacked columns
-# A single column of lines of varying size: over the real and generated scans it read the header
-# fields (number, issuer, date, type) a little better than a uniform block (6) or sparse text
-# (11, which keeps the marks of some capitals better but breaks lines on bitonal scans). Words
-# are joined into lines by position afterwards, whatever Tesseract's own lines were.
-HEADER_PSM = 4
 RED_OUT = 30
 TOUCHING = 0.006  # page heights: a piece this close to a read stamp belongs to it
 
@@ -63,7 +60,7 @@ class PageReading:
     marks: list[FoundMark] = field(default_factory=list)
     header_zone: tuple[float, float, float, float] | None = None
     stamps_searched: bool = False
-    seconds: dict[str, float] = field(default_factory=dict)  # layout, stamps, header, body
+    seconds: dict[str, float] = field(default_factory=dict)  # layout, stamps, body
 
 
 def find_header(page: PageImage) -> layout.Header | None:
@@ -137,25 +134,22 @@ def _without_stamps(page: PageImage, used: list[stamps.Candidate]) -> np.ndarray
     return gray
 
 
-def _enlarged(gray: np.ndarray, dpi: float) -> np.ndarray:
-    if dpi >= HEADER_DPI * 0.9:
-        return gray
-    factor = HEADER_DPI / dpi
-    return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-
-
-def _lines_by_band(tsv: str, bands: list[tuple[int, int]]) -> list[list[str]]:
-    """Tesseract TSV words gathered into lines by their position (words whose middles share a
-    height are one line, read left to right), per vertical band of the stacked image."""
+def _tsv_words(tsv: str) -> list[tuple[int, int, int, int, tuple[int, int, int], str]]:
+    """(top, bottom, left, right, (block, paragraph, line), text) of each word of a TSV."""
     words = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or not cols[11].strip():
             continue
-        left, top, _, height = (int(v) for v in cols[6:10])
-        words.append((top, top + height, left, cols[11].strip()))
-    out: list[list[str]] = [[] for _ in bands]
-    lines: list[list[tuple[int, int, int, str]]] = []
+        left, top, width, height = (int(v) for v in cols[6:10])
+        key = (int(cols[2]), int(cols[3]), int(cols[4]))
+        words.append((top, top + height, left, left + width, key, cols[11].strip()))
+    return words
+
+
+def _by_position(words: list) -> list[str]:
+    """Words joined into lines by position: those whose middles share a height, left to right."""
+    lines: list[list] = []
     for word in sorted(words):
         middle = (word[0] + word[1]) / 2
         line = next(
@@ -165,33 +159,35 @@ def _lines_by_band(tsv: str, bands: list[tuple[int, int]]) -> list[list[str]]:
             lines.append([word])
         else:
             line.append(word)
-    for line in sorted(lines, key=lambda ln: min(w[0] for w in ln)):
-        top = min(w[0] for w in line)
-        text = " ".join(w[3] for w in sorted(line, key=lambda w: w[2]))
-        for i, (start, end) in enumerate(bands):
-            if start - COLUMN_GAP // 2 <= top < end + COLUMN_GAP // 2:
-                out[i].append(text)
-                break
-    return out
+    lines.sort(key=lambda ln: min(w[0] for w in ln))
+    return [" ".join(w[5] for w in sorted(ln, key=lambda w: w[2])) for ln in lines]
 
 
-def read_columns(gray: np.ndarray, dpi: float, header: layout.Header, deadline: Deadline,
-                 run: Runner) -> tuple[list[str], list[str]]:  # fmt: skip
-    """The left and the right column of the header, each read on its own (one Tesseract run)."""
+def read_by_layout(gray: np.ndarray, header: layout.Header, deadline: Deadline,
+                   run: Runner) -> tuple[list[str], list[str], list[str]]:  # fmt: skip
+    """The page read once, its words then put in the order of the layout: the header's left
+    column, its right column (each by position, so a line of one column never takes words of
+    the other), then the rest of the page in Tesseract's own order (blocks, lines)."""
     height, width = gray.shape
-    top = max(0, round((header.top - 0.01) * height))
-    bottom = min(height, round(header.cut * height))
-    cut = round(header.gutter * width)
-    left = _enlarged(gray[top:bottom, :cut], dpi)
-    right = _enlarged(gray[top:bottom, cut:], dpi)
-    sheet_w = max(left.shape[1], right.shape[1]) + 2 * COLUMN_GAP
-    sheet = np.full((left.shape[0] + right.shape[0] + 3 * COLUMN_GAP, sheet_w), 255, np.uint8)
-    sheet[COLUMN_GAP : COLUMN_GAP + left.shape[0], COLUMN_GAP : COLUMN_GAP + left.shape[1]] = left
-    r0 = 2 * COLUMN_GAP + left.shape[0]
-    sheet[r0 : r0 + right.shape[0], COLUMN_GAP : COLUMN_GAP + right.shape[1]] = right
-    bands = [(COLUMN_GAP, COLUMN_GAP + left.shape[0]), (r0, r0 + right.shape[0])]
-    left_lines, right_lines = _lines_by_band(run(to_pgm(sheet), deadline, HEADER_PSM, True), bands)
-    return left_lines, right_lines
+    top, cut, gutter = header.top * height - 4, header.cut * height, header.gutter * width
+    left, right, rest = [], [], []
+    for word in _tsv_words(run(to_pgm(gray), deadline, 3, True)):
+        middle_y, middle_x = (word[0] + word[1]) / 2, (word[2] + word[3]) / 2
+        if top <= middle_y < cut:
+            (left if middle_x < gutter else right).append(word)
+        else:
+            rest.append(word)
+    lines: list[str] = []
+    previous = None
+    for word in rest:  # TSV order: block, paragraph, line, word
+        if word[4] != previous:
+            if previous is not None and word[4][:2] != previous[:2]:
+                lines.append("")
+            lines.append(word[5])
+            previous = word[4]
+        else:
+            lines[-1] += " " + word[5]
+    return _by_position(left), _by_position(right), lines
 
 
 def _mark_lines(found: list[FoundMark]) -> list[str]:
@@ -229,13 +225,7 @@ def read_page(page: PageImage, index: int, deadline: Deadline, run: Runner,
         text = "\n".join([*mark_lines, text]) if mark_lines else text
         return PageReading(text, found, zone, True, seconds)
     started = time.perf_counter()
-    left, right = read_columns(gray, page.dpi, header, deadline, run)
-    seconds["header"] = time.perf_counter() - started
-    started = time.perf_counter()
-    rest_top = min(gray.shape[0] - 1, round(header.cut * gray.shape[0]))
-    rest = gray[rest_top:]
-    rest = np.pad(rest, ((COLUMN_GAP, 0), (0, 0)), constant_values=255)  # no text at the edge
-    rest = run(to_pgm(rest), deadline, 3, False)
+    left, right, rest = read_by_layout(gray, header, deadline, run)
     seconds["body"] = time.perf_counter() - started
-    text = "\n".join([*left, *_mark_lines(found), "", *right, "", rest])
+    text = "\n".join([*left, *_mark_lines(found), "", *right, "", *rest])
     return PageReading(text, found, zone, True, seconds)
