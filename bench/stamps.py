@@ -31,10 +31,11 @@ sys.path.insert(0, str(ROOT))
 from ingest import ocr, text
 from ingest.limits import Deadline, Limits
 from ingest.scan import garbled, raster, synth
+from ingest.scan.marks import SURE
 from ingest.scan.page import read_page, search_stamps
 
 LEVELS = ("thuong", "mat", "toi_mat", "tuyet_mat")
-OUTCOMES = ("right", "lower", "higher", "unknown", "missed")
+OUTCOMES = ("right", "higher", "held", "lower", "missed")
 
 
 def first_page(data: bytes, name: str) -> raster.PageImage:
@@ -55,13 +56,20 @@ def read(page: raster.PageImage, full: bool) -> tuple[list, dict[str, float]]:
 
 
 def outcome(want: str, marks: list) -> str:
-    levels = [m.value for m in marks if m.kind == "level"]
-    if want in levels:
+    """right: the level read surely; higher: a higher level read surely; held: an unreadable
+    mark or an unsure reading keeps the record back for a person; lower: a lower level read
+    surely and nothing held back (the silent failure); missed: nothing found."""
+    sure = [m.value for m in marks if m.kind == "level" and m.confidence >= SURE]
+    unsure = [m for m in marks if m.kind == "unknown" or (m.kind == "level" and m.value
+                                                          and m.confidence < SURE)]  # fmt: skip
+    top = max(sure, key=LEVELS.index, default="thuong")
+    if want in sure:
         return "right"
-    if levels:
-        top = max(levels, key=LEVELS.index)
-        return "lower" if LEVELS.index(top) < LEVELS.index(want) else "higher"
-    return "unknown" if any(m.kind == "unknown" for m in marks) else "missed"
+    if LEVELS.index(top) > LEVELS.index(want):
+        return "higher"
+    if unsure:
+        return "held"
+    return "lower" if sure else "missed"
 
 
 def _turn(angle: float) -> str:
@@ -81,7 +89,7 @@ class Table:
         for key in sorted(self.rows):
             row = self.rows[key]
             total = sum(row.values())
-            held = row["right"] + row["higher"] + row["unknown"]
+            held = row["right"] + row["higher"] + row["held"]
             print(f"  {key:16s}" + "".join(f"{row[o]:9d}" for o in OUTCOMES)
                   + f"   {100 * held / total:5.1f}%")  # fmt: skip
 
@@ -101,7 +109,7 @@ def generated(args: argparse.Namespace) -> None:
             seconds[step] += value
         if truth["level"] == "thuong":
             ordinary += 1
-            bad_level = [m for m in marks if m.kind == "level"]
+            bad_level = [m for m in marks if m.kind == "level"]  # sure or not, all are false
             bad_unknown = [m for m in marks if m.kind == "unknown"]
             false_level += bool(bad_level)
             false_unknown += bool(bad_unknown)
@@ -121,7 +129,7 @@ def generated(args: argparse.Namespace) -> None:
             print(f"  {result}: {scan.filename} angle {stamp['angle']} faint {stamp['faint']}"
                   f" -> {got}")  # fmt: skip
     secret = len(scans) - ordinary
-    print(f"secret scans: {secret}  (* recall: read right, higher, or held back as unknown)")
+    print(f"secret scans: {secret}  (* recall: read right, higher, or held back for a person)")
     for name, table in tables.items():
         table.print(name)
     print(f"ordinary scans: {ordinary}; with a false secrecy mark: {false_level}; "

@@ -68,7 +68,7 @@ class Mark:
     kind: str  # level | urgency | circulation | other (ĐẾN, copy stamps…) | unknown (unread)
     value: str | None  # level: mat|toi_mat|tuyet_mat; urgency: khan|thuong_khan|hoa_toc|…
     text: str
-    # 0..1, how sure the reading is: below 0.6 (ingest.scan.marks.SURE) it is unsure, e.g. "MẬT"
+    # 0..1, how sure the reading is: below 0.8 (ingest.scan.marks.SURE) it is unsure, e.g. "MẬT"
     # read where more ink was not read (it may be "TỐI MẬT"): treat the level as unsure.
     confidence: float
     page: int  # 0-based

@@ -15,11 +15,13 @@ import pytest
 
 from ingest import ocr, samples, stages
 from ingest.limits import Deadline
+from ingest.scan import marks as stamp_marks
 from ingest.scan import raster, synth
 from ingest.scan.page import read_page
 from ingest.scan.synth import StampSpec
 
 pytestmark = pytest.mark.slow
+SURE = stamp_marks.SURE
 LEVEL_RANK = {"mat": 1, "toi_mat": 2, "tuyet_mat": 3}
 
 
@@ -60,7 +62,7 @@ def _never_below(marks: list, level: str) -> bool:
     no sure reading of a lower level."""
     sure_lower = [
         m for m in marks
-        if m.kind == "level" and LEVEL_RANK[m.value] < LEVEL_RANK[level] and m.confidence >= 0.6
+        if m.kind == "level" and LEVEL_RANK[m.value] < LEVEL_RANK[level] and m.confidence >= SURE
     ]  # fmt: skip
     held = any(
         (m.kind == "level" and LEVEL_RANK[m.value] >= LEVEL_RANK[level]) or m.kind == "unknown"
@@ -84,7 +86,7 @@ def test_boxed_red_rotated_stamps_are_read(headers, level, mode, dpi, angle, fmt
     data = _scan(headers, dpi + len(level), [_level("", level, angle)], mode, dpi, fmt)
     marks = _marks(data, f"scan.{fmt}")
     levels = [(m.value, m.confidence) for m in marks if m.kind == "level"]
-    assert levels and levels[0][0] == level and levels[0][1] >= 0.6, marks
+    assert levels and levels[0][0] == level and levels[0][1] >= SURE, marks
     mark = next(m for m in marks if m.kind == "level")
     assert abs(mark.angle - angle) <= 4.5 and 0.0 <= mark.box[0] < mark.box[2] <= 1.0
 
@@ -154,3 +156,35 @@ def test_scan_with_someone_elses_ocr_layer_is_read_again(headers) -> None:
     assert examined.page_sources == ["garbled"] and examined.stamps_searched
     assert "ĐẢNG CỘNG SẢN VIỆT NAM" in examined.text.upper()
     assert synth.poor_ocr(text).splitlines()[0] not in examined.text  # the garbage is gone
+
+
+def test_stamp_image_on_a_text_layer_pdf_is_searched_and_read() -> None:
+    """An e-signed or OCR'd PDF keeps its text layer, but a stamp pasted as an image on page 1
+    is still found (the page is rendered only because it carries an image)."""
+    import io
+
+    import pikepdf
+    from fpdf import FPDF
+    from PIL import Image
+
+    doc = samples.generate(1, seed=4, formats=("pdf",))[0]
+    mask = synth.stamp_image(StampSpec("level", "toi_mat", ("TỐI MẬT",), 6.0), 200,
+                             random.Random(3))  # fmt: skip
+    ink = Image.new("RGB", mask.size, "white")
+    synth.apply_ink(ink, mask, (0, 0), synth.INKS["red"])
+    overlay = FPDF(format="A4", unit="mm")
+    overlay.add_page()
+    overlay.image(ink, x=30, y=38, w=mask.width * 25.4 / 200)
+    with (
+        pikepdf.open(io.BytesIO(doc.content)) as pdf,
+        pikepdf.open(io.BytesIO(bytes(overlay.output()))) as stamp,
+    ):
+        pdf.pages[0].add_overlay(stamp.pages[0])
+        out = io.BytesIO()
+        pdf.save(out)
+    examined = stages.examine(out.getvalue(), "signed.pdf")
+    assert examined.page_sources == ["text"] and examined.stamps_searched
+    assert ("level", "toi_mat") in {(m.kind, m.value) for m in examined.marks}, examined.marks
+    assert any(e.stage == stages.STAMPS for e in examined.events)
+    plain = stages.examine(doc.content, "plain.pdf")  # no image: no rendering, no search
+    assert not plain.stamps_searched and plain.marks == []

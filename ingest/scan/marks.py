@@ -42,7 +42,9 @@ _BODY_NAMES = (
     "BO THUONG NOI VU SO"
 )
 BODY_WORDS = frozenset(_BODY_NAMES.split())
-SURE = 0.6  # a mark read with less confidence than this is unsure (a person should look)
+# A mark read with less confidence than this is unsure: a person should look (the secrecy
+# decision, ingest.classify.secrecy, uses the same threshold).
+SURE = 0.8
 LABELS = {
     "mat": "MẬT",
     "toi_mat": "TỐI MẬT",

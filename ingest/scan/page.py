@@ -191,10 +191,13 @@ def read_by_layout(gray: np.ndarray, header: layout.Header, deadline: Deadline,
 
 
 def _mark_lines(found: list[FoundMark]) -> list[str]:
-    """Secrecy and urgency marks read from stamps, as the lines a text layer would have."""
+    """Secrecy and urgency marks read surely from stamps, as the lines a text layer would have.
+    An unsure reading is left out of the text: the header parser would read it as a printed,
+    sure mark, and a "MẬT" half-read from a "TỐI MẬT" would pass for the document's level."""
     lines = []
     for mark in sorted(found, key=lambda m: m.box[1]):
-        if mark.kind in ("level", "urgency") and mark.value in marks.LABELS:
+        sure = mark.confidence >= marks.SURE
+        if sure and mark.kind in ("level", "urgency") and mark.value in marks.LABELS:
             lines.append(mark.text if mark.value == "hoa_toc_hen_gio" else marks.LABELS[mark.value])
     return lines
 

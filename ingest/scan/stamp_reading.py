@@ -185,10 +185,12 @@ def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
         read_span = sum(w.x1 - w.x0 for w in words if marks.fold_words(w.text))
         ink_width = max(1, crop.ink_span[1] - crop.ink_span[0])
         covered = min(1.0, read_span / ink_width)
-        # Sure (≥ marks.SURE) only when every word matched and the words cover the ink: a
-        # partial reading ("MẬT" of a "TỐI MẬT" whose first word was not read) stays unsure.
+        # Sure (≥ marks.SURE) only when every word matched and the words cover the ink (OCR
+        # garbage does not spell "TỐI MẬT"; Tesseract's own confidence is low on blotchy ink
+        # even when it reads right). A partial reading ("MẬT" of a "TỐI MẬT" whose first word
+        # was not read, words off by a letter) stays unsure whatever Tesseract says.
         whole = reading.exact and covered >= 0.6
-        confidence = 0.5 * conf + (0.5 if whole else 0.0)
+        confidence = 0.7 + 0.3 * conf if whole else 0.5 * conf
         return Verdict(reading.kind, reading.value, text, round(min(1.0, confidence), 3))
     if "round" in cand.cues:
         return Verdict("other", "seal", text, 0.8)
