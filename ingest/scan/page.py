@@ -121,15 +121,16 @@ def _absorbed(found: list[FoundMark]) -> list[FoundMark]:
 
 
 def _without_stamps(page: PageImage, used: list[stamps.Candidate]) -> np.ndarray:
-    """The gray page with the found stamps taken out (only their red ink on colour scans)."""
+    """The gray page with the found stamps' ink taken out: their red ink on colour scans, ink
+    lighter than the black print on grayscale ones; print under a stamp stays (on bitonal
+    scans nothing can be told apart, so nothing is taken out)."""
     gray = page.gray.copy()
     red = stamps.red_ink(page.rgb) > RED_OUT if page.rgb is not None else None
+    lighter = gray >= stamps.LIGHT_INK
     for cand in used:
         area = np.zeros_like(gray)
         cv2.fillPoly(area, [cand.corners().astype(np.int32)], 255)
-        area = area > 0
-        if red is not None and "red" in cand.cues:
-            area &= red
+        area = (area > 0) & (red if red is not None and "red" in cand.cues else lighter)
         gray[area] = 255
     return gray
 

@@ -34,7 +34,7 @@ GAP_PX = 60  # white between stacked crops
 MAX_CROP_WIDTH = 1800
 MIN_UNKNOWN_MM = (11.0, 5.0)  # smaller unreadable marks are not stamps ("MẬT" boxes ~16 mm)
 # Secrecy and urgency stamps are one line in a box about 8 mm tall (two for HẸN GIỜ); a taller
-# box holds several lines: an incoming-mail ("ĐẾN") or copy stamp, never a secrecy mark.
+# box with three lines or more is an incoming-mail ("ĐẾN") or copy stamp, never a secrecy mark.
 MAX_MARK_HEIGHT_MM = 18.0
 READ_CONFIDENCE = 0.6  # mean word confidence for a reading to count as ordinary words
 
@@ -52,6 +52,7 @@ class Crop:
     candidate: Candidate
     image: np.ndarray  # binarized, black text on white, upright and scaled
     ink_span: tuple[int, int]  # leftmost and rightmost column with ink (what should be read)
+    rows: int = 1  # lines of letters in the crop
 
 
 def _warp(source: np.ndarray, cand: Candidate, scale: float, margin: float) -> np.ndarray:
@@ -121,7 +122,18 @@ def prepare(page: PageImage, cand: Candidate) -> Crop | None:
     if not tall:
         return None
     span = (int(min(s[0] for s in tall)), int(max(s[0] + s[2] for s in tall)))
-    return Crop(cand, 255 - ink, span)
+    return Crop(cand, 255 - ink, span, _rows(tall))
+
+
+def _rows(letters: list[tuple[int, int, int, int]]) -> int:
+    """Lines of letters: letters whose middles fall within one another's height are a line."""
+    rows: list[tuple[float, float]] = []
+    for _, y, _, h in sorted(letters, key=lambda b: b[1] + b[3] / 2):
+        middle = y + h / 2
+        if rows and rows[-1][0] <= middle <= rows[-1][1]:
+            continue
+        rows.append((y, y + h))
+    return len(rows)
 
 
 def _stack(crops: list[Crop]) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
@@ -202,6 +214,6 @@ def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
     width, height = cand.size[0] / px_mm, cand.size[1] / px_mm
     if not cand.strong or width < MIN_UNKNOWN_MM[0] or height < MIN_UNKNOWN_MM[1]:
         return Verdict(None, None, text, 0.0)
-    if height > MAX_MARK_HEIGHT_MM and stamp_like:
-        return Verdict("other", None, text, 0.3)  # a several-line stamp, unread
+    if height > MAX_MARK_HEIGHT_MM and stamp_like and crop.rows >= 3:
+        return Verdict("other", None, text, 0.3)  # a stamp of several lines, unread
     return Verdict("unknown", None, text, 0.0)

@@ -316,7 +316,9 @@ def _overlap(a: Candidate, b: Candidate) -> float:
 
 def _merge(found: list[Candidate]) -> list[Candidate]:
     """One candidate per mark: overlapping proposals pool their cues; the frame's (or the red
-    blob's) rectangle is kept, as it is the stamp's own outline."""
+    blob's) rectangle is kept, as it is the stamp's own outline. A frame much larger than the
+    coloured ink it holds was closed by something else (a printed line above the stamp read as
+    a side): the ink's own rectangle is kept then."""
     rank = {"frame": 0, "round": 0, "red": 1, "light": 2, "rotated": 3}
     ordered = sorted(found, key=lambda c: (min((rank[k] for k in c.cues), default=9),
                                            -c.size[0] * c.size[1]))  # fmt: skip
@@ -324,11 +326,18 @@ def _merge(found: list[Candidate]) -> list[Candidate]:
     for cand in ordered:
         for other in kept:
             if _overlap(cand, other) > 0.6:
+                inked = cand.cues & {"red", "light"}
+                if "frame" in other.cues and inked and _area(other) > 1.6 * _area(cand):
+                    other.centre, other.size, other.angle = cand.centre, cand.size, cand.angle
                 other.cues |= cand.cues
                 break
         else:
             kept.append(cand)
     return kept
+
+
+def _area(c: Candidate) -> float:
+    return c.size[0] * c.size[1]
 
 
 def _to_page(c: Candidate, scale: float) -> Candidate:
