@@ -316,9 +316,8 @@ def _overlap(a: Candidate, b: Candidate) -> float:
 
 def _merge(found: list[Candidate]) -> list[Candidate]:
     """One candidate per mark: overlapping proposals pool their cues; the frame's (or the red
-    blob's) rectangle is kept, as it is the stamp's own outline. A frame much larger than the
-    coloured ink it holds was closed by something else (a printed line above the stamp read as
-    a side): the ink's own rectangle is kept then."""
+    blob's) rectangle is kept, as it is the stamp's own outline, unless the frame was closed by
+    something else (see ``_closed_by_something_else``): the ink's own rectangle is kept then."""
     rank = {"frame": 0, "round": 0, "red": 1, "light": 2, "rotated": 3}
     ordered = sorted(found, key=lambda c: (min((rank[k] for k in c.cues), default=9),
                                            -c.size[0] * c.size[1]))  # fmt: skip
@@ -326,8 +325,10 @@ def _merge(found: list[Candidate]) -> list[Candidate]:
     for cand in ordered:
         for other in kept:
             if _overlap(cand, other) > 0.6:
-                inked = cand.cues & {"red", "light"}
-                if "frame" in other.cues and inked and _area(other) > 1.6 * _area(cand):
+                # Red ink keeps the stamp's own box lines (light ink in gray loses them to its
+                # stroke filter), so only a red blob can tell a frame's true extent.
+                red = "red" in cand.cues
+                if "frame" in other.cues and red and _closed_by_something_else(other, cand):
                     other.centre, other.size, other.angle = cand.centre, cand.size, cand.angle
                 other.cues |= cand.cues
                 break
@@ -336,8 +337,10 @@ def _merge(found: list[Candidate]) -> list[Candidate]:
     return kept
 
 
-def _area(c: Candidate) -> float:
-    return c.size[0] * c.size[1]
+def _closed_by_something_else(frame: Candidate, ink: Candidate) -> bool:
+    """The frame is much taller than the stamp ink it holds, which spans its width: one of its
+    sides is a printed line (a number line above the stamp), not the stamp's box."""
+    return frame.size[1] > 1.5 * ink.size[1] and ink.size[0] >= 0.75 * frame.size[0]
 
 
 def _to_page(c: Candidate, scale: float) -> Candidate:
