@@ -28,7 +28,7 @@ ANALYSIS_DPI = 150
 PAPER_INK = 200  # gray below this is ink of any colour (faint red in gray is about 150-180)
 RED_MARGIN = 30  # red minus the larger of green and blue, for red ink
 STAMP_MM = ((7.0, 3.5), (110.0, 70.0))  # smallest and largest stamp (width, height), mm
-LIGHT_INK = 72  # in grayscale, darkest tenth of a blob lighter than this: not black print
+LIGHT_INK = 72  # in grayscale, ink at least this light is not black print (red turned gray)
 ROTATED_MIN, ROTATED_MAX = 6.0, 25.0
 ANGLES = tuple(range(-21, 22, 3))  # box angles tried, degrees
 RUN_MM = 1.5  # shortest straight run of ink that may be part of a box side (dashes of faint ink)
@@ -256,7 +256,6 @@ def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     found: list[Candidate] = []
     ink = np.where(gray < PAPER_INK, 255, 0).astype(np.uint8)
-    red = None
     if page.rgb is not None:
         rgb = page.rgb[:height]
         if scale < 1.0:
@@ -269,28 +268,25 @@ def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
     # Round seals among the blobs of any ink (a ring is never a secrecy stamp).
     closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     for contour in _components(closed, 0):
-        _propose(found, contour, closed, px_mm, set(), frames_only=True)
+        _propose(found, contour, closed, px_mm, set(), needs_cue=True)
     if page.rgb is None and not page.bitonal:
         for contour in _words(light_ink(gray, px_mm), px_mm):
             _propose(found, contour, ink, px_mm, {"light"})
-    # Text-like blobs: ink smeared by a letter space, then checked for lightness and rotation.
+    # Text-like blobs (ink smeared by a letter space) turned like a stamp set by hand.
     kernel = (max(3, round(2.0 * px_mm)), max(1, round(0.6 * px_mm)))
     smear = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
     for contour in _components(smear, 0):
         rect = _upright(cv2.minAreaRect(contour))
         if not _fits(rect[1], px_mm):
             continue
-        cues = set()
         if ROTATED_MIN <= abs(rect[2]) <= ROTATED_MAX and rect[1][0] > 2 * rect[1][1]:
-            cues.add("rotated")
-        if cues:
-            found.append(Candidate(rect[0], rect[1], rect[2], cues))
+            found.append(Candidate(rect[0], rect[1], rect[2], {"rotated"}))
     merged = _merge(found)
     return [_to_page(c, scale) for c in merged]
 
 
 def _propose(found: list[Candidate], contour: np.ndarray, ink: np.ndarray, px_mm: float,
-             cues: set[str], frames_only: bool = False) -> None:  # fmt: skip
+             cues: set[str], needs_cue: bool = False) -> None:  # fmt: skip
     rect = _upright(cv2.minAreaRect(contour))
     if not _fits(rect[1], px_mm):
         return
@@ -298,7 +294,7 @@ def _propose(found: list[Candidate], contour: np.ndarray, ink: np.ndarray, px_mm
     w, h = rect[1]
     if h / w >= 0.75 and _ring_coverage(ink, rect) > 0.6:
         cues.add("round")
-    if frames_only and not cues:
+    if needs_cue and not cues:
         return
     found.append(Candidate(rect[0], rect[1], rect[2], cues))
 
