@@ -1,10 +1,11 @@
 """OCR with Tesseract's Vietnamese model, entirely through pipes (nothing touches the disk).
 
-Each page image goes to ``tesseract stdin stdout -l vie`` as an uncompressed PGM (no encoding
-cost, and Leptonica reads it from memory); the text comes back on stdout. Image sizes are checked
-from headers (images) or page boxes (PDF) before anything is decoded or rendered. When Tesseract
-or its Vietnamese model is missing, callers get ``needs_ocr=True`` and the record waits for
-``kho ocr --pending``.
+Page images go to ``tesseract stdin stdout -l vie`` as uncompressed PGM (no encoding cost, and
+Leptonica reads it from memory); the text comes back on stdout. Image sizes are checked from
+headers (images) or page boxes (PDF) before anything is decoded or rendered. The first page of a
+document is read with its layout (``ingest.scan.page``: stamps read on their own, then the
+header column by column); other pages whole. When Tesseract or its Vietnamese model is missing,
+callers get ``needs_ocr=True`` and the record waits for ``kho ocr --pending``.
 """
 
 from __future__ import annotations
@@ -14,19 +15,21 @@ import io
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import pypdfium2 as pdfium
 from PIL import Image, ImageSequence
 
 from archive.core.limits import Limits
 from ingest.examine.limits import Deadline, check_pages, check_pixels, reason
 from ingest.examine.pdfium_guard import PDFIUM
 from ingest.examine.text import has_text, normalize
+from ingest.scan import raster
+from ingest.scan.page import FoundMark, PageReading, read_page
 from security.errors import Refused
 
 LANGUAGE = "vie"
-DPI = 300
+DPI = raster.OCR_DPI
 INSTALL_HINT = (
     "Tesseract with its Vietnamese model is missing: run scripts/system-deps.sh "
     "(Debian packages tesseract-ocr tesseract-ocr-vie)."
@@ -39,6 +42,18 @@ class OcrResult:
     pages: list[str] = field(default_factory=list)
     needs_ocr: bool = False  # True when OCR could not run here (Tesseract missing)
     software: str = ""
+    marks: list[FoundMark] = field(default_factory=list)  # stamps found on the first page
+    stamps_searched: bool = False  # the first page's image was searched for stamps
+    header_zone: tuple[float, float, float, float] | None = None  # on the first page
+    seconds: dict[str, float] = field(default_factory=dict)  # time by step, summed over pages
+
+    def add(self, reading: PageReading) -> None:
+        self.pages.append(normalize(reading.text))
+        self.marks.extend(reading.marks)
+        self.stamps_searched = self.stamps_searched or reading.stamps_searched
+        self.header_zone = self.header_zone or reading.header_zone
+        for step, seconds in reading.seconds.items():
+            self.seconds[step] = self.seconds.get(step, 0.0) + seconds
 
 
 @functools.cache
@@ -66,14 +81,9 @@ def ocr_available() -> bool:
     return tesseract_version() is not None
 
 
-def _pgm(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.convert("L").save(out, format="PPM")  # grayscale PPM is PGM (P5)
-    return out.getvalue()
-
-
-def _tesseract(image: bytes, deadline: Deadline) -> str:
-    """One page through the pipe; the remaining time budget bounds the process."""
+def tesseract(image: bytes, deadline: Deadline, psm: int = 3, tsv: bool = False) -> str:
+    """One image (PGM bytes) through the pipe: its text, or with ``tsv`` Tesseract's table of
+    words with their boxes and confidences. The remaining time budget bounds the process."""
     remaining = deadline.remaining()
     if remaining <= 0:
         raise deadline.expired()
@@ -81,7 +91,8 @@ def _tesseract(image: bytes, deadline: Deadline) -> str:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
         done = subprocess.run(
-            ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", "3"],
+            ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", str(psm)]
+            + (["tsv"] if tsv else []),
             input=image,
             capture_output=True,
             timeout=remaining,
@@ -99,16 +110,17 @@ def _tesseract(image: bytes, deadline: Deadline) -> str:
     return done.stdout.decode("utf-8", "replace")
 
 
-def _frames(data: bytes, limits: Limits) -> list[Image.Image]:
-    """Frames of a JPEG/PNG/(multi-page) TIFF, each size-checked before it is decoded."""
+def _frames(data: bytes, limits: Limits, decode: bool = True) -> Iterator[raster.PageImage | None]:
+    """Frames of a JPEG/PNG/(multi-page) TIFF one at a time, each size-checked before it is
+    decoded, and converted to a page image (any colour mode: CIELab, CMYK, 16-bit…) inside
+    the same guard, so a damaged or exotic file is refused with a clear reason."""
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only
-        frames = []
         for number, frame in enumerate(ImageSequence.Iterator(image), 1):
             check_pages(number, limits)
             check_pixels(*frame.size, limits, f"image (page {number})")
-            frames.append(frame.copy())  # decodes this frame, within the checked size
-        return frames
+            frame.load()  # decodes this frame, within the checked size
+            yield raster.from_pil(frame) if decode else None
     except Refused:
         raise
     except Image.DecompressionBombError:
@@ -127,56 +139,41 @@ def _frames(data: bytes, limits: Limits) -> list[Image.Image]:
 
 
 def image_frames(data: bytes, limits: Limits) -> int:
-    """Number of pages of an image file, validating sizes (used when OCR is unavailable)."""
-    return len(_frames(data, limits))
+    """Number of pages of an image file, each decoded once to validate it."""
+    return sum(1 for _ in _frames(data, limits, decode=False))
 
 
 def ocr_image(data: bytes, limits: Limits, deadline: Deadline | None = None) -> OcrResult:
-    """Text of every page of a JPEG, PNG or TIFF file."""
+    """Text of every page of a JPEG, PNG or TIFF file; stamps and header of the first."""
     deadline = deadline or Deadline(limits.max_seconds)
-    frames = _frames(data, limits)
     version = tesseract_version()
     if version is None:
-        return OcrResult(pages=[""] * len(frames), needs_ocr=True)
-    pages = [normalize(_tesseract(_pgm(frame), deadline)) for frame in frames]
-    return OcrResult("\n\f".join(pages), pages, False, version)
+        return OcrResult(pages=[""] * image_frames(data, limits), needs_ocr=True)
+    result = OcrResult(software=version)
+    for number, page in enumerate(_frames(data, limits)):
+        deadline.check()
+        assert page is not None
+        result.add(read_page(page, number, deadline, tesseract, first=number == 0))
+    result.text = "\n\f".join(result.pages)
+    return result
 
 
 def ocr_pdf_pages(
     data: bytes, page_indexes: list[int], limits: Limits, deadline: Deadline | None = None
 ) -> OcrResult:
-    """OCR of the given (0-based) pages of an unencrypted PDF, rendered in memory at 300 dpi.
-
-    ``pages`` holds one entry per requested page, in the order given.
-    """
+    """OCR of the given (0-based) pages of an unencrypted PDF, rendered in memory at a dpi that
+    fits the page size (300 for A4). ``pages`` holds one entry per requested page, in order."""
     deadline = deadline or Deadline(limits.max_seconds)
     version = tesseract_version()
     if version is None:
         return OcrResult(pages=[""] * len(page_indexes), needs_ocr=True)
-    pages: list[str] = []
+    result = OcrResult(software=version)
     for index in page_indexes:
         deadline.check()
-        picture = _render(data, index, limits)  # under the PDFium lock
-        pages.append(normalize(_tesseract(picture, deadline)))  # outside it
-    return OcrResult("\n\f".join(pages), pages, False, version)
-
-
-def _render(data: bytes, index: int, limits: Limits) -> bytes:
-    """One page at 300 dpi as grayscale PGM bytes, rendered in memory."""
-    with PDFIUM:
-        document = pdfium.PdfDocument(data)
-        try:
-            page = document[index]
-            width, height = page.get_size()
-            scale = DPI / 72
-            check_pixels(int(width * scale), int(height * scale), limits, f"page {index + 1}")
-            bitmap = page.render(scale=scale, grayscale=True)
-            picture = _pgm(bitmap.to_pil())
-            bitmap.close()
-            page.close()
-        finally:
-            document.close()
-    return picture
+        page = raster.render_pdf_page(data, index, limits)  # under the PDFium lock
+        result.add(read_page(page, index, deadline, tesseract, first=index == 0))  # outside it
+    result.text = "\n\f".join(result.pages)
+    return result
 
 
 def merge_pages(layer: list[str], ocr_indexes: list[int], ocr: OcrResult) -> list[str]:

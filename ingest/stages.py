@@ -19,12 +19,15 @@ from typing import TypeVar
 
 from archive.core.limits import Limits
 from ingest import ocr as ocr_stage
+from archive.core.limits import Limits
 from ingest.examine import pdf as pdf_stage
 from ingest.examine import sniff, text
 from ingest.examine.limits import Deadline, check_size, reason
 from ingest.examine.office import clean as office_clean
 from ingest.examine.office import convert as office_convert
 from ingest.examine.sniff import MediaType
+from ingest.scan import garbled, raster, textlayer
+from ingest.scan.page import search_stamps
 from security.errors import Refused
 
 T = TypeVar("T")
@@ -35,6 +38,8 @@ SANITIZATION = "sanitization"
 EXTRACTION = "text extraction"
 OCR = "OCR"
 CONVERSION = "conversion"
+STAMPS = "stamp search"
+STAMP_DPI = 200  # a text-layer page with images is rendered at this to search it for stamps
 _EXTENSIONS = {
     MediaType.PDF: {".pdf"},
     MediaType.DOCX: {".docx", ".dotx"},
@@ -74,7 +79,9 @@ class Mark:
     kind: str  # level | urgency | circulation | other (ĐẾN, copy stamps…) | unknown (unread)
     value: str | None  # level: mat|toi_mat|tuyet_mat; urgency: khan|thuong_khan|hoa_toc|…
     text: str
-    confidence: float  # 0..1, how sure the reading of this mark is
+    # 0..1, how sure the reading is: below 0.8 (ingest.scan.marks.SURE) it is unsure, e.g. "MẬT"
+    # read where more ink was not read (it may be "TỐI MẬT"): treat the level as unsure.
+    confidence: float
     page: int  # 0-based
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the page
     angle: float = 0.0  # degrees the mark was turned on the page
@@ -197,14 +204,65 @@ def _examine_pdf(data: bytes, limits: Limits, password: str | None, deadline: De
     result.removed_active_content, result.repaired = checked.removed, checked.repaired
     with rec.stage(EXTRACTION, text.SOFTWARE["pdf"]) as done:
         extracted = text.pdf_text(checked.access_copy, deadline)
-        result.text, result.pages_needing_ocr = extracted.text, extracted.pages_needing_ocr
-        done("success", f"{checked.pages - len(extracted.pages_needing_ocr)} pages with text")
+        layer = _drop_garbled(extracted, result)
+        blank = len(extracted.pages_needing_ocr)
+        detail = f"{checked.pages - len(result.pages_needing_ocr)} pages with text"
+        if blank:
+            detail += f"; {blank} without"
+        if "garbled" in result.page_sources:
+            detail += f"; {result.page_sources.count('garbled')} with an unreadable text layer"
+        done("success", detail)
+    if result.page_sources and result.page_sources[0] == "text":
+        _text_page_geometry(checked.access_copy, limits, deadline, rec, result, run_ocr)
     if result.pages_needing_ocr and run_ocr:
-        _ocr_pdf(extracted.pages, limits, deadline, rec, result)
+        _ocr_pdf(layer, limits, deadline, rec, result)
     elif result.pages_needing_ocr:
         result.needs_ocr = True
+        result.page_sources = [
+            "none" if i in result.pages_needing_ocr else src
+            for i, src in enumerate(result.page_sources)
+        ]
         rec.add(OCR, "deferred", f"{len(result.pages_needing_ocr)} pages need OCR; OCR postponed",
                 0.0, "kho")  # fmt: skip
+
+
+def _drop_garbled(extracted: text.Extracted, result: Examined) -> list[str]:
+    """The text layer with unreadable pages (mojibake, someone else's poor OCR) blanked, so
+    garbage is never indexed; those pages join the ones to OCR."""
+    judged = garbled.judge_pages(extracted.pages)
+    blank = set(extracted.pages_needing_ocr)
+    layer, sources = [], []
+    for index, (page, bad) in enumerate(zip(extracted.pages, judged, strict=True)):
+        if bad and index not in blank:
+            layer.append("")
+            sources.append("garbled")
+        else:
+            layer.append(page)
+            sources.append("ocr" if index in blank else "text")
+    result.page_sources = sources
+    result.pages_needing_ocr = [i for i, src in enumerate(sources) if src != "text"]
+    result.text = "\n\f".join(layer)
+    return layer
+
+
+def _text_page_geometry(data: bytes, limits: Limits, deadline: Deadline, rec: _Recorder,
+                        result: Examined, run_ocr: bool) -> None:  # fmt: skip
+    """Header zone of a text-layer first page; its image searched for stamps when an image
+    (a scan under an OCR layer, a pasted stamp) reaches into the header zone."""
+    geometry = textlayer.first_page(data)
+    if geometry is None:
+        return
+    zone = geometry.header.zone if geometry.header else None
+    result.header_zone = zone
+    bottom = min(max((zone[3] if zone else 0.3) + 0.1, 0.3), 0.5)
+    if not run_ocr or not geometry.images_in(bottom) or not ocr_stage.ocr_available():
+        return
+    with rec.stage(STAMPS, ocr_stage.tesseract_version() or "kho") as done:
+        page = raster.render_pdf_page(data, 0, limits, dpi=STAMP_DPI)
+        found, _ = search_stamps(page, 0, bottom, deadline, ocr_stage.tesseract)
+        result.marks = [Mark(**vars(mark)) for mark in found]
+        result.stamps_searched = True
+        done("success", f"images on page 1 searched: {len(found)} stamp-like marks")
 
 
 def _ocr_pdf(layer: list[str], limits: Limits, deadline: Deadline, rec: _Recorder,
@@ -214,12 +272,34 @@ def _ocr_pdf(layer: list[str], limits: Limits, deadline: Deadline, rec: _Recorde
         found = ocr_stage.ocr_pdf_pages(result.access_copy or b"", wanted, limits, deadline)
         if found.needs_ocr:
             result.needs_ocr = True
+            result.page_sources = ["none" if i in wanted else s
+                                   for i, s in enumerate(result.page_sources)]  # fmt: skip
             done("deferred", f"{len(wanted)} pages need OCR; {ocr_stage.INSTALL_HINT}")
             return
         pages = ocr_stage.merge_pages(layer, wanted, found)
         result.text = "\n\f".join(pages)
         result.pages_needing_ocr = [i for i in wanted if not text.has_text(pages[i])]
-        done("success", f"{len(wanted)} pages recognised ({ocr_stage.LANGUAGE})", found.software)
+        result.page_sources = ["none" if i in result.pages_needing_ocr else s
+                               for i, s in enumerate(result.page_sources)]  # fmt: skip
+        _take_page_image_findings(found, result)
+        done("success", f"{len(wanted)} pages recognised ({ocr_stage.LANGUAGE})"
+             + _ocr_detail(found), found.software)  # fmt: skip
+
+
+def _take_page_image_findings(found: ocr_stage.OcrResult, result: Examined) -> None:
+    if found.stamps_searched:
+        result.marks = [Mark(**vars(mark)) for mark in found.marks]
+        result.stamps_searched = True
+    if found.header_zone is not None:
+        result.header_zone = found.header_zone
+
+
+def _ocr_detail(found: ocr_stage.OcrResult) -> str:
+    """What the page-image reading did, without any of the document's text."""
+    if not found.stamps_searched:
+        return ""
+    seconds = ", ".join(f"{step} {value:.2f} s" for step, value in found.seconds.items())
+    return f"; page 1 read by layout, {len(found.marks)} stamp-like marks ({seconds})"
 
 
 def _examine_image(data: bytes, limits: Limits, deadline: Deadline, rec: _Recorder,
@@ -233,12 +313,17 @@ def _examine_image(data: bytes, limits: Limits, deadline: Deadline, rec: _Record
         found = ocr_stage.ocr_image(data, limits, deadline) if run_ocr else None
         if found is None or found.needs_ocr:
             result.needs_ocr = True
+            result.page_sources = ["none"] * result.pages
             why = "OCR postponed" if found is None else ocr_stage.INSTALL_HINT
             done("deferred", f"{result.pages} pages need OCR; {why}")
             return
         result.text = found.text
         result.pages_needing_ocr = [i for i, p in enumerate(found.pages) if not text.has_text(p)]
-        done("success", f"{result.pages} pages recognised ({ocr_stage.LANGUAGE})", found.software)
+        result.page_sources = ["none" if i in result.pages_needing_ocr else "ocr"
+                               for i in range(result.pages)]  # fmt: skip
+        _take_page_image_findings(found, result)
+        done("success", f"{result.pages} pages recognised ({ocr_stage.LANGUAGE})"
+             + _ocr_detail(found), found.software)  # fmt: skip
 
 
 def _examine_office(data: bytes, kind: MediaType, limits: Limits, deadline: Deadline,
@@ -292,6 +377,7 @@ def _examine_document(data: bytes, kind: MediaType, limits: Limits, deadline: De
         else:
             extracted = text.plain_text(data)
         result.text, result.encoding, result.pages = extracted.text, extracted.encoding, 1
+        result.page_sources = ["text"]
         done("success", f"{len(extracted.text)} characters" + (
             f", decoded as {extracted.encoding}" if extracted.encoding else ""))  # fmt: skip
 
