@@ -41,7 +41,8 @@ from archive.core.limits import Limits
 from archive.operations.bootstrap import initialize
 from archive.operations.maintenance import check_store
 from archive.records import gate
-from ingest import ocr, pipeline
+from ingest import pipeline
+from ingest.examine import ocr
 from security.actor import Context
 
 # What the files of a corpus look like; source code, build files and notes are left out.

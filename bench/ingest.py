@@ -28,9 +28,10 @@ from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.operations.bootstrap import initialize
 from archive.records import filing
-from ingest import ocr, pipeline, stages
+from ingest import pipeline
 from ingest.demo import samples
 from ingest.describe.header import parse_header
+from ingest.examine import ocr, stages
 from search import feed
 from security.actor import Context
 from web import wiring

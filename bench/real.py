@@ -56,8 +56,8 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).re
 sys.path.insert(0, str(ROOT))
 
 from archive.core.limits import Limits
-from ingest import stages
 from ingest.describe.text import canonical_tones
+from ingest.examine import stages
 from security.errors import Refused
 
 FIELDS = ("number", "issuer", "date", "subject", "doc_type", "level", "urgency", "kind")
@@ -390,11 +390,10 @@ def _sources() -> dict[Path, float]:
 
 def _reload() -> None:
     """Reload the reader's modules (dependencies first); the examine cache stays."""
-    keep = {"ingest.stages", "ingest.ocr", "ingest.pdf", "ingest.text", "ingest.sniff"}
     names = [
         n
         for n in list(sys.modules)
-        if (n.startswith("ingest.") and n not in keep and not n.startswith("ingest.scan"))
+        if n.startswith("ingest.") and not n.startswith("ingest.examine")
     ]
     for name in reversed(names):
         try:

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from archive.operations.trust import TrustMaterial
 from ingest.describe.header import parse_header
+from ingest.examine.stages import examine
 from ingest.signatures.validate import validate_pdf
-from ingest.stages import examine
 from tests.support import signing as sp
 
 

@@ -32,13 +32,13 @@ from archive.core.uow import UnitOfWork
 from archive.models import RecordStatus, queries
 from archive.records import filing
 from archive.records.quarantine import NOT_DIGITIZED
-from ingest import signatures, stages
+from ingest import signatures
 from ingest.describe import gazetteer, secrecy, training
 from ingest.describe.header import Header, parse_header
 from ingest.describe.review import review_items
 from ingest.describe.rules import RulesError, RuleTable, load_rules
 from ingest.describe.suggest import suggest_filing
-from ingest.examine import sniff
+from ingest.examine import sniff, stages
 from ingest.examine.limits import check_size, reason
 from security.actor import Context
 from security.errors import KhoError, Refused

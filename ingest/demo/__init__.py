@@ -1,3 +1,3 @@
-"""Generated sample documents with their truth (``samples``, used by tests and benchmarks too) and
-the demo accounts and data of ``make run`` (``demo``).
+"""Generated documents with their truth, for tests, benchmarks and ``make run``: text and PDF
+samples (``samples``), stamped scans (``scans``), and the demo accounts and data (``demo``).
 """

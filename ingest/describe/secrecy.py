@@ -33,8 +33,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from ingest import stages
-from ingest.examine import sniff
+from ingest.examine import sniff, stages
 from security.vocabulary import LEVEL_NAMES, LEVELS, level_rank
 
 if TYPE_CHECKING:

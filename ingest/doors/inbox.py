@@ -14,7 +14,8 @@ from pathlib import Path
 
 from archive.core.instance import Instance
 from archive.core.limits import Limits
-from ingest import pipeline, stages
+from ingest import pipeline
+from ingest.examine import stages
 from security.actor import Context
 
 DONE, REJECTED = "done", "rejected"

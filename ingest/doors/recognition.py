@@ -18,9 +18,9 @@ from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.models import Document
 from archive.records import filing, reading
-from ingest import ocr, stages
 from ingest.describe import secrecy
 from ingest.describe.header import parse_header
+from ingest.examine import ocr, stages
 from security.actor import Context
 
 

@@ -3,7 +3,7 @@
 Page images go to ``tesseract stdin stdout -l vie`` as uncompressed PGM (no encoding cost, and
 Leptonica reads it from memory); the text comes back on stdout. Image sizes are checked from
 headers (images) or page boxes (PDF) before anything is decoded or rendered. The first page of a
-document is read with its layout (``ingest.scan.page``: stamps read on their own, then the
+document is read with its layout (``ingest.examine.scan.page``: stamps read on their own, then the
 header column by column); other pages whole. When Tesseract or its Vietnamese model is missing,
 callers get ``needs_ocr=True`` and the record waits for ``kho ocr --pending``.
 """
@@ -22,10 +22,9 @@ from PIL import Image, ImageSequence
 
 from archive.core.limits import Limits
 from ingest.examine.limits import Deadline, check_pages, check_pixels, reason
-from ingest.examine.pdfium_guard import PDFIUM
+from ingest.examine.scan import raster
+from ingest.examine.scan.page import FoundMark, PageReading, read_page
 from ingest.examine.text import has_text, normalize
-from ingest.scan import raster
-from ingest.scan.page import FoundMark, PageReading, read_page
 from security.errors import Refused
 
 LANGUAGE = "vie"

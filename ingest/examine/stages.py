@@ -18,16 +18,15 @@ from pathlib import Path, PurePath
 from typing import TypeVar
 
 from archive.core.limits import Limits
-from ingest import ocr as ocr_stage
-from archive.core.limits import Limits
+from ingest.examine import ocr as ocr_stage
 from ingest.examine import pdf as pdf_stage
 from ingest.examine import sniff, text
 from ingest.examine.limits import Deadline, check_size, reason
 from ingest.examine.office import clean as office_clean
 from ingest.examine.office import convert as office_convert
+from ingest.examine.scan import garbled, raster, textlayer
+from ingest.examine.scan.page import search_stamps
 from ingest.examine.sniff import MediaType
-from ingest.scan import garbled, raster, textlayer
-from ingest.scan.page import search_stamps
 from security.errors import Refused
 
 T = TypeVar("T")
@@ -79,7 +78,8 @@ class Mark:
     kind: str  # level | urgency | circulation | other (ĐẾN, copy stamps…) | unknown (unread)
     value: str | None  # level: mat|toi_mat|tuyet_mat; urgency: khan|thuong_khan|hoa_toc|…
     text: str
-    # 0..1, how sure the reading is: below 0.8 (ingest.scan.marks.SURE) it is unsure, e.g. "MẬT"
+    # 0..1, how sure the reading is: below 0.8 (ingest.examine.scan.marks.SURE) it is unsure,
+    # e.g. "MẬT"
     # read where more ink was not read (it may be "TỐI MẬT"): treat the level as unsure.
     confidence: float
     page: int  # 0-based

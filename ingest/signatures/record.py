@@ -41,7 +41,7 @@ from archive.core.uow import UnitOfWork
 from archive.models import Document, RecordEvent, RecordStatus, StoredObject
 from archive.operations import trust
 from archive.records import gate, reading
-from ingest import stages
+from ingest.examine import stages
 from ingest.examine.limits import Deadline
 from ingest.examine.sniff import MediaType
 from ingest.signatures import messages as msg

@@ -11,11 +11,12 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from ingest import ocr, pipeline
+from ingest import pipeline
 from ingest.demo import demo
 from ingest.describe import training
 from ingest.doors import inbox as inbox_watch
 from ingest.doors import jobs, recognition
+from ingest.examine import ocr
 from security.errors import Refused
 from security.vocabulary import LEVELS, Role
 from web.cli.support import (

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ingest.scan.syllables import has_vowel, is_syllable, is_vietnamese_letter, strip_tone
+from ingest.examine.scan.syllables import has_vowel, is_syllable, is_vietnamese_letter, strip_tone
 
 # Punctuation and symbols that ordinary Vietnamese administrative text uses.
 _ORDINARY = frozenset(" \t\n\f\v.,;:!?()[]{}\"'/\\-–—…%&*+=<>@#_“”‘’«»°§•·→ⅠⅡⅢⅣⅤ|~^$€№")

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ingest.limits import Deadline
-from ingest.scan import layout, marks, stamp_reading, stamps
-from ingest.scan.raster import PageImage, to_pgm
+from ingest.examine.limits import Deadline
+from ingest.examine.scan import layout, marks, stamp_reading, stamps
+from ingest.examine.scan.raster import PageImage, to_pgm
 
 Runner = Callable[[bytes, Deadline, int, bool], str]
 LAYOUT_DPI = 100

@@ -15,8 +15,9 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 
-from ingest.limits import Limits, check_pixels
-from ingest.pdfium_guard import PDFIUM
+from archive.core.limits import Limits
+from ingest.examine.limits import check_pixels
+from ingest.examine.pdfium_guard import PDFIUM
 
 OCR_DPI = 300  # an A4 page is rendered at 300 dpi, as before
 MIN_DPI = 100  # never below this: text smaller than ~10 px per line is not readable

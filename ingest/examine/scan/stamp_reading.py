@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ingest.limits import Deadline
-from ingest.scan import marks
-from ingest.scan.garbled import measure
-from ingest.scan.raster import PageImage, to_pgm
-from ingest.scan.stamps import Candidate, blob_boxes, red_ink
+from ingest.examine.limits import Deadline
+from ingest.examine.scan import marks
+from ingest.examine.scan.garbled import measure
+from ingest.examine.scan.raster import PageImage, to_pgm
+from ingest.examine.scan.stamps import Candidate, blob_boxes, red_ink
 
 LETTER_PX = 40  # letter height Tesseract reads best
 FRAME_INSET_MM = 1.5  # a box is read from this far inside its lines

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ingest.scan.raster import PageImage
+from ingest.examine.scan.raster import PageImage
 
 ANALYSIS_DPI = 150
 PAPER_INK = 200  # gray below this is ink of any colour (faint red in gray is about 150-180)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from ingest.pdfium_guard import PDFIUM
-from ingest.scan import layout
+from ingest.examine.pdfium_guard import PDFIUM
+from ingest.examine.scan import layout
 
 Box = tuple[float, float, float, float]
 IMAGE_MIN_SHARE = 0.0005  # images smaller than this share of the page are ornaments

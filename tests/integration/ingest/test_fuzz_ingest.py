@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from archive.core.limits import Limits
 from archive.operations.maintenance import check_store
-from ingest import ocr, pipeline
+from ingest import pipeline
+from ingest.examine import ocr
 from ingest.examine.office import convert
 from search import feed
 from tests.support import documents as fx

@@ -9,8 +9,9 @@ import random
 import pytest
 
 from archive.core.limits import Limits
-from ingest import ocr, pipeline
+from ingest import pipeline
 from ingest.describe import gazetteer
+from ingest.examine import ocr
 from tests.support import header_variants as hv
 
 

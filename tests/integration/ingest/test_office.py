@@ -14,8 +14,9 @@ import pytest
 
 from archive.core.limits import Limits
 from archive.records import gate
-from ingest import pipeline, stages
+from ingest import pipeline
 from ingest.delivery import preview, stamp
+from ingest.examine import stages
 from ingest.examine.limits import Deadline
 from ingest.examine.office import clean, convert, sandbox
 from ingest.examine.sniff import MediaType, media_type

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from archive.core.limits import Limits
 from archive.models import Document, RecordEvent
 from archive.records import gate, quarantine, reading
-from ingest import ocr, pipeline
+from ingest import pipeline
 from ingest.demo import samples
 from ingest.doors import recognition
+from ingest.examine import ocr
 from search import query
 from security.actor import Context
 from security.errors import NotFound, Refused

@@ -16,10 +16,11 @@ from archive.core.limits import Limits
 from archive.lifecycle import plan, registers
 from archive.models import AuditEntry, Document
 from archive.records import gate, grants, history, review
-from ingest import ocr, pipeline, stages
+from ingest import pipeline
 from ingest.delivery import preview
 from ingest.demo import samples
 from ingest.doors import jobs, recognition
+from ingest.examine import ocr, stages
 from search import query
 from security.errors import NotFound, Refused
 from tests.support import documents as fx

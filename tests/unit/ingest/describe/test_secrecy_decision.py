@@ -12,7 +12,7 @@ import pytest
 from ingest.describe import secrecy
 from ingest.describe.header import Evidence, Header, parse_header
 from ingest.examine.sniff import MediaType
-from ingest.stages import Event, Examined, Mark
+from ingest.examine.stages import Event, Examined, Mark
 
 HEADER_TEXT = """\
 TỈNH ỦY LÀO CAI                         ĐẢNG CỘNG SẢN VIỆT NAM

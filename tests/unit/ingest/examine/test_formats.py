@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import stages
-from ingest.examine import sniff
+from ingest.examine import sniff, stages
 from ingest.examine.sniff import MediaType
 from security.errors import Refused
 from tests.support import documents as fx

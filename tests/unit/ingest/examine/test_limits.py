@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from archive.core.limits import Limits
-from ingest import stages
+from ingest.examine import stages
 from ingest.examine.limits import Deadline, MiB, _read_capped, read_zip
 from security.errors import Refused
 from tests.support import documents as fx

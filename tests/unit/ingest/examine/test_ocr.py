@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from archive.core.limits import Limits
-from ingest import ocr, stages
+from ingest.examine import ocr, stages
 from security.errors import Refused
 from tests.support import documents as fx
 

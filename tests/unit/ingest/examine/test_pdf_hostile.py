@@ -8,9 +8,8 @@ import io
 import pikepdf
 import pytest
 
-from ingest import stages
 from ingest.examine import pdf as pdf_stage
-from ingest.examine import pdf_sanitize
+from ingest.examine import pdf_sanitize, stages
 from ingest.examine.pdf import check_pdf
 from security.errors import Refused
 from tests.support import documents as fx

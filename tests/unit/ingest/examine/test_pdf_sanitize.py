@@ -8,7 +8,7 @@ import pikepdf
 import pytest
 
 from archive.core.limits import Limits
-from ingest import stages
+from ingest.examine import stages
 from ingest.examine.pdf import check_pdf
 from security.errors import Refused
 from tests.support import documents as fx

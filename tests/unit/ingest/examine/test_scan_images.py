@@ -1,10 +1,10 @@
 """Stamps and header columns read from page images (Tesseract), on generated scans.
 
-Every page is drawn by ``ingest.scan.synth``: a header in two columns, a red boxed rubber stamp
-turned by a few degrees, faint or strong, then scanned as colour, grayscale or bitonal at
-150-300 dpi. A secret scan must never come out as ordinary: its level is read, or the mark is
-found and held as ``unknown``. An ordinary scan (bare, with an incoming "ĐẾN" stamp, with the
-signer's round red seal) must not get a secrecy mark nor an ``unknown`` one.
+Every page is drawn by ``ingest.demo.scans``: a header in two columns, a red boxed rubber
+stamp turned by a few degrees, faint or strong, then scanned as colour, grayscale or bitonal at
+150-300 dpi. A secret scan must never come out as ordinary: its level is read, or the mark is found
+and held as ``unknown``. An ordinary scan (bare, with an incoming "ĐẾN" stamp, with the signer's
+round red seal) must not get a secrecy mark nor an ``unknown`` one.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ import random
 
 import pytest
 
-from ingest import ocr, samples, stages
-from ingest.limits import Deadline
-from ingest.scan import marks as stamp_marks
-from ingest.scan import raster, synth
-from ingest.scan.page import read_page
-from ingest.scan.synth import StampSpec
+from ingest.demo import samples
+from ingest.demo import scans as synth
+from ingest.demo.scans import StampSpec
+from ingest.examine import ocr, stages
+from ingest.examine.limits import Deadline
+from ingest.examine.scan import marks as stamp_marks
+from ingest.examine.scan import raster
+from ingest.examine.scan.page import read_page
 
 pytestmark = pytest.mark.slow
 SURE = stamp_marks.SURE

@@ -1,6 +1,7 @@
 """Scan reading without images: garbled text layers, stamp vocabulary, syllables, page sizes.
 
-Fixtures are generated (``ingest.samples``, ``ingest.scan.synth``); nothing is read from disk.
+Fixtures are generated (``ingest.samples``, ``ingest.demo.scans``); nothing is read from
+disk.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ import io
 import pytest
 from PIL import Image
 
-from ingest import samples, stages
-from ingest.limits import Limits
-from ingest.scan import garbled, layout, marks, raster, synth
-from ingest.scan.syllables import is_syllable
-from tests import ingest_fixtures as fx
+from archive.core.limits import Limits
+from ingest.demo import samples
+from ingest.demo import scans as synth
+from ingest.examine import stages
+from ingest.examine.scan import garbled, layout, marks, raster
+from ingest.examine.scan.syllables import is_syllable
+from tests.support import documents as fx
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,7 @@ def test_a_short_page_takes_its_documents_verdict(texts: list[str]) -> None:
 
 
 def test_garbled_layer_is_never_kept_when_ocr_is_unavailable(monkeypatch, texts) -> None:
-    from ingest import ocr
+    from ingest.examine import ocr
 
     monkeypatch.setattr(ocr, "tesseract_version", lambda: None)
     truth = samples.generate(1, seed=2, formats=("txt",))[0].truth

@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from ingest import stages
+from ingest.examine import stages
 from ingest.examine.sniff import MediaType, media_type
 from security.errors import Refused
 from tests.support import documents as fx

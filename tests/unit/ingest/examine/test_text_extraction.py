@@ -6,8 +6,7 @@ import unicodedata
 
 import pytest
 
-from ingest import stages
-from ingest.examine import legacy
+from ingest.examine import legacy, stages
 from ingest.examine.office import convert
 from ingest.examine.sniff import MediaType
 from ingest.examine.text import decode_plain, plain_text

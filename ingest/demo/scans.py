@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from ingest import samples
+from ingest.demo import samples
 
 FONT_DIR = "/usr/share/fonts/truetype/dejavu/"
 A4_INCHES = (8.27, 11.69)
