@@ -19,6 +19,17 @@ def current_instance() -> Instance:
     return current_app.extensions["kho"]
 
 
+def trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto only from as many proxies as ``KHO_TRUSTED_PROXIES``
+    says (0 by default): otherwise anyone could pick the address the audit log records and the
+    login back-off counts, by sending the header themselves."""
+    count = int(app.config.get("KHO_TRUSTED_PROXIES") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__, instance_path=str(kho_config.home_of(config)), instance_relative_config=True
@@ -34,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
         Limits.from_mapping(app.config),
     )
     csrf.init_app(app)
+    trust_proxies(app)
 
     from web import errors, headers, i18n, wiring
     from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads

@@ -26,7 +26,14 @@ from archive.models.lifecycle import (
     RegisterEntry,
     RetentionRule,
 )
-from archive.models.people import LoginFailure, Unit, User, WebSession
+from archive.models.people import (
+    ClearanceRequest,
+    LoginFailure,
+    PendingLogin,
+    Unit,
+    User,
+    WebSession,
+)
 from archive.models.records import (
     Document,
     DocumentShare,
@@ -42,6 +49,7 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Base",
+    "ClearanceRequest",
     "DescriptionVersion",
     "DestructionRecord",
     "DisposalApproval",
@@ -57,6 +65,7 @@ __all__ = [
     "IngestJob",
     "LegalHold",
     "LoginFailure",
+    "PendingLogin",
     "RecordEvent",
     "RecordStatus",
     "Register",

@@ -56,6 +56,39 @@ def test_accounts_grants_sharing_and_editing(kho, tmp_path):
     kho("user", "reset-2fa", "canbo")
 
 
+def test_password_and_clearance_commands(kho, tmp_path):
+    """Issue 14, items 7 and 10 at the command line."""
+    kho("user", "add", "canbo", "--role", "reader", "--clearance", "mat", "--unit", "VP")
+    secret = tmp_path / "pw"
+    secret.write_text("gió mùa đông bắc về trên đỉnh núi\n", encoding="utf-8")
+    kho("user", "add", "baomat", "--role", "security_officer", "--clearance", "tuyet_mat")
+    kho("user", "reset-password", "baomat", "--password-file", str(secret))
+    reset = kho("user", "reset-password", "canbo").output
+    temporary = reset.split("temporary password: ")[1].split()[0]
+    new = "ruộng bậc thang mùa nước đổ"
+    assert kho(
+        "user", "passwd", "canbo", "--current", "wrong one", "--new", new, ok=False
+    ).exit_code
+    assert (
+        "password changed"
+        in kho("user", "passwd", "canbo", "--current", temporary, "--new", new).output
+    )
+
+    out = kho("user", "set", "canbo", "--clearance", "toi_mat").output
+    assert "clearance_requested: mat → toi_mat" in out
+    listed = kho("user", "clearances").output
+    assert "canbo" in listed and "operator" in listed
+    request_id = listed.split()[0]
+    decide = ("user", "decide-clearance", request_id, "--as", "baomat", "--approve")
+    assert kho(*decide, "--password", "not it", ok=False).exit_code == 1
+    officer_password = secret.read_text(encoding="utf-8").strip()
+    kho(*decide, "--password", officer_password)
+    lines = kho("audit", "log", "--json").output.splitlines()
+    actions = [json.loads(line)["action"] for line in lines]
+    for action in ("password_reset", "password_change", "clearance_request", "clearance_approve"):
+        assert action in actions
+
+
 def test_audit_commands(kho, tmp_path):
     kho("user", "add", "canbo", "--role", "reader", "--clearance", "thuong", "--unit", "VP")
     kho("show", "42", "--as", "canbo", ok=False)  # a denial to find
