@@ -4,9 +4,9 @@ A pair (the name typed, the address it came from) may fail FREE_FAILURES times; 
 further attempt from that pair waits one minute after its last failure, then two, four, … up to
 an hour; meanwhile an attempt is not even checked (the right password included) and counts as
 one more failure. A success from the pair, or an administrator's unlock, clears it. Because
-the pair includes the address, an attacker elsewhere slows only themselves: the owner logging in from their own
-machine is never locked out by someone else's guesses, and an office behind one NAT is not
-throttled because one person there mistyped (or a colleague's account was attacked).
+the pair includes the address, an attacker elsewhere slows only themselves: the owner logging
+in from their own machine is never locked out by someone else's guesses, and an office behind
+one NAT is not throttled because one person there mistyped (or a colleague was attacked).
 
 The account's rate (failures against it from every address over RATE_WINDOW) slows nothing:
 it is shown to administrators, who see a spread guessing attack (many addresses, one account)
