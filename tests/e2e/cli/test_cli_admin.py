@@ -89,6 +89,33 @@ def test_password_and_clearance_commands(kho, tmp_path):
         assert action in actions
 
 
+def test_kho_get_hands_out_a_stamped_pdf_that_kho_trace_finds(kho, tmp_path):
+    """Issue 14, item 3: a text file leaves as a stamped PDF; its trace leads to the entry."""
+    kho("user", "add", "luutru", "--role", "archivist", "--clearance", "mat", "--unit", "VP")
+    kho("user", "add", "canbo", "--role", "reader", "--clearance", "thuong", "--unit", "VP")
+    doc = next(
+        d
+        for d in samples.generate(20, seed=9)
+        if d.truth["level"] == "thuong" and d.truth["format"] == "txt"
+    )
+    path = tmp_path / doc.filename
+    path.write_bytes(doc.content)
+    doc_id = json.loads(kho("ingest", str(path), "--unit", "VP", "--json").output.splitlines()[0])[
+        "id"
+    ]
+    copy = tmp_path / "leaked.pdf"
+    got = kho("get", str(doc_id), "--as", "canbo", "-o", str(copy)).output
+    assert "application/pdf" in got and copy.read_bytes().startswith(b"%PDF")
+    trace = got.split("trace ")[1].strip(")\n ")
+    found = kho("trace", str(copy), "--json").output.splitlines()
+    entry = json.loads(found[0])
+    assert (entry["username"], entry["action"], entry["object_id"]) == ("canbo", "download", doc_id)
+    assert entry["detail"]["trace"] == trace
+    stranger = tmp_path / "stranger.pdf"
+    stranger.write_bytes(samples.render_pdf("Một văn bản không có dấu truy vết."))
+    assert kho("trace", str(stranger), ok=False).exit_code != 0
+
+
 def test_audit_commands(kho, tmp_path):
     kho("user", "add", "canbo", "--role", "reader", "--clearance", "thuong", "--unit", "VP")
     kho("show", "42", "--as", "canbo", ok=False)  # a denial to find
