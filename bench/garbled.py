@@ -3,8 +3,8 @@
     .venv/bin/python bench/garbled.py [--docs 200] [DIR ...]
 
 Generated text PDFs (``ingest.samples``) are all good: every flag there is a false one. Their
-mojibake and poor-OCR spoilings (``ingest.scan.synth``) are all bad. Each DIR's PDFs are listed
-page by page with the measures (odd characters, well-formed syllables, marked syllables) and
+mojibake and poor-OCR spoilings (``ingest.demo.scans``) are all bad. Each DIR's PDFs are
+listed page by page with the measures (odd characters, well-formed syllables, marked syllables) and
 the verdict, so real e-signed files and scans with an OCR layer can be checked by eye.
 """
 
@@ -18,8 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest import samples, text
-from ingest.scan import garbled, synth
+from ingest.demo import samples
+from ingest.demo import scans as synth
+from ingest.examine import text
+from ingest.examine.scan import garbled
 
 
 def generated(count: int) -> None:

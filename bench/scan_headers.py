@@ -4,10 +4,10 @@ seconds per page.
 
     .venv/bin/python bench/scan_headers.py [--scans 24] [--seed 7] [DIR ...] [-v]
 
-Both readings go through the same header parser (``ingest.header.parse_header``) on the text of
-page 1, so the difference is the reading of the image alone. Generated scans
-(``ingest.scan.synth``, every colour mode and dpi, Party and state layouts, some stamped) carry
-their truth; each DIR is a folder with a ``truth.jsonl`` (e.g. ../shared/corpus/real and
+Both readings go through the same header parser (``ingest.header.parse_header``) on the text of page
+1, so the difference is the reading of the image alone. Generated scans
+(``ingest.demo.scans``, every colour mode and dpi, Party and state layouts, some stamped)
+carry their truth; each DIR is a folder with a ``truth.jsonl`` (e.g. ../shared/corpus/real and
 ../shared/corpus/dev), of which the files whose page 1 has no readable text layer are used.
 """
 
@@ -23,12 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest import ocr, text
-from ingest.header import parse_header
-from ingest.limits import Deadline, Limits
-from ingest.scan import garbled, raster, synth
-from ingest.scan.page import read_page
-from ingest.scan.raster import to_pgm
+from archive.core.limits import Limits
+from ingest.demo import scans as synth
+from ingest.describe.header import parse_header
+from ingest.examine import ocr, text
+from ingest.examine.limits import Deadline
+from ingest.examine.scan import garbled, raster
+from ingest.examine.scan.page import read_page
+from ingest.examine.scan.raster import to_pgm
 
 FIELDS = ("kind", "doc_type", "number", "issuer", "date", "subject")
 

@@ -2,19 +2,18 @@
 
     .venv/bin/python bench/stamps.py [--scans 60] [--seed 12] [--full] [--real DIR] [-v]
 
-1. Generates ``--scans`` stamped scans (``ingest.scan.synth``: every level, colour, grayscale
-   and bitonal, 150/200/300 dpi, PDFs without a text layer and PNGs, stamps turned up to ±20°,
-   some faint; a share of ordinary pages, bare or with an incoming "ĐẾN" stamp and a red seal).
-2. Reads the first page of each the way ingest does (decode or render, then
-   ``ingest.scan.page``): by default the stamp search alone; ``--full`` also reads the header
-   columns and the rest of the page, as ``kho ingest`` does.
-3. Prints, for secret scans: read right / read as another level (lower: the failure that must
-   never happen) / found but unreadable (``unknown``: held back for a person) / missed; by
-   colour mode, dpi, turn and faintness. For ordinary scans: false secrecy marks and false
-   ``unknown`` marks. Seconds per page for each step.
-4. ``--real DIR``: the same on the first page of every scan (PDF without text layer, image) in
-   DIR, which are all ordinary (e.g. ../shared/corpus/real): every level or unknown mark there
-   is a false mark.
+1. Generates ``--scans`` stamped scans (``ingest.demo.scans``: every level, colour,
+   grayscale and bitonal, 150/200/300 dpi, PDFs without a text layer and PNGs, stamps turned up to
+   ±20°, some faint; a share of ordinary pages, bare or with an incoming "ĐẾN" stamp and a red
+   seal). 2. Reads the first page of each the way ingest does (decode or render, then
+   ``ingest.examine.scan.page``): by default the stamp search alone; ``--full`` also reads the
+   header columns and the rest of the page, as ``kho ingest`` does. 3. Prints, for secret scans:
+   read right / read as another level (lower: the failure that must never happen) / found but
+   unreadable (``unknown``: held back for a person) / missed; by colour mode, dpi, turn and
+   faintness. For ordinary scans: false secrecy marks and false ``unknown`` marks. Seconds per page
+   for each step. 4. ``--real DIR``: the same on the first page of every scan (PDF without text
+   layer, image) in DIR, which are all ordinary (e.g. ../shared/corpus/real): every level or unknown
+   mark there is a false mark.
 """
 
 from __future__ import annotations
@@ -28,11 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest import ocr, text
-from ingest.limits import Deadline, Limits
-from ingest.scan import garbled, raster, synth
-from ingest.scan.marks import SURE
-from ingest.scan.page import read_page, search_stamps
+from archive.core.limits import Limits
+from ingest.demo import scans as synth
+from ingest.examine import ocr, text
+from ingest.examine.limits import Deadline
+from ingest.examine.scan import garbled, raster
+from ingest.examine.scan.marks import SURE
+from ingest.examine.scan.page import read_page, search_stamps
 
 LEVELS = ("thuong", "mat", "toi_mat", "tuyet_mat")
 OUTCOMES = ("right", "higher", "held", "lower", "missed")
