@@ -19,7 +19,7 @@ from archive.accounts import administration, clearance
 from archive.audit.actions import Action
 from archive.operations import keys as key_ops
 from archive.records import quarantine
-from security.errors import Refused
+from security.errors import KhoError, NotFound, Refused
 from security.policy.administration import may_administer, may_see_clearance_requests
 from security.vocabulary import LEVEL_NAMES, LEVELS, ROLE_NAMES, ROLES
 from web.i18n import current_language
@@ -81,17 +81,23 @@ def account(username: str):
 def change(username: str):
     form = AccountForm()
     if form.validate_on_submit():
-        diff = administration.change_user(
-            kho(),
-            current_context(),
-            username,
-            role=form.role.data,
-            clearance=form.clearance.data,
-            unit=form.unit.data.strip().upper(),
-            unit_head=form.unit_head.data,
-            active=form.active.data,
-            password=form.password.data,
-        )
+        try:
+            diff = administration.change_user(
+                kho(),
+                current_context(),
+                username,
+                role=form.role.data,
+                clearance=form.clearance.data,
+                unit=form.unit.data.strip().upper(),
+                unit_head=form.unit_head.data,
+                active=form.active.data,
+                password=form.password.data,
+            )
+        except NotFound:
+            raise
+        except KhoError as err:  # a wrong password, a change one may not make: said on the form
+            flash(err.vi if current_language() == "vi" else err.en, "error")
+            return redirect(url_for("admin.account", username=username))
         flash(_("Đã lưu thay đổi: %(fields)s.", fields=", ".join(diff) or "—"), "info")
         if "clearance_requested" in diff:
             flash(_("Nâng lên Tối mật trở lên chờ cán bộ bảo mật duyệt."), "info")
