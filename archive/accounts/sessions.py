@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from archive.accounts.accounts import context_for, find_user, principal_of
@@ -39,15 +39,14 @@ _TOUCH_EVERY = timedelta(seconds=30)  # last_seen is written at most this often
 
 @dataclass(frozen=True)
 class LoginStep:
-    """Where a login stands: ``ok`` (with a session token; ``must_change`` after an
-    administrator's reset), ``totp`` or ``enroll`` (password accepted, second factor next, with
-    the pending login's token), or a refusal: ``failed`` (whatever the reason), ``expired``."""
+    """Where a login stands: ``ok`` (with a session token), ``totp`` or ``enroll`` (password
+    accepted, second factor next, with the pending login's token), or a refusal: ``failed``
+    (whatever the reason) or ``expired`` (the pending login)."""
 
     status: str
     user_id: int | None = None
     token: str | None = None
     message: str | None = None
-    must_change: bool = False
 
 
 def _token_id(token: str) -> str:
@@ -113,12 +112,21 @@ def _clear(session: Session, username: str, address: str | None) -> None:
     )
 
 
+def _record_failure(session: Session, username: str, address: str | None) -> None:
+    """One more failure of the pair; rows too old to count for anything are let go (the audit
+    log keeps every attempt)."""
+    name, addr = _pair(username, address)
+    now = utcnow()
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - lockout.FORGET_AFTER))
+    session.add(LoginFailure(username=name, address=addr, at=now))
+
+
 def _fail(
     uow: UnitOfWork, user: User | None, username: str, address: str | None, what: str
 ) -> LoginStep:
     """Count a failure against the account-and-address pair; audit it with what failed."""
-    name, addr = _pair(username, address)
-    uow.session.add(LoginFailure(username=name, address=addr, at=utcnow()))
+    name = username[:64]
+    _record_failure(uow.session, username, address)
     actor = context_for(user, address) if user else Context(None, address)
     uow.audit(Action.LOGIN, "failed", None, actor=actor, username=name, step=what)
     return LoginStep("failed", message=FAILED)
@@ -129,8 +137,7 @@ def _throttled(
 ) -> LoginStep:
     """An attempt during back-off: not checked, but counted (it keeps the pair waiting and
     shows in the account's rate) and audited as such."""
-    name, addr = _pair(username, address)
-    uow.session.add(LoginFailure(username=name, address=addr, at=utcnow()))
+    _record_failure(uow.session, username, address)
     actor = context_for(user, address) if user else Context(None, address)
     uow.audit(
         Action.LOGIN,
@@ -263,7 +270,7 @@ def _open(uow: UnitOfWork, user: User, address: str | None) -> LoginStep:
         )
     )
     uow.audit(Action.LOGIN, "ok", actor=context_for(user, address))
-    return LoginStep("ok", user.id, token, must_change=user.must_change_password)
+    return LoginStep("ok", user.id, token)
 
 
 def resume(inst: Instance, token: str | None, address: str | None) -> User | None:
@@ -337,8 +344,7 @@ def check_password(uow: UnitOfWork, user: User, password: str, step: str) -> boo
     if until is None and verify_password(user.password_hash, password):
         _clear(uow.session, user.username, address)
         return True
-    name, addr = _pair(user.username, address)
-    uow.session.add(LoginFailure(username=name, address=addr, at=utcnow()))
+    _record_failure(uow.session, user.username, address)
     uow.audit(Action.REAUTH, "failed" if until is None else "throttled", None, step=step)
     return False
 

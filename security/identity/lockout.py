@@ -23,6 +23,7 @@ MAX_DELAY = timedelta(hours=1)
 PAIR_MEMORY = timedelta(days=1)  # failures older than this no longer count for a pair
 RATE_WINDOW = timedelta(hours=24)
 RATE_ALERT = 20
+FORGET_AFTER = max(PAIR_MEMORY, RATE_WINDOW)  # failure rows older than this are deleted
 
 
 def delay_after(failures: int) -> timedelta:

@@ -213,3 +213,14 @@ def test_wrong_logins_through_the_web_are_audited_and_slowed(client, inst):
     response = _post(client, "/login", username="ghost", password="not a password")
     assert response.status_code == 200  # the same answer as any failure
     assert _actions(inst, "login") == ["failed"] * 5 + ["throttled"]
+
+
+def test_failures_too_old_to_count_are_let_go(inst):
+    with inst.sessions.begin() as session:
+        session.add(
+            LoginFailure(username="canbo", address=ADDRESS, at=utcnow() - timedelta(days=2))
+        )
+    sessions.begin(inst, "canbo", "wrong password!", ADDRESS)
+    with inst.sessions() as session:
+        ages = session.execute(select(LoginFailure.at)).scalars().all()
+    assert len(ages) == 1  # the new one; the audit log keeps every attempt
