@@ -10,7 +10,8 @@ next process to follow resumes from it; since a change is applied by reading the
 current state, applying one twice is harmless. An error is raised to the caller and the
 position stays before the change that failed: nothing is skipped.
 
-An index with no position (new, deleted, made before the log) or with a position in another
+A new archive's index starts at position 0. An index with no position (deleted, made before
+the log) or with a position in another
 log (another database, a restore from an older backup: the log's identity differs, or the
 position is ahead of the log's head) is rebuilt from the archive, under the same lock, and takes
 the log's head read before the rebuild as its position.
@@ -36,11 +37,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from archive.core import changelog
 from archive.core.instance import Instance
-from archive.models import aware, utcnow
+from archive.models import Document, aware, utcnow
 from search import feed
-from search.index import position
+from search.index import position, store
 from search.index.position import Position
 from security.actor import Context
 
@@ -89,6 +92,11 @@ def _head(inst: Instance) -> changelog.Head:
         return changelog.head(session)
 
 
+def _empty(inst: Instance) -> bool:
+    with inst.sessions() as session:
+        return session.scalar(select(Document.id).limit(1)) is None
+
+
 def _follows(pos: Position | None, head: changelog.Head) -> bool:
     """Whether an index at ``pos`` can follow this log from there."""
     return pos is not None and pos.log_id == head.log_id and pos.seq <= head.seq
@@ -105,6 +113,10 @@ def _catch_up_locked(inst: Instance) -> int:
     key = inst.keyring.index_key
     pos = position.read(inst.index_dir, key)
     head = _head(inst)
+    if pos is None and head.seq == 0 and _empty(inst):  # a new archive: nothing to rebuild
+        store.open_index(inst.index_dir, key)
+        pos = Position(0, head.log_id)
+        position.write(inst.index_dir, key, pos)
     if not _follows(pos, head):
         log.warning("index at %s does not follow log %s: rebuilding it", pos, head)
         _rebuild_locked(inst, SYSTEM)

@@ -26,7 +26,7 @@ from search import feed, follower, query
 from tests.support.people import add_person
 from web.cli import main
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # real processes, loaded machine
 KHO = [sys.executable, "-c", "from web.cli import main; main()"]
 CAUGHT_UP_WITHIN = 60.0  # generous on a loaded 2-core machine; the figure is printed
 

@@ -38,7 +38,7 @@ def init_command(admin_password_file: str | None, seal: bool) -> None:
     if seal and not inst.key_file.exists():
         passphrase = keyfile.read_passphrase(os.environ, "Cụm mật khẩu mới / new passphrase: ")
     password = initialize(inst, read_secret_file(admin_password_file), passphrase)
-    store.open_index(inst.index_dir, inst.keyring.index_key)
+    follower.catch_up(inst)  # an empty index at the head of the empty change log
     click.echo(f"Kho đã sẵn sàng tại / instance ready at: {inst.home}")
     click.echo(f"Tệp khóa / key file: {inst.key_file} (sao lưu riêng / back it up separately)")
     if password:

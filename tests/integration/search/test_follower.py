@@ -64,7 +64,7 @@ def test_a_change_is_logged_in_its_transaction_and_a_rolled_back_one_is_not(inst
 
 def test_the_index_follows_the_log_from_its_position(inst, archivist, unwired):
     file_doc(inst, archivist)  # (an index of no record at all is not searched here)
-    follower.catch_up(inst)  # the fixture's index had no position: rebuilt, at the head
+    follower.catch_up(inst)
     start = follower.status(inst)
     assert start.follows and start.lag == 0
     ids = [file_doc(inst, archivist, text=f"chữ canary{n}") for n in range(3)]
