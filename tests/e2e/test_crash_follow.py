@@ -147,19 +147,21 @@ def test_a_batch_killed_needs_no_repair(tmp_path, database_url):
 def test_an_upload_job_killed_needs_no_repair(tmp_path, database_url):
     env, cli_env, inst, person, docs = _setup(tmp_path, database_url, 12, seed=37)
     job_ids = [jobs.submit(inst, person.ctx, doc.content, doc.filename, "VP") for doc in docs]
-    rng = random.Random(9)
-    for _ in range(3):  # a worker killed while it files a job, three times
+    busy = follower._applying(inst, wait=0)  # the index busy: a worker that committed a record
+    assert busy.__enter__()  # waits for it before marking its job done, and is killed there
+    for _ in range(3):  # a worker killed after its record's commit, before its job is done
+        with inst.sessions() as session:
+            before = session.scalar(select(func.count()).select_from(Document))
         worker = subprocess.Popen(
             [*KHO, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             with inst.sessions() as session:
-                running = session.scalar(select(func.count()).where(IngestJob.status == "running"))
-            if running:
+                filed = session.scalar(select(func.count()).select_from(Document))
+            if filed > before:
                 break
             time.sleep(0.05)
-        time.sleep(rng.uniform(0.0, 1.5))
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         with inst.sessions() as session:  # taking over a dead worker's job quickly is item 2
@@ -169,6 +171,8 @@ def test_an_upload_job_killed_needs_no_repair(tmp_path, database_url):
                 .values(started_at=utcnow() - jobs.STALE_AFTER - timedelta(seconds=1))
             )
             session.commit()
+    assert follower.status(inst).lag >= 3  # three records committed, logged, not indexed
+    busy.__exit__(None, None, None)
     worker = subprocess.Popen(
         [*KHO, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -177,6 +181,7 @@ def test_an_upload_job_killed_needs_no_repair(tmp_path, database_url):
         with inst.sessions() as session:
             outcomes = [session.get(IngestJob, job_id).result["status"] for job_id in job_ids]
         assert set(outcomes) <= {"stored", "duplicate"}, outcomes
+        assert outcomes.count("duplicate") >= 3  # each killed job's retry answered duplicate
         started = time.monotonic()
         seconds = _caught_up(inst, started)
         print(f"\njobs killed: {outcomes.count('duplicate')} retried as duplicates; "
