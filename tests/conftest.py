@@ -16,7 +16,7 @@ import pytest
 from archive.core.instance import Instance
 from archive.operations.bootstrap import initialize
 from ingest.demo import samples
-from search.index import store
+from search import follower
 from tests.support.people import ADMIN_PASSWORD, Person, add_person
 from tests.support.postgres import postgres_database
 from web import create_app
@@ -43,7 +43,7 @@ def app(tmp_path: Path, database_url: str):
     )
     inst = app.extensions["kho"]
     initialize(inst, ADMIN_PASSWORD)
-    store.open_index(inst.index_dir, inst.keyring.index_key)
+    follower.catch_up(inst)  # an empty index, at the head of the empty change log
     yield app
     inst.dispose()
 

@@ -5,7 +5,8 @@ A job's bytes wait in the blob store encrypted under their own data key (binding
 short transaction that marks it running (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock
 on SQLite), so several workers never take the same job. A job left running by a worker that died
 is queued again after ``STALE_AFTER``; filing it again is harmless because the same bytes are a
-``duplicate`` of the record the dead worker may already have committed.
+``duplicate`` of the record the dead worker may already have committed, and that record's
+change was logged with its commit, so the index applies it whatever the retry answers.
 """
 
 from __future__ import annotations
