@@ -322,7 +322,10 @@ def _date(b: _Builder, head: HeadCells, title: int | None, number: NumberReading
         b.put("date", None, line, 0.3, note, "blank")
     else:
         conf, note = found.confidence, None
-        if number is not None and not number.value:  # filled in by hand with the number
+        # Filled in by hand with the number: digits written into both blanks read like print.
+        # A number blank where nothing was read (a stamped number OCR lost, a faint pen)
+        # says nothing against a day printed with the date.
+        if number is not None and not number.value and number.handwritten:
             conf, note = min(conf, 0.7), "số văn bản viết tay: ngày có thể cũng viết tay"
         b.put("date", found.iso, line, conf, note)
     if found.place:

@@ -553,3 +553,22 @@ def test_a_symbol_part_no_body_owns_does_not_doubt_the_issuer(number: str, doubt
     h = parse_header(text)
     assert h.issuer == "Cục Hóa chất"
     assert ("issuer" in _review(text)) is doubted
+
+
+@pytest.mark.parametrize(
+    ("blank", "doubted"), [("Số: 4@` /TB-UBND", True), ("Số: /TB-UBND", False)]
+)
+def test_a_scans_day_is_doubted_only_when_the_number_beside_it_was_written_by_hand(
+    blank: str, doubted: bool
+) -> None:
+    """Digits written into both blanks read like print; a number blank with nothing in it
+    says nothing against the printed day."""
+    text = (
+        f"ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\n{blank}\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày 24 tháng 01 năm 2025\nTHÔNG BÁO\n"
+        "Kết luận của Chủ tịch Ủy ban nhân dân tỉnh tại cuộc họp\n"
+        "Thực hiện chương trình công tác năm 2025;\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert h.date == "2025-01-24"
+    assert ("date" in _review(text, ocr=True)) is doubted
