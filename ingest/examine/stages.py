@@ -9,6 +9,7 @@ refused and the events so far, so the pipeline can record the failed event too.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -363,6 +364,11 @@ def _examine_office(data: bytes, kind: MediaType, limits: Limits, deadline: Dead
 
 
 _OWN_READERS = {MediaType.DOCX: "docx", MediaType.ODT: "odt", MediaType.RTF: "rtf"}
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _words(page: str) -> set[str]:
+    return set(_LETTERS.findall(page.casefold()))
 
 
 def _read_document(data: bytes, kind: MediaType, limits: Limits,
@@ -384,13 +390,23 @@ def _own_words(data: bytes, kind: MediaType, limits: Limits, deadline: Deadline,
     order: a header's two columns are a table), not from the PDF LibreOffice printed of it,
     whose text layer breaks lines and mixes columns where the page set them side by side.
     Pages of the PDF that were recognised from images (a scan pasted in) follow it. Kept
-    only when it has text: a file of pictures keeps the PDF's reading."""
+    only when it has text, and has every word of the printed first page: a secrecy mark in a
+    text box, a page header or a field that the readers here do not reach must not be lost,
+    so such a file keeps the PDF's reading (as does a file of pictures)."""
     with rec.stage(EXTRACTION, text.SOFTWARE[_OWN_READERS[kind]]) as done:
         own = _read_document(data, kind, limits, deadline).text
         if not text.has_text(own):
             done("not applicable", "no text in the file's own structure: the PDF's text kept")
             return
         pages = result.text.split("\n\f")
+        missing = _words(pages[0]) - _words(own)
+        if missing:
+            done(
+                "not applicable",
+                f"{len(missing)} words of the printed page 1 are not in the file's paragraphs "
+                "and tables (text boxes, page headers): the PDF's text kept",
+            )
+            return
         pictures = [pages[i] for i, src in enumerate(result.page_sources)
                     if src == "ocr" and i < len(pages)]  # fmt: skip
         result.text = "\n\f".join([own, *pictures])

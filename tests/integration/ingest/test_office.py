@@ -264,3 +264,34 @@ def test_a_word_file_of_pictures_keeps_the_pdf_reading(monkeypatch) -> None:
     assert fx.SENTENCE.split()[0] in result.text
     extraction = [e for e in result.events if e.stage == stages.EXTRACTION]
     assert extraction[-1].outcome == "not applicable"
+
+
+def _with_text_box(data: bytes, words: str) -> bytes:
+    """The DOCX with a VML text box holding ``words`` in its first paragraph (where offices put
+    a typed secrecy mark): text python-docx's paragraphs do not reach."""
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document(io.BytesIO(data))
+    box = parse_xml(
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape style="width:120pt;'
+        'height:30pt"><v:textbox><w:txbxContent><w:p><w:r><w:t>'
+        f"{words}</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>"
+    )
+    document.paragraphs[0]._p.append(box)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@needs_office
+@pytest.mark.slow
+def test_a_mark_in_a_text_box_keeps_the_pdf_reading_so_it_is_never_lost() -> None:
+    data = _with_text_box(
+        fx.docx_file(["Kính gửi: Sở Công Thương", fx.SENTENCE], _CV_HEADER), "TỐI MẬT"
+    )
+    described = pipeline.describe(data, "cv.docx", None, Limits(), None)
+    extraction = [e for e in described.examined.events if e.stage == stages.EXTRACTION]
+    assert extraction[-1].outcome == "not applicable" and "text boxes" in extraction[-1].detail
+    assert "TỐI MẬT" in described.examined.text  # where the header reader can see it
