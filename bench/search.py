@@ -405,7 +405,7 @@ def _compare_plain(plain_dir: Path, enc_dir: Path, entries: list, enc_s: float, 
 
 
 def _open_time(folder: Path, plain: bool) -> float:
-    storage.PLAIN_CACHE.clear()
+    storage.BLOCKS.clear()
     engine.forget_all()
     original = index._storage
     if plain:
