@@ -8,7 +8,6 @@ contents atomically, so a crash mid-commit leaves the previous generation readab
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from search.analysis import exact_analyzer, fold, folded_analyzer, number_keys, 
 from search.storage import EncryptedStorage
 
 WRITE_LOCK_TIMEOUT = 30.0
-BULK_LIMIT_MB = 256  # RAM for a rebuild's sort runs (they stay in RAM: see storage.temp_storage)
 
 
 def schema() -> Schema:
@@ -98,7 +96,8 @@ def open_index(path: Path, key: bytes) -> Index:
     return ix
 
 
-def _fields(entry: IndexEntry) -> dict:
+def fields_of(entry: IndexEntry) -> dict:
+    """The field values Whoosh indexes for an entry."""
     fields = {
         "id": str(entry.id),
         "level": entry.level,
@@ -133,18 +132,14 @@ def _fields(entry: IndexEntry) -> dict:
     return fields
 
 
-def add(path: Path, key: bytes, entries: Iterable[IndexEntry], bulk: bool = False) -> int:
+def add(path: Path, key: bytes, entries: Iterable[IndexEntry]) -> int:
     """Add or replace records; one commit for the batch. Whoosh's lock keeps one writer."""
     ix = open_index(path, key)
     count = 0
-    options = {"procs": 1, "limitmb": BULK_LIMIT_MB} if bulk else {}
-    writer = ix.writer(timeout=WRITE_LOCK_TIMEOUT, **options)
+    writer = ix.writer(timeout=WRITE_LOCK_TIMEOUT)
     try:
         for entry in entries:
-            if bulk:
-                writer.add_document(**_fields(entry))
-            else:
-                writer.update_document(**_fields(entry))
+            writer.update_document(**fields_of(entry))
             count += 1
         writer.commit()
     except BaseException:
@@ -183,15 +178,8 @@ def indexed_ids(path: Path, key: bytes) -> set[int]:
 
 
 def rebuild(path: Path, key: bytes, entries: Iterable[IndexEntry]) -> int:
-    """Build a fresh index beside the old one and swap it in, so readers never see it empty."""
-    fresh = path.with_name(path.name + ".new")
-    shutil.rmtree(fresh, ignore_errors=True)
-    create(fresh, key)
-    count = add(fresh, key, entries, bulk=True)
-    old = path.with_name(path.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if path.exists():
-        path.rename(old)
-    fresh.rename(path)
-    shutil.rmtree(old, ignore_errors=True)
-    return count
+    """Build a fresh index beside the old one and swap it in, so readers never see it empty
+    (in this process; ``search.segments.rebuild`` spreads batches over every core)."""
+    from search import segments
+
+    return segments.rebuild(path, key, segments.batches_of(entries))
