@@ -23,12 +23,14 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 from whoosh import query as q
+from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
-from search import bits, index
+from search import bits, index, summary
 from search.analysis import exact, fold, number_key
 from search.parse import ParsedQuery
 
@@ -66,28 +68,98 @@ class EngineResult:
 
 
 class Snapshot:
-    """One generation of the index with what was derived from it; one search at a time."""
+    """One generation of the index: its segments (``bits.SegmentSets``, shared with the
+    generations before and after it), its deletions, and the sets derived from it."""
 
-    def __init__(self, stamp: tuple, searcher: Searcher) -> None:
+    def __init__(self, stamp: tuple, segments: list[bits.SegmentSets], dead: list[int]) -> None:
         self.stamp = stamp
-        self.searcher = searcher
-        self.lock = threading.Lock()
-        self.allowed: dict[Scope, int] = {}
-        self.queries: dict[q.Query, int] = {}  # phrases and ranges of this generation
+        self.segments = segments
+        self.offsets = tuple(accumulate((s.size for s in segments[:-1]), initial=0))
+        # what each segment still holds: deletions of this generation are applied to every set
+        self.live = tuple(
+            ((1 << s.size) - 1) & ~gone if gone else None
+            for s, gone in zip(segments, dead, strict=True)
+        )
+        self.everything = bits.DocSet(
+            tuple(
+                (1 << s.size) - 1 if live is None else live
+                for s, live in zip(segments, self.live, strict=True)
+            )
+        )
+        self.empty = bits.DocSet((0,) * len(segments))
+        self.searcher = Searcher(MultiReader([s.reader for s in segments]), closereader=False)
+        self.allowed: dict[Scope, bits.DocSet] = {}
+        self.queries: dict[q.Query, bits.DocSet] = {}  # phrases and ranges of this generation
         self.columns: dict[str, dict] = {}
-        self.dates: list | None = None
+        self.dated: tuple[bits.DocSet, bits.DocSet] | None = None  # with a year, with a date
 
-    def bits(self, query: q.Query) -> int:
-        return bits.of_query(self.searcher, query, self.queries)
+    def _live(self, parts) -> bits.DocSet:
+        return bits.DocSet(
+            tuple(
+                p & live if live is not None else p
+                for p, live in zip(parts, self.live, strict=True)
+            )
+        )
+
+    def bits(self, query: q.Query) -> bits.DocSet:
+        """The documents matching a term, phrase or numeric range (deletions excluded)."""
+        found = self.queries.get(query)
+        if found is None:
+            if isinstance(query, q.Term):
+                found = self._live(s.term(query.fieldname, query.text) for s in self.segments)
+            elif isinstance(query, q.NumericRange):
+                found = self._range(query)
+            else:
+                found = self._live(s.query(query) for s in self.segments)
+            if len(self.queries) > 20_000:
+                self.queries.clear()
+            self.queries[query] = found
+        return found
 
     def column(self, name: str) -> dict:
-        if name not in self.columns:
-            self.columns[name] = bits.column_bits(self.searcher, name)
-        return self.columns[name]
+        """value → documents for a column (facets, years) or ``month`` (yyyymm)."""
+        found = self.columns.get(name)
+        if found is None:
+            merged: dict = {}
+            for n, segment in enumerate(self.segments):
+                for value, part in segment.column(name).items():
+                    merged.setdefault(value, [0] * len(self.segments))[n] = part
+            found = self.columns[name] = {v: self._live(parts) for v, parts in merged.items()}
+        return found
+
+    def _range(self, query: q.NumericRange) -> bits.DocSet:
+        """``year`` and ``date`` ranges from the columns (inclusive bounds, None open): whole
+        years and months as sets, the two edge months checked day by day."""
+        low, high = query.start, query.end
+        if query.fieldname == "year":
+            keys = self.column("year")
+            return bits.union((keys[y] for y in keys if _within(y, low, high)), self.empty)
+        months = self.column("month")
+        found = self.empty
+        for month, docs in months.items():
+            first, last = month * 100 + 1, month * 100 + 31
+            if (high is not None and first > high) or (low is not None and last < low):
+                continue
+            if _within(first, low, high) and _within(last, low, high):
+                found = found | docs
+                continue
+            parts = []  # an edge month: day by day
+            for segment, part in zip(self.segments, docs.parts, strict=True):
+                dates = segment.dates()
+                inside = (d for d in bits.ids_of(part) if _within(dates[d], low, high))
+                parts.append(bits.from_ids(inside, segment.size))
+            found = found | bits.DocSet(tuple(parts))
+        return found
+
+
+def _within(value: int, low: int | None, high: int | None) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)
 
 
 _SNAPSHOTS: dict[tuple, Snapshot] = {}
+_SEGMENTS: dict[tuple, bits.SegmentSets] = {}  # (index path, segment id) → its sets
 _OPEN_LOCK = threading.Lock()
+_SEARCH_LOCKS: dict[str, threading.Lock] = {}
 
 
 def _stamp(path: Path) -> tuple:
@@ -97,8 +169,31 @@ def _stamp(path: Path) -> tuple:
     return (st.st_ino, max(gens, default=-1))
 
 
+def _open(path: Path, key: bytes, stamp: tuple) -> Snapshot:
+    """A generation's snapshot: segments already open in this process are reused as they are
+    (their files, term sets, columns and dates); only new segments are opened."""
+    ix = index.open_index(path, key)
+    toc = ix._read_toc()
+    storage = ix.storage
+    segments, dead = [], []
+    for segment in toc.segments:
+        cache_key = (str(path), segment.segment_id())
+        found = _SEGMENTS.get(cache_key)
+        if found is None:
+            reader = SegmentReader(storage, toc.schema, segment)
+            found = _SEGMENTS[cache_key] = bits.SegmentSets(
+                reader, summary.Summary.open(storage, segment)
+            )
+        segments.append(found)
+        dead.append(bits.deleted(segment))
+    current = {(str(path), s.segment_id()) for s in toc.segments}
+    for cache_key in [k for k in _SEGMENTS if k[0] == str(path) and k not in current]:
+        del _SEGMENTS[cache_key]
+    return Snapshot(stamp, segments, dead)
+
+
 def snapshot(path: Path, key: bytes) -> Snapshot:
-    """The current reader, reopened if the index changed since the last query."""
+    """The current generation, reopened if the index changed since the last query."""
     cache_key = (str(path), hash(key))
     with _OPEN_LOCK:
         current = _SNAPSHOTS.get(cache_key)
@@ -110,18 +205,16 @@ def snapshot(path: Path, key: bytes) -> Snapshot:
             stamp = None
         if current is not None and current.stamp == stamp:
             return current
-        # A fresh reader, not Whoosh's ``refresh``: that reuses a segment's reader when only the
-        # segment's deletions changed, and the reused reader still shows the deleted documents.
-        # Opening is cheap: decrypted files and per-segment sets are cached. The old reader is
-        # not closed: a search may still hold it, and it keeps no file open (files are read
-        # whole into memory), so the garbage collector frees it.
-        searcher = index.open_index(path, key).searcher()
-        fresh = Snapshot(stamp or _stamp(path), searcher)
+        # A fresh reader over the new table of contents, not Whoosh's ``refresh`` (which reuses
+        # a segment's reader with stale deletions): deletions are applied here to every set.
+        # The old snapshot is not closed: a search may still hold it; the garbage collector
+        # frees it (files are read through shared descriptors, see search.storage).
+        fresh = _open(path, key, stamp or _stamp(path))
         _SNAPSHOTS[cache_key] = fresh
         return fresh
 
 
-def allowed(snap: Snapshot, scope: Scope) -> int:
+def allowed(snap: Snapshot, scope: Scope) -> bits.DocSet:
     """The documents the scope may see in this generation (deleted ones never appear)."""
     found = snap.allowed.get(scope)
     if found is None:
@@ -131,23 +224,21 @@ def allowed(snap: Snapshot, scope: Scope) -> int:
         found = levels & (units | granted)
         if not scope.all_pending:
             held = snap.bits(q.Term("pending", "1"))
-            own = (
-                snap.bits(q.Term("filer", str(scope.pending_filer)))
-                if held and scope.pending_filer is not None
-                else 0
-            )
-            found &= ~(held & ~own)
+            if held:
+                own = (
+                    snap.bits(q.Term("filer", str(scope.pending_filer)))
+                    if scope.pending_filer is not None
+                    else snap.empty
+                )
+                found &= ~(held & ~own)
         if len(snap.allowed) > 1000:  # one entry per person and generation in practice
             snap.allowed.clear()
         snap.allowed[scope] = found
     return found
 
 
-def _any(snap: Snapshot, queries: list[q.Query]) -> int:
-    out = 0
-    for query in queries:
-        out |= snap.bits(query)
-    return out
+def _any(snap: Snapshot, queries: list[q.Query]) -> bits.DocSet:
+    return bits.union((snap.bits(query) for query in queries), snap.empty)
 
 
 def _tokens(text: str) -> list[str]:
@@ -162,9 +253,9 @@ def _phrase(field_name: str, tokens: list[str]) -> q.Query:
 class _Clause:
     """One required word, run ("117-KH/TU") or quoted phrase, as sets."""
 
-    match: int  # documents holding it in any spelling
-    exact: int  # ... with the diacritics as typed
-    head: int  # ... in the header (number, issuer, subject)
+    match: bits.DocSet  # documents holding it in any spelling
+    exact: bits.DocSet  # ... with the diacritics as typed
+    head: bits.DocSet  # ... in the header (number, issuer, subject)
 
 
 def _clause(snap: Snapshot, text: str, quoted: bool) -> _Clause | None:
@@ -177,24 +268,22 @@ def _clause(snap: Snapshot, text: str, quoted: bool) -> _Clause | None:
     if len(folds) == 1:
         key = folds[0]
     if key:
-        match |= snap.bits(q.Term("number", key))
+        match = match | snap.bits(q.Term("number", key))
     exact_bits = _all([snap.bits(q.Term("exact", e)) for e in exacts]) if exacts != folds else match
-    head = snap.bits(q.Term("head", folds[0])) if len(folds) == 1 else 0
-    if len(folds) > 1:
-        head = _all([snap.bits(q.Term("head", f)) for f in folds])
+    head = _all([snap.bits(q.Term("head", f)) for f in folds])
     return _Clause(match, exact_bits, head)
 
 
-def _all(sets: list[int], default: int = 0) -> int:
+def _all(sets: list[bits.DocSet], default: bits.DocSet | None = None) -> bits.DocSet:
     if not sets:
         return default
     out = sets[0]
     for s in sets[1:]:
-        out &= s
+        out = out & s
     return out
 
 
-def _filters(snap: Snapshot, parsed: ParsedQuery, unit_ids: dict[str, int]) -> list[int]:
+def _filters(snap: Snapshot, parsed: ParsedQuery, unit_ids: dict[str, int]) -> list[bits.DocSet]:
     """Field filters: ORed within a field, ANDed across fields."""
     out = []
     if parsed.numbers:
@@ -237,68 +326,83 @@ def _filters(snap: Snapshot, parsed: ParsedQuery, unit_ids: dict[str, int]) -> l
     return out
 
 
-def matching(snap: Snapshot, parsed: ParsedQuery, unit_ids: dict[str, int]) -> tuple[int, list]:
+def matching(
+    snap: Snapshot, parsed: ParsedQuery, unit_ids: dict[str, int]
+) -> tuple[bits.DocSet, list[bits.DocSet]]:
     """(documents matching the query, tiers best first): before the access filter."""
     if parsed.impossible or parsed.empty:
-        return 0, []
+        return snap.empty, []
     clauses = [_clause(snap, w, False) for w in parsed.words]
     clauses += [_clause(snap, p, True) for p in parsed.phrases]
     clauses = [c for c in clauses if c is not None]
-    everything = (1 << snap.searcher.doc_count_all()) - 1
-    matched = _all([c.match for c in clauses] + _filters(snap, parsed, unit_ids), everything)
+    matched = _all([c.match for c in clauses] + _filters(snap, parsed, unit_ids), snap.everything)
     tiers = []
     whole = number_key(parsed.free_text) if parsed.words else None
     if whole:
         tiers.append(snap.bits(q.Term("number", whole)))
-    exact_all = _all([c.exact for c in clauses], 0)
-    head_all = _all([c.head for c in clauses], 0)
+    exact_all = _all([c.exact for c in clauses], snap.empty)
+    head_all = _all([c.head for c in clauses], snap.empty)
     tiers += [exact_all & head_all, exact_all, head_all]
     return matched, tiers
 
 
-def _newest_first(snap: Snapshot, docs: int, wanted: int, oldest: bool = False) -> list[int]:
-    """Up to ``wanted`` documents of a set, by date (years as sets, then the date column)."""
-    years = snap.column("year")
-    dates = _dates(snap)
-    out: list[int] = []
-    dated = 0
-    for year in sorted(years, reverse=not oldest):
-        dated |= years[year]
-        part = docs & years[year]
+def _by_date(snap: Snapshot, docs: bits.DocSet, newest: bool) -> list[int]:
+    """Document numbers of a (small) set by (date, number)."""
+    keyed = []
+    for segment, part, offset in zip(snap.segments, docs.parts, snap.offsets, strict=True):
         if part:
-            ids = bits.ids_of(part)
-            ids.sort(key=lambda d: (dates[d] or 0, d), reverse=not oldest)
-            out += ids[: wanted - len(out)]
-            if len(out) >= wanted:
-                return out
-    undated = bits.ids_of(docs & ~dated)
-    return out + sorted(undated, reverse=not oldest)[: wanted - len(out)]
+            dates = segment.dates()
+            keyed += [(dates[d], d + offset) for d in bits.ids_of(part)]
+    keyed.sort(reverse=newest)
+    return [d for _, d in keyed]
 
 
-def _dates(snap: Snapshot) -> list:
-    if snap.dates is None:
-        values: list = []
-        for sub, _ in snap.searcher.leaf_searchers():
-            values += bits.segment_values(sub.reader(), "date")
-        # a document without a date reads as the column's default (a huge number): no date
-        snap.dates = [v if v and v <= 99991231 else None for v in values]
-    return snap.dates
-
-
-def _ranked(snap: Snapshot, visible: int, tiers: list[int], wanted: int) -> list[int]:
+def _newest_first(
+    snap: Snapshot, docs: bits.DocSet, wanted: int, oldest: bool = False
+) -> list[int]:
+    """Up to ``wanted`` documents of a set, newest first (or oldest): years, then months of
+    issue as sets, then the days of only the documents in the months needed. Within a year, a
+    document with a year but no date comes after the dated ones (before, oldest first); one
+    with neither comes last. Ties: the higher document number (filed later) first."""
+    years, months = snap.column("year"), snap.column("month")
+    if snap.dated is None:
+        snap.dated = (_any_set(snap, years.values()), _any_set(snap, months.values()))
+    with_year, with_date = snap.dated
     out: list[int] = []
-    taken = 0
+    for year in sorted(years, reverse=not oldest):
+        part = docs & years[year]
+        if not part:
+            continue
+        own = sorted((m for m in months if m // 100 == year), reverse=not oldest)
+        chunks = [part & months[m] for m in own]
+        undated = part & ~with_date
+        for chunk in [*chunks, undated] if not oldest else [undated, *chunks]:
+            if chunk:
+                out += _by_date(snap, chunk, newest=not oldest)[: wanted - len(out)]
+                if len(out) >= wanted:
+                    return out
+    rest = (docs & ~with_year).ids(snap.offsets)
+    return out + sorted(rest, reverse=not oldest)[: wanted - len(out)]
+
+
+def _any_set(snap: Snapshot, sets) -> bits.DocSet:
+    return bits.union(sets, snap.empty)
+
+
+def _ranked(snap: Snapshot, visible: bits.DocSet, tiers: list, wanted: int) -> list[int]:
+    out: list[int] = []
+    taken = snap.empty
     for tier in [*tiers, visible]:
         part = tier & visible & ~taken
         if part:
             out += _newest_first(snap, part, wanted - len(out))
-            taken |= part
+            taken = taken | part
             if len(out) >= wanted:
                 break
     return out
 
 
-def _facets(snap: Snapshot, visible: int) -> dict[str, list[tuple[str, int]]]:
+def _facets(snap: Snapshot, visible: bits.DocSet) -> dict[str, list[tuple[str, int]]]:
     out = {}
     for name, column in FACETS.items():
         counts = [(v, (visible & docs).bit_count()) for v, docs in snap.column(column).items()]
@@ -329,8 +433,12 @@ def search(
         return EngineResult([], 0)
     from search import suggest as suggestions  # builds on this module
 
-    snap = snapshot(path, key)
-    with snap.lock:
+    with _OPEN_LOCK:
+        lock = _SEARCH_LOCKS.setdefault(str(path), threading.Lock())
+    with lock:  # one search at a time per index: readers of shared segments keep a position
+        snap = snapshot(path, key)
+        if not snap.segments:
+            return EngineResult([], 0)
         visible_to = allowed(snap, scope)
         matched, tiers = matching(snap, parsed, unit_ids)
         visible = matched & visible_to
@@ -349,7 +457,6 @@ def search(
 def forget_all() -> None:
     """Drop cached readers and sets (tests, benchmarks)."""
     with _OPEN_LOCK:
-        for snap in _SNAPSHOTS.values():
-            snap.searcher.close()
         _SNAPSHOTS.clear()
+        _SEGMENTS.clear()
     bits.clear()

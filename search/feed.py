@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from archive import audit, dossiers, records
 from archive.instance import Instance
-from archive.models import Document
-from search import index
+from archive.lifecycle_models import Dossier, DossierMember
+from archive.models import Document, StoredObject
+from search import index, segments
 
 
 def _indexable(doc: Document) -> bool:
@@ -26,6 +27,12 @@ def _indexable(doc: Document) -> bool:
 
 
 def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> index.IndexEntry:
+    return _entry_of(inst, doc, records.object_of(doc, "text"), dossier)
+
+
+def _entry_of(inst: Instance, doc, text_object, dossier: str | None) -> index.IndexEntry:
+    """The index entry of a record (``doc`` and ``text_object``: rows or objects with the
+    columns of Document and StoredObject), its description and text unsealed."""
     meta = records.unseal_meta(inst, doc)
     words = "\n".join(
         filter(
@@ -34,7 +41,7 @@ def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> index.I
                 meta.get("number"),
                 meta.get("issuer"),
                 meta.get("subject"),
-                records.read_text(inst, doc),
+                records.read_object(inst, doc, text_object).decode(),
             ],
         )
     )
@@ -101,8 +108,92 @@ def refresh(inst: Instance, ids: Iterable[int]) -> int:
 index_documents = refresh  # the name ingest, ``kho check --repair`` and the web hook call
 
 
-def reindex(inst: Instance, ctx: audit.Context) -> int:
-    count = index.rebuild(inst.index_dir, inst.keyring.index_key, _entries(inst, None))
+REINDEX_READ = 500  # records read per database round trip during a rebuild
+
+
+def _live_ids(inst: Instance) -> list[int]:
+    """Records that belong in the index: active, with a text whose key still exists."""
+    latest = (
+        select(StoredObject.document_id, func.max(StoredObject.version).label("version"))
+        .where(StoredObject.kind == "text")
+        .group_by(StoredObject.document_id)
+        .subquery()
+    )
+    stmt = (
+        select(Document.id)
+        .join(latest, latest.c.document_id == Document.id)
+        .join(
+            StoredObject,
+            (StoredObject.document_id == Document.id)
+            & (StoredObject.kind == "text")
+            & (StoredObject.version == latest.c.version),
+        )
+        .where(Document.status == "active", StoredObject.shredded_at.is_(None))
+        .order_by(Document.id)
+    )
+    with inst.sessions() as session:
+        return list(session.execute(stmt).scalars())
+
+
+class _Rebuilt:
+    """The entries of a slice of the archive, read in a worker process of the rebuild: a few
+    hundred rows per query (short transactions: SQLite's writers are not held up), records
+    unsealed and texts decrypted there, on that process's core."""
+
+    def __init__(self, inst: Instance, ids: list[int]) -> None:
+        self.inst, self.ids = inst, ids
+
+    def __call__(self) -> Iterator[index.IndexEntry]:
+        for start in range(0, len(self.ids), REINDEX_READ):
+            chunk = self.ids[start : start + REINDEX_READ]
+            docs, texts, codes = self._rows(chunk)
+            for doc in docs:
+                text = texts.get(doc.id)
+                if doc.status == "active" and text is not None and text.shredded_at is None:
+                    yield _entry_of(self.inst, doc, text, codes.get(doc.id))
+
+    def _rows(self, chunk: list[int]) -> tuple[list, dict, dict]:
+        with self.inst.sessions() as session:
+            docs = session.execute(
+                select(*Document.__table__.c).where(Document.id.in_(chunk)).order_by(Document.id)
+            ).all()
+            texts: dict = {}
+            for obj in session.execute(
+                select(*StoredObject.__table__.c).where(
+                    StoredObject.document_id.in_(chunk), StoredObject.kind == "text"
+                )
+            ):
+                if obj.document_id not in texts or obj.version > texts[obj.document_id].version:
+                    texts[obj.document_id] = obj
+            codes = dict(
+                session.execute(
+                    select(DossierMember.document_id, Dossier.code)
+                    .join(Dossier, Dossier.id == DossierMember.dossier_id)
+                    .where(DossierMember.document_id.in_(chunk))
+                ).all()
+            )
+        return docs, texts, codes
+
+
+def reindex(inst: Instance, ctx: audit.Context, workers: int | None = None) -> int:
+    """Rebuild the index from the database with every core (``workers`` processes)."""
+    ids = _live_ids(inst)
+    size = segments.SEGMENT_DOCS
+    batches = [_Rebuilt(inst, ids[i : i + size]) for i in range(0, len(ids), size)] or [
+        _Rebuilt(inst, [])
+    ]
+    inst.keyring  # noqa: B018 - loaded before the workers fork
+
+    def fresh_connections() -> None:
+        inst.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+
+    count = segments.rebuild(
+        inst.index_dir,
+        inst.keyring.index_key,
+        batches,
+        workers or segments.cpu_count(),
+        setup=fresh_connections,
+    )
     with inst.sessions.begin() as session:
         audit.record(session, inst.keyring, ctx, "reindex", "done", None, {"documents": count})
     return count
@@ -111,6 +202,6 @@ def reindex(inst: Instance, ctx: audit.Context) -> int:
 def missing_from_index(inst: Instance) -> tuple[set[int], set[int]]:
     """(records not in the index, index entries without a live record): what ``kho check``
     repairs. Destroyed and inactive records are not live, so a stale entry for one is reported."""
-    live = {doc.id for doc, _ in _documents(inst, None) if _indexable(doc)}
+    live = set(_live_ids(inst))
     in_index = index.indexed_ids(inst.index_dir, inst.keyring.index_key)
     return live - in_index, in_index - live

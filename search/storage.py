@@ -116,8 +116,8 @@ class _Sealed:
     the last reader lets go, so a reader keeps working on a file a rebuild has since deleted.
     """
 
-    def __init__(self, fd: int, ident: tuple, cipher: stream.SegmentCipher) -> None:
-        self.fd, self.ident, self.cipher = fd, ident, cipher
+    def __init__(self, fd: int, ident: tuple, cipher: stream.SegmentCipher, path: str) -> None:
+        self.fd, self.ident, self.cipher, self.path = fd, ident, cipher, path
         self.length = cipher.plaintext_length
         self.block_size = cipher.segment_size
         self._last: tuple[int, bytes] = (-1, b"")
@@ -185,7 +185,7 @@ def _open_sealed(path: str, index_key: bytes) -> _Sealed:
     except BaseException:
         os.close(fd)
         raise
-    sealed = _Sealed(fd, ident, cipher)
+    sealed = _Sealed(fd, ident, cipher, path)
     with _OPEN_LOCK:
         return _OPEN.setdefault(ident, sealed)
 
