@@ -384,9 +384,10 @@ def build_index(
         from search import segments
     except ImportError:  # a Kho before search.segments: the one-writer path
         return index.rebuild(path, key, (r.entry(filed_by) for r in records(count, seed)))
+    size = segments.batch_size(count, workers)
     batches = [
-        _EntryBatch(count, seed, first, min(count, first + segments.SEGMENT_DOCS - 1), filed_by)
-        for first in range(1, count + 1, segments.SEGMENT_DOCS)
+        _EntryBatch(count, seed, first, min(count, first + size - 1), filed_by)
+        for first in range(1, count + 1, size)
     ]
     return segments.rebuild(path, key, batches, workers)
 

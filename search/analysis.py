@@ -26,7 +26,7 @@ from whoosh.analysis import Filter, RegexTokenizer, Tokenizer
 from whoosh.analysis.acore import Token
 
 _WORD = r"\w+"
-_WORDS = re.compile(_WORD)
+WORDS = re.compile(_WORD)
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
 _NUMBER = re.compile(r"^\s*(\d+)\s*(?:[-/.\s]\s*)?([^\W\d_]+(?:\s*[-/.\s]\s*[^\W\d_]+)*)\s*$")
 _NUMBER_RUN = re.compile(r"\d+[a-z]+")
@@ -98,7 +98,7 @@ def fold(text: str) -> str:
 def words(text: str, folded: bool = True) -> list[str]:
     """The words of a text as the index has them (what query building starts from)."""
     form = fold if folded else exact
-    return [form(w) for w in _WORDS.findall(nfc(text))]
+    return [form(w) for w in WORDS.findall(nfc(text))]
 
 
 def number_key(text: str) -> str | None:

@@ -27,9 +27,11 @@ from whoosh import query as q
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.searching import Searcher
 
+from search.analysis import WORDS, fold
 from search.summary import Summary
 
 CACHE_BYTES = 256 * 1024 * 1024
+ISSUER, ISSUER_NAME = "issuer", "issuer_name"  # the issuer's words, and its name as a column
 _NONZERO = re.compile(rb"[^\x00]")
 _BYTE_BITS = tuple(tuple(j for j in range(8) if b >> j & 1) for b in range(256))
 # What a column holds for a document without a value: empty bytes, or for our unsigned NUMERIC
@@ -198,10 +200,47 @@ class SegmentSets:
         return _term_bits(self.reader, fieldname, btext, self.size)
 
     def query(self, query: q.Query) -> int:
-        """Any other query (phrases), evaluated by Whoosh once per segment."""
+        """Any other query, evaluated by Whoosh once per segment."""
         return SEGMENT_BITS.get_or_make(
             (self.key, "query", query), lambda: from_ids(query.docs(self.searcher), self.size)
         )
+
+    def phrase(self, fieldname: str, words: tuple[str, ...]) -> int:
+        """Documents holding the words one after the other in a field."""
+        return SEGMENT_BITS.get_or_make(
+            (self.key, "phrase", fieldname, words), lambda: self._phrase(fieldname, words)
+        )
+
+    def _phrase(self, fieldname: str, words: tuple[str, ...]) -> int:
+        if fieldname == ISSUER and self.summary is not None:
+            return self._issuer_phrase(words)
+        candidates = -1
+        for word in sorted(set(words), key=lambda w: self.term(fieldname, w).bit_count()):
+            candidates &= self.term(fieldname, word)
+            if not candidates:
+                return 0
+        wanted = set(ids_of(candidates))
+        where = {w: _positions(self.reader, fieldname, w, wanted) for w in set(words)}
+        found = []
+        for doc in wanted:
+            starts = where[words[0]][doc]
+            if any(all(p + i in where[w][doc] for i, w in enumerate(words[1:], 1)) for p in starts):
+                found.append(doc)
+        return from_ids(found, self.size)
+
+    def _issuer_phrase(self, words: tuple[str, ...]) -> int:
+        """An issuer phrase from the issuer column: a segment names a few dozen issuers, so
+        each name is checked once instead of each document's positions (the summary's column
+        holds every document's issuer, as the issuer field does)."""
+        found = 0
+        size = len(words)
+        for name, docs in self.column(ISSUER_NAME).items():
+            tokens = [
+                fold(t) for t in WORDS.findall(name.decode() if isinstance(name, bytes) else name)
+            ]
+            if any(tuple(tokens[i : i + size]) == words for i in range(len(tokens) - size + 1)):
+                found |= docs
+        return found
 
     def column(self, name: str) -> dict:
         """value → documents, for a column (facets, years) or ``month`` (yyyymm of the date)."""
@@ -239,6 +278,35 @@ class SegmentSets:
                 values.extend([0] * (self.size - len(values)))
                 self._dates = values
         return self._dates
+
+
+def _positions(reader: SegmentReader, fieldname: str, word: str, wanted: set[int]) -> dict:
+    """For the documents in ``wanted`` holding ``word``: its positions there (Whoosh's W3
+    blocks read whole when the codec allows, only the wanted postings decoded)."""
+    fieldobj = reader.schema[fieldname]
+    out: dict[int, frozenset[int]] = {}
+    try:
+        matcher = reader.postings(fieldname, fieldobj.to_bytes(word))
+    except TermNotFound:
+        return out
+    inner = getattr(matcher, "child", matcher)
+    decode = fieldobj.format.decode_positions
+    if all(hasattr(inner, a) for a in ("_read_ids", "_read_values", "_next_block", "_maxid")):
+        low = min(wanted)
+        while inner.is_active():
+            if inner._maxid >= low:
+                inner._read_ids()
+                inner._read_values()
+                for doc, value in zip(inner._ids, inner._values, strict=True):
+                    if doc in wanted:
+                        out[doc] = frozenset(decode(value))
+            inner._next_block()
+        return out
+    while inner.is_active():
+        if inner.id() in wanted:
+            out[inner.id()] = frozenset(decode(inner.value()))
+        inner.next()
+    return out
 
 
 def deleted(segment) -> int:

@@ -27,10 +27,11 @@ from itertools import accumulate
 from pathlib import Path
 
 from whoosh import query as q
+from whoosh.index import TOC, EmptyIndexError
 from whoosh.reading import MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
-from search import bits, index, summary
+from search import bits, index, segments, summary
 from search.analysis import exact, fold, number_key
 from search.parse import ParsedQuery
 
@@ -109,6 +110,9 @@ class Snapshot:
                 found = self._live(s.term(query.fieldname, query.text) for s in self.segments)
             elif isinstance(query, q.NumericRange):
                 found = self._range(query)
+            elif isinstance(query, q.Phrase):
+                words = tuple(query.words)
+                found = self._live(s.phrase(query.fieldname, words) for s in self.segments)
             else:
                 found = self._live(s.query(query) for s in self.segments)
             if len(self.queries) > 20_000:
@@ -172,10 +176,16 @@ def _stamp(path: Path) -> tuple:
 def _open(path: Path, key: bytes, stamp: tuple) -> Snapshot:
     """A generation's snapshot: segments already open in this process are reused as they are
     (their files, term sets, columns and dates); only new segments are opened."""
-    ix = index.open_index(path, key)
-    toc = ix._read_toc()
-    storage = ix.storage
-    segments, dead = [], []
+    storage = index.storage(path, key)
+    try:
+        toc = TOC.read(storage, segments.INDEX_NAME)
+    except EmptyIndexError:  # no index yet: create it (and upgrade an old one's fields)
+        storage = index.open_index(path, key).storage
+        toc = TOC.read(storage, segments.INDEX_NAME)
+    if any(name not in toc.schema for name in index.schema().names()):
+        index.open_index(path, key)  # an index made by an older Kho gains the new fields
+        toc = TOC.read(storage, segments.INDEX_NAME)
+    opened, dead = [], []
     for segment in toc.segments:
         cache_key = (str(path), segment.segment_id())
         found = _SEGMENTS.get(cache_key)
@@ -184,12 +194,12 @@ def _open(path: Path, key: bytes, stamp: tuple) -> Snapshot:
             found = _SEGMENTS[cache_key] = bits.SegmentSets(
                 reader, summary.Summary.open(storage, segment)
             )
-        segments.append(found)
+        opened.append(found)
         dead.append(bits.deleted(segment))
     current = {(str(path), s.segment_id()) for s in toc.segments}
     for cache_key in [k for k in _SEGMENTS if k[0] == str(path) and k not in current]:
         del _SEGMENTS[cache_key]
-    return Snapshot(stamp, segments, dead)
+    return Snapshot(stamp, opened, dead)
 
 
 def snapshot(path: Path, key: bytes) -> Snapshot:

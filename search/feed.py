@@ -178,7 +178,8 @@ class _Rebuilt:
 def reindex(inst: Instance, ctx: audit.Context, workers: int | None = None) -> int:
     """Rebuild the index from the database with every core (``workers`` processes)."""
     ids = _live_ids(inst)
-    size = segments.SEGMENT_DOCS
+    workers = workers or segments.cpu_count()
+    size = segments.batch_size(len(ids), workers)
     batches = [_Rebuilt(inst, ids[i : i + size]) for i in range(0, len(ids), size)] or [
         _Rebuilt(inst, [])
     ]
@@ -191,7 +192,7 @@ def reindex(inst: Instance, ctx: audit.Context, workers: int | None = None) -> i
         inst.index_dir,
         inst.keyring.index_key,
         batches,
-        workers or segments.cpu_count(),
+        workers,
         setup=fresh_connections,
     )
     with inst.sessions.begin() as session:

@@ -68,21 +68,22 @@ class IndexEntry:
     signature: str | None = None  # words for ``kyso:`` (search.feed.signature_words)
 
 
-def _storage(path: Path, key: bytes) -> EncryptedStorage:
+def storage(path: Path, key: bytes) -> EncryptedStorage:
     return EncryptedStorage(path, key)
 
 
 def create(path: Path, key: bytes) -> None:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _storage(path, key).create_index(schema())
+    storage(path, key).create_index(schema())
 
 
 def open_index(path: Path, key: bytes) -> Index:
-    storage = _storage(path, key)
-    if not whoosh_index.exists(storage):
+    files = storage(path, key)
+    if not whoosh_index.exists(files):
         create(path, key)
-    ix = storage.open_index()
-    missing = [name for name in schema().names() if name not in ix.schema]
+    ix = files.open_index()
+    current = ix.schema  # read from the table of contents at each access: once here
+    missing = [name for name in schema().names() if name not in current]
     if missing:  # an index made by an older Kho: add the new fields (old entries lack them)
         writer = ix.writer(timeout=WRITE_LOCK_TIMEOUT)
         try:
@@ -92,7 +93,7 @@ def open_index(path: Path, key: bytes) -> Index:
         except BaseException:
             _abandon(writer)
             raise
-        ix = storage.open_index()
+        ix = files.open_index()
     return ix
 
 

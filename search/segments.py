@@ -30,13 +30,21 @@ import pickle
 import secrets
 import shutil
 import traceback
+import zlib
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from operator import sub
 from pathlib import Path
 from pickle import dumps
 
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocWriter, W3PostingsWriter, W3Segment
+from whoosh.codec.whoosh3 import (
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3FieldWriter,
+    W3PerDocWriter,
+    W3PostingsWriter,
+    W3Segment,
+)
 from whoosh.fields import NUMERIC, Schema
 from whoosh.formats import Frequency, Positions
 from whoosh.index import TOC, clean_files
@@ -50,6 +58,7 @@ SEGMENT_DOCS = 25_000  # documents per segment of a rebuild (memory: ~0.3 GB per
 INDEX_NAME = "MAIN"
 SUMMARY_COLUMNS = ("level", "unit", "type_name", "issuer_name", "year")
 COMPRESSION = 1  # zlib level of posting blocks (Whoosh's 3: twice the time, 5% smaller)
+SMALL_BLOCK = 200  # pickled bytes under which a block is stored uncompressed
 
 Batch = Callable[[], Iterable]  # yields search.index.IndexEntry
 
@@ -238,6 +247,34 @@ class _BlockWriter(W3PostingsWriter):
             if end < count:
                 self._write_block()  # the last block is written by finish_postings
 
+    def _write_block(self, last: bool = False) -> None:
+        """Whoosh's block layout (length, pickled statistics, pickled and compressed data),
+        except that a small block is not compressed: Whoosh means to skip those but compresses
+        every block, and zlib's set-up costs more than a few bytes gain. The block says which,
+        so Whoosh reads both."""
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        data = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+        compression = self._compression if len(data) >= SMALL_BLOCK else 0
+        if compression:
+            data = zlib.compress(data, compression)
+        ids = self._ids
+        stats = (
+            len(ids),
+            ids[-1],
+            self._maxweight,
+            compression,
+            length_to_byte(self._minlength),
+            length_to_byte(self._maxlength),
+        )
+        info = dumps(stats, 2)
+        self._postfile.write_int(-(len(info) + len(data)) if last else len(info) + len(data))
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+
 
 class _FieldWriter(W3FieldWriter):
     def start_field(self, fieldname, fieldobj) -> None:
@@ -271,7 +308,7 @@ def write_segment(storage: EncryptedStorage, schema: Schema, entries: Iterable) 
     dates = array("I")
     perdoc = W3PerDocWriter(codec, storage, segment)
     docnum = 0
-    words_of = analysis._WORDS.findall
+    words_of = analysis.WORDS.findall
     for entry in entries:
         values = fields_of(entry)
         perdoc.start_doc(docnum)
@@ -427,6 +464,14 @@ def rebuild(
     fresh.rename(path)
     shutil.rmtree(old, ignore_errors=True)
     return sum(s.doc_count_all() for s in segments)
+
+
+def batch_size(count: int, workers: int) -> int:
+    """Documents per batch (per segment) so that every worker has as many batches as the
+    others and no segment holds more than ``SEGMENT_DOCS``."""
+    workers = max(1, workers)
+    batches = workers * -(-count // (SEGMENT_DOCS * workers)) or 1
+    return max(1, -(-count // batches))
 
 
 def batches_of(entries: Iterable, size: int = SEGMENT_DOCS) -> list[Batch]:

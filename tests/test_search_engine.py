@@ -196,3 +196,23 @@ def test_searches_in_threads_while_documents_are_added(built):
     for t in threads:
         t.join()
     assert failures == []
+
+
+def test_phrases_equal_whooshs_own(built):
+    """Positions checked only where every word is; issuer phrases read from the issuer names."""
+    path, _ = built
+    index.add(path, KEY, _entries(40, first=3000, seed=9))  # a segment without a summary
+    index.remove(path, KEY, [2, 3])
+    snap = engine.snapshot(path, KEY)
+    assert any(s.summary is None for s in snap.segments)
+    for field, words in [
+        ("folded", ["chuyen", "doi", "so"]),
+        ("folded", ["doi", "chuyen"]),
+        ("folded", ["so", "12"]),
+        ("folded", ["lao", "cai", "tai"]),
+        ("issuer", ["tinh", "uy", "lao", "cai"]),
+        ("issuer", ["uy", "lao"]),
+        ("issuer", ["lao", "tinh"]),
+    ]:
+        query = wq.Phrase(field, words)
+        assert snap.bits(query).ids(snap.offsets) == sorted(query.docs(snap.searcher)), words
