@@ -457,6 +457,16 @@ def growth(results: dict[int, dict]) -> None:
         print(f"  {name:<22}" + "".join(f"{v:14.1f}" for v in values) + f"   {ratio:8.2f}x")
 
 
+def machine_speed() -> float:
+    """Seconds for a 10-million-step Python loop: how busy the shared machine was (about 0.4 s
+    on an idle core of this kind; figures taken at 1.2 s are three times slower than idle)."""
+    t = time.perf_counter()
+    total = 0
+    for n in range(10_000_000):
+        total += n
+    return time.perf_counter() - t
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100000")
@@ -472,10 +482,12 @@ def main() -> None:
     if args.cold_fts:
         return cold_fts_probe(args.cold_fts)
     results = {}
+    print(f"machine: a 10M-step Python loop takes {machine_speed():.2f} s now (see machine_speed)")
     with tempfile.TemporaryDirectory(prefix="kho-bench-search-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             results[size] = measure(size, args, Path(tmp))
             forget_caches()
+            print(f"machine: the loop takes {machine_speed():.2f} s now")
     if len(results) > 1:
         growth(results)
 

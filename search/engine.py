@@ -441,27 +441,58 @@ def search(
     """Top hits, the visible count, facets and a suggestion, all within ``scope``."""
     if not scope.levels or not (scope.unit_ids or scope.granted_ids) or parsed.empty:
         return EngineResult([], 0)
-    from search import suggest as suggestions  # builds on this module
-
     with _OPEN_LOCK:
         lock = _SEARCH_LOCKS.setdefault(str(path), threading.Lock())
     with lock:  # one search at a time per index: readers of shared segments keep a position
-        snap = snapshot(path, key)
-        if not snap.segments:
-            return EngineResult([], 0)
-        visible_to = allowed(snap, scope)
-        matched, tiers = matching(snap, parsed, unit_ids)
-        visible = matched & visible_to
-        if not visible:
-            hint = suggestions.suggest(snap, visible_to, parsed, unit_ids) if suggest else None
-            return EngineResult([], 0, {}, hint)
-        wanted = offset + limit
-        if sort == "relevance" and (parsed.words or parsed.phrases):
-            docnums = _ranked(snap, visible, tiers, wanted)
-        else:
-            docnums = _newest_first(snap, visible, wanted, oldest=sort == "date_asc")
-        ids = [int(snap.searcher.stored_fields(d)["id"]) for d in docnums[offset:]]
-        return EngineResult(ids, visible.bit_count(), _facets(snap, visible) if facets else {})
+        try:
+            return _search(
+                snapshot(path, key), scope, parsed, unit_ids, limit, offset, sort, facets, suggest
+            )
+        except FileNotFoundError:
+            # a merge or a rebuild removed a file of this generation before this search first
+            # opened it: the next generation is already committed, search it instead
+            _forget(path)
+            return _search(
+                snapshot(path, key), scope, parsed, unit_ids, limit, offset, sort, facets, suggest
+            )
+
+
+def _search(
+    snap: Snapshot,
+    scope: Scope,
+    parsed: ParsedQuery,
+    unit_ids: dict[str, int],
+    limit: int,
+    offset: int,
+    sort: str,
+    facets: bool,
+    suggest: bool,
+) -> EngineResult:
+    from search import suggest as suggestions  # builds on this module
+
+    if not snap.segments:
+        return EngineResult([], 0)
+    visible_to = allowed(snap, scope)
+    matched, tiers = matching(snap, parsed, unit_ids)
+    visible = matched & visible_to
+    if not visible:
+        hint = suggestions.suggest(snap, visible_to, parsed, unit_ids) if suggest else None
+        return EngineResult([], 0, {}, hint)
+    wanted = offset + limit
+    if sort == "relevance" and (parsed.words or parsed.phrases):
+        docnums = _ranked(snap, visible, tiers, wanted)
+    else:
+        docnums = _newest_first(snap, visible, wanted, oldest=sort == "date_asc")
+    ids = [int(snap.searcher.stored_fields(d)["id"]) for d in docnums[offset:]]
+    return EngineResult(ids, visible.bit_count(), _facets(snap, visible) if facets else {})
+
+
+def _forget(path: Path) -> None:
+    with _OPEN_LOCK:
+        for cache_key in [k for k in _SNAPSHOTS if k[0] == str(path)]:
+            del _SNAPSHOTS[cache_key]
+        for cache_key in [k for k in _SEGMENTS if k[0] == str(path)]:
+            del _SEGMENTS[cache_key]
 
 
 def forget_all() -> None:

@@ -8,6 +8,7 @@ contents atomically, so a crash mid-commit leaves the previous generation readab
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from search.analysis import exact_analyzer, fold, folded_analyzer, number_keys, 
 from search.storage import EncryptedStorage
 
 WRITE_LOCK_TIMEOUT = 30.0
+MERGE_FACTOR = 8  # segments of one size tier merged into one
 
 
 def schema() -> Schema:
@@ -142,10 +144,11 @@ def add(path: Path, key: bytes, entries: Iterable[IndexEntry]) -> int:
         for entry in entries:
             writer.update_document(**fields_of(entry))
             count += 1
-        writer.commit()
+        writer.commit(merge=False)  # never a merge on the filing path: see merge_small
     except BaseException:
         _abandon(writer)
         raise
+    merge_small(path, key)
     return count
 
 
@@ -166,10 +169,81 @@ def remove(path: Path, key: bytes, ids: Iterable[int]) -> None:
     try:
         for doc_id in ids:
             writer.delete_by_term("id", str(doc_id))
-        writer.commit()
+        writer.commit(merge=False)
     except BaseException:
         _abandon(writer)
         raise
+    merge_small(path, key)
+
+
+def _tier(size: int) -> int:
+    tier = 0
+    while size >= MERGE_FACTOR:
+        size //= MERGE_FACTOR
+        tier += 1
+    return tier
+
+
+def merge_plan(found: list) -> list:
+    """Segments to merge next, if any: ``MERGE_FACTOR`` segments of one size tier (sizes within
+    a factor of 8), smallest tier first, so each document is rewritten a few times in its life
+    (log8 of the segment size); bulk-written segments (``segments.SEGMENT_DOCS``) are left
+    alone. A segment with more than a third of its documents deleted is rewritten without them.
+    """
+    from search.segments import SEGMENT_DOCS
+
+    tiers: dict[int, list] = {}
+    for segment in found:
+        if segment.doc_count_all() < SEGMENT_DOCS // 2:
+            tiers.setdefault(_tier(segment.doc_count_all()), []).append(segment)
+    for tier in sorted(tiers):
+        if len(tiers[tier]) >= MERGE_FACTOR:
+            return tiers[tier][:MERGE_FACTOR]
+    for segment in found:
+        if segment.deleted_count() * 3 > segment.doc_count_all():
+            return [segment]
+    return []
+
+
+def merge_small(path: Path, key: bytes, steps: int = 4) -> int:
+    """Merge segments in the writer's own time: right after its commit, by the bulk writer
+    (``segments.merge``), while readers go on with the generation they have. Skipped when
+    another writer holds the lock (its own commit merges). A commit never merges (Whoosh's
+    default policy would, now and then, rewrite most of a large index during one filing).
+    A failed merge leaves the index as it was: it is logged, not raised to the filing, whose
+    commit already stands. Returns the number of merges done."""
+    from whoosh.index import TOC, clean_files
+    from whoosh.reading import SegmentReader
+
+    from search import segments
+
+    done = 0
+    for _ in range(steps):
+        files = storage(path, key)
+        lock = files.lock("MAIN_WRITELOCK")
+        if not lock.acquire(blocking=False):
+            return done
+        try:
+            toc = TOC.read(files, segments.INDEX_NAME)
+            plan = merge_plan(toc.segments)
+            if not plan:
+                return done
+            readers = [SegmentReader(files, toc.schema, s) for s in plan]
+            merged = segments.merge(files, toc.schema, readers)
+            at = toc.segments.index(plan[0])
+            kept = [s for s in toc.segments[:at] if s not in plan]
+            kept += [merged] if merged.doc_count_all() else []
+            kept += [s for s in toc.segments[at:] if s not in plan]
+            generation = toc.generation + 1
+            TOC(toc.schema, kept, generation).write(files, segments.INDEX_NAME)
+            clean_files(files, segments.INDEX_NAME, generation, kept)
+            done += 1
+        except Exception:
+            logging.getLogger(__name__).exception("merging index segments failed")
+            return done
+        finally:
+            lock.release()
+    return done
 
 
 def indexed_ids(path: Path, key: bytes) -> set[int]:

@@ -366,6 +366,127 @@ def write_segment(storage: EncryptedStorage, schema: Schema, entries: Iterable) 
     return segment
 
 
+# Merging segments ---------------------------------------------------------------------------
+
+
+def _postings_of(reader, fieldname: str, btext: bytes, docmap, fixed: int | None):
+    """A term's postings in a source segment, renumbered (``docmap``: old → new number, -1
+    for a deleted document; or an int: the offset when nothing is deleted), values as stored."""
+    matcher = reader.postings(fieldname, btext)
+    inner = getattr(matcher, "child", matcher)  # undo the deletion filter: docmap does it
+    ids, weights, values = [], [], []
+    if all(hasattr(inner, a) for a in ("_read_ids", "_read_weights", "_read_values")):
+        while inner.is_active():
+            inner._read_ids()
+            inner._read_weights()
+            inner._read_values()
+            ids.extend(inner._ids)
+            weights.extend(inner._weights)
+            values.extend(inner._values)
+            inner._next_block()
+    else:
+        while inner.is_active():
+            ids.append(inner.id())
+            weights.append(inner.weight())
+            values.append(inner.value())
+            inner.next()
+    if isinstance(docmap, int):
+        ids = [d + docmap for d in ids]
+    else:
+        kept = [i for i, d in enumerate(ids) if docmap[d] >= 0]
+        ids = [docmap[ids[i]] for i in kept]
+        weights = [weights[i] for i in kept]
+        values = [values[i] for i in kept]
+    return ids, weights, (values if fixed != 0 else [])
+
+
+def merge(storage: EncryptedStorage, schema: Schema, readers: list) -> W3Segment:
+    """One new segment holding the live documents of ``readers`` in order, with its summary:
+    Whoosh's merge sends every posting through a sort pool one at a time; here each term's
+    postings are copied block by block, renumbered, and written by the bulk block writer."""
+    codec = W3Codec(compression=COMPRESSION)
+    segment = W3Segment(codec, INDEX_NAME, segid=secrets.token_hex(8))
+    perdoc = W3PerDocWriter(codec, storage, segment)
+    names = schema.names()
+    column_fields = [n for n in names if schema[n].column_type is not None]
+    scorable = [n for n in names if schema[n].indexed and schema[n].scorable]
+    lengths: dict[str, list[int]] = {n: [] for n in scorable}
+    columns: dict[str, dict] = {n: {} for n in SUMMARY_COLUMNS if n in schema}
+    months: dict[int, list[int]] = {}
+    dates = array("I")
+    docmaps: list = []
+    new = 0
+    for reader in readers:
+        raw = {n: reader.column_reader(n, translate=False) for n in column_fields}
+        shown = {n: reader.column_reader(n) for n in columns if n in column_fields}
+        date_column = reader.column_reader("date") if "date" in column_fields else None
+        docmap = [] if reader.has_deletions() else new
+        for docnum in range(reader.doc_count_all()):
+            if reader.is_deleted(docnum):
+                docmap.append(-1)
+                continue
+            if not isinstance(docmap, int):
+                docmap.append(new)
+            stored = reader.stored_fields(docnum)
+            perdoc.start_doc(new)
+            for name in names:
+                length = reader.doc_field_length(docnum, name) if name in lengths else 0
+                if name in lengths:
+                    lengths[name].append(length)
+                perdoc.add_field(name, schema[name], stored.get(name), length)
+                if name in raw:
+                    perdoc.add_column_value(name, schema[name].column_type, raw[name][docnum])
+            perdoc.finish_doc()
+            for name, column in shown.items():
+                value = column[docnum]
+                if value is not None and value not in (b"", "", 0xFFFF, 0xFFFFFFFF):
+                    columns[name].setdefault(value, []).append(new)
+            date = date_column[docnum] if date_column is not None else 0
+            date = date if date and date <= 99991231 else 0
+            dates.append(date)
+            if date:
+                months.setdefault(date // 100, []).append(new)
+            new += 1
+        docmaps.append(docmap)
+    perdoc.close()
+    segment.set_doc_count(new)
+
+    dense = summary.dense_at(new)
+    numeric = {name for name in names if isinstance(schema[name], NUMERIC)}
+    kept: dict[str, list] = {}
+    writer = _FieldWriter(codec, storage, segment)
+    for name in sorted(n for n in names if schema[n].indexed):
+        fixed = schema[name].format.fixed_value_size()
+        terms = sorted({t for reader in readers for t in reader.lexicon(name)})
+        started = False
+        for btext in terms:
+            ids, weights, values = [], [], []
+            for reader, docmap in zip(readers, docmaps, strict=True):
+                if (name, btext) in reader:
+                    more = _postings_of(reader, name, btext, docmap, fixed)
+                    ids += more[0]
+                    weights += more[1]
+                    values += more[2]
+            if not ids:
+                continue  # only deleted documents held it
+            if not started:
+                writer.start_field(name, schema[name])
+                started = True
+            writer.add_term(btext, _Postings(ids, array("f", weights), values), lengths.get(name))
+            if name not in numeric and len(ids) >= dense:
+                kept.setdefault(name, []).append((btext, _bitmap(ids, new)))
+        if started:
+            writer.finish_field()
+    writer.close()
+    columns["month"] = months
+    bitmaps = {
+        name: {value: _bitmap(ids, new) for value, ids in found.items()}
+        for name, found in columns.items()
+    }
+    summary.write(storage, segment, new, kept, bitmaps, dates)
+    return segment
+
+
 # Writing several segments with every core ---------------------------------------------------
 
 

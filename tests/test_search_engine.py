@@ -216,3 +216,37 @@ def test_phrases_equal_whooshs_own(built):
     ]:
         query = wq.Phrase(field, words)
         assert snap.bits(query).ids(snap.offsets) == sorted(query.docs(snap.searcher)), words
+
+
+def test_small_segments_are_merged_after_commits_not_during_them(tmp_path):
+    path = tmp_path / "index"
+    added = _entries(20, first=1)
+    for entry in added:
+        index.add(path, KEY, [entry])
+    snap = engine.snapshot(path, KEY)
+    assert len(snap.segments) < index.MERGE_FACTOR  # 20 commits, 20 one-document segments
+    assert any(s.summary is not None for s in snap.segments)  # merged ones have a summary
+    everyone = engine.Scope(("thuong", "mat", "toi_mat"), frozenset({1, 2}))
+    found = engine.search(path, KEY, everyone, parse("so"), UNITS, limit=50)
+    assert sorted(found.ids) == [e.id for e in added]
+
+
+def test_a_segment_mostly_deleted_is_rewritten_without_them(built):
+    path, entries = built
+    index.remove(path, KEY, [e.id for e in entries[:200]])  # 200 of the first 250
+    snap = engine.snapshot(path, KEY)
+    assert [s.size for s in snap.segments] == [50, 250, 100]
+    assert snap.everything.bit_count() == 400 and all(live is None for live in snap.live)
+
+
+def test_no_merge_while_another_writer_holds_the_lock(tmp_path):
+    path = tmp_path / "index"
+    for entry in _entries(7):
+        index.add(path, KEY, [entry])
+    with index.storage(path, KEY).open_index().writer() as writer:  # holds the lock
+        writer.merge = False
+        writer.add_document(**index.fields_of(_entries(1, first=100)[0]))
+        assert index.merge_small(path, KEY) == 0
+    assert len(engine.snapshot(path, KEY).segments) == 8
+    assert index.merge_small(path, KEY) == 1
+    assert len(engine.snapshot(path, KEY).segments) == 1

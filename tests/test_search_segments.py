@@ -138,3 +138,32 @@ def test_summary_holds_every_dense_term_and_the_columns(tmp_path, size):
         assert found.column(column) == {v: bits.from_ids(d, size) for v, d in expected.items()}
     dates = list(leaf.column_reader("date"))
     assert list(found.dates()) == [d if d != 0xFFFFFFFF else 0 for d in dates]
+
+
+def test_merged_segments_equal_whooshs_optimize(tmp_path):
+    """segments.merge keeps the live documents in order, as Whoosh's own merge does."""
+    from whoosh.index import TOC
+    from whoosh.reading import SegmentReader
+
+    entries = _entries(260, seed=8)
+    for name in ("ours", "theirs"):
+        path = tmp_path / name
+        index.create(path, KEY)
+        ix = EncryptedStorage(path, KEY).open_index()
+        for start in range(0, 260, 60):  # five segments written by Whoosh's writer
+            with ix.writer() as writer:
+                writer.merge = False
+                for entry in entries[start : start + 60]:
+                    writer.add_document(**index.fields_of(entry))
+        with ix.writer() as writer:
+            writer.merge = False
+            for doc_id in (3, 61, 62, 200):
+                writer.delete_by_term("id", str(doc_id))
+    theirs = EncryptedStorage(tmp_path / "theirs", KEY).open_index()
+    theirs.optimize()
+    storage = EncryptedStorage(tmp_path / "ours", KEY)
+    toc = storage.open_index()._read_toc()
+    readers = [SegmentReader(storage, toc.schema, s) for s in toc.segments]
+    merged = segments.merge(storage, toc.schema, readers)
+    TOC(toc.schema, [merged], toc.generation + 1).write(storage, segments.INDEX_NAME)
+    assert _dump(_reader(tmp_path / "ours")) == _dump(_reader(tmp_path / "theirs"))
