@@ -47,12 +47,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic
 
-from ingest import samples
-from search import engine, index, parse
-from search.analysis import fold
+from ingest.demo import samples
+from search import engine, parse
+from search.index import store
+from search.index.analysis import fold
+from security.policy.reading import ReadScope
+from security.vocabulary import LEVELS, level_rank
 
 UNITS = {code: n for n, code in enumerate(synthetic.UNITS, 1)}
-READER = engine.Scope(("thuong", "mat"), frozenset({UNITS["VP"]}))
+READER = ReadScope(level_rank("mat"), frozenset({UNITS["VP"]}))
 KEY = bytes(range(32))
 COLD_QUERY = "đảng viên"
 
@@ -126,7 +129,7 @@ def _fts_fold(text: str) -> str:
     return text.replace("đ", "d").replace("Đ", "D")
 
 
-def build_fts(path: Path, entries: Iterable[index.IndexEntry]) -> float:
+def build_fts(path: Path, entries: Iterable[store.IndexEntry]) -> float:
     """Seconds to insert the entries (their generation excluded)."""
     db = sqlite3.connect(path)
     db.execute(
@@ -138,7 +141,7 @@ def build_fts(path: Path, entries: Iterable[index.IndexEntry]) -> float:
         "tokenize = 'unicode61 remove_diacritics 2')"
     )
     spent = 0.0
-    batch: list[index.IndexEntry] = []
+    batch: list[store.IndexEntry] = []
 
     def flush() -> float:
         t = time.perf_counter()
@@ -174,10 +177,10 @@ def build_fts(path: Path, entries: Iterable[index.IndexEntry]) -> float:
     return spent
 
 
-def fts_runner(path: Path, scope: engine.Scope) -> Callable[[str], int]:
+def fts_runner(path: Path, scope: ReadScope) -> Callable[[str], int]:
     """The same question in SQL: words ANDed (numbers as phrases), filters, trimming, top 20."""
     db = sqlite3.connect(path)
-    levels = ",".join(f"'{lv}'" for lv in scope.levels)
+    levels = ",".join(f"'{lv}'" for lv in LEVELS[: scope.max_level + 1])
     units = ",".join(str(u) for u in scope.unit_ids)
     trim = f"d.level IN ({levels}) AND d.unit IN ({units}) AND d.pending = 0"
 
@@ -239,11 +242,9 @@ def engine_runner(folder: Path, facets: bool = False) -> Callable[[str], int]:
 def forget_caches() -> None:
     """Readers, sets and decrypted blocks of this process dropped (a cold start in-process)."""
     engine.forget_all()
-    from search import storage
+    from search.index import storage
 
-    for name in ("BLOCKS", "PLAIN_CACHE"):  # PLAIN_CACHE: a Kho before block reading
-        if hasattr(storage, name):
-            getattr(storage, name).clear()
+    storage.BLOCKS.clear()
 
 
 def timed(run: Callable[[str], int], texts: list[str], rounds: int) -> tuple[list, list, dict]:
@@ -321,7 +322,7 @@ def reopen(folder: Path, count: int, runs: int = 5) -> list[tuple[float, float, 
     run("dang vien")
     out = []
     for n in range(runs):
-        entry = index.IndexEntry(
+        entry = store.IndexEntry(
             count + 1 + n,
             "thuong",
             UNITS["VP"],
@@ -333,7 +334,7 @@ def reopen(folder: Path, count: int, runs: int = 5) -> list[tuple[float, float, 
             issued=date(2026, 1, 2),
         )
         t = time.perf_counter()
-        index.add(folder, KEY, [entry])
+        store.add(folder, KEY, [entry])
         commit = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         found = run(f"tinmoinhat{n}")
@@ -348,8 +349,8 @@ def reopen(folder: Path, count: int, runs: int = 5) -> list[tuple[float, float, 
 
 def reindex_time(home: Path, count: int, workers: int) -> tuple[float, float, int]:
     """(seconds to build the archive, seconds of ``kho reindex``, records indexed)."""
-    from archive.audit import Context
     from search import feed
+    from security.actor import Context
 
     t = time.perf_counter()
     inst = synthetic.build(home, count, with_index=False, workers=workers, progress=lambda _: None)

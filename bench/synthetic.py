@@ -41,17 +41,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, update
 
-from archive import accounts, audit
-from archive.audit import Context
-from archive.bootstrap import initialize
-from archive.instance import Instance
-from archive.lifecycle_models import Dossier, DossierMember
-from archive.models import AuditEntry, AuditHead, Document, RecordEvent, StoredObject
-from ingest import samples
-from search import index
-from security import audit as chain
-from security.keys import new_data_key
-from security.stream import encrypt_bytes
+from archive.accounts import accounts
+from archive.audit import log as audit
+from archive.core import bindings
+from archive.core.instance import Instance
+from archive.models import (
+    AuditEntry,
+    AuditHead,
+    Document,
+    Dossier,
+    DossierMember,
+    RecordEvent,
+    StoredObject,
+)
+from archive.operations.bootstrap import initialize
+from ingest.demo import samples
+from search.index import segments, store
+from security.actor import Context
+from security.crypto import audit_chain as chain
+from security.crypto.keys import new_data_key
+from security.crypto.stream import encrypt_bytes
 
 UNITS = ("VP", "BTC", "UBKT", "BTGDV")  # created in this order: ids 1..4
 LEVELS = (("thuong", 0.6), ("mat", 0.25), ("toi_mat", 0.1), ("tuyet_mat", 0.05))
@@ -83,10 +92,10 @@ class Record:
     def unit_id(self) -> int:
         return UNITS.index(self.unit) + 1
 
-    def entry(self, filed_by: int = 2) -> index.IndexEntry:
+    def entry(self, filed_by: int = 2) -> store.IndexEntry:
         """The index entry ``search.feed`` makes of this record once stored."""
         words = "\n".join([self.number, self.issuer, self.subject, self.text])
-        return index.IndexEntry(
+        return store.IndexEntry(
             self.id,
             self.level,
             self.unit_id,
@@ -161,10 +170,6 @@ def records(count: int, seed: int = 5, start: int = 1, stop: int | None = None) 
 # Building an instance ---------------------------------------------------------------------
 
 
-def _binding(uid: str, part: str) -> bytes:
-    return f"kho/{uid}/{part}/v1".encode()  # archive.records._binding
-
-
 def _stored_rows(inst: Instance, filer: int, batch: list[Record]) -> tuple[list, list]:
     """Document and text-object rows for a batch, each blob encrypted and written (no fsync)."""
     ring = inst.keyring
@@ -175,9 +180,9 @@ def _stored_rows(inst: Instance, filer: int, batch: list[Record]) -> tuple[list,
         meta.update({"filename": f"{rec.number.replace('/', '_')}.pdf"})
         meta_key = new_data_key()
         sealed = encrypt_bytes(
-            meta_key, json.dumps(meta, ensure_ascii=False).encode(), _binding(uid, "meta")
+            meta_key, json.dumps(meta, ensure_ascii=False).encode(), bindings.record(uid, "meta")
         )
-        meta_version, meta_wrapped = ring.wrap(meta_key, _binding(uid, "meta"))
+        meta_version, meta_wrapped = ring.wrap(meta_key, bindings.record(uid, "meta"))
         filed_at = datetime.combine(rec.issued, datetime.min.time(), UTC) + timedelta(days=3)
         documents.append(
             {
@@ -204,10 +209,10 @@ def _stored_rows(inst: Instance, filer: int, batch: list[Record]) -> tuple[list,
         )
         key = new_data_key()
         text = rec.text.encode()
-        ciphertext = encrypt_bytes(key, text, _binding(uid, "text"))
+        ciphertext = encrypt_bytes(key, text, bindings.record(uid, "text"))
         name = secrets.token_hex(16)
         inst.blobs.path(name).write_bytes(ciphertext)
-        version, wrapped = ring.wrap(key, _binding(uid, "text"))
+        version, wrapped = ring.wrap(key, bindings.record(uid, "text"))
         objects.append(
             {
                 "document_id": rec.id,
@@ -235,8 +240,8 @@ def _chunk_rows(first: int) -> tuple[list, list, list]:
 
 
 def _audit_rows(head: tuple, key: bytes, filer: int, done: list, at: datetime) -> tuple:
-    """Ingest audit entries for a batch, linked as archive.audit.record links them (the payload
-    is ``archive.audit.payload_of``'s, made without an ORM object per entry)."""
+    """Ingest audit entries for a batch, linked as archive.audit.log.record links them (the payload
+    is ``archive.audit.log.payload_of``'s, made without an ORM object per entry)."""
     seq, last_hash, last_mac = head
     rows = []
     for doc_id, level, doc_type, pending, _dossier in done:
@@ -266,7 +271,7 @@ def _audit_rows(head: tuple, key: bytes, filer: int, done: list, at: datetime) -
 
 def _dossiers(inst: Instance, members: dict[str, list[tuple[int, str]]]) -> None:
     """One dossier per (year, unit, theme); closed for past years; members in filing order."""
-    from archive import sealing
+    from archive.core import sealing
 
     this_year = date.today().year
     rank = {lv: i for i, (lv, _) in enumerate(LEVELS)}
@@ -380,10 +385,6 @@ def build_index(
 ) -> int:
     """The index of an archive of ``count`` synthetic records, built from the records themselves
     (what ``kho reindex`` would build from the database)."""
-    try:
-        from search import segments
-    except ImportError:  # a Kho before search.segments: the one-writer path
-        return index.rebuild(path, key, (r.entry(filed_by) for r in records(count, seed)))
     size = segments.batch_size(count, workers)
     batches = [
         _EntryBatch(count, seed, first, min(count, first + size - 1), filed_by)
@@ -402,7 +403,7 @@ class _EntryBatch:
     last: int
     filed_by: int
 
-    def __call__(self) -> Iterator[index.IndexEntry]:
+    def __call__(self) -> Iterator[store.IndexEntry]:
         for rec in records(self.count, self.seed, self.first, self.last):
             yield rec.entry(self.filed_by)
 

@@ -8,32 +8,38 @@ by nobody, so even its count must not show.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import func, select
 
-from archive import audit, dossiers, records
-from archive.instance import Instance
-from archive.lifecycle_models import Dossier, DossierMember
-from archive.models import Document, StoredObject
-from search import index, segments
+from archive.audit.actions import Action
+from archive.core.events import RecordChange
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import Document, Dossier, DossierMember, RecordStatus, StoredObject, queries
+from archive.records import reading
+from search.index import segments, store
+from security.actor import Context
+
+log = logging.getLogger(__name__)
 
 
 def _indexable(doc: Document) -> bool:
-    if getattr(doc, "status", "active") != "active":
+    if getattr(doc, "status", RecordStatus.ACTIVE) != RecordStatus.ACTIVE:
         return False
     texts = [o for o in doc.objects if o.kind == "text"]
-    return bool(texts) and records.object_of(doc, "text").shredded_at is None
+    return bool(texts) and reading.object_of(doc, "text").shredded_at is None
 
 
-def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> index.IndexEntry:
-    return _entry_of(inst, doc, records.object_of(doc, "text"), dossier)
+def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> store.IndexEntry:
+    return _entry_of(inst, doc, reading.object_of(doc, "text"), dossier)
 
 
-def _entry_of(inst: Instance, doc, text_object, dossier: str | None) -> index.IndexEntry:
+def _entry_of(inst: Instance, doc, text_object, dossier: str | None) -> store.IndexEntry:
     """The index entry of a record (``doc`` and ``text_object``: rows or objects with the
     columns of Document and StoredObject), its description and text unsealed."""
-    meta = records.unseal_meta(inst, doc)
+    meta = reading.unseal_meta(inst, doc)
     words = "\n".join(
         filter(
             None,
@@ -41,11 +47,11 @@ def _entry_of(inst: Instance, doc, text_object, dossier: str | None) -> index.In
                 meta.get("number"),
                 meta.get("issuer"),
                 meta.get("subject"),
-                records.read_object(inst, doc, text_object).decode(),
+                reading.read_object(inst, doc, text_object).decode(),
             ],
         )
     )
-    return index.IndexEntry(
+    return store.IndexEntry(
         doc.id,
         doc.level,
         doc.unit_id,
@@ -80,32 +86,39 @@ def _documents(inst: Instance, ids: Iterable[int] | None) -> Iterator[tuple[Docu
             stmt = stmt.where(Document.id.in_(list(ids)))
         for doc in session.execute(stmt).unique().scalars():
             doc.objects  # noqa: B018 - load before leaving the session
-            yield doc, dossiers.code_of(session, doc.id)
-
-
-def _entries(inst: Instance, ids: Iterable[int] | None) -> Iterator[index.IndexEntry]:
-    for doc, dossier in _documents(inst, ids):
-        if _indexable(doc):
-            yield _entry(inst, doc, dossier)
+            yield doc, queries.code_of(session, doc.id)
 
 
 def refresh(inst: Instance, ids: Iterable[int]) -> int:
     """Bring records up to date in the index at once: after filing, re-classification, a move
     to another unit or dossier, release from quarantine, destruction or deletion. Records gone,
-    destroyed or not active are removed; the rest (re-)indexed. Returns how many were indexed.
+    destroyed or not active are removed; the rest (re-)indexed, each record read once, in one
+    index commit. Returns how many were indexed.
 
     Call it right after the change is committed; searches see it on their next query.
     """
-    wanted = set(ids)
-    live = [doc.id for doc, _ in _documents(inst, wanted) if _indexable(doc)]
-    if wanted - set(live):
-        index.remove(inst.index_dir, inst.keyring.index_key, wanted - set(live))
-    if not live:
+    gone = set(ids)
+    if not gone:
         return 0
-    return index.add(inst.index_dir, inst.keyring.index_key, _entries(inst, live))
+
+    def entries() -> Iterator[store.IndexEntry]:
+        for doc, dossier in _documents(inst, sorted(gone)):
+            if _indexable(doc):
+                gone.discard(doc.id)
+                yield _entry(inst, doc, dossier)
+
+    return store.update(inst.index_dir, inst.keyring.index_key, entries(), gone)
 
 
-index_documents = refresh  # the name ingest, ``kho check --repair`` and the web hook call
+def follow(inst: Instance, changes: Iterable[RecordChange]) -> None:
+    """The index follows committed changes of records (connected to
+    ``archive.core.events.records_changed`` by the application's wiring). The index is derived:
+    a failure here is logged and leaves the records safe; ``kho check --repair`` catches up."""
+    ids = {change.record_id for change in changes}
+    try:
+        refresh(inst, ids)
+    except Exception:  # the records are committed; only their searchability waits
+        log.exception("indexing records %s failed", sorted(ids))
 
 
 REINDEX_READ = 500  # records read per database round trip during a rebuild
@@ -128,7 +141,7 @@ def _live_ids(inst: Instance) -> list[int]:
             & (StoredObject.kind == "text")
             & (StoredObject.version == latest.c.version),
         )
-        .where(Document.status == "active", StoredObject.shredded_at.is_(None))
+        .where(Document.status == RecordStatus.ACTIVE, StoredObject.shredded_at.is_(None))
         .order_by(Document.id)
     )
     with inst.sessions() as session:
@@ -143,13 +156,14 @@ class _Rebuilt:
     def __init__(self, inst: Instance, ids: list[int]) -> None:
         self.inst, self.ids = inst, ids
 
-    def __call__(self) -> Iterator[index.IndexEntry]:
+    def __call__(self) -> Iterator[store.IndexEntry]:
         for start in range(0, len(self.ids), REINDEX_READ):
             chunk = self.ids[start : start + REINDEX_READ]
             docs, texts, codes = self._rows(chunk)
             for doc in docs:
                 text = texts.get(doc.id)
-                if doc.status == "active" and text is not None and text.shredded_at is None:
+                live = doc.status == RecordStatus.ACTIVE and text is not None
+                if live and text.shredded_at is None:
                     yield _entry_of(self.inst, doc, text, codes.get(doc.id))
 
     def _rows(self, chunk: list[int]) -> tuple[list, dict, dict]:
@@ -175,7 +189,7 @@ class _Rebuilt:
         return docs, texts, codes
 
 
-def reindex(inst: Instance, ctx: audit.Context, workers: int | None = None) -> int:
+def reindex(inst: Instance, ctx: Context, workers: int | None = None) -> int:
     """Rebuild the index from the database with every core (``workers`` processes)."""
     ids = _live_ids(inst)
     workers = workers or segments.cpu_count()
@@ -195,8 +209,8 @@ def reindex(inst: Instance, ctx: audit.Context, workers: int | None = None) -> i
         workers,
         setup=fresh_connections,
     )
-    with inst.sessions.begin() as session:
-        audit.record(session, inst.keyring, ctx, "reindex", "done", None, {"documents": count})
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(Action.REINDEX, "done", None, documents=count)
     return count
 
 
@@ -204,5 +218,5 @@ def missing_from_index(inst: Instance) -> tuple[set[int], set[int]]:
     """(records not in the index, index entries without a live record): what ``kho check``
     repairs. Destroyed and inactive records are not live, so a stale entry for one is reported."""
     live = set(_live_ids(inst))
-    in_index = index.indexed_ids(inst.index_dir, inst.keyring.index_key)
+    in_index = store.indexed_ids(inst.index_dir, inst.keyring.index_key)
     return live - in_index, in_index - live
