@@ -124,6 +124,7 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
     """File what arrives in INBOX; move it to done/ or rejected/ (with the reason)."""
     ctx = acting_as(inst, as_user, role=Role.ARCHIVIST)
     if not once:
+        pipeline.preload()
         click.echo(f"Đang theo dõi / watching {inbox} (Ctrl+C để dừng / to stop)")
     try:
         for result in inbox_watch.watch(inst, ctx, Path(inbox), interval, once, inst.limits):
@@ -136,6 +137,8 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
 @click.option("--once", is_flag=True, help="Empty the queue, then stop.")
 def worker_command(inst, once: bool) -> None:
     """File the web uploads waiting in the queue (`make run` starts one)."""
+    if not once:
+        pipeline.preload()
     try:
         count = jobs.work(inst, once=once, limits=inst.limits)
         click.echo(f"{count} tệp / files")
