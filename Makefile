@@ -42,7 +42,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Quick figures (a few minutes). The full-size runs: bench/search.py --docs 100000 (~20 min),
+# Quick figures (a few minutes). The full-size runs: bench/search.py --sizes 100000,1000000,
 # bench/audit.py (a million entries), bench/web.py --docs 5000; bench/real.py exits 1 if a
 # secret document would be filed below its level without being held back.
 bench: $(STAMP)
@@ -50,7 +50,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py --docs 100
 	$(BIN)/python bench/real.py --generated 40
 	$(BIN)/python bench/audit.py --events 1000 --sizes 100000,200000
-	$(BIN)/python bench/search.py --docs 20000 --rounds 3 --no-plain
+	$(BIN)/python bench/search.py --sizes 20000 --rounds 3
+	$(BIN)/python bench/cli.py --records 120 --runs 5
 	$(BIN)/python bench/web.py --docs 300 --rounds 20
 	$(BIN)/python bench/signatures.py --rounds 2
 

@@ -355,6 +355,17 @@ INDEX_EVERY_SECONDS = 1.0
 BATCH_WORKERS = 4
 
 
+def preload() -> None:
+    """Import now what examining and describing a PDF will need (pyHanko for its signatures,
+    scikit-learn for the filing model): the modules load them only where used, so that a `kho`
+    command that files nothing never does. A long-running worker calls this once at start, so
+    that its first document does not wait seconds for imports."""
+    import sklearn.feature_extraction.text
+    import sklearn.linear_model  # noqa: F401
+
+    import ingest.signatures.validate  # noqa: F401
+
+
 def ingest_files(
     inst: Instance,
     ctx: Context,

@@ -26,7 +26,6 @@ from ingest.examine.limits import Deadline, check_size, reason
 from ingest.examine.office import clean as office_clean
 from ingest.examine.office import convert as office_convert
 from ingest.examine.scan import garbled, raster, textlayer
-from ingest.examine.scan.page import search_stamps
 from ingest.examine.sniff import MediaType
 from security.errors import Refused
 
@@ -258,6 +257,8 @@ def _text_page_geometry(data: bytes, limits: Limits, deadline: Deadline, rec: _R
     bottom = min(max((zone[3] if zone else 0.3) + 0.1, 0.3), 0.5)
     if not run_ocr or not geometry.images_in(bottom) or not ocr_stage.ocr_available():
         return
+    from ingest.examine.scan.page import search_stamps  # OpenCV: only when a page is searched
+
     with rec.stage(STAMPS, ocr_stage.tesseract_version() or "kho") as done:
         page = raster.render_pdf_page(data, 0, limits, dpi=STAMP_DPI)
         found, _ = search_stamps(page, 0, bottom, deadline, ocr_stage.tesseract)

@@ -125,6 +125,7 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
     """File what arrives in INBOX; move it to done/ or rejected/ (with the reason)."""
     ctx = acting_as(inst, as_user, role=Role.ARCHIVIST)
     if not once:
+        pipeline.preload()
         click.echo(f"Đang theo dõi / watching {inbox} (Ctrl+C để dừng / to stop)")
     try:
         for result in inbox_watch.watch(inst, ctx, Path(inbox), interval, once, inst.limits):
@@ -139,6 +140,8 @@ def worker_command(inst, once: bool) -> None:
     """File the web uploads waiting in the queue (`make run` starts one); the index follows
     the change log meanwhile."""
     wiring.follow_in_background(inst)
+    if not once:
+        pipeline.preload()
     try:
         count = jobs.work(inst, once=once, limits=inst.limits)
         click.echo(f"{count} tệp / files")

@@ -40,6 +40,8 @@ from ingest.examine.limits import Deadline
 from ingest.examine.scan import layout, marks, stamp_reading, stamps
 from ingest.examine.scan.raster import PageImage, to_pgm
 
+cv2.setNumThreads(1)  # see ingest.examine.scan
+
 Runner = Callable[[bytes, Deadline, int, bool], str]
 LAYOUT_DPI = 100
 FALLBACK_ZONE = (0.0, 0.0, 1.0, 0.3)  # where a header usually is, when none was found
