@@ -32,11 +32,12 @@ class Damage:
 
 def check_object(inst: Instance, doc: Document, obj: StoredObject, deep: bool) -> str | None:
     """What is wrong with one object, or None."""
-    path = inst.blobs.path(obj.blob)
-    if not path.exists():
+    try:
+        digest = inst.blobs.sha256(obj.blob)
+    except FileNotFoundError:
         return "blob is missing"
-    if inst.blobs.sha256(obj.blob) != obj.ciphertext_sha256:
-        return "ciphertext changed on disk (SHA-256 differs from the one recorded)"
+    if digest != obj.ciphertext_sha256:
+        return "ciphertext changed in the store (SHA-256 differs from the one recorded)"
     if deep:
         try:
             key = inst.keyring.unwrap(
@@ -81,6 +82,11 @@ def verify(inst: Instance, ctx: audit.Context, deep: bool = False) -> tuple[int,
             "fixity",
             "damaged" if damage else "ok",
             None,
-            {"deep": deep, "objects": checked, "damage": [str(d) for d in damage[:100]]},
+            {
+                "deep": deep,
+                "objects": checked,
+                "store": inst.blobs.location,
+                "damage": [str(d) for d in damage[:100]],
+            },
         )
     return checked, damage

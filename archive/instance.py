@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.blobstore import BlobStore
+from archive.blobstore import BlobStore, open_store
 from archive.db import make_engine, make_session_factory
 from security import keyfile
 from security.keyfile import KeySource
@@ -27,23 +27,28 @@ class Instance:
     home: Path
     database_url: str
     key_file: Path
+    blobs_location: str | None = None  # KHO_BLOBS: None for $KHO_HOME/blobs, or s3://bucket/prefix
+    s3_endpoint: str | None = None  # KHO_S3_ENDPOINT
     _keys: tuple[Keyring, KeySource] | None = field(default=None, init=False, repr=False)
     _keys_stamp: tuple | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(
-        cls, home: str | Path, database_url: str | None = None, key_file: str | Path | None = None
+        cls,
+        home: str | Path,
+        database_url: str | None = None,
+        key_file: str | Path | None = None,
+        blobs: str | None = None,
+        s3_endpoint: str | None = None,
     ) -> Instance:
         home = Path(home).resolve()
         return cls(
             home=home,
             database_url=database_url or f"sqlite:///{home / 'kho.sqlite3'}",
             key_file=Path(key_file).resolve() if key_file else home / "keys" / "kho.key",
+            blobs_location=blobs or None,
+            s3_endpoint=s3_endpoint or None,
         )
-
-    @property
-    def blob_dir(self) -> Path:
-        return self.home / "blobs"
 
     @property
     def index_dir(self) -> Path:
@@ -117,7 +122,7 @@ class Instance:
 
     @cached_property
     def blobs(self) -> BlobStore:
-        return BlobStore(self.blob_dir)
+        return open_store(self.blobs_location, self.home, self.s3_endpoint)
 
     def dispose(self) -> None:
         if "engine" in self.__dict__:

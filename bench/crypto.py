@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from archive import records
-from archive.blobstore import BlobStore
+from archive.blobstore import LocalBlobStore
 
 
 def _best(run, repeat: int) -> float:
@@ -48,7 +48,7 @@ def measure(size_mib: int, folder: Path) -> None:
     key = os.urandom(32)
     repeat = 3 if size_mib <= 64 else 1
     one_shot = _best(lambda: AESGCM(key).encrypt(b"\0" * 12, data, b""), repeat)
-    store = BlobStore(folder)
+    store = LocalBlobStore(folder)
     store.create()
     written = []
 

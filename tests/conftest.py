@@ -2,6 +2,11 @@
 
 With ``KHO_TEST_DATABASE_URL`` set to a PostgreSQL server URL, every test gets a fresh database
 created on that server and dropped afterwards; otherwise SQLite in the test's temporary folder.
+
+With ``KHO_TEST_S3_ENDPOINT`` and ``KHO_TEST_S3_BUCKET`` set (``scripts/with-s3.sh`` does), every
+instance keeps its blobs under a fresh prefix of that bucket, emptied afterwards; otherwise in its
+folder. Tests that use ``blob_settings`` (every test with an instance) are marked ``blobs``:
+``make test-s3`` runs them against the real server.
 """
 
 from __future__ import annotations
@@ -42,6 +47,49 @@ def _postgres_database(server_url: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+S3_ENDPOINT = os.environ.get("KHO_TEST_S3_ENDPOINT")
+S3_BUCKET = os.environ.get("KHO_TEST_S3_BUCKET", "kho-test")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if "blob_settings" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.blobs)
+
+
+@pytest.fixture
+def blob_area() -> Iterator:
+    """``blob_area(label)``: the blob settings of one instance of the test (KHO_BLOBS and
+    KHO_S3_ENDPOINT, as for ``create_app`` or the environment of ``kho``); empty for the
+    local folder. Object-storage prefixes are emptied when the test ends."""
+    stores = []
+
+    def area(label: str) -> dict[str, str]:
+        if not S3_ENDPOINT:
+            return {}
+        from archive.s3store import S3BlobStore
+
+        prefix = f"t{secrets.token_hex(6)}/{label}"
+        stores.append(S3BlobStore(S3_BUCKET, prefix, S3_ENDPOINT))
+        return {"KHO_BLOBS": f"s3://{S3_BUCKET}/{prefix}", "KHO_S3_ENDPOINT": S3_ENDPOINT}
+
+    yield area
+    for store in stores:
+        store.remove_all()
+
+
+@pytest.fixture
+def blob_settings(blob_area) -> dict[str, str]:
+    """The blob settings of the test's main instance (``app``, ``inst``, ``kho``)."""
+    return blob_area("home")
+
+
+def instance_at(home: Path, database_url: str, blobs: dict[str, str]) -> Instance:
+    return Instance.from_settings(
+        home, database_url, blobs=blobs.get("KHO_BLOBS"), s3_endpoint=blobs.get("KHO_S3_ENDPOINT")
+    )
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     server = os.environ.get("KHO_TEST_DATABASE_URL")
@@ -52,13 +100,14 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(tmp_path: Path, database_url: str):
+def app(tmp_path: Path, database_url: str, blob_settings: dict[str, str]):
     app = create_app(
         {
             "KHO_HOME": str(tmp_path / "home"),
             "KHO_DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "TESTING": True,
+            **blob_settings,
         }
     )
     inst = app.extensions["kho"]
@@ -111,17 +160,22 @@ def sample_doc(docs, *, level: str | None = None, fmt: str | None = None):
 
 
 @pytest.fixture
-def kho(tmp_path, database_url):
+def home_env(tmp_path, database_url, blob_settings) -> dict[str, str]:
+    """The environment of `kho` for the test's instance: KHO_HOME, database, blobs."""
+    return {"KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url, **blob_settings}
+
+
+@pytest.fixture
+def kho(home_env):
     """`kho` on a fresh KHO_HOME: ``kho("init")``, ``kho("show", "1", ok=False)``."""
     from click.testing import CliRunner
 
     from web.cli import main
 
-    env = {"KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url}
     runner = CliRunner()
 
     def run(*args: str, ok: bool = True):
-        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
+        result = runner.invoke(main, list(args), env=home_env, catch_exceptions=False)
         if ok:
             assert result.exit_code == 0, result.output
         return result

@@ -11,10 +11,9 @@ import pytest
 
 from archive import backup, fixity, registers
 from archive.audit import Context
-from archive.instance import Instance
 from search import feed, query
 from security.keys import KeyringError
-from tests.conftest import _postgres_database
+from tests.conftest import _postgres_database, instance_at
 from tests.test_lifecycle_support import file_doc
 
 PASSPHRASE = "một cụm mật khẩu đủ dài 2026"
@@ -41,7 +40,7 @@ def _scan(folder: Path, secrets: list[str]) -> list[str]:
     return found
 
 
-def test_backup_restore_verify_and_search(inst, archivist, tmp_path, restored_url):
+def test_backup_restore_verify_and_search(inst, archivist, tmp_path, restored_url, blob_area):
     canary = "Khoanhmậtsaoluu"
     subject = "về công tác bảo vệ chính trị nội bộ"
     doc = file_doc(inst, archivist, text=f"Nội dung {canary} hòa giải", subject=subject)
@@ -58,7 +57,7 @@ def test_backup_restore_verify_and_search(inst, archivist, tmp_path, restored_ur
     assert _scan(dest, [canary, subject, "hòa giải"]) == []
     assert b"keks" not in (dest / "keys.sealed").read_bytes()
 
-    target = Instance.from_settings(tmp_path / "restored", restored_url)
+    target = instance_at(tmp_path / "restored", restored_url, blob_area("restored"))
     with pytest.raises(KeyringError):
         backup.restore(target, Context(None, "cli"), dest, "sai cụm mật khẩu rồi")
     assert not target.key_file.exists()

@@ -13,6 +13,7 @@ from archive.lifecycle_models import DestructionRecord
 from archive.models import AuditEntry, Document, StoredObject
 from search import feed, index
 from security.errors import Refused
+from tests.blob_support import raw
 from tests.conftest import add_person
 from tests.test_lifecycle_support import file_doc
 
@@ -112,7 +113,7 @@ def test_destruction_shreds_keys_removes_index_entries_and_keeps_stub_and_trace(
     keep = file_doc(inst, archivist, issued="2010-01-01")
     feed.index_documents(inst, [doc, keep])
     before = _doc(inst, doc)
-    blobs = {o.blob: inst.blobs.path(o.blob).read_bytes() for o in before.objects}
+    blobs = {o.blob: raw(inst, o.blob) for o in before.objects}
     start = _actions(inst)[-1]
     with inst.sessions() as session:
         start = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc())).scalar()
@@ -124,7 +125,7 @@ def test_destruction_shreds_keys_removes_index_entries_and_keeps_stub_and_trace(
     after = _doc(inst, doc)
     assert after.status == "destroyed"
     assert all(o.wrapped_key == b"" and o.kek_version == 0 for o in after.objects)
-    assert not any(inst.blobs.path(name).exists() for name in blobs)
+    assert not any(inst.blobs.exists(name) for name in blobs)
     with pytest.raises(records.Destroyed):
         records.read_text(inst, after)
     # Even with the old ciphertexts (a stolen backup) and the whole keyring, nothing unwraps.

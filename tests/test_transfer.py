@@ -20,7 +20,7 @@ from archive.bootstrap import initialize
 from archive.instance import Instance
 from archive.models import AuditEntry, Document
 from security.errors import Refused
-from tests.conftest import ADMIN_PASSWORD, _postgres_database, add_person
+from tests.conftest import ADMIN_PASSWORD, _postgres_database, add_person, instance_at
 from tests.test_lifecycle_support import file_doc
 
 CANARY = "Khoanhchuyengiao"
@@ -29,12 +29,12 @@ TITLE = "Hồ sơ thanh tra nội bộ năm 2026"
 
 
 @pytest.fixture
-def second(tmp_path):
+def second(tmp_path, blob_area):
     """A second, empty instance to import into (SQLite, or a fresh PostgreSQL database)."""
     server = os.environ.get("KHO_TEST_DATABASE_URL")
     urls = _postgres_database(server) if server else iter([None])
     url = next(urls)
-    target = Instance.from_settings(tmp_path / "second", url)
+    target = instance_at(tmp_path / "second", url, blob_area("second"))
     initialize(target, ADMIN_PASSWORD)
     yield target
     target.dispose()

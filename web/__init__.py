@@ -22,7 +22,11 @@ def create_app(config: dict | None = None) -> Flask:
         # No instance yet (before `kho init`): sessions simply do not survive a restart.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.extensions["kho"] = Instance.from_settings(
-        app.config["KHO_HOME"], app.config["KHO_DATABASE_URL"], app.config["KHO_KEY_FILE"]
+        app.config["KHO_HOME"],
+        app.config["KHO_DATABASE_URL"],
+        app.config["KHO_KEY_FILE"],
+        app.config["KHO_BLOBS"],
+        app.config["KHO_S3_ENDPOINT"],
     )
     csrf.init_app(app)
 
