@@ -109,6 +109,7 @@ class BlobStore(Protocol):
 
     def is_empty(self) -> bool:
         """No blob and no partial write (a restore only goes into an empty store)."""
+        return next(self.listing(), None) is None and next(self.partial_writes(), None) is None
 
 
 def ciphertext_sha256(src: BinaryIO) -> str:
@@ -221,7 +222,7 @@ class LocalBlobStore(BlobStore):
         self.path(name).unlink(missing_ok=True)
 
     def listing(self) -> Iterator[tuple[str, float]]:
-        for sub in sorted(self.root.glob("??")):
+        for sub in sorted(p for p in self.root.glob("??") if p.is_dir()):
             for entry in sorted(sub.iterdir()):
                 if BLOB_NAME.fullmatch(entry.name):
                     try:
@@ -242,9 +243,6 @@ class LocalBlobStore(BlobStore):
 
     def clock(self) -> float:
         return time.time()
-
-    def is_empty(self) -> bool:
-        return not self.root.exists() or not any(self.root.iterdir())
 
 
 def copy_out(store: BlobStore, name: str, dest: Path) -> str:

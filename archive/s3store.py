@@ -362,10 +362,6 @@ class S3BlobStore(BlobStore):
         date = answer["ResponseMetadata"].get("HTTPHeaders", {}).get("date")
         return parsedate_to_datetime(date).timestamp() if date else time.time()
 
-    def is_empty(self) -> bool:
-        with self._talking():
-            return next(self.listing(), None) is None and next(self.partial_writes(), None) is None
-
     def remove_all(self) -> int:
         """Delete every object under the prefix and abort its uploads (tests and benchmarks)."""
         for partial in list(self.partial_writes()):
