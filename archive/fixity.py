@@ -7,6 +7,7 @@ description, which also catches swapped wrapped keys and ciphertexts moved betwe
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -30,25 +31,44 @@ class Damage:
         return f"document {self.document_id}: {self.part}{where}: {self.problem}"
 
 
+class _Hashing:
+    """Hashes what is read through it, so a deep check reads each object once."""
+
+    def __init__(self, src) -> None:
+        self.src = src
+        self.digest = hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.src.read(n)
+        self.digest.update(data)
+        return data
+
+    def drain(self) -> str:
+        while self.read(1 << 20):
+            pass
+        return self.digest.hexdigest()
+
+
 def check_object(inst: Instance, doc: Document, obj: StoredObject, deep: bool) -> str | None:
-    """What is wrong with one object, or None."""
+    """What is wrong with one object, or None (one read of the object, deep or not)."""
+    problem = None
     try:
-        digest = inst.blobs.sha256(obj.blob)
+        with inst.blobs.open(obj.blob) as fh:
+            reader = _Hashing(fh)
+            if deep:
+                binding = records.object_binding(doc, obj)
+                try:
+                    key = inst.keyring.unwrap(obj.kek_version, obj.wrapped_key, binding)
+                    for _ in decrypt_segments(key, reader, binding):
+                        pass
+                except IntegrityError as exc:
+                    problem = f"does not authenticate ({exc})"
+            digest = reader.drain()
     except FileNotFoundError:
         return "blob is missing"
     if digest != obj.ciphertext_sha256:
         return "ciphertext changed in the store (SHA-256 differs from the one recorded)"
-    if deep:
-        try:
-            key = inst.keyring.unwrap(
-                obj.kek_version, obj.wrapped_key, records.object_binding(doc, obj)
-            )
-            with inst.blobs.open(obj.blob) as fh:
-                for _ in decrypt_segments(key, fh, records.object_binding(doc, obj)):
-                    pass
-        except IntegrityError as exc:
-            return f"does not authenticate ({exc})"
-    return None
+    return problem
 
 
 def _documents(inst: Instance) -> Iterator[Document]:

@@ -310,3 +310,22 @@ def test_tampering_reaches_the_store_and_is_caught(inst, archivist, sample_docs)
     name = records.object_of(row, "text").blob
     overwrite(inst, name, raw(inst, name)[:-1])
     assert fixity.verify(inst, SYSTEM)[1][0].blob == name
+
+
+def test_filing_while_the_object_store_is_down_keeps_nothing_and_says_why(
+    inst, archivist, sample_docs, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", os.environ.get("AWS_ACCESS_KEY_ID", "kho"))
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", os.environ.get("AWS_SECRET_ACCESS_KEY", "x"))
+    working = inst.blobs
+    inst.__dict__["blobs"] = open_store("s3://kho/down", tmp_path, "http://127.0.0.1:9")
+    (tmp_path / "a.pdf").write_bytes(sample_docs[0].content)
+    [result] = pipeline.ingest_files(inst, archivist.ctx, [tmp_path / "a.pdf"])
+    assert result.status == "rejected" and "Cannot reach object storage" in result.reason
+    assert "nothing was kept half-stored" in result.reason
+    with inst.sessions() as session:
+        assert session.query(Document).count() == 0
+    inst.__dict__["blobs"] = working
+    assert not check_store(inst, grace=0).problems
+    [again] = pipeline.ingest_files(inst, archivist.ctx, [tmp_path / "a.pdf"])
+    assert again.status == "stored"
