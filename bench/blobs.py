@@ -7,9 +7,10 @@ Without ``KHO_TEST_S3_ENDPOINT`` in the environment it starts a throw-away Seawe
 
 * small objects (``--small`` × 100 KiB, the size of a typical text or scanned page): encrypt
   and store, then open and decrypt, as objects/s;
-* large objects (``--sizes`` MiB): encrypt and store, load and decrypt through
-  ``records.stream_object`` (authenticate everything, then stream), and the keyless fixity hash
-  (``kho verify``), as MiB/s, with the peak Python memory of storing and reading (tracemalloc);
+* large objects (``--sizes`` MiB, best of three up to 64 MiB): encrypt and store, load and
+  decrypt through ``records.stream_object`` (authenticate everything, then stream), and the
+  keyless fixity hash (``kho verify``), as MiB/s, with the peak Python memory of storing and
+  reading (tracemalloc);
 * the anchor of each: for S3 a bare boto3 ``put_object`` / ``get_object`` of the same
   ciphertext (what the server takes without Kho), for the folder a bare write + fsync / read.
 
@@ -124,27 +125,31 @@ def _small(store, count: int) -> tuple[float, float, float]:
 
 
 def _large(store, size_mib: int) -> dict[str, float]:
+    """Best of three runs (one beyond 64 MiB): the machine is shared, the slow runs are noise."""
     size = size_mib * 2**20
     data = os.urandom(size)
     key = os.urandom(32)
+    repeat = 3 if size_mib <= 64 else 1
     out: dict[str, float] = {}
-    blob = None
+    blobs = []
 
-    def put():
-        nonlocal blob
-        blob = store.put(key, io.BytesIO(data), BINDING)
+    def best(run) -> float:
+        return size_mib / min(_timed(run) for _ in range(repeat))
 
-    out["put"] = size_mib / _timed(put)
+    out["put"] = best(lambda: blobs.append(store.put(key, io.BytesIO(data), BINDING)))
+    name = blobs[-1].name
     with _Reader(store, key) as reader:
-        out["read"] = size_mib / _timed(lambda: reader.read(blob.name, size))
-        out["read_peak"] = _peak(lambda: reader.read(blob.name, size))
-    out["sha256"] = size_mib / _timed(lambda: store.sha256(blob.name))
+        out["read"] = best(lambda: reader.read(name, size))
+        out["read_peak"] = _peak(lambda: reader.read(name, size))
+    out["sha256"] = best(lambda: store.sha256(name))
     bare = secrets.token_hex(16)
-    with store.open(blob.name) as fh:
-        out["bare_put"] = size_mib / _bare_put(store, bare, fh.read())
-    out["bare_get"] = size_mib / _timed(lambda: _bare_get(store, bare))
-    out["put_peak"] = _peak(lambda: store.delete(store.put(key, io.BytesIO(data), BINDING).name))
-    store.delete(blob.name)
+    with store.open(name) as fh:
+        ciphertext = fh.read()
+    out["bare_put"] = size_mib / min(_bare_put(store, bare, ciphertext) for _ in range(repeat))
+    out["bare_get"] = best(lambda: _bare_get(store, bare))
+    out["put_peak"] = _peak(lambda: blobs.append(store.put(key, io.BytesIO(data), BINDING)))
+    for blob in blobs:
+        store.delete(blob.name)
     store.delete(bare)
     return out
 
