@@ -41,12 +41,12 @@ from botocore.exceptions import (
 
 from archive.blobstore import (
     BLOB_NAME,
-    COPY_CHUNK,
     BlobStore,
     BlobWritten,
     HashingSink,
     Partial,
     check_name,
+    copy_into,
     new_name,
 )
 from security.errors import KhoError
@@ -292,10 +292,7 @@ class S3BlobStore(BlobStore):
         return self._write(new_name(), lambda w: encrypt_stream(key, src, w, binding))  # type: ignore[arg-type]
 
     def put_ciphertext(self, name: str, src: BinaryIO) -> BlobWritten:
-        def copy(writer: HashingSink) -> int:
-            return sum(writer.write(chunk) for chunk in iter(lambda: src.read(COPY_CHUNK), b""))
-
-        return self._write(check_name(name), copy)
+        return self._write(check_name(name), lambda w: copy_into(src, w))
 
     def open(self, name: str) -> BinaryIO:
         with self._talking():
