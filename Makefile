@@ -1,6 +1,6 @@
 # Kho: two commands on a fresh machine.
 #   make run   venv + install + instance (database, key, index) + demo data, serves 127.0.0.1:5000
-#   make test  venv + install + Debian test packages (as root) + lint + the whole suite
+#   make test  venv + install + Debian test packages (as root) + lint + import contracts + the suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -24,6 +24,7 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/system-deps.sh
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest
 
 # The same suite against a throw-away PostgreSQL server on loopback (.ci/run does both).
@@ -37,9 +38,11 @@ test-s3: $(STAMP)
 	bash scripts/system-deps.sh
 	bash scripts/with-s3.sh bash scripts/with-postgres.sh $(BIN)/python -m pytest -m blobs
 
+# ruff, then the import contracts of pyproject.toml (the layers of docs/architecture.md).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -4,9 +4,10 @@
 
 1. Appends ``--events`` entries, each in its own committed transaction as real actions do, and
    prints events/s (target: at least 200/s sustained).
-2. Grows a log to each size in ``--sizes`` (entries chained exactly as ``archive.audit.record``
-   chains them, inserted in bulk to save time) and times ``archive.audit.verify`` over all of it,
-   printing µs per entry: a flat figure means verification stays linear.
+2. Grows a log to each size in ``--sizes`` (entries chained exactly as
+   ``archive.audit.log.record`` chains them, inserted in bulk to save time) and times
+   ``archive.audit.log.verify`` over all of it, printing µs per entry: a flat figure means
+   verification stays linear.
 """
 
 from __future__ import annotations
@@ -19,20 +20,21 @@ from pathlib import Path
 
 from sqlalchemy import insert, update
 
-from archive import audit
-from archive.bootstrap import initialize
-from archive.instance import Instance
+from archive.audit import log
+from archive.core.instance import Instance
 from archive.models import AuditEntry, AuditHead, utcnow
-from security import audit as chain
+from archive.operations.bootstrap import initialize
+from security.actor import Context
+from security.crypto import audit_chain as chain
 
-CTX = audit.Context(None, "bench", "VP")
+CTX = Context(None, "bench", "VP")
 
 
 def sustained(inst: Instance, events: int) -> float:
     start = time.perf_counter()
     for n in range(events):
         with inst.sessions.begin() as session:
-            audit.record(session, inst.keyring, CTX, "view", "allowed", n, {"n": n})
+            log.record(session, inst.keyring, CTX, "view", "allowed", n, {"n": n})
     return events / (time.perf_counter() - start)
 
 
@@ -60,10 +62,10 @@ def grow(inst: Instance, target: int, batch: int = 20000) -> None:
                 object_id=seq % 5000,
                 detail={"n": seq},
             )
-            payload = audit.payload_of(entry)
+            payload = log.payload_of(entry)
             last_hash = chain.chain_hash(last_hash, payload)
             last_mac = chain.chain_mac(key, last_mac, payload)
-            columns = {k: getattr(entry, k) for k in audit.PAYLOAD_COLUMNS}
+            columns = {k: getattr(entry, k) for k in log.PAYLOAD_COLUMNS}
             rows.append({**columns, "hash": last_hash, "mac": last_mac})
         with inst.sessions.begin() as session:
             session.execute(insert(AuditEntry), rows)
@@ -84,7 +86,7 @@ def main() -> None:
             grow(inst, size)
             start = time.perf_counter()
             with inst.sessions() as session:
-                count, problems = audit.verify(session, inst.keyring.audit_key)
+                count, problems = log.verify(session, inst.keyring.audit_key)
             seconds = time.perf_counter() - start
             assert not problems, problems[:3]
             print(

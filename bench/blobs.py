@@ -8,7 +8,7 @@ Without ``KHO_TEST_S3_ENDPOINT`` in the environment it starts a throw-away Seawe
 * small objects (``--small`` × 100 KiB, the size of a typical text or scanned page): encrypt
   and store, then open and decrypt, as objects/s;
 * large objects (``--sizes`` MiB, best of three up to 64 MiB): encrypt and store, load and
-  decrypt through ``records.stream_object`` (authenticate everything, then stream), and the
+  decrypt through ``reading.stream_object`` (authenticate everything, then stream), and the
   keyless fixity hash (``kho verify``), as MiB/s, with the peak Python memory of storing and
   reading (tracemalloc);
 * the anchor of each: for S3 a bare boto3 ``put_object`` / ``get_object`` of the same
@@ -34,9 +34,10 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parents[1]
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from archive import records
-from archive.blobstore import LocalBlobStore
-from archive.s3store import S3BlobStore
+from archive.core import bindings
+from archive.core.blobstore import LocalBlobStore
+from archive.core.s3store import S3BlobStore
+from archive.records import reading
 
 BINDING = b"kho/bench/original/v1"
 
@@ -57,24 +58,24 @@ def _peak(run) -> float:
 
 
 class _Reader:
-    """records.stream_object on a bare blob: the key and binding handed over directly."""
+    """reading.stream_object on a bare blob: the key and binding handed over directly."""
 
     def __init__(self, store, key: bytes) -> None:
         self.inst = SimpleNamespace(blobs=store)
         self.key = key
 
     def __enter__(self):
-        self._saved = records._object_key, records.object_binding
-        records._object_key = lambda *_args: self.key
-        records.object_binding = lambda *_args: BINDING
+        self._saved = reading._object_key, bindings.object
+        reading._object_key = lambda *_args: self.key
+        bindings.object = lambda *_args: BINDING
         return self
 
     def __exit__(self, *_exc) -> None:
-        records._object_key, records.object_binding = self._saved
+        reading._object_key, bindings.object = self._saved
 
     def read(self, name: str, size: int) -> None:
         obj = SimpleNamespace(blob=name, size=size, kind="original", version=1)
-        for _chunk in records.stream_object(self.inst, None, obj):
+        for _chunk in reading.stream_object(self.inst, None, obj):
             pass
 
 

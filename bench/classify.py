@@ -4,8 +4,8 @@ the count of documents classified below their true level (the error that must ne
 Usage (from the project root):
     .venv/bin/python bench/classify.py DIR [--headers FILE] [--no-ocr] [-v]
 
-DIR holds documents and a ``truth.jsonl`` (format of ../shared/corpus/dev/). Every file goes
-through ``ingest.stages.examine``, so scans are read through OCR when Tesseract is installed;
+DIR holds documents and a ``truth.jsonl`` (format of ../shared/corpus/dev/). Every file goes through
+``ingest.examine.stages.examine``, so scans are read through OCR when Tesseract is installed;
 documents with a text layer and scans are scored apart (targets: 98% and 90%).
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.header import parse_header
-from ingest.stages import examine
+from ingest.describe.header import parse_header
+from ingest.examine.stages import examine
 
 FIELDS = ("kind", "doc_type", "number", "issuer", "date", "place", "subject", "level", "urgency")
 LEVELS = ("thuong", "mat", "toi_mat", "tuyet_mat")

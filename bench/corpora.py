@@ -35,13 +35,15 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).re
 
 import pikepdf
 
-from archive import access, accounts
-from archive.audit import Context
-from archive.bootstrap import initialize
-from archive.instance import Instance
-from archive.maintenance import check_store
-from ingest import ocr, pipeline
-from ingest.limits import Limits
+from archive.accounts import accounts
+from archive.core.instance import Instance
+from archive.core.limits import Limits
+from archive.operations.bootstrap import initialize
+from archive.operations.maintenance import check_store
+from archive.records import gate
+from ingest import pipeline
+from ingest.examine import ocr
+from security.actor import Context
 
 # What the files of a corpus look like; source code, build files and notes are left out.
 SKIP_SUFFIXES = {
@@ -160,7 +162,7 @@ def run(files: list[Path], level: str | None, verbose: bool) -> dict:
         for doc_id, path in stored:
             if doc_id in quarantined:  # readable by nobody
                 continue
-            copy = access.open_content(inst, ctx, doc_id)
+            copy = gate.open_content(inst, ctx, doc_id)
             if copy.media_type == "application/pdf":
                 found = active_content(copy.read())
                 if found:

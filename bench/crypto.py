@@ -4,7 +4,7 @@
 
 For each size: one-shot AESGCM.encrypt of the whole buffer in memory (the ceiling), then
 encrypt-and-store through the blob store (STREAM, fsync, rename) and load-and-decrypt through
-``records.stream_object`` (authenticate everything, then stream), each as MiB/s and as a ratio
+``reading.stream_object`` (authenticate everything, then stream), each as MiB/s and as a ratio
 to the one-shot figure; plus the peak Python memory of the streaming paths (tracemalloc).
 The blob folder defaults to a temporary folder on the same disk as /tmp.
 """
@@ -22,8 +22,9 @@ from types import SimpleNamespace
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from archive import records
-from archive.blobstore import LocalBlobStore
+from archive.core import bindings
+from archive.core.blobstore import LocalBlobStore
+from archive.records import reading
 
 
 def _best(run, repeat: int) -> float:
@@ -60,21 +61,21 @@ def measure(size_mib: int, folder: Path) -> None:
     # stream_object needs a record and an object; a stand-in keeps the bench off the database.
     inst = SimpleNamespace(blobs=store)
     obj = SimpleNamespace(blob=blob.name, size=blob.size, kind="original", version=1)
-    original_key = records._object_key
-    records._object_key = lambda *_args: key
-    original_binding = records.object_binding
-    records.object_binding = lambda *_args: b"bench"
+    original_key = reading._object_key
+    reading._object_key = lambda *_args: key
+    original_binding = bindings.object
+    bindings.object = lambda *_args: b"bench"
     try:
 
         def load():
-            for _chunk in records.stream_object(inst, None, obj):
+            for _chunk in reading.stream_object(inst, None, obj):
                 pass
 
         loaded = _best(load, repeat)
         load_peak = _peak(load)
     finally:
-        records._object_key = original_key
-        records.object_binding = original_binding
+        reading._object_key = original_key
+        bindings.object = original_binding
     put_peak = _peak(lambda: store.put(key, io.BytesIO(data), b"bench"))
     for name in list(store.names()):
         store.delete(name)

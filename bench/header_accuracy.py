@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.header import parse_header
+from ingest.describe.header import parse_header
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 FIELDS = ("kind", "doc_type", "number", "issuer", "date", "subject", "level", "urgency", "place")

@@ -55,9 +55,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-from ingest import stages
-from ingest.classify.text import canonical_tones
-from ingest.limits import Limits
+from archive.core.limits import Limits
+from ingest.describe.text import canonical_tones
+from ingest.examine import stages
 from security.errors import Refused
 
 FIELDS = ("number", "issuer", "date", "subject", "doc_type", "level", "urgency", "kind")
@@ -238,9 +238,9 @@ _GENERATED: list[tuple[str, bytes, dict, str]] = []
 
 
 def generated(count: int) -> list[tuple[str, str, bytes, dict]]:
-    """Documents made here (``tests/header_variants.py``), in memory: every file format."""
+    """Documents made here (``tests/support/header_variants.py``), in memory: every file format."""
     if len(_GENERATED) != count:
-        from tests.header_variants import documents
+        from tests.support.header_variants import documents
 
         _GENERATED[:] = documents(count)
     return [("generated", name, data, truth) for name, data, truth, _ in _GENERATED]
@@ -390,11 +390,10 @@ def _sources() -> dict[Path, float]:
 
 def _reload() -> None:
     """Reload the reader's modules (dependencies first); the examine cache stays."""
-    keep = {"ingest.stages", "ingest.ocr", "ingest.pdf", "ingest.text", "ingest.sniff"}
     names = [
         n
         for n in list(sys.modules)
-        if (n.startswith("ingest.") and n not in keep and not n.startswith("ingest.scan"))
+        if n.startswith("ingest.") and not n.startswith("ingest.examine")
     ]
     for name in reversed(names):
         try:
@@ -412,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--watch", action="store_true", help="re-measure when ingest/ changes")
     parser.add_argument(
         "--generated", type=int, default=0, metavar="N",
-        help="also N documents generated in memory (tests/header_variants.py): PDF, Word, "
+        help="also N documents generated in memory (tests/support/header_variants.py): PDF, Word, "
         "text and scans, in the usual layouts",
     )  # fmt: skip
     args = parser.parse_args(argv)

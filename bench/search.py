@@ -35,13 +35,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from whoosh.filedb.filestore import FileStorage
 
-from ingest import samples
-from search import engine, index, parse, storage
-from search.analysis import fold
+from ingest.demo import samples
+from search import engine, parse
+from search.index import storage, store
+from search.index.analysis import fold
+from security.policy.reading import ReadScope
+from security.vocabulary import LEVELS, level_rank
 
 UNITS = {"VP": 1, "BTC": 2, "UBKT": 3, "BTGDV": 4}
 LEVEL_SHARES = (("thuong", 0.6), ("mat", 0.25), ("toi_mat", 0.1), ("tuyet_mat", 0.05))
-READER = engine.Scope(("thuong", "mat"), frozenset({UNITS["VP"]}))
+READER = ReadScope(level_rank("mat"), frozenset({UNITS["VP"]}))
 KEY = bytes(range(32))
 PLACES = ("Bát Xát", "Sa Pa", "Bắc Hà", "Mường Khương", "Văn Bàn", "Bảo Yên", "Si Ma Cai")
 
@@ -56,7 +59,7 @@ def _fill(rng: random.Random, text: str, year: int) -> str:
     )
 
 
-def corpus(count: int, seed: int = 5) -> Iterator[index.IndexEntry]:
+def corpus(count: int, seed: int = 5) -> Iterator[store.IndexEntry]:
     """Cheap documents: a header and 8–14 sentences of one theme, plus names and places."""
     rng = random.Random(seed)
     span = (samples.LAST_DAY - samples.FIRST_DAY).days
@@ -81,7 +84,7 @@ def corpus(count: int, seed: int = 5) -> Iterator[index.IndexEntry]:
         ]
         words = "\n".join([number, issuer.name, subject, *body])
         level = rng.choices(levels, weights)[0]
-        yield index.IndexEntry(
+        yield store.IndexEntry(
             doc_id,
             level,
             rng.choice(units),
@@ -162,7 +165,7 @@ def _fts_fold(text: str) -> str:
     return text.replace("đ", "d").replace("Đ", "D")
 
 
-def build_fts(path: Path, entries: list[index.IndexEntry]) -> float:
+def build_fts(path: Path, entries: list[store.IndexEntry]) -> float:
     db = sqlite3.connect(path)
     db.execute(
         "CREATE TABLE docs (id INTEGER PRIMARY KEY, level TEXT, unit INTEGER, "
@@ -195,10 +198,10 @@ def build_fts(path: Path, entries: list[index.IndexEntry]) -> float:
     return elapsed
 
 
-def fts_runner(path: Path, scope: engine.Scope) -> Callable[[str], int]:
+def fts_runner(path: Path, scope: ReadScope) -> Callable[[str], int]:
     """The same question in SQL: words ANDed (numbers as phrases), filters, trimming, top 20."""
     db = sqlite3.connect(path)
-    levels = ",".join(f"'{lv}'" for lv in scope.levels)
+    levels = ",".join(f"'{lv}'" for lv in LEVELS[: scope.max_level + 1])
     units = ",".join(str(u) for u in scope.unit_ids)
     trim = f"d.level IN ({levels}) AND d.unit IN ({units})"
 
@@ -281,17 +284,17 @@ def line(name: str, values: list[float]) -> tuple[float, float, float]:
     return p50, p95, p99
 
 
-def index_into(folder: Path, entries: list[index.IndexEntry], plain: bool) -> float:
+def index_into(folder: Path, entries: list[store.IndexEntry], plain: bool) -> float:
     """Index in one batch; ``plain`` swaps in Whoosh's FileStorage (the only difference)."""
-    original = index._storage
+    original = store._storage
     if plain:
-        index._storage = lambda path, key: FileStorage(str(path))
+        store._storage = lambda path, key: FileStorage(str(path))
     try:
         t = time.perf_counter()
-        index.rebuild(folder, KEY, entries)
+        store.rebuild(folder, KEY, entries)
         return time.perf_counter() - t
     finally:
-        index._storage = original
+        store._storage = original
 
 
 def main() -> None:
@@ -354,7 +357,7 @@ def _freshness(folder: Path, count: int) -> None:
     """One new document as the ingest worker adds it, then the first query that must find it."""
     print(f"\nfreshness: one document added to the {count}-document index, then searched")
     for n in range(3):
-        entry = index.IndexEntry(
+        entry = store.IndexEntry(
             count + 1 + n,
             "thuong",
             UNITS["VP"],
@@ -366,7 +369,7 @@ def _freshness(folder: Path, count: int) -> None:
             issued=date(2026, 1, 2),
         )
         t = time.perf_counter()
-        index.add(folder, KEY, [entry])
+        store.add(folder, KEY, [entry])
         commit = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         found = engine_runner(folder, facets=False)(f"tinmoinhat{n}")
@@ -387,13 +390,13 @@ def _compare_plain(plain_dir: Path, enc_dir: Path, entries: list, enc_s: float, 
     results = {}
     for name, folder, plain in (("encrypted", enc_dir, False), ("plain", plain_dir, True)):
         opened = _open_time(folder, plain)
-        original = index._storage
+        original = store._storage
         if plain:
-            index._storage = lambda path, key: FileStorage(str(path))
+            store._storage = lambda path, key: FileStorage(str(path))
         try:
             times, _, _ = timed(engine_runner(folder, facets=False), mix, 0)
         finally:
-            index._storage = original
+            store._storage = original
         results[name] = (opened, pct(times))
         line(f"{name}: distinct queries, cold caches", times)
     (e_open, e), (p_open, p) = results["encrypted"], results["plain"]
@@ -407,15 +410,15 @@ def _compare_plain(plain_dir: Path, enc_dir: Path, entries: list, enc_s: float, 
 def _open_time(folder: Path, plain: bool) -> float:
     storage.PLAIN_CACHE.clear()
     engine.forget_all()
-    original = index._storage
+    original = store._storage
     if plain:
-        index._storage = lambda path, key: FileStorage(str(path))
+        store._storage = lambda path, key: FileStorage(str(path))
     try:
         t = time.perf_counter()
         engine.search(folder, KEY, READER, parse.parse("đảng viên"), UNITS, limit=20)
         return (time.perf_counter() - t) * 1000
     finally:
-        index._storage = original
+        store._storage = original
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ finds in real signed PDFs.
 Usage (from the project root):
     .venv/bin/python bench/signatures.py [--real DIR] [--rounds N]
 
-1. Generated: PDFs signed with a test PKI (tests/signing_support.py), one and two signatures,
+1. Generated: PDFs signed with a test PKI (tests/support/signing.py), one and two signatures,
    with and without a timestamp; for each, the time of ``validate_pdf`` (per signature) beside
    ``examine`` + header reading (the rest of ingest's work on the same file), best of N rounds.
 2. Real (default ``../shared/corpus/real``): every PDF validated with an EMPTY trust store (no
@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive.trust import TrustMaterial
-from ingest.header import parse_header
+from archive.operations.trust import TrustMaterial
+from ingest.describe.header import parse_header
+from ingest.examine.stages import examine
 from ingest.signatures.validate import validate_pdf
-from ingest.stages import examine
-from tests import signing_support as sp
+from tests.support import signing as sp
 
 
 def best(func, rounds: int) -> float:

@@ -26,9 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fpdf import FPDF
 
-from archive.bootstrap import initialize
-from ingest import demo, pipeline, samples
-from search import feed, index
+from archive.operations.bootstrap import initialize
+from ingest import pipeline
+from ingest.demo import demo, samples
+from search import feed
+from search.index import store
 from web import create_app
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -76,17 +78,17 @@ def main() -> None:
         app = create_app({"KHO_HOME": home, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
         inst = app.extensions["kho"]
         initialize(inst, "correct horse battery staple 2026")
-        index.open_index(inst.index_dir, inst.keyring.index_key)
+        store.open_index(inst.index_dir, inst.keyring.index_key)
         start = time.perf_counter()
         demo.seed(inst, count=0)
-        from archive.accounts import context_for, require_user
+        from archive.accounts.accounts import context_for, require_user
 
         with inst.sessions() as session:
             filer = context_for(require_user(session, demo.FILER), "bench")
         for doc in samples.generate(args.docs, seed=11):
             pipeline.ingest_bytes(inst, filer, doc.content, doc.filename, unit_code="VP")
         big = pipeline.ingest_bytes(inst, filer, twenty_pages(), "bao-cao-20-trang.pdf", "VP")
-        feed.index_documents(inst, [big.id])
+        feed.refresh(inst, [big.id])
         print(f"{args.docs + 1} documents filed in {time.perf_counter() - start:.0f} s")
 
         client = app.test_client()

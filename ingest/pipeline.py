@@ -1,11 +1,12 @@
 """File → record: examine (identify, validate, sanitize, extract, OCR), describe, check policy,
-hand over to the archive, index.
+hand over to the archive (``archive.records.filing``), announce the new record.
 
 Every outcome (stored, duplicate, quarantined, rejected) is an audit entry. A record whose
-secrecy could not be read with confidence (``ingest.classify.secrecy``), a scan without text
+secrecy could not be read with confidence (``ingest.describe.secrecy``), a scan without text
 included, is filed held back (chờ xác định độ mật) instead of refused. A refusal stores
-nothing; a stored record is committed before it is indexed, and an indexing failure only delays
-searchability (the index is derived: ``kho check --repair`` and ``kho reindex`` catch up).
+nothing; a stored record is committed, then announced (``archive.core.events``): the index
+follows it (``web.wiring``), and an indexing failure only delays searchability (the index is
+derived: ``kho check --repair`` and ``kho reindex`` catch up).
 A TUYỆT MẬT document is never digitized by rule (Hướng dẫn 40-HD/VPTW): it is kept encrypted in
 quarantine, readable by nobody, until an administrator releases it with a reference.
 """
@@ -21,22 +22,27 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import or_, select
-
-from archive import audit, records
-from archive.instance import Instance
-from archive.models import Document, Unit
-from archive.quarantine import NOT_DIGITIZED
-from ingest import signatures, sniff, stages
-from ingest.classify import gazetteer, secrecy, training
-from ingest.classify.review import review_items
-from ingest.classify.rules import RulesError, RuleTable, load_rules
-from ingest.classify.suggest import suggest_filing
-from ingest.header import Header, parse_header
-from ingest.limits import Limits, check_size, reason
-from search import feed
+from archive.accounts import accounts
+from archive.audit.actions import Action
+from archive.core import events
+from archive.core.events import Change, RecordChange
+from archive.core.instance import Instance
+from archive.core.limits import Limits
+from archive.core.uow import UnitOfWork
+from archive.models import RecordStatus, queries
+from archive.records import filing
+from archive.records.quarantine import NOT_DIGITIZED
+from ingest import signatures
+from ingest.describe import gazetteer, secrecy, training
+from ingest.describe.header import Header, parse_header
+from ingest.describe.review import review_items
+from ingest.describe.rules import RulesError, RuleTable, load_rules
+from ingest.describe.suggest import suggest_filing
+from ingest.examine import sniff, stages
+from ingest.examine.limits import check_size, reason
+from security.actor import Context
 from security.errors import KhoError, Refused
-from security.policy import may_file
+from security.policy.records import may_file
 
 log = logging.getLogger(__name__)
 
@@ -95,27 +101,6 @@ class Described:
     signatures: signatures.SignatureCheck | None = None  # a PDF's digital signatures
 
 
-def _unit_for(inst: Instance, ctx: audit.Context, unit_code: str | None) -> Unit:
-    with inst.sessions() as session:
-        if unit_code:
-            unit = session.execute(
-                select(Unit).where(Unit.code == unit_code.strip().upper())
-            ).scalar_one_or_none()
-            if unit is None:
-                codes = ", ".join(session.execute(select(Unit.code)).scalars())
-                raise Refused(
-                    f"Không có đơn vị {unit_code}. Các đơn vị: {codes}.",
-                    f"No unit {unit_code}; known units: {codes}.",
-                )
-            return unit
-        if ctx.principal is None or ctx.principal.unit_id is None:
-            raise Refused(
-                "Người nộp không thuộc đơn vị nào: hãy chỉ định --unit.",
-                "The filer belongs to no unit: give --unit.",
-            )
-        return session.get(Unit, ctx.principal.unit_id)
-
-
 def read_from_image(examined: stages.Examined) -> bool:
     """Was page 1's text recognised from its image (a scan, or a garbled text layer)?"""
     if examined.page_sources:
@@ -133,7 +118,7 @@ def describe(
     password: str | None,
     home: Path | None = None,
 ) -> Described:
-    """Examine the file, read its header and decide its secrecy (``ingest.classify.secrecy``):
+    """Examine the file, read its header and decide its secrecy (``ingest.describe.secrecy``):
     the declared level can raise, never lower; what could not be read with confidence is held
     back for a person, a file without any readable text included.
 
@@ -197,21 +182,19 @@ def _rules(path: Path) -> RuleTable:
 
 def _refuse(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     result: IngestResult,
     events: list[stages.Event] | None = None,
 ) -> IngestResult:
-    with inst.sessions.begin() as session:
-        detail = {"reason": result.reason, "level": result.fields.get("level")}
-        if events:
-            detail["events"] = [f"{e.stage}: {e.outcome}" for e in events]
-        audit.record(session, inst.keyring, ctx, "ingest", result.status, result.id, detail)
+    detail = {"reason": result.reason, "level": result.fields.get("level")}
+    if events:
+        detail["events"] = [f"{e.stage}: {e.outcome}" for e in events]
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(Action.INGEST, result.status, result.id, detail)
     return result
 
 
-def _failed(
-    inst: Instance, ctx: audit.Context, shown: str, exc: Exception, stage: str
-) -> IngestResult:
+def _failed(inst: Instance, ctx: Context, shown: str, exc: Exception, stage: str) -> IngestResult:
     """An unexpected failure on one file: logged, audited if the database answers, rejected."""
     stages.log_failure(exc, f"ingest ({stage})")
     if stage == "filing":
@@ -239,20 +222,6 @@ def _number_mac(inst: Instance, fields: dict) -> str | None:
     return inst.keyring.content_mac(key.encode())
 
 
-def _same_number(inst: Instance, number_mac: str | None, ctx: audit.Context) -> list[int]:
-    """Records with the same number and issuer; a held-back one only to the person who filed
-    it (anyone else is not told it exists)."""
-    if number_mac is None:
-        return []
-    filer = ctx.principal.user_id if ctx.principal else None
-    with inst.sessions() as session:
-        stmt = select(Document.id).where(
-            Document.number_mac == number_mac,
-            or_(Document.secrecy_pending.is_(False), Document.filed_by == filer),
-        )
-        return list(session.execute(stmt).scalars())
-
-
 def _record_events(described: Described) -> tuple[dict, ...]:
     return tuple(
         {
@@ -267,7 +236,7 @@ def _record_events(described: Described) -> tuple[dict, ...]:
 
 def ingest_bytes(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     data: bytes,
     filename: str,
     unit_code: str | None = None,
@@ -275,11 +244,12 @@ def ingest_bytes(
     path: str | None = None,
     limits: Limits | None = None,
     password: str | None = None,
-    index_now: bool = True,
+    announce: bool = True,
 ) -> IngestResult:
-    """File one document. With ``index_now=False`` the caller indexes it (see ``ingest_files``)."""
+    """File one document. A stored record is announced after its commit (the index follows);
+    with ``announce=False`` the caller announces it (a batch: ``ingest_files``)."""
     shown = path or filename
-    limits = limits or Limits()
+    limits = limits or inst.limits
     fields: dict = {}
     try:
         described = describe(data, filename, declared_level, limits, password, inst.home)
@@ -291,16 +261,19 @@ def ingest_bytes(
                 "Bạn không được nộp văn bản ở mức mật này.",
                 f"You may not file this document ({decision and decision.reason}).",
             )
-        unit = _unit_for(inst, ctx, unit_code)
+        content_mac = inst.keyring.content_mac(data)
+        number_mac = _number_mac(inst, fields)
+        filer = ctx.principal.user_id if ctx.principal else None
+        with inst.sessions() as session:  # one read for what filing needs to know
+            unit = accounts.unit_for_filing(session, unit_code, ctx.principal)
+            existing = queries.find_by_content(session, content_mac)
+            same = queries.same_number(session, number_mac, filer) if existing is None else []
     except stages.StageRefused as exc:
         return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc)), exc.events)
     except KhoError as exc:
         return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc), fields=fields))
     except Exception as exc:  # reading the header or classifying failed on this file
         return _failed(inst, ctx, shown, exc, "description")
-    content_mac = inst.keyring.content_mac(data)
-    with inst.sessions() as session:
-        existing = records.find_by_content(session, content_mac)
     if existing is not None:
         return _refuse(
             inst,
@@ -313,15 +286,14 @@ def ingest_bytes(
                 fields,
             ),
         )
-    number_mac = _number_mac(inst, fields)
     warnings = [
         f"Cùng số, ký hiệu và cơ quan với văn bản {other} (bản trùng hoặc phiên bản mới?) / "
         f"same number and issuer as document {other}: a duplicate or a new version?"
-        for other in _same_number(inst, number_mac, ctx)
+        for other in same
     ]
     quarantined = fields["level"] == NOT_DIGITIZED
     examined = described.examined
-    new = records.NewRecord(
+    new = filing.NewRecord(
         data,
         examined.media_type,
         examined.text,
@@ -331,7 +303,7 @@ def ingest_bytes(
         access_copy=examined.access_copy,
         access_media_type=examined.access_media_type,
         events=_record_events(described),
-        status="quarantined" if quarantined else "active",
+        status=RecordStatus.QUARANTINED if quarantined else RecordStatus.ACTIVE,
         needs_ocr=examined.needs_ocr,
         number_mac=number_mac,
         needs_review=bool(described.review),
@@ -346,7 +318,7 @@ def ingest_bytes(
         secrecy_pending=described.secrecy_pending,
         extra_objects=signatures.objects(described.signatures),
     )
-    doc = records.file_record(inst, ctx, new, content_mac)
+    doc = filing.file_record(inst, ctx, new, content_mac, publish=announce)
     review = [item["field"] for item in described.review]
     if quarantined:
         reason = (
@@ -357,8 +329,6 @@ def ingest_bytes(
         return IngestResult(
             shown, "quarantined", doc.id, reason, fields, warnings, review, new.secrecy_pending
         )
-    if index_now:
-        _index(inst, [doc.id])
     if examined.needs_ocr:
         warnings.append("Cần nhận dạng chữ (OCR): chạy `kho ocr --pending`. / Needs OCR.")
     if examined.removed_active_content:  # also in the record's events
@@ -371,14 +341,13 @@ def ingest_bytes(
     )
 
 
-def _index(inst: Instance, ids: list[int]) -> None:
-    try:
-        feed.index_documents(inst, ids)
-    except Exception:  # the records are safe; the index catches up on `kho check --repair`
-        log.exception("indexing documents %s failed", ids)
+def _announce(inst: Instance, ids: list[int]) -> None:
+    """Stored records of a batch announced together (``archive.core.events``): the index
+    follows with one commit for all of them."""
+    events.publish(inst, [RecordChange(doc_id, Change.FILED) for doc_id in ids])
 
 
-# In a batch, stored records are indexed together at most this often: one index commit per
+# In a batch, stored records are announced together at most this often: one index commit per
 # second instead of one per file, and still searchable within the two seconds promised.
 INDEX_EVERY_SECONDS = 1.0
 BATCH_WORKERS = 4
@@ -386,7 +355,7 @@ BATCH_WORKERS = 4
 
 def ingest_files(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     paths: Iterable[Path],
     unit_code: str | None = None,
     declared_level: str | None = None,
@@ -398,12 +367,12 @@ def ingest_files(
 
     Each file is committed on its own, so a crash loses none that was reported. Files are
     handled by a few threads: most of a file's time is spent waiting for the disk to confirm
-    its blobs and its commit (fsync releases the GIL), and those waits overlap. The index is fed
-    in batches from this thread, once a second at most.
+    its blobs and its commit (fsync releases the GIL), and those waits overlap. Stored records
+    are announced (the index follows) in batches from this thread, once a second at most.
 
     Every file yields a result (``ingest_file`` turns any failure into a rejection), and the
     threads never run more than a few files ahead of what has been yielded. If the caller stops
-    early, files the threads had already committed are still indexed and named in the log.
+    early, files the threads had already committed are still announced and named in the log.
     """
     waiting: list[int] = []
     last = time.monotonic()
@@ -415,7 +384,7 @@ def ingest_files(
         if path is not None:
             ahead.append(pool.submit(
                 ingest_file, inst, ctx, path, unit_code, declared_level, limits, password,
-                index_now=False,
+                announce=False,
             ))  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -428,14 +397,14 @@ def ingest_files(
                 if result.status == "stored":
                     waiting.append(result.id)
                 if waiting and time.monotonic() - last >= INDEX_EVERY_SECONDS:
-                    _index(inst, waiting)
+                    _announce(inst, waiting)
                     waiting, last = [], time.monotonic()
                 yield result
         finally:
             unreported = _drain(ahead)
             waiting += [r.id for r in unreported if r.status == "stored"]
             if waiting:
-                _index(inst, waiting)
+                _announce(inst, waiting)
 
 
 def _drain(ahead: deque[Future[IngestResult]]) -> list[IngestResult]:
@@ -451,16 +420,16 @@ def _drain(ahead: deque[Future[IngestResult]]) -> list[IngestResult]:
 
 def ingest_file(
     inst: Instance,
-    ctx: audit.Context,
+    ctx: Context,
     path: Path,
     unit_code: str | None = None,
     declared_level: str | None = None,
     limits: Limits | None = None,
     password: str | None = None,
-    index_now: bool = True,
+    announce: bool = True,
 ) -> IngestResult:
     """File one document from disk; never raises for a bad file (a rejection says why)."""
-    limits = limits or Limits()
+    limits = limits or inst.limits
     try:
         check_size(path.stat().st_size, limits)
         data = path.read_bytes()
@@ -477,7 +446,7 @@ def ingest_file(
             str(path),
             limits,
             password,
-            index_now,
+            announce,
         )
     except Exception as exc:  # storing failed: nothing was kept (blobs are removed on error)
         return _failed(inst, ctx, str(path), exc, "filing")

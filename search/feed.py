@@ -8,25 +8,32 @@ by nobody, so even its count must not show.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import select
 
-from archive import audit, dossiers, records
-from archive.instance import Instance
-from archive.models import Document
-from search import index
+from archive.audit.actions import Action
+from archive.core.events import RecordChange
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import Document, RecordStatus, queries
+from archive.records import reading
+from search.index import store
+from security.actor import Context
+
+log = logging.getLogger(__name__)
 
 
 def _indexable(doc: Document) -> bool:
-    if getattr(doc, "status", "active") != "active":
+    if getattr(doc, "status", RecordStatus.ACTIVE) != RecordStatus.ACTIVE:
         return False
     texts = [o for o in doc.objects if o.kind == "text"]
-    return bool(texts) and records.object_of(doc, "text").shredded_at is None
+    return bool(texts) and reading.object_of(doc, "text").shredded_at is None
 
 
-def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> index.IndexEntry:
-    meta = records.unseal_meta(inst, doc)
+def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> store.IndexEntry:
+    meta = reading.unseal_meta(inst, doc)
     words = "\n".join(
         filter(
             None,
@@ -34,11 +41,11 @@ def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> index.I
                 meta.get("number"),
                 meta.get("issuer"),
                 meta.get("subject"),
-                records.read_text(inst, doc),
+                reading.read_text(inst, doc),
             ],
         )
     )
-    return index.IndexEntry(
+    return store.IndexEntry(
         doc.id,
         doc.level,
         doc.unit_id,
@@ -73,10 +80,10 @@ def _documents(inst: Instance, ids: Iterable[int] | None) -> Iterator[tuple[Docu
             stmt = stmt.where(Document.id.in_(list(ids)))
         for doc in session.execute(stmt).unique().scalars():
             doc.objects  # noqa: B018 - load before leaving the session
-            yield doc, dossiers.code_of(session, doc.id)
+            yield doc, queries.code_of(session, doc.id)
 
 
-def _entries(inst: Instance, ids: Iterable[int] | None) -> Iterator[index.IndexEntry]:
+def _entries(inst: Instance, ids: Iterable[int] | None) -> Iterator[store.IndexEntry]:
     for doc, dossier in _documents(inst, ids):
         if _indexable(doc):
             yield _entry(inst, doc, dossier)
@@ -85,26 +92,39 @@ def _entries(inst: Instance, ids: Iterable[int] | None) -> Iterator[index.IndexE
 def refresh(inst: Instance, ids: Iterable[int]) -> int:
     """Bring records up to date in the index at once: after filing, re-classification, a move
     to another unit or dossier, release from quarantine, destruction or deletion. Records gone,
-    destroyed or not active are removed; the rest (re-)indexed. Returns how many were indexed.
+    destroyed or not active are removed; the rest (re-)indexed, each record read once, in one
+    index commit. Returns how many were indexed.
 
     Call it right after the change is committed; searches see it on their next query.
     """
-    wanted = set(ids)
-    live = [doc.id for doc, _ in _documents(inst, wanted) if _indexable(doc)]
-    if wanted - set(live):
-        index.remove(inst.index_dir, inst.keyring.index_key, wanted - set(live))
-    if not live:
+    gone = set(ids)
+    if not gone:
         return 0
-    return index.add(inst.index_dir, inst.keyring.index_key, _entries(inst, live))
+
+    def entries() -> Iterator[store.IndexEntry]:
+        for doc, dossier in _documents(inst, sorted(gone)):
+            if _indexable(doc):
+                gone.discard(doc.id)
+                yield _entry(inst, doc, dossier)
+
+    return store.update(inst.index_dir, inst.keyring.index_key, entries(), gone)
 
 
-index_documents = refresh  # the name ingest, ``kho check --repair`` and the web hook call
+def follow(inst: Instance, changes: Iterable[RecordChange]) -> None:
+    """The index follows committed changes of records (connected to
+    ``archive.core.events.records_changed`` by the application's wiring). The index is derived:
+    a failure here is logged and leaves the records safe; ``kho check --repair`` catches up."""
+    ids = {change.record_id for change in changes}
+    try:
+        refresh(inst, ids)
+    except Exception:  # the records are committed; only their searchability waits
+        log.exception("indexing records %s failed", sorted(ids))
 
 
-def reindex(inst: Instance, ctx: audit.Context) -> int:
-    count = index.rebuild(inst.index_dir, inst.keyring.index_key, _entries(inst, None))
-    with inst.sessions.begin() as session:
-        audit.record(session, inst.keyring, ctx, "reindex", "done", None, {"documents": count})
+def reindex(inst: Instance, ctx: Context) -> int:
+    count = store.rebuild(inst.index_dir, inst.keyring.index_key, _entries(inst, None))
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(Action.REINDEX, "done", None, documents=count)
     return count
 
 
@@ -112,5 +132,5 @@ def missing_from_index(inst: Instance) -> tuple[set[int], set[int]]:
     """(records not in the index, index entries without a live record): what ``kho check``
     repairs. Destroyed and inactive records are not live, so a stale entry for one is reported."""
     live = {doc.id for doc, _ in _documents(inst, None) if _indexable(doc)}
-    in_index = index.indexed_ids(inst.index_dir, inst.keyring.index_key)
+    in_index = store.indexed_ids(inst.index_dir, inst.keyring.index_key)
     return live - in_index, in_index - live

@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from search.analysis import fold, number_key
-from security.policy import LEVELS
+from search.index.analysis import fold, number_key
+from security.vocabulary import LEVELS
 
 FIELDS: dict[str, str] = {
     "so": "number",

@@ -2,11 +2,12 @@
 
 The access filter is built from the same policy scope the gate uses, and applied by the engine
 while it collects hits, so hits, counts, facets and suggestions never include a record the
-person may not read. Every hit then passes ``archive.access.admit_hits``, which re-checks it and
-records the search (one audit entry per search, with the query as typed).
+person may not read. Every hit then passes ``archive.records.gate.admit_hits`` with the same
+scope, which re-checks it and records the search (one audit entry per search, with the query as
+typed).
 
 Snippets are not made here: the index stores no text. A snippet must come from the record's text
-read through the gate after admission (left to the web issue).
+read through the gate after admission.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from whoosh import query as q
-from whoosh.qparser import AndGroup, MultifieldParser  # noqa: F401 - bench/pipeline.py uses them
+from sqlalchemy.orm import Session
 
-from archive import access, audit
-from archive.instance import Instance
+from archive.core.instance import Instance
 from archive.models import Unit
+from archive.records import gate
 from search import engine, parse
-from security.policy import LEVELS, read_scope
+from security.actor import Context
 
 MAX_HITS = 100
 SORTS = ("relevance", "date", "date_asc")
@@ -43,54 +43,26 @@ class SearchRequest:
 class SearchResult:
     """One page of admitted hits, the number of matches the person may see, facets, a hint."""
 
-    hits: list[access.DocumentView]
+    hits: list[gate.DocumentView]
     total: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
     sort: str = "relevance"
 
 
-def engine_scope(inst: Instance, ctx: audit.Context) -> engine.Scope | None:
-    """The gate's read scope now (unit, shares, live grants) as the engine filters it; None
-    when the person reads nothing."""
-    with inst.sessions() as session:
-        scope = access.scope_of(session, ctx)
-    if scope is None or scope.empty:
-        return None
-    return engine.Scope(
-        LEVELS[: scope.max_level + 1],
-        frozenset(scope.unit_ids),
-        frozenset(scope.document_ids),
-        scope.pending_filer,
-        scope.all_pending,
-    )
-
-
-def _scope_filter(ctx: audit.Context) -> q.Query | None:
-    """Unit and clearance as a Whoosh query, for bench/pipeline.py only (no shares, grants or
-    pending records of one's own: the engine filters with ``engine_scope``)."""
-    scope = read_scope(ctx.principal) if ctx.principal else None
-    if scope is None or scope.empty:
-        return None
-    levels = q.Or([q.Term("level", lv) for lv in LEVELS[: scope.max_level + 1]])
-    units = q.Or([q.Term("unit", str(u)) for u in sorted(scope.unit_ids)])
-    return q.And([levels, units, q.Not(q.Term("pending", "1"))])
-
-
-def _units(inst: Instance) -> dict[str, int]:
+def _units(session: Session) -> dict[str, int]:
     """Unit codes to ids (codes are not secret; the table is small)."""
-    with inst.sessions() as session:
-        return {code: uid for uid, code in session.execute(select(Unit.id, Unit.code))}
+    return {code: uid for uid, code in session.execute(select(Unit.id, Unit.code))}
 
 
-def run(inst: Instance, ctx: audit.Context, request: SearchRequest) -> SearchResult:
+def run(inst: Instance, ctx: Context, request: SearchRequest) -> SearchResult:
     sort = request.sort if request.sort in SORTS else "relevance"
     parsed = parse.parse(request.text.strip())
-    scope = engine_scope(inst, ctx)
+    with inst.sessions() as session:  # the scope is computed once: the engine and the gate use it
+        scope = gate.scope_of(session, ctx)
+        units = _units(session) if scope is not None and not scope.empty else {}
     found = engine.EngineResult([], 0)
-    units: dict[str, int] = {}
-    if scope is not None and not parsed.empty:
-        units = _units(inst)
+    if scope is not None and not scope.empty and not parsed.empty:
         found = engine.search(
             inst.index_dir,
             inst.keyring.index_key,
@@ -103,7 +75,7 @@ def run(inst: Instance, ctx: audit.Context, request: SearchRequest) -> SearchRes
             facets=request.facets,
             suggest=request.suggest,
         )
-    hits = access.admit_hits(inst, ctx, request.text.strip(), found.ids)
+    hits = gate.admit_hits(inst, ctx, request.text.strip(), found.ids, scope)
     facets = dict(found.facets)
     if "unit" in facets:
         codes = {str(uid): code for code, uid in units.items()}
@@ -112,7 +84,7 @@ def run(inst: Instance, ctx: audit.Context, request: SearchRequest) -> SearchRes
 
 
 def search(
-    inst: Instance, ctx: audit.Context, text: str, limit: int = MAX_HITS
-) -> list[access.DocumentView]:
+    inst: Instance, ctx: Context, text: str, limit: int = MAX_HITS
+) -> list[gate.DocumentView]:
     """The hits alone (command line, search page): ``run`` without facets."""
     return run(inst, ctx, SearchRequest(text, limit=limit, facets=False, suggest=False)).hits

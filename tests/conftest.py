@@ -1,4 +1,5 @@
-"""Shared fixtures: a real instance (database, key file, blobs, encrypted index) per test.
+"""Fixtures only (helpers live in tests/support): a real instance (database, key file, blobs,
+encrypted index) per test.
 
 With ``KHO_TEST_DATABASE_URL`` set to a PostgreSQL server URL, every test gets a fresh database
 created on that server and dropped afterwards; otherwise SQLite in the test's temporary folder.
@@ -14,41 +15,18 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
-from archive import accounts
-from archive.audit import Context
-from archive.bootstrap import initialize
-from archive.instance import Instance
-from ingest import samples
-from search import index
+from archive.core.instance import Instance
+from archive.operations.bootstrap import initialize
+from ingest.demo import samples
+from search.index import store
+from tests.support.blobs import S3_BUCKET, S3_ENDPOINT
+from tests.support.people import ADMIN_PASSWORD, Person, add_person
+from tests.support.postgres import postgres_database
 from web import create_app
-
-ADMIN_PASSWORD = "test root passphrase"
-
-
-def _postgres_database(server_url: str) -> Iterator[str]:
-    import psycopg
-
-    url = make_url(server_url)
-    name = f"kho_test_{secrets.token_hex(6)}"
-    admin = url.set(drivername="postgresql", database="postgres")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-S3_ENDPOINT = os.environ.get("KHO_TEST_S3_ENDPOINT")
-S3_BUCKET = os.environ.get("KHO_TEST_S3_BUCKET", "kho-test")
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -67,15 +45,15 @@ def blob_area() -> Iterator:
     def area(label: str) -> dict[str, str]:
         if not S3_ENDPOINT:
             return {}
-        from archive.s3store import S3BlobStore
+        from archive.core.s3store import S3BlobStore
 
         prefix = f"t{secrets.token_hex(6)}/{label}"
         stores.append(S3BlobStore(S3_BUCKET, prefix, S3_ENDPOINT))
         return {"KHO_BLOBS": f"s3://{S3_BUCKET}/{prefix}", "KHO_S3_ENDPOINT": S3_ENDPOINT}
 
     yield area
-    for store in stores:
-        store.remove_all()
+    for used in stores:
+        used.remove_all()
 
 
 @pytest.fixture
@@ -84,17 +62,11 @@ def blob_settings(blob_area) -> dict[str, str]:
     return blob_area("home")
 
 
-def instance_at(home: Path, database_url: str, blobs: dict[str, str]) -> Instance:
-    return Instance.from_settings(
-        home, database_url, blobs=blobs.get("KHO_BLOBS"), s3_endpoint=blobs.get("KHO_S3_ENDPOINT")
-    )
-
-
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     server = os.environ.get("KHO_TEST_DATABASE_URL")
     if server:
-        yield from _postgres_database(server)
+        yield from postgres_database(server)
     else:
         yield f"sqlite:///{tmp_path / 'home' / 'kho.sqlite3'}"
 
@@ -112,7 +84,7 @@ def app(tmp_path: Path, database_url: str, blob_settings: dict[str, str]):
     )
     inst = app.extensions["kho"]
     initialize(inst, ADMIN_PASSWORD)
-    index.open_index(inst.index_dir, inst.keyring.index_key)
+    store.open_index(inst.index_dir, inst.keyring.index_key)
     yield app
     inst.dispose()
 
@@ -120,23 +92,6 @@ def app(tmp_path: Path, database_url: str, blob_settings: dict[str, str]):
 @pytest.fixture
 def inst(app) -> Instance:
     return app.extensions["kho"]
-
-
-@dataclass(frozen=True)
-class Person:
-    username: str
-    password: str
-    ctx: object  # archive.audit.Context
-
-
-def add_person(
-    inst: Instance, username: str, role: str, clearance: str, unit: str | None = "VP"
-) -> Person:
-    password = f"correct horse battery {role}"
-    accounts.create_account(inst, Context(None, "test"), username, password, role, clearance, unit)
-    with inst.sessions() as session:
-        ctx = accounts.context_for(accounts.require_user(session, username), "test")
-    return Person(username, password, ctx)
 
 
 @pytest.fixture
@@ -148,15 +103,6 @@ def archivist(inst: Instance) -> Person:
 def sample_docs() -> list[samples.SampleDocument]:
     """Generated once per run: PDF and text documents with known truth and canaries."""
     return samples.generate(20, seed=7)
-
-
-def sample_doc(docs, *, level: str | None = None, fmt: str | None = None):
-    return next(
-        d
-        for d in docs
-        if (level is None or d.truth["level"] == level)
-        and (fmt is None or d.truth["format"] == fmt)
-    )
 
 
 @pytest.fixture

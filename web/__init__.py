@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_wtf.csrf import CSRFProtect
 
-from archive.instance import Instance
+from archive.core.instance import Instance
+from archive.core.limits import Limits
 from web import config as kho_config
 
 csrf = CSRFProtect()
+
+
+def current_instance() -> Instance:
+    """The instance of the application serving this request or command."""
+    return current_app.extensions["kho"]
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -27,26 +33,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["KHO_KEY_FILE"],
         app.config["KHO_BLOBS"],
         app.config["KHO_S3_ENDPOINT"],
+        Limits.from_mapping(app.config),
     )
     csrf.init_app(app)
 
-    from archive import events, lifecycle_events
-    from web import (
-        admin,
-        audit,
-        auth,
-        documents,
-        errors,
-        grants,
-        headers,
-        i18n,
-        records,
-        review,
-        uploads,
-    )
+    from web import errors, headers, i18n, wiring
+    from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads
 
-    events.record_changed.connect(_reindex_changed, weak=False)
-    lifecycle_events.record_destroyed.connect(_reindex_changed, weak=False)
+    wiring.connect()
 
     i18n.init_app(app)
     auth.init_app(app)
@@ -60,15 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
         audit.bp,
         admin.bp,
         review.bp,
-        records.bp,
+        lifecycle.bp,
     ):
         app.register_blueprint(blueprint)
     return app
-
-
-def _reindex_changed(inst: Instance, doc_id: int) -> None:
-    """The index is derived: a changed, released or destroyed record is updated at once
-    (re-indexed with its new level, or removed when it is no longer active)."""
-    from search import feed
-
-    feed.refresh(inst, [doc_id])

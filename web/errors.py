@@ -8,8 +8,8 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from security.crypto.stream import IntegrityError
 from security.errors import KhoError, NotFound
-from security.stream import IntegrityError
 from web.i18n import current_language
 
 _DOCUMENT_URL = re.compile(r"^/documents/(\d+)(?:/|$)")

@@ -7,8 +7,8 @@ deliberately not followed: an office machine set up in English still shows the V
 interface, which is the working language of the archive.
 
 Catalogs: the compiled ``messages.mo`` is committed beside the ``.po``; at start-up the app
-recompiles it when the ``.po`` is newer (or the ``.mo`` is missing) and the folder is writable,
-so editing a translation needs no extra build step. ``tests/test_web_i18n.py`` checks that the
+recompiles it when the ``.po`` is newer (or the ``.mo`` is missing) and the folder is writable, so
+editing a translation needs no extra build step. ``tests/e2e/web/test_web_i18n.py`` checks that the
 committed ``.mo`` matches the ``.po``.
 """
 

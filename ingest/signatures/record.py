@@ -30,18 +30,26 @@ import logging
 
 from sqlalchemy import func, select
 
-from archive import __version__, access, audit, records, trust
-from archive.instance import Instance
-from archive.models import Document, RecordEvent, StoredObject
-from ingest import stages
-from ingest.limits import Deadline, Limits
+from archive import __version__
+from archive.audit.actions import Action
+from archive.audit.log import stamp
+from archive.core import bindings, events
+from archive.core.events import Change, RecordChange
+from archive.core.instance import Instance
+from archive.core.limits import Limits
+from archive.core.uow import UnitOfWork
+from archive.models import Document, RecordEvent, RecordStatus, StoredObject
+from archive.operations import trust
+from archive.records import gate, reading
+from ingest.examine import stages
+from ingest.examine.limits import Deadline
+from ingest.examine.sniff import MediaType
 from ingest.signatures import messages as msg
 from ingest.signatures.validate import SOFTWARE, SignatureCheck, validate_pdf
-from ingest.sniff import MediaType
+from security.actor import Context
+from security.crypto.keys import new_data_key
 from security.errors import NotFound, Refused
-from security.keys import new_data_key
-from security.policy import may_manage_trust
-from security.stream import encrypt_bytes
+from security.policy.administration import may_manage_trust
 
 log = logging.getLogger(__name__)
 EVENT = "digital signature validation"  # PREMIS event type
@@ -166,50 +174,51 @@ def _signed_ids(inst: Instance) -> list[int]:
         stmt = (
             select(StoredObject.document_id)
             .join(Document, Document.id == StoredObject.document_id)
-            .where(StoredObject.kind == KIND, Document.status == "active")
+            .where(StoredObject.kind == KIND, Document.status == RecordStatus.ACTIVE)
             .distinct()
             .order_by(StoredObject.document_id)
         )
         return list(session.execute(stmt).scalars())
 
 
-def _document(inst: Instance, ctx: audit.Context, doc_id: int, system: bool) -> Document:
+def _document(inst: Instance, ctx: Context, doc_id: int, system: bool) -> Document:
     if not system:
-        return access._admit(inst, ctx, doc_id, "signature_verify")
+        return gate.admit(inst, ctx, doc_id, Action.SIGNATURE_VERIFY)
     with inst.sessions() as session:
         doc = session.get(Document, doc_id)
-        if doc is None or doc.status != "active":
+        if doc is None or doc.status != RecordStatus.ACTIVE:
             raise NotFound(f"Không tìm thấy văn bản số {doc_id}.", f"Document {doc_id} not found.")
         doc.objects  # noqa: B018 - load before leaving the session
         return doc
 
 
-def _verify_one(inst: Instance, ctx: audit.Context, doc_id: int, system: bool) -> dict:
+def _verify_one(inst: Instance, ctx: Context, doc_id: int, system: bool) -> dict:
     doc = _document(inst, ctx, doc_id, system)
-    original = records.object_of(doc, "original")
+    original = reading.object_of(doc, "original")
     if not original.media_type.startswith(MediaType.PDF):
         raise Refused(
             f"Văn bản {doc_id} không phải PDF nên không có chữ ký số để kiểm tra.",
             f"Document {doc_id} is not a PDF: there is no signature to check.",
         )
-    before = (records.unseal_meta(inst, doc).get(KIND) or {}).get("status")
-    check = validate_pdf(records.read_object(inst, doc, original), trust.material(inst))
+    before = (reading.unseal_meta(inst, doc).get(KIND) or {}).get("status")
+    check = validate_pdf(reading.read_object(inst, doc, original), trust.material(inst))
     _store(inst, ctx, doc, check)
     return {"id": doc_id, "before": before, "status": check.status,
             "signatures": len(check.signatures)}  # fmt: skip
 
 
-def _store(inst: Instance, ctx: audit.Context, doc: Document, check: SignatureCheck) -> None:
+def _store(inst: Instance, ctx: Context, doc: Document, check: SignatureCheck) -> None:
     """Blob first, then in one transaction: the object row, the description, event, audit."""
     version = 1 + max((o.version for o in doc.objects if o.kind == KIND), default=0)
-    where = records.object_binding(doc, StoredObject(kind=KIND, version=version))
+    where = bindings.object(doc, StoredObject(kind=KIND, version=version))
     data = _report_bytes(check)
     key = new_data_key()
     blob = inst.blobs.put(key, io.BytesIO(data), where)
     try:
         kek_version, wrapped = inst.keyring.wrap(key, where)
         agent = f"{ctx.principal.username if ctx.principal else 'system'} / kho {__version__}"
-        with inst.sessions.begin() as session:
+        with UnitOfWork(inst, ctx, publish=False) as uow:
+            session = uow.session
             row = session.get(Document, doc.id)
             taken = session.execute(
                 select(func.count()).where(
@@ -247,9 +256,14 @@ def _store(inst: Instance, ctx: audit.Context, doc: Document, check: SignatureCh
                     seconds=round(check.seconds, 4),
                 )
             )
-            audit.record(session, inst.keyring, ctx, "signature_verify", "done", doc.id,
-                         {"status": check.status, "report_version": version,
-                          "trust_store_version": check.report["trust_store_version"]})  # fmt: skip
+            uow.audit(
+                Action.SIGNATURE_VERIFY,
+                "done",
+                doc.id,
+                status=check.status,
+                report_version=version,
+                trust_store_version=check.report["trust_store_version"],
+            )
     except BaseException:
         inst.blobs.delete(blob.name)
         raise
@@ -257,15 +271,10 @@ def _store(inst: Instance, ctx: audit.Context, doc: Document, check: SignatureCh
 
 def _reseal(inst: Instance, doc: Document, summary: dict) -> None:
     """The description with up-to-date signature summaries, under a fresh data key."""
-    meta = records.unseal_meta(inst, doc)
-    meta[KIND] = summary
-    key = new_data_key()
-    binding = records.meta_binding(doc)
-    doc.sealed_meta = encrypt_bytes(key, json.dumps(meta, ensure_ascii=False).encode(), binding)
-    doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, binding)
+    reading.reseal_meta(inst, doc, {**reading.unseal_meta(inst, doc), KIND: summary})
 
 
-def verify(inst: Instance, ctx: audit.Context, ids: list[int] | None = None) -> list[dict]:
+def verify(inst: Instance, ctx: Context, ids: list[int] | None = None) -> list[dict]:
     """Re-validate the signatures of the given records (all signed records when None).
 
     The administrator and the security officer run it as a system task over any record (after
@@ -286,14 +295,10 @@ def verify(inst: Instance, ctx: audit.Context, ids: list[int] | None = None) -> 
             results.append(_verify_one(inst, ctx, doc_id, system))
         except (NotFound, Refused) as exc:
             results.append({"id": doc_id, "error": str(exc)})
-    done = [r["id"] for r in results if "error" not in r]
-    if done:
-        from search import feed  # search sits beside ingest; imported where it is needed
-
-        try:
-            feed.refresh(inst, done)
-        except Exception:  # the index catches up on `kho check --repair`
-            log.exception("indexing re-checked documents failed")
+    # the index follows the new summaries (``signature:`` in search), once for the whole run
+    events.publish(
+        inst, [RecordChange(r["id"], Change.DESCRIBED) for r in results if "error" not in r]
+    )
     return results
 
 
@@ -306,6 +311,11 @@ def history(inst: Instance, doc: Document) -> list[dict]:
             .order_by(RecordEvent.id)
         ).scalars()
         return [
-            {"at": audit.stamp(r.at), "outcome": r.outcome, "agent": r.agent, "detail": r.detail}
+            {
+                "at": stamp(r.at),
+                "outcome": r.outcome,
+                "agent": r.agent,
+                "detail": r.detail,
+            }
             for r in rows
         ]

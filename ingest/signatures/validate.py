@@ -50,8 +50,8 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import RevokedError
 from pyhanko_certvalidator.version import __version__ as certvalidator_version
 
-from archive.trust import TrustMaterial
-from ingest.limits import Deadline
+from archive.operations.trust import TrustMaterial
+from ingest.examine.limits import Deadline
 from ingest.signatures import certs, guard
 from ingest.signatures import messages as msg
 from ingest.signatures.messages import Reason

@@ -1,0 +1,143 @@
+"""What the administrator's pages need beyond the account services, with the checks.
+
+The account operations in ``archive.accounts.sessions`` and ``archive.accounts.accounts`` trust
+their caller (the command line acts as the operator); the web calls them through here, where
+the role is decided by policy and a refusal is audited and raised as ``NotFound``, like every
+other page one may not see. Administrators see accounts, sessions and what waits for approval,
+never document descriptions.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from archive.accounts import accounts, sessions
+from archive.audit import log
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import Document, Grant, Unit, User, WebSession, aware, utcnow
+from security.actor import Context
+from security.errors import KhoError, NotFound
+from security.policy.administration import may_administer
+from security.vocabulary import Role
+
+ADMIN_ACTIONS = ("change", "unlock", "reset_2fa", "end_sessions")
+
+
+def _refuse(inst: Instance, ctx: Context, action: Action, detail: dict) -> NotFound:
+    with UnitOfWork(inst, ctx) as uow:
+        return uow.refuse(action, None, detail.pop("reason"), not_found(), detail)
+
+
+def not_found() -> NotFound:
+    """What a page one may not see answers: the same as a page that does not exist."""
+    return NotFound("Không tìm thấy trang này.", "Not found.")
+
+
+def is_admin(ctx: Context) -> bool:
+    return ctx.principal is not None and may_administer(ctx.principal).allowed
+
+
+def _require_admin(
+    inst: Instance, ctx: Context, action: Action, detail: dict | None = None
+) -> None:
+    if not is_admin(ctx):
+        raise _refuse(inst, ctx, action, {"reason": "administrators only", **(detail or {})})
+
+
+def users(inst: Instance, ctx: Context) -> list[dict]:
+    """Every account with its role, clearance, unit, second factor, lock and open sessions."""
+    _require_admin(inst, ctx, Action.ADMIN_READ, {"what": "users"})
+    now = utcnow()
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        open_sessions = dict(
+            session.execute(
+                select(WebSession.user_id, func.count())
+                .where(WebSession.ended_at.is_(None))
+                .group_by(WebSession.user_id)
+            ).all()
+        )
+        rows = session.execute(select(User).order_by(User.username)).scalars().all()
+        result = [
+            {
+                "username": u.username,
+                "full_name": u.full_name,
+                "role": u.role,
+                "clearance": u.clearance,
+                "unit": u.unit.code if u.unit else None,
+                "unit_head": u.is_unit_head,
+                "active": u.active,
+                "second_factor": u.totp_sealed is not None,
+                "locked": u.locked_until is not None and aware(u.locked_until) > now,
+                "failed_logins": u.failed_logins,
+                "sessions": open_sessions.get(u.id, 0),
+            }
+            for u in rows
+        ]
+        uow.audit(Action.ADMIN_READ, "allowed", None, {"what": "users"})
+    return result
+
+
+def user(inst: Instance, ctx: Context, username: str) -> dict:
+    found = [u for u in users(inst, ctx) if u["username"] == username]
+    if not found:
+        raise NotFound(f"Không có tài khoản {username!r}.", f"No account {username!r}.")
+    return found[0]
+
+
+def units(inst: Instance, ctx: Context) -> list[dict]:
+    _require_admin(inst, ctx, Action.ADMIN_READ, {"what": "units"})
+    with inst.sessions() as session:
+        rows = session.execute(select(Unit).order_by(Unit.code)).scalars()
+        return [{"code": u.code, "name": u.name} for u in rows]
+
+
+def change_user(inst: Instance, ctx: Context, username: str, **changes) -> dict:
+    _require_admin(inst, ctx, Action.USER_CHANGE, {"username": username[:64]})
+    if username == ctx.principal.username and (
+        changes.get("role") not in (None, Role.ADMIN) or changes.get("active") is False
+    ):
+        raise KhoError(
+            "Không tự hạ quyền hoặc khóa tài khoản của chính mình.",
+            "You cannot demote or deactivate your own account.",
+        )
+    return accounts.change_account(inst, ctx, username, **changes)
+
+
+def unlock_user(inst: Instance, ctx: Context, username: str) -> None:
+    _require_admin(inst, ctx, Action.USER_UNLOCK, {"username": username[:64]})
+    sessions.unlock(inst, ctx, username)
+
+
+def reset_second_factor(inst: Instance, ctx: Context, username: str) -> None:
+    _require_admin(inst, ctx, Action.TOTP_RESET, {"username": username[:64]})
+    sessions.reset_second_factor(inst, ctx, username)
+
+
+def end_sessions(inst: Instance, ctx: Context, username: str) -> int:
+    return sessions.end_all_sessions(inst, ctx, username)  # checks admin, officer or self itself
+
+
+def grants_waiting(inst: Instance, ctx: Context) -> list[dict]:
+    """Requests not decided yet, for the administrator's overview (no descriptions)."""
+    _require_admin(inst, ctx, Action.ADMIN_READ, {"what": "grants"})
+    with inst.sessions() as session:
+        rows = session.execute(
+            select(Grant, Document.level, User.username)
+            .join(Document, Grant.document_id == Document.id)
+            .join(User, Grant.user_id == User.id)
+            .where(Grant.status == "requested")
+            .order_by(Grant.requested_at)
+        )
+        return [
+            {
+                "grant": g.id,
+                "document_id": g.document_id,
+                "level": level,
+                "requester": name,
+                "requested_at": log.stamp(g.requested_at),
+            }
+            for g, level, name in rows
+        ]

@@ -1,0 +1,267 @@
+"""Registers of incoming and outgoing documents (sổ đăng ký văn bản đến / đi, Nghị định 30
+Phụ lục IV), numbered per register and year without gaps or duplicates.
+
+Numbering: the counter row of (register, year) is locked (``SELECT … FOR UPDATE`` on
+PostgreSQL; SQLite transactions already start with ``BEGIN IMMEDIATE``) and incremented in the
+same transaction that inserts the entry and its audit entry, so a failed registration rolls the
+number back with it and two archivists can never get the same number. A missing counter row is
+created in a savepoint; a concurrent creator's unique violation is absorbed and the row locked.
+
+Everything but the dates, the level and the unit is sealed per entry. Lists and exports pass the
+gate: an entry is shown only when its document (at its current level) or, for paper-only
+documents, its own level and unit are within the person's scope; one audit entry lists the ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from archive.accounts import accounts
+from archive.audit.actions import Action
+from archive.core import sealing
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import Document, RecordStatus, Register, RegisterCounter, RegisterEntry
+from archive.records import gate
+from archive.records.gate import scope_of
+from security.actor import Context
+from security.errors import NotFound, Refused
+from security.policy.lifecycle import may_register
+from security.vocabulary import LEVELS, Level
+
+# Columns of Phụ lục IV beyond number and date: (field, Vietnamese heading).
+FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "incoming": (
+        ("sender", "Tác giả (nơi gửi)"),
+        ("number", "Số, ký hiệu"),
+        ("issued", "Ngày tháng văn bản"),
+        ("doc_type", "Tên loại"),
+        ("subject", "Trích yếu nội dung"),
+        ("routed_to", "Đơn vị hoặc người nhận"),
+        ("passed_on", "Ngày chuyển"),
+        ("note", "Ghi chú"),
+    ),
+    "outgoing": (
+        ("number", "Số, ký hiệu"),
+        ("doc_type", "Tên loại"),
+        ("subject", "Trích yếu nội dung"),
+        ("signer", "Người ký"),
+        ("recipients", "Nơi nhận"),
+        ("kept_by", "Đơn vị, người nhận bản lưu"),
+        ("copies", "Số lượng bản"),
+        ("note", "Ghi chú"),
+    ),
+}
+HEAD = {
+    "incoming": (("entry_number", "Số đến"), ("entry_date", "Ngày đến")),
+    "outgoing": (("entry_number", "Số thứ tự"), ("entry_date", "Ngày tháng")),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    register: str
+    year: int
+    number: int
+    entry_date: date
+    document_id: int | None
+    level: str
+    details: dict
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "register": self.register,
+            "year": self.year,
+            "entry_number": self.number,  # the register's own number ("number" is the document's)
+            "entry_date": self.entry_date.isoformat(),
+            "document_id": self.document_id,
+            "level": self.level,
+            **self.details,
+        }
+
+
+def register_of(session: Session, code: str) -> Register:
+    row = session.get(Register, code.upper())
+    if row is None:
+        raise NotFound(f"Không có sổ {code}.", f"No register {code}.")
+    return row
+
+
+def _next_number(session: Session, code: str, year: int) -> int:
+    def locked() -> RegisterCounter | None:
+        stmt = select(RegisterCounter).where(
+            RegisterCounter.register == code, RegisterCounter.year == year
+        )
+        return session.execute(stmt.with_for_update()).scalar_one_or_none()
+
+    counter = locked()
+    if counter is None:
+        try:
+            with session.begin_nested():
+                session.add(RegisterCounter(register=code, year=year, last=0))
+        except IntegrityError:
+            pass  # another archivist created it first: lock theirs
+        counter = locked()
+    counter.last += 1
+    return counter.last
+
+
+def _clean(kind: str, details: dict) -> dict:
+    known = {name for name, _ in FIELDS[kind]}
+    unknown = set(details) - known
+    if unknown:
+        raise Refused(
+            f"Sổ không có cột {sorted(unknown)}.", f"Unknown register fields {sorted(unknown)}."
+        )
+    return {k: str(v).strip() for k, v in details.items() if v not in (None, "")}
+
+
+def add_entry(
+    inst: Instance,
+    ctx: Context,
+    register: str,
+    entry_date: date,
+    details: dict,
+    doc_id: int | None = None,
+    level: str = Level.THUONG,
+    unit_code: str | None = None,
+) -> Entry:
+    """Register a document; returns the entry with its number (per register and year)."""
+    who = ctx.principal
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        reg = register_of(session, register)
+        details = _clean(reg.kind, details)
+        unit_id = who.unit_id
+        if doc_id is not None:
+            doc = session.get(Document, doc_id)
+            if not gate.may_read_now(session, ctx, doc).allowed:
+                raise uow.refuse(
+                    Action.REGISTER_ADD, doc_id, "not readable", gate.not_found(doc_id)
+                )
+            level, unit_id = doc.level, doc.unit_id
+        elif unit_code:
+            unit_id = accounts.get_or_create_unit(session, unit_code.upper()).id
+        if level not in LEVELS:
+            raise Refused("Độ mật không hợp lệ.", f"Unknown level; use {LEVELS}.")
+        uow.require(Action.REGISTER_ADD, doc_id, may_register(who, level))
+        number = _next_number(session, reg.code, entry_date.year)
+        row = RegisterEntry(
+            register=reg.code,
+            year=entry_date.year,
+            number=number,
+            entry_date=entry_date,
+            document_id=doc_id,
+            level=level,
+            unit_id=unit_id,
+            entered_by=who.user_id,
+        )
+        sealing.seal(inst, row, details)
+        session.add(row)
+        session.flush()
+        uow.audit(
+            Action.REGISTER_ADD,
+            "ok",
+            doc_id,
+            {"register": reg.code, "year": row.year, "number": number, "entry": row.id},
+        )
+        return Entry(row.id, reg.code, row.year, number, entry_date, doc_id, level, details)
+
+
+def entries(
+    inst: Instance, ctx: Context, register: str, year: int, action: Action = Action.REGISTER_LIST
+) -> list[Entry]:
+    """The entries of a register's year this person may see, in number order; one audit entry."""
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        reg = register_of(session, register)
+        scope = scope_of(session, ctx)
+        rows = session.execute(
+            select(RegisterEntry, Document)
+            .outerjoin(Document, Document.id == RegisterEntry.document_id)
+            .where(RegisterEntry.register == reg.code, RegisterEntry.year == year)
+            .order_by(RegisterEntry.number)
+        ).all()
+        out = []
+        for row, doc in rows:
+            level = doc.level if doc is not None else row.level
+            if doc is not None and not gate.admits(scope, doc):
+                continue
+            if doc is None and not gate.admits_row(scope, row.level, row.unit_id):
+                continue
+            if doc is not None and doc.status not in (RecordStatus.ACTIVE, RecordStatus.DESTROYED):
+                continue
+            out.append(
+                Entry(
+                    row.id,
+                    reg.code,
+                    year,
+                    row.number,
+                    row.entry_date,
+                    row.document_id,
+                    level,
+                    sealing.unseal(inst, row),
+                )
+            )
+        uow.audit(
+            action, "allowed", None, register=reg.code, year=year, entries=[e.id for e in out]
+        )
+    return out
+
+
+def columns(kind: str) -> list[tuple[str, str]]:
+    return [*HEAD[kind], *FIELDS[kind], ("document_id", "Mã văn bản trong Kho")]
+
+
+def _kind(inst: Instance, register: str) -> str:
+    with inst.sessions() as session:
+        return register_of(session, register).kind
+
+
+def export_csv(inst: Instance, ctx: Context, register: str, year: int) -> str:
+    """The register as CSV (Vietnamese headings, UTF-8): an export, audited as one entry."""
+    kind = _kind(inst, register)
+    rows = entries(inst, ctx, register, year, action=Action.REGISTER_EXPORT)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    cols = columns(kind)
+    writer.writerow([title for _, title in cols])
+    for entry in rows:
+        data = entry.as_dict()
+        writer.writerow(
+            [data.get(name, "") if data.get(name) is not None else "" for name, _ in cols]
+        )
+    return out.getvalue()
+
+
+def printable(inst: Instance, ctx: Context, register: str, year: int) -> str:
+    """A self-contained HTML page of the register for printing (no external resources)."""
+    kind = _kind(inst, register)
+    with inst.sessions() as session:
+        name = register_of(session, register).name
+    rows = entries(inst, ctx, register, year, action=Action.REGISTER_EXPORT)
+    cols = columns(kind)
+    head = "".join(f"<th>{html.escape(title)}</th>" for _, title in cols)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape(str(e.as_dict().get(n) or ''))}</td>" for n, _ in cols)
+        + "</tr>"
+        for e in rows
+    )
+    return (
+        '<!doctype html><meta charset="utf-8"><title>'
+        f"{html.escape(name)} {year}</title>"
+        "<style>table{border-collapse:collapse}td,th{border:1px solid #000;padding:2px 4px}"
+        "</style>"
+        f"<h1>{html.escape(name)} năm {year}</h1><table><tr>{head}</tr>{body}</table>"
+    )

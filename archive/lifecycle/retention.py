@@ -1,0 +1,279 @@
+"""Retention: the editable table, the dates it implies, and the list of what is due.
+
+Rules (docs/lifecycle.md):
+- A record's period is its own override, else its series' rule, else the rule for its type;
+  with none it is *unappraised* and never due (nothing is destroyed by default).
+- A record in a dossier follows the dossier, which takes the longest period of its documents
+  (``retention_rank``) and only starts counting once it is closed.
+- Periods run from the cut-off: 31 December of the year of the dossier's end date (or of the
+  record's own date). A record kept N years may be proposed for disposal from 1 January of
+  year + N + 1. "Vĩnh viễn" is never due; "hết hiệu lực" is due from 1 January after the year
+  in which the record went out of force, and not before that date is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.audit.actions import Action
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.models import (
+    Document,
+    DocumentLifecycle,
+    Dossier,
+    DossierMember,
+    RecordStatus,
+    RetentionRule,
+    queries,
+    utcnow,
+)
+from archive.models.queries import held_ids
+from archive.records.gate import admits, scope_of
+from security.actor import Context
+from security.errors import NotFound, Refused
+from security.policy.lifecycle import may_edit_retention_table, may_manage_records
+from security.vocabulary import RETENTION_PERIODS, retention_rank
+
+# -- dates (pure) --------------------------------------------------------------------------------
+
+
+def cutoff(on: date) -> date:
+    """Records are appraised by year: the period starts at the end of the basis year."""
+    return date(on.year, 12, 31)
+
+
+def due_on(period: str | None, basis: date | None, out_of_force: date | None = None) -> date | None:
+    """First day a record may be proposed for disposal; None: never, or not yet knowable."""
+    if period is None or period == "vv":
+        return None
+    if period == "hhl":
+        return date(out_of_force.year + 1, 1, 1) if out_of_force else None
+    if basis is None:
+        return None
+    return date(cutoff(basis).year + int(period) + 1, 1, 1)
+
+
+def longest(periods: list[str | None]) -> str | None:
+    known = [p for p in periods if p]
+    return max(known, key=retention_rank) if known else None
+
+
+# -- the table ------------------------------------------------------------------------------------
+
+
+def check_period(period: str) -> str:
+    if period not in RETENTION_PERIODS:
+        raise Refused(
+            f"Thời hạn bảo quản phải là một trong {', '.join(RETENTION_PERIODS)}.",
+            f"Retention must be one of {', '.join(RETENTION_PERIODS)}.",
+        )
+    return period
+
+
+def rules(session: Session) -> list[RetentionRule]:
+    return list(session.execute(select(RetentionRule).order_by(RetentionRule.code)).scalars())
+
+
+def set_rule(
+    inst: Instance,
+    ctx: Context,
+    code: str,
+    period: str,
+    title: str | None = None,
+    doc_type: str | None = None,
+    basis: str | None = None,
+) -> None:
+    """Add or change a line of the retention table (administrators); old value in the audit."""
+    check_period(period)
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        uow.require(Action.RETENTION_RULE, None, may_edit_retention_table(ctx.principal))
+        rule = session.execute(select(RetentionRule).where(RetentionRule.code == code)).scalar()
+        old = rule.period if rule else None
+        if rule is None:
+            if not title:
+                raise Refused("Dòng mới cần tên.", "A new rule needs a title.")
+            rule = RetentionRule(code=code, title=title, basis=basis or "")
+            session.add(rule)
+        rule.period = period
+        rule.title = title or rule.title
+        rule.doc_type = doc_type if doc_type is not None else rule.doc_type
+        rule.basis = basis if basis is not None else rule.basis
+        rule.updated_at = utcnow()
+        uow.audit(
+            Action.RETENTION_RULE,
+            "ok",
+            None,
+            {"code": code, "period": [old, period], "doc_type": rule.doc_type},
+        )
+
+
+def _rule_period(session: Session, code: str | None, doc_type: str | None) -> str | None:
+    if code:
+        rule = session.execute(select(RetentionRule).where(RetentionRule.code == code)).scalar()
+        if rule is None:
+            raise NotFound(f"Không có mã lưu trữ {code}.", f"No retention rule {code}.")
+        return rule.period
+    if doc_type:
+        rule = session.execute(
+            select(RetentionRule)
+            .where(RetentionRule.doc_type == doc_type)
+            .order_by(RetentionRule.id)
+        ).scalar()
+        return rule.period if rule else None
+    return None
+
+
+def document_period(session: Session, doc: Document, life: DocumentLifecycle | None) -> str | None:
+    """The record's own period (before its dossier raises it)."""
+    if life is not None and life.retention:
+        return life.retention
+    return _rule_period(session, life.rule_code if life else None, doc.doc_type)
+
+
+def assign(
+    inst: Instance,
+    ctx: Context,
+    doc_id: int,
+    rule_code: str | None = None,
+    period: str | None = None,
+    out_of_force_on: date | None = None,
+) -> None:
+    """Set a record's series, an explicit period, or the date it went out of force."""
+    if period:
+        check_period(period)
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        doc = queries.lifecycle_document(session, doc_id)
+        uow.require(Action.RETENTION, doc_id, may_manage_records(ctx.principal, doc.level))
+        if rule_code:
+            _rule_period(session, rule_code, None)
+        life = queries.lifecycle_of(session, doc_id)
+        before = [life.rule_code, life.retention, str(life.out_of_force_on or "")]
+        life.rule_code = rule_code or life.rule_code
+        life.retention = period or life.retention
+        life.out_of_force_on = out_of_force_on or life.out_of_force_on
+        after = [life.rule_code, life.retention, str(life.out_of_force_on or "")]
+        uow.audit(
+            Action.RETENTION,
+            "ok",
+            doc_id,
+            {"before": before, "after": after},
+        )
+
+
+# -- what is due -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    document_id: int
+    doc_type: str | None
+    level: str
+    unit_id: int
+    dossier: str | None
+    retention: str | None
+    due_on: date | None
+    held: bool
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.document_id,
+            "doc_type": self.doc_type,
+            "level": self.level,
+            "dossier": self.dossier,
+            "retention": self.retention,
+            "due_on": self.due_on.isoformat() if self.due_on else None,
+            "held": self.held,
+        }
+
+
+def dossier_period(session: Session, dossier: Dossier) -> str | None:
+    """The dossier's planned period raised to the longest of its documents' own periods."""
+    periods: list[str | None] = [dossier.retention]
+    members = session.execute(
+        select(Document, DocumentLifecycle)
+        .join(DossierMember, DossierMember.document_id == Document.id)
+        .outerjoin(DocumentLifecycle, DocumentLifecycle.document_id == Document.id)
+        .where(DossierMember.dossier_id == dossier.id)
+    )
+    for doc, life in members:
+        periods.append(document_period(session, doc, life))
+    return longest(periods)
+
+
+def schedule(session: Session, doc: Document) -> tuple[str | None, date | None, str | None]:
+    """(period, first disposal day, dossier code) of one record."""
+    life = session.get(DocumentLifecycle, doc.id)
+    member = session.get(DossierMember, doc.id)
+    if member is not None:
+        dossier = session.get(Dossier, member.dossier_id)
+        period = dossier_period(session, dossier)
+        if dossier.status != "closed":
+            return period, None, dossier.code
+        out = _latest_out_of_force(session, dossier) if period == "hhl" else None
+        return (
+            period,
+            due_on(period, dossier.end_date or dossier.closed_at.date(), out),
+            dossier.code,
+        )
+    period = document_period(session, doc, life)
+    basis = doc.issued or doc.filed_at.date()
+    return period, due_on(period, basis, life.out_of_force_on if life else None), None
+
+
+def _latest_out_of_force(session: Session, dossier: Dossier) -> date | None:
+    dates = list(
+        session.execute(
+            select(DocumentLifecycle.out_of_force_on)
+            .join(DossierMember, DossierMember.document_id == DocumentLifecycle.document_id)
+            .where(DossierMember.dossier_id == dossier.id)
+        ).scalars()
+    )
+    count = session.query(DossierMember).filter_by(dossier_id=dossier.id).count()
+    if len(dates) < count or any(d is None for d in dates):
+        return None
+    return max(dates)
+
+
+def due(inst: Instance, ctx: Context, today: date | None = None) -> list[Due]:
+    """Active records the person may see whose disposal day has come (held ones flagged)."""
+    today = today or date.today()
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        uow.require(Action.DUE_LIST, None, may_manage_records(ctx.principal))
+        scope = scope_of(session, ctx)
+        held = held_ids(session)
+        out = []
+        docs = session.execute(
+            select(Document).where(Document.status == RecordStatus.ACTIVE).order_by(Document.id)
+        ).scalars()
+        for doc in docs:
+            if not admits(scope, doc):
+                continue
+            period, day, code = schedule(session, doc)
+            if day is not None and day <= today:
+                out.append(
+                    Due(
+                        doc.id,
+                        doc.doc_type,
+                        doc.level,
+                        doc.unit_id,
+                        code,
+                        period,
+                        day,
+                        doc.id in held,
+                    )
+                )
+        uow.audit(
+            Action.DUE_LIST,
+            "allowed",
+            None,
+            {"on": today.isoformat(), "ids": [d.document_id for d in out]},
+        )
+    return out

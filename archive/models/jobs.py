@@ -1,0 +1,38 @@
+"""Files waiting for the ingest worker (web uploads)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from archive.models.base import Base, utcnow
+
+
+class IngestJob(Base):
+    """A file waiting for the ingest worker (web uploads). Its bytes wait encrypted in the blob
+    store under their own data key; the row tells the uploader how far it got."""
+
+    __tablename__ = "ingest_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    blob: Mapped[str | None] = mapped_column(String(64))
+    kek_version: Mapped[int] = mapped_column(Integer)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_name: Mapped[bytes] = mapped_column(LargeBinary)  # the file name, sealed like metadata
+    unit_code: Mapped[str | None] = mapped_column(String(32))
+    declared_level: Mapped[str | None] = mapped_column(String(16))
+    result: Mapped[dict] = mapped_column(JSON, default=dict)  # status, id, reason (no content)

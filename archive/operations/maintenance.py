@@ -1,0 +1,85 @@
+"""What ``kho check`` knows about the store: every state a crash or damage can leave, explained.
+
+Filing writes blobs before the row, so after a crash there can be partial writes (a ``.part``
+file, an incomplete S3 multipart upload) and complete blobs no row refers to; both are safe to
+delete because nothing acknowledged uses them.
+A row whose blob is missing or whose ciphertext hash changed is damage, never a crash effect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from archive.core.instance import Instance
+from archive.models import IngestJob, StoredObject
+
+# A blob younger than this may belong to a filing still in progress: never call it an orphan.
+ORPHAN_GRACE_SECONDS = 3600
+
+
+@dataclass
+class Report:
+    leftovers: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # "document 7: original blob ab12… missing"
+    corrupt: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    repaired: bool = False
+    store: str = ""  # where the blobs are (a folder, s3://bucket/prefix)
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self.missing or self.corrupt)
+
+    @property
+    def problems(self) -> bool:
+        return bool(self.leftovers or self.orphans or self.damaged or self.notes)
+
+    def lines(self) -> list[str]:
+        done = "removed" if self.repaired else "found"
+        out = [f"partial blob {name} ({done}: interrupted write)" for name in self.leftovers]
+        out += [
+            f"orphan blob {name} ({done}: filing interrupted before commit)"
+            for name in self.orphans
+        ]
+        out += [f"DAMAGE: {line}" for line in self.missing + self.corrupt]
+        out += self.notes
+        if not out:
+            out.append("Kho nhất quán / everything is consistent.")
+        return [f"Kho tệp / blob store: {self.store}", *out] if self.store else out
+
+
+def check_store(
+    inst: Instance, repair: bool = False, grace: float = ORPHAN_GRACE_SECONDS
+) -> Report:
+    report = Report(repaired=repair, store=inst.blobs.location)
+    store = inst.blobs
+    cutoff = store.clock() - grace  # the store's clock stamped the blobs
+    partials = [p for p in store.partial_writes() if p.modified <= cutoff]
+    report.leftovers = [p.label for p in partials]
+    with inst.sessions() as session:
+        objects = {o.blob: o for o in session.execute(select(StoredObject)).scalars()}
+        queued = set(  # uploads waiting for the worker hold blobs too
+            session.execute(select(IngestJob.blob).where(IngestJob.blob.is_not(None))).scalars()
+        )
+    stored = dict(store.listing())
+    report.orphans = sorted(
+        name
+        for name, modified in stored.items()
+        if name not in objects and name not in queued and modified <= cutoff
+    )
+    live = {name: obj for name, obj in objects.items() if obj.shredded_at is None}
+    for name, obj in sorted(live.items(), key=lambda item: item[1].id):
+        where = f"document {obj.document_id}: {obj.kind} blob {name}"
+        if name not in stored:
+            report.missing.append(f"{where} is missing")
+        elif store.sha256(name) != obj.ciphertext_sha256:
+            report.corrupt.append(f"{where} changed in the store (fixity hash differs)")
+    if repair:
+        for partial in partials:
+            store.discard(partial)
+        for name in report.orphans:
+            store.delete(name)
+    return report

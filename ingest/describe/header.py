@@ -1,0 +1,471 @@
+"""Parse the header of a Party or state document from extracted text.
+
+Text comes from PDF text layers, OCR, Word files and plain-text copies, so the parser works on
+"cells" (lines, and two-column lines split at wide gaps) and recognises each header element by its
+own shape rather than by position: extraction may interleave the left and right columns in any
+order, and may put the title before the number. Body text is never searched for the document's
+own number, date or marks, because bodies cite other documents ("Kết luận số 82-KL/TW ngày
+16/8/2010") and talk about "bảo mật". Every field carries its evidence (line and confidence) so
+the review queue can show an archivist the line a value came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+
+from ingest.describe import blocks, gazetteer
+from ingest.describe.cells import (
+    Cell,
+    HeadCells,
+    first,
+    header_cells,
+    is_issuer_cell,
+    subject_at,
+    tail_cells,
+)
+from ingest.describe.issuer import Reading, read_issuer
+from ingest.describe.numbers import NumberReading, read_date, read_number
+from ingest.describe.subject import clean_subject
+from ingest.describe.syllable import noisy, word_share
+from ingest.describe.text import canonical_tones, fold, match_key
+from ingest.describe.vocab import (
+    DOC_TYPES,
+    LEVEL_RANK,
+    LEVELS,
+    STATE_DOC_TYPES,
+    URGENCIES,
+    URGENCY_RANK,
+)
+from ingest.examine.legacy import to_unicode
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "DOC_TYPES",
+    "DOC_TYPE_NAMES",
+    "LEVELS",
+    "STATE_DOC_TYPES",
+    "URGENCIES",
+    "Evidence",
+    "Header",
+    "canonical_tones",
+    "match_key",
+    "parse_header",
+]
+
+# Code → the type's name as people read it ("NQ" → "Nghị quyết"); the first title of a code wins.
+DOC_TYPE_NAMES: dict[str, str] = {
+    code: title.capitalize() for title, code in reversed(DOC_TYPES.items())
+}
+HEAD_LINES = 70  # the header is looked for this far down (cells past HEADER_LINES only if needed)
+TAIL_LINES = 80  # signature and recipients are looked for in the last lines
+MAX_LINE = 2000
+_INVISIBLE = re.compile(r"[\u200b-\u200d\ufeff]")
+
+
+@dataclass
+class Evidence:
+    """Where a field's value came from: the line (0-based, in the NFC text), how sure we are,
+    and what the reader did or doubted on the way (``note``, Vietnamese, shown in review).
+    ``code`` classifies a doubt for the review queue: "blank" (a number or day left blank or
+    written by hand), "unknown" (a body the gazetteer does not know)."""
+
+    line_no: int | None
+    line: str | None
+    confidence: float
+    note: str | None = None
+    code: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Header:
+    """Fields of a document header; None where the text did not show them."""
+
+    kind: str | None = None
+    doc_type: str | None = None
+    number: str | None = None
+    issuer: str | None = None
+    date: str | None = None
+    place: str | None = None
+    subject: str | None = None
+    level: str = "thuong"
+    urgency: str = "thuong"
+    superior: str | None = None
+    deadline: str | None = None  # ISO "2024-09-09T15:00" for HỎA TỐC HẸN GIỜ
+    circulation: list[str] = field(default_factory=list)
+    signer_authority: str | None = None  # "T/M Ban Thường vụ", "K/T Bí thư"
+    signer_position: str | None = None  # "Phó Bí thư"
+    signer_name: str | None = None
+    recipients: list[str] = field(default_factory=list)
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """Plain dict for storage and JSON: the truth-file keys plus the new fields, no evidence
+        (it holds whole lines of the document; see ``evidence_dict``)."""
+        out = asdict(self)
+        out.pop("evidence")
+        return out
+
+    def evidence_dict(self) -> dict[str, dict]:
+        """Evidence as plain dicts; holds document text, so store it sealed like the text."""
+        return {name: ev.as_dict() for name, ev in self.evidence.items()}
+
+    def confidence(self, name: str) -> float:
+        ev = self.evidence.get(name)
+        return ev.confidence if ev else 0.0
+
+
+# OCR writes the Icelandic eth (Ð, U+00D0) for the Vietnamese Đ (U+0110), which looks the same.
+_LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "\xa0": " "})
+
+
+def _clean(text: str) -> str:
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).translate(_LOOKALIKES)
+    return unicodedata.normalize("NFC", to_unicode(text))
+
+
+def _lines(text: str) -> tuple[list[str], int]:
+    """The head and tail lines of the text (NFC, legacy encodings converted), and the line
+    number of the tail's first line. A huge text layer costs no more than a few pages."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    all_lines = text.split("\n")
+    head = [line[:MAX_LINE] for line in all_lines[:HEAD_LINES]]
+    tail_from = max(HEAD_LINES, len(all_lines) - TAIL_LINES)
+    tail = [line[:MAX_LINE] for line in all_lines[tail_from:]]
+    return _clean("\n".join(head)).split("\n") + (
+        _clean("\n".join(tail)).split("\n") if tail else []
+    ), tail_from - HEAD_LINES
+
+
+class _Builder:
+    """Collects field values with their evidence."""
+
+    def __init__(self, lines: list[str], offset: int) -> None:
+        self.header = Header()
+        self.lines, self.offset = lines, offset
+
+    def line_of(self, index: int) -> tuple[int, str]:
+        """Real line number and text of a line index (tail lines are offset)."""
+        real = index if index < HEAD_LINES else index + self.offset
+        return real, self.lines[index].strip() if index < len(self.lines) else ""
+
+    def put(
+        self,
+        name: str,
+        value: object,
+        line: int | None,
+        confidence: float,
+        note: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        setattr(self.header, name, value)
+        if value in (None, [], "") and code is None:
+            return
+        no, text = self.line_of(line) if line is not None else (None, None)
+        self.header.evidence[name] = Evidence(no, text, round(confidence, 2), note, code)
+
+
+def _doc_type(
+    title: Cell | None, kind: str | None, code: str | None, summary: bool
+) -> tuple[str | None, float]:
+    """The title line decides (a Politburo Quy định keeps QĐ/TW); else a công văn's V/v line
+    (a state symbol's first part may be the body: "2191/CT-CS" is Cục Thuế's); else the code."""
+    fuzzy = title is not None and title.confidence < 0.9
+    if title is not None:
+        found = STATE_DOC_TYPES.get(title.value, DOC_TYPES[title.value])
+        found = found if kind == "state" else DOC_TYPES[title.value]
+        agrees = code in (None, "CV") or code == found or {code, found} <= {"QĐ", "QĐi", "QyĐ"}
+        if code and agrees:
+            return found, 0.98
+        return found, (0.6 if code else 0.75 if fuzzy else 0.9)
+    if summary:
+        return "CV", 0.9 if code in (None, "CV") or kind == "state" else 0.7
+    if code:
+        return code, 0.95 if kind == "state" else 0.85
+    return None, 0.0
+
+
+def _marks(cells: list[Cell], b: _Builder) -> None:
+    """Highest secrecy and urgency among the standalone stamps of the header region.
+
+    Missing a secrecy mark would expose the document, an extra one only restricts it: so OCR-
+    damaged stamps count (with low confidence), and disagreeing stamps resolve upward.
+    """
+    levels = [c for c in cells if c.role == "mark" and c.level != "thuong"]
+    urgent = [c for c in cells if c.role == "mark" and c.urgency != "thuong"]
+    deadline = any(c.role == "deadline" for c in cells)
+    if levels:
+        best = max(levels, key=lambda c: (LEVEL_RANK.index(c.level), c.confidence))
+        mixed = len({c.level for c in levels}) > 1
+        b.put("level", best.level, best.line, min(best.confidence, 0.7 if mixed else 1.0))
+    else:
+        b.header.evidence["level"] = Evidence(None, None, 0.9)
+    if urgent:
+        best = max(urgent, key=lambda c: (URGENCY_RANK.index(c.urgency), c.confidence))
+        value = "hoa_toc_hen_gio" if best.urgency == "hoa_toc" and deadline else best.urgency
+        b.put("urgency", value, best.line, best.confidence)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    return list(itertools.pairwise(_WORD.findall(canonical_tones(text.lower()))))
+
+
+def _marks_differ(subject: str, body: list[str]) -> list[str]:
+    """Subject words OCR may have given the wrong marks: a pair of words that the body also
+    has, but only with other marks ("Nhâm Dằn" / "Nhâm Dần", "chỉ tiết" / "chi tiết"). The body
+    usually repeats the subject's words; a pair, not a word, since many words share letters."""
+    seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for line in body:
+        for pair in _pairs(line):
+            seen.setdefault((fold(pair[0]), fold(pair[1])), set()).add(pair)
+    odd = []
+    for pair in _pairs(subject):
+        others = seen.get((fold(pair[0]), fold(pair[1])), set())
+        if others and pair not in others:
+            odd.append(f"'{' '.join(pair)}' / '{' '.join(sorted(others)[0])}'")
+    return odd
+
+
+def _subject(
+    b: _Builder, head: HeadCells, title: int | None, ocr: bool, table: gazetteer.Gazetteer
+) -> None:
+    """The whole trích yếu, cleaned; OCR'd words that are no Vietnamese make it doubtful, and
+    so do words whose marks differ from the same words in the body."""
+    cells = head.cells
+    if title is not None:
+        start, skip = title + 1, False
+    elif head.summary_at is not None:
+        start, skip = head.summary_at, True
+    else:
+        return
+    raw, conf = subject_at(cells, start, skip_header=skip)
+    if not raw:
+        return
+    subject, notes = clean_subject(raw, table)
+    line = cells[start].line if start < len(cells) else None
+    share = word_share(subject)
+    after = head.subject_span[1]
+    near = cells[max(start, after - 1) : after + 3]
+    if share < 0.9 or (ocr and share < 1.0):
+        conf = min(conf, 0.7)
+        notes.append("có chữ không đọc rõ")
+    elif ocr and any(c.role == "stamp" or noisy(c.text) for c in near):
+        conf = min(conf, 0.7)
+        notes.append("dấu hoặc chữ lẫn đè gần trích yếu")
+    elif ocr and (odd := _marks_differ(subject, b.lines[cells[after - 1].line + 1 :])):
+        conf = min(conf, 0.75)
+        notes.append("dấu khác với cùng chữ trong thân văn bản: " + ", ".join(odd[:3]))
+    elif notes and ocr:
+        conf = min(conf, 0.75)
+    b.put("subject", subject or None, line, conf, "; ".join(notes) or None)
+
+
+def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:
+    """The document's own number; a blank or handwritten one is never guessed.
+
+    A blank in a text layer or a Word file is an unnumbered working copy: the field stays
+    empty. A blank on a scan was (or will be) filled in by hand: the printed part is kept
+    ("/CT-UBND") for the archivist to complete. Both go to review.
+    """
+    at = head.number_at
+    if at is None:
+        return None
+    cell = head.cells[at]
+    found = read_number(cell.text, ocr)
+    if found is None:
+        return None
+    conf = head.number_confidence
+    if found.value:
+        note = f"đã sửa lỗi nhận dạng: {', '.join(found.fixes)}" if found.fixes else None
+        b.put("number", found.value, cell.line, min(conf, 0.85) if found.fixes else conf, note)
+        return found
+    seen = f" (bản quét đọc được '{found.handwritten}')" if found.handwritten else ""
+    if ocr or found.handwritten:
+        note = f"số văn bản viết tay hoặc để trống{seen}: giữ phần in sẵn '{found.printed}'"
+        b.put("number", found.printed, cell.line, 0.3, note, "blank")
+    else:
+        note = f"văn bản chưa có số (bản chưa đăng ký hoặc dự thảo): '{cell.text}'"
+        b.put("number", None, cell.line, 0.3, note, "blank")
+    return found
+
+
+def _date(b: _Builder, head: HeadCells, title: int | None, number: NumberReading | None) -> None:
+    """The date line of the header (never one from the body)."""
+    cells, region = head.cells, head.region
+    date_at = first(cells, "date", region if title is None else title)
+    if date_at is None and title is not None:
+        date_at = first(cells, "date", region)
+    if date_at is None:
+        return
+    found = read_date(cells[date_at].text)
+    if found is None:
+        return
+    line = cells[date_at].line
+    if found.iso is None:
+        seen = f" (bản quét đọc được '{found.handwritten}')" if found.handwritten else ""
+        note = f"ngày ban hành viết tay hoặc để trống{seen}; in sẵn: {found.printed}"
+        b.put("date", None, line, 0.3, note, "blank")
+    else:
+        conf, note = found.confidence, None
+        if number is not None and not number.value:  # filled in by hand with the number
+            conf, note = min(conf, 0.7), "số văn bản viết tay: ngày có thể cũng viết tay"
+        b.put("date", found.iso, line, conf, note)
+    if found.place:
+        b.put("place", found.place, line, found.confidence or 0.75)
+
+
+def _issuer_lines(head: HeadCells) -> list[Cell]:
+    lo, hi = head.subject_span
+    region = head.region
+    candidates = [c for i, c in enumerate(head.cells[:region]) if not lo <= i < hi]
+    before = [c for i, c in enumerate(head.cells[: head.issuer_end])
+              if not lo <= i < hi and is_issuer_cell(c)]  # fmt: skip
+    if before:
+        return before
+    return [c for c in candidates if is_issuer_cell(c)]  # the number came first
+
+
+def _day(iso: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
+
+def _issuer(
+    b: _Builder, head: HeadCells, number: NumberReading | None, table: gazetteer.Gazetteer,
+    ocr: bool,
+) -> Reading | None:  # fmt: skip
+    """The issuing body, read against the gazetteer; an authority line is the last resort."""
+    cells = _issuer_lines(head)
+    codes = number.parts if number else []
+    day = _day(b.header.date)
+    reading, fallback = None, False
+    if cells:
+        reading = read_issuer([c.text for c in cells], table, day, codes)
+    if reading is None or not reading.issuer:
+        authority = next((c for c in head.cells[: head.region] if c.role == "authority"), None)
+        if authority is None:
+            return None
+        words = authority.key.split()
+        body_at = next((i for i in range(1, len(words)) if fold(words[i]) in _BODY_WORDS), None)
+        if body_at is None:
+            return None
+        reading = read_issuer([" ".join(words[body_at:])], table, day, codes)
+        cells, fallback = [authority], True
+        if not reading.issuer:
+            return None
+    conf = reading.confidence
+    notes = list(reading.notes)
+    if ocr and any(b.place_entry is None and b.place for b in reading.bodies):
+        conf = min(conf, 0.7)  # a place not in the gazetteer, read by OCR: its marks may be off
+    if fallback:
+        conf = min(conf, 0.6)
+        notes.append("không thấy dòng tên cơ quan: đọc từ dòng thẩm quyền ký")
+    code = "unknown" if reading.unknown else None
+    line = cells[min(reading.line or 0, len(cells) - 1)].line
+    b.put("issuer", reading.issuer, line, conf, "; ".join(notes) or None, code)
+    if reading.superior:
+        b.put("superior", reading.superior, cells[0].line, min(conf, 0.85))
+    return reading
+
+
+# First words of a body in an authority line ("GIÁM ĐỐC | SỞ CÔNG THƯƠNG TỈNH LÀO CAI").
+_BODY_WORDS = frozenset((
+    "so", "cuc", "tong", "chi", "bo", "ban", "uy", "ubnd", "hoi", "van", "phong", "chinh",
+    "thanh", "dang", "tinh", "huyen", "xa", "phuong",
+))  # fmt: skip
+
+
+def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer) -> Header:
+    lines, offset = _lines(text)
+    b = _Builder(lines, offset)
+    head = header_cells(lines[:HEAD_LINES])
+    region = head.region
+    cells = head.cells
+    title = head.title_at
+    _subject(b, head, title, ocr, table)
+    number = _number(b, head, ocr)
+    _date(b, head, title, number)
+    _marks(cells[:region], b)
+    reading = _issuer(b, head, number, table, ocr)
+    mottos = [c for c in cells[:region] if c.role == "motto"]
+    party = next((c for c in mottos if c.value == "party"), None)
+    motto = party or (mottos[0] if mottos else None)
+    if motto is not None:
+        b.put("kind", motto.value, motto.line, motto.confidence)
+    elif number is not None:
+        b.put("kind", number.kind, cells[head.number_at].line, 0.8)
+    elif reading is not None and reading.kind:
+        b.put("kind", reading.kind, None, 0.8)
+    elif b.header.date or title is not None or b.header.issuer:
+        b.put("kind", "other", None, 0.6)
+    code = number.code if number else None
+    doc_type, type_conf = _doc_type(
+        cells[title] if title is not None else None,
+        b.header.kind,
+        code,
+        head.summary_at is not None,
+    )
+    number_line = cells[head.number_at].line if number is not None else None
+    type_line = cells[title].line if title is not None else number_line if code else None
+    if type_line is None and head.summary_at is not None:
+        type_line = cells[head.summary_at].line
+    b.put("doc_type", doc_type, type_line, type_conf)
+    region_lines = [(c.line, c.text) for c in cells[:region]]
+    notes = blocks.find_circulation(region_lines)
+    b.put("circulation", [n.value for n in notes], notes[0].line_no if notes else None, 0.85)
+    if b.header.urgency in ("hoa_toc", "hoa_toc_hen_gio"):
+        found = blocks.find_deadline(region_lines, b.header.date)
+        if found:
+            b.put("deadline", found.value, found.line_no, found.confidence)
+            b.header.urgency = "hoa_toc_hen_gio"
+    _tail(b, lines, cells, region)
+    return b.header
+
+
+def _tail(b: _Builder, lines: list[str], cells: list[Cell], region: int) -> None:
+    """Signature block and recipients, from the cells after the header region."""
+    body_line = cells[region].line if region < len(cells) else len(lines)
+    tail = blocks.split_glued(tail_cells(lines, body_line))
+    signer = blocks.find_signer(tail)
+    for name, found in (
+        ("signer_authority", signer.authority),
+        ("signer_position", signer.position),
+        ("signer_name", signer.name),
+    ):
+        if found:
+            b.put(name, found.value, found.line_no, found.confidence)
+    head_recipients = [(c.line, c.text) for c in cells if c.line < body_line + 12]
+    found = blocks.find_recipients(tail) or blocks.find_recipients(head_recipients)
+    if found:
+        b.put("recipients", found.value, found.line_no, found.confidence)
+
+
+def parse_header(
+    text: str, *, ocr: bool = False, bodies: gazetteer.Gazetteer | None = None
+) -> Header:
+    """Parse the header fields of a document; fields that cannot be found stay None.
+
+    ``ocr`` says the header was read from a page image: a blank number there was filled in by
+    hand (its printed part is kept, see ``_number``), and OCR'd words are trusted less.
+    ``bodies`` is the gazetteer to name issuers with (default: the instance's or the shipped
+    one, see ``gazetteer.for_home``). Ingestion must not stop on one damaged document, so
+    unexpected input yields an empty Header instead of an exception.
+    """
+    try:
+        return _parse(text, ocr, bodies or gazetteer.for_home())
+    except Exception:  # a bad scan must not abort a batch import
+        log.exception("header parse failed")
+        return Header()

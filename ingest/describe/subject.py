@@ -1,0 +1,104 @@
+"""The trích yếu (subject) as registers write it: whole, without "V/v", and without debris.
+
+A công văn's summary starts with "V/v" (về việc); the register keeps what follows. OCR puts
+debris before the first word (",Vêviệc", "\\ việc") and web copies glue syllables ("VỀTHỂ
+THỨC"); both are put right here, and said so, so the field can be checked. A subject printed in
+capitals ("QUY ĐỊNH VỀ PHÂN ĐỊNH THẨM QUYỀN ... CỦA BỘ CÔNG THƯƠNG") is written as a sentence,
+with the names the gazetteer knows keeping their capitals ("... của Bộ Công Thương").
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.describe.gazetteer import Gazetteer, Key, key_of
+from ingest.describe.syllable import split_glued
+from ingest.describe.text import fold, match_key
+
+MAX_LENGTH = 500
+_VV = re.compile(r"^[VW]\s*[/⁄|.]\s*[vV]\b\s*[:.]?\s*")
+_LEAD_DEBRIS = re.compile(r"^[^\w(“\"]+")
+_TOKEN = re.compile(r"^(?P<pre>\W*)(?P<core>[^\W\d_]+)(?P<post>\W*)$")
+_SPACES = re.compile(r"\s+")
+# "Đảng" as the Party keeps its capital ("của Đảng", "Đảng Cộng sản"), not "đảng viên".
+_PARTY = re.compile(r"\bcủa đảng\b|\bđảng(?= cộng sản)|\bđiều lệ đảng\b")
+
+
+def _unglue(words: list[str]) -> tuple[list[str], bool]:
+    """Split glued syllables; a word in capitals only when the whole subject is in capitals
+    (elsewhere it is an abbreviation: "TNDN", "VLNCN")."""
+    out, changed = [], False
+    upper = all(not ch.islower() for ch in " ".join(words))
+    for word in words:
+        m = _TOKEN.match(word)
+        split = split_glued(m["core"]) if m and (upper or not m["core"].isupper()) else None
+        if m and split:
+            out += [m["pre"] + split[0], split[1] + m["post"]]
+            changed = True
+        else:
+            out.append(word)
+    return out, changed
+
+
+def _names(table: Gazetteer) -> dict[Key, str]:
+    """Names a sentence keeps in capitals: places, national bodies, ministries."""
+    names = {key: e.name for key, e in table.places.items()}
+    names |= {key: e.name for key, e in table.bodies.items() if key == key_of(e.name)}
+    for key, entry in table.functions.get("ministry", {}).items():
+        names[("bo", *key)] = f"Bộ {entry.name}"
+    return names
+
+
+def sentence_case(text: str, table: Gazetteer) -> str:
+    """A subject in capitals as a sentence: lower case, a capital first letter, and the
+    gazetteer's names ("HÀ NỘI" -> "Hà Nội", "BỘ CÔNG THƯƠNG" -> "Bộ Công Thương")."""
+    words = text.lower().split()
+    keys = [fold(w) for w in words]
+    names = _names(table)
+    longest = max((len(k) for k in names), default=1)
+    i = 0
+    while i < len(words):
+        for size in range(min(longest, len(words) - i), 0, -1):
+            key = tuple(keys[i : i + size])
+            name = names.get(key)
+            printed = match_key(" ".join(words[i : i + size]))
+            if name and len(name.split()) == size and printed == match_key(name):
+                tail = words[i + size - 1][len(fold(words[i + size - 1])) :]  # "hà nội," keeps ","
+                words[i : i + size] = [*name.split()[:-1], name.split()[-1] + tail]
+                i += size
+                break
+        else:
+            i += 1
+    out = _PARTY.sub(lambda m: m[0].replace("đảng", "Đảng"), " ".join(words))
+    return out[:1].upper() + out[1:]
+
+
+def clean_subject(raw: str, table: Gazetteer | None = None) -> tuple[str, list[str]]:
+    """(subject, notes): "V/v" dropped, debris and glued words put right, capitals made a
+    sentence when a gazetteer is given (each noted)."""
+    notes: list[str] = []
+    text = _SPACES.sub(" ", raw).strip()
+    debris = _LEAD_DEBRIS.match(text)
+    if debris:
+        text = text[debris.end() :]
+        notes.append(f"bỏ ký tự thừa ở đầu: '{debris.group().strip()}'")
+    text = _VV.sub("", text, count=1)
+    words, glued = _unglue(text.split())
+    if glued:
+        notes.append("tách chữ dính liền")
+    folded = fold(" ".join(words[:2])).split()
+    if folded[:1] == ["viec"]:  # "\ việc ..." : the "Về" was lost
+        words.insert(0, "Về")
+        notes.append("khôi phục 'Về việc' ở đầu")
+    elif (
+        folded[:2] == ["ve", "viec"]
+        and fold(words[0]) == "ve"
+        and words[0] not in ("về", "Về", "VỀ")
+    ):
+        words[0] = "Về" if words[0][:1].isupper() else "về"
+        notes.append("khôi phục 'Về việc' ở đầu")
+    text = " ".join(words)[:MAX_LENGTH].strip()
+    if table is not None and any(c.isalpha() for c in text) and not any(c.islower() for c in text):
+        text = sentence_case(text, table)
+        notes.append("chữ in hoa viết lại theo câu")
+    return text, notes

@@ -1,0 +1,235 @@
+"""Reading one page image: stamps first, then the page in the order of its layout.
+
+The first page of a document carries its header and its marks, so it is read with care:
+
+1. the header zone and its two columns are found (``layout``);
+2. stamp-like marks in and around the header zone are found and read on their own
+   (``stamps``, ``stamp_reading``), then taken out of the page image (red ink only, on colour
+   scans, so the print under a stamp stays) so they do not garble the header lines;
+3. the page is read once, and its words are put in the order of the layout: the left column
+   top to bottom (then the marks read from stamps under it), the right column, then the rest
+   of the page. A line of one column never takes words of the other ("Sở Nội vụ NAM"), and
+   the text reads as a text layer of the same document does.
+
+Reading each column as a separate crop was measured too (bench/scan_headers.py): Tesseract
+recognised the capitals of cropped columns worse ("TĨNH" for "TỈNH") and it cost one more run
+per page, so the words of one whole-page run are placed by the layout instead.
+
+Other pages, and first pages without a two-column header, are read whole. Tesseract runs
+through pipes (``run``): nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from ingest.examine.limits import Deadline
+from ingest.examine.scan import layout, marks, stamp_reading, stamps
+from ingest.examine.scan.raster import PageImage, to_pgm
+
+Runner = Callable[[bytes, Deadline, int, bool], str]
+LAYOUT_DPI = 100
+FALLBACK_ZONE = (0.0, 0.0, 1.0, 0.3)  # where a header usually is, when none was found
+ZONE_BELOW_HEADER = 0.10  # stamps are searched this far below the header (page heights)
+ZONE_LIMITS = (0.3, 0.5)
+RED_OUT = 30
+TOUCHING = 0.006  # page heights: a piece this close to a read stamp belongs to it
+
+
+@dataclass(frozen=True)
+class FoundMark:
+    """A mark found on a page image; ``ingest.stages.Mark`` has the same fields."""
+
+    kind: str
+    value: str | None
+    text: str
+    confidence: float
+    page: int
+    box: tuple[float, float, float, float]
+    angle: float
+
+
+@dataclass
+class PageReading:
+    text: str
+    marks: list[FoundMark] = field(default_factory=list)
+    header_zone: tuple[float, float, float, float] | None = None
+    stamps_searched: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)  # layout, stamps, body
+
+
+def find_header(page: PageImage) -> layout.Header | None:
+    scale = min(1.0, LAYOUT_DPI / page.dpi)
+    small = page.gray
+    if scale < 1.0:
+        small = cv2.resize(page.gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    px_mm = page.dpi * scale / 25.4
+    height, width = small.shape
+    boxes = layout.line_boxes(layout.ink_mask(small), px_mm)
+    return layout.find_header(boxes, (px_mm / width, px_mm / height))
+
+
+def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Deadline,
+                  run: Runner) -> tuple[list[FoundMark], list[stamps.Candidate]]:  # fmt: skip
+    """Marks found in the top ``zone_bottom`` of the page, and the candidates they came from."""
+    candidates = stamps.find_candidates(page, zone_bottom)
+    crops = [c for c in (stamp_reading.prepare(page, cand) for cand in candidates) if c]
+    deadline.check()
+    readings = stamp_reading.read_crops(crops, deadline, run)
+    width, height = page.size
+    px_mm = page.dpi / 25.4
+    found: list[FoundMark] = []
+    used: list[stamps.Candidate] = []
+    for crop, words in zip(crops, readings, strict=True):
+        verdict = stamp_reading.judge(crop, words, px_mm)
+        if verdict.kind is None:
+            continue
+        x0, y0, x1, y1 = crop.candidate.bounds()
+        box = (
+            round(max(0.0, x0 / width), 4),
+            round(max(0.0, y0 / height), 4),
+            round(min(1.0, x1 / width), 4),
+            round(min(1.0, y1 / height), 4),
+        )
+        found.append(FoundMark(verdict.kind, verdict.value, verdict.text, verdict.confidence,
+                               index, box, round(-crop.candidate.angle, 1)))  # fmt: skip
+        used.append(crop.candidate)
+    return _absorbed(found), used
+
+
+def _absorbed(found: list[FoundMark]) -> list[FoundMark]:
+    """An unreadable piece lying on, or right against, a stamp read as another kind ("ĐẾN",
+    a body's name) is a piece of that stamp (boxes with ruled rows are found row by row), not
+    a mark of its own."""
+
+    def belongs(piece: FoundMark, other: FoundMark) -> bool:
+        a, b = piece.box, other.box
+        across = min(a[2], b[2]) - max(a[0], b[0])
+        gap = max(a[1], b[1]) - min(a[3], b[3])  # negative when they overlap
+        return across >= 0.7 * (a[2] - a[0]) and gap <= TOUCHING
+
+    others = [m for m in found if m.kind == "other" and m.value != "seal"]
+    return [
+        m for m in found
+        if m.kind != "unknown" or not any(belongs(m, o) for o in others)
+    ]  # fmt: skip
+
+
+def _without_stamps(page: PageImage, used: list[stamps.Candidate]) -> np.ndarray:
+    """The gray page with the found stamps' ink taken out: their red ink on colour scans, ink
+    lighter than the black print on grayscale ones; print under a stamp stays (on bitonal
+    scans nothing can be told apart, so nothing is taken out)."""
+    gray = page.gray.copy()
+    red = stamps.red_ink(page.rgb) > RED_OUT if page.rgb is not None else None
+    lighter = gray >= stamps.LIGHT_INK
+    for cand in used:
+        area = np.zeros_like(gray)
+        cv2.fillPoly(area, [cand.corners().astype(np.int32)], 255)
+        area = (area > 0) & (red if red is not None and "red" in cand.cues else lighter)
+        gray[area] = 255
+    return gray
+
+
+def _tsv_words(tsv: str) -> list[tuple[int, int, int, int, tuple[int, int, int], str]]:
+    """(top, bottom, left, right, (block, paragraph, line), text) of each word of a TSV."""
+    words = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or not cols[11].strip():
+            continue
+        left, top, width, height = (int(v) for v in cols[6:10])
+        key = (int(cols[2]), int(cols[3]), int(cols[4]))
+        words.append((top, top + height, left, left + width, key, cols[11].strip()))
+    return words
+
+
+def _by_position(words: list) -> list[str]:
+    """Words joined into lines by position: those whose middles share a height, left to right."""
+    lines: list[list] = []
+    for word in sorted(words):
+        middle = (word[0] + word[1]) / 2
+        line = next(
+            (ln for ln in lines if min(w[0] for w in ln) <= middle <= max(w[1] for w in ln)), None
+        )
+        if line is None:
+            lines.append([word])
+        else:
+            line.append(word)
+    lines.sort(key=lambda ln: min(w[0] for w in ln))
+    return [" ".join(w[5] for w in sorted(ln, key=lambda w: w[2])) for ln in lines]
+
+
+def read_by_layout(gray: np.ndarray, header: layout.Header, deadline: Deadline,
+                   run: Runner) -> tuple[list[str], list[str], list[str]]:  # fmt: skip
+    """The page read once, its words then put in the order of the layout: the header's left
+    column, its right column (each by position, so a line of one column never takes words of
+    the other), then the rest of the page in Tesseract's own order (blocks, lines)."""
+    height, width = gray.shape
+    top, cut, gutter = header.top * height - 4, header.cut * height, header.gutter * width
+    left, right, rest = [], [], []
+    for word in _tsv_words(run(to_pgm(gray), deadline, 3, True)):
+        middle_y, middle_x = (word[0] + word[1]) / 2, (word[2] + word[3]) / 2
+        if top <= middle_y < cut:
+            (left if middle_x < gutter else right).append(word)
+        else:
+            rest.append(word)
+    lines: list[str] = []
+    previous = None
+    for word in rest:  # TSV order: block, paragraph, line, word
+        if word[4] != previous:
+            if previous is not None and word[4][:2] != previous[:2]:
+                lines.append("")
+            lines.append(word[5])
+            previous = word[4]
+        else:
+            lines[-1] += " " + word[5]
+    return _by_position(left), _by_position(right), lines
+
+
+def _mark_lines(found: list[FoundMark]) -> list[str]:
+    """Secrecy and urgency marks read surely from stamps, as the lines a text layer would have.
+    An unsure reading is left out of the text: the header parser would read it as a printed,
+    sure mark, and a "MẬT" half-read from a "TỐI MẬT" would pass for the document's level."""
+    lines = []
+    for mark in sorted(found, key=lambda m: m.box[1]):
+        sure = mark.confidence >= marks.SURE
+        if sure and mark.kind in ("level", "urgency") and mark.value in marks.LABELS:
+            lines.append(mark.text if mark.value == "hoa_toc_hen_gio" else marks.LABELS[mark.value])
+    return lines
+
+
+def read_page(page: PageImage, index: int, deadline: Deadline, run: Runner,
+              first: bool) -> PageReading:  # fmt: skip
+    """The text of one page image; for the first page also its marks and header zone."""
+    seconds: dict[str, float] = {}
+    if not first:
+        started = time.perf_counter()
+        text = run(to_pgm(page.gray), deadline, 3, False)
+        seconds["body"] = time.perf_counter() - started
+        return PageReading(text, seconds=seconds)
+    started = time.perf_counter()
+    header = find_header(page)
+    seconds["layout"] = time.perf_counter() - started
+    zone = header.zone if header else FALLBACK_ZONE
+    bottom = min(max(zone[3] + ZONE_BELOW_HEADER, ZONE_LIMITS[0]), ZONE_LIMITS[1])
+    started = time.perf_counter()
+    found, used = search_stamps(page, index, bottom, deadline, run)
+    seconds["stamps"] = time.perf_counter() - started
+    gray = _without_stamps(page, used) if used else page.gray
+    if header is None:
+        started = time.perf_counter()
+        text = run(to_pgm(gray), deadline, 3, False)
+        seconds["body"] = time.perf_counter() - started
+        mark_lines = _mark_lines(found)
+        text = "\n".join([*mark_lines, text]) if mark_lines else text
+        return PageReading(text, found, zone, True, seconds)
+    started = time.perf_counter()
+    left, right, rest = read_by_layout(gray, header, deadline, run)
+    seconds["body"] = time.perf_counter() - started
+    text = "\n".join([*left, *_mark_lines(found), "", *right, "", *rest])
+    return PageReading(text, found, zone, True, seconds)

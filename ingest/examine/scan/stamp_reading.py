@@ -1,0 +1,219 @@
+"""Reading stamp candidates on their own: crop, turn upright, clean, enlarge, OCR, classify.
+
+A stamp read as part of the page is lost among the lines it overprints, at the wrong angle,
+its box read as "|" and "_". Read alone it is one or two words in capitals: each candidate is
+cut out of the page along its own rotated rectangle, turned upright, its box lines removed,
+scaled so its letters are about 40 pixels tall, and binarized (for red stamps on colour scans,
+from the red ink alone, so the black print under the stamp disappears). All crops of a page go
+to Tesseract as one image, one under the other, and its word table is split back per crop.
+
+Then each reading becomes a ``Mark`` (``ingest.stages``) or is dropped:
+- a level, urgency, circulation or known other mark when the words say so;
+- ``other`` for a round seal, or for a boxed or red stamp that reads as several ordinary words;
+- ``unknown`` when a stamp-like mark (red, boxed or light ink) could not be read: it may be a
+  secrecy stamp, so the record's level is unsure;
+- dropped when the candidate turns out to be ordinary printed text (a header line, a date).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ingest.examine.limits import Deadline
+from ingest.examine.scan import marks
+from ingest.examine.scan.garbled import measure
+from ingest.examine.scan.raster import PageImage, to_pgm
+from ingest.examine.scan.stamps import Candidate, blob_boxes, red_ink
+
+LETTER_PX = 40  # letter height Tesseract reads best
+FRAME_INSET_MM = 1.5  # a box is read from this far inside its lines
+GAP_PX = 60  # white between stacked crops
+MAX_CROP_WIDTH = 1800
+MIN_UNKNOWN_MM = (11.0, 5.0)  # smaller unreadable marks are not stamps ("MẬT" boxes ~16 mm)
+# Secrecy and urgency stamps are one line in a box about 8 mm tall (two for HẸN GIỜ); a taller
+# box with three lines or more is an incoming-mail ("ĐẾN") or copy stamp, never a secrecy mark.
+MAX_MARK_HEIGHT_MM = 18.0
+READ_CONFIDENCE = 0.6  # mean word confidence for a reading to count as ordinary words
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    conf: float  # 0..100
+    x0: int
+    x1: int
+
+
+@dataclass
+class Crop:
+    candidate: Candidate
+    image: np.ndarray  # binarized, black text on white, upright and scaled
+    ink_span: tuple[int, int]  # leftmost and rightmost column with ink (what should be read)
+    rows: int = 1  # lines of letters in the crop
+
+
+def _warp(source: np.ndarray, cand: Candidate, scale: float, margin: float) -> np.ndarray:
+    """The candidate's rectangle grown by ``margin`` pixels (shrunk when negative: inside a
+    box, so its lines stay out), cut out upright and scaled."""
+    (cx, cy), (w, h) = cand.centre, cand.size
+    out_w = max(8, round((w + 2 * margin) * scale))
+    out_h = max(8, round((h + 2 * margin) * scale))
+    matrix = cv2.getRotationMatrix2D((cx, cy), cand.angle, scale)
+    matrix[0, 2] += out_w / 2 - cx
+    matrix[1, 2] += out_h / 2 - cy
+    return cv2.warpAffine(source, matrix, (out_w, out_h), flags=cv2.INTER_CUBIC,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=255)  # fmt: skip
+
+
+def _source(page: PageImage, cand: Candidate) -> np.ndarray:
+    """What to read: the red ink alone for red stamps on colour scans, else the gray page."""
+    if page.rgb is not None and "red" in cand.cues:
+        return 255 - np.clip(red_ink(page.rgb).astype(np.int16) * 2.4, 0, 255).astype(np.uint8)
+    return page.gray
+
+
+def _binarize(gray: np.ndarray) -> np.ndarray:
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    if (binary > 0).mean() > 0.5:  # Otsu on an almost empty crop splits the paper's noise
+        binary = np.where(gray < 160, 255, 0).astype(np.uint8)
+    return binary
+
+
+def _remove_rules(ink: np.ndarray, letter: float) -> np.ndarray:
+    """Removes the box: horizontal and vertical strokes much longer than a letter is tall."""
+    h, w = ink.shape
+    across = max(8, int(max(0.3 * w, 2.5 * letter)))
+    down = max(8, int(max(0.55 * h, 1.5 * letter)))
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, across), np.uint8))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((down, 1), np.uint8))
+    rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    return ink & ~rules
+
+
+def _letters(ink: np.ndarray, px_mm: float) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of the blobs that look like letters (1.2 to 12 mm tall)."""
+    h, w = ink.shape
+    low, high = max(4, 1.2 * px_mm), min(0.9 * h, 12 * px_mm)
+    return [
+        b for b in blob_boxes(ink)
+        if low <= b[3] <= high and b[2] < 0.6 * w and b[2] * b[3] >= 12
+    ]  # fmt: skip
+
+
+def prepare(page: PageImage, cand: Candidate) -> Crop | None:
+    """The candidate as Tesseract should see it, or None when nothing is left to read."""
+    source = _source(page, cand)
+    px_mm = page.dpi / 25.4
+    margin = -FRAME_INSET_MM * px_mm if "frame" in cand.cues else 0.12 * cand.size[1]
+    letters = _letters(_binarize(_warp(source, cand, 1.0, margin)), px_mm)
+    if not letters:
+        return None
+    letter = float(np.median([s[3] for s in letters]))
+    scale = float(np.clip(LETTER_PX / letter, 0.4, 8.0))
+    scale = min(scale, MAX_CROP_WIDTH / max(1.0, cand.size[0] * 1.3))
+    ink = _binarize(_warp(source, cand, scale, margin))
+    ink[:2], ink[-2:], ink[:, :2], ink[:, -2:] = 0, 0, 0, 0
+    ink = _remove_rules(ink, letter * scale)
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks
+    tall = [s for s in _letters(ink, px_mm * scale) if s[3] >= 0.4 * letter * scale]
+    if not tall:
+        return None
+    span = (int(min(s[0] for s in tall)), int(max(s[0] + s[2] for s in tall)))
+    return Crop(cand, 255 - ink, span, _rows(tall))
+
+
+def _rows(letters: list[tuple[int, int, int, int]]) -> int:
+    """Lines of letters: letters whose middles fall within one another's height are a line."""
+    rows: list[tuple[float, float]] = []
+    for _, y, _, h in sorted(letters, key=lambda b: b[1] + b[3] / 2):
+        middle = y + h / 2
+        if rows and rows[-1][0] <= middle <= rows[-1][1]:
+            continue
+        rows.append((y, y + h))
+    return len(rows)
+
+
+def _stack(crops: list[Crop]) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Crops one under the other on white; per crop its (top, bottom, left) in the stack."""
+    width = max(c.image.shape[1] for c in crops) + 2 * GAP_PX
+    height = sum(c.image.shape[0] for c in crops) + GAP_PX * (len(crops) + 1)
+    sheet = np.full((height, width), 255, np.uint8)
+    places = []
+    y = GAP_PX
+    for crop in crops:
+        h, w = crop.image.shape
+        sheet[y : y + h, GAP_PX : GAP_PX + w] = crop.image
+        places.append((y, y + h, GAP_PX))
+        y += h + GAP_PX
+    return sheet, places
+
+
+def _words(tsv: str) -> list[tuple[Word, float]]:
+    """Tesseract's TSV as (word, vertical centre) pairs."""
+    out = []
+    for line in tsv.splitlines()[1:]:
+        cols = line.split("\t")
+        if len(cols) < 12 or not cols[11].strip():
+            continue
+        left, top, width, height = (int(v) for v in cols[6:10])
+        out.append((Word(cols[11].strip(), float(cols[10]), left, left + width), top + height / 2))
+    return out
+
+
+def read_crops(crops: list[Crop], deadline: Deadline, run) -> list[list[Word]]:
+    """One Tesseract run (``run(pgm, deadline, psm, tsv)``) for every crop of a page."""
+    if not crops:
+        return []
+    sheet, places = _stack(crops)
+    table = _words(run(to_pgm(sheet), deadline, 6, True))
+    per_crop: list[list[Word]] = [[] for _ in crops]
+    for word, centre in table:
+        for i, (top, bottom, left) in enumerate(places):
+            if top - GAP_PX / 2 <= centre <= bottom + GAP_PX / 2:
+                per_crop[i].append(Word(word.text, word.conf, word.x0 - left, word.x1 - left))
+                break
+    return per_crop
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str | None  # a Mark kind, or None: not a stamp
+    value: str | None
+    text: str
+    confidence: float
+
+
+def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
+    """What the reading of one candidate means (see the module's docstring)."""
+    cand = crop.candidate
+    text = " ".join(w.text for w in words)
+    reading = marks.classify(text)
+    confs = [w.conf for w in words if w.conf >= 0]
+    conf = (sum(confs) / len(confs) / 100) if confs else 0.0
+    if reading.kind is not None:
+        read_span = sum(w.x1 - w.x0 for w in words if marks.fold_words(w.text))
+        ink_width = max(1, crop.ink_span[1] - crop.ink_span[0])
+        covered = min(1.0, read_span / ink_width)
+        # Sure (≥ marks.SURE) only when every word matched and the words cover the ink (OCR
+        # garbage does not spell "TỐI MẬT"; Tesseract's own confidence is low on blotchy ink
+        # even when it reads right). A partial reading ("MẬT" of a "TỐI MẬT" whose first word
+        # was not read, words off by a letter) stays unsure whatever Tesseract says.
+        whole = reading.exact and covered >= 0.6
+        confidence = 0.7 + 0.3 * conf if whole else 0.5 * conf
+        return Verdict(reading.kind, reading.value, text, round(min(1.0, confidence), 3))
+    if "round" in cand.cues:
+        return Verdict("other", "seal", text, 0.8)
+    stamp_like = "frame" in cand.cues or "red" in cand.cues
+    readable = measure(text)
+    if readable.syllables >= 3 and readable.syllable_share >= 0.7 and conf >= READ_CONFIDENCE:
+        # Ordinary words: printed text, or a stamp of another kind (a copy stamp, a name).
+        return Verdict("other" if stamp_like else None, None, text, round(conf, 3))
+    width, height = cand.size[0] / px_mm, cand.size[1] / px_mm
+    if not cand.strong or width < MIN_UNKNOWN_MM[0] or height < MIN_UNKNOWN_MM[1]:
+        return Verdict(None, None, text, 0.0)
+    if height > MAX_MARK_HEIGHT_MM and stamp_like and crop.rows >= 3:
+        return Verdict("other", None, text, 0.3)  # a stamp of several lines, unread
+    return Verdict("unknown", None, text, 0.0)

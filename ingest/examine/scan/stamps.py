@@ -1,0 +1,348 @@
+"""Finding stamp-like marks in the header zone of a page image (OpenCV), before reading them.
+
+Offices stamp secrecy and urgency in red, in a rectangle, by hand: turned by up to ±20°, faint
+or blotchy, sometimes over the printed text. A colour scan keeps the red; a grayscale scan turns
+it a lighter gray than the black print; a bitonal scan turns it black or breaks it up. So
+several cues propose candidates, and any one is enough (a secrecy stamp that is never proposed
+is the worst failure; a proposal that reads as ordinary text costs one small OCR):
+
+- ``red``: red or magenta ink (colour scans), blobs of stamp size;
+- ``frame``: a rectangle at any angle whose four sides are inked (the stamp's box);
+- ``light``: in grayscale, ink clearly lighter than the black print (red turned gray);
+- ``rotated``: a text-like blob turned by 4-25° (a stamp set by hand, boxed or not);
+- ``round``: a ring of ink (a round seal: never a secrecy mark, but never "unknown" either).
+
+Everything is measured in millimetres, so 150, 200 and 300 dpi scans behave alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from ingest.examine.scan.raster import PageImage
+
+ANALYSIS_DPI = 150
+PAPER_INK = 200  # gray below this is ink of any colour (faint red in gray is about 150-180)
+RED_MARGIN = 30  # red minus the larger of green and blue, for red ink
+STAMP_MM = ((7.0, 3.5), (110.0, 70.0))  # smallest and largest stamp (width, height), mm
+LIGHT_INK = 72  # in grayscale, ink at least this light is not black print (red turned gray)
+ROTATED_MIN, ROTATED_MAX = 6.0, 25.0
+ANGLES = tuple(range(-21, 22, 3))  # box angles tried, degrees
+RUN_MM = 1.5  # shortest straight run of ink that may be part of a box side (dashes of faint ink)
+
+
+@dataclass
+class Candidate:
+    """A proposed stamp: a rotated rectangle in page pixels (full resolution) and its cues."""
+
+    centre: tuple[float, float]
+    size: tuple[float, float]  # width along the text, height across it
+    angle: float  # degrees the mark is turned (counter-clockwise positive, as OpenCV's)
+    cues: set[str] = field(default_factory=set)
+
+    def corners(self) -> np.ndarray:
+        return cv2.boxPoints((self.centre, self.size, self.angle))
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        pts = self.corners()
+        return (
+            float(pts[:, 0].min()),
+            float(pts[:, 1].min()),
+            float(pts[:, 0].max()),
+            float(pts[:, 1].max()),
+        )
+
+    @property
+    def strong(self) -> bool:
+        return bool(self.cues & {"red", "frame", "light"})
+
+
+def _upright(rect: tuple) -> tuple[tuple[float, float], tuple[float, float], float]:
+    """OpenCV's rotated rectangle with the long side as width, its angle within (-90°, 90°]."""
+    (cx, cy), (w, h), angle = rect
+    if w < h:
+        w, h, angle = h, w, angle - 90
+    while angle > 90:
+        angle -= 180
+    while angle <= -90:
+        angle += 180
+    return (cx, cy), (w, h), angle
+
+
+def _fits(size: tuple[float, float], px_mm: float) -> bool:
+    (min_w, min_h), (max_w, max_h) = STAMP_MM
+    w, h = size[0] / px_mm, size[1] / px_mm
+    return min_w <= w <= max_w and min_h <= h <= max_h
+
+
+def blob_boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Bounding boxes (x, y, w, h) of every blob of a mask, also those inside another's hole
+    (letters inside a stamp's box). Contours are much faster than labelling every pixel."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    parents = hierarchy.reshape(-1, 4)[:, 3]
+    return [cv2.boundingRect(c) for c, parent in zip(contours, parents, strict=True) if parent < 0]
+
+
+def _segments(mask: np.ndarray, vertical: bool, thickest: float) -> list[tuple[int, int, int]]:
+    """Thin straight strokes of a rule mask as (start, end, position across); thick ones are
+    letters run together, not rules."""
+    out = []
+    for x, y, w, h in blob_boxes(mask):
+        if (w if vertical else h) <= thickest:
+            out.append((y, y + h, x + w // 2) if vertical else (x, x + w, y + h // 2))
+    return out
+
+
+def _rules(upright: np.ndarray, px_mm: float, vertical: bool, length_mm: float) -> np.ndarray:
+    """Straight runs of ink along one axis: runs of RUN_MM, joined over gaps of 1.5 mm, at
+    least ``length_mm`` long in all (no letter's stroke is)."""
+
+    def line(mm: float) -> np.ndarray:
+        n = max(2, round(mm * px_mm))
+        return np.ones((n, 1) if vertical else (1, n), np.uint8)
+
+    runs = cv2.morphologyEx(upright, cv2.MORPH_OPEN, line(RUN_MM))
+    joined = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, line(1.5))
+    return cv2.morphologyEx(joined, cv2.MORPH_OPEN, line(length_mm))
+
+
+def _boxes_from_rules(horizontal: np.ndarray, vertical: np.ndarray, px_mm: float
+                      ) -> list[tuple[int, int, int, int]]:  # fmt: skip
+    """Rectangles (x0, y0, x1, y1) made of two horizontal rules of like extent, one above the
+    other, joined at one end at least by a vertical rule (the other end may be overprinted)."""
+    across = _segments(horizontal, False, 1.6 * px_mm)
+    downs = _segments(vertical, True, 1.6 * px_mm)
+    tol = round(1.8 * px_mm)
+    (min_w, min_h), (_, max_h) = STAMP_MM
+    boxes = []
+    across.sort(key=lambda seg: seg[2])
+
+    def side(x: int, top: int, bottom: int) -> bool:
+        return any(
+            abs(vx - x) <= tol and min(vb, bottom) - max(va, top) >= 0.5 * (bottom - top)
+            for va, vb, vx in downs
+        )
+
+    for i, (ax0, ax1, ay) in enumerate(across):
+        best: tuple[float, tuple[int, int, int, int]] | None = None
+        for bx0, bx1, by in across[i + 1 :]:  # nearest first: the best-closed box below
+            if not min_h * px_mm <= by - ay <= max_h * px_mm:
+                continue
+            x0, x1 = min(ax0, bx0), max(ax1, bx1)
+            overlap = min(ax1, bx1) - max(ax0, bx0)
+            if overlap < 0.6 * min(ax1 - ax0, bx1 - bx0) or x1 - x0 < min_w * px_mm:
+                continue
+            ends_match = abs(ax0 - bx0) <= tol and abs(ax1 - bx1) <= tol
+            sides = side(x0, ay, by) + side(x1, ay, by)
+            score = sides + ends_match if sides == 2 or (ends_match and sides) else 0
+            if score and (best is None or score > best[0]):
+                best = (score, (x0, ay, x1, by))
+        if best:
+            boxes.append(best[1])
+    return _joined(boxes)
+
+
+def _joined(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Boxes found in pieces (a side broken by blotchy ink or overprint) joined: boxes at one
+    angle that overlap, or touch, along most of their height become their union."""
+    merged: list[list[int]] = []
+    for x0, y0, x1, y1 in sorted(boxes):
+        for box in merged:
+            shared = min(y1, box[3]) - max(y0, box[1])
+            if shared >= 0.5 * min(y1 - y0, box[3] - box[1]) and x0 <= box[2] + 2:
+                box[:] = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
+                break
+        else:
+            merged.append([x0, y0, x1, y1])
+    return [tuple(box) for box in merged]  # type: ignore[misc]
+
+
+def find_frames(ink: np.ndarray, px_mm: float) -> list[tuple]:
+    """Stamp boxes turned by up to ±21°, as rotated rectangles in the coordinates of ``ink``.
+
+    The zone is turned in steps of 3° (a side 1.5° off still leaves long straight runs). Text
+    touching a box does not hide it: only long thin straight strokes count as its sides, and
+    letters are never that long; short gaps in faint or blotchy sides are bridged."""
+    frames = []
+    height, width = ink.shape
+    centre = (width / 2, height / 2)
+    for angle in ANGLES:
+        matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        upright = cv2.warpAffine(ink, matrix, (width, height), flags=cv2.INTER_NEAREST)
+        horizontal = _rules(upright, px_mm, False, 6.0)
+        vertical = _rules(upright, px_mm, True, 4.0)
+        inverse = cv2.invertAffineTransform(matrix)
+        for x0, y0, x1, y1 in _boxes_from_rules(horizontal, vertical, px_mm):
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            ox = inverse[0, 0] * cx + inverse[0, 1] * cy + inverse[0, 2]
+            oy = inverse[1, 0] * cx + inverse[1, 1] * cy + inverse[1, 2]
+            frames.append(((float(ox), float(oy)), (float(x1 - x0), float(y1 - y0)), angle))
+    return _outermost(frames)
+
+
+def _outermost(frames: list[tuple]) -> list[tuple]:
+    """One rectangle per box: a double frame's inner line, or the same box found at two close
+    angles, is dropped in favour of the larger rectangle."""
+    kept: list[tuple] = []
+    for frame in sorted(frames, key=lambda f: -f[1][0] * f[1][1]):
+        (cx, cy), _, _ = frame
+        if not any(abs(cx - k[0][0]) < k[1][0] / 2 and abs(cy - k[0][1]) < k[1][1] / 2
+                   for k in kept):  # fmt: skip
+            kept.append(frame)
+    return kept
+
+
+def light_ink(gray: np.ndarray, px_mm: float) -> np.ndarray:
+    """Ink clearly lighter than the black print and not just the soft edge of a black letter:
+    in a grayscale scan this is what red stamp ink became."""
+    dark = cv2.dilate(np.where(gray < LIGHT_INK, 255, 0).astype(np.uint8),
+                      np.ones((3, 3), np.uint8))  # fmt: skip
+    light = np.where((gray >= LIGHT_INK) & (gray < PAPER_INK - 20), 255, 0).astype(np.uint8)
+    light &= ~dark
+    # Stamp strokes are bold (0.5 mm and more); the thin strokes of small print are not kept.
+    stroke = 3 if px_mm >= 5.5 else 2
+    return cv2.morphologyEx(light, cv2.MORPH_OPEN, np.ones((stroke, stroke), np.uint8))
+
+
+def _ring_coverage(ink: np.ndarray, rect: tuple) -> float:
+    """Share of an ellipse inscribed in the rectangle that is inked (a round seal's ring)."""
+    (cx, cy), (w, h), angle = rect
+    ts = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    cos, sin = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    ex, ey = (w / 2 - 1) * np.cos(ts), (h / 2 - 1) * np.sin(ts)
+    xs = (cx + ex * cos - ey * sin).round().astype(int)
+    ys = (cy + ex * sin + ey * cos).round().astype(int)
+    inside = (xs >= 0) & (ys >= 0) & (xs < ink.shape[1]) & (ys < ink.shape[0])
+    return float((ink[ys[inside], xs[inside]] > 0).mean()) if inside.any() else 0.0
+
+
+def red_ink(rgb: np.ndarray) -> np.ndarray:
+    """How red each pixel is (0-255): red minus the larger of green and blue."""
+    r = rgb[..., 0].astype(np.int16)
+    other = np.maximum(rgb[..., 1], rgb[..., 2]).astype(np.int16)
+    return np.clip(r - other, 0, 255).astype(np.uint8)
+
+
+def _components(mask: np.ndarray, close_px: int) -> list[np.ndarray]:
+    """Point sets of the blobs of a mask after closing gaps of ``close_px``."""
+    if close_px > 1:
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (close_px, close_px))
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return [c for c in contours if len(c) >= 4]
+
+
+def _words(mask: np.ndarray, px_mm: float) -> list[np.ndarray]:
+    """Blobs of a stamp's ink: letters joined along the line (over a word space, ~3.5 mm) but
+    not across lines, so a stamp set just above another stays apart from it."""
+    kernel = cv2.getStructuringElement(
+        cv2.MORPH_RECT, (max(3, round(3.5 * px_mm)), max(3, round(1.2 * px_mm)))
+    )
+    return _components(cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel), 0)
+
+
+def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
+    """Stamp candidates in the top ``zone_bottom`` share of the page, in full-resolution pixels."""
+    scale = min(1.0, ANALYSIS_DPI / page.dpi)
+    px_mm = page.dpi * scale / 25.4
+    height = max(1, round(page.gray.shape[0] * zone_bottom))
+    gray = page.gray[:height]
+    if scale < 1.0:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    found: list[Candidate] = []
+    ink = np.where(gray < PAPER_INK, 255, 0).astype(np.uint8)
+    if page.rgb is not None:
+        rgb = page.rgb[:height]
+        if scale < 1.0:
+            rgb = cv2.resize(rgb, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_AREA)
+        red = np.where(red_ink(rgb) > RED_MARGIN, 255, 0).astype(np.uint8)
+        for contour in _words(red, px_mm):
+            _propose(found, contour, red, px_mm, {"red"})
+    for rect in find_frames(ink, px_mm):
+        found.append(Candidate(rect[0], rect[1], rect[2], {"frame"}))
+    # Round seals among the blobs of any ink (a ring is never a secrecy stamp).
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    for contour in _components(closed, 0):
+        _propose(found, contour, closed, px_mm, set(), needs_cue=True)
+    if page.rgb is None and not page.bitonal:
+        for contour in _words(light_ink(gray, px_mm), px_mm):
+            _propose(found, contour, ink, px_mm, {"light"})
+    # Text-like blobs (ink smeared by a letter space) turned like a stamp set by hand.
+    kernel = (max(3, round(2.0 * px_mm)), max(1, round(0.6 * px_mm)))
+    smear = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+    for contour in _components(smear, 0):
+        rect = _upright(cv2.minAreaRect(contour))
+        if not _fits(rect[1], px_mm):
+            continue
+        if ROTATED_MIN <= abs(rect[2]) <= ROTATED_MAX and rect[1][0] > 2 * rect[1][1]:
+            found.append(Candidate(rect[0], rect[1], rect[2], {"rotated"}))
+    merged = _merge(found)
+    return [_to_page(c, scale) for c in merged]
+
+
+def _propose(found: list[Candidate], contour: np.ndarray, ink: np.ndarray, px_mm: float,
+             cues: set[str], needs_cue: bool = False) -> None:  # fmt: skip
+    rect = _upright(cv2.minAreaRect(contour))
+    if not _fits(rect[1], px_mm):
+        return
+    cues = set(cues)
+    w, h = rect[1]
+    if h / w >= 0.75 and _ring_coverage(ink, rect) > 0.6:
+        cues.add("round")
+    if needs_cue and not cues:
+        return
+    found.append(Candidate(rect[0], rect[1], rect[2], cues))
+
+
+def _overlap(a: Candidate, b: Candidate) -> float:
+    """Intersection over the smaller area of two candidates' bounding boxes."""
+    ax0, ay0, ax1, ay1 = a.bounds()
+    bx0, by0, bx1, by1 = b.bounds()
+    iw, ih = min(ax1, bx1) - max(ax0, bx0), min(ay1, by1) - max(ay0, by0)
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    smaller = min((ax1 - ax0) * (ay1 - ay0), (bx1 - bx0) * (by1 - by0))
+    return iw * ih / max(smaller, 1e-6)
+
+
+def _merge(found: list[Candidate]) -> list[Candidate]:
+    """One candidate per mark: overlapping proposals pool their cues; the frame's (or the red
+    blob's) rectangle is kept, as it is the stamp's own outline, unless the frame was closed by
+    something else (see ``_closed_by_something_else``): the ink's own rectangle is kept then."""
+    rank = {"frame": 0, "round": 0, "red": 1, "light": 2, "rotated": 3}
+    ordered = sorted(found, key=lambda c: (min((rank[k] for k in c.cues), default=9),
+                                           -c.size[0] * c.size[1]))  # fmt: skip
+    kept: list[Candidate] = []
+    for cand in ordered:
+        for other in kept:
+            if _overlap(cand, other) > 0.6:
+                # Red ink keeps the stamp's own box lines (light ink in gray loses them to its
+                # stroke filter), so only a red blob can tell a frame's true extent.
+                red = "red" in cand.cues
+                if "frame" in other.cues and red and _closed_by_something_else(other, cand):
+                    other.centre, other.size, other.angle = cand.centre, cand.size, cand.angle
+                other.cues |= cand.cues
+                break
+        else:
+            kept.append(cand)
+    return kept
+
+
+def _closed_by_something_else(frame: Candidate, ink: Candidate) -> bool:
+    """The frame is much taller than the stamp ink it holds, which spans its width: one of its
+    sides is a printed line (a number line above the stamp), not the stamp's box."""
+    return frame.size[1] > 1.5 * ink.size[1] and ink.size[0] >= 0.75 * frame.size[0]
+
+
+def _to_page(c: Candidate, scale: float) -> Candidate:
+    return Candidate(
+        (c.centre[0] / scale, c.centre[1] / scale),
+        (c.size[0] / scale, c.size[1] / scale),
+        c.angle,
+        c.cues,
+    )

@@ -1,0 +1,52 @@
+"""Administration and oversight: accounts, the quarantine, the audit log, the trust store,
+and who logs in with a second factor."""
+
+from __future__ import annotations
+
+from security.actor import Principal
+from security.policy.decision import Decision
+from security.vocabulary import Level, Role, level_rank
+
+
+def may_administer(who: Principal) -> Decision:
+    """Accounts, sessions, second factors, key status, the overview of grants: administrators
+    (who never read documents by their role)."""
+    if who.role == Role.ADMIN:
+        return Decision(True, "administrator")
+    return Decision(False, "administrators only")
+
+
+def may_end_sessions(who: Principal, username: str) -> Decision:
+    """Ending every session of an account: an administrator, a security officer, or oneself."""
+    if who.role in (Role.ADMIN, Role.SECURITY_OFFICER) or who.username == username:
+        return Decision(True, f"role {who.role}" if who.username != username else "own account")
+    return Decision(False, "only an administrator, a security officer or the account itself")
+
+
+def may_decide_quarantine(who: Principal) -> Decision:
+    """Releasing a TUYỆT MẬT record from quarantine (and listing what waits): administrators."""
+    if who.role == Role.ADMIN:
+        return Decision(True, "administrator")
+    return Decision(False, "only an administrator decides quarantine")
+
+
+def may_read_audit(who: Principal) -> Decision:
+    """The inspection committee (auditors) and security officers read the log; nobody else."""
+    if who.role in (Role.AUDITOR, Role.SECURITY_OFFICER):
+        return Decision(True, f"role {who.role}")
+    return Decision(False, f"role {who.role} does not read the audit log")
+
+
+def requires_second_factor(who: Principal) -> bool:
+    """Administrators, auditors and anyone cleared TỐI MẬT or above log in with a second factor."""
+    if who.role in (Role.ADMIN, Role.AUDITOR):
+        return True
+    return level_rank(who.clearance) >= level_rank(Level.TOI_MAT)
+
+
+def may_manage_trust(who: Principal) -> Decision:
+    """The trust store for digital signatures (root certificates, CRLs) is the administrator's
+    and the security officer's: it decides which signatures Kho calls valid."""
+    if who.role in (Role.ADMIN, Role.SECURITY_OFFICER):
+        return Decision(True, f"role {who.role}")
+    return Decision(False, f"role {who.role} does not manage the trust store")

@@ -1,0 +1,151 @@
+"""End to end in a real browser: headless Debian Chromium, driven by Playwright, on a live server.
+
+This is the acceptance path of the foundation: a demo archivist logs in, sees the documents,
+searches "dang vien" and opens one; a reader cannot open a document above their clearance.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from archive.accounts.accounts import context_for, require_user
+from archive.records import gate
+from ingest import pipeline
+from ingest.demo import demo, samples
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _login(page, base: str, username: str) -> None:
+    account = next(a for a in demo.DEMO_ACCOUNTS if a.username == username)
+    page.goto(f"{base}/")
+    page.get_by_label("Tên đăng nhập").fill(account.username)
+    page.get_by_label("Mật khẩu").fill(account.password)
+    page.get_by_role("button", name="Đăng nhập").click()
+
+
+def test_archivist_logs_in_searches_and_opens_a_document(live_server, browser, tmp_path):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    _login(page, live_server, "vanthu")
+    page.wait_for_selector("table.docs")
+    assert "Văn bản được phép xem" in page.content()
+    listed = page.locator("table.docs tbody tr").count()
+    assert listed > 0
+
+    page.get_by_role("searchbox", name="Tìm kiếm").fill("dang vien")
+    page.get_by_role("button", name="Tìm").click()
+    page.wait_for_url("**/search?q=dang+vien")
+    hits = page.locator("table.docs tbody tr")
+    assert 0 < hits.count() <= listed
+    first = hits.first.locator("a")
+    number = first.inner_text()
+    first.click()
+    page.wait_for_selector("article.document")
+    assert number in page.locator("h1").inner_text()
+    assert "đảng viên" in page.locator("pre.text").inner_text().lower()
+    page.screenshot(path=str(tmp_path / "document.png"), full_page=True)
+    assert errors == []  # e.g. no CSP violation, no missing asset
+
+
+def test_reader_gets_not_found_for_a_document_above_clearance(
+    live_server, browser, inst, sample_docs
+):
+    with inst.sessions() as session:
+        archivist = context_for(require_user(session, demo.FILER), "test")
+    doc = next(d for d in sample_docs if d.truth["level"] == "toi_mat")
+    filed = pipeline.ingest_bytes(inst, archivist, doc.content, doc.filename, unit_code="VP")
+    secret = gate.view_document(inst, archivist, filed.id)
+    page = browser.new_page()
+    _login(page, live_server, "canbo")
+    page.wait_for_selector("table.docs")
+    assert secret.number not in page.content()
+    response = page.goto(f"{live_server}/documents/{secret.id}")
+    assert response.status == 404
+    assert "Không tìm thấy" in page.content() and secret.subject not in page.content()
+
+
+def test_cleared_archivist_logs_in_with_the_second_factor(live_server, browser):
+    page = browser.new_page()
+    _login(page, live_server, demo.FILER)
+    page.wait_for_url("**/login/code")
+    page.get_by_label("Mã xác thực (6 số)").fill("000000")
+    page.get_by_role("button", name="Xác nhận").click()
+    assert "không đúng" in page.content()
+    page.get_by_label("Mã xác thực (6 số)").fill(demo.current_code(demo.FILER))
+    page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_selector("table.docs")
+    assert "Đỗ Thu Trang" in page.content()  # logged in as the cleared archivist
+
+
+def test_archivist_uploads_files_and_sees_them_filed(live_server, browser, inst, tmp_path):
+    from ingest.doors import jobs
+    from tests.support import documents as fx
+
+    good = tmp_path / "ke-hoach.docx"
+    good.write_bytes(fx.docx_file(["Kế hoạch 8-KH/TU về phát triển đảng viên năm 2026."]))
+    bad = tmp_path / "chuong-trinh.pdf"
+    bad.write_bytes(b"MZ\x90\x00" + bytes(60))
+    page = browser.new_page()
+    _login(page, live_server, "vanthu")
+    page.get_by_role("link", name="Nộp văn bản").click()
+    page.locator("input[type=file]").set_input_files([str(good), str(bad)])
+    page.get_by_role("button", name="Nộp").click()
+    page.wait_for_selector("#jobs")
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=lambda: [
+            jobs.work(inst, once=True) or stop.wait(0.3) for _ in iter(stop.is_set, True)
+        ],
+        daemon=True,
+    )
+    worker.start()
+    try:
+        page.wait_for_selector("tr.stored", timeout=20000)
+        page.wait_for_selector("tr.rejected", timeout=20000)
+    finally:
+        stop.set()
+    assert "Xem văn bản" in page.locator("tr.stored").inner_text()
+    assert "Windows" in page.locator("tr.rejected").inner_text()
+
+
+def test_archivist_uploads_a_pdf_and_a_scan_then_reviews_and_confirms(
+    live_server, browser, inst, tmp_path
+):
+    from ingest.doors import jobs
+    from tests.support import documents as fx
+
+    scan = tmp_path / "ban-quet.pdf"
+    scan.write_bytes(fx.scanned_pdf(fx.image(("TỈNH ỦY LÀO CAI", "SỐ 45-TB/TU", "THÔNG BÁO"))))
+    born_digital = tmp_path / "thong-bao.pdf"
+    truth = {
+        "kind": "party",
+        "doc_type": "TB",
+        "number": "46-TB/TU",
+        "issuer": "Tỉnh ủy Lào Cai",
+        "date": "2026-02-10",
+        "subject": "về lịch làm việc",
+        "level": "mat",
+        "urgency": "thuong",
+    }
+    born_digital.write_bytes(samples.render_pdf(samples.render_text(truth, ["Nội dung."])))
+    page = browser.new_page()
+    _login(page, live_server, "vanthu")
+    page.get_by_role("link", name="Nộp văn bản").click()
+    page.locator("input[type=file]").set_input_files([str(scan), str(born_digital)])
+    page.locator("select[name=level]").select_option("mat")
+    page.get_by_role("button", name="Nộp").click()
+    page.wait_for_selector("#jobs")
+    assert jobs.work(inst, once=True) == 2
+    page.wait_for_selector("tr.stored >> nth=1", timeout=20000)
+    page.get_by_role("link", name="Kiểm tra", exact=True).click()
+    page.wait_for_selector("table.docs")
+    page.get_by_role("link", name="46-TB/TU").click()
+    page.wait_for_selector("form.review")
+    assert "MẬT" in page.locator(".field.doubtful mark").first.inner_text()
+    page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_selector(".flash.info")
+    assert "46-TB/TU" not in page.locator("main").inner_text()  # left the queue

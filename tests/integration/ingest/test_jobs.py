@@ -1,0 +1,68 @@
+"""Web uploads: queued encrypted, filed by the worker through the one pipeline, followed on the
+page."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from archive.operations.maintenance import check_store
+from ingest.doors import jobs
+from tests.support import documents as fx
+from tests.support.people import add_person
+
+
+def test_queued_upload_is_encrypted_then_filed_by_the_worker(inst, archivist, sample_docs):
+    doc = sample_docs[0]
+    job_id = jobs.submit(inst, archivist.ctx, doc.content, "Báo cáo mật đặc biệt.pdf")
+    for path in inst.home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert "Báo cáo mật đặc biệt".encode() not in data
+            assert doc.truth["canary"].encode() not in data
+    assert not check_store(inst, grace=0).orphans  # the queued blob is not an orphan
+    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["state"] == "queued"
+    other = add_person(inst, "other", "archivist", "mat")
+    assert jobs.statuses(inst, other.ctx, [job_id]) == []  # one's own uploads only
+    assert jobs.work(inst, once=True) == 1
+    status = jobs.statuses(inst, archivist.ctx, [job_id])[0]
+    assert (status["state"], status["status"]) == ("done", "stored") and status["id"]
+    assert not check_store(inst, grace=0).problems  # the job's blob is gone
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def test_upload_through_the_web_for_an_archivist_without_second_factor(app, inst):
+    app.config["WTF_CSRF_ENABLED"] = True
+    person = add_person(inst, "vanthu.mat", "archivist", "mat")
+    reader = add_person(inst, "canbo", "reader", "mat")
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login",
+        data={"csrf_token": _csrf(page), "username": "vanthu.mat", "password": person.password},
+    )
+    form = client.get("/upload").get_data(as_text=True)
+    files = [
+        (io.BytesIO(fx.docx_file(["Kế hoạch 3-KH/TU về đảng viên."])), "ke-hoach.docx"),
+        (io.BytesIO(b"MZ\x90\x00" + bytes(60)), "virus.pdf"),
+    ]
+    response = client.post(
+        "/upload",
+        data={"csrf_token": _csrf(form), "files": files},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r'data-job="(\d+)"', page)]
+    assert len(ids) == 2 and "upload.js" in page
+    jobs.work(inst, once=True)
+    states = client.get(f"/upload/status?ids={ids[0]},{ids[1]}").get_json()
+    assert sorted(s["status"] for s in states) == ["rejected", "stored"]
+    reader_client = app.test_client()
+    page = reader_client.get("/login").get_data(as_text=True)
+    reader_client.post(
+        "/login", data={"csrf_token": _csrf(page), "username": "canbo", "password": reader.password}
+    )
+    assert reader_client.get("/upload").status_code == 404

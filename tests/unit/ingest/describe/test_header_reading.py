@@ -1,0 +1,479 @@
+"""Reading real headers: the failure patterns of documents nobody here wrote, on fixtures
+written here in the same shapes (issuers, numbers, blanks, subjects, review items)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from ingest.describe import gazetteer
+from ingest.describe.header import parse_header
+from ingest.describe.numbers import read_date, read_number
+from ingest.describe.review import review_items
+from ingest.describe.subject import clean_subject
+from ingest.describe.syllable import is_syllable, split_glued
+
+
+def _review(text: str, ocr: bool = False) -> dict:
+    return {item.field: item for item in review_items(parse_header(text, ocr=ocr))}
+
+
+# -- issuer ----------------------------------------------------------------------------------
+
+
+def test_long_party_body_wrapped_over_lines_keeps_its_place() -> None:
+    text = (
+        "ĐẢNG BỘ TỈNH LÀO CAI\nĐẢNG ỦY CÁC CƠ QUAN ĐẢNG\nTỈNH\n*\nSố 45-NQ/ĐU\n"
+        "ĐẢNG CỘNG SẢN VIỆT NAM\nLào Cai, ngày 05 tháng 3 năm 2025\nNGHỊ QUYẾT\n"
+        "về công tác xây dựng Đảng năm 2025\nCăn cứ Điều lệ Đảng;\n"
+    )
+    h = parse_header(text)
+    assert h.issuer == "Đảng ủy các cơ quan Đảng tỉnh Lào Cai"
+    assert h.superior == "Đảng bộ tỉnh Lào Cai"
+    assert "issuer" not in _review(text)
+
+
+@pytest.mark.parametrize(
+    ("lines", "issuer"),
+    [
+        (["UBND TỈNH LÀO CAI", "SỞ CÔNG THƯƠNG"], "Sở Công Thương tỉnh Lào Cai"),
+        (["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"], "Ủy ban nhân dân tỉnh Quảng Ngãi"),
+        (["THỦ TƯỚNG CHÍNH PHỦ"], "Thủ tướng Chính phủ"),
+        (["BỘ CÔNG THƯƠNG", "CỤC HÓA CHẤT"], "Cục Hóa chất"),
+        (["BAN CHẤP HÀNH TRUNG ƯƠNG", "ỦY BAN KIỂM TRA"], "Ủy ban Kiểm tra Trung ương"),
+        (["ĐẢNG BỘ TỈNH QUẢNG NGÃI", "ĐẢNG ỦY ỦY BAN NHÂN DÂN TỈNH"],
+         "Đảng ủy Ủy ban nhân dân tỉnh Quảng Ngãi"),
+        (["UBND TỈNH LÀO CAI", "VĂN PHÒNG"], "Văn phòng Ủy ban nhân dân tỉnh Lào Cai"),
+        (["ỦY BAN NHÂN DÂN", "XÃ MƯỜNG HUM"], "Ủy ban nhân dân xã Mường Hum"),
+        (["TỈNH ỦY LÀO CAI", "BAN TUYÊN GIÁO VÀ DÂN VẬN"],
+         "Ban Tuyên giáo và Dân vận Tỉnh ủy Lào Cai"),
+        (["BAN CÁN SỰ ĐẢNG", "UBND TỈNH LÀO CAI"],
+         "Ban cán sự đảng Ủy ban nhân dân tỉnh Lào Cai"),
+    ],
+)  # fmt: skip
+def test_bodies_are_composed_from_parts_and_written_as_registered(
+    lines: list[str], issuer: str
+) -> None:
+    state = not lines[-1].startswith(("ĐẢNG", "TỈNH ỦY", "BAN"))
+    motto = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" if state else "ĐẢNG CỘNG SẢN VIỆT NAM"
+    text = "\n".join([*lines, "*", motto, "Hà Nội, ngày 05 tháng 3 năm 2025", "QUYẾT ĐỊNH",
+                      "về công tác cán bộ", "Căn cứ Điều lệ;"])  # fmt: skip
+    h = parse_header(text)
+    assert h.issuer == issuer
+    assert h.evidence["issuer"].confidence >= 0.8  # read as printed, or composed: no doubt
+
+
+def test_other_column_word_glued_to_a_body_line_is_removed_and_said() -> None:
+    text = (
+        "UBND TỈNH LÀO CAI CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT\n"
+        "SỞ NỘI VỤ NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Số: 88/SNV-VTLT Lào Cai, ngày 02 tháng 4 năm 2025\n"
+        "V/v chỉnh lý tài liệu tồn đọng\nKính gửi: Các sở, ban, ngành tỉnh.\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert h.issuer == "Sở Nội vụ tỉnh Lào Cai"
+    assert "NAM" in h.evidence["issuer"].note
+
+
+def test_ocr_damaged_name_snaps_to_the_gazetteer_and_says_so() -> None:
+    text = (
+        "BỘ CÔNG THƯƠNG CỌNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "CỤC HÓA CHÁT Độc lập — Tự do -Hạnh phúc\n"
+        "Số: 813/HC-CNHC Hà Nội, ngày 22 tháng 4 năm 2026\n"
+        "V/v trao đổi về một số quy định\ntrong lĩnh vực hóa chất\nKính gửi: Cục Hải quan\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert (h.issuer, h.superior) == ("Cục Hóa chất", "Bộ Công Thương")
+    assert "'HÓA CHÁT' → 'Hóa chất'" in h.evidence["issuer"].note
+    assert h.subject == "trao đổi về một số quy định trong lĩnh vực hóa chất"
+    assert h.doc_type == "CV"
+
+
+def test_a_place_one_letter_off_is_put_right_but_sent_to_review() -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NZGÃI\nSố: 5/QĐ-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Quảng Ngãi, ngày 05 tháng 3 năm 2025\nQUYẾT ĐỊNH\nvề công tác cán bộ\nCăn cứ Luật;\n"
+    )
+    assert parse_header(text, ocr=True).issuer == "Ủy ban nhân dân tỉnh Quảng Ngãi"
+    assert _review(text, ocr=True)["issuer"].code == "unsure"
+
+
+def test_unknown_body_is_kept_as_printed_and_flagged() -> None:
+    text = (
+        "UBND TỈNH LÀO CAI\nSỞ DU LỊCH VÀ ẨM THỰC\nSố: 7/KH-SDLAT\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nLào Cai, ngày 05 tháng 3 năm 2025\nKẾ HOẠCH\n"
+        "tổ chức lễ hội\nCăn cứ Luật;\n"
+    )
+    assert parse_header(text).issuer == "Sở Du lịch và Ẩm thực tỉnh Lào Cai"
+    assert _review(text)["issuer"].code == "unknown"
+
+
+def test_authority_line_and_incoming_stamp_do_not_leak_into_the_issuer() -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "TỈNH QUẢNG NGÃI Độc lập - Tự do - Hạnh phúc\n"
+        "Số: 08/CT-UBND Quảng Ngãi, ngày 03 tháng 4 năm 2018\n"
+        "ĐẾN Số: 2770 Ngày: 05/4\nCHỈ THỊ\nVề việc tăng cường công tác quản lý nhà nước\n"
+        "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI\nThời gian qua, các cấp đã cố gắng.\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert (h.issuer, h.number, h.date) == (
+        "Ủy ban nhân dân tỉnh Quảng Ngãi", "08/CT-UBND", "2018-04-03",
+    )  # fmt: skip
+    assert h.subject == "Về việc tăng cường công tác quản lý nhà nước"
+
+
+def test_authority_line_is_only_a_last_resort_and_then_doubted() -> None:
+    text = (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 26/QĐ-XPVPHC Hà Nội, ngày 08 tháng 7 năm 2026\n"
+        "QUYẾT ĐỊNH\nXử phạt vi phạm hành chính\nCỤC TRƯỞNG CỤC HÓA CHẤT\nCăn cứ Luật;\n"
+    )
+    h = parse_header(text)
+    assert h.issuer == "Cục Hóa chất"
+    assert _review(text)["issuer"].code == "unsure"
+
+
+def test_former_province_after_the_merger_is_noted_not_doubted() -> None:
+    text = (
+        "TỈNH ỦY YÊN BÁI\n*\nSố 5-NQ/TU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+        "Yên Bái, ngày 05 tháng 9 năm 2025\nNGHỊ QUYẾT\nvề công tác cán bộ\nCăn cứ Điều lệ;\n"
+    )
+    h = parse_header(text)
+    assert h.issuer == "Tỉnh ủy Yên Bái"  # the document's own issuer is kept
+    assert "Lào Cai" in h.evidence["issuer"].note
+    assert "issuer" not in _review(text)
+
+
+# -- gazetteer as data -------------------------------------------------------------------------
+
+
+def _copy_with(tmp_path, **changes) -> None:
+    data = json.loads(gazetteer.DEFAULT_PATH.read_text(encoding="utf-8"))
+    for key, extra in changes.items():
+        data[key] = data[key] + extra
+    (tmp_path / gazetteer.FILE_NAME).write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+
+
+def test_instance_copy_wins_and_is_reread_on_change(tmp_path) -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN\nXÃ NA HẦU\nSố: 5/QĐ-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Na Hầu, ngày 05 tháng 3 năm 2025\nQUYẾT ĐỊNH\nvề công tác cán bộ\nCăn cứ Luật;\n"
+    )
+    ocr_text = text.replace("NA HẦU", "NA HẤU")  # OCR put the wrong mark
+    shipped = gazetteer.for_home(tmp_path)
+    assert shipped.source == str(gazetteer.DEFAULT_PATH)
+    assert parse_header(ocr_text, ocr=True, bodies=shipped).issuer.endswith("Na Hấu")
+    _copy_with(tmp_path, localities=["Na Hầu"])
+    mine = gazetteer.for_home(tmp_path)
+    assert mine.source == str(tmp_path / gazetteer.FILE_NAME)
+    h = parse_header(ocr_text, ocr=True, bodies=mine)
+    assert h.issuer == "Ủy ban nhân dân xã Na Hầu" and "Na Hầu" in h.evidence["issuer"].note
+    path = tmp_path / gazetteer.FILE_NAME
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["localities"].remove("Na Hầu")
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    import os
+
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))
+    assert gazetteer.for_home(tmp_path) is not mine
+
+
+def test_kho_home_copy_is_used_by_default(tmp_path, monkeypatch) -> None:
+    _copy_with(tmp_path, localities=["Na Hầu"])
+    monkeypatch.setenv("KHO_HOME", str(tmp_path))
+    assert gazetteer.for_home().source == str(tmp_path / gazetteer.FILE_NAME)
+
+
+def test_broken_copy_falls_back_to_the_shipped_table_and_is_logged(tmp_path, caplog) -> None:
+    (tmp_path / gazetteer.FILE_NAME).write_text('{"heads": [{"name": "Sở", "role": "x"}]}')
+    with caplog.at_level(logging.ERROR):
+        table = gazetteer.for_home(tmp_path)
+    assert table.source == str(gazetteer.DEFAULT_PATH)
+    assert "gazetteer is broken" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"heads": [{"name": "Sở", "role": "boss"}]}, "role must be one of"),
+        ({"heads": [{"name": "Sở", "role": "department", "functions": "nope"}]}, "no function"),
+        ({"provinces": [{"name": "Lào Cai", "until": "30/6/2025"}]}, "not an ISO date"),
+        ({"bodies": [{"symbol": "CP"}]}, "needs a 'name'"),
+        ([], "JSON object"),
+    ],
+)
+def test_gazetteer_validation_names_the_entry(data: object, message: str) -> None:
+    with pytest.raises(gazetteer.GazetteerError, match=message):
+        gazetteer.parse(data, "bodies.json")
+
+
+def test_shipped_gazetteer_knows_the_2025_mergers() -> None:
+    table = gazetteer.load()
+    yen_bai = table.places[gazetteer.key_of("Yên Bái")]
+    assert yen_bai.merged_into == "Lào Cai" and str(yen_bai.until) == "2025-06-30"
+    provinces = [e for e in table.places.values() if e.level in ("tỉnh", "thành phố")]
+    assert len({e.name for e in provinces if e.until is None}) == 34
+
+
+# -- numbers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "number", "code"),
+    [
+        ("Số: 66.19/2026/NQ-CP", "66.19/2026/NQ-CP", "NQ"),
+        ("Số: 139/2025/NĐ-CP", "139/2025/NĐ-CP", "NĐ"),
+        ("Số: 07/CT-TTg", "07/CT-TTg", "CT"),
+        ("Số: 26/QĐ-XPVPHC", "26/QĐ-XPVPHC", "QĐ"),
+        ("Số: 24/TTr -UBND", "24/TTr-UBND", "TTr"),
+        ("Số 445-KL/TƯ", "445-KL/TU", "KL"),
+        ("Số 12-CTIr/TU", "12-CTr/TU", "CTr"),
+        ("Nghị quyết số: 11-NQ/TW", "11-NQ/TW", "NQ"),
+        ("Số: 575/UBND-KTTH", "575/UBND-KTTH", "CV"),
+        ("Số: 3/QĐĐ-UBND", "3/QĐ-UBND", "QĐ"),
+        ("Số: 1060/BTC-QLGCS", "1060/BTC-QLGCS", "CV"),
+    ],
+)
+def test_number_forms(cell: str, number: str, code: str) -> None:
+    found = read_number(cell)
+    assert (found.value, found.code) == (number, code)
+
+
+def test_number_slips_are_corrected_and_said() -> None:
+    assert read_number("Số 12-CTIr/TU").fixes == ["'CTIr' → 'CTr'"]
+    assert read_number("Số 445-KL/TƯ").fixes == ["'TƯ' → 'TU'"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "printed", "seen"),
+    [
+        ("Số: 2 #ˆ /CT-UBND", "/CT-UBND", "2 #ˆ"),
+        ("Số:⁄‡6 /CT-UBND", "/CT-UBND", "⁄‡6"),
+        ("Só:4@' /TB-UBND", "/TB-UBND", "4@'"),
+        ("Số: ___/CT-UBND", "/CT-UBND", None),
+        ("Số: /UBND-KTTH", "/UBND-KTTH", None),
+        ("Số:  -NQ/TU", "-NQ/TU", None),
+    ],
+)
+def test_blank_or_handwritten_number_keeps_only_the_printed_part(
+    cell: str, printed: str, seen: str | None
+) -> None:
+    found = read_number(cell)
+    assert (found.value, found.printed, found.handwritten) == (None, printed, seen)
+
+
+def test_digits_in_a_scan_blank_are_handwriting_not_print() -> None:
+    assert read_number("Số: 53 /TB-UBND").value == "53/TB-UBND"
+    found = read_number("Số: 53 /TB-UBND", ocr=True)
+    assert (found.value, found.printed, found.handwritten) == (None, "/TB-UBND", "53")
+
+
+@pytest.mark.parametrize(
+    ("line", "iso", "printed"),
+    [
+        ("Quảng Ngãi, ngày tháng 01 năm 2025", None, "tháng 01 năm 2025"),
+        ("Quảng Ngãi, ngày Z tháng 4 năm 2020", None, "tháng 4 năm 2020"),
+        ("Hà Nội ngày 0Ÿ tháng # năm 2026", None, "năm 2026"),
+        ("Quảng Ngãi, ngày 04tháng 02 năm 2025", "2025-02-04", ""),
+        ("Hà Nội, ngày 06 tháng 01 năm 2012", "2012-01-06", ""),
+    ],
+)
+def test_dates_blank_handwritten_and_glued(line: str, iso: str | None, printed: str) -> None:
+    found = read_date(line)
+    assert (found.iso, found.printed) == (iso, printed)
+    assert found.blank is (iso is None)
+
+
+SCAN = """\
+ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TỈNH QUẢNG NGÃI Độc lập - Tự do - Hạnh phúc
+Số: 2 #ˆ /CT-UBND Quảng Ngãi, ngày Z tháng 4 năm 2020
+CHỈ THỊ
+,Vêviệc triển khai thực hiện mở rộng nộp thuế điện tử
+đối với cá nhân kinh doanh trên địa bàn tỉnh Quảng Ngãi
+Thực hiện Quyết định số 2545/QĐ-TTg ngày 30/12/2016 của Thủ tướng Chính phủ;
+"""
+
+
+def test_handwritten_scan_header_goes_to_review_with_its_reasons() -> None:
+    h = parse_header(SCAN, ocr=True)
+    review = _review(SCAN, ocr=True)
+    assert (h.number, h.date, h.doc_type, h.issuer) == (
+        "/CT-UBND", None, "CT", "Ủy ban nhân dân tỉnh Quảng Ngãi",
+    )  # fmt: skip
+    assert review["number"].code == review["date"].code == "blank"
+    assert "viết tay" in review["number"].reason and "2 #ˆ" in review["number"].reason
+    assert "tháng 4 năm 2020" in review["date"].reason
+    assert review["number"].line.startswith("Số: 2 #ˆ")
+    assert h.subject == (
+        "Về việc triển khai thực hiện mở rộng nộp thuế điện tử đối với cá nhân kinh doanh "
+        "trên địa bàn tỉnh Quảng Ngãi"
+    )
+    assert "issuer" not in review and "doc_type" not in review
+
+
+def test_unnumbered_working_copy_has_empty_number_and_date_flagged() -> None:
+    text = SCAN.replace("Số: 2 #ˆ /CT-UBND", "Số:          /CT-UBND").replace(
+        "ngày Z tháng", "ngày        tháng"
+    )
+    h = parse_header(text)  # a typed text layer: nobody writes into it by hand
+    review = _review(text)
+    assert (h.number, h.date, h.place) == (None, None, "Quảng Ngãi")
+    assert review["number"].code == review["date"].code == "blank"
+    assert "chưa có số" in review["number"].reason
+
+
+def test_dates_and_numbers_of_the_body_are_never_taken() -> None:
+    text = (
+        "TỈNH ỦY LÀO CAI\n*\nĐẢNG CỘNG SẢN VIỆT NAM\nKẾT LUẬN\nvề công tác cán bộ\n"
+        "Ngày 15 tháng 3 năm 2024, Ban Thường vụ đã họp và kết luận như sau.\n"
+        "Số 82-KL/TW ngày 16/8/2010 của Bộ Chính trị đã nêu.\n"
+    )
+    h = parse_header(text)
+    assert (h.number, h.date) == (None, None)
+    assert {"number", "date"} <= set(_review(text))
+
+
+def test_number_and_date_on_one_line_after_the_type_name() -> None:
+    text = (
+        "BỘ CHÍNH TRỊ\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+        "Nghị quyết số: 11-NQ/TW Hà Nội, ngày 06 tháng 01 năm 2012\nNGHỊ QUYẾT\n"
+        "VỀ PHƯƠNG HƯỚNG, NHIỆM VỤ PHÁT TRIỂN THỦ ĐÔ HÀ NỘI GIAI ĐOẠN\n2011-2020\n"
+        "I- Tình hình và kết quả 10 năm thực hiện Nghị quyết 15-NQ/TW của Bộ Chính trị\n"
+    )
+    h = parse_header(text)
+    assert (h.number, h.date, h.issuer, h.doc_type) == (
+        "11-NQ/TW", "2012-01-06", "Bộ Chính trị", "NQ",
+    )  # fmt: skip
+    # the subject in capitals is registered as a sentence; known names keep their capitals
+    assert h.subject == "Về phương hướng, nhiệm vụ phát triển thủ đô Hà Nội giai đoạn 2011-2020"
+
+
+def test_state_symbol_whose_first_part_looks_like_a_type_is_a_cong_van() -> None:
+    text = (
+        "BỘ TÀI CHÍNH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nCỤC THUẾ Độc lập - Tự do - Hạnh phúc\n"
+        "Số: 2191/CT-CS Hà Nội, ngày 08 tháng 4 năm 2026\nV/v chính sách thuế TNDN\n"
+        "Kính gửi: Thuế tỉnh Ninh Bình.\n"
+    )
+    h = parse_header(text)
+    assert (h.doc_type, h.number, h.issuer, h.subject) == (
+        "CV", "2191/CT-CS", "Cục Thuế", "chính sách thuế TNDN",
+    )  # fmt: skip
+
+
+# -- subjects --------------------------------------------------------------------------------
+
+
+def test_conference_title_block_is_not_the_subject() -> None:
+    text = (
+        "BAN CHẤP HÀNH TRUNG ƯƠNG\n*\nSố 19-NQ/TW\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+        "Hà Nội, ngày 16 tháng 6 năm 2022\nNGHỊ QUYẾT\n"
+        "HỘI NGHỊ LẦN THỨ NĂM BAN CHẤP HÀNH TRUNG ƯƠNG ĐẢNG KHÓA XIII\n"
+        "về nông nghiệp, nông dân, nông thôn đến năm 2030,\ntầm nhìn đến năm 2045\n"
+        "I- TÌNH HÌNH VÀ NGUYÊN NHÂN\n"
+    )
+    h = parse_header(text)
+    assert h.subject == "về nông nghiệp, nông dân, nông thôn đến năm 2030, tầm nhìn đến năm 2045"
+    assert h.issuer == "Ban Chấp hành Trung ương"
+
+
+def test_subject_over_lines_with_proper_names_is_read_whole() -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 16/CT-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Quảng Ngãi, ngày 27 tháng 12 năm 2021\nCHỈ THỊ\n"
+        "Về việc tăng cường các biện pháp bảo đảm đón Tết Nguyên đán\n"
+        "Nhâm Dần năm 2022 đầm ấm, an toàn và tiết kiệm\ntrên địa bàn tỉnh\n"
+        "Thực hiện Chỉ thị số 11-CT/TW ngày 08/12/2021 của Ban Bí thư;\n"
+    )
+    assert parse_header(text).subject == (
+        "Về việc tăng cường các biện pháp bảo đảm đón Tết Nguyên đán Nhâm Dần năm 2022 đầm ấm, "
+        "an toàn và tiết kiệm trên địa bàn tỉnh"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("V/v chính sách thuế TNDN", "chính sách thuế TNDN"),
+        ("\\ việc miễn nhiệm chức danh", "Về việc miễn nhiệm chức danh"),
+        (",Vêviệc triển khai", "Về việc triển khai"),
+        ("VỀTHỂ THỨC VĂN BẢN CỦA ĐẢNG", "VỀ THỂ THỨC VĂN BẢN CỦA ĐẢNG"),
+        ("về thẩmquyền ban hành", "về thẩm quyền ban hành"),
+        ("giải quyết đề nghị huấn luyện KTAT VLNCN", "giải quyết đề nghị huấn luyện KTAT VLNCN"),
+    ],
+)
+def test_subject_cleaning(raw: str, clean: str) -> None:
+    assert clean_subject(raw)[0] == clean
+
+
+def test_subject_in_capitals_becomes_a_sentence_keeping_known_names() -> None:
+    table = gazetteer.load()
+    raw = "QUY ĐỊNH VỀ PHÂN CẤP TRONG LĨNH VỰC CỦA BỘ CÔNG THƯƠNG TẠI LÀO CAI, VĂN BẢN CỦA ĐẢNG"
+    assert clean_subject(raw, table)[0] == (
+        "Quy định về phân cấp trong lĩnh vực của Bộ Công Thương tại Lào Cai, văn bản của Đảng"
+    )  # "VĂN BẢN" is no "Văn Bàn" (a district) though the letters are the same
+
+
+def test_ocr_subject_with_words_that_are_no_vietnamese_is_doubted() -> None:
+    text = SCAN.replace("trên địa bàn tỉnh Quảng Ngãi", "trên địa bàn tỉnh Quảng Nzgãi")
+    assert _review(text, ocr=True)["subject"].code == "unsure"
+
+
+# -- syllables -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "word", ["Tỉnh", "ỦY", "nghĩa", "giữa", "quyết", "người", "Yên", "khuya", "gì", "xuan"]
+)
+def test_syllables(word: str) -> None:
+    assert is_syllable(word)
+
+
+@pytest.mark.parametrize("word", ["ITNIN", "Nzgãi", "ChÌnh", "ph4m", "UBND", "tỉnhh"])
+def test_not_syllables(word: str) -> None:
+    assert not is_syllable(word)
+
+
+def test_glued_syllables_split_at_the_longest_onset() -> None:
+    assert split_glued("VỀTHỂ") == ["VỀ", "THỂ"]
+    assert split_glued("BộChính") == ["Bộ", "Chính"]
+    assert split_glued("Tỉnh") is None and split_glued("Internet") is None
+
+
+def test_ocr_subject_whose_words_have_other_marks_in_the_body_is_doubted() -> None:
+    text = SCAN.replace("trên địa bàn tỉnh Quảng Ngãi\n", "dịp Tết Nhâm Dằn\n") + (
+        "Các cấp chuẩn bị đón Tết Nhâm Dần an toàn, tiết kiệm.\n"
+    )
+    review = _review(text, ocr=True)
+    assert review["subject"].code == "unsure"
+    assert "'nhâm dằn' / 'nhâm dần'" in review["subject"].reason
+    clean = text.replace("Dằn", "Dần").replace(",Vêviệc", "Về việc")
+    assert "subject" not in _review(clean, ocr=True)
+
+
+@pytest.mark.parametrize(
+    ("lines", "issuer"),
+    [
+        (["ĐẢNG BỘ TỈNH LÀO CAI", "ĐẢNG ỦY QUÂN SỰ TỈNH"], "Đảng ủy Quân sự tỉnh Lào Cai"),
+        (["ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM", "TỈNH LÀO CAI"],
+         "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh Lào Cai"),
+        (["BỘ TÀI CHÍNH", "CỤC THUẾ", "CHI CỤC THUẾ KHU VỰC II"], "Chi cục Thuế khu vực II"),
+        (["TỈNH ỦY LÀO CAI", "TRƯỜNG CHÍNH TRỊ"], "Trường Chính trị tỉnh Lào Cai"),
+        (["ĐẢNG BỘ XÃ TÂN AN", "CHI BỘ THÔN 3"], "Chi bộ thôn 3"),
+        (["BAN TỔ CHỨC TRUNG ƯƠNG"], "Ban Tổ chức Trung ương"),
+        (["UBND TP. HỒ CHÍ MINH"], "Ủy ban nhân dân thành phố Hồ Chí Minh"),
+        (["ỦY BAN NHÂN DÂN", "TÍNH QUẢNG NGÃI"], "Ủy ban nhân dân tỉnh Quảng Ngãi"),
+        (["HỘI ĐỒNG NHÂN DÂN TỈNH LÀO CAI", "BAN PHÁP CHẾ"],
+         "Ban Pháp chế Hội đồng nhân dân tỉnh Lào Cai"),
+    ],
+)  # fmt: skip
+def test_more_bodies_from_parts(lines: list[str], issuer: str) -> None:
+    """Units below a body, levels below a commune, a mark OCR got wrong on "TỈNH", and "QUÂN
+    SỰ" which is no "QUẬN" though the letters are the same."""
+    from ingest.describe.issuer import read_issuer
+
+    reading = read_issuer(lines, gazetteer.load())
+    assert reading.issuer == issuer
+    assert reading.confidence >= 0.8

@@ -1,0 +1,133 @@
+"""The administrator's pages: accounts, sessions, second factors, grants waiting, keys, quarantine.
+
+Changes are POSTs with CSRF and ask for the password again (``fresh_login_required``); the
+services in archive.accounts.administration check the role and audit every step; a person who
+is not an administrator is refused (audited, 404) by ``requires`` before any of it runs.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from archive.accounts import administration
+from archive.audit.actions import Action
+from archive.operations import keys as key_ops
+from archive.records import quarantine
+from security.policy.administration import may_administer
+from security.vocabulary import LEVEL_NAMES, LEVELS, ROLE_NAMES, ROLES
+from web.views.auth import current_context, fresh_login_required, kho, requires
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class AccountForm(FlaskForm):
+    role = SelectField(_l("Vai trò"), choices=[SelectChoice(r, ROLE_NAMES[r]) for r in ROLES])
+    clearance = SelectField(
+        _l("Mức được phép"), choices=[SelectChoice(lv, LEVEL_NAMES[lv]) for lv in LEVELS]
+    )
+    unit = StringField(_l("Đơn vị (mã)"), validators=[DataRequired(), Length(max=32)])
+    unit_head = BooleanField(_l("Trưởng đơn vị"))
+    active = BooleanField(_l("Đang hoạt động"))
+
+
+class ActionForm(FlaskForm):
+    """CSRF only, for the one-button actions."""
+
+
+class ReleaseForm(FlaskForm):
+    reference = StringField(
+        _l("Số văn bản cho phép số hóa"), validators=[DataRequired(), Length(min=3, max=200)]
+    )
+
+
+@bp.route("")
+@requires(may_administer, Action.ADMIN_READ)
+def users():
+    ctx = current_context()
+    return render_template(
+        "admin/users.html",
+        users=administration.users(kho(), ctx),
+        units=administration.units(kho(), ctx),
+        grants=administration.grants_waiting(kho(), ctx),
+    )
+
+
+@bp.route("/users/<username>", methods=["GET"])
+@requires(may_administer, Action.ADMIN_READ)
+def account(username: str):
+    person = administration.user(kho(), current_context(), username)
+    form = AccountForm(data=person)
+    return render_template("admin/user.html", person=person, form=form, action=ActionForm())
+
+
+@bp.route("/users/<username>", methods=["POST"])
+@requires(may_administer, Action.ADMIN_READ)
+@fresh_login_required
+def change(username: str):
+    form = AccountForm()
+    if form.validate_on_submit():
+        diff = administration.change_user(
+            kho(),
+            current_context(),
+            username,
+            role=form.role.data,
+            clearance=form.clearance.data,
+            unit=form.unit.data.strip().upper(),
+            unit_head=form.unit_head.data,
+            active=form.active.data,
+        )
+        flash(_("Đã lưu thay đổi: %(fields)s.", fields=", ".join(diff) or "—"), "info")
+    else:
+        flash(_("Dữ liệu không hợp lệ."), "error")
+    return redirect(url_for("admin.account", username=username))
+
+
+@bp.route("/users/<username>/<action>", methods=["POST"])
+@requires(may_administer, Action.ADMIN_READ)
+@fresh_login_required
+def act(username: str, action: str):
+    if action not in administration.ADMIN_ACTIONS[1:] or not ActionForm().validate_on_submit():
+        abort(404)
+    ctx = current_context()
+    if action == "unlock":
+        administration.unlock_user(kho(), ctx, username)
+        flash(_("Đã mở khóa tài khoản."), "info")
+    elif action == "reset_2fa":
+        administration.reset_second_factor(kho(), ctx, username)
+        flash(_("Đã đặt lại xác thực hai lớp: lần đăng nhập tới sẽ đăng ký lại."), "info")
+    else:
+        ended = administration.end_sessions(kho(), ctx, username)
+        flash(_("Đã kết thúc %(n)d phiên.", n=ended), "info")
+    return redirect(url_for("admin.account", username=username))
+
+
+@bp.route("/keys")
+@requires(may_administer, Action.ADMIN_READ)
+def keys():
+    return render_template("admin/keys.html", status=key_ops.status_for(kho(), current_context()))
+
+
+@bp.route("/quarantine")
+@requires(may_administer, Action.ADMIN_READ)
+def quarantined():
+    waiting = quarantine.listing(kho(), current_context())
+    return render_template("admin/quarantine.html", waiting=waiting, form=ReleaseForm())
+
+
+@bp.route("/quarantine/<int:doc_id>/release", methods=["POST"])
+@requires(may_administer, Action.ADMIN_READ)
+@fresh_login_required
+def release(doc_id: int):
+    form = ReleaseForm()
+    if form.validate_on_submit():
+        quarantine.release(kho(), current_context(), doc_id, form.reference.data)
+        flash(_("Đã đưa văn bản %(id)d ra khỏi khu cách ly.", id=doc_id), "info")
+    else:
+        flash(_("Cần số hiệu văn bản cho phép."), "error")
+    return redirect(url_for("admin.quarantined"))

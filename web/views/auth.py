@@ -1,0 +1,251 @@
+"""Login (password, then the second factor where policy asks for it), logout, re-authentication.
+
+All decisions live in archive.accounts.sessions; this module moves people between pages and keeps
+two things in the signed cookie: the server session's random token, or, half-way through a login,
+the id of the account whose password was right (for five minutes).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from archive.accounts import accounts, sessions
+from archive.audit.actions import Action
+from archive.core import uow
+from archive.models import User
+from security.actor import Context, Principal
+from security.errors import NotFound
+from security.identity import totp
+from security.policy.decision import Decision
+from web import current_instance as kho
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+
+class SessionUser(UserMixin):
+    """The logged-in account as the web layer holds it during one request."""
+
+    def __init__(self, user: User) -> None:
+        self.account = user
+
+    def get_id(self) -> str:
+        return str(self.account.id)
+
+
+def current_context() -> Context:
+    """Who is acting on this request, for the gate and the audit log."""
+    if current_user.is_authenticated:
+        return accounts.context_for(current_user.account, request.remote_addr)
+    return Context(None, request.remote_addr)
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=256)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Mã xác thực (6 số)"), validators=[DataRequired(), Length(max=10)])
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=256)])
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+
+    @login_manager.user_loader
+    def _load(_user_id: str) -> SessionUser | None:
+        """The cookie's user id counts only while its server session is alive."""
+        user = sessions.resume(kho(), session.get("sid"), request.remote_addr)
+        if user is None or str(user.id) != _user_id:
+            session.pop("sid", None)
+            return None
+        return SessionUser(user)
+
+
+def _clear_session() -> None:
+    """A fresh session (no fixation), keeping only the display language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def _start(step: sessions.LoginStep) -> None:
+    _clear_session()  # a fresh session at login: no fixation
+    session["sid"] = step.token
+    user = accounts.load_user(kho(), step.user_id)
+    login_user(SessionUser(user))
+
+
+def _pending_user() -> int | None:
+    pending = session.get("pending")
+    if not pending or time.time() - pending["at"] > sessions.PENDING_TIMEOUT.total_seconds():
+        return None
+    return pending["user_id"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        step = sessions.begin(kho(), form.username.data, form.password.data, request.remote_addr)
+        if step.status == "ok":
+            _start(step)
+            return redirect(url_for("documents.index"))
+        if step.status in ("totp", "enroll"):
+            _clear_session()
+            session["pending"] = {"user_id": step.user_id, "at": time.time()}
+            return redirect(
+                url_for("auth.second_factor" if step.status == "totp" else "auth.enrol")
+            )
+        flash(step.message, "error")
+        return render_template(
+            "auth/login.html", form=form
+        ), 429 if step.status == "throttled" else 200
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor():
+    user_id = _pending_user()
+    if user_id is None:
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        step = sessions.second_factor(kho(), user_id, form.code.data, request.remote_addr)
+        if step.status == "ok":
+            _start(step)
+            return redirect(url_for("documents.index"))
+        flash(step.message, "error")
+        if step.status == "locked":
+            session.clear()
+            return redirect(url_for("auth.login"))
+    return render_template("auth/second_factor.html", form=form)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+def enrol():
+    user_id = _pending_user()
+    if user_id is None:
+        return redirect(url_for("auth.login"))
+    secret, uri = sessions.enrolment(kho(), user_id)
+    form = CodeForm()
+    if form.validate_on_submit():
+        step = sessions.second_factor(kho(), user_id, form.code.data, request.remote_addr)
+        if step.status == "ok":
+            _start(step)
+            flash(_("Đã bật xác thực hai lớp."), "info")
+            return redirect(url_for("documents.index"))
+        flash(step.message, "error")
+    qr = Markup(totp.qr_svg(uri))  # noqa: S704 - SVG generated by segno from our own URI
+    return render_template("auth/enrol.html", form=form, secret=secret, qr=qr)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    sessions.end(kho(), current_context(), session.get("sid"))
+    logout_user()
+    _clear_session()
+    return redirect(url_for("auth.login"))
+
+
+def fresh_login_required(view: Callable) -> Callable:
+    """Sensitive actions ask for the password again unless it was given in the last minutes."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not sessions.recently_authenticated(kho(), session.get("sid")):
+            return redirect(url_for("auth.reauthenticate", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@login_required
+def reauthenticate():
+    form = ReauthForm()
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("documents.index")
+    if form.validate_on_submit():
+        if sessions.reauthenticate(kho(), current_context(), session["sid"], form.password.data):
+            return redirect(target)
+        flash(_("Mật khẩu không đúng."), "error")
+    return render_template("auth/reauth.html", form=form, target=target)
+
+
+@bp.route("/account/sessions/end-all", methods=["POST"])
+@fresh_login_required
+def end_my_sessions():
+    """End every session of one's own account, this one included (a lost laptop)."""
+    sessions.end_all_sessions(kho(), current_context(), current_user.account.username)
+    logout_user()
+    session.clear()
+    flash(_("Đã đăng xuất khỏi mọi thiết bị."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def principal() -> Principal | None:
+    """The logged-in person as policy sees them (None before login)."""
+    return current_context().principal
+
+
+def requires(
+    decide: Callable[[Principal], Decision], action: Action
+) -> Callable[[Callable], Callable]:
+    """The view runs only when policy allows the logged-in person (``decide``); a refusal is
+    audited (``action``, denied, with the page) and answered as a page that does not exist
+    (404), in this one place."""
+
+    def wrap(view: Callable) -> Callable:
+        @functools.wraps(view)
+        @login_required
+        def guarded(*args, **kwargs):
+            ctx = current_context()
+            decision = decide(ctx.principal)
+            if not decision.allowed:
+                missing = NotFound("Không tìm thấy trang này.", "Not found.")
+                raise uow.refused(
+                    kho(), ctx, action, decision.reason, missing, {"page": request.path}
+                )
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return wrap

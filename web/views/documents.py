@@ -1,0 +1,132 @@
+"""Document list, search, document page, page preview and download: each a call through the gate."""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import quote
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user, login_required
+
+from archive.records import gate
+from ingest.delivery import preview, stamp
+from ingest.describe.header import DOC_TYPE_NAMES
+from search import query
+from security.vocabulary import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
+from web.views.auth import current_context, kho
+
+bp = Blueprint("documents", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    docs = gate.list_documents(kho(), current_context())
+    return render_template("documents/documents.html", docs=docs, q="")
+
+
+PAGE_SIZE = 20
+# Facet → the field syntax that narrows a search to one of its values.
+FACET_FIELDS = {
+    "doc_type": "loai",
+    "year": "nam",
+    "issuer": "coquan",
+    "level": "mat",
+    "unit": "donvi",
+}
+
+
+def _narrow(q: str, facet: str, value: str) -> str:
+    value = f'"{value}"' if " " in str(value) else str(value)
+    return f"{q} {FACET_FIELDS[facet]}:{value}".strip()
+
+
+@bp.route("/search")
+@login_required
+def search():
+    q = request.args.get("q", "")[:500]
+    sort = request.args.get("sort", "relevance")
+    if sort not in ("relevance", "date", "date_asc"):
+        sort = "relevance"
+    page = max(request.args.get("page", 1, type=int), 1)
+    if not q.strip():
+        return render_template("documents/documents.html", docs=[], q=q, searched=False)
+    result = query.run(
+        kho(),
+        current_context(),
+        query.SearchRequest(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=sort),
+    )
+    return render_template(
+        "documents/documents.html",
+        docs=result.hits,
+        q=q,
+        searched=True,
+        result=result,
+        sort=sort,
+        page=page,
+        pages=max(1, -(-result.total // PAGE_SIZE)),
+        narrow=_narrow,
+    )
+
+
+@bp.route("/documents/<int:doc_id>")
+@login_required
+def show(doc_id: int):
+    doc, text = gate.read_document(kho(), current_context(), doc_id)
+    has_preview = doc.previewable
+    return render_template("documents/document.html", doc=doc, text=text, has_preview=has_preview)
+
+
+@bp.route("/documents/<int:doc_id>/page/<int:page>.png")
+@login_required
+def page_image(doc_id: int, page: int):
+    """One page drawn in memory; never cached by the browser or any proxy."""
+    width = request.args.get("w", 900, type=int)
+    png = preview.page_png(kho(), current_context(), doc_id, page, width)
+    response = Response(png, mimetype="image/png")
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.route("/documents/<int:doc_id>/file")
+@login_required
+def download(doc_id: int):
+    """The access copy, stamped on every page for the person downloading it (PDFs)."""
+    account = current_user.account
+    unit = account.unit.code if account.unit else "-"
+    copy = stamp.stamped_download(
+        kho(), current_context(), doc_id, account.full_name or account.username, unit
+    )
+    response = Response(copy.data, mimetype=copy.media_type)
+    response.headers["Content-Disposition"] = attachment_header(copy.filename)
+    response.headers["X-Kho-Trace"] = copy.trace_id
+    return response
+
+
+@bp.route("/documents/<int:doc_id>/original")
+@login_required
+def download_original(doc_id: int):
+    """The original file byte for byte (a signed PDF keeps its signatures): the gate decides
+    who may have an original and records the download as ``download_original``."""
+    content = gate.open_content(kho(), current_context(), doc_id, original=True)
+    response = Response(content.chunks, mimetype=content.media_type)
+    response.headers["Content-Disposition"] = attachment_header(content.filename)
+    response.headers["Content-Length"] = str(content.size)
+    return response
+
+
+def attachment_header(filename: str) -> str:
+    """RFC 6266 with an ASCII fallback, so Vietnamese file names survive every browser."""
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    fallback = "".join(c if c.isalnum() or c in "._-" else "_" for c in fallback) or "document"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@bp.app_context_processor
+def _names() -> dict:
+    return {
+        "LEVEL_NAMES": LEVEL_NAMES,
+        "URGENCY_NAMES": URGENCY_NAMES,
+        "ROLE_NAMES": ROLE_NAMES,
+        "DOC_TYPE_NAMES": DOC_TYPE_NAMES,
+    }

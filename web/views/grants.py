@@ -1,0 +1,65 @@
+"""Need-to-know: ask for a document with a reason; approvers see and decide what waits."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from archive.records import grants
+from web.views.auth import current_context, kho
+
+bp = Blueprint("grants", __name__, url_prefix="/access")
+
+
+class RequestForm(FlaskForm):
+    document = IntegerField(
+        _l("Số hiệu văn bản trong Kho"), validators=[DataRequired(), NumberRange(min=1)]
+    )
+    reason = TextAreaField(
+        _l("Lý do cần xem (công việc được giao)"), validators=[DataRequired(), Length(max=500)]
+    )
+
+
+class DecideForm(FlaskForm):
+    decision = StringField(validators=[DataRequired()])
+    days = IntegerField(
+        _l("Số ngày"), default=grants.DEFAULT_DAYS, validators=[NumberRange(1, grants.MAX_DAYS)]
+    )
+
+
+@bp.route("/request", methods=["GET", "POST"])
+@login_required
+def ask():
+    form = RequestForm()
+    if request.method == "GET" and request.args.get("doc", "").isdigit():
+        form.document.data = int(request.args["doc"])
+    if form.validate_on_submit():
+        grants.request(kho(), current_context(), form.document.data, form.reason.data)
+        flash(_("Đã gửi yêu cầu. Bạn sẽ xem được văn bản khi yêu cầu được duyệt."), "info")
+        return redirect(url_for("documents.index"))
+    return render_template("access/request.html", form=form)
+
+
+@bp.route("/pending")
+@login_required
+def pending():
+    waiting = grants.pending(kho(), current_context())
+    return render_template("access/pending.html", waiting=waiting, form=DecideForm())
+
+
+@bp.route("/pending/<int:grant_id>", methods=["POST"])
+@login_required
+def decide(grant_id: int):
+    form = DecideForm()
+    if form.validate_on_submit() and form.decision.data in ("approve", "refuse"):
+        approve = form.decision.data == "approve"
+        grants.decide(kho(), current_context(), grant_id, approve, form.days.data or 30)
+        flash(_("Đã duyệt yêu cầu.") if approve else _("Đã từ chối yêu cầu."), "info")
+    else:
+        flash(_("Số ngày không hợp lệ."), "error")
+    return redirect(url_for("grants.pending"))

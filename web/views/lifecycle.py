@@ -1,0 +1,120 @@
+"""Registers (sổ văn bản đến/đi), the year's file plan and dossiers: pages over the lifecycle
+services (archive.lifecycle)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, StringField
+from wtforms.validators import DataRequired, Optional
+
+from archive.lifecycle import plan, registers
+from archive.records import gate
+from security.errors import KhoError
+from security.policy.lifecycle import may_register
+from security.vocabulary import Level
+from web.i18n import current_language
+from web.views.auth import current_context, kho, principal
+from web.views.documents import attachment_header
+
+bp = Blueprint("lifecycle", __name__)
+REGISTERS = (("DEN", _l("Sổ văn bản đến")), ("DI", _l("Sổ văn bản đi")))
+
+
+def _register_and_year() -> tuple[str, int]:
+    register = request.args.get("register", "DEN").upper()
+    if register not in dict(REGISTERS):
+        abort(404)
+    return register, request.args.get("year", date.today().year, type=int)
+
+
+class EntryForm(FlaskForm):
+    entry_date = DateField(_l("Ngày"), validators=[DataRequired()], default=date.today)
+    document_id = IntegerField(_l("Mã văn bản trong Kho (nếu có)"), validators=[Optional()])
+    sender = StringField(_l("Tác giả (nơi gửi)"))
+    number = StringField(_l("Số, ký hiệu"))
+    subject = StringField(_l("Trích yếu nội dung"))
+    routed_to = StringField(_l("Đơn vị hoặc người nhận"))
+    signer = StringField(_l("Người ký"))
+    recipients = StringField(_l("Nơi nhận"))
+
+
+@bp.route("/registers", methods=["GET", "POST"])
+@login_required
+def register_page():
+    register, year = _register_and_year()
+    kind = "incoming" if register == "DEN" else "outgoing"
+    form = EntryForm()
+    can_add = may_register(principal(), Level.THUONG).allowed
+    if can_add and form.validate_on_submit():
+        wanted = {name for name, _title in registers.FIELDS[kind]}
+        details = {k: v for k, v in form.data.items() if k in wanted and v}
+        try:
+            entry = registers.add_entry(
+                kho(),
+                current_context(),
+                register,
+                form.entry_date.data,
+                details,
+                form.document_id.data,
+            )
+            flash(_("Đã vào sổ, số %(n)d.", n=entry.number), "info")
+            return redirect(url_for("lifecycle.register_page", register=register, year=year))
+        except KhoError as exc:
+            flash(exc.vi if current_language() == "vi" else exc.en, "error")
+    rows = registers.entries(kho(), current_context(), register, year)
+    return render_template(
+        "lifecycle/register.html",
+        rows=[r.as_dict() for r in rows],
+        columns=registers.columns(kind),
+        register=register,
+        registers=REGISTERS,
+        year=year,
+        form=form,
+        kind=kind,
+        can_add=can_add,
+    )
+
+
+@bp.route("/registers/export.csv")
+@login_required
+def register_csv():
+    register, year = _register_and_year()
+    body = registers.export_csv(kho(), current_context(), register, year)
+    response = Response("\ufeff" + body, mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = attachment_header(f"so-{register}-{year}.csv")
+    return response
+
+
+@bp.route("/registers/print")
+@login_required
+def register_print():
+    register, year = _register_and_year()
+    page = registers.printable(kho(), current_context(), register, year)
+    response = Response(page, mimetype="text/html; charset=utf-8")
+    response.headers["Content-Disposition"] = attachment_header(f"so-{register}-{year}.html")
+    return response
+
+
+@bp.route("/fileplan")
+@login_required
+def file_plan():
+    year = request.args.get("year", date.today().year, type=int)
+    return render_template(
+        "lifecycle/fileplan.html",
+        year=year,
+        dossiers=plan.file_plan(kho(), current_context(), year),
+    )
+
+
+@bp.route("/dossiers/<code>")
+@login_required
+def dossier(code: str):
+    view, ids = plan.show(kho(), current_context(), code)
+    docs = gate.admit_listed(kho(), current_context(), ids, "list", {"dossier": code})
+    return render_template("lifecycle/dossier.html", dossier=view, docs=docs)
