@@ -135,7 +135,9 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
 @commands.command("worker")
 @click.option("--once", is_flag=True, help="Empty the queue, then stop.")
 def worker_command(inst, once: bool) -> None:
-    """File the web uploads waiting in the queue (`make run` starts one)."""
+    """File the web uploads waiting in the queue (`make run` starts one; on other machines, with
+    the same database, object storage and keyring, as many as the load needs)."""
+    click.echo(f"Kho worker: blobs {inst.blobs.location}", err=True)
     try:
         count = jobs.work(inst, once=once, limits=inst.limits)
         click.echo(f"{count} tệp / files")
