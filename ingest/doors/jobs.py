@@ -4,9 +4,11 @@ A job's bytes wait in the blob store encrypted under their own data key (binding
 ``kho/job/<uid>``), never in clear; the blob is deleted once the job is done. With the blobs on
 object storage (``KHO_BLOBS=s3://…``) and the database on PostgreSQL, workers on other machines
 (the same keyring, their own ``KHO_HOME``) take jobs uploaded on any node: nothing of a job is
-on the disk of the node that received it. Claiming a job is a
-short transaction that marks it running (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock
-on SQLite), so several workers never take the same job. A job left running by a worker that died
+on the disk of the node that received it.
+
+Claiming a job is a short transaction that marks it running (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL: a job another worker is claiming is skipped, not waited for; the write lock on
+SQLite), so several workers never take the same job. A job left running by a worker that died
 is queued again after ``STALE_AFTER``; filing it again is harmless because the same bytes are a
 ``duplicate`` of the record the dead worker may already have committed, and two workers filing
 the same bytes at once make one record (the content fingerprint is unique; the loser answers
