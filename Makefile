@@ -54,6 +54,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/crypto.py
 	$(BIN)/python bench/blobs.py
+	$(BIN)/python bench/workers.py --docs 40
 	$(BIN)/python bench/ingest.py --docs 100
 	$(BIN)/python bench/real.py --generated 40
 	$(BIN)/python bench/audit.py --events 1000 --sizes 100000,200000
