@@ -342,13 +342,15 @@ def ingest_bytes(
 
 
 def _announce(inst: Instance, ids: list[int]) -> None:
-    """Stored records of a batch announced together (``archive.core.events``): the index
-    follows with one commit for all of them."""
+    """Stored records of a batch announced together (``archive.core.events``): a nudge for the
+    index to apply the change log now, one index commit for all of them. Each record's change
+    was logged with its commit: indexing does not depend on this announcement (a batch killed
+    before it loses nothing; any process following the log applies it)."""
     events.publish(inst, [RecordChange(doc_id, Change.FILED) for doc_id in ids])
 
 
-# In a batch, stored records are announced together at most this often: one index commit per
-# second instead of one per file, and still searchable within the two seconds promised.
+# In a batch, stored records are announced together at most this often: the index applies the
+# log once a second instead of once per file, and they are still searchable within two seconds.
 INDEX_EVERY_SECONDS = 1.0
 BATCH_WORKERS = 4
 
@@ -367,8 +369,10 @@ def ingest_files(
 
     Each file is committed on its own, so a crash loses none that was reported. Files are
     handled by a few threads: most of a file's time is spent waiting for the disk to confirm
-    its blobs and its commit (fsync releases the GIL), and those waits overlap. Stored records
-    are announced (the index follows) in batches from this thread, once a second at most.
+    its blobs and its commit (fsync releases the GIL), and those waits overlap. Every record's
+    change is logged with its commit (``archive.core.changelog``), which is what the index
+    follows; stored records are announced (a nudge to apply the log now) from this thread,
+    once a second at most.
 
     Every file yields a result (``ingest_file`` turns any failure into a rejection), and the
     threads never run more than a few files ahead of what has been yielded. If the caller stops

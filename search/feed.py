@@ -1,4 +1,5 @@
-"""Feeding the index from the archive: after filing, on a change, and a full rebuild.
+"""Feeding the index from the archive: records brought up to date (what ``search.follower``
+calls for the changes it reads from the log) and a full rebuild.
 
 This is a system reader of record text (not a person's read), so it bypasses the gate and writes
 its own audit entry for a rebuild. Only active records are indexed: a destroyed record (its text
@@ -8,21 +9,17 @@ by nobody, so even its count must not show.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import select
 
 from archive.audit.actions import Action
-from archive.core.events import RecordChange
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import Document, RecordStatus, queries
 from archive.records import reading
 from search.index import store
 from security.actor import Context
-
-log = logging.getLogger(__name__)
 
 
 def _indexable(doc: Document) -> bool:
@@ -90,12 +87,11 @@ def _entries(inst: Instance, ids: Iterable[int] | None) -> Iterator[store.IndexE
 
 
 def refresh(inst: Instance, ids: Iterable[int]) -> int:
-    """Bring records up to date in the index at once: after filing, re-classification, a move
-    to another unit or dossier, release from quarantine, destruction or deletion. Records gone,
-    destroyed or not active are removed; the rest (re-)indexed, each record read once, in one
-    index commit. Returns how many were indexed.
-
-    Call it right after the change is committed; searches see it on their next query.
+    """Bring records up to date in the index as they are now: after filing, re-classification,
+    a move to another unit or dossier, release from quarantine, destruction or deletion.
+    Records gone, destroyed or not active are removed; the rest (re-)indexed, each record read
+    once, in one index commit. Returns how many were indexed. Idempotent: the follower may
+    apply a change twice after a crash. Searches see it on their next query.
     """
     gone = set(ids)
     if not gone:
@@ -110,18 +106,9 @@ def refresh(inst: Instance, ids: Iterable[int]) -> int:
     return store.update(inst.index_dir, inst.keyring.index_key, entries(), gone)
 
 
-def follow(inst: Instance, changes: Iterable[RecordChange]) -> None:
-    """The index follows committed changes of records (connected to
-    ``archive.core.events.records_changed`` by the application's wiring). The index is derived:
-    a failure here is logged and leaves the records safe; ``kho check --repair`` catches up."""
-    ids = {change.record_id for change in changes}
-    try:
-        refresh(inst, ids)
-    except Exception:  # the records are committed; only their searchability waits
-        log.exception("indexing records %s failed", sorted(ids))
-
-
 def reindex(inst: Instance, ctx: Context) -> int:
+    """Rebuild the index from the archive; call it through ``search.follower.rebuild``, which
+    holds the node's apply lock and sets the index's position in the change log."""
     count = store.rebuild(inst.index_dir, inst.keyring.index_key, _entries(inst, None))
     with UnitOfWork(inst, ctx) as uow:
         uow.audit(Action.REINDEX, "done", None, documents=count)
@@ -129,8 +116,9 @@ def reindex(inst: Instance, ctx: Context) -> int:
 
 
 def missing_from_index(inst: Instance) -> tuple[set[int], set[int]]:
-    """(records not in the index, index entries without a live record): what ``kho check``
-    repairs. Destroyed and inactive records are not live, so a stale entry for one is reported."""
+    """(records not in the index, index entries without a live record). Destroyed and inactive
+    records are not live, so a stale entry for one is reported. ``kho check`` leaves out the
+    records the follower has yet to apply (``search.follower.status``): the rest is damage."""
     live = {doc.id for doc, _ in _documents(inst, None) if _indexable(doc)}
     in_index = store.indexed_ids(inst.index_dir, inst.keyring.index_key)
     return live - in_index, in_index - live

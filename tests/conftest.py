@@ -22,7 +22,7 @@ import pytest
 from archive.core.instance import Instance
 from archive.operations.bootstrap import initialize
 from ingest.demo import samples
-from search.index import store
+from search import follower
 from tests.support.blobs import S3_BUCKET, S3_ENDPOINT
 from tests.support.people import ADMIN_PASSWORD, Person, add_person
 from tests.support.postgres import postgres_database
@@ -84,7 +84,7 @@ def app(tmp_path: Path, database_url: str, blob_settings: dict[str, str]):
     )
     inst = app.extensions["kho"]
     initialize(inst, ADMIN_PASSWORD)
-    store.open_index(inst.index_dir, inst.keyring.index_key)
+    follower.catch_up(inst)  # an empty index, at the head of the empty change log
     yield app
     inst.dispose()
 

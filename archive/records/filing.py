@@ -275,6 +275,7 @@ def shred_in(uow: UnitOfWork, doc_id: int, reason: str) -> list[str]:
     for obj in objects:
         obj.wrapped_key, obj.kek_version, obj.shredded_at = b"", 0, utcnow()
     uow.audit(Action.SHRED, "done", doc_id, objects=[o.kind for o in objects], reason=reason)
+    uow.changed(doc_id, Change.DESTROYED)  # its words leave the index
     return [o.blob for o in objects]
 
 

@@ -10,9 +10,10 @@ Claiming a job is a short transaction that marks it running (``FOR UPDATE SKIP L
 PostgreSQL: a job another worker is claiming is skipped, not waited for; the write lock on
 SQLite), so several workers never take the same job. A job left running by a worker that died
 is queued again after ``STALE_AFTER``; filing it again is harmless because the same bytes are a
-``duplicate`` of the record the dead worker may already have committed, and two workers filing
-the same bytes at once make one record (the content fingerprint is unique; the loser answers
-``duplicate``: ``archive.records.filing.AlreadyFiled``).
+``duplicate`` of the record the dead worker may already have committed, and that record's
+change was logged with its commit, so the index applies it whatever the retry answers. Two
+workers filing the same bytes at once make one record (the content fingerprint is unique; the
+loser answers ``duplicate``: ``archive.records.filing.AlreadyFiled``).
 """
 
 from __future__ import annotations

@@ -264,6 +264,7 @@ def _store(inst: Instance, ctx: Context, doc: Document, check: SignatureCheck) -
                 report_version=version,
                 trust_store_version=check.report["trust_store_version"],
             )
+            uow.changed(doc.id, Change.DESCRIBED)  # logged here, announced once per run
     except BaseException:
         inst.blobs.delete(blob.name)
         raise

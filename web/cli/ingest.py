@@ -19,6 +19,7 @@ from ingest.doors import jobs, recognition
 from ingest.examine import ocr
 from security.errors import Refused
 from security.vocabulary import LEVELS, Role
+from web import wiring
 from web.cli.support import (
     OPERATOR,
     KhoGroup,
@@ -136,8 +137,10 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
 @click.option("--once", is_flag=True, help="Empty the queue, then stop.")
 def worker_command(inst, once: bool) -> None:
     """File the web uploads waiting in the queue (`make run` starts one; on other machines, with
-    the same database, object storage and keyring, as many as the load needs)."""
+    the same database, object storage and keyring, as many as the load needs); the index
+    follows the change log meanwhile."""
     click.echo(f"Kho worker: blobs {inst.blobs.location}", err=True)
+    wiring.follow_in_background(inst)
     try:
         count = jobs.work(inst, once=once, limits=inst.limits)
         click.echo(f"{count} tệp / files")
