@@ -194,6 +194,13 @@ def _refuse(
     return result
 
 
+def _duplicate(
+    inst: Instance, ctx: Context, shown: str, existing: int, fields: dict
+) -> IngestResult:
+    reason = "Tệp đã có trong kho. / Already in the archive."
+    return _refuse(inst, ctx, IngestResult(shown, "duplicate", existing, reason, fields))
+
+
 def _failed(inst: Instance, ctx: Context, shown: str, exc: Exception, stage: str) -> IngestResult:
     """An unexpected failure on one file: logged, audited if the database answers, rejected."""
     stages.log_failure(exc, f"ingest ({stage})")
@@ -275,17 +282,7 @@ def ingest_bytes(
     except Exception as exc:  # reading the header or classifying failed on this file
         return _failed(inst, ctx, shown, exc, "description")
     if existing is not None:
-        return _refuse(
-            inst,
-            ctx,
-            IngestResult(
-                shown,
-                "duplicate",
-                existing.id,
-                "Tệp đã có trong kho. / Already in the archive.",
-                fields,
-            ),
-        )
+        return _duplicate(inst, ctx, shown, existing.id, fields)
     warnings = [
         f"Cùng số, ký hiệu và cơ quan với văn bản {other} (bản trùng hoặc phiên bản mới?) / "
         f"same number and issuer as document {other}: a duplicate or a new version?"
@@ -318,7 +315,10 @@ def ingest_bytes(
         secrecy_pending=described.secrecy_pending,
         extra_objects=signatures.objects(described.signatures),
     )
-    doc = filing.file_record(inst, ctx, new, content_mac, publish=announce)
+    try:
+        doc = filing.file_record(inst, ctx, new, content_mac, publish=announce)
+    except filing.AlreadyFiled as exc:  # the same bytes, committed meanwhile by another worker
+        return _duplicate(inst, ctx, shown, exc.document_id, fields)
     review = [item["field"] for item in described.review]
     if quarantined:
         reason = (

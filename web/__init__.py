@@ -32,6 +32,8 @@ def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
         app.config["KHO_HOME"],
         app.config["KHO_DATABASE_URL"],
         app.config["KHO_KEY_FILE"],
+        app.config["KHO_BLOBS"],
+        app.config["KHO_S3_ENDPOINT"],
         Limits.from_mapping(app.config),
     )
     from web import wiring

@@ -137,8 +137,10 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
 @commands.command("worker")
 @click.option("--once", is_flag=True, help="Empty the queue, then stop.")
 def worker_command(inst, once: bool) -> None:
-    """File the web uploads waiting in the queue (`make run` starts one); the index follows
-    the change log meanwhile."""
+    """File the web uploads waiting in the queue (`make run` starts one; on other machines, with
+    the same database, object storage and keyring, as many as the load needs); the index
+    follows the change log meanwhile."""
+    click.echo(f"Kho worker: blobs {inst.blobs.location}", err=True)
     wiring.follow_in_background(inst)
     if not once:
         pipeline.preload()
