@@ -5,13 +5,10 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, current_app
-from flask_wtf.csrf import CSRFProtect
 
 from archive.core.instance import Instance
 from archive.core.limits import Limits
 from web import config as kho_config
-
-csrf = CSRFProtect()
 
 
 def current_instance() -> Instance:
@@ -30,7 +27,11 @@ def trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
+    """The application: configuration, the instance, the index following the archive and, with
+    ``pages``, every page (blueprints, sign-in, headers, error pages, translations). The `kho`
+    command builds it without pages: a command that never serves a page does not import the
+    views and what they import (previews, uploads, the ingest pipeline)."""
     app = Flask(
         __name__, instance_path=str(kho_config.home_of(config)), instance_relative_config=True
     )
@@ -42,16 +43,27 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["KHO_HOME"],
         app.config["KHO_DATABASE_URL"],
         app.config["KHO_KEY_FILE"],
+        app.config["KHO_BLOBS"],
+        app.config["KHO_S3_ENDPOINT"],
         Limits.from_mapping(app.config),
     )
-    csrf.init_app(app)
     trust_proxies(app)
 
-    from web import errors, headers, i18n, wiring
-    from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads
+    from web import wiring
 
     wiring.connect()
+    if pages:
+        _add_pages(app)
+    return app
 
+
+def _add_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFProtect  # loads Babel: only where pages are served
+
+    from web import errors, headers, i18n
+    from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads
+
+    CSRFProtect(app)
     i18n.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
@@ -67,4 +79,3 @@ def create_app(config: dict | None = None) -> Flask:
         lifecycle.bp,
     ):
         app.register_blueprint(blueprint)
-    return app

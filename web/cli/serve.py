@@ -22,9 +22,11 @@ WORKER_CODE = "from web.cli import main; main(['worker'])"
 
 
 def build_app(behind_proxy: bool):
-    from web import create_app
+    from web import create_app, wiring
 
-    return create_app({"KHO_TRUSTED_PROXIES": 1} if behind_proxy else None)
+    app = create_app({"KHO_TRUSTED_PROXIES": 1} if behind_proxy else None)
+    wiring.follow_in_background(app.extensions["kho"])  # this worker's index follows the log
+    return app
 
 
 def gunicorn_application(options: dict, behind_proxy: bool):

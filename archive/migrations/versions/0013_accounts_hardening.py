@@ -2,17 +2,17 @@
 server-side, clearance raises waiting for a second person
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 17:30:00.000000
 
-(0010-0012 are being added in parallel by other branches; the lead re-chains at merge.)
+(0011-0012 are being added in parallel by other branches; the lead re-chains at merge.)
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0013'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
