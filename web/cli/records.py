@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from archive.records import editing, gate, history, quarantine, review
-from ingest.delivery import stamp
 from security.vocabulary import LEVELS
 from web.cli.support import OPERATOR, KhoGroup, acting_as, as_option, emit, json_option
 
@@ -60,6 +59,8 @@ def get_command(inst, doc_id: int, as_user: str, output: str, original: bool) ->
         content = gate.open_content(inst, ctx, doc_id, original)
         chunks, size, media_type, trace = content.chunks, content.size, content.media_type, ""
     else:
+        from ingest.delivery import stamp  # the stamp's PDF tools: only for this command
+
         who = ctx.principal.username if ctx.principal else "operator"
         copy = stamp.stamped_download(inst, ctx, doc_id, who, ctx.unit_code or "-")
         chunks, size, media_type = [copy.data], len(copy.data), copy.media_type
