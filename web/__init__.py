@@ -16,6 +16,17 @@ def current_instance() -> Instance:
     return current_app.extensions["kho"]
 
 
+def trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto only from as many proxies as ``KHO_TRUSTED_PROXIES``
+    says (0 by default): otherwise anyone could pick the address the audit log records and the
+    login back-off counts, by sending the header themselves."""
+    count = int(app.config.get("KHO_TRUSTED_PROXIES") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+
 def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
     """The application: configuration, the instance, the index following the archive and, with
     ``pages``, every page (blueprints, sign-in, headers, error pages, translations). The `kho`
@@ -36,6 +47,8 @@ def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
         app.config["KHO_S3_ENDPOINT"],
         Limits.from_mapping(app.config),
     )
+    trust_proxies(app)
+
     from web import wiring
 
     wiring.connect()

@@ -9,6 +9,10 @@ Cookies: with ``KHO_SECURE_COOKIES`` on, the session cookie is ``__Host-kho`` (S
 SameSite=Lax, path /, no domain). ``kho serve`` (production, behind TLS) turns it on by default;
 ``kho run`` (development over plain HTTP on 127.0.0.1) leaves it off, because a Secure cookie is
 not sent back over plain HTTP by every browser. ``KHO_SECURE_COOKIES=1`` or ``0`` decides.
+
+``KHO_TRUSTED_PROXIES`` (default 0): how many reverse proxies in front of Kho set
+X-Forwarded-For; only then is the client's address taken from it (``kho serve --behind-proxy``
+sets 1).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ ENV_KEYS = (
     "KHO_S3_ENDPOINT",
     "KHO_SECRET_KEY",
     "KHO_SECURE_COOKIES",
+    "KHO_TRUSTED_PROXIES",
 )
 SECURE_COOKIE_NAME = "__Host-kho"
 PLAIN_COOKIE_NAME = "kho"

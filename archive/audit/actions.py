@@ -75,6 +75,11 @@ class Action(StrEnum):
     USER_ADD = "user_add"
     USER_CHANGE = "user_change"
     USER_UNLOCK = "user_unlock"
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 - an action's name
+    PASSWORD_RESET = "password_reset"  # noqa: S105
+    CLEARANCE_REQUEST = "clearance_request"
+    CLEARANCE_APPROVE = "clearance_approve"
+    CLEARANCE_REFUSE = "clearance_refuse"
     TOTP_RESET = "totp_reset"
     ADMIN_READ = "admin_read"
     # the audit log itself

@@ -27,7 +27,14 @@ from archive.models.lifecycle import (
     RegisterEntry,
     RetentionRule,
 )
-from archive.models.people import LoginFailure, Unit, User, WebSession
+from archive.models.people import (
+    ClearanceRequest,
+    LoginFailure,
+    PendingLogin,
+    Unit,
+    User,
+    WebSession,
+)
 from archive.models.records import (
     Document,
     DocumentShare,
@@ -45,6 +52,7 @@ __all__ = [
     "Base",
     "ChangeHead",
     "ChangeLogEntry",
+    "ClearanceRequest",
     "DescriptionVersion",
     "DestructionRecord",
     "DisposalApproval",
@@ -60,6 +68,7 @@ __all__ = [
     "IngestJob",
     "LegalHold",
     "LoginFailure",
+    "PendingLogin",
     "RecordEvent",
     "RecordStatus",
     "Register",

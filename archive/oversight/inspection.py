@@ -81,6 +81,22 @@ def entries(inst: Instance, ctx: Context, f: Filter, limit: int = 100) -> list[d
         return [log.payload_of(e) for e in rows]
 
 
+TRACED = (Action.DOWNLOAD, Action.PREVIEW, Action.DOWNLOAD_ORIGINAL)
+
+
+def trace(inst: Instance, ctx: Context, trace_id: str) -> list[dict]:
+    """The entries that handed out the copy carrying ``trace_id`` (a download, a preview or an
+    original): who, when, which record. Reading them is itself audited."""
+    trace_id = trace_id.strip().upper()
+    _allow(inst, ctx, "trace", {"trace": trace_id})
+    with inst.sessions() as session:
+        rows = session.execute(
+            select(AuditEntry).where(AuditEntry.action.in_(TRACED)).order_by(AuditEntry.seq)
+        ).scalars()
+        found = (log.payload_of(e) for e in rows)
+        return [e for e in found if str((e.get("detail") or {}).get("trace", "")) == trace_id]
+
+
 def counts_over_time(inst: Instance, ctx: Context, days: int = 30) -> dict[str, Counter]:
     """Per day (UTC), how many entries of each action: the data of the activity chart."""
     _allow(inst, ctx, "counts", {"days": days})

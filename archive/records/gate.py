@@ -249,6 +249,7 @@ class TracedCopy:
     level: str
     at: datetime
     doc_id: int
+    text: str | None = None  # the record's text, when the file is neither a PDF nor an image
 
 
 def new_trace_id() -> str:
@@ -257,10 +258,13 @@ def new_trace_id() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}-{raw[12:]}"
 
 
-def open_for_preview(inst: Instance, ctx: Context, doc_id: int, page: int) -> Content:
-    """The file whose page is rendered on screen: audited as ``preview`` with the page."""
-    doc = admit(inst, ctx, doc_id, Action.PREVIEW, {"page": page})
-    return _content(inst, doc, _served_kind(doc))
+def open_for_preview(inst: Instance, ctx: Context, doc_id: int, page: int) -> TracedCopy:
+    """The file whose page is rendered on screen: audited as ``preview`` with the page and
+    the trace id the watermark on the image carries."""
+    trace_id = new_trace_id()
+    at = utcnow()
+    doc = admit(inst, ctx, doc_id, Action.PREVIEW, {"page": page, "trace": trace_id})
+    return TracedCopy(_content(inst, doc, _served_kind(doc)), trace_id, doc.level, at, doc.id)
 
 
 def open_header(
@@ -274,11 +278,16 @@ def open_header(
 
 
 def open_traced_copy(inst: Instance, ctx: Context, doc_id: int) -> TracedCopy:
-    """The file for a download, with a fresh trace id recorded in the download's entry."""
+    """The file for a download, with a fresh trace id recorded in the download's entry; with
+    the record's text when the file is neither a PDF nor an image (a Word or text file is
+    handed out as a PDF access copy made from it)."""
     trace_id = new_trace_id()
     at = utcnow()
     doc = admit(inst, ctx, doc_id, Action.DOWNLOAD, {"trace": trace_id})
-    return TracedCopy(_content(inst, doc, _served_kind(doc)), trace_id, doc.level, at, doc.id)
+    content = _content(inst, doc, _served_kind(doc))
+    printable = content.media_type == "application/pdf" or content.media_type.startswith("image/")
+    text = None if printable else reading.read_text(inst, doc)
+    return TracedCopy(content, trace_id, doc.level, at, doc.id, text)
 
 
 # -- lists -----------------------------------------------------------------------------------------

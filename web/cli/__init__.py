@@ -54,6 +54,7 @@ COMMANDS = {
     "backup": "store",
     "restore": "store",
     "audit": "audit",
+    "trace": "audit",
     "ingest": "ingest",
     "watch": "ingest",
     "worker": "ingest",

@@ -51,18 +51,30 @@ def show_command(inst, doc_id: int, as_user: str, as_json: bool, with_text: bool
 )
 @click.option("--original", is_flag=True, help="The original bitstream, not the access copy.")
 def get_command(inst, doc_id: int, as_user: str, output: str, original: bool) -> None:
-    """Write a document's file (the sanitized access copy unless --original) to OUTPUT."""
-    content = gate.open_content(inst, acting_as(inst, as_user), doc_id, original)
+    """Write a document's file to OUTPUT: the access copy as a PDF stamped for the person
+    (``--as``) with a trace id, like a download from the web; the original bitstream with
+    --original (for those allowed originals)."""
+    ctx = acting_as(inst, as_user)
+    if original:
+        content = gate.open_content(inst, ctx, doc_id, original)
+        chunks, size, media_type, trace = content.chunks, content.size, content.media_type, ""
+    else:
+        from ingest.delivery import stamp  # the stamp's PDF tools: only for this command
+
+        who = ctx.principal.username if ctx.principal else "operator"
+        copy = stamp.stamped_download(inst, ctx, doc_id, who, ctx.unit_code or "-")
+        chunks, size, media_type = [copy.data], len(copy.data), copy.media_type
+        trace = f", trace {copy.trace_id}"
     target = Path(output)
     tmp = target.with_name(target.name + ".part")
     try:
         with open(tmp, "wb") as fh:
-            for chunk in content.chunks:
+            for chunk in chunks:
                 fh.write(chunk)
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
-    click.echo(f"{target} ({content.size} bytes, {content.media_type})")
+    click.echo(f"{target} ({size} bytes, {media_type}{trace})")
 
 
 @commands.command("edit")

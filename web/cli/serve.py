@@ -3,7 +3,8 @@ ingest worker process that files web uploads. `kho run` stays Flask's developmen
 
 Secure cookies (``__Host-kho``) are on unless ``--plain-http`` is given (a trial on a laptop
 without TLS): production is meant to sit behind a TLS front (``--behind-proxy`` then trusts
-its X-Forwarded-For/-Proto so addresses in the audit log are the clients').
+its X-Forwarded-For/-Proto so addresses in the audit log are the clients'; without it, or
+``KHO_TRUSTED_PROXIES``, those headers are ignored).
 """
 
 from __future__ import annotations
@@ -23,12 +24,8 @@ WORKER_CODE = "from web.cli import main; main(['worker'])"
 def build_app(behind_proxy: bool):
     from web import create_app, wiring
 
-    app = create_app()
+    app = create_app({"KHO_TRUSTED_PROXIES": 1} if behind_proxy else None)
     wiring.follow_in_background(app.extensions["kho"])  # this worker's index follows the log
-    if behind_proxy:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     return app
 
 

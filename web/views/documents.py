@@ -82,7 +82,16 @@ def show(doc_id: int):
 def page_image(doc_id: int, page: int):
     """One page drawn in memory; never cached by the browser or any proxy."""
     width = request.args.get("w", 900, type=int)
-    png = preview.page_png(kho(), current_context(), doc_id, page, width)
+    account = current_user.account
+    png = preview.page_png(
+        kho(),
+        current_context(),
+        doc_id,
+        page,
+        width,
+        account.full_name or account.username,
+        account.unit.code if account.unit else "-",
+    )
     response = Response(png, mimetype="image/png")
     response.headers["Content-Disposition"] = "inline"
     return response
@@ -91,7 +100,7 @@ def page_image(doc_id: int, page: int):
 @bp.route("/documents/<int:doc_id>/file")
 @login_required
 def download(doc_id: int):
-    """The access copy, stamped on every page for the person downloading it (PDFs)."""
+    """The access copy as a PDF stamped on every page for the person downloading it."""
     account = current_user.account
     unit = account.unit.code if account.unit else "-"
     copy = stamp.stamped_download(

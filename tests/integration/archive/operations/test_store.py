@@ -254,8 +254,8 @@ def test_rotation_covers_second_factor_secrets_and_queued_uploads(inst, archivis
 
     person = add_person(inst, "kiemtra", "auditor", "thuong")
     step = sessions.begin(inst, "kiemtra", person.password, "t")
-    secret, _uri = sessions.enrolment(inst, step.user_id)
-    assert sessions.second_factor(inst, step.user_id, totp.code_now(secret), "t").status == "ok"
+    secret, _uri = sessions.enrolment(inst, step.token)
+    assert sessions.second_factor(inst, step.token, totp.code_now(secret), "t").status == "ok"
     job_id = jobs.submit(inst, archivist.ctx, sample_docs[0].content, "queued.pdf")
     keys.rotate(inst, SYSTEM)
     assert keys.status(inst).keys_per_version[1] == 0
