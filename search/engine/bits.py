@@ -120,6 +120,13 @@ def _term_bits(searcher: Searcher, term: q.Term, size: int) -> int:
     return found & ~_deleted(reader, size) if inner is not matcher else found
 
 
+def leaves(searcher: Searcher) -> list[tuple[Searcher, int]]:
+    """The searcher's segments that hold documents, with their offsets. An index that never
+    held a document has one leaf with no segment at all (Whoosh's empty reader): nothing to
+    read there, and nothing to key a cache on."""
+    return [(sub, offset) for sub, offset in searcher.leaf_searchers() if sub.reader().segment()]
+
+
 def of_query(searcher: Searcher, query: q.Query, cache: dict | None = None) -> int:
     """The documents matching ``query`` (deletions excluded) as a bitset over the whole index.
 
@@ -129,7 +136,7 @@ def of_query(searcher: Searcher, query: q.Query, cache: dict | None = None) -> i
     if cache is not None and query in cache:
         return cache[query]
     total = 0
-    for sub, offset in searcher.leaf_searchers():
+    for sub, offset in leaves(searcher):
         size = sub.reader().doc_count_all()
 
         def make(sub: Searcher = sub, size: int = size) -> int:
@@ -191,7 +198,7 @@ def segment_values(reader, name: str) -> list:
 def column_bits(searcher: Searcher, name: str) -> dict:
     """For a column (facet, year), each value's documents as a bitset over the whole index."""
     out: dict = {}
-    for sub, offset in searcher.leaf_searchers():
+    for sub, offset in leaves(searcher):
         for value, part in _segment_column(sub.reader(), name).items():
             out[value] = out.get(value, 0) | (part << offset)
     return out

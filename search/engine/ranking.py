@@ -71,7 +71,7 @@ def _newest_first(snap: Snapshot, docs: int, wanted: int, oldest: bool = False) 
 def _dates(snap: Snapshot) -> list:
     if snap.dates is None:
         values: list = []
-        for sub, _ in snap.searcher.leaf_searchers():
+        for sub, _ in bits.leaves(snap.searcher):
             values += bits.segment_values(sub.reader(), "date")
         # a document without a date reads as the column's default (a huge number): no date
         snap.dates = [v if v and v <= 99991231 else None for v in values]
