@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from archive.core.instance import Instance
 from archive.core.limits import Limits
 from web import config as kho_config
+from web import params
 
 csrf = CSRFProtect()
 
@@ -34,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         Limits.from_mapping(app.config),
     )
     csrf.init_app(app)
+    app.url_map.converters["int"] = params.BoundedInt
 
     from web import errors, headers, i18n, wiring
     from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads

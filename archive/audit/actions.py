@@ -77,6 +77,8 @@ class Action(StrEnum):
     USER_UNLOCK = "user_unlock"
     TOTP_RESET = "totp_reset"
     ADMIN_READ = "admin_read"
+    # a person asked for a page or record that is not there (an id out of range included)
+    NOT_FOUND = "not_found"
     # the audit log itself
     AUDIT_READ = "audit_read"
     AUDIT_VERIFY = "audit_verify"

@@ -6,6 +6,7 @@ import click
 
 from archive.accounts import accounts, sessions
 from archive.records import grants
+from security.errors import NotFound
 from security.identity.passwords import generate_password
 from security.vocabulary import LEVELS, ROLES
 from web.cli.support import (
@@ -110,8 +111,11 @@ def grant_group() -> None:
 @as_option
 @click.option("--reason", required=True)
 def grant_request_command(inst, doc_id: int, as_user: str, reason: str) -> None:
-    grant_id = grants.request(inst, acting_as(inst, as_user), doc_id, reason)
-    click.echo(f"Yêu cầu số {grant_id} đã gửi / request {grant_id} sent")
+    try:
+        grants.request(inst, acting_as(inst, as_user), doc_id, reason)
+    except NotFound:
+        pass  # audited; answered like a request taken
+    click.echo("\n".join(grants.TAKEN))
 
 
 @grant_group.command("decide")

@@ -13,6 +13,7 @@ from ingest.delivery import preview, stamp
 from ingest.describe.header import DOC_TYPE_NAMES
 from search import query
 from security.vocabulary import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
+from web.params import int_arg
 from web.views.auth import current_context, kho
 
 bp = Blueprint("documents", __name__)
@@ -48,7 +49,7 @@ def search():
     sort = request.args.get("sort", "relevance")
     if sort not in ("relevance", "date", "date_asc"):
         sort = "relevance"
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg("page", 1, 1, 10_000)
     if not q.strip():
         return render_template("documents/documents.html", docs=[], q=q, searched=False)
     result = query.run(
@@ -81,7 +82,7 @@ def show(doc_id: int):
 @login_required
 def page_image(doc_id: int, page: int):
     """One page drawn in memory; never cached by the browser or any proxy."""
-    width = request.args.get("w", 900, type=int)
+    width = int_arg("w", 900, 1, 10_000)
     png = preview.page_png(kho(), current_context(), doc_id, page, width)
     response = Response(png, mimetype="image/png")
     response.headers["Content-Disposition"] = "inline"

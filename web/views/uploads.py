@@ -13,6 +13,7 @@ from archive.audit.actions import Action
 from ingest.doors import jobs
 from security.policy.records import may_upload
 from security.vocabulary import LEVEL_NAMES
+from web.params import ids_arg
 from web.views.auth import current_context, kho, requires
 
 bp = Blueprint("uploads", __name__)
@@ -52,5 +53,5 @@ def upload():
 @requires(may_upload, Action.UPLOAD)
 def status():
     """Progress of the caller's own jobs (JSON for upload.js)."""
-    ids = [int(i) for i in request.args.get("ids", "").split(",") if i.isdigit()][:200]
+    ids = ids_arg("ids", 200)
     return jsonify(jobs.statuses(kho(), current_context(), ids))
