@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from archive.audit.actions import Action
@@ -19,7 +20,7 @@ from archive.lifecycle import plan, registers
 from archive.records import gate
 from security.errors import KhoError, NotFound
 from security.policy.lifecycle import may_register
-from security.vocabulary import Level
+from security.vocabulary import LEVEL_NAMES, Level
 from web.i18n import current_language
 from web.params import MAX_ID, YEARS, int_arg
 from web.views.auth import current_context, kho, principal
@@ -40,6 +41,11 @@ class EntryForm(FlaskForm):
     entry_date = DateField(_l("Ngày"), validators=[DataRequired()], default=date.today)
     document_id = IntegerField(
         _l("Mã văn bản trong Kho (nếu có)"), validators=[Optional(), NumberRange(1, MAX_ID)]
+    )
+    level = SelectField(
+        _l("Độ mật (văn bản chỉ có bản giấy)"),
+        choices=[SelectChoice(code, name) for code, name in LEVEL_NAMES.items()],
+        default=Level.THUONG,
     )
     sender = StringField(_l("Tác giả (nơi gửi)"))
     number = StringField(_l("Số, ký hiệu"))
@@ -78,6 +84,7 @@ def register_page():
                 form.entry_date.data,
                 details,
                 form.document_id.data,
+                level=form.level.data,
             )
             flash(_("Đã vào sổ, số %(n)d.", n=entry.number), "info")
             return redirect(url_for("lifecycle.register_page", register=register, year=year))
