@@ -38,7 +38,7 @@ from ingest.describe.header import Header, parse_header
 from ingest.describe.review import review_items
 from ingest.describe.rules import RulesError, RuleTable, load_rules
 from ingest.describe.suggest import suggest_filing
-from ingest.examine import sniff, stages
+from ingest.examine import names, sniff, stages
 from ingest.examine.limits import check_size, reason
 from security.actor import Context
 from security.errors import KhoError, Refused
@@ -298,7 +298,7 @@ def ingest_bytes(
         examined.media_type,
         examined.text,
         fields,
-        Path(filename).name,
+        names.clean_filename(filename),
         unit,
         access_copy=examined.access_copy,
         access_media_type=examined.access_media_type,

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from archive.records import gate
 from ingest.delivery import preview, stamp
 from ingest.describe.header import DOC_TYPE_NAMES
+from ingest.examine import names
 from search import query
 from security.vocabulary import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
 from web.params import int_arg
@@ -117,10 +118,17 @@ def download_original(doc_id: int):
 
 
 def attachment_header(filename: str) -> str:
-    """RFC 6266 with an ASCII fallback, so Vietnamese file names survive every browser."""
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    fallback = "".join(c if c.isalnum() or c in "._-" else "_" for c in fallback) or "document"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    """RFC 6266: ``filename*`` (RFC 8187, UTF-8, every byte outside the attribute characters
+    percent-encoded) so Vietnamese names survive, and a plain ASCII ``filename`` for old
+    clients. The name is cleaned first (``clean_filename``): no path, control or bidi
+    character and no unbounded length reaches the header, even from records filed before."""
+    name = names.clean_filename(filename)
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fallback = "".join(c if c.isalnum() or c in "._-" else "_" for c in fallback).strip("._")
+    return (
+        f"attachment; filename=\"{fallback or names.FALLBACK}\"; "
+        f"filename*=UTF-8''{quote(name, safe='')}"
+    )
 
 
 @bp.app_context_processor

@@ -11,6 +11,7 @@ from wtforms.validators import Optional
 
 from archive.audit.actions import Action
 from ingest.doors import jobs
+from ingest.examine import names
 from security.policy.records import may_upload
 from security.vocabulary import LEVEL_NAMES
 from web.params import ids_arg
@@ -42,10 +43,10 @@ def upload():
                 kho(),
                 current_context(),
                 storage.read(),
-                storage.filename,
+                names.clean_filename(storage.filename),
                 declared_level=form.level.data or None,
             )
-            queued.append({"job": job_id, "name": storage.filename})
+            queued.append({"job": job_id, "name": names.clean_filename(storage.filename)})
     return render_template("documents/upload.html", form=form, queued=queued)
 
 
