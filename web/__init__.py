@@ -46,6 +46,13 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
+
+    @app.context_processor
+    def _demo() -> dict:
+        """A demo instance (``kho init --demo``, ``KHO_DEMO`` in its config.py) says so on
+        every page: its passwords are published and its documents generated."""
+        return {"DEMO_INSTANCE": bool(app.config.get("KHO_DEMO"))}
+
     for blueprint in (
         auth.bp,
         documents.bp,

@@ -31,13 +31,18 @@ commands = KhoGroup("store")
     is_flag=True,
     help="Seal the new key file with a passphrase (from KHO_KEY_PASSPHRASE_FD, or asked).",
 )
-def init_command(admin_password_file: str | None, seal: bool) -> None:
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="A demonstration instance: `kho demo` may seed it, every page says so.",
+)
+def init_command(admin_password_file: str | None, seal: bool, demo: bool) -> None:
     """Create the instance: folders, key file, database schema, empty index, first admin."""
     inst = instance()
     passphrase = None
     if seal and not inst.key_file.exists():
         passphrase = keyfile.read_passphrase(os.environ, "Cụm mật khẩu mới / new passphrase: ")
-    password = initialize(inst, read_secret_file(admin_password_file), passphrase)
+    password = initialize(inst, read_secret_file(admin_password_file), passphrase, demo=demo)
     store.open_index(inst.index_dir, inst.keyring.index_key)
     click.echo(f"Kho đã sẵn sàng tại / instance ready at: {inst.home}")
     click.echo(f"Tệp khóa / key file: {inst.key_file} (sao lưu riêng / back it up separately)")

@@ -126,7 +126,7 @@ def attachment_header(filename: str) -> str:
     fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     fallback = "".join(c if c.isalnum() or c in "._-" else "_" for c in fallback).strip("._")
     return (
-        f"attachment; filename=\"{fallback or names.FALLBACK}\"; "
+        f'attachment; filename="{fallback or names.FALLBACK}"; '
         f"filename*=UTF-8''{quote(name, safe='')}"
     )
 
