@@ -30,7 +30,7 @@ from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
 from archive.models import RecordStatus, queries
-from archive.records import filing
+from archive.records import filing, gate
 from archive.records.quarantine import NOT_DIGITIZED
 from ingest import signatures
 from ingest.describe import gazetteer, secrecy, training
@@ -266,8 +266,13 @@ def ingest_bytes(
         filer = ctx.principal.user_id if ctx.principal else None
         with inst.sessions() as session:  # one read for what filing needs to know
             unit = accounts.unit_for_filing(session, unit_code, ctx.principal)
-            existing = queries.find_by_content(session, content_mac)
-            same = queries.same_number(session, number_mac, filer) if existing is None else []
+            # Duplicates and same-number records are spoken of only when the uploader may see
+            # them; otherwise the file is filed as the uploader's own record.
+            scope = gate.scope_of(session, ctx)
+            copies = queries.find_by_content(session, content_mac)
+            existing = next((d for d in copies if gate.admits(scope, d)), None)
+            numbered = queries.same_number(session, number_mac, filer) if existing is None else []
+            same = [d.id for d in numbered if gate.admits(scope, d)]
     except stages.StageRefused as exc:
         return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc)), exc.events)
     except KhoError as exc:

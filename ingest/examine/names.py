@@ -23,9 +23,7 @@ def clean_filename(name: str | None) -> str:
     text = unicodedata.normalize("NFC", name or "")
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
     text = "".join(
-        "_" if ch in _REPLACED else ch
-        for ch in text
-        if unicodedata.category(ch) not in _DROPPED
+        "_" if ch in _REPLACED else ch for ch in text if unicodedata.category(ch) not in _DROPPED
     )
     text = " ".join(text.split()).strip(" .")
     if len(text) > MAX_CHARS:
