@@ -37,7 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     app.url_map.converters["int"] = params.BoundedInt
 
-    from web import errors, headers, i18n, wiring
+    from web import accesslog, errors, headers, i18n, wiring
     from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads
 
     wiring.connect()
@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
+    accesslog.init_app(app)
     errors.init_app(app)
 
     @app.context_processor
