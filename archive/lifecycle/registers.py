@@ -221,10 +221,11 @@ def entries(
 
 
 def columns(kind: str) -> list[tuple[str, str]]:
+    # The official register's columns first, in their order; then Kho's own.
     return [
         *HEAD[kind],
-        ("level_name", "Độ mật"),
         *FIELDS[kind],
+        ("level_name", "Độ mật"),
         ("document_id", "Mã văn bản trong Kho"),
     ]
 
