@@ -13,6 +13,7 @@ from security.identity.passwords import generate_password
 from security.vocabulary import LEVELS, ROLES
 from web.cli.support import (
     OPERATOR,
+    RECORD_ID,
     KhoGroup,
     acting_as,
     as_option,
@@ -109,7 +110,7 @@ def grant_group() -> None:
 
 
 @grant_group.command("request")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @click.option("--reason", required=True)
 def grant_request_command(inst, doc_id: int, as_user: str, reason: str) -> None:
@@ -119,7 +120,7 @@ def grant_request_command(inst, doc_id: int, as_user: str, reason: str) -> None:
 
 
 @grant_group.command("decide")
-@click.argument("grant_id", type=int)
+@click.argument("grant_id", type=RECORD_ID)
 @as_option
 @click.option("--approve/--refuse", required=True)
 @click.option("--days", default=grants.DEFAULT_DAYS, show_default=True)
@@ -142,7 +143,7 @@ def grant_pending_command(inst, as_user: str, as_json: bool) -> None:
 
 
 @commands.command("share")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @click.argument("unit_code")
 @as_option
 def share_command(inst, doc_id: int, unit_code: str, as_user: str) -> None:

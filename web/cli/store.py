@@ -15,7 +15,7 @@ from archive.operations.maintenance import ORPHAN_GRACE_SECONDS, check_store
 from search import feed
 from search.index import store
 from security.crypto import envelope, keyfile
-from web.cli.support import OPERATOR, KhoGroup, instance, read_secret_file
+from web.cli.support import OPERATOR, RECORD_ID, KhoGroup, instance, read_secret_file
 
 commands = KhoGroup("store")
 
@@ -75,7 +75,7 @@ def keys_rotate_command(inst, resume: bool) -> None:
 
 
 @keys_group.command("retire")
-@click.argument("version", type=int)
+@click.argument("version", type=RECORD_ID)
 def keys_retire_command(inst, version: int) -> None:
     """Remove KEK VERSION from the key file, once no data key needs it."""
     keys.retire(inst, OPERATOR, version)
