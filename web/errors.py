@@ -22,6 +22,7 @@ from security.crypto.stream import IntegrityError
 from security.errors import KhoError, NotFound
 from web import current_instance
 from web.i18n import current_language
+from web.params import MAX_ID
 
 _DOCUMENT_URL = re.compile(r"^/documents/(\d{1,10})(?:/|$)")
 
@@ -89,7 +90,7 @@ def init_app(app: Flask) -> None:
             "error.html",
             title=_("Không tìm thấy"),
             message=_("Không tìm thấy trang hoặc văn bản này."),
-            request_doc=int(match.group(1)) if match else None,
+            request_doc=int(match.group(1)) if match and int(match.group(1)) <= MAX_ID else None,
         ), 404
 
     @app.errorhandler(NotFound)
