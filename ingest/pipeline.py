@@ -30,7 +30,7 @@ from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
 from archive.models import RecordStatus, queries
-from archive.records import filing
+from archive.records import filing, gate
 from archive.records.quarantine import NOT_DIGITIZED
 from ingest import signatures
 from ingest.describe import gazetteer, secrecy, training
@@ -38,7 +38,7 @@ from ingest.describe.header import Header, parse_header
 from ingest.describe.review import review_items
 from ingest.describe.rules import RulesError, RuleTable, load_rules
 from ingest.describe.suggest import suggest_filing
-from ingest.examine import sniff, stages
+from ingest.examine import names, sniff, stages
 from ingest.examine.limits import check_size, reason
 from security.actor import Context
 from security.errors import KhoError, Refused
@@ -273,8 +273,13 @@ def ingest_bytes(
         filer = ctx.principal.user_id if ctx.principal else None
         with inst.sessions() as session:  # one read for what filing needs to know
             unit = accounts.unit_for_filing(session, unit_code, ctx.principal)
-            existing = queries.find_by_content(session, content_mac)
-            same = queries.same_number(session, number_mac, filer) if existing is None else []
+            # Duplicates and same-number records are spoken of only when the uploader may see
+            # them; otherwise the file is filed as the uploader's own record.
+            scope = gate.scope_of(session, ctx)
+            copies = queries.find_by_content(session, content_mac)
+            existing = next((d for d in copies if gate.admits(scope, d)), None)
+            numbered = queries.same_number(session, number_mac, filer) if existing is None else []
+            same = [d.id for d in numbered if gate.admits(scope, d)]
     except stages.StageRefused as exc:
         return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc)), exc.events)
     except KhoError as exc:
@@ -295,7 +300,7 @@ def ingest_bytes(
         examined.media_type,
         examined.text,
         fields,
-        Path(filename).name,
+        names.clean_filename(filename),
         unit,
         access_copy=examined.access_copy,
         access_media_type=examined.access_media_type,

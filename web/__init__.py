@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from archive.core.instance import Instance
 from archive.core.limits import Limits
 from web import config as kho_config
+from web import params
 
 
 def current_instance() -> Instance:
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
         Limits.from_mapping(app.config),
     )
     trust_proxies(app)
+    app.url_map.converters["int"] = params.BoundedInt
 
     from web import wiring
 
@@ -60,14 +62,22 @@ def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
 def _add_pages(app: Flask) -> None:
     from flask_wtf.csrf import CSRFProtect  # loads Babel: only where pages are served
 
-    from web import errors, headers, i18n
+    from web import accesslog, errors, headers, i18n
     from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads
 
     CSRFProtect(app)
     i18n.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
+    accesslog.init_app(app)
     errors.init_app(app)
+
+    @app.context_processor
+    def _demo() -> dict:
+        """A demo instance (``kho init --demo``, ``KHO_DEMO`` in its config.py) says so on
+        every page: its passwords are published and its documents generated."""
+        return {"DEMO_INSTANCE": bool(app.config.get("KHO_DEMO"))}
+
     for blueprint in (
         auth.bp,
         documents.bp,

@@ -82,6 +82,8 @@ class Action(StrEnum):
     CLEARANCE_REFUSE = "clearance_refuse"
     TOTP_RESET = "totp_reset"
     ADMIN_READ = "admin_read"
+    # a person asked for a page or record that is not there (an id out of range included)
+    NOT_FOUND = "not_found"
     # the audit log itself
     AUDIT_READ = "audit_read"
     AUDIT_VERIFY = "audit_verify"

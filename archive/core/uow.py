@@ -75,10 +75,12 @@ class UnitOfWork:
         detail: dict | None = None,
         *,
         actor: Context | None = None,
+        sealed: dict | None = None,
         **more,
     ) -> AuditEntry:
         """An audit entry of this unit's action, in its transaction (``actor``: when the entry is
-        about someone else than the unit's context, e.g. the account a login attempt named)."""
+        about someone else than the unit's context, e.g. the account a login attempt named;
+        ``sealed``: free text people typed, a query or a reason, kept sealed in the entry)."""
         return log.record(
             self.session,
             self.inst.keyring,
@@ -87,6 +89,7 @@ class UnitOfWork:
             outcome,
             object_id,
             {**(detail or {}), **more},
+            sealed,
         )
 
     def refuse(

@@ -361,8 +361,8 @@ def admit_hits(
     inst: Instance, ctx: Context, query: str, hit_ids: list[int], scope: ReadScope | None
 ) -> list[DocumentView]:
     """Search results pass the gate too: re-checked one by one against the scope the search
-    used, recorded with the query."""
-    return admit_listed(inst, ctx, hit_ids, Action.SEARCH, {"query": query}, scope)
+    used, recorded with the query (sealed in the entry: a query is content)."""
+    return admit_listed(inst, ctx, hit_ids, Action.SEARCH, {}, scope, sealed={"query": query})
 
 
 def admit_listed(
@@ -372,6 +372,7 @@ def admit_listed(
     action: Action,
     detail: dict,
     scope: ReadScope | None = None,
+    sealed: dict | None = None,
 ) -> list[DocumentView]:
     """Descriptions of the listed records the person may read, in the order given; one entry
     records the action and exactly which ids were shown. ``scope``: the one already computed
@@ -381,5 +382,6 @@ def admit_listed(
             scope = scope_of(uow.session, ctx)
         admitted = {d.id: d for d in visible(uow.session, scope, ids, len(ids) or 1)}
         ordered = [admitted[i] for i in ids if i in admitted]
-        uow.audit(action, "allowed", None, {**detail, "ids": [d.id for d in ordered]})
+        ids_shown = [d.id for d in ordered]
+        uow.audit(action, "allowed", None, {**detail, "ids": ids_shown}, sealed=sealed)
     return [_view(inst, d) for d in ordered]

@@ -75,3 +75,10 @@ def may_see_clearance_requests(who: Principal) -> Decision:
     if who.role in (Role.ADMIN, Role.SECURITY_OFFICER):
         return Decision(True, f"role {who.role}")
     return Decision(False, f"role {who.role} does not see clearance requests")
+
+
+def query_hidden_by(who: Principal, result_levels: list[str]) -> int:
+    """A search query recorded in the log is as telling as what it found: a reader of the log
+    sees its text only when cleared for every record it returned. Returns how many of those
+    records are above the reader's clearance (0: the text may be shown)."""
+    return sum(1 for level in result_levels if level_rank(level) > level_rank(who.clearance))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from archive.accounts import accounts, clearance, credentials, sessions
 from archive.records import grants
+from security.errors import NotFound
 from security.identity.passwords import generate_password
 from security.vocabulary import LEVELS, ROLES
 from web.cli.support import (
     OPERATOR,
+    RECORD_ID,
     KhoGroup,
     acting_as,
     as_option,
@@ -164,16 +168,17 @@ def grant_group() -> None:
 
 
 @grant_group.command("request")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @click.option("--reason", required=True)
 def grant_request_command(inst, doc_id: int, as_user: str, reason: str) -> None:
-    grant_id = grants.request(inst, acting_as(inst, as_user), doc_id, reason)
-    click.echo(f"Yêu cầu số {grant_id} đã gửi / request {grant_id} sent")
+    with contextlib.suppress(NotFound):  # audited; answered like a request taken
+        grants.request(inst, acting_as(inst, as_user), doc_id, reason)
+    click.echo("\n".join(grants.TAKEN))
 
 
 @grant_group.command("decide")
-@click.argument("grant_id", type=int)
+@click.argument("grant_id", type=RECORD_ID)
 @as_option
 @click.option("--approve/--refuse", required=True)
 @click.option("--days", default=grants.DEFAULT_DAYS, show_default=True)
@@ -196,7 +201,7 @@ def grant_pending_command(inst, as_user: str, as_json: bool) -> None:
 
 
 @commands.command("share")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @click.argument("unit_code")
 @as_option
 def share_command(inst, doc_id: int, unit_code: str, as_user: str) -> None:

@@ -12,7 +12,7 @@ import click
 from archive.oversight import inspection
 from security.crypto import audit_chain as chain
 from security.errors import KhoError
-from web.cli.support import OPERATOR, KhoGroup, emit, json_option
+from web.cli.support import OPERATOR, RECORD_ID, KhoGroup, emit, json_option
 
 commands = KhoGroup("audit")
 
@@ -92,7 +92,7 @@ def export_command(inst, since: str | None, until: str | None, output: str) -> N
 
 @audit_group.command("log")
 @click.option("--user", "username")
-@click.option("--document", "document_id", type=int)
+@click.option("--document", "document_id", type=RECORD_ID)
 @click.option("--action")
 @click.option("--outcome")
 @click.option("--from", "since")

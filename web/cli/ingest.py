@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from archive.operations.bootstrap import is_demo
 from ingest import pipeline
 from ingest.demo import demo
 from ingest.describe import training
@@ -194,6 +195,13 @@ def demo_command(count: int, once: bool, code_for: str | None) -> None:
         click.echo(demo.current_code(code_for))
         return
     inst = ready_instance()
+    if not is_demo(inst.home):
+        raise Refused(
+            "Kho này không phải bản trình diễn: `kho demo` chỉ chạy trên Kho tạo bằng "
+            "`kho init --demo` (một KHO_HOME riêng).",
+            "This is not a demo instance: `kho demo` runs only on an instance created with "
+            "`kho init --demo` (a KHO_HOME of its own).",
+        )
     if once and demo.is_seeded(inst):
         print_demo_logins()
         return

@@ -9,13 +9,13 @@ import click
 
 from archive.records import editing, gate, history, quarantine, review
 from security.vocabulary import LEVELS
-from web.cli.support import OPERATOR, KhoGroup, acting_as, as_option, emit, json_option
+from web.cli.support import OPERATOR, RECORD_ID, KhoGroup, acting_as, as_option, emit, json_option
 
 commands = KhoGroup("records")
 
 
 @commands.command("show")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @json_option
 @click.option("--text", "with_text", is_flag=True, help="Also print the full text.")
@@ -40,7 +40,7 @@ def show_command(inst, doc_id: int, as_user: str, as_json: bool, with_text: bool
 
 
 @commands.command("get")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @click.option(
     "-o",
@@ -78,7 +78,7 @@ def get_command(inst, doc_id: int, as_user: str, output: str, original: bool) ->
 
 
 @commands.command("edit")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @click.option(
     "--set",
@@ -98,7 +98,7 @@ def edit_command(
 
 
 @commands.command("history")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @json_option
 def history_command(inst, doc_id, as_user, as_json) -> None:
@@ -130,7 +130,7 @@ def review_list_command(inst, as_user: str, as_json: bool) -> None:
 
 
 @review_group.command("confirm")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @click.option(
     "--level",
@@ -165,7 +165,7 @@ def quarantine_list_command(inst, as_json: bool) -> None:
 
 
 @quarantine_group.command("release")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @click.option("--reference", required=True, help="Number of the approval (e.g. 12/QĐ-VPTU).")
 def quarantine_release_command(inst, doc_id: int, reference: str) -> None:
     quarantine.release(inst, OPERATOR, doc_id, reference)

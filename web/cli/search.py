@@ -13,7 +13,9 @@ commands = KhoGroup("search")
 @commands.command("search")
 @click.argument("text")
 @click.option("--sort", type=click.Choice(query.SORTS), default="relevance", show_default=True)
-@click.option("--limit", type=int, default=query.MAX_HITS, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1, query.MAX_HITS), default=query.MAX_HITS, show_default=True
+)
 @as_option
 @json_option
 def search_command(inst, text: str, sort: str, limit: int, as_user: str, as_json: bool) -> None:

@@ -15,6 +15,7 @@ import sys
 
 import click
 
+from web.accesslog import ACCESS_LOG_FORMAT
 from web.cli.support import KhoGroup
 
 commands = KhoGroup("serve")
@@ -72,6 +73,7 @@ def serve_command(
         "timeout": 120,
         "graceful_timeout": 20,
         "accesslog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,  # the path alone: no query string, no referrer
         "limit_request_line": 8190,
         "preload_app": False,  # each worker opens its own database engine and keyring
     }

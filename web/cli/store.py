@@ -15,7 +15,7 @@ from archive.operations.maintenance import ORPHAN_GRACE_SECONDS, check_store
 from search import feed, follower
 from search.index import store
 from security.crypto import envelope, keyfile
-from web.cli.support import OPERATOR, KhoGroup, instance, read_secret_file
+from web.cli.support import OPERATOR, RECORD_ID, KhoGroup, instance, read_secret_file
 
 commands = KhoGroup("store")
 
@@ -31,13 +31,18 @@ commands = KhoGroup("store")
     is_flag=True,
     help="Seal the new key file with a passphrase (from KHO_KEY_PASSPHRASE_FD, or asked).",
 )
-def init_command(admin_password_file: str | None, seal: bool) -> None:
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="A demonstration instance: `kho demo` may seed it, every page says so.",
+)
+def init_command(admin_password_file: str | None, seal: bool, demo: bool) -> None:
     """Create the instance: folders, key file, database schema, empty index, first admin."""
     inst = instance()
     passphrase = None
     if seal and not inst.key_file.exists():
         passphrase = keyfile.read_passphrase(os.environ, "Cụm mật khẩu mới / new passphrase: ")
-    password = initialize(inst, read_secret_file(admin_password_file), passphrase)
+    password = initialize(inst, read_secret_file(admin_password_file), passphrase, demo=demo)
     follower.catch_up(inst)  # an empty index at the head of the empty change log
     click.echo(f"Kho đã sẵn sàng tại / instance ready at: {inst.home}")
     click.echo(f"Tệp khóa / key file: {inst.key_file} (sao lưu riêng / back it up separately)")
@@ -70,7 +75,7 @@ def keys_rotate_command(inst, resume: bool) -> None:
 
 
 @keys_group.command("retire")
-@click.argument("version", type=int)
+@click.argument("version", type=RECORD_ID)
 def keys_retire_command(inst, version: int) -> None:
     """Remove KEK VERSION from the key file, once no data key needs it."""
     keys.retire(inst, OPERATOR, version)
