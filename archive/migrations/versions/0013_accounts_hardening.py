@@ -2,7 +2,7 @@
 server-side, clearance raises waiting for a second person
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-01 17:30:00.000000
 
 (0011-0012 are being added in parallel by other branches; the lead re-chains at merge.)
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
