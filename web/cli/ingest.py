@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -134,13 +135,21 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
 
 @commands.command("worker")
 @click.option("--once", is_flag=True, help="Empty the queue, then stop.")
-def worker_command(inst, once: bool) -> None:
-    """File the web uploads waiting in the queue (`make run` starts one)."""
+@click.option("--retry-failed", is_flag=True, help="Queue the failed uploads again first.")
+def worker_command(inst, once: bool, retry_failed: bool) -> None:
+    """File the web uploads waiting in the queue (`make run` and `kho serve` start one)."""
+    if retry_failed:
+        click.echo(f"{jobs.retry_failed(inst)} tệp được thử lại / failed uploads queued again")
+    signal.signal(signal.SIGTERM, _stop)  # a stop hands the running job back at once
     try:
         count = jobs.work(inst, once=once, limits=inst.limits)
         click.echo(f"{count} tệp / files")
     except KeyboardInterrupt:
         click.echo("Đã dừng / stopped.")
+
+
+def _stop(_signum, _frame) -> None:
+    raise KeyboardInterrupt
 
 
 @commands.group("classify")

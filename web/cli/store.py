@@ -12,6 +12,7 @@ import click
 from archive.operations import backup, fixity, keys
 from archive.operations.bootstrap import initialize
 from archive.operations.maintenance import ORPHAN_GRACE_SECONDS, check_store
+from ingest.doors import jobs
 from search import feed
 from search.index import store
 from security.crypto import envelope, keyfile
@@ -138,8 +139,11 @@ def check_command(inst, repair: bool, grace: float) -> None:
     if repair:
         feed.refresh(inst, sorted(not_indexed))
         store.remove(inst.index_dir, inst.keyring.index_key, stale)
-    for line in report.lines():
+    queue = jobs.overview(inst)
+    for line in report.lines() + jobs.overview_lines(queue):
         click.echo(line)
+    if queue["failed"] or queue["stalled"]:
+        sys.exit(1)
     if report.damaged or (report.problems and not repair):
         sys.exit(1)
 
