@@ -56,6 +56,14 @@ class Instance:
     def index_dir(self) -> Path:
         return self.home / "index"
 
+    @property
+    def places(self) -> dict[str, Path]:
+        """Where this instance writes (for free-space checks): home, blobs, index, database."""
+        out = {"instance": self.home, "blobs": self.blob_dir, "index": self.index_dir}
+        if self.database_url.startswith("sqlite:///"):
+            out["database"] = Path(self.database_url.removeprefix("sqlite:///")).parent
+        return out
+
     @cached_property
     def engine(self) -> Engine:
         return make_engine(self.database_url)

@@ -30,11 +30,12 @@ from sqlalchemy import delete, func, or_, select, update
 
 from archive.accounts import accounts
 from archive.audit.actions import Action
-from archive.core import bindings
+from archive.core import bindings, faults
 from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
 from archive.models import IngestJob, IngestWorker, User, aware, utcnow
+from archive.operations import incidents
 from ingest import pipeline
 from ingest.examine.limits import check_size
 from security.actor import Context
@@ -152,7 +153,7 @@ def _finish(inst: Instance, job: IngestJob, values: dict) -> bool:
                 IngestJob.status == "running",
                 IngestJob.worker.is_not_distinct_from(job.worker),
             )
-            .values(finished_at=utcnow(), **values)
+            .values(**{"finished_at": utcnow(), **values})
         )
         return done.rowcount == 1
 
@@ -245,7 +246,7 @@ def work(
     beat: float = HEARTBEAT,
 ) -> int:
     """Process jobs until the queue is empty (``once``) or forever; returns how many ran."""
-    done = 0
+    done, pause = 0, idle
     with Worker(inst, beat) as me:
         while True:
             job = claim(inst, me.name)
@@ -257,21 +258,49 @@ def work(
             try:
                 run(inst, job, limits)
             except Exception as exc:  # keep the worker alive; the job says why it failed
+                if faults.is_disk_full(exc):
+                    pause = _wait_for_room(inst, job, pause, None if once else sleep)
+                    continue
                 _failed(inst, job, exc)
+            pause = idle
             done += 1
 
 
+FULL_DISK_PAUSE = 60.0  # the longest wait between tries while the disk is full
+
+
+def _wait_for_room(
+    inst: Instance, job: IngestJob, pause: float, sleep: Callable[[float], None] | None
+) -> float:
+    """A full disk is nobody's fault and passes: hand the job back (it keeps its place and
+    its attempts) and wait, longer each time, up to a minute; returns the next pause."""
+    log.error("disk full while filing ingest job %s: waiting %.0f s for room", job.id, pause)
+    try:
+        _finish(inst, job, {"status": "queued", "started_at": None, "worker": None,
+                            "attempts": job.attempts - 1, "finished_at": None,
+                            "result": {"waiting": "disk_full"}})  # fmt: skip
+    except Exception:  # cannot write even that: the job is taken over when the beats resume
+        log.warning("could not hand ingest job %s back", job.id, exc_info=True)
+    if sleep is None:  # `kho worker --once`: stop and say why
+        raise faults.disk_full(inst.home)
+    sleep(pause)
+    return min(pause * 2, FULL_DISK_PAUSE)
+
+
 def _failed(inst: Instance, job: IngestJob, exc: Exception) -> None:
-    log.exception("ingest job %s failed", job.id)
-    reason = (
-        exc
-        if isinstance(exc, KhoError)
-        else KhoError(
-            f"Lỗi hệ thống khi nộp tệp ({type(exc).__name__}); báo quản trị (nhật ký kho worker).",
-            f"A system error while filing ({type(exc).__name__}); tell the administrator "
-            "(the kho worker log).",
+    try:  # the details may quote the file: sealed in the incident log, never in clear
+        ref = incidents.record(inst, exc, f"ingest job {job.id}")
+    except Exception:
+        ref = "?"
+    log.error("ingest job %s failed: %s, incident %s", job.id, type(exc).__name__, ref)
+    if isinstance(exc, KhoError):
+        reason = exc
+    else:
+        reason = KhoError(
+            f"Lỗi hệ thống khi nộp tệp ({type(exc).__name__}); báo quản trị: kho incident {ref}.",
+            f"A system error while filing ({type(exc).__name__}); tell the administrator: "
+            f"kho incident {ref}.",
         )
-    )
     try:  # the file stays queued encrypted: `kho worker --retry-failed` tries it again
         _finish(
             inst, job, {"status": "failed", "result": {"status": "failed", "reason": str(reason)}}
@@ -301,6 +330,8 @@ def _state(job: IngestJob, live: set[str]) -> str:
         return "stalled"
     if job.status == "queued" and not live:
         return "no_worker"
+    if job.status == "queued" and (job.result or {}).get("waiting") == "disk_full":
+        return "disk_full"
     return job.status
 
 

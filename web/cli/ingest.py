@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from archive.core import faults
 from ingest import pipeline
 from ingest.demo import demo
 from ingest.describe import training
@@ -79,13 +80,26 @@ def ingest_command(
         transient=True, disable=as_json or not sys.stderr.isatty(), console=Console(stderr=True)
     ) as progress:
         task = progress.add_task("Đang nộp / filing", total=len(files))
-        for result in pipeline.ingest_files(
-            inst, ctx, files, unit_code, level, inst.limits, password
-        ):
-            results.append(result)
-            progress.advance(task)
-            if as_json:
-                emit(result.as_json(), True, "")
+        try:
+            for result in pipeline.ingest_files(
+                inst, ctx, files, unit_code, level, inst.limits, password
+            ):
+                results.append(result)
+                progress.advance(task)
+                if as_json:
+                    emit(result.as_json(), True, "")
+        except Exception as exc:
+            if not faults.is_disk_full(exc):
+                raise
+            if not as_json:
+                _summary(results)
+            full = faults.disk_full(inst.home)
+            raise faults.DiskFull(
+                f"{full.vi} Đã nộp xong {len(results)}/{len(files)} tệp; chạy lại đúng lệnh này "
+                "sau khi giải phóng chỗ: các tệp đã lưu được nhận ra là trùng và bỏ qua.",
+                f"{full.en} {len(results)} of {len(files)} files were done; run the same command "
+                "again once there is room: files already filed are recognised as duplicates.",
+            ) from exc
     if not as_json:
         _summary(results)
     if any(r.status in ("rejected", "quarantined") for r in results):

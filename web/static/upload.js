@@ -8,6 +8,8 @@
                 failed: "lỗi / failed",
                 stalled: "tiến trình nộp đã dừng, đang chờ tiến trình khác tiếp nhận / " +
                          "its worker stopped: another takes it over",
+                disk_full: "đang chờ: ổ đĩa của Kho đầy, sẽ tự tiếp tục khi có chỗ / " +
+                           "waiting: the disk is full, it carries on once there is room",
                 no_worker: "đang chờ: không có tiến trình nộp nào chạy, báo quản trị / " +
                            "waiting: no ingest worker is running, tell the administrator"};
   function rows() { return Array.prototype.slice.call(table.querySelectorAll("tr[data-job]")); }

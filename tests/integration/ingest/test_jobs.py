@@ -25,7 +25,8 @@ def test_queued_upload_is_encrypted_then_filed_by_the_worker(inst, archivist, sa
             assert "Báo cáo mật đặc biệt".encode() not in data
             assert doc.truth["canary"].encode() not in data
     assert not check_store(inst, grace=0).orphans  # the queued blob is not an orphan
-    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["state"] == "no_worker"  # nobody files it yet
+    # no worker runs yet: the page says so
+    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["state"] == "no_worker"
     other = add_person(inst, "other", "archivist", "mat")
     assert jobs.statuses(inst, other.ctx, [job_id]) == []  # one's own uploads only
     assert jobs.work(inst, once=True) == 1
