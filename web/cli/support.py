@@ -59,7 +59,7 @@ def unexpected(exc: Exception) -> KhoError:
     """One line for an error nobody foresaw: what failed, and where its details are logged
     (sealed: the message may quote a file name). ``KHO_DEBUG=1`` shows the traceback instead."""
     command = click.get_current_context(silent=True)
-    doing = command.command_path if command else "kho"
+    doing = " ".join(["kho", *(command.command_path.split()[1:] if command else [])])
     try:
         ref = incidents.record(instance(), exc, doing)
         where = f"kho incident {ref}"
