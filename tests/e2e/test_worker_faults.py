@@ -21,7 +21,7 @@ from ingest.demo import samples
 from ingest.doors import jobs
 from web.cli import main
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 WORKER = [sys.executable, "-c", "from web.cli import main; main(['worker'])"]
 
 
