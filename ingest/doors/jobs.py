@@ -91,16 +91,16 @@ def submit(
         raise
 
 
-def _gone(now=None):
-    """Workers that stopped beating (or never registered): their running jobs are abandoned."""
-    cutoff = (now or utcnow()) - TAKEOVER_AFTER
-    return select(IngestWorker.name).where(IngestWorker.seen_at >= cutoff)
+def _alive():
+    """The workers that beat lately; a running job of any other (one that stopped beating, or
+    a name that never registered) is abandoned."""
+    return select(IngestWorker.name).where(IngestWorker.seen_at >= utcnow() - TAKEOVER_AFTER)
 
 
 def _take_over_abandoned(session) -> None:
     abandoned = (
         IngestJob.status == "running",
-        or_(IngestJob.worker.is_(None), IngestJob.worker.not_in(_gone())),
+        or_(IngestJob.worker.is_(None), IngestJob.worker.not_in(_alive())),
     )
     session.execute(
         update(IngestJob)
@@ -320,7 +320,7 @@ def retry_failed(inst: Instance) -> int:
 
 
 def _live_workers(session) -> set[str]:
-    return set(session.execute(_gone()).scalars())
+    return set(session.execute(_alive()).scalars())
 
 
 def _state(job: IngestJob, live: set[str]) -> str:

@@ -60,15 +60,17 @@ def unexpected(exc: Exception) -> KhoError:
     (sealed: the message may quote a file name). ``KHO_DEBUG=1`` shows the traceback instead."""
     command = click.get_current_context(silent=True)
     doing = " ".join(["kho", *(command.command_path.split()[1:] if command else [])])
+    seen = f"{type(exc).__name__} at {incidents.where(exc)}"
     try:
         ref = incidents.record(instance(), exc, doing)
-        where = f"kho incident {ref}"
-    except Exception:  # no instance or nowhere to write: say so rather than fail again
-        ref, where = None, "KHO_DEBUG=1 " + doing
-    seen = f"{type(exc).__name__} at {incidents.where(exc)}"
+    except Exception:  # no instance, or nowhere to write: the traceback on demand instead
+        return KhoError(
+            f"`{doing}` gặp lỗi không lường trước ({seen}); xem chi tiết: KHO_DEBUG=1 {doing}.",
+            f"`{doing}` failed unexpectedly ({seen}); for the details: KHO_DEBUG=1 {doing}.",
+        )
     return KhoError(
-        f"`{doing}` gặp lỗi không lường trước ({seen}); chi tiết: {where}.",
-        f"`{doing}` failed unexpectedly ({seen}); details: {where}.",
+        f"`{doing}` gặp lỗi không lường trước ({seen}); chi tiết: kho incident {ref}.",
+        f"`{doing}` failed unexpectedly ({seen}); details: kho incident {ref}.",
     )
 
 
