@@ -194,6 +194,13 @@ def _refuse(
     return result
 
 
+def _duplicate(
+    inst: Instance, ctx: Context, shown: str, existing: int, fields: dict
+) -> IngestResult:
+    reason = "Tệp đã có trong kho. / Already in the archive."
+    return _refuse(inst, ctx, IngestResult(shown, "duplicate", existing, reason, fields))
+
+
 def _failed(inst: Instance, ctx: Context, shown: str, exc: Exception, stage: str) -> IngestResult:
     """An unexpected failure on one file: logged, audited if the database answers, rejected.
     A full disk is no fault of the file: it stops the caller (nothing was kept half-stored)."""
@@ -278,17 +285,7 @@ def ingest_bytes(
     except Exception as exc:  # reading the header or classifying failed on this file
         return _failed(inst, ctx, shown, exc, "description")
     if existing is not None:
-        return _refuse(
-            inst,
-            ctx,
-            IngestResult(
-                shown,
-                "duplicate",
-                existing.id,
-                "Tệp đã có trong kho. / Already in the archive.",
-                fields,
-            ),
-        )
+        return _duplicate(inst, ctx, shown, existing.id, fields)
     warnings = [
         f"Cùng số, ký hiệu và cơ quan với văn bản {other} (bản trùng hoặc phiên bản mới?) / "
         f"same number and issuer as document {other}: a duplicate or a new version?"
@@ -321,7 +318,10 @@ def ingest_bytes(
         secrecy_pending=described.secrecy_pending,
         extra_objects=signatures.objects(described.signatures),
     )
-    doc = filing.file_record(inst, ctx, new, content_mac, publish=announce)
+    try:
+        doc = filing.file_record(inst, ctx, new, content_mac, publish=announce)
+    except filing.AlreadyFiled as exc:  # the same bytes, committed meanwhile by another worker
+        return _duplicate(inst, ctx, shown, exc.document_id, fields)
     review = [item["field"] for item in described.review]
     if quarantined:
         reason = (
@@ -345,15 +345,28 @@ def ingest_bytes(
 
 
 def _announce(inst: Instance, ids: list[int]) -> None:
-    """Stored records of a batch announced together (``archive.core.events``): the index
-    follows with one commit for all of them."""
+    """Stored records of a batch announced together (``archive.core.events``): a nudge for the
+    index to apply the change log now, one index commit for all of them. Each record's change
+    was logged with its commit: indexing does not depend on this announcement (a batch killed
+    before it loses nothing; any process following the log applies it)."""
     events.publish(inst, [RecordChange(doc_id, Change.FILED) for doc_id in ids])
 
 
-# In a batch, stored records are announced together at most this often: one index commit per
-# second instead of one per file, and still searchable within the two seconds promised.
+# In a batch, stored records are announced together at most this often: the index applies the
+# log once a second instead of once per file, and they are still searchable within two seconds.
 INDEX_EVERY_SECONDS = 1.0
 BATCH_WORKERS = 4
+
+
+def preload() -> None:
+    """Import now what examining and describing a PDF will need (pyHanko for its signatures,
+    scikit-learn for the filing model): the modules load them only where used, so that a `kho`
+    command that files nothing never does. A long-running worker calls this once at start, so
+    that its first document does not wait seconds for imports."""
+    import sklearn.feature_extraction.text
+    import sklearn.linear_model  # noqa: F401
+
+    import ingest.signatures.validate  # noqa: F401
 
 
 def ingest_files(
@@ -370,8 +383,10 @@ def ingest_files(
 
     Each file is committed on its own, so a crash loses none that was reported. Files are
     handled by a few threads: most of a file's time is spent waiting for the disk to confirm
-    its blobs and its commit (fsync releases the GIL), and those waits overlap. Stored records
-    are announced (the index follows) in batches from this thread, once a second at most.
+    its blobs and its commit (fsync releases the GIL), and those waits overlap. Every record's
+    change is logged with its commit (``archive.core.changelog``), which is what the index
+    follows; stored records are announced (a nudge to apply the log now) from this thread,
+    once a second at most.
 
     Every file yields a result (``ingest_file`` turns any failure into a rejection), and the
     threads never run more than a few files ahead of what has been yielded. If the caller stops

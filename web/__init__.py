@@ -5,13 +5,10 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, current_app
-from flask_wtf.csrf import CSRFProtect
 
 from archive.core.instance import Instance
 from archive.core.limits import Limits
 from web import config as kho_config
-
-csrf = CSRFProtect()
 
 
 def current_instance() -> Instance:
@@ -19,7 +16,11 @@ def current_instance() -> Instance:
     return current_app.extensions["kho"]
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
+    """The application: configuration, the instance, the index following the archive and, with
+    ``pages``, every page (blueprints, sign-in, headers, error pages, translations). The `kho`
+    command builds it without pages: a command that never serves a page does not import the
+    views and what they import (previews, uploads, the ingest pipeline)."""
     app = Flask(
         __name__, instance_path=str(kho_config.home_of(config)), instance_relative_config=True
     )
@@ -31,15 +32,25 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["KHO_HOME"],
         app.config["KHO_DATABASE_URL"],
         app.config["KHO_KEY_FILE"],
+        app.config["KHO_BLOBS"],
+        app.config["KHO_S3_ENDPOINT"],
         Limits.from_mapping(app.config),
     )
-    csrf.init_app(app)
-
-    from web import errors, headers, i18n, wiring
-    from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads
+    from web import wiring
 
     wiring.connect()
+    if pages:
+        _add_pages(app)
+    return app
 
+
+def _add_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFProtect  # loads Babel: only where pages are served
+
+    from web import errors, headers, i18n
+    from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads
+
+    CSRFProtect(app)
     i18n.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
@@ -55,4 +66,3 @@ def create_app(config: dict | None = None) -> Flask:
         lifecycle.bp,
     ):
         app.register_blueprint(blueprint)
-    return app

@@ -9,6 +9,7 @@ reads that need nothing but the tables.
 
 from archive.models.audit import AuditCheckpoint, AuditEntry, AuditHead
 from archive.models.base import Base, Sealed, aware, utcnow
+from archive.models.changes import ChangeHead, ChangeLogEntry
 from archive.models.jobs import IngestJob, IngestWorker
 from archive.models.lifecycle import (
     DescriptionVersion,
@@ -42,6 +43,8 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Base",
+    "ChangeHead",
+    "ChangeLogEntry",
     "DescriptionVersion",
     "DestructionRecord",
     "DisposalApproval",

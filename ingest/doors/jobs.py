@@ -1,17 +1,26 @@
 """The ingest queue: web uploads become jobs, `kho worker` files them with the one pipeline.
 
 A job's bytes wait in the blob store encrypted under their own data key (binding
-``kho/job/<uid>``), never in clear; the blob is deleted once the job is done. Claiming a job is a
-short transaction that marks it running (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock
-on SQLite), so several workers never take the same job.
+``kho/job/<uid>``), never in clear; the blob is deleted once the job is done. With the blobs on
+object storage (``KHO_BLOBS=s3://…``) and the database on PostgreSQL, workers on other machines
+(the same keyring, their own ``KHO_HOME``) take jobs uploaded on any node: nothing of a job is
+on the disk of the node that received it.
+
+Claiming a job is a short transaction that marks it running (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL: a job another worker is claiming is skipped, not waited for; the write lock on
+SQLite), so several workers never take the same job.
 
 Every worker beats (``ingest_workers.seen_at``) every ``HEARTBEAT`` seconds from a thread, working
 or idle. A running job whose worker has not beaten for ``TAKEOVER_AFTER`` seconds was left by a
 worker that died: the next claim takes it over (within seconds, not minutes). Filing it again is
 harmless because the same bytes are a ``duplicate`` of the record the dead worker may already
-have committed. A file that stopped its worker ``MAX_ATTEMPTS`` times is marked failed rather
-than handed to the next worker to stop it too. A worker that outlives a takeover (it stalled,
-then woke) finds the job no longer its own and leaves the outcome to the one that took it.
+have committed, and that record's change was logged with its commit, so the index applies it
+whatever the retry answers. Two workers filing the same bytes at once make one record (the
+content fingerprint is unique; the loser answers ``duplicate``:
+``archive.records.filing.AlreadyFiled``). A file that stopped its worker ``MAX_ATTEMPTS`` times
+is marked failed rather than handed to the next worker to stop it too. A worker that outlives a
+takeover (it stalled, then woke) finds the job no longer its own and leaves the outcome to the
+one that took it.
 """
 
 from __future__ import annotations
@@ -158,14 +167,30 @@ def _finish(inst: Instance, job: IngestJob, values: dict) -> bool:
         return done.rowcount == 1
 
 
+def worker_address() -> str:
+    """Where a job was filed, in its audit entries: the worker's machine and process (several
+    workers on several machines share one queue)."""
+    return f"worker {socket.gethostname()}:{os.getpid()}"[:64]
+
+
 def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
     """File one claimed job as the person who uploaded it; record the outcome on the job."""
     key = inst.keyring.unwrap(job.kek_version, job.wrapped_key, bindings.job(job.uid, "file"))
     filename = decrypt_bytes(key, job.sealed_name, bindings.job(job.uid, "name")).decode()
-    with inst.blobs.open(job.blob) as fh:
-        data = decrypt_bytes(key, fh, bindings.job(job.uid, "file"))
+    try:
+        with inst.blobs.open(job.blob) as fh:
+            data = decrypt_bytes(key, fh, bindings.job(job.uid, "file"))
+    except FileNotFoundError:
+        raise KhoError(
+            f"Tệp chờ của việc {job.id} không có trong kho blob của tiến trình này "
+            f"({inst.blobs.location}): tiến trình trên máy khác cần cùng KHO_BLOBS (kho đối "
+            "tượng) với máy chủ.",
+            f"The bytes of job {job.id} are not in this worker's blob store "
+            f"({inst.blobs.location}): a worker on another machine needs the same KHO_BLOBS "
+            "(object storage) as the servers.",
+        ) from None
     with inst.sessions() as session:
-        ctx = accounts.context_for(session.get(User, job.submitted_by), "worker")
+        ctx = accounts.context_for(session.get(User, job.submitted_by), worker_address())
     result = pipeline.ingest_bytes(
         inst, ctx, data, filename, job.unit_code, job.declared_level, limits=limits
     )

@@ -21,6 +21,7 @@ from ingest.doors import jobs, recognition
 from ingest.examine import ocr
 from security.errors import Refused
 from security.vocabulary import LEVELS, Role
+from web import wiring
 from web.cli.support import (
     OPERATOR,
     KhoGroup,
@@ -139,6 +140,7 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
     """File what arrives in INBOX; move it to done/ or rejected/ (with the reason)."""
     ctx = acting_as(inst, as_user, role=Role.ARCHIVIST)
     if not once:
+        pipeline.preload()
         click.echo(f"Đang theo dõi / watching {inbox} (Ctrl+C để dừng / to stop)")
     try:
         for result in inbox_watch.watch(inst, ctx, Path(inbox), interval, once, inst.limits):
@@ -151,10 +153,16 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
 @click.option("--once", is_flag=True, help="Empty the queue, then stop.")
 @click.option("--retry-failed", is_flag=True, help="Queue the failed uploads again first.")
 def worker_command(inst, once: bool, retry_failed: bool) -> None:
-    """File the web uploads waiting in the queue (`make run` and `kho serve` start one)."""
+    """File the web uploads waiting in the queue (`make run` and `kho serve` start one; on other
+    machines, with the same database, object storage and keyring, as many as the load needs);
+    the index follows the change log meanwhile."""
+    click.echo(f"Kho worker: blobs {inst.blobs.location}", err=True)
     if retry_failed:
         click.echo(f"{jobs.retry_failed(inst)} tệp được thử lại / failed uploads queued again")
     signal.signal(signal.SIGTERM, _stop)  # a stop hands the running job back at once
+    wiring.follow_in_background(inst)
+    if not once:
+        pipeline.preload()
     try:
         count = jobs.work(inst, once=once, limits=inst.limits)
         click.echo(f"{count} tệp / files")

@@ -26,9 +26,10 @@ KEEP_ALIVE = 75
 
 
 def build_app(behind_proxy: bool):
-    from web import create_app
+    from web import create_app, wiring
 
     app = create_app()
+    wiring.follow_in_background(app.extensions["kho"])  # this worker's index follows the log
     if behind_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -14,7 +14,7 @@ from archive.operations import backup, fixity, incidents, keys
 from archive.operations.bootstrap import initialize
 from archive.operations.maintenance import ORPHAN_GRACE_SECONDS, check_store
 from ingest.doors import jobs
-from search import feed
+from search import feed, follower
 from search.index import store
 from security.crypto import envelope, keyfile
 from web.cli.support import OPERATOR, KhoGroup, instance, read_secret_file
@@ -40,7 +40,7 @@ def init_command(admin_password_file: str | None, seal: bool) -> None:
     if seal and not inst.key_file.exists():
         passphrase = keyfile.read_passphrase(os.environ, "Cụm mật khẩu mới / new passphrase: ")
     password = initialize(inst, read_secret_file(admin_password_file), passphrase)
-    store.open_index(inst.index_dir, inst.keyring.index_key)
+    follower.catch_up(inst)  # an empty index at the head of the empty change log
     click.echo(f"Kho đã sẵn sàng tại / instance ready at: {inst.home}")
     click.echo(f"Tệp khóa / key file: {inst.key_file} (sao lưu riêng / back it up separately)")
     if password:
@@ -127,7 +127,24 @@ def verify_command(inst, deep: bool) -> None:
 def check_command(inst, repair: bool, grace: float) -> None:
     """Explain (and with --repair mend) anything a crash or damage left behind."""
     report = check_store(inst, repair=repair, grace=grace)
+    index = follower.status(inst)  # first: what the index is read against below
     not_indexed, stale = feed.missing_from_index(inst)
+    if index.follows:  # on their way, not damage: the follower applies them within seconds
+        waiting = follower.pending(inst, index)
+        not_indexed, stale = not_indexed - waiting, stale - waiting
+    else:
+        report.notes.append(index.describe() + (" (rebuilt)" if repair else ""))
+        not_indexed, stale = set(), set()
+        if repair:
+            follower.rebuild(inst, OPERATOR)
+    if index.follows and index.stalled:
+        report.notes.append(
+            f"chỉ mục không theo kịp / the index is not following the change log: a change has "
+            f"waited since {index.oldest_pending:%Y-%m-%d %H:%M:%S} UTC; see the log of kho "
+            "serve / kho worker for the error" + (" (applied now)" if repair else "")
+        )
+        if repair:
+            follower.catch_up(inst, wait=None)
     if not_indexed:
         report.notes.append(
             f"{len(not_indexed)} documents missing from the index"
@@ -144,6 +161,8 @@ def check_command(inst, repair: bool, grace: float) -> None:
     space = [f"WARNING: {line}" for line in faults.space_warnings(inst.places)]
     for line in report.lines() + jobs.overview_lines(queue) + space:
         click.echo(line)
+    if index.follows:
+        click.echo(index.describe())
     if queue["failed"] or queue["stalled"]:
         sys.exit(1)
     if report.damaged or (report.problems and not repair):
@@ -178,5 +197,5 @@ def restore_command(src, passphrase_file) -> None:
     inst = instance()
     result = backup.restore(inst, OPERATOR, Path(src), read_secret_file(passphrase_file))
     click.echo(f"{inst.home}: {result['files']} files restored (backup of {result['created']})")
-    count = feed.reindex(inst, OPERATOR)
+    count = follower.rebuild(inst, OPERATOR)
     click.echo(f"Đã lập chỉ mục lại / re-indexed {count} documents.")

@@ -1,17 +1,16 @@
 """ingest workers beat; jobs name their worker and count attempts
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 17:20:00.000000
 
-(0010 is being added in parallel by another branch; the lead re-chains at merge.)
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
