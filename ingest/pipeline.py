@@ -24,7 +24,7 @@ from pathlib import Path
 
 from archive.accounts import accounts
 from archive.audit.actions import Action
-from archive.core import events
+from archive.core import events, faults
 from archive.core.events import Change, RecordChange
 from archive.core.instance import Instance
 from archive.core.limits import Limits
@@ -202,7 +202,10 @@ def _duplicate(
 
 
 def _failed(inst: Instance, ctx: Context, shown: str, exc: Exception, stage: str) -> IngestResult:
-    """An unexpected failure on one file: logged, audited if the database answers, rejected."""
+    """An unexpected failure on one file: logged, audited if the database answers, rejected.
+    A full disk is no fault of the file: it stops the caller (nothing was kept half-stored)."""
+    if faults.is_disk_full(exc):
+        raise faults.disk_full(inst.home) from exc
     stages.log_failure(exc, f"ingest ({stage})")
     if stage == "filing":
         what = f"{type(exc).__name__}: {reason(exc)}"[:160]
@@ -431,7 +434,10 @@ def _drain(ahead: deque[Future[IngestResult]]) -> list[IngestResult]:
     """Files started but not reported when a batch stops: wait for them, log what they became."""
     for future in ahead:
         future.cancel()  # not started yet: never will be
-    done = [f.result() for f in ahead if not f.cancelled()]
+    done = []
+    for future in ahead:
+        if not future.cancelled() and future.exception() is None:  # a full disk stopped it
+            done.append(future.result())
     for result in done:
         log.warning("batch stopped before reporting %s: %s (id %s)", result.path,
                     result.status, result.id)  # fmt: skip

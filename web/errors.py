@@ -17,7 +17,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from archive.audit.actions import Action
-from archive.core import uow
+from archive.core import faults, uow
+from archive.operations import incidents
 from security.crypto.stream import IntegrityError
 from security.errors import KhoError, NotFound
 from web import current_instance
@@ -102,6 +103,10 @@ def init_app(app: Flask) -> None:
         _audit_missing()
         return _missing_page()
 
+    @app.errorhandler(faults.DiskFull)
+    def _disk_full_raised(exc: faults.DiskFull):
+        return _disk_full(exc)
+
     @app.errorhandler(KhoError)
     def _user_error(exc: KhoError):
         first, second = _two_languages(exc.vi, exc.en)
@@ -142,9 +147,35 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(500)
-    def _server_error(_exc):
+    def _server_error(exc):
+        cause = getattr(exc, "original_exception", None) or exc
+        known = faults.explain(cause, current_instance().home) if cause is not exc else None
+        if isinstance(known, faults.DiskFull):
+            return _disk_full(known)
+        if known is not None:
+            return _user_error(known)
+        try:
+            ref = incidents.record(
+                current_instance(), cause, f"{request.method} {request.endpoint}"
+            )
+        except Exception:  # nowhere to write it: the server's own log has the traceback
+            ref = None
         return render_template(
             "error.html",
             title=_("Lỗi hệ thống"),
             message=_("Đã xảy ra lỗi. Vui lòng thử lại hoặc báo quản trị."),
+            detail=_("Mã sự cố cho quản trị: %(ref)s (kho incident %(ref)s).", ref=ref)
+            if ref
+            else None,
         ), 500
+
+    def _disk_full(exc: faults.DiskFull):
+        first, second = (exc.en, exc.vi) if current_language() == "en" else (exc.vi, exc.en)
+        if request.endpoint == "auth.login":
+            first = _(
+                "Không đăng nhập được: mỗi lần đăng nhập phải được ghi vào nhật ký và phiên làm "
+                "việc, mà ổ đĩa của Kho đã đầy. Hãy báo quản trị giải phóng chỗ trống."
+            )
+        return render_template(
+            "error.html", title=_("Ổ đĩa đã đầy"), message=first, detail=second
+        ), 507

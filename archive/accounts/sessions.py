@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from archive.accounts.accounts import context_for, find_user, principal_of
 from archive.audit.actions import Action
 from archive.audit.log import stamp
+from archive.core import faults
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import LoginFailure, PendingLogin, User, WebSession, aware, utcnow
@@ -277,6 +278,19 @@ def resume(inst: Instance, token: str | None, address: str | None) -> User | Non
     """The account behind a session token, or None once it ended, idled or grew too old."""
     if not token:
         return None
+    touched: list[int] = []
+    try:
+        return _resume(inst, token, address, touched)
+    except Exception as exc:
+        if not (touched and faults.is_disk_full(exc)):
+            raise
+    # Only the idle clock could not be moved on (a full disk): the session stays valid, so
+    # the person is told the disk is full by the page they asked for, not logged out.
+    with inst.sessions() as session:
+        return session.get(User, touched[0])
+
+
+def _resume(inst: Instance, token: str, address: str | None, touched: list[int]) -> User | None:
     with UnitOfWork(inst, Context(None, address)) as uow:
         session = uow.session
         ws = session.get(WebSession, _token_id(token))
@@ -297,6 +311,7 @@ def resume(inst: Instance, token: str | None, address: str | None) -> User | Non
             return None
         if now - aware(ws.last_seen) > _TOUCH_EVERY:
             ws.last_seen = now
+            touched.append(user.id)
         return user
 
 

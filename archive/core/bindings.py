@@ -23,3 +23,8 @@ def meta(doc: Document) -> bytes:
 def job(uid: str, part: str) -> bytes:
     """A queued upload's ciphertexts (``file``, ``name``)."""
     return f"kho/job/{uid}/{part}".encode()
+
+
+def incident(ref: str) -> bytes:
+    """An incident's details in the error log (``kho incident``)."""
+    return f"kho/incident/{ref}".encode()

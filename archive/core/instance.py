@@ -59,6 +59,18 @@ class Instance:
     def index_dir(self) -> Path:
         return self.home / "index"
 
+    @property
+    def places(self) -> dict[str, Path]:
+        """Where this instance writes (for free-space checks): home, blobs, index, database."""
+        out = {"instance": self.home, "index": self.index_dir}
+        if not self.blobs_location:
+            out["blobs"] = self.home / "blobs"
+        elif self.blobs_location.startswith("/"):  # object storage has no disk of ours
+            out["blobs"] = Path(self.blobs_location)
+        if self.database_url.startswith("sqlite:///"):
+            out["database"] = Path(self.database_url.removeprefix("sqlite:///")).parent
+        return out
+
     @cached_property
     def engine(self) -> Engine:
         return make_engine(self.database_url)

@@ -10,7 +10,7 @@ reads that need nothing but the tables.
 from archive.models.audit import AuditCheckpoint, AuditEntry, AuditHead
 from archive.models.base import Base, Sealed, aware, utcnow
 from archive.models.changes import ChangeHead, ChangeLogEntry
-from archive.models.jobs import IngestJob
+from archive.models.jobs import IngestJob, IngestWorker
 from archive.models.lifecycle import (
     DescriptionVersion,
     DestructionRecord,
@@ -66,6 +66,7 @@ __all__ = [
     "Fonds",
     "Grant",
     "IngestJob",
+    "IngestWorker",
     "LegalHold",
     "LoginFailure",
     "PendingLogin",

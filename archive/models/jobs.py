@@ -23,6 +23,7 @@ class IngestJob(Base):
 
     __tablename__ = "ingest_jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # queued → running → done, or failed (an error, or a file that stopped its worker each time)
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -36,3 +37,18 @@ class IngestJob(Base):
     unit_code: Mapped[str | None] = mapped_column(String(32))
     declared_level: Mapped[str | None] = mapped_column(String(16))
     result: Mapped[dict] = mapped_column(JSON, default=dict)  # status, id, reason (no content)
+    worker: Mapped[str | None] = mapped_column(String(64))  # the IngestWorker running it
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class IngestWorker(Base):
+    """A running `kho worker`: it beats (``seen_at``) every few seconds, working or idle, so a
+    job whose worker stopped beating is taken over within seconds, and the upload page can say
+    that nobody is there to file the queue."""
+
+    __tablename__ = "ingest_workers"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # host:pid:random
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

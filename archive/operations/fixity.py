@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from archive.audit.actions import Action
-from archive.core import bindings
+from archive.core import bindings, faults
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import Document, StoredObject
@@ -98,16 +98,25 @@ def verify(inst: Instance, ctx: Context, deep: bool = False) -> tuple[int, list[
                 reading.unseal_meta(inst, doc)
             except IntegrityError as exc:
                 damage.append(Damage(doc.id, "description", None, f"does not authenticate ({exc})"))
-    with UnitOfWork(inst, ctx) as uow:
-        uow.audit(
-            Action.FIXITY,
-            "damaged" if damage else "ok",
-            None,
-            {
-                "deep": deep,
-                "objects": checked,
-                "store": inst.blobs.location,
-                "damage": [str(d) for d in damage[:100]],
-            },
-        )
+    try:
+        with UnitOfWork(inst, ctx) as uow:
+            uow.audit(
+                Action.FIXITY,
+                "damaged" if damage else "ok",
+                None,
+                {
+                    "deep": deep,
+                    "objects": checked,
+                    "store": inst.blobs.location,
+                    "damage": [str(d) for d in damage[:100]],
+                },
+            )
+    except Exception as exc:  # the check itself needs no room: say what it found
+        if not faults.is_disk_full(exc):
+            raise
+        raise faults.not_recorded(
+            inst.home,
+            f"Đã kiểm tra {checked} đối tượng, {len(damage)} bị hỏng",
+            f"{checked} objects checked, {len(damage)} damaged",
+        ) from exc
     return checked, damage

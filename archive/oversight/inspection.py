@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from archive.audit import log
 from archive.audit.actions import READS, Action
+from archive.core import faults
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import AuditEntry, Document, utcnow
@@ -202,14 +203,25 @@ def verify(
     with inst.sessions() as session:
         count, problems = log.verify(session, inst.keyring.audit_key, anchor)
     found = [{"seq": p.seq, "problem": p.problem} for p in problems[:100]]
-    with UnitOfWork(inst, ctx) as uow:
-        uow.audit(
-            Action.AUDIT_VERIFY,
-            "damaged" if problems else "ok",
-            None,
-            entries=count,
-            problems=found,
-        )
+    try:
+        with UnitOfWork(inst, ctx) as uow:
+            uow.audit(
+                Action.AUDIT_VERIFY,
+                "damaged" if problems else "ok",
+                None,
+                entries=count,
+                problems=found,
+            )
+    except Exception as exc:  # the chain was read in full: say what it showed
+        if not faults.is_disk_full(exc):
+            raise
+        raise faults.not_recorded(
+            inst.home,
+            f"Nhật ký {'bị sửa đổi ở ' + str(len(problems)) + ' chỗ' if problems else 'toàn vẹn'}"
+            f" ({count} mục)",
+            f"The audit log is {f'tampered with ({len(problems)})' if problems else 'intact'}"
+            f" ({count} entries)",
+        ) from exc
     return count, problems
 
 

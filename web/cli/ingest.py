@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -11,6 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from archive.core import faults
 from archive.operations.bootstrap import is_demo
 from ingest import pipeline
 from ingest.demo import demo
@@ -80,13 +82,26 @@ def ingest_command(
         transient=True, disable=as_json or not sys.stderr.isatty(), console=Console(stderr=True)
     ) as progress:
         task = progress.add_task("Đang nộp / filing", total=len(files))
-        for result in pipeline.ingest_files(
-            inst, ctx, files, unit_code, level, inst.limits, password
-        ):
-            results.append(result)
-            progress.advance(task)
-            if as_json:
-                emit(result.as_json(), True, "")
+        try:
+            for result in pipeline.ingest_files(
+                inst, ctx, files, unit_code, level, inst.limits, password
+            ):
+                results.append(result)
+                progress.advance(task)
+                if as_json:
+                    emit(result.as_json(), True, "")
+        except Exception as exc:
+            if not faults.is_disk_full(exc):
+                raise
+            if not as_json:
+                _summary(results)
+            full = faults.disk_full(inst.home)
+            raise faults.DiskFull(
+                f"{full.vi} Đã nộp xong {len(results)}/{len(files)} tệp; chạy lại đúng lệnh này "
+                "sau khi giải phóng chỗ: các tệp đã lưu được nhận ra là trùng và bỏ qua.",
+                f"{full.en} {len(results)} of {len(files)} files were done; run the same command "
+                "again once there is room: files already filed are recognised as duplicates.",
+            ) from exc
     if not as_json:
         _summary(results)
     if any(r.status in ("rejected", "quarantined") for r in results):
@@ -137,11 +152,15 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
 
 @commands.command("worker")
 @click.option("--once", is_flag=True, help="Empty the queue, then stop.")
-def worker_command(inst, once: bool) -> None:
-    """File the web uploads waiting in the queue (`make run` starts one; on other machines, with
-    the same database, object storage and keyring, as many as the load needs); the index
-    follows the change log meanwhile."""
+@click.option("--retry-failed", is_flag=True, help="Queue the failed uploads again first.")
+def worker_command(inst, once: bool, retry_failed: bool) -> None:
+    """File the web uploads waiting in the queue (`make run` and `kho serve` start one; on other
+    machines, with the same database, object storage and keyring, as many as the load needs);
+    the index follows the change log meanwhile."""
     click.echo(f"Kho worker: blobs {inst.blobs.location}", err=True)
+    if retry_failed:
+        click.echo(f"{jobs.retry_failed(inst)} tệp được thử lại / failed uploads queued again")
+    signal.signal(signal.SIGTERM, _stop)  # a stop hands the running job back at once
     wiring.follow_in_background(inst)
     if not once:
         pipeline.preload()
@@ -150,6 +169,10 @@ def worker_command(inst, once: bool) -> None:
         click.echo(f"{count} tệp / files")
     except KeyboardInterrupt:
         click.echo("Đã dừng / stopped.")
+
+
+def _stop(_signum, _frame) -> None:
+    raise KeyboardInterrupt
 
 
 @commands.group("classify")

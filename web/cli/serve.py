@@ -9,17 +9,22 @@ its X-Forwarded-For/-Proto so addresses in the audit log are the clients'; witho
 
 from __future__ import annotations
 
+import hashlib
 import os
-import subprocess
-import sys
+import tempfile
+from pathlib import Path
 
 import click
 
+from web import config
 from web.accesslog import ACCESS_LOG_FORMAT
 from web.cli.support import KhoGroup
+from web.supervisor import Supervisor
 
 commands = KhoGroup("serve")
-WORKER_CODE = "from web.cli import main; main(['worker'])"
+# Longer than a proxy's idle timeout (nginx keeps upstream connections 60 s): the proxy closes
+# an idle connection first, never the server under a request the proxy just sent on it.
+KEEP_ALIVE = 75
 
 
 def build_app(behind_proxy: bool):
@@ -48,6 +53,13 @@ def gunicorn_application(options: dict, behind_proxy: bool):
 @click.option("--bind", "-b", default="127.0.0.1:8000", show_default=True, help="host:port")
 @click.option("--workers", "-w", default=2, show_default=True, type=click.IntRange(2, 64))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--keep-alive",
+    default=KEEP_ALIVE,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds an idle connection stays open: longer than the proxy's (nginx: 60).",
+)
 @click.option("--no-ingest-worker", is_flag=True, help="Do not start the ingest worker here.")
 @click.option("--plain-http", is_flag=True, help="Cookies without Secure (no TLS in front).")
 @click.option("--behind-proxy", is_flag=True, help="Trust one proxy's X-Forwarded-* headers.")
@@ -55,16 +67,25 @@ def serve_command(
     bind: str,
     workers: int,
     threads: int,
+    keep_alive: int,
     no_ingest_worker: bool,
     plain_http: bool,
     behind_proxy: bool,
 ) -> None:
-    """Serve Kho with gunicorn and the ingest worker (production)."""
+    """Serve Kho with gunicorn and a supervised ingest worker (production)."""
     os.environ.setdefault("KHO_SECURE_COOKIES", "0" if plain_http else "1")
-    worker = None
-    if not no_ingest_worker:
-        worker = subprocess.Popen([sys.executable, "-c", WORKER_CODE], env=os.environ.copy())
-        click.echo(f"Tiến trình nộp văn bản / ingest worker: pid {worker.pid}")
+    home = Path(config.home_of(None))
+    supervisor = None if no_ingest_worker else Supervisor(os.environ.copy())
+
+    def when_ready(_server) -> None:
+        if supervisor is not None:
+            supervisor.start()
+            click.echo("Tiến trình nộp văn bản được giám sát / ingest worker supervised")
+
+    def on_exit(_server) -> None:
+        if supervisor is not None:
+            supervisor.stop()
+
     options = {
         "bind": bind,
         "workers": workers,
@@ -72,17 +93,30 @@ def serve_command(
         "worker_class": "gthread",
         "timeout": 120,
         "graceful_timeout": 20,
+        "keepalive": keep_alive,
+        "control_socket": str(control_socket(home)),
+        "control_socket_mode": 0o600,
         "accesslog": "-",
         "access_log_format": ACCESS_LOG_FORMAT,  # the path alone: no query string, no referrer
         "limit_request_line": 8190,
         "preload_app": False,  # each worker opens its own database engine and keyring
+        "when_ready": when_ready,
+        "on_exit": on_exit,
     }
     try:
         gunicorn_application(options, behind_proxy).run()
     finally:
-        if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        if supervisor is not None:
+            supervisor.stop()
+
+
+def control_socket(home: Path) -> Path:
+    """gunicorn's control socket inside the instance (``run/``), not the per-account default
+    that two instances under one account would share; a home too deep for a socket path (108
+    bytes) gets a private folder named after it under the temporary directory."""
+    path = home / "run" / "gunicorn.ctl"
+    if len(os.fsencode(path)) > 100:
+        digest = hashlib.sha256(os.fsencode(home)).hexdigest()[:16]
+        path = Path(tempfile.gettempdir()) / f"kho-{digest}" / "gunicorn.ctl"
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path

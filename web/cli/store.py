@@ -9,9 +9,11 @@ from pathlib import Path
 
 import click
 
-from archive.operations import backup, fixity, keys
+from archive.core import faults
+from archive.operations import backup, fixity, incidents, keys
 from archive.operations.bootstrap import initialize
 from archive.operations.maintenance import ORPHAN_GRACE_SECONDS, check_store
+from ingest.doors import jobs
 from search import feed, follower
 from search.index import store
 from security.crypto import envelope, keyfile
@@ -160,12 +162,27 @@ def check_command(inst, repair: bool, grace: float) -> None:
     if repair:
         feed.refresh(inst, sorted(not_indexed))
         store.remove(inst.index_dir, inst.keyring.index_key, stale)
-    for line in report.lines():
+    queue = jobs.overview(inst)
+    space = [f"WARNING: {line}" for line in faults.space_warnings(inst.places)]
+    for line in report.lines() + jobs.overview_lines(queue) + space:
         click.echo(line)
     if index.follows:
         click.echo(index.describe())
+    if queue["failed"] or queue["stalled"]:
+        sys.exit(1)
     if report.damaged or (report.problems and not repair):
         sys.exit(1)
+
+
+@commands.command("incident")
+@click.argument("ref")
+def incident_command(inst, ref: str) -> None:
+    """Show an incident's details (the reference an unexpected error printed)."""
+    entry = incidents.find(inst, ref)
+    click.echo(
+        f"{entry['ref']}  {entry['at']}  {entry['doing']}: {entry['type']} at {entry['where']}"
+    )
+    click.echo(entry["details"] or "(details not sealed: no key file when it happened)")
 
 
 @commands.command("backup")

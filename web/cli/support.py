@@ -20,8 +20,9 @@ import click
 from flask.cli import AppGroup
 
 from archive.accounts import accounts
-from archive.core import schema
+from archive.core import faults, schema
 from archive.core.instance import Instance
+from archive.operations import incidents
 from security.actor import Context
 from security.errors import KhoError
 from web import current_instance
@@ -50,18 +51,58 @@ def ready_instance() -> Instance:
     return inst
 
 
+def _say(exc: KhoError, as_json: bool, one_line: bool = False) -> None:
+    if as_json:
+        click.echo(json.dumps({"error": exc.code, "reason": str(exc)}, ensure_ascii=False))
+    elif one_line:
+        click.echo(f"Lỗi / Error: {exc.vi} / {exc.en}", err=True)
+    else:
+        click.echo(f"Lỗi: {exc.vi}\nError: {exc.en}", err=True)
+
+
+def unexpected(exc: Exception) -> KhoError:
+    """One line for an error nobody foresaw: what failed, and where its details are logged
+    (sealed: the message may quote a file name). ``KHO_DEBUG=1`` shows the traceback instead."""
+    command = click.get_current_context(silent=True)
+    doing = " ".join(["kho", *(command.command_path.split()[1:] if command else [])])
+    seen = f"{type(exc).__name__} at {incidents.where(exc)}"
+    try:
+        ref = incidents.record(instance(), exc, doing)
+    except Exception:  # no instance, or nowhere to write: the traceback on demand instead
+        return KhoError(
+            f"`{doing}` gặp lỗi không lường trước ({seen}); xem chi tiết: KHO_DEBUG=1 {doing}.",
+            f"`{doing}` failed unexpectedly ({seen}); for the details: KHO_DEBUG=1 {doing}.",
+        )
+    return KhoError(
+        f"`{doing}` gặp lỗi không lường trước ({seen}); chi tiết: kho incident {ref}.",
+        f"`{doing}` failed unexpectedly ({seen}); details: kho incident {ref}.",
+    )
+
+
 def user_errors(func: Callable) -> Callable:
-    """Turn a KhoError into a two-language message and exit status 1, never a traceback."""
+    """Every way a command can end badly becomes a two-language message with exit status 1
+    (or 130 when interrupted), never a traceback: a KhoError says what to do, a machine fault
+    (disk full, database gone) is explained, anything else is logged as an incident."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        as_json = bool(kwargs.get("as_json"))
         try:
             return func(*args, **kwargs)
-        except KhoError as exc:
-            if kwargs.get("as_json"):
-                click.echo(json.dumps({"error": exc.code, "reason": str(exc)}, ensure_ascii=False))
-            else:
-                click.echo(f"Lỗi: {exc.vi}\nError: {exc.en}", err=True)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Đã dừng. / Interrupted.", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("KHO_DEBUG") and not isinstance(exc, KhoError):
+                raise
+            try:
+                home = instance().home
+            except Exception:
+                home = Path(os.environ.get("KHO_HOME", ".")).resolve()
+            known = faults.explain(exc, home)
+            _say(known or unexpected(exc), as_json, one_line=known is None)
             sys.exit(1)
 
     return wrapper

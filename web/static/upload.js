@@ -4,7 +4,14 @@
   var table = document.getElementById("jobs");
   if (!table) { return; }
   var labels = {queued: "đang chờ", running: "đang xử lý", stored: "đã lưu", duplicate: "đã có trong kho",
-                rejected: "bị từ chối", quarantined: "cách ly (tuyệt mật)"};
+                rejected: "bị từ chối", quarantined: "cách ly (tuyệt mật)",
+                failed: "lỗi / failed",
+                stalled: "tiến trình nộp đã dừng, đang chờ tiến trình khác tiếp nhận / " +
+                         "its worker stopped: another takes it over",
+                disk_full: "đang chờ: ổ đĩa của Kho đầy, sẽ tự tiếp tục khi có chỗ / " +
+                           "waiting: the disk is full, it carries on once there is room",
+                no_worker: "đang chờ: không có tiến trình nộp nào chạy, báo quản trị / " +
+                           "waiting: no ingest worker is running, tell the administrator"};
   function rows() { return Array.prototype.slice.call(table.querySelectorAll("tr[data-job]")); }
   function poll() {
     var pending = rows().filter(function (r) { return !r.dataset.done; });
@@ -19,6 +26,10 @@
           var held = job.state === "done" && job.secrecy_pending;
           row.querySelector(".state").textContent = held ? table.dataset.heldLabel : (labels[state] || state);
           row.className = held ? state + " held" : state;
+          if (job.state === "failed") {
+            row.dataset.done = "1";
+            row.querySelector(".note").textContent = job.reason || "";
+          }
           if (job.state === "done") {
             row.dataset.done = "1";
             var note = row.querySelector(".note");

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from archive.accounts import administration, clearance
 from archive.audit.actions import Action
+from archive.core import faults
 from archive.operations import keys as key_ops
 from archive.records import quarantine
 from security.errors import KhoError, NotFound, Refused
@@ -53,6 +54,12 @@ class ReleaseForm(FlaskForm):
     reference = StringField(
         _l("Số văn bản cho phép số hóa"), validators=[DataRequired(), Length(min=3, max=200)]
     )
+
+
+@bp.context_processor
+def machine_warnings() -> dict:
+    """Every administrator's page warns when the disk runs low (KHO_MIN_FREE_MB)."""
+    return {"space_warnings": faults.space_warnings(kho().places)}
 
 
 @bp.route("")

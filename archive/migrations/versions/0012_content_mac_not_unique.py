@@ -1,7 +1,7 @@
 """a record's content fingerprint is no longer unique: each unit files its own copy
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-01 18:00:00.000000
 
 Issue 14 item 1: a second unit must be able to file its own record of the same incoming
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
+from archive.core import faults
 from archive.models import AuditEntry
 from archive.operations.maintenance import check_store
 from ingest import pipeline
@@ -82,24 +84,42 @@ def test_batch_goes_on_past_a_crash_and_reports_and_indexes_every_committed_file
     assert not check_store(inst, grace=0).problems
 
 
-def test_a_storage_failure_is_a_rejection_and_leaves_nothing_half_stored(
-    inst, archivist, monkeypatch, tmp_path
-):
+def _failing_storage(monkeypatch, error: OSError) -> None:
     from archive.records import filing
 
     real = filing.file_record
 
     def failing(inst_, ctx, new, mac, **options):
         if "thứ 1" in new.text:
-            raise OSError(28, "No space left on device")
+            raise error
         return real(inst_, ctx, new, mac, **options)
 
     monkeypatch.setattr(filing, "file_record", failing)
+
+
+def test_a_storage_failure_is_a_rejection_and_leaves_nothing_half_stored(
+    inst, archivist, monkeypatch, tmp_path
+):
+    _failing_storage(monkeypatch, OSError(5, "Input/output error"))
     paths = _files(tmp_path / "disk", 3, poison_at=-1)
     results = list(pipeline.ingest_files(inst, archivist.ctx, paths, workers=2))
     assert [r.status for r in results] == ["stored", "rejected", "stored"]
     assert "could not be filed (OSError" in results[1].reason
     assert not check_store(inst, grace=0).problems
+
+
+def test_a_full_disk_stops_the_batch_and_leaves_nothing_half_stored(
+    inst, archivist, monkeypatch, tmp_path
+):
+    _failing_storage(monkeypatch, OSError(28, "No space left on device"))
+    paths = _files(tmp_path / "full", 3, poison_at=-1)
+    results = []
+    with pytest.raises(faults.DiskFull, match="The disk is full"):
+        for result in pipeline.ingest_files(inst, archivist.ctx, paths, workers=2):
+            results.append(result)
+    assert [r.status for r in results] == ["stored"]  # the full disk is no fault of the file
+    assert not check_store(inst, grace=0).problems
+    assert feed.missing_from_index(inst) == (set(), set())  # what was stored is findable
 
 
 def test_files_committed_ahead_of_a_stopped_report_are_still_indexed(

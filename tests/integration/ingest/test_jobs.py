@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from archive.models import AuditEntry, Document, IngestJob, queries
+from archive.models import AuditEntry, Document, IngestJob, IngestWorker, queries, utcnow
 from archive.operations.maintenance import check_store
 from ingest import pipeline
 from ingest.doors import jobs
@@ -26,7 +27,8 @@ def test_queued_upload_is_encrypted_then_filed_by_the_worker(inst, archivist, sa
             assert "Báo cáo mật đặc biệt".encode() not in data
             assert doc.truth["canary"].encode() not in data
     assert not check_store(inst, grace=0).orphans  # the queued blob is not an orphan
-    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["state"] == "queued"
+    # no worker runs yet: the page says so
+    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["state"] == "no_worker"
     other = add_person(inst, "other", "archivist", "mat")
     assert jobs.statuses(inst, other.ctx, [job_id]) == []  # one's own uploads only
     assert jobs.work(inst, once=True) == 1
@@ -71,6 +73,87 @@ def test_upload_through_the_web_for_an_archivist_without_second_factor(app, inst
         "/login", data={"csrf_token": _csrf(page), "username": "canbo", "password": reader.password}
     )
     assert reader_client.get("/upload").status_code == 404
+
+
+def _beat_long_ago(inst, name: str) -> None:
+    with inst.sessions.begin() as session:
+        session.execute(
+            update(IngestWorker)
+            .where(IngestWorker.name == name)
+            .values(seen_at=utcnow() - jobs.TAKEOVER_AFTER - timedelta(seconds=1))
+        )
+
+
+def test_a_job_whose_worker_stopped_beating_is_taken_over(inst, archivist, sample_docs):
+    job_id = jobs.submit(inst, archivist.ctx, sample_docs[0].content, "a.pdf")
+    dead = jobs.Worker(inst)
+    dead.__enter__()  # registered, then "killed": its thread is stopped, its row stays
+    dead._stop.set()
+    claimed = jobs.claim(inst, dead.name)
+    assert claimed.id == job_id and claimed.attempts == 1
+    assert jobs.claim(inst, "other") is None  # alive: nobody else takes it
+    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["state"] == "running"
+    _beat_long_ago(inst, dead.name)
+    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["state"] == "stalled"
+    view = jobs.overview(inst)
+    assert view["stalled"] == 1 and view["running"] == 0
+    assert any("stopped beating" in line for line in jobs.overview_lines(view))
+    assert jobs.work(inst, once=True) == 1  # a new worker takes it over
+    status = jobs.statuses(inst, archivist.ctx, [job_id])[0]
+    assert (status["state"], status["status"], status["attempts"]) == ("done", "stored", 2)
+    # the stalled worker wakes up and finishes too: the outcome stays the one recorded
+    assert not jobs._finish(inst, claimed, {"status": "failed"})
+    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["status"] == "stored"
+
+
+def test_a_file_that_stops_every_worker_is_failed_not_retried(inst, archivist, sample_docs):
+    job_id = jobs.submit(inst, archivist.ctx, sample_docs[1].content, "b.pdf")
+    for attempt in range(jobs.MAX_ATTEMPTS):
+        with jobs.Worker(inst, beat=60) as worker:
+            job = jobs.claim(inst, worker.name)
+            assert job.id == job_id and job.attempts == attempt + 1
+            _beat_long_ago(inst, worker.name)
+            worker.name = "gone"  # as if killed: nothing handed back on the way out
+    assert jobs.claim(inst, "next") is None
+    status = jobs.statuses(inst, archivist.ctx, [job_id])[0]
+    assert status["state"] == "failed" and "3" in status["reason"]
+    lines = jobs.overview_lines(jobs.overview(inst))
+    assert any(f"job {job_id}: failed" in line for line in lines)
+    assert jobs.retry_failed(inst) == 1
+    assert jobs.work(inst, once=True) == 1
+    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["status"] == "stored"
+
+
+def test_an_unexpected_error_fails_the_job_and_keeps_the_worker(
+    inst, archivist, sample_docs, monkeypatch
+):
+    first = jobs.submit(inst, archivist.ctx, sample_docs[2].content, "c.pdf")
+    second = jobs.submit(inst, archivist.ctx, sample_docs[3].content, "d.pdf")
+    real = jobs.pipeline.ingest_bytes
+    calls = []
+
+    def broken_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs.pipeline, "ingest_bytes", broken_once)
+    assert jobs.work(inst, once=True) == 2
+    one, two = sorted(jobs.statuses(inst, archivist.ctx, [first, second]), key=lambda s: s["job"])
+    assert one["state"] == "failed" and "RuntimeError" in one["reason"]
+    assert (two["state"], two["status"]) == ("done", "stored")
+    assert not check_store(inst, grace=0).orphans  # the failed file is kept for a retry
+
+
+def test_queued_without_any_worker_alive_says_so(inst, archivist, sample_docs):
+    job_id = jobs.submit(inst, archivist.ctx, sample_docs[4].content, "e.pdf")
+    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["state"] == "no_worker"
+    assert "no ingest worker is running" in "\n".join(jobs.overview_lines(jobs.overview(inst)))
+    with jobs.Worker(inst, beat=60):
+        assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["state"] == "queued"
+    with inst.sessions() as session:  # a worker that stops cleanly leaves the roll
+        assert session.scalar(select(func.count()).select_from(IngestWorker)) == 0
 
 
 def test_the_same_bytes_filed_at_once_by_two_workers_make_one_record(

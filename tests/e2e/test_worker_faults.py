@@ -1,0 +1,106 @@
+"""Ingest workers killed for real: an upload's job whose worker got SIGKILL is taken over by
+another worker within seconds (not the ten minutes it used to wait), every acknowledged upload
+becomes a record exactly once, and `kho check` lists the queue, then finds it empty."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from archive.accounts import accounts
+from archive.core.instance import Instance
+from archive.models import Document, IngestJob
+from ingest.demo import samples
+from ingest.doors import jobs
+from web.cli import main
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+WORKER = [sys.executable, "-c", "from web.cli import main; main(['worker'])"]
+
+
+def _wait(predicate, timeout: float, what: str, poll: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(poll)
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def _running_on(inst: Instance, pid: int) -> int | None:
+    with inst.sessions() as session:
+        return session.scalar(
+            select(IngestJob.id).where(
+                IngestJob.status == "running", IngestJob.worker.like(f"%:{pid}:%")
+            )
+        )
+
+
+def _jobs(inst: Instance) -> list[IngestJob]:
+    with inst.sessions() as session:
+        return list(session.execute(select(IngestJob).order_by(IngestJob.id)).scalars())
+
+
+def test_upload_job_of_a_killed_worker_is_taken_over_within_seconds(tmp_path, database_url):
+    env = {**os.environ, "KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url}
+    cli_env = {"KHO_HOME": env["KHO_HOME"], "KHO_DATABASE_URL": database_url}
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"], env=cli_env).exit_code == 0
+    added = runner.invoke(
+        main,
+        ["user", "add", "vanthu", "--role", "archivist", "--clearance", "toi_mat", "--unit", "VP"],
+        env=cli_env,
+    )
+    assert added.exit_code == 0, added.output
+    inst = Instance.from_settings(tmp_path / "home", database_url)
+    with inst.sessions() as session:
+        ctx = accounts.context_for(accounts.require_user(session, "vanthu"), "test")
+    docs = [d for d in samples.generate(40, seed=5) if d.truth["level"] != "tuyet_mat"][:16]
+    for doc in docs:
+        jobs.submit(inst, ctx, doc.content, doc.filename)
+
+    first = subprocess.Popen(WORKER, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        victim = _wait(lambda: _running_on(inst, first.pid), 120, "the first worker runs a job")
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    finally:
+        first.kill()
+    killed_at = time.monotonic()
+    assert next(j for j in _jobs(inst) if j.id == victim).status == "running"
+    check = runner.invoke(main, ["check"], env=cli_env)
+    assert f"job {victim}: running" in check.output or "stopped beating" in check.output
+
+    second = subprocess.Popen(WORKER, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait(
+            lambda: next(j for j in _jobs(inst) if j.id == victim).status == "done",
+            90,
+            "the killed worker's job is taken over and filed",
+            poll=0.2,
+        )
+        taken_over_after = time.monotonic() - killed_at
+        _wait(lambda: all(j.status == "done" for j in _jobs(inst)), 300, "every job done", 0.5)
+    finally:
+        second.send_signal(signal.SIGTERM)  # a clean stop: it leaves the roll
+        assert second.wait(timeout=30) == 0, second.stderr.read()[-2000:]
+    # takeover waits for TAKEOVER_AFTER of silence, not STALE_AFTER's ten minutes
+    assert taken_over_after < jobs.TAKEOVER_AFTER.total_seconds() + 60
+    outcomes = [j.result["status"] for j in _jobs(inst)]
+    assert set(outcomes) <= {"stored", "duplicate"} and len(outcomes) == len(docs)
+    taken = next(j for j in _jobs(inst) if j.id == victim)
+    assert taken.attempts == 2 and taken.blob is None
+    with inst.sessions() as session:  # every acknowledged upload is a record, exactly once
+        assert session.scalar(select(func.count()).select_from(Document)) == len(docs)
+    check = runner.invoke(main, ["check", "--grace", "0"], env=cli_env)
+    assert "0 queued, 0 running, 0 stalled, 0 failed; 0 worker(s) alive" in check.output
+    assert check.exit_code == 0, check.output
+    inst.dispose()

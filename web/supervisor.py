@@ -1,0 +1,96 @@
+"""The ingest worker `kho serve` keeps beside the web server: one at a time, restarted with
+back-off when it dies, stopped with the server, and never outliving it.
+
+A thread in gunicorn's master starts `kho worker`, waits for it and starts it again after 1 s,
+2 s, 4 s … (at most a minute; the delay resets once a worker has run for a minute). The worker
+is asked to die with the thread that started it (Linux ``PR_SET_PDEATHSIG``), so a master killed
+with SIGKILL leaves no orphan; a clean stop sends SIGTERM, on which the worker hands its job
+back (``ingest.doors.jobs``), then SIGKILL after a grace period. Gunicorn's master reaps every
+child it has, ours included; ``Popen.wait`` then reports status 0, which is only logged.
+For production, run `kho serve` itself under systemd with ``Restart=`` (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+log = logging.getLogger(__name__)
+WORKER = [sys.executable, "-c", "from web.cli import main; main(['worker'])"]
+FIRST_DELAY, MAX_DELAY, HEALTHY_AFTER = 1.0, 60.0, 60.0
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: a clean stop ends it
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Supervisor:
+    def __init__(self, env: dict, command: list[str] | None = None, grace: float = 20.0):
+        self.env = env
+        self.command = command or WORKER
+        self.grace = grace
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+        self._owner = os.getpid()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="kho-ingest-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _spawn(self) -> subprocess.Popen | None:
+        with self._lock:  # never two: a new worker only once the old one is gone
+            if self._stop.is_set():
+                return None
+            self.proc = subprocess.Popen(self.command, env=self.env, preexec_fn=_die_with_parent)
+            self.starts += 1
+        log.warning("ingest worker started: pid %s", self.proc.pid)
+        return self.proc
+
+    def _run(self) -> None:
+        delay = FIRST_DELAY
+        while not self._stop.is_set():
+            began = time.monotonic()
+            proc = self._spawn()
+            if proc is None:
+                return
+            code = proc.wait()
+            if self._stop.is_set():
+                return
+            if time.monotonic() - began > HEALTHY_AFTER:
+                delay = FIRST_DELAY
+            log.error(
+                "ingest worker %s ended (status %s): restart in %.0f s", proc.pid, code, delay
+            )
+            if self._stop.wait(delay):
+                return
+            delay = min(delay * 2, MAX_DELAY)
+
+    def stop(self) -> None:
+        """Stop supervising, then the worker: SIGTERM, and SIGKILL after the grace period.
+
+        Only in the master: gunicorn's web workers are forks of it and unwind through the same
+        code on their way out; they must leave the ingest worker alone."""
+        if os.getpid() != self._owner:
+            return
+        with self._lock:
+            self._stop.set()
+            proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=self.grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
