@@ -30,6 +30,8 @@ until a person sets the level (security.policy, archive.editing).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 
 SURE = 0.8  # a reading at or above this confidence is taken as read
 HEADER_DEPTH = 0.5  # an unread mark counts when it sits in this top share of page 1
+LONE_MARK = 0.6  # a mark standing alone on a line outside the header: seen, but not read as one
 HEADER_FIELDS = ("number", "date", "issuer", "doc_type")  # at least two: the header was read
 _TEXT_FORMATS = frozenset({sniff.MediaType.DOCX, sniff.MediaType.ODT, sniff.MediaType.RTF,
                            sniff.MediaType.TEXT})  # fmt: skip
@@ -130,7 +133,29 @@ def _in_header(mark: stages.Mark) -> bool:
     return mark.page == 0 and mark.box[1] < HEADER_DEPTH
 
 
+# A line that is nothing but a secrecy mark, as offices type or stamp it ("MẬT", "TỐI MẬT",
+# "TUYỆT MẬT", "ĐỘ MẬT: MẬT", in brackets or a box drawn with characters); "bảo mật" in a
+# sentence never matches.
+_LONE_MARK = re.compile(r"^[\W_]*(?:ĐỘ\s*MẬT\s*:?\s*)?(TUYỆT\s+MẬT|TỐI\s+MẬT|MẬT)[\W_]*$")
+_LONE_LEVELS = {"MẬT": "mat", "TỐI MẬT": "toi_mat", "TUYỆT MẬT": "tuyet_mat"}
+
+
+def lone_marks(text: str) -> list[str]:
+    """Levels of the lines of ``text`` that are a secrecy mark and nothing else (upper case, as
+    marks are written). The header reader looks only at the header; a mark elsewhere (a text box
+    anchored lower in a Word file, a mark repeated at the foot of a page) is still a mark."""
+    found = []
+    for line in unicodedata.normalize("NFC", text).splitlines():
+        match = _LONE_MARK.match(line.strip())
+        if match:
+            found.append(_LONE_LEVELS[" ".join(match.group(1).split())])
+    return found
+
+
 def _readings(examined: stages.Examined, header: Header | None, source: str) -> list[Reading]:
+    """Every reading of a level. A lone mark line anywhere in the text counts as a reading with
+    doubt (``LONE_MARK``): when the header did not read that level, the record is held back and
+    the level offered to the person, never filed silently below it."""
     found = []
     if header is not None and header.level in LEVELS and header.level != "thuong":
         origin = "header" if source == "text" else "header_ocr"
@@ -138,6 +163,8 @@ def _readings(examined: stages.Examined, header: Header | None, source: str) -> 
     for mark in examined.marks:
         if mark.kind == "level" and mark.value in LEVELS and mark.value != "thuong":
             found.append(Reading(mark.value, mark.confidence, "stamp", mark.page))
+    for level in sorted(set(lone_marks(examined.text)), key=level_rank):
+        found.append(Reading(level, LONE_MARK, "text_line", None))
     return found
 
 

@@ -210,3 +210,40 @@ def test_held_back_records_put_the_level_first_in_review_with_the_reasons():
     assert [i["field"] for i in items] == ["level", "number"]
     assert items[0]["pending"] and items[0]["suggested"] == "mat"
     assert items[0]["reason"].startswith("Chờ xác định độ mật")
+
+
+# -- a mark outside the header ------------------------------------------------------------------
+
+
+def test_a_lone_mark_line_outside_the_header_holds_back_with_its_level_suggested():
+    """A Word file whose TỐI MẬT sits in a text box anchored below the header: the header reads
+    nothing, but the line is a mark and nothing else."""
+    text = HEADER_TEXT + "Nội dung kế hoạch.\n  TỐI MẬT  \n"
+    examined = Examined(MediaType.DOCX, text, 1, page_sources=["text"])
+    decided = secrecy.assess(examined, parse_header(text))
+    assert decided.pending and decided.level == "thuong" and decided.suggested == "toi_mat"
+    assert _codes(decided) == {"doubtful_level"}
+
+
+def test_a_lone_mark_already_read_in_the_header_adds_no_doubt():
+    text = SECRET_TEXT + "\n[MẬT]\n"
+    examined = Examined(MediaType.DOCX, text, 1, page_sources=["text"])
+    decided = secrecy.assess(examined, parse_header(text))
+    assert (decided.level, decided.pending) == ("mat", False)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Đảm bảo bí mật thông tin.", "BẢO MẬT THÔNG TIN", "MẬT KHẨU", "mật", "Ban Bảo mật"],
+)
+def test_words_about_secrecy_are_not_lone_marks(line):
+    assert secrecy.lone_marks(line) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [("MẬT", "mat"), ("( TỐI  MẬT )", "toi_mat"), ("TUYỆT MẬT", "tuyet_mat"),
+     ("ĐỘ MẬT: MẬT", "mat"), ("M\u00c2\u0323T", "mat")],
+)  # fmt: skip
+def test_lone_marks_are_read_in_any_spacing_and_normal_form(line, level):
+    assert secrecy.lone_marks(line) == [level]
