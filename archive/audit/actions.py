@@ -77,6 +77,11 @@ class Action(StrEnum):
     USER_UNLOCK = "user_unlock"
     TOTP_RESET = "totp_reset"
     ADMIN_READ = "admin_read"
+    # the API (web.api): tokens, and calls refused before any service ran
+    TOKEN_CREATE = "token_create"
+    TOKEN_REVOKE = "token_revoke"
+    TOKEN_LIST = "token_list"
+    API_CALL = "api_call"
     # the audit log itself
     AUDIT_READ = "audit_read"
     AUDIT_VERIFY = "audit_verify"

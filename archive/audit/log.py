@@ -71,6 +71,8 @@ def record(
 ) -> AuditEntry:
     head = _head(session)
     who = ctx.principal
+    if ctx.token_id is not None:  # an API call: which token made it
+        detail = {**(detail or {}), "token": ctx.token_id}
     entry = AuditEntry(
         seq=head.seq + 1,
         at=utcnow(),

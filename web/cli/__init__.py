@@ -2,6 +2,7 @@
 subject. Every command is thin: it parses, calls a service with the Instance, and prints.
 
     accounts.py    kho user …, kho grant …, kho share
+    api.py         kho token …, kho api spec
     records.py     kho show, get, edit, history, review …, quarantine …
     lifecycle.py   kho fonds, fileplan, dossier, retention, due, hold, dispose, register, declassify
     transfer.py    kho export …, kho import …
@@ -21,6 +22,7 @@ from flask.cli import FlaskGroup
 from web import create_app
 from web.cli import (
     accounts,
+    api,
     audit,
     ingest,
     lifecycle,
@@ -32,7 +34,7 @@ from web.cli import (
     transfer,
 )
 
-SUBJECTS = (accounts, records, lifecycle, transfer, store, audit, ingest, signatures, search, serve)
+SUBJECTS = (accounts, api, records, lifecycle, transfer, store, audit, ingest, signatures, search, serve)
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
