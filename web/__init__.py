@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
 
-    from web import errors, headers, i18n, wiring
+    from web import api, errors, headers, i18n, wiring
     from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads
 
     wiring.connect()
@@ -55,4 +55,5 @@ def create_app(config: dict | None = None) -> Flask:
         lifecycle.bp,
     ):
         app.register_blueprint(blueprint)
+    api.init_app(app)
     return app

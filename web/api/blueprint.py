@@ -1,0 +1,34 @@
+"""The API's blueprint: flask-smorest's, plus the problem-details answers an operation
+documents (``web.api.problems``), declared beside its view, and one multipart body (a file
+with its fields) documented and parsed as one schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+
+import flask_smorest
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
+
+
+class MultipartParser(FlaskParser):
+    """``location="files"`` reads the whole multipart body: its files and its plain fields
+    (flask-smorest documents one schema per request body)."""
+
+    def load_files(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+
+
+class ApiBlueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = MultipartParser()
+
+    def errors(self, *codes: int) -> Callable[[Callable], Callable]:
+        """Document each status as the shared problem-details response of that status."""
+
+        def wrap(view: Callable) -> Callable:
+            for code in codes:
+                view = self.alt_response(code, response=HTTPStatus(code).name)(view)
+            return view
+
+        return wrap
