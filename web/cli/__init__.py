@@ -34,7 +34,19 @@ from web.cli import (
     transfer,
 )
 
-SUBJECTS = (accounts, api, records, lifecycle, transfer, store, audit, ingest, signatures, search, serve)
+SUBJECTS = (
+    accounts,
+    api,
+    records,
+    lifecycle,
+    transfer,
+    store,
+    audit,
+    ingest,
+    signatures,
+    search,
+    serve,
+)
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
