@@ -243,8 +243,14 @@ def seq_range(session: Session, since: datetime | None, until: datetime | None) 
     first = session.execute(stmt.order_by(AuditEntry.seq)).scalar()
     last = session.execute(stmt.order_by(AuditEntry.seq.desc())).scalar()
     if first is None:
-        raise KhoError("Không có mục nhật ký nào trong khoảng này.", "No audit entries in range.")
+        raise EmptyRange("Không có mục nhật ký nào trong khoảng này.", "No audit entries in range.")
     return first, last
+
+
+class EmptyRange(KhoError):
+    """A period without entries: nothing to export (the API answers 404)."""
+
+    code = "empty_range"
 
 
 class AuditImmutable(KhoError):

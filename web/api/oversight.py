@@ -23,6 +23,7 @@ bp = ApiBlueprint(
 
 
 @bp.route("/review")
+@bp.doc(operationId="reviewQueue")
 @api_call(READ)
 @bp.response(200, schemas.ReviewQueueSchema)
 @bp.errors(401, 403, 404, 429)
@@ -44,6 +45,7 @@ def _end(day) -> datetime | None:
 
 
 @bp.route("/audit/entries")
+@bp.doc(operationId="auditEntries")
 @api_call(AUDIT)
 @bp.arguments(schemas.AuditArgs, location="query")
 @bp.response(200, schemas.AuditEntriesSchema)
@@ -69,10 +71,11 @@ def audit_entries(args: dict):
 
 
 @bp.route("/audit/export")
+@bp.doc(operationId="auditExport")
 @api_call(AUDIT)
 @bp.arguments(schemas.ExportArgs, location="query")
 @bp.response(200, description="A zip: audit.jsonl and its signed manifest")
-@bp.doc(responses={"200": schemas.binary("audit.jsonl and its manifest", "application/zip")})
+@bp.doc(responses={200: schemas.binary("audit.jsonl and its manifest", "application/zip")})
 @bp.errors(401, 403, 404, 422, 429)
 def audit_export(args: dict):
     """Export the audit log of a period

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
+from archive.audit.log import EmptyRange
 from ingest.doors.deposit import KeyConflict
 from security.errors import KhoError, NotFound, Refused
 
@@ -92,7 +93,7 @@ def problem(
 
 
 def from_kho_error(exc: KhoError) -> Response:
-    if isinstance(exc, NotFound):
+    if isinstance(exc, NotFound | EmptyRange):
         status = 404
     elif isinstance(exc, Refused):
         status = 403

@@ -17,12 +17,14 @@ from web.api.auth import api_call, caller, context
 from web.api.blueprint import ApiBlueprint
 from web.views.documents import attachment_header
 
+MAX_ID = 2**31 - 1  # record ids are 32-bit integers in every database Kho runs on
 bp = ApiBlueprint(
     "records", __name__, description="Tìm kiếm, đọc, tải và nộp văn bản / search, read, deposit"
 )
 
 
 @bp.route("/search")
+@bp.doc(operationId="search")
 @api_call(READ)
 @bp.arguments(schemas.SearchArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.SearchResultSchema)
@@ -53,7 +55,8 @@ def search(q: str, page: int, per_page: int, sort: str, facets: bool):
     }
 
 
-@bp.route("/records/<int:record_id>")
+@bp.route(f"/records/<int(min=1, max={MAX_ID}):record_id>")
+@bp.doc(operationId="getRecord")
 @api_call(READ)
 @bp.response(200, schemas.RecordSchema)
 @bp.errors(401, 403, 404, 429)
@@ -64,13 +67,14 @@ def record(record_id: int):
     return gate.view_document(kho(), context(), record_id)
 
 
-@bp.route("/records/<int:record_id>/file")
+@bp.route(f"/records/<int(min=1, max={MAX_ID}):record_id>/file")
+@bp.doc(operationId="getRecordFile")
 @api_call(READ)
 @bp.arguments(schemas.FileArgs, location="query", as_kwargs=True)
 @bp.response(
     200, description="The file: the access copy stamped for the holder (PDF), or the original"
 )
-@bp.doc(responses={"200": schemas.binary("The file, in its own media type")})
+@bp.doc(responses={200: schemas.binary("The file, in its own media type")})
 @bp.errors(401, 403, 404, 422, 429)
 def record_file(record_id: int, original: bool):
     """A record's file
@@ -93,7 +97,23 @@ def record_file(record_id: int, original: bool):
     return response
 
 
+# What a client does next with a deposit's answer (OpenAPI links: schemathesis follows them).
+_NEXT = {
+    "links": {
+        "GetRecord": {
+            "operationId": "getRecord",
+            "parameters": {"record_id": "$response.body#/id"},
+        },
+        "GetRecordFile": {
+            "operationId": "getRecordFile",
+            "parameters": {"record_id": "$response.body#/id"},
+        },
+    }
+}
+
+
 @bp.route("/records", methods=["POST"])
+@bp.doc(operationId="deposit", responses={201: _NEXT, 200: _NEXT})
 @api_call(DEPOSIT)
 @bp.arguments(schemas.DepositForm, location="files")
 @bp.arguments(schemas.DepositHeaders, location="headers")
