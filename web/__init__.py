@@ -36,7 +36,17 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     from web import api, errors, headers, i18n, wiring
-    from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads
+    from web.views import (
+        admin,
+        audit,
+        auth,
+        documents,
+        grants,
+        lifecycle,
+        review,
+        tokens,
+        uploads,
+    )
 
     wiring.connect()
 
@@ -53,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
         admin.bp,
         review.bp,
         lifecycle.bp,
+        tokens.bp,
     ):
         app.register_blueprint(blueprint)
     api.init_app(app)

@@ -129,7 +129,9 @@ def create(
         if user is None or not user.active:
             raise uow.refuse(Action.TOKEN_CREATE, None, "no such account", _no_account(username))
         if ctx.principal is not None:
-            uow.require(Action.TOKEN_CREATE, None, may_create_token(ctx.principal, username))
+            uow.require(
+                Action.TOKEN_CREATE, None, may_create_token(ctx.principal, username, user.service)
+            )
         owner = principal_of(user)
         uow.require(
             Action.TOKEN_CREATE,
@@ -138,7 +140,8 @@ def create(
             "Tài khoản này không được dùng phạm vi đã chọn.",
             detail,
         )
-        if requires_second_factor(owner):
+        # A system has no authenticator: its token is made by an administrator or the operator.
+        if requires_second_factor(owner) and not user.service:
             decision = _second_factor(inst, user, code)
             if not decision.allowed:
                 error = Refused(

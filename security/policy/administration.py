@@ -55,11 +55,14 @@ def may_manage_trust(who: Principal) -> Decision:
 # -- API tokens (security.identity.tokens) ---------------------------------------------------------
 
 
-def may_create_token(who: Principal, owner: str) -> Decision:
-    """A personal token is created by its holder, for themselves (the command line, which has
-    no principal, acts for the operator and does not pass here)."""
+def may_create_token(who: Principal, owner: str, service: bool = False) -> Decision:
+    """A personal token is created by its holder, for themselves; a service account's by an
+    administrator (the command line, which has no principal, acts for the operator and does
+    not pass here)."""
     if who.username == owner:
         return Decision(True, "own account")
+    if service and who.role == Role.ADMIN:
+        return Decision(True, "administrator, for a service account")
     return Decision(False, "a token is created by its holder only")
 
 

@@ -1,4 +1,4 @@
-"""API tokens and the idempotency keys of API deposits
+"""API tokens, the idempotency keys of API deposits, service accounts
 
 Revision ID: 0014
 Revises: 0009
@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('service', sa.Boolean(), server_default=sa.false(), nullable=False))
+
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -55,3 +58,5 @@ def downgrade() -> None:
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
     op.drop_table('api_tokens')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('service')

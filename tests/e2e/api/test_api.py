@@ -243,6 +243,9 @@ def test_kho_token_create_prints_once_and_kho_api_spec_writes_the_document(kho, 
     assert refused.exit_code == 1 and "Error:" in refused.output
     kho("token", "revoke", "1")
     assert "revoked" in kho("token", "list", "vanthu").output
+    made = kho("user", "add", "ioffice", "--role", "archivist", "--clearance", "mat", "--service")
+    assert "service account" in made.output and "password:" not in made.output
+    assert "kho_" in kho("token", "create", "ioffice", "--scope", "deposit").output
     target = tmp_path / "openapi.json"
     kho("api", "spec", "--output", str(target))
     assert json.loads(target.read_text())["openapi"] == "3.1.0"

@@ -120,3 +120,31 @@ def test_every_entry_of_a_call_carries_the_token_id(inst):
     gate.view_document(inst, caller.context, doc)
     [entry] = [e for e in _entries(inst, "view") if e.object_id == doc]
     assert entry.detail["token"] == issued.id and entry.username == "vanthu"
+
+
+def test_a_service_account_has_no_login_and_acts_through_tokens_an_administrator_makes(inst):
+    from archive.accounts import accounts
+    from archive.records import gate
+    from tests.support.records import file_doc
+
+    admin = add_person(inst, "quantri", "admin", "mat")
+    reader = add_person(inst, "docgia", "reader", "mat")
+    filer = add_person(inst, "vanthu", "archivist", "mat")
+    accounts.create_account(
+        inst, CLI, "ioffice", "ignored", "archivist", "toi_mat", "VP", service=True
+    )
+    with inst.sessions() as session:
+        assert accounts.authenticate(session, "ioffice", "ignored") is None  # no usable password
+        assert accounts.require_user(session, "ioffice").service is True
+    with pytest.raises(Refused):  # not their account, and not an administrator
+        tokens.create(inst, reader.ctx, "ioffice", "read")
+    issued = tokens.create(inst, admin.ctx, "ioffice", "read,deposit")  # no code: a system
+    with pytest.raises(Refused):  # a person's token is still their own business
+        tokens.create(inst, admin.ctx, "docgia", "read")
+    caller = tokens.authenticate(inst, issued.secret, "10.0.0.7")
+    assert caller.context.principal.clearance == "toi_mat" and caller.unit_code == "VP"
+    ours = file_doc(inst, filer, unit="VP")
+    theirs = file_doc(inst, filer, unit="BTC")
+    assert gate.view_document(inst, caller.context, ours).id == ours
+    with pytest.raises(NotFound):
+        gate.view_document(inst, caller.context, theirs)
