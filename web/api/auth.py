@@ -26,10 +26,6 @@ DEFAULT_RATE = 600  # calls per token per minute
 DEFAULT_FAILURES = 30  # failed authentications per address per minute
 
 
-class Unauthorized(KhoError):
-    code = "unauthorized"
-
-
 def _limiters() -> tuple[Limiter, Limiter]:
     ext = current_app.extensions
     if "kho_api_limits" not in ext:

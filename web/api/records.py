@@ -24,7 +24,19 @@ bp = ApiBlueprint(
 
 
 @bp.route("/search")
-@bp.doc(operationId="search")
+@bp.doc(
+    operationId="search",
+    responses={
+        200: {
+            "links": {
+                "FirstHit": {
+                    "operationId": "getRecord",
+                    "parameters": {"record_id": "$response.body#/hits/0/id"},
+                }
+            }
+        }
+    },
+)
 @api_call(READ)
 @bp.arguments(schemas.SearchArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.SearchResultSchema)
@@ -140,13 +152,4 @@ def deposit(declared: dict, headers: dict):
         headers.get("idempotency_key"),
         unit,
     )
-    body = {
-        "status": answer.status,
-        "id": answer.id,
-        "review": answer.review,
-        "secrecy_pending": answer.secrecy_pending,
-        "disagreed": answer.disagreed,
-        "warnings": answer.warnings,
-        "replayed": answer.replayed,
-    }
-    return body, 201 if answer.status != "duplicate" and not answer.replayed else 200
+    return answer, 201 if answer.status != "duplicate" and not answer.replayed else 200
