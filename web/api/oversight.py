@@ -3,11 +3,12 @@ pages (archive.records.review, archive.oversight.inspection) with the token's co
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Response
 
 from archive.audit.actions import Action
+from archive.lifecycle import registers
 from archive.oversight import inspection
 from archive.records import review
 from security.identity.tokens import AUDIT, READ
@@ -18,7 +19,9 @@ from web.api.auth import api_call, context, require
 from web.api.blueprint import ApiBlueprint
 
 bp = ApiBlueprint(
-    "oversight", __name__, description="Hàng chờ kiểm tra, nhật ký / review queue, audit log"
+    "oversight",
+    __name__,
+    description="Hàng chờ kiểm tra, sổ văn bản, nhật ký / review queue, registers, audit log",
 )
 
 
@@ -34,6 +37,25 @@ def review_queue():
     those only), as on the review page."""
     require(may_review, Action.REVIEW_CONFIRM)
     return {"records": review.queue(kho(), context())}
+
+
+@bp.route("/registers/<any(DEN, DI):register>")
+@bp.doc(operationId="register")
+@api_call(READ)
+@bp.arguments(schemas.RegisterArgs, location="query", as_kwargs=True)
+@bp.response(200, schemas.RegisterSchema)
+@bp.errors(401, 403, 422, 429)
+def register(register: str, year: int | None = None):
+    """A register's entries of a year (sổ văn bản đến DEN, đi DI)
+
+    Only the entries the holder may see (of records they may read, or paper-only entries
+    within their clearance and unit), in number order; the listing is audited."""
+    year = year or date.today().year
+    return {
+        "register": register,
+        "year": year,
+        "entries": registers.entries(kho(), context(), register, year),
+    }
 
 
 def _start(day) -> datetime | None:

@@ -196,3 +196,28 @@ class AuditEntriesSchema(Strict):
 class ExportArgs(Strict):
     since = fields.Date(data_key="from")
     until = fields.Date(data_key="to")
+
+
+class RegisterArgs(Strict):
+    year = fields.Integer(validate=validate.Range(min=1945, max=2200))
+
+
+class RegisterEntrySchema(Strict):
+    id = fields.Integer(required=True)
+    register = fields.String(required=True)
+    year = fields.Integer(required=True)
+    number = fields.Integer(required=True, metadata={"description": "The register's own number"})
+    entry_date = fields.Date(required=True)
+    document_id = fields.Integer(allow_none=True)
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    details = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={"description": "sender, number, subject, routed_to, signer, recipients, …"},
+    )
+
+
+class RegisterSchema(Strict):
+    register = fields.String(required=True)
+    year = fields.Integer(required=True)
+    entries = fields.List(fields.Nested(RegisterEntrySchema), required=True)

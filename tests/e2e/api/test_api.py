@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import httpx
 import pikepdf
@@ -260,3 +261,20 @@ def _password_file(tmp_path) -> str:
 @pytest.fixture(autouse=True)
 def _fresh_limits(app):
     app.extensions.pop("kho_api_limits", None)
+
+
+def test_registers_list_only_the_entries_one_may_see(client, inst, filer):
+    from archive.lifecycle import registers
+
+    other = holder(inst, "docgia", "reader", "mat", "BTC")
+    clerk = holder(inst, "vtbtc", "archivist", "mat", "BTC")
+    for who, unit in ((filer, "VP"), (clerk, "BTC")):
+        doc = file_doc(inst, who.person, unit=unit)
+        details = {"sender": "Tỉnh ủy Lào Cai"}
+        registers.add_entry(inst, who.person.ctx, "DEN", date(2025, 3, 4), details, doc)
+    theirs = doc
+    seen = client.get("/api/v1/registers/DEN?year=2025", headers=other.headers).get_json()
+    assert [e["document_id"] for e in seen["entries"]] == [theirs]
+    assert seen["entries"][0]["details"]["sender"] == "Tỉnh ủy Lào Cai"
+    assert client.get("/api/v1/registers/XX", headers=other.headers).status_code == 404
+    assert _entries(inst, "register_list")[-1].detail["token"] == other.token_id
