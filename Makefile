@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export KHO_HOME ?= $(CURDIR)/instance
 
-.PHONY: run test test-pg lint format bench clean-instance
+.PHONY: run test test-pg test-s3 lint format bench clean-instance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ test-pg: $(STAMP)
 	bash scripts/system-deps.sh
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest
 
+# Every test with an instance (marked `blobs`) with its blobs on a throw-away SeaweedFS S3 server
+# and its database on PostgreSQL, both on loopback: the deployment of docs/deployment.md.
+test-s3: $(STAMP)
+	bash scripts/system-deps.sh
+	bash scripts/with-s3.sh bash scripts/with-postgres.sh $(BIN)/python -m pytest -m blobs
+
 # ruff, then the import contracts of pyproject.toml (the layers of docs/architecture.md).
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -42,15 +48,18 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Quick figures (a few minutes). The full-size runs: bench/search.py --docs 100000 (~20 min),
+# Quick figures (a few minutes). The full-size runs: bench/search.py --sizes 100000,1000000,
 # bench/audit.py (a million entries), bench/web.py --docs 5000; bench/real.py exits 1 if a
 # secret document would be filed below its level without being held back.
 bench: $(STAMP)
 	$(BIN)/python bench/crypto.py
+	$(BIN)/python bench/blobs.py
+	$(BIN)/python bench/workers.py --docs 40
 	$(BIN)/python bench/ingest.py --docs 100
 	$(BIN)/python bench/real.py --generated 40
 	$(BIN)/python bench/audit.py --events 1000 --sizes 100000,200000
-	$(BIN)/python bench/search.py --docs 20000 --rounds 3 --no-plain
+	$(BIN)/python bench/search.py --sizes 20000 --rounds 3
+	$(BIN)/python bench/cli.py --records 120 --runs 5
 	$(BIN)/python bench/web.py --docs 300 --rounds 20
 	$(BIN)/python bench/signatures.py --rounds 2
 

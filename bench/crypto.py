@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from archive.core import bindings
-from archive.core.blobstore import BlobStore
+from archive.core.blobstore import LocalBlobStore
 from archive.records import reading
 
 
@@ -49,7 +49,7 @@ def measure(size_mib: int, folder: Path) -> None:
     key = os.urandom(32)
     repeat = 3 if size_mib <= 64 else 1
     one_shot = _best(lambda: AESGCM(key).encrypt(b"\0" * 12, data, b""), repeat)
-    store = BlobStore(folder)
+    store = LocalBlobStore(folder)
     store.create()
     written = []
 

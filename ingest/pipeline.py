@@ -30,7 +30,7 @@ from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
 from archive.models import RecordStatus, queries
-from archive.records import filing
+from archive.records import filing, gate
 from archive.records.quarantine import NOT_DIGITIZED
 from ingest import signatures
 from ingest.describe import gazetteer, secrecy, training
@@ -39,7 +39,7 @@ from ingest.describe.header import Header, parse_header
 from ingest.describe.review import review_items
 from ingest.describe.rules import RulesError, RuleTable, load_rules
 from ingest.describe.suggest import suggest_filing
-from ingest.examine import sniff, stages
+from ingest.examine import names, sniff, stages
 from ingest.examine.limits import check_size, reason
 from security.actor import Context
 from security.errors import KhoError, Refused
@@ -196,6 +196,13 @@ def _refuse(
     return result
 
 
+def _duplicate(
+    inst: Instance, ctx: Context, shown: str, existing: int, fields: dict
+) -> IngestResult:
+    reason = "Tệp đã có trong kho. / Already in the archive."
+    return _refuse(inst, ctx, IngestResult(shown, "duplicate", existing, reason, fields))
+
+
 def _failed(inst: Instance, ctx: Context, shown: str, exc: Exception, stage: str) -> IngestResult:
     """An unexpected failure on one file: logged, audited if the database answers, rejected."""
     stages.log_failure(exc, f"ingest ({stage})")
@@ -278,8 +285,13 @@ def ingest_bytes(
         filer = ctx.principal.user_id if ctx.principal else None
         with inst.sessions() as session:  # one read for what filing needs to know
             unit = accounts.unit_for_filing(session, unit_code, ctx.principal)
-            existing = queries.find_by_content(session, content_mac)
-            same = queries.same_number(session, number_mac, filer) if existing is None else []
+            # Duplicates and same-number records are spoken of only when the uploader may see
+            # them; otherwise the file is filed as the uploader's own record.
+            scope = gate.scope_of(session, ctx)
+            copies = queries.find_by_content(session, content_mac)
+            existing = next((d for d in copies if gate.admits(scope, d)), None)
+            numbered = queries.same_number(session, number_mac, filer) if existing is None else []
+            same = [d.id for d in numbered if gate.admits(scope, d)]
     except stages.StageRefused as exc:
         return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc)), exc.events)
     except KhoError as exc:
@@ -287,17 +299,7 @@ def ingest_bytes(
     except Exception as exc:  # reading the header or classifying failed on this file
         return _failed(inst, ctx, shown, exc, "description")
     if existing is not None:
-        return _refuse(
-            inst,
-            ctx,
-            IngestResult(
-                shown,
-                "duplicate",
-                existing.id,
-                "Tệp đã có trong kho. / Already in the archive.",
-                fields,
-            ),
-        )
+        return _duplicate(inst, ctx, shown, existing.id, fields)
     warnings = [
         f"Cùng số, ký hiệu và cơ quan với văn bản {other} (bản trùng hoặc phiên bản mới?) / "
         f"same number and issuer as document {other}: a duplicate or a new version?"
@@ -310,7 +312,7 @@ def ingest_bytes(
         examined.media_type,
         examined.text,
         fields,
-        Path(filename).name,
+        names.clean_filename(filename),
         unit,
         access_copy=examined.access_copy,
         access_media_type=examined.access_media_type,
@@ -330,7 +332,10 @@ def ingest_bytes(
         secrecy_pending=described.secrecy_pending,
         extra_objects=signatures.objects(described.signatures),
     )
-    doc = filing.file_record(inst, ctx, new, content_mac, publish=announce)
+    try:
+        doc = filing.file_record(inst, ctx, new, content_mac, publish=announce)
+    except filing.AlreadyFiled as exc:  # the same bytes, committed meanwhile by another worker
+        return _duplicate(inst, ctx, shown, exc.document_id, fields)
     review = [item["field"] for item in described.review]
     if quarantined:
         reason = (
@@ -362,15 +367,28 @@ def ingest_bytes(
 
 
 def _announce(inst: Instance, ids: list[int]) -> None:
-    """Stored records of a batch announced together (``archive.core.events``): the index
-    follows with one commit for all of them."""
+    """Stored records of a batch announced together (``archive.core.events``): a nudge for the
+    index to apply the change log now, one index commit for all of them. Each record's change
+    was logged with its commit: indexing does not depend on this announcement (a batch killed
+    before it loses nothing; any process following the log applies it)."""
     events.publish(inst, [RecordChange(doc_id, Change.FILED) for doc_id in ids])
 
 
-# In a batch, stored records are announced together at most this often: one index commit per
-# second instead of one per file, and still searchable within the two seconds promised.
+# In a batch, stored records are announced together at most this often: the index applies the
+# log once a second instead of once per file, and they are still searchable within two seconds.
 INDEX_EVERY_SECONDS = 1.0
 BATCH_WORKERS = 4
+
+
+def preload() -> None:
+    """Import now what examining and describing a PDF will need (pyHanko for its signatures,
+    scikit-learn for the filing model): the modules load them only where used, so that a `kho`
+    command that files nothing never does. A long-running worker calls this once at start, so
+    that its first document does not wait seconds for imports."""
+    import sklearn.feature_extraction.text
+    import sklearn.linear_model  # noqa: F401
+
+    import ingest.signatures.validate  # noqa: F401
 
 
 def ingest_files(
@@ -387,8 +405,10 @@ def ingest_files(
 
     Each file is committed on its own, so a crash loses none that was reported. Files are
     handled by a few threads: most of a file's time is spent waiting for the disk to confirm
-    its blobs and its commit (fsync releases the GIL), and those waits overlap. Stored records
-    are announced (the index follows) in batches from this thread, once a second at most.
+    its blobs and its commit (fsync releases the GIL), and those waits overlap. Every record's
+    change is logged with its commit (``archive.core.changelog``), which is what the index
+    follows; stored records are announced (a nudge to apply the log now) from this thread,
+    once a second at most.
 
     Every file yields a result (``ingest_file`` turns any failure into a rejection), and the
     threads never run more than a few files ahead of what has been yielded. If the caller stops

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 kho=.venv/bin/kho
 
-"$kho" init
+"$kho" init --demo
 "$kho" demo --once
 "$kho" worker >/dev/null 2>&1 &
 worker=$!

@@ -1,4 +1,5 @@
-"""Feeding the index from the archive: after filing, on a change, and a full rebuild.
+"""Feeding the index from the archive: records brought up to date (what ``search.follower``
+calls for the changes it reads from the log) and a full rebuild.
 
 This is a system reader of record text (not a person's read), so it bypasses the gate and writes
 its own audit entry for a rebuild. Only active records are indexed: a destroyed record (its text
@@ -8,21 +9,17 @@ by nobody, so even its count must not show.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from archive.audit.actions import Action
-from archive.core.events import RecordChange
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, RecordStatus, queries
+from archive.models import Document, Dossier, DossierMember, RecordStatus, StoredObject, queries
 from archive.records import reading
-from search.index import store
+from search.index import segments, store
 from security.actor import Context
-
-log = logging.getLogger(__name__)
 
 
 def _indexable(doc: Document) -> bool:
@@ -33,6 +30,12 @@ def _indexable(doc: Document) -> bool:
 
 
 def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> store.IndexEntry:
+    return _entry_of(inst, doc, reading.object_of(doc, "text"), dossier)
+
+
+def _entry_of(inst: Instance, doc, text_object, dossier: str | None) -> store.IndexEntry:
+    """The index entry of a record (``doc`` and ``text_object``: rows or objects with the
+    columns of Document and StoredObject), its description and text unsealed."""
     meta = reading.unseal_meta(inst, doc)
     words = "\n".join(
         filter(
@@ -41,7 +44,7 @@ def _entry(inst: Instance, doc: Document, dossier: str | None = None) -> store.I
                 meta.get("number"),
                 meta.get("issuer"),
                 meta.get("subject"),
-                reading.read_text(inst, doc),
+                reading.read_object(inst, doc, text_object).decode(),
             ],
         )
     )
@@ -83,19 +86,12 @@ def _documents(inst: Instance, ids: Iterable[int] | None) -> Iterator[tuple[Docu
             yield doc, queries.code_of(session, doc.id)
 
 
-def _entries(inst: Instance, ids: Iterable[int] | None) -> Iterator[store.IndexEntry]:
-    for doc, dossier in _documents(inst, ids):
-        if _indexable(doc):
-            yield _entry(inst, doc, dossier)
-
-
 def refresh(inst: Instance, ids: Iterable[int]) -> int:
-    """Bring records up to date in the index at once: after filing, re-classification, a move
-    to another unit or dossier, release from quarantine, destruction or deletion. Records gone,
-    destroyed or not active are removed; the rest (re-)indexed, each record read once, in one
-    index commit. Returns how many were indexed.
-
-    Call it right after the change is committed; searches see it on their next query.
+    """Bring records up to date in the index as they are now: after filing, re-classification,
+    a move to another unit or dossier, release from quarantine, destruction or deletion.
+    Records gone, destroyed or not active are removed; the rest (re-)indexed, each record read
+    once, in one index commit. Returns how many were indexed. Idempotent: the follower may
+    apply a change twice after a crash. Searches see it on their next query.
     """
     gone = set(ids)
     if not gone:
@@ -110,27 +106,105 @@ def refresh(inst: Instance, ids: Iterable[int]) -> int:
     return store.update(inst.index_dir, inst.keyring.index_key, entries(), gone)
 
 
-def follow(inst: Instance, changes: Iterable[RecordChange]) -> None:
-    """The index follows committed changes of records (connected to
-    ``archive.core.events.records_changed`` by the application's wiring). The index is derived:
-    a failure here is logged and leaves the records safe; ``kho check --repair`` catches up."""
-    ids = {change.record_id for change in changes}
-    try:
-        refresh(inst, ids)
-    except Exception:  # the records are committed; only their searchability waits
-        log.exception("indexing records %s failed", sorted(ids))
+REINDEX_READ = 500  # records read per database round trip during a rebuild
 
 
-def reindex(inst: Instance, ctx: Context) -> int:
-    count = store.rebuild(inst.index_dir, inst.keyring.index_key, _entries(inst, None))
+def _live_ids(inst: Instance) -> list[int]:
+    """Records that belong in the index: active, with a text whose key still exists."""
+    latest = (
+        select(StoredObject.document_id, func.max(StoredObject.version).label("version"))
+        .where(StoredObject.kind == "text")
+        .group_by(StoredObject.document_id)
+        .subquery()
+    )
+    stmt = (
+        select(Document.id)
+        .join(latest, latest.c.document_id == Document.id)
+        .join(
+            StoredObject,
+            (StoredObject.document_id == Document.id)
+            & (StoredObject.kind == "text")
+            & (StoredObject.version == latest.c.version),
+        )
+        .where(Document.status == RecordStatus.ACTIVE, StoredObject.shredded_at.is_(None))
+        .order_by(Document.id)
+    )
+    with inst.sessions() as session:
+        return list(session.execute(stmt).scalars())
+
+
+class _Rebuilt:
+    """The entries of a slice of the archive, read in a worker process of the rebuild: a few
+    hundred rows per query (short transactions: SQLite's writers are not held up), records
+    unsealed and texts decrypted there, on that process's core."""
+
+    def __init__(self, inst: Instance, ids: list[int]) -> None:
+        self.inst, self.ids = inst, ids
+
+    def __call__(self) -> Iterator[store.IndexEntry]:
+        for start in range(0, len(self.ids), REINDEX_READ):
+            chunk = self.ids[start : start + REINDEX_READ]
+            docs, texts, codes = self._rows(chunk)
+            for doc in docs:
+                text = texts.get(doc.id)
+                live = doc.status == RecordStatus.ACTIVE and text is not None
+                if live and text.shredded_at is None:
+                    yield _entry_of(self.inst, doc, text, codes.get(doc.id))
+
+    def _rows(self, chunk: list[int]) -> tuple[list, dict, dict]:
+        with self.inst.sessions() as session:
+            docs = session.execute(
+                select(*Document.__table__.c).where(Document.id.in_(chunk)).order_by(Document.id)
+            ).all()
+            texts: dict = {}
+            for obj in session.execute(
+                select(*StoredObject.__table__.c).where(
+                    StoredObject.document_id.in_(chunk), StoredObject.kind == "text"
+                )
+            ):
+                if obj.document_id not in texts or obj.version > texts[obj.document_id].version:
+                    texts[obj.document_id] = obj
+            codes = dict(
+                session.execute(
+                    select(DossierMember.document_id, Dossier.code)
+                    .join(Dossier, Dossier.id == DossierMember.dossier_id)
+                    .where(DossierMember.document_id.in_(chunk))
+                ).all()
+            )
+        return docs, texts, codes
+
+
+def reindex(inst: Instance, ctx: Context, workers: int | None = None) -> int:
+    """Rebuild the index from the database with every core (``workers`` processes); call it
+    through ``search.follower.rebuild``, which holds the node's apply lock and sets the index's
+    position in the change log."""
+    ids = _live_ids(inst)
+    workers = workers or segments.cpu_count()
+    size = segments.batch_size(len(ids), workers)
+    batches = [_Rebuilt(inst, ids[i : i + size]) for i in range(0, len(ids), size)] or [
+        _Rebuilt(inst, [])
+    ]
+    inst.keyring  # noqa: B018 - loaded before the workers fork
+
+    def fresh_connections() -> None:
+        inst.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+
+    count = segments.rebuild(
+        inst.index_dir,
+        inst.keyring.index_key,
+        batches,
+        workers,
+        setup=fresh_connections,
+    )
     with UnitOfWork(inst, ctx) as uow:
         uow.audit(Action.REINDEX, "done", None, documents=count)
     return count
 
 
 def missing_from_index(inst: Instance) -> tuple[set[int], set[int]]:
-    """(records not in the index, index entries without a live record): what ``kho check``
-    repairs. Destroyed and inactive records are not live, so a stale entry for one is reported."""
-    live = {doc.id for doc, _ in _documents(inst, None) if _indexable(doc)}
+    """(records not in the index, index entries without a live record). Destroyed and inactive
+    records are not live, so a stale entry for one is reported. ``kho check`` leaves out the
+    records the follower has yet to apply (``search.follower.status``): the rest is damage."""
+    live = set(_live_ids(inst))
     in_index = store.indexed_ids(inst.index_dir, inst.keyring.index_key)
     return live - in_index, in_index - live

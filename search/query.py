@@ -12,16 +12,21 @@ read through the gate after admission.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.core.instance import Instance
-from archive.models import Unit
+from archive.models import Dossier, Unit
 from archive.records import gate
 from search import engine, parse
+from search.index.analysis import fold
 from security.actor import Context
+
+if TYPE_CHECKING:
+    from security.policy.reading import ReadScope
 
 MAX_HITS = 100
 SORTS = ("relevance", "date", "date_asc")
@@ -55,12 +60,28 @@ def _units(session: Session) -> dict[str, int]:
     return {code: uid for uid, code in session.execute(select(Unit.id, Unit.code))}
 
 
+def _seen_dossiers(
+    session: Session, scope: ReadScope, parsed: parse.ParsedQuery
+) -> parse.ParsedQuery:
+    """``hoso:`` names only dossiers the person may see (their level and unit): a code of
+    another unit's dossier matches nothing, so a search never confirms that it exists or which
+    records (shared or granted ones) it holds."""
+    if not parsed.dossiers:
+        return parsed
+    rows = session.execute(select(Dossier.code, Dossier.level, Dossier.unit_id))
+    seen = {fold(code) for code, level, unit_id in rows if gate.admits_row(scope, level, unit_id)}
+    kept = [code for code in parsed.dossiers if code in seen]
+    return replace(parsed, dossiers=kept, impossible=parsed.impossible or kept != parsed.dossiers)
+
+
 def run(inst: Instance, ctx: Context, request: SearchRequest) -> SearchResult:
     sort = request.sort if request.sort in SORTS else "relevance"
     parsed = parse.parse(request.text.strip())
     with inst.sessions() as session:  # the scope is computed once: the engine and the gate use it
         scope = gate.scope_of(session, ctx)
         units = _units(session) if scope is not None and not scope.empty else {}
+        if scope is not None:
+            parsed = _seen_dossiers(session, scope, parsed)
     found = engine.EngineResult([], 0)
     if scope is not None and not scope.empty and not parsed.empty:
         found = engine.search(

@@ -3,11 +3,17 @@ encrypted index) per test.
 
 With ``KHO_TEST_DATABASE_URL`` set to a PostgreSQL server URL, every test gets a fresh database
 created on that server and dropped afterwards; otherwise SQLite in the test's temporary folder.
+
+With ``KHO_TEST_S3_ENDPOINT`` and ``KHO_TEST_S3_BUCKET`` set (``scripts/with-s3.sh`` does), every
+instance keeps its blobs under a fresh prefix of that bucket, emptied afterwards; otherwise in its
+folder. Tests that use ``blob_settings`` (every test with an instance) are marked ``blobs``:
+``make test-s3`` runs them against the real server.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +22,44 @@ import pytest
 from archive.core.instance import Instance
 from archive.operations.bootstrap import initialize
 from ingest.demo import samples
-from search.index import store
+from search import follower
+from tests.support.blobs import S3_BUCKET, S3_ENDPOINT
 from tests.support.people import ADMIN_PASSWORD, Person, add_person
 from tests.support.postgres import postgres_database
 from web import create_app
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if "blob_settings" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.blobs)
+
+
+@pytest.fixture
+def blob_area() -> Iterator:
+    """``blob_area(label)``: the blob settings of one instance of the test (KHO_BLOBS and
+    KHO_S3_ENDPOINT, as for ``create_app`` or the environment of ``kho``); empty for the
+    local folder. Object-storage prefixes are emptied when the test ends."""
+    stores = []
+
+    def area(label: str) -> dict[str, str]:
+        if not S3_ENDPOINT:
+            return {}
+        from archive.core.s3store import S3BlobStore
+
+        prefix = f"t{secrets.token_hex(6)}/{label}"
+        stores.append(S3BlobStore(S3_BUCKET, prefix, S3_ENDPOINT))
+        return {"KHO_BLOBS": f"s3://{S3_BUCKET}/{prefix}", "KHO_S3_ENDPOINT": S3_ENDPOINT}
+
+    yield area
+    for used in stores:
+        used.remove_all()
+
+
+@pytest.fixture
+def blob_settings(blob_area) -> dict[str, str]:
+    """The blob settings of the test's main instance (``app``, ``inst``, ``kho``)."""
+    return blob_area("home")
 
 
 @pytest.fixture
@@ -32,18 +72,19 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(tmp_path: Path, database_url: str):
+def app(tmp_path: Path, database_url: str, blob_settings: dict[str, str]):
     app = create_app(
         {
             "KHO_HOME": str(tmp_path / "home"),
             "KHO_DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "TESTING": True,
+            **blob_settings,
         }
     )
     inst = app.extensions["kho"]
     initialize(inst, ADMIN_PASSWORD)
-    store.open_index(inst.index_dir, inst.keyring.index_key)
+    follower.catch_up(inst)  # an empty index, at the head of the empty change log
     yield app
     inst.dispose()
 
@@ -65,17 +106,22 @@ def sample_docs() -> list[samples.SampleDocument]:
 
 
 @pytest.fixture
-def kho(tmp_path, database_url):
+def home_env(tmp_path, database_url, blob_settings) -> dict[str, str]:
+    """The environment of `kho` for the test's instance: KHO_HOME, database, blobs."""
+    return {"KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url, **blob_settings}
+
+
+@pytest.fixture
+def kho(home_env):
     """`kho` on a fresh KHO_HOME: ``kho("init")``, ``kho("show", "1", ok=False)``."""
     from click.testing import CliRunner
 
     from web.cli import main
 
-    env = {"KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url}
     runner = CliRunner()
 
     def run(*args: str, ok: bool = True):
-        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
+        result = runner.invoke(main, list(args), env=home_env, catch_exceptions=False)
         if ok:
             assert result.exit_code == 0, result.output
         return result

@@ -5,13 +5,11 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, current_app
-from flask_wtf.csrf import CSRFProtect
 
 from archive.core.instance import Instance
 from archive.core.limits import Limits
 from web import config as kho_config
-
-csrf = CSRFProtect()
+from web import params
 
 
 def current_instance() -> Instance:
@@ -19,7 +17,22 @@ def current_instance() -> Instance:
     return current_app.extensions["kho"]
 
 
-def create_app(config: dict | None = None) -> Flask:
+def trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto only from as many proxies as ``KHO_TRUSTED_PROXIES``
+    says (0 by default): otherwise anyone could pick the address the audit log records and the
+    login back-off counts, by sending the header themselves."""
+    count = int(app.config.get("KHO_TRUSTED_PROXIES") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+
+def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
+    """The application: configuration, the instance, the index following the archive and, with
+    ``pages``, every page (blueprints, sign-in, headers, error pages, translations). The `kho`
+    command builds it without pages: a command that never serves a page does not import the
+    views and what they import (previews, uploads, the ingest pipeline)."""
     app = Flask(
         __name__, instance_path=str(kho_config.home_of(config)), instance_relative_config=True
     )
@@ -31,11 +44,25 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["KHO_HOME"],
         app.config["KHO_DATABASE_URL"],
         app.config["KHO_KEY_FILE"],
+        app.config["KHO_BLOBS"],
+        app.config["KHO_S3_ENDPOINT"],
         Limits.from_mapping(app.config),
     )
-    csrf.init_app(app)
+    trust_proxies(app)
+    app.url_map.converters["int"] = params.BoundedInt
 
-    from web import api, errors, headers, i18n, wiring
+    from web import wiring
+
+    wiring.connect()
+    if pages:
+        _add_pages(app)
+    return app
+
+
+def _add_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFProtect  # loads Babel: only where pages are served
+
+    from web import accesslog, api, errors, headers, i18n
     from web.views import (
         admin,
         audit,
@@ -48,12 +75,19 @@ def create_app(config: dict | None = None) -> Flask:
         uploads,
     )
 
-    wiring.connect()
-
+    csrf = CSRFProtect(app)
     i18n.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
+    accesslog.init_app(app)
     errors.init_app(app)
+
+    @app.context_processor
+    def _demo() -> dict:
+        """A demo instance (``kho init --demo``, ``KHO_DEMO`` in its config.py) says so on
+        every page: its passwords are published and its documents generated."""
+        return {"DEMO_INSTANCE": bool(app.config.get("KHO_DEMO"))}
+
     for blueprint in (
         auth.bp,
         documents.bp,
@@ -66,5 +100,4 @@ def create_app(config: dict | None = None) -> Flask:
         tokens.bp,
     ):
         app.register_blueprint(blueprint)
-    api.init_app(app)
-    return app
+    api.init_app(app, csrf)

@@ -1,12 +1,18 @@
 """Configuration the Flask way: defaults, then the instance's config.py, then KHO_* variables.
 
 ``KHO_HOME`` (default ``./instance``) is the data directory; its ``config.py`` is written by
-``kho init`` with a random ``SECRET_KEY``. Explicit settings passed to ``create_app`` win over all.
+``kho init`` with a random ``SECRET_KEY``. ``KHO_BLOBS`` (``s3://bucket/prefix``) and
+``KHO_S3_ENDPOINT`` put the blobs in object storage instead of ``$KHO_HOME/blobs``. Explicit
+settings passed to ``create_app`` win over all.
 
 Cookies: with ``KHO_SECURE_COOKIES`` on, the session cookie is ``__Host-kho`` (Secure, HttpOnly,
 SameSite=Lax, path /, no domain). ``kho serve`` (production, behind TLS) turns it on by default;
 ``kho run`` (development over plain HTTP on 127.0.0.1) leaves it off, because a Secure cookie is
 not sent back over plain HTTP by every browser. ``KHO_SECURE_COOKIES=1`` or ``0`` decides.
+
+``KHO_TRUSTED_PROXIES`` (default 0): how many reverse proxies in front of Kho set
+X-Forwarded-For; only then is the client's address taken from it (``kho serve --behind-proxy``
+sets 1).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ DEFAULTS = {
     "KHO_HOME": "instance",
     "KHO_DATABASE_URL": None,
     "KHO_KEY_FILE": None,
+    "KHO_BLOBS": None,
+    "KHO_S3_ENDPOINT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
@@ -30,8 +38,11 @@ ENV_KEYS = (
     "KHO_HOME",
     "KHO_DATABASE_URL",
     "KHO_KEY_FILE",
+    "KHO_BLOBS",
+    "KHO_S3_ENDPOINT",
     "KHO_SECRET_KEY",
     "KHO_SECURE_COOKIES",
+    "KHO_TRUSTED_PROXIES",
 )
 SECURE_COOKIE_NAME = "__Host-kho"
 PLAIN_COOKIE_NAME = "kho"

@@ -1,11 +1,22 @@
-"""The composition root: what follows what. The archive announces committed changes of records
-(``archive.core.events``); the search index follows them (``search.feed.follow``). Nothing
-below ``web`` knows both sides."""
+"""The composition root: what follows what. Every change of a record is logged with it
+(``archive.core.changelog``) and announced after its commit (``archive.core.events``); the
+search index of this node follows the log (``search.follower``): nudged by the announcement in
+the process that made the change, and polled by a thread in every long-running process (the
+gunicorn workers of ``kho serve``, ``kho worker``), which also catches up with changes made
+by other processes and other nodes. Nothing below ``web`` knows both sides."""
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from archive.core import events
-from search import feed
+from archive.core.instance import Instance
+from search import follower
+
+log = logging.getLogger(__name__)
+_followers: dict[str, follower.Follower] = {}
+_started = threading.Lock()
 
 
 def connect() -> None:
@@ -13,5 +24,24 @@ def connect() -> None:
     events.records_changed.connect(_index_follows, weak=False)
 
 
-def _index_follows(inst, changes) -> None:
-    feed.follow(inst, changes)
+def _index_follows(inst: Instance, changes) -> None:
+    """The nudge after a commit: apply the log now, so that what this request or command
+    changed is searchable when it answers. The change is already committed and logged: if
+    applying fails, the position stays before it and the follower retries (``kho check``
+    shows the lag); the person's action is not turned into an error."""
+    try:
+        follower.catch_up(inst)
+    except Exception:
+        log.exception("the index could not apply the change log yet (records %s)",
+                      sorted({c.record_id for c in changes}))  # fmt: skip
+
+
+def follow_in_background(inst: Instance) -> follower.Follower:
+    """Start this process's follower thread for ``inst`` (once per instance home)."""
+    with _started:
+        key = str(inst.home.resolve())
+        running = _followers.get(key)
+        if running is None or not running.is_alive():
+            running = _followers[key] = follower.Follower(inst)
+            running.start()
+        return running

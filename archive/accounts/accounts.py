@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from archive.audit.actions import Action
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Unit, User
+from archive.models import ClearanceRequest, Unit, User, utcnow
 from security.actor import Context, Principal
 from security.errors import KhoError, NotFound, Refused
-from security.identity.passwords import hash_password, verify_password
+from security.identity.passwords import hash_password
+from security.policy.administration import needs_second_person
 from security.vocabulary import LEVELS, ROLES
 
 
@@ -105,13 +106,6 @@ def add_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user if the password matches an active account; same cost either way."""
-    user = find_user(session, username)
-    ok = verify_password(user.password_hash if user else None, password)
-    return user if ok and user is not None and user.active else None
-
-
 def context_for(user: User, address: str | None) -> Context:
     return Context(principal_of(user), address, user.unit.code if user.unit else None)
 
@@ -161,8 +155,41 @@ def create_account(
         return user
 
 
+def request_clearance(uow: UnitOfWork, user: User, level: str) -> ClearanceRequest:
+    """File a raise to TỐI MẬT or above for a security officer to decide (replacing an earlier
+    one still waiting); the account keeps its clearance meanwhile."""
+    now = utcnow()
+    uow.session.execute(
+        update(ClearanceRequest)
+        .where(ClearanceRequest.user_id == user.id, ClearanceRequest.status == "requested")
+        .values(status="superseded", decided_at=now)
+    )
+    who = uow.ctx.principal
+    request = ClearanceRequest(
+        user_id=user.id,
+        from_level=user.clearance,
+        to_level=level,
+        requested_by=who.username if who else "operator",
+        requested_at=now,
+        status="requested",
+    )
+    uow.session.add(request)
+    uow.session.flush()
+    uow.audit(
+        Action.CLEARANCE_REQUEST,
+        "requested",
+        user.id,
+        {"username": user.username, "from": user.clearance, "to": level, "request": request.id},
+    )
+    return request
+
+
 def change_account(inst: Instance, ctx: Context, username: str, **changes) -> dict:
-    """Change role, clearance, unit, unit-head flag or active state; audited old → new."""
+    """Change role, clearance, unit, unit-head flag or active state; audited old → new.
+
+    A raise of the clearance to TỐI MẬT or above is not applied: it becomes a request for a
+    security officer (``archive.accounts.clearance.decide``), reported as
+    ``clearance_requested``."""
     allowed = {"role", "clearance", "unit", "unit_head", "active"}
     changes = {k: v for k, v in changes.items() if v is not None}
     if set(changes) - allowed:
@@ -188,6 +215,10 @@ def change_account(inst: Instance, ctx: Context, username: str, **changes) -> di
                 if unit.id != user.unit_id:
                     diff["unit"] = [user.unit.code if user.unit else None, unit.code]
                     user.unit, user.unit_id = unit, unit.id
+                continue
+            if name == "clearance" and needs_second_person(user.clearance, value):
+                request_clearance(uow, user, value)
+                diff["clearance_requested"] = [user.clearance, value]
                 continue
             column = {"unit_head": "is_unit_head"}.get(name, name)
             if getattr(user, column) != value:

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from archive.accounts import accounts, sessions
+from archive.accounts import accounts, credentials, sessions
 from archive.audit import log
 from archive.audit.actions import Action
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, Grant, Unit, User, WebSession, aware, utcnow
+from archive.models import Document, Grant, Unit, User, WebSession
 from security.actor import Context
 from security.errors import KhoError, NotFound
+from security.identity import lockout
 from security.policy.administration import may_administer
 from security.vocabulary import Role
 
-ADMIN_ACTIONS = ("change", "unlock", "reset_2fa", "end_sessions")
+ADMIN_ACTIONS = ("change", "unlock", "reset_2fa", "end_sessions", "reset_password")
 
 
 def _refuse(inst: Instance, ctx: Context, action: Action, detail: dict) -> NotFound:
@@ -49,7 +50,6 @@ def _require_admin(
 def users(inst: Instance, ctx: Context) -> list[dict]:
     """Every account with its role, clearance, unit, second factor, lock and open sessions."""
     _require_admin(inst, ctx, Action.ADMIN_READ, {"what": "users"})
-    now = utcnow()
     with UnitOfWork(inst, ctx) as uow:
         session = uow.session
         open_sessions = dict(
@@ -60,6 +60,7 @@ def users(inst: Instance, ctx: Context) -> list[dict]:
             ).all()
         )
         rows = session.execute(select(User).order_by(User.username)).scalars().all()
+        failures = sessions.failure_summary(session)
         result = [
             {
                 "username": u.username,
@@ -70,8 +71,10 @@ def users(inst: Instance, ctx: Context) -> list[dict]:
                 "unit_head": u.is_unit_head,
                 "active": u.active,
                 "second_factor": u.totp_sealed is not None,
-                "locked": u.locked_until is not None and aware(u.locked_until) > now,
-                "failed_logins": u.failed_logins,
+                "failures_24h": failures.get(u.username, (0, 0))[0],
+                "under_attack": failures.get(u.username, (0, 0))[0] >= lockout.RATE_ALERT,
+                "addresses_waiting": failures.get(u.username, (0, 0))[1],
+                "must_change_password": u.must_change_password,
                 "sessions": open_sessions.get(u.id, 0),
             }
             for u in rows
@@ -94,8 +97,23 @@ def units(inst: Instance, ctx: Context) -> list[dict]:
         return [{"code": u.code, "name": u.name} for u in rows]
 
 
-def change_user(inst: Instance, ctx: Context, username: str, **changes) -> dict:
+def change_user(
+    inst: Instance, ctx: Context, username: str, password: str | None = None, **changes
+) -> dict:
+    """Change an account; a change of its clearance needs the administrator's password given
+    with it (re-authentication on every clearance change, whatever the time since login)."""
     _require_admin(inst, ctx, Action.USER_CHANGE, {"username": username[:64]})
+    with inst.sessions() as session:
+        target = accounts.find_user(session, username)
+        clearance_changes = target is not None and changes.get("clearance") not in (
+            None,
+            target.clearance,
+        )
+    if clearance_changes and not sessions.confirm(inst, ctx, password or "", "clearance"):
+        raise KhoError(
+            "Đổi mức được phép cần nhập lại mật khẩu của bạn: mật khẩu không đúng.",
+            "Changing a clearance needs your password again: it was not right.",
+        )
     if username == ctx.principal.username and (
         changes.get("role") not in (None, Role.ADMIN) or changes.get("active") is False
     ):
@@ -109,6 +127,11 @@ def change_user(inst: Instance, ctx: Context, username: str, **changes) -> dict:
 def unlock_user(inst: Instance, ctx: Context, username: str) -> None:
     _require_admin(inst, ctx, Action.USER_UNLOCK, {"username": username[:64]})
     sessions.unlock(inst, ctx, username)
+
+
+def reset_password(inst: Instance, ctx: Context, username: str) -> str:
+    _require_admin(inst, ctx, Action.PASSWORD_RESET, {"username": username[:64]})
+    return credentials.reset_password(inst, ctx, username)
 
 
 def reset_second_factor(inst: Instance, ctx: Context, username: str) -> None:

@@ -75,8 +75,15 @@ class Action(StrEnum):
     USER_ADD = "user_add"
     USER_CHANGE = "user_change"
     USER_UNLOCK = "user_unlock"
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 - an action's name
+    PASSWORD_RESET = "password_reset"  # noqa: S105
+    CLEARANCE_REQUEST = "clearance_request"
+    CLEARANCE_APPROVE = "clearance_approve"
+    CLEARANCE_REFUSE = "clearance_refuse"
     TOTP_RESET = "totp_reset"
     ADMIN_READ = "admin_read"
+    # a person asked for a page or record that is not there (an id out of range included)
+    NOT_FOUND = "not_found"
     # the API (web.api): tokens, and calls refused before any service ran
     TOKEN_CREATE = "token_create"  # noqa: S105 - an action name, not a secret
     TOKEN_REVOKE = "token_revoke"  # noqa: S105

@@ -36,6 +36,23 @@ def stamp(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
+SEALED = "sealed"
+
+
+def opened(keyring: Keyring, payload: dict) -> dict:
+    """An entry's payload with its sealed free text opened into ``detail`` (for the auditors'
+    pages and ``kho audit log``; exports keep the sealed form the chain covers)."""
+    detail = payload.get("detail") or {}
+    if SEALED not in detail:
+        return payload
+    rest = {k: v for k, v in detail.items() if k != SEALED}
+    try:
+        inner = chain.unseal_detail(keyring.audit_key, payload["seq"], detail[SEALED])
+    except Exception:  # altered: kho audit verify names the entry
+        inner = {"sealed": "unreadable"}
+    return {**payload, "detail": {**rest, **inner}}
+
+
 def payload_of(entry: AuditEntry) -> dict:
     return {
         "seq": entry.seq,
@@ -68,8 +85,14 @@ def record(
     outcome: str,
     object_id: int | None = None,
     detail: dict | None = None,
+    sealed: dict | None = None,
 ) -> AuditEntry:
+    """Append one entry. ``sealed``: free text (a search query, a reason a person typed) kept
+    in the entry sealed (``detail["sealed"]``), never in clear; ``opened`` reads it back."""
     head = _head(session)
+    detail = dict(detail or {})
+    if sealed:
+        detail[SEALED] = chain.seal_detail(keyring.audit_key, head.seq + 1, sealed)
     who = ctx.principal
     if ctx.token_id is not None:  # an API call: which token made it
         detail = {**(detail or {}), "token": ctx.token_id}
@@ -84,7 +107,7 @@ def record(
         action=action,
         outcome=outcome,
         object_id=object_id,
-        detail=detail or {},
+        detail=detail,
     )
     payload = payload_of(entry)
     entry.hash = chain.chain_hash(head.hash, payload)

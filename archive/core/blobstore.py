@@ -1,9 +1,16 @@
-"""The encrypted blob store: ciphertexts on disk, named by random ids, written atomically.
+"""The encrypted blob store: its interface, the local directory behind it, and the choice of one.
 
-Names are random so that a file name tells nothing about its content (a plain hash would let
-anyone confirm a guessed document). A blob becomes visible under its final name only after its
-bytes and the directory entry are on disk: a crash leaves at most a ``.part`` file, which
-``kho check`` lists and removes.
+A blob is a STREAM ciphertext (security.crypto.stream) named by a random id. Names are random so
+that a name tells nothing about its content (a plain hash would let anyone confirm a guessed
+document).
+Stores only ever see ciphertexts and never keys: ``put`` encrypts on the way in, readers decrypt
+what ``open`` returns. A blob becomes visible under its name only when all its bytes are durable;
+a crash leaves at most a partial write, which ``kho check`` lists and removes.
+
+Two stores implement :class:`BlobStore`: :class:`LocalBlobStore`, a directory (the embedded
+default, ``$KHO_HOME/blobs``), and ``archive.core.s3store.S3BlobStore``, a bucket of any
+S3-compatible object storage. ``archive.core.instance.open_store`` picks one from the
+configuration (``KHO_BLOBS``).
 """
 
 from __future__ import annotations
@@ -11,36 +18,118 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
+import re
 import secrets
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from security.crypto.stream import encrypt_stream
 
 PART_SUFFIX = ".part"
+BLOB_NAME = re.compile(r"[0-9a-f]{32}")
+COPY_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
 class BlobWritten:
     name: str
-    size: int  # plaintext bytes
+    size: int  # plaintext bytes (for a copied ciphertext: ciphertext bytes)
     ciphertext_sha256: str
 
 
-class _BackgroundWriter:
-    """Hashes and writes ciphertext segments in a second thread while the next one is encrypted.
+@dataclass(frozen=True)
+class Partial:
+    """An interrupted write: a ``.part`` file, or an S3 multipart upload never completed."""
 
-    Encryption, SHA-256 and the disk each run near 0.6–1.7 GiB/s here; overlapping the disk and
-    the hash with encryption is what keeps large files above the store's throughput target.
-    hashlib and file writes release the GIL. The queue holds at most a few segments, so memory
-    stays bounded.
+    label: str  # what ``kho check`` prints
+    modified: float  # seconds since the epoch, on the store's clock
+    handle: object  # what the store needs to discard it
+
+
+def check_name(name: str) -> str:
+    if not BLOB_NAME.fullmatch(name):
+        raise ValueError(f"invalid blob name {name!r}")
+    return name
+
+
+def new_name() -> str:
+    return secrets.token_hex(16)
+
+
+class BlobStore(Protocol):
+    """What the archive needs of a blob store; every method is safe to call from many threads.
+
+    ``put`` returns only once the blob is durable and complete under its name, so the row that
+    refers to it can be committed next (blob first, row second). ``open`` raises
+    FileNotFoundError for a blob that is not there, whatever the store. Implementations
+    subclass this to inherit ``sha256``, ``names`` and ``is_empty``, built on the others.
     """
 
-    def __init__(self, fh: BinaryIO, depth: int = 4) -> None:
-        self.fh = fh
+    location: str  # where the blobs are, for people: a folder, or s3://bucket/prefix
+
+    def create(self) -> None:
+        """Make the store ready (the folder, the bucket); a clear error if it cannot be."""
+
+    def put(self, key: bytes, src: BinaryIO, binding: bytes) -> BlobWritten:
+        """Encrypt ``src`` under ``key`` into a new blob, with memory bounded whatever its size."""
+
+    def put_ciphertext(self, name: str, src: BinaryIO) -> BlobWritten:
+        """Store an existing ciphertext verbatim under its name (restoring a backup)."""
+
+    def open(self, name: str) -> BinaryIO:
+        """The ciphertext, as a stream to read in order."""
+
+    def exists(self, name: str) -> bool: ...
+
+    def delete(self, name: str) -> None:
+        """Remove a blob; removing one that is not there is not an error."""
+
+    def sha256(self, name: str) -> str:
+        """SHA-256 of the ciphertext as stored (fixity without keys)."""
+        with self.open(name) as fh:
+            return ciphertext_sha256(fh)
+
+    def names(self) -> Iterator[str]:
+        """Every complete blob's name."""
+        return (name for name, _modified in self.listing())
+
+    def listing(self) -> Iterator[tuple[str, float]]:
+        """Every complete blob with the time it was written, on the store's clock."""
+
+    def partial_writes(self) -> Iterator[Partial]: ...
+
+    def discard(self, partial: Partial) -> None: ...
+
+    def clock(self) -> float:
+        """The store's current time, against which ``listing`` times are compared."""
+
+    def is_empty(self) -> bool:
+        """No blob and no partial write (a restore only goes into an empty store)."""
+        return next(self.listing(), None) is None and next(self.partial_writes(), None) is None
+
+
+def ciphertext_sha256(src: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: src.read(COPY_CHUNK), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+class HashingSink:
+    """Feeds ciphertext to ``sink`` in a second thread while the next segment is encrypted.
+
+    Encryption, SHA-256 and the disk each run near 0.6–1.7 GiB/s here; overlapping the sink (the
+    disk, or uploads to object storage) and the hash with encryption keeps large files near the
+    speed of the slowest. hashlib, file writes and sockets release the GIL. The queue holds at
+    most a few segments, so memory stays bounded.
+    """
+
+    def __init__(self, sink: Callable[[bytes], object], depth: int = 4) -> None:
+        self.sink = sink
         self.digest = hashlib.sha256()
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
@@ -52,7 +141,7 @@ class _BackgroundWriter:
             if self._error is None:
                 try:
                     self.digest.update(chunk)
-                    self.fh.write(chunk)
+                    self.sink(chunk)
                 except BaseException as exc:  # reported to the producer in close()
                     self._error = exc
 
@@ -69,6 +158,14 @@ class _BackgroundWriter:
             raise self._error
 
 
+def copy_into(src: BinaryIO, dst: HashingSink) -> int:
+    """Feed an existing ciphertext through a sink (restoring a backup); returns its length."""
+    total = 0
+    for chunk in iter(lambda: src.read(COPY_CHUNK), b""):
+        total += dst.write(chunk)
+    return total
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -77,29 +174,28 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-class BlobStore:
+class LocalBlobStore(BlobStore):
+    """Blobs in a directory: ``xx/<32 hex>``, written to ``.part``, fsynced, renamed."""
+
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = Path(root)
+        self.location = str(self.root)
 
     def create(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def path(self, name: str) -> Path:
-        if len(name) != 32 or not all(c in "0123456789abcdef" for c in name):
-            raise ValueError(f"invalid blob name {name!r}")
-        return self.root / name[:2] / name
+        return self.root / check_name(name)[:2] / name
 
-    def put(self, key: bytes, src: BinaryIO, binding: bytes) -> BlobWritten:
-        """Encrypt ``src`` under ``key`` into a new blob; durable when this returns."""
-        name = secrets.token_hex(16)
+    def _write(self, name: str, fill: Callable[[HashingSink], int]) -> BlobWritten:
         final = self.path(name)
         final.parent.mkdir(exist_ok=True, mode=0o700)
         part = final.with_name(name + PART_SUFFIX)
         try:
             with open(part, "xb") as fh:
-                writer = _BackgroundWriter(fh)
+                writer = HashingSink(fh.write)
                 try:
-                    size = encrypt_stream(key, src, writer, binding)  # type: ignore[arg-type]
+                    size = fill(writer)
                 finally:
                     writer.close()
                 fh.flush()
@@ -111,26 +207,50 @@ class BlobStore:
             raise
         return BlobWritten(name, size, writer.digest.hexdigest())
 
+    def put(self, key: bytes, src: BinaryIO, binding: bytes) -> BlobWritten:
+        return self._write(new_name(), lambda w: encrypt_stream(key, src, w, binding))  # type: ignore[arg-type]
+
+    def put_ciphertext(self, name: str, src: BinaryIO) -> BlobWritten:
+        return self._write(check_name(name), lambda w: copy_into(src, w))
+
     def open(self, name: str) -> BinaryIO:
         return open(self.path(name), "rb")
+
+    def exists(self, name: str) -> bool:
+        return self.path(name).is_file()
 
     def delete(self, name: str) -> None:
         self.path(name).unlink(missing_ok=True)
 
-    def sha256(self, name: str) -> str:
-        digest = hashlib.sha256()
-        with self.open(name) as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        return digest.hexdigest()
-
-    def names(self) -> Iterator[str]:
-        """Every complete blob on disk (for ``kho check``)."""
-        for sub in sorted(self.root.glob("??")):
+    def listing(self) -> Iterator[tuple[str, float]]:
+        for sub in sorted(p for p in self.root.glob("??") if p.is_dir()):
             for entry in sorted(sub.iterdir()):
-                if not entry.name.endswith(PART_SUFFIX):
-                    yield entry.name
+                if BLOB_NAME.fullmatch(entry.name):
+                    try:
+                        yield entry.name, entry.stat().st_mtime
+                    except FileNotFoundError:  # deleted meanwhile
+                        continue
 
-    def leftovers(self) -> Iterator[Path]:
-        """Partial writes interrupted by a crash."""
-        yield from sorted(self.root.glob(f"??/*{PART_SUFFIX}"))
+    def partial_writes(self) -> Iterator[Partial]:
+        for path in sorted(self.root.glob(f"??/*{PART_SUFFIX}")):
+            try:
+                modified = path.stat().st_mtime
+            except FileNotFoundError:  # completed or removed meanwhile
+                continue
+            yield Partial(str(path.relative_to(self.root)), modified, path)
+
+    def discard(self, partial: Partial) -> None:
+        Path(partial.handle).unlink(missing_ok=True)
+
+    def clock(self) -> float:
+        return time.time()
+
+
+def copy_out(store: BlobStore, name: str, dest: Path) -> str:
+    """Copy a blob's ciphertext to a file (backups); returns its SHA-256."""
+    digest = hashlib.sha256()
+    with store.open(name) as src, open(dest, "xb") as out:
+        for chunk in iter(lambda: src.read(COPY_CHUNK), b""):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()

@@ -15,12 +15,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.audit import log
-from archive.core.blobstore import BlobStore
+from archive.core.blobstore import BlobStore, LocalBlobStore
 from archive.core.db import make_engine, make_session_factory
 from archive.core.limits import Limits
 from security.crypto import keyfile
 from security.crypto.keyfile import KeySource
 from security.crypto.keys import Keyring, new_data_key
+from security.errors import KhoError
 
 
 @dataclass
@@ -28,6 +29,8 @@ class Instance:
     home: Path
     database_url: str
     key_file: Path
+    blobs_location: str | None = None  # KHO_BLOBS: None for $KHO_HOME/blobs, or s3://bucket/prefix
+    s3_endpoint: str | None = None  # KHO_S3_ENDPOINT
     limits: Limits = field(default_factory=Limits)  # against hostile files, for every door
     _keys: tuple[Keyring, KeySource] | None = field(default=None, init=False, repr=False)
     _keys_stamp: tuple | None = field(default=None, init=False, repr=False)
@@ -38,6 +41,8 @@ class Instance:
         home: str | Path,
         database_url: str | None = None,
         key_file: str | Path | None = None,
+        blobs: str | None = None,
+        s3_endpoint: str | None = None,
         limits: Limits | None = None,
     ) -> Instance:
         home = Path(home).resolve()
@@ -45,12 +50,10 @@ class Instance:
             home=home,
             database_url=database_url or f"sqlite:///{home / 'kho.sqlite3'}",
             key_file=Path(key_file).resolve() if key_file else home / "keys" / "kho.key",
+            blobs_location=blobs or None,
+            s3_endpoint=s3_endpoint or None,
             limits=limits or Limits(),
         )
-
-    @property
-    def blob_dir(self) -> Path:
-        return self.home / "blobs"
 
     @property
     def index_dir(self) -> Path:
@@ -113,8 +116,25 @@ class Instance:
 
     @cached_property
     def blobs(self) -> BlobStore:
-        return BlobStore(self.blob_dir)
+        return open_store(self.blobs_location, self.home, self.s3_endpoint)
 
     def dispose(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def open_store(location: str | None, home: Path, s3_endpoint: str | None = None) -> BlobStore:
+    """The store named by ``KHO_BLOBS``: nothing for ``$KHO_HOME/blobs``, an absolute path for
+    another folder, ``s3://bucket/prefix`` for object storage (at ``KHO_S3_ENDPOINT``, or AWS)."""
+    if not location:
+        return LocalBlobStore(Path(home) / "blobs")
+    if location.startswith("s3://"):
+        from archive.core.s3store import S3BlobStore  # boto3 is loaded only when it is used
+
+        return S3BlobStore.from_url(location, s3_endpoint)
+    if location.startswith("/"):
+        return LocalBlobStore(Path(location))
+    raise KhoError(
+        f"KHO_BLOBS={location!r} không hợp lệ: dùng s3://bucket/tiền-tố hoặc đường dẫn tuyệt đối.",
+        f"KHO_BLOBS={location!r} is not valid: use s3://bucket/prefix or an absolute path.",
+    )

@@ -15,10 +15,12 @@ the records it changed announced after the commit.
 - ``refuse`` records a denial and commits it at once, dropping whatever the unit had done, so a
   refused attempt is never lost with the rolled-back work; the caller raises the error returned.
   ``require`` does it for a policy decision that said no.
-- ``changed`` notes a record changed. The changes are written by ``_write_changes`` inside the
-  transaction (the place where a durable change log appends its ordered rows) and published
-  (``archive.core.events``) after the commit; ``publish=False`` leaves publishing to the
-  caller (a batch announces its records together).
+- ``changed`` notes a record changed. The changes are appended to the durable change log
+  (``archive.core.changelog``: sequence, record, kind) inside the transaction, so a committed
+  change is always logged and a rolled-back one never is; they are also published
+  (``archive.core.events``) after the commit, a nudge for the index of this process to catch
+  up at once (``publish=False``: the caller nudges, a batch once a second). What follows the
+  log never depends on the nudge.
 - Leaving the block by an exception rolls everything back.
 """
 
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from archive.audit import log
 from archive.audit.actions import Action
-from archive.core import events
+from archive.core import changelog, events
 from archive.core.events import Change, RecordChange
 from archive.core.instance import Instance
 from archive.models import AuditEntry
@@ -73,10 +75,12 @@ class UnitOfWork:
         detail: dict | None = None,
         *,
         actor: Context | None = None,
+        sealed: dict | None = None,
         **more,
     ) -> AuditEntry:
         """An audit entry of this unit's action, in its transaction (``actor``: when the entry is
-        about someone else than the unit's context, e.g. the account a login attempt named)."""
+        about someone else than the unit's context, e.g. the account a login attempt named;
+        ``sealed``: free text people typed, a query or a reason, kept sealed in the entry)."""
         return log.record(
             self.session,
             self.inst.keyring,
@@ -85,6 +89,7 @@ class UnitOfWork:
             outcome,
             object_id,
             {**(detail or {}), **more},
+            sealed,
         )
 
     def refuse(
@@ -117,7 +122,7 @@ class UnitOfWork:
             raise self.refuse(action, object_id, decision.reason, error, detail)
 
     def changed(self, record_id: int, kind: Change) -> None:
-        """Note that a record changed; announced once the unit is committed."""
+        """Note that a record changed: logged in this transaction, announced after the commit."""
         self.changes.append(RecordChange(record_id, kind))
 
     def commit(self) -> None:
@@ -131,9 +136,10 @@ class UnitOfWork:
             events.publish(self.inst, changes)
 
     def _write_changes(self) -> None:
-        """Inside the transaction, before the commit: where the changes of this unit would be
-        appended to a durable, ordered change log (sequence, record, kind), so that what follows
-        the log can never miss a committed change. Nothing is kept yet beyond the signal."""
+        """Inside the transaction, before the commit: the changes of this unit appended to the
+        durable, ordered change log, so that what follows the log can never miss a committed
+        change (nor see one that was rolled back)."""
+        changelog.append(self.session, self.changes)
 
 
 def refused(

@@ -110,7 +110,8 @@ def propose(
             Action.DISPOSE_PROPOSE,
             "ok",
             None,
-            {"proposal": proposal.id, "ids": ids, "reason": reason[:500]},
+            {"proposal": proposal.id, "ids": ids},
+            sealed={"reason": reason[:500]},
         )
         return proposal.id
 

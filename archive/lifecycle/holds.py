@@ -57,7 +57,8 @@ def place(
             Action.HOLD,
             "placed",
             doc_id,
-            {"hold": hold.id, "dossier": dossier_code, "reason": reason},
+            {"hold": hold.id, "dossier": dossier_code},
+            sealed={"reason": reason},
         )
         return hold.id
 
@@ -75,7 +76,8 @@ def release(inst: Instance, ctx: Context, hold_id: int, reason: str) -> None:
             Action.HOLD,
             "released",
             hold.document_id,
-            {"hold": hold_id, "reason": reason},
+            {"hold": hold_id},
+            sealed={"reason": reason},
         )
 
 

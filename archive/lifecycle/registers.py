@@ -35,7 +35,7 @@ from archive.records.gate import scope_of
 from security.actor import Context
 from security.errors import NotFound, Refused
 from security.policy.lifecycle import may_register
-from security.vocabulary import LEVELS, Level
+from security.vocabulary import LEVEL_NAMES, LEVELS, Level
 
 # Columns of Phụ lục IV beyond number and date: (field, Vietnamese heading).
 FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -86,6 +86,7 @@ class Entry:
             "entry_date": self.entry_date.isoformat(),
             "document_id": self.document_id,
             "level": self.level,
+            "level_name": LEVEL_NAMES.get(self.level, self.level),
             **self.details,
         }
 
@@ -220,7 +221,24 @@ def entries(
 
 
 def columns(kind: str) -> list[tuple[str, str]]:
-    return [*HEAD[kind], *FIELDS[kind], ("document_id", "Mã văn bản trong Kho")]
+    # The official register's columns first, in their order; then Kho's own.
+    return [
+        *HEAD[kind],
+        *FIELDS[kind],
+        ("level_name", "Độ mật"),
+        ("document_id", "Mã văn bản trong Kho"),
+    ]
+
+
+# A cell a spreadsheet would run as a formula (=, +, -, @) or that hides one behind a tab or a
+# carriage return is written with a leading apostrophe: shown as typed, never evaluated.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A cell's text as a spreadsheet will show it, never as a formula it would run."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _kind(inst: Instance, register: str) -> str:
@@ -238,9 +256,7 @@ def export_csv(inst: Instance, ctx: Context, register: str, year: int) -> str:
     writer.writerow([title for _, title in cols])
     for entry in rows:
         data = entry.as_dict()
-        writer.writerow(
-            [data.get(name, "") if data.get(name) is not None else "" for name, _ in cols]
-        )
+        writer.writerow([spreadsheet_safe(data.get(name)) for name, _ in cols])
     return out.getvalue()
 
 

@@ -9,6 +9,7 @@ reads that need nothing but the tables.
 
 from archive.models.audit import AuditCheckpoint, AuditEntry, AuditHead
 from archive.models.base import Base, Sealed, aware, utcnow
+from archive.models.changes import ChangeHead, ChangeLogEntry
 from archive.models.jobs import IngestJob
 from archive.models.lifecycle import (
     DescriptionVersion,
@@ -26,7 +27,14 @@ from archive.models.lifecycle import (
     RegisterEntry,
     RetentionRule,
 )
-from archive.models.people import LoginFailure, Unit, User, WebSession
+from archive.models.people import (
+    ClearanceRequest,
+    LoginFailure,
+    PendingLogin,
+    Unit,
+    User,
+    WebSession,
+)
 from archive.models.records import (
     Document,
     DocumentShare,
@@ -45,6 +53,9 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Base",
+    "ChangeHead",
+    "ChangeLogEntry",
+    "ClearanceRequest",
     "DescriptionVersion",
     "DestructionRecord",
     "DisposalApproval",
@@ -60,6 +71,7 @@ __all__ = [
     "IngestJob",
     "LegalHold",
     "LoginFailure",
+    "PendingLogin",
     "RecordEvent",
     "RecordStatus",
     "Register",

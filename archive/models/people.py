@@ -48,9 +48,9 @@ class User(Base):
     totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_kek_version: Mapped[int | None] = mapped_column(Integer)
     totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
-    # Back-off: consecutive failures and the time before which no attempt is even checked.
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by an administrator's reset: the next login must choose a new password first.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 
 
@@ -69,9 +69,42 @@ class WebSession(Base):
 
 
 class LoginFailure(Base):
-    """Failed logins by source address, for the per-address rate limit across processes."""
+    """A failed login (password, code, or current password when changing it): the back-off per
+    account-and-address pair counts the pair's rows not yet ``cleared`` (by a success from that
+    address or an administrator's unlock); the account's rate over a day counts them all."""
 
     __tablename__ = "login_failures"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), default="", index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    cleared: Mapped[bool] = mapped_column(default=False)
+
+
+class PendingLogin(Base):
+    """A login half-way: the password was right, the second factor is next. Kept here (the
+    cookie carries only a random token, stored by hash), used once, and short-lived."""
+
+    __tablename__ = "pending_logins"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    address: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ClearanceRequest(Base):
+    """A raise of an account's clearance to TỐI MẬT or above, waiting for a security officer
+    (a second person) to approve it; the account keeps its old clearance until then."""
+
+    __tablename__ = "clearance_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    from_level: Mapped[str] = mapped_column(String(16))
+    to_level: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="requested", index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -93,18 +93,20 @@ def lifecycle_of(session: Session, doc_id: int) -> DocumentLifecycle:
     return row
 
 
-def find_by_content(session: Session, content_mac: str) -> Document | None:
-    return session.execute(
-        select(Document).where(Document.content_mac == content_mac)
-    ).scalar_one_or_none()
+def find_by_content(session: Session, content_mac: str) -> list[Document]:
+    """Records with these exact bytes (their keyed fingerprint). Several units may each file
+    their own copy of the same incoming document, so there can be more than one; callers
+    speak only of those the person may see (``archive.records.gate.admits``)."""
+    stmt = select(Document).where(Document.content_mac == content_mac).order_by(Document.id)
+    return list(session.execute(stmt).scalars())
 
 
-def same_number(session: Session, number_mac: str | None, filer: int | None) -> list[int]:
+def same_number(session: Session, number_mac: str | None, filer: int | None) -> list[Document]:
     """Records with the same number and issuer (their keyed fingerprint); a held-back one only
-    for the person who filed it (anyone else is not told it exists)."""
+    for the person who filed it. Callers keep only those the person may see."""
     if number_mac is None:
         return []
-    stmt = select(Document.id).where(
+    stmt = select(Document).where(
         Document.number_mac == number_mac,
         or_(Document.secrecy_pending.is_(False), Document.filed_by == filer),
     )

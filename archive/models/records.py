@@ -47,7 +47,8 @@ class Document(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     filed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    content_mac: Mapped[str] = mapped_column(String(64), unique=True)
+    # Not unique: a second unit files its own copy of the same incoming document.
+    content_mac: Mapped[str] = mapped_column(String(64), index=True)
     # Keyed fingerprint of (number, issuer): warns of a second file for the same document
     # without letting anyone confirm a guessed number.
     number_mac: Mapped[str | None] = mapped_column(String(64), index=True)

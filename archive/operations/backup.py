@@ -4,13 +4,16 @@ A backup is a folder:
   manifest.json   format, time, counts and the SHA-256 of every file below (no content)
   kho.sqlite3     the database: SQLite's online backup API (a consistent snapshot while others
                   write), or for PostgreSQL every table copied in one REPEATABLE READ snapshot
-  blobs/xx/…      the encrypted blobs, copied after the snapshot (they never change once written)
+  blobs/xx/…      the encrypted blobs, copied after the snapshot (they never change once written),
+                  from whichever store holds them (a folder, object storage): the same files
   keys.sealed     the keyring sealed under the backup passphrase (Argon2id + AES-256-GCM,
                   security.crypto.keyfile.seal): without the passphrase the rest is ciphertext
 The index is not copied: it is derived, and rebuilt after a restore (``kho reindex``).
 
-Restore goes into an empty KHO_HOME (any database URL): the key file is written (0600), the
-database copied or loaded row by row, the blobs copied and checked against the manifest.
+Restore goes into an empty KHO_HOME (any database URL, any blob store): the key file is written
+(0600), the database copied or loaded row by row, the blobs checked against the manifest and
+copied into the instance's store. A backup of a local instance restored with ``KHO_BLOBS`` set is
+how an archive moves to object storage (and back).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from sqlalchemy.engine import Engine
 from archive.audit import log
 from archive.audit.actions import Action
 from archive.core import schema
+from archive.core.blobstore import copy_out
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import Base, Document, User, utcnow
@@ -37,6 +41,7 @@ from security.crypto import keyfile
 from security.errors import KhoError
 
 FORMAT = "kho-backup-1"
+BLOBS = "blobs/"
 
 
 def _sha256(path: Path) -> str:
@@ -45,6 +50,11 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _blob_file(name: str) -> str:
+    """Where a blob goes in a backup: as in a local store under KHO_HOME."""
+    return f"{BLOBS}{name[:2]}/{name}"
 
 
 def _empty_dir(path: Path, what: str) -> None:
@@ -115,17 +125,15 @@ def backup(inst: Instance, ctx: Context, dest: Path, passphrase: str) -> dict:
         target_inst.dispose()
         shutil.rmtree(dest / ".schema", ignore_errors=True)
     files = {"kho.sqlite3": _sha256(db_path)}
-    for path in sorted(inst.blob_dir.rglob("*")):
-        if not path.is_file() or path.name.endswith(".part"):
-            continue
-        rel = path.relative_to(inst.home)
+    for name in sorted(inst.blobs.names()):
+        rel = _blob_file(name)
         out = dest / rel
         out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
-            shutil.copyfile(path, out)
+            files[rel] = copy_out(inst.blobs, name, out)
         except FileNotFoundError:
+            out.unlink(missing_ok=True)
             continue  # shredded after the snapshot
-        files[str(rel)] = _sha256(out)
     keyfile.write_private(dest / "keys.sealed", sealed)
     manifest = {
         "format": FORMAT,
@@ -164,8 +172,11 @@ def restore(target: Instance, ctx: Context, src: Path, passphrase: str) -> dict:
         raise KhoError(
             f"KHO_HOME {target.home} phải trống.", f"KHO_HOME {target.home} must be empty."
         )
-    if target.blob_dir.exists() and any(target.blob_dir.iterdir()):
-        raise KhoError("Thư mục blobs phải trống.", "The blobs folder must be empty.")
+    if not target.blobs.is_empty():
+        raise KhoError(
+            f"Kho tệp {target.blobs.location} phải trống.",
+            f"The blob store {target.blobs.location} must be empty.",
+        )
     if (
         target.engine.dialect.name != "sqlite"
         and schema.is_initialized(target)
@@ -177,12 +188,11 @@ def restore(target: Instance, ctx: Context, src: Path, passphrase: str) -> dict:
     target.home.mkdir(parents=True, exist_ok=True, mode=0o700)
     target.adopt_keyring(ring, keyfile.KeySource(target.key_file))
     write_instance_config(target.home, "kho restore")  # new secret: old sessions end
-    for name in manifest["files"]:
-        if name.startswith("blobs/"):
-            out = target.home / name
-            out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            shutil.copyfile(src / name, out)
     target.blobs.create()
+    for name in manifest["files"]:
+        if name.startswith(BLOBS):
+            with open(src / name, "rb") as fh:
+                target.blobs.put_ciphertext(name.rsplit("/", 1)[1], fh)
     if target.engine.dialect.name == "sqlite" and target.engine.url.database:
         shutil.copyfile(src / "kho.sqlite3", target.engine.url.database)
         counts = {}

@@ -7,6 +7,7 @@ description, which also catches swapped wrapped keys and ciphertexts moved betwe
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -34,22 +35,44 @@ class Damage:
         return f"document {self.document_id}: {self.part}{where}: {self.problem}"
 
 
+class _Hashing:
+    """Hashes what is read through it, so a deep check reads each object once."""
+
+    def __init__(self, src) -> None:
+        self.src = src
+        self.digest = hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.src.read(n)
+        self.digest.update(data)
+        return data
+
+    def drain(self) -> str:
+        while self.read(1 << 20):
+            pass
+        return self.digest.hexdigest()
+
+
 def check_object(inst: Instance, doc: Document, obj: StoredObject, deep: bool) -> str | None:
-    """What is wrong with one object, or None."""
-    path = inst.blobs.path(obj.blob)
-    if not path.exists():
+    """What is wrong with one object, or None (one read of the object, deep or not)."""
+    problem = None
+    try:
+        with inst.blobs.open(obj.blob) as fh:
+            reader = _Hashing(fh)
+            if deep:
+                binding = bindings.object(doc, obj)
+                try:
+                    key = inst.keyring.unwrap(obj.kek_version, obj.wrapped_key, binding)
+                    for _ in decrypt_segments(key, reader, binding):
+                        pass
+                except IntegrityError as exc:
+                    problem = f"does not authenticate ({exc})"
+            digest = reader.drain()
+    except FileNotFoundError:
         return "blob is missing"
-    if inst.blobs.sha256(obj.blob) != obj.ciphertext_sha256:
-        return "ciphertext changed on disk (SHA-256 differs from the one recorded)"
-    if deep:
-        try:
-            key = inst.keyring.unwrap(obj.kek_version, obj.wrapped_key, bindings.object(doc, obj))
-            with inst.blobs.open(obj.blob) as fh:
-                for _ in decrypt_segments(key, fh, bindings.object(doc, obj)):
-                    pass
-        except IntegrityError as exc:
-            return f"does not authenticate ({exc})"
-    return None
+    if digest != obj.ciphertext_sha256:
+        return "ciphertext changed in the store (SHA-256 differs from the one recorded)"
+    return problem
 
 
 def _documents(inst: Instance) -> Iterator[Document]:
@@ -80,6 +103,11 @@ def verify(inst: Instance, ctx: Context, deep: bool = False) -> tuple[int, list[
             Action.FIXITY,
             "damaged" if damage else "ok",
             None,
-            {"deep": deep, "objects": checked, "damage": [str(d) for d in damage[:100]]},
+            {
+                "deep": deep,
+                "objects": checked,
+                "store": inst.blobs.location,
+                "damage": [str(d) for d in damage[:100]],
+            },
         )
     return checked, damage

@@ -37,7 +37,7 @@ class KeyStatus:
     keys_per_version: dict[int, int]  # data keys (objects and descriptions) wrapped by each KEK
 
 
-def status(inst: Instance) -> KeyStatus:
+def status(inst: Instance, full_path: bool = True) -> KeyStatus:
     counts = dict.fromkeys(inst.keyring.keks, 0)
     with inst.sessions() as session:
         for column, model in (
@@ -56,7 +56,7 @@ def status(inst: Instance) -> KeyStatus:
                 counts[version] = counts.get(version, 0) + count
         for version, count in sealing.keys_per_version(session).items():
             counts[version] = counts.get(version, 0) + count
-    return KeyStatus(inst.keyring.current, inst.key_source.describe(), counts)
+    return KeyStatus(inst.keyring.current, inst.key_source.describe(full_path), counts)
 
 
 def _stale_objects(session, current: int) -> list[tuple[StoredObject, Document]]:
@@ -192,10 +192,11 @@ def export_sealed(inst: Instance, ctx: Context, target: Path, passphrase: str) -
 
 
 def status_for(inst: Instance, ctx: Context) -> KeyStatus:
-    """``status`` for the administrator's page: decided by policy, a refusal audited."""
+    """``status`` for the administrator's page: decided by policy, a refusal audited; the key
+    file named without its folder (a page never shows where the keys lie)."""
     with UnitOfWork(inst, ctx) as uow:
         decision = may_administer(ctx.principal) if ctx.principal else None
         if decision is not None and not decision.allowed:
             missing = NotFound("Không tìm thấy trang này.", "Not found.")
             raise uow.refuse(Action.ADMIN_READ, None, decision.reason, missing, {"what": "keys"})
-    return status(inst)
+    return status(inst, full_path=False)

@@ -1,13 +1,13 @@
 """What ``kho check`` knows about the store: every state a crash or damage can leave, explained.
 
-Filing writes blobs before the row, so after a crash there can be partial blobs (``.part``) and
-complete blobs no row refers to; both are safe to delete because nothing acknowledged uses them.
+Filing writes blobs before the row, so after a crash there can be partial writes (a ``.part``
+file, an incomplete S3 multipart upload) and complete blobs no row refers to; both are safe to
+delete because nothing acknowledged uses them.
 A row whose blob is missing or whose ciphertext hash changed is damage, never a crash effect.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -27,6 +27,7 @@ class Report:
     corrupt: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     repaired: bool = False
+    store: str = ""  # where the blobs are (a folder, s3://bucket/prefix)
 
     @property
     def damaged(self) -> bool:
@@ -47,40 +48,38 @@ class Report:
         out += self.notes
         if not out:
             out.append("Kho nhất quán / everything is consistent.")
-        return out
+        return [f"Kho tệp / blob store: {self.store}", *out] if self.store else out
 
 
 def check_store(
     inst: Instance, repair: bool = False, grace: float = ORPHAN_GRACE_SECONDS
 ) -> Report:
-    report = Report(repaired=repair)
-    cutoff = time.time() - grace
-    report.leftovers = [
-        str(p.relative_to(inst.blobs.root))
-        for p in inst.blobs.leftovers()
-        if p.stat().st_mtime < cutoff
-    ]
+    report = Report(repaired=repair, store=inst.blobs.location)
+    store = inst.blobs
+    cutoff = store.clock() - grace  # the store's clock stamped the blobs
+    partials = [p for p in store.partial_writes() if p.modified <= cutoff]
+    report.leftovers = [p.label for p in partials]
     with inst.sessions() as session:
         objects = {o.blob: o for o in session.execute(select(StoredObject)).scalars()}
         queued = set(  # uploads waiting for the worker hold blobs too
             session.execute(select(IngestJob.blob).where(IngestJob.blob.is_not(None))).scalars()
         )
-    on_disk = set(inst.blobs.names())
+    stored = dict(store.listing())
     report.orphans = sorted(
         name
-        for name in on_disk - objects.keys() - queued
-        if inst.blobs.path(name).stat().st_mtime < cutoff
+        for name, modified in stored.items()
+        if name not in objects and name not in queued and modified <= cutoff
     )
     live = {name: obj for name, obj in objects.items() if obj.shredded_at is None}
     for name, obj in sorted(live.items(), key=lambda item: item[1].id):
         where = f"document {obj.document_id}: {obj.kind} blob {name}"
-        if name not in on_disk:
+        if name not in stored:
             report.missing.append(f"{where} is missing")
-        elif inst.blobs.sha256(name) != obj.ciphertext_sha256:
-            report.corrupt.append(f"{where} changed on disk (fixity hash differs)")
+        elif store.sha256(name) != obj.ciphertext_sha256:
+            report.corrupt.append(f"{where} changed in the store (fixity hash differs)")
     if repair:
-        for relative in report.leftovers:
-            (inst.blobs.root / relative).unlink(missing_ok=True)
+        for partial in partials:
+            store.discard(partial)
         for name in report.orphans:
-            inst.blobs.delete(name)
+            store.delete(name)
     return report

@@ -21,11 +21,11 @@ from archive.audit import log
 from archive.audit.actions import READS, Action
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import AuditEntry, utcnow
+from archive.models import AuditEntry, Document, utcnow
 from security.actor import Context
 from security.crypto.audit_chain import ChainProblem
 from security.errors import KhoError, NotFound
-from security.policy.administration import may_read_audit
+from security.policy.administration import may_read_audit, query_hidden_by
 
 # Office hours in UTC (07:00–18:00 in Vietnam, UTC+7); reads outside them are listed.
 OFFICE_HOURS_UTC = (0, 11)
@@ -74,11 +74,48 @@ def _query(f: Filter):
     return stmt
 
 
+HIDDEN_QUERY = (
+    "ẩn: liên quan đến {n} văn bản trên độ mật của bạn / "
+    "hidden: touches {n} records above your clearance"
+)
+
+
+def _shown(inst: Instance, session, ctx: Context, entry: AuditEntry) -> dict:
+    """An entry as its reader may see it: sealed free text opened, and a search query's text
+    replaced by a note when it found records above the reader's clearance (the operator at the
+    command line, who holds the key file, sees every query)."""
+    payload = log.opened(inst.keyring, log.payload_of(entry))
+    detail = payload["detail"]
+    if "query" in detail and ctx.principal is not None:
+        ids = [i for i in detail.get("ids") or [] if isinstance(i, int)]
+        levels = list(session.execute(select(Document.level).where(Document.id.in_(ids))).scalars())
+        above = query_hidden_by(ctx.principal, levels)
+        if above:
+            payload["detail"] = {**detail, "query": HIDDEN_QUERY.format(n=above)}
+    return payload
+
+
 def entries(inst: Instance, ctx: Context, f: Filter, limit: int = 100) -> list[dict]:
     _allow(inst, ctx, "entries", {k: str(v) for k, v in f.__dict__.items() if v is not None})
     with inst.sessions() as session:
         rows = session.execute(_query(f).order_by(AuditEntry.seq.desc()).limit(limit)).scalars()
-        return [log.payload_of(e) for e in rows]
+        return [_shown(inst, session, ctx, e) for e in rows]
+
+
+TRACED = (Action.DOWNLOAD, Action.PREVIEW, Action.DOWNLOAD_ORIGINAL)
+
+
+def trace(inst: Instance, ctx: Context, trace_id: str) -> list[dict]:
+    """The entries that handed out the copy carrying ``trace_id`` (a download, a preview or an
+    original): who, when, which record. Reading them is itself audited."""
+    trace_id = trace_id.strip().upper()
+    _allow(inst, ctx, "trace", {"trace": trace_id})
+    with inst.sessions() as session:
+        rows = session.execute(
+            select(AuditEntry).where(AuditEntry.action.in_(TRACED)).order_by(AuditEntry.seq)
+        ).scalars()
+        found = (log.payload_of(e) for e in rows)
+        return [e for e in found if str((e.get("detail") or {}).get("trace", "")) == trace_id]
 
 
 def counts_over_time(inst: Instance, ctx: Context, days: int = 30) -> dict[str, Counter]:

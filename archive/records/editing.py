@@ -96,7 +96,7 @@ def edit_in(uow: UnitOfWork, doc_id: int, changes: dict, reason: str | None = No
         )  # as at filing: kept apart until an administrator releases
         detail["changed"]["status"] = [RecordStatus.ACTIVE, RecordStatus.QUARANTINED]
     history.record_change(session, inst, uow.ctx, doc, before, reason)  # old/new, sealed
-    uow.audit(action, "ok", doc_id, detail, **({"reason": reason} if reason else {}))
+    uow.audit(action, "ok", doc_id, detail, sealed={"reason": reason} if reason else None)
     uow.changed(doc_id, Change.DESCRIBED)
     return doc
 

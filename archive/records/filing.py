@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from archive import __version__
 from archive.audit.actions import Action
@@ -44,6 +45,15 @@ SEALED_FIELDS = (
     "deadline",
     "filename",
 )
+
+
+class AlreadyFiled(Exception):
+    """The same bytes were committed by someone else (another worker, another node) between the
+    duplicate check and this commit: the unique content fingerprint kept them one record."""
+
+    def __init__(self, document_id: int) -> None:
+        super().__init__(f"already filed as document {document_id}")
+        self.document_id = document_id
 
 
 @dataclass(frozen=True)
@@ -161,9 +171,14 @@ def file_record(
             if new.status == RecordStatus.ACTIVE:
                 uow.changed(doc.id, Change.FILED)
         return doc
-    except BaseException:
+    except BaseException as exc:
         for _kind, _media, blob, _v, _w in written:
             inst.blobs.delete(blob.name)
+        if isinstance(exc, IntegrityError):
+            with inst.sessions() as session:
+                other = queries.find_by_content(session, content_mac)
+            if other is not None:
+                raise AlreadyFiled(other.id) from exc
         raise
 
 
@@ -260,6 +275,7 @@ def shred_in(uow: UnitOfWork, doc_id: int, reason: str) -> list[str]:
     for obj in objects:
         obj.wrapped_key, obj.kek_version, obj.shredded_at = b"", 0, utcnow()
     uow.audit(Action.SHRED, "done", doc_id, objects=[o.kind for o in objects], reason=reason)
+    uow.changed(doc_id, Change.DESTROYED)  # its words leave the index
     return [o.blob for o in objects]
 
 

@@ -249,6 +249,7 @@ class TracedCopy:
     level: str
     at: datetime
     doc_id: int
+    text: str | None = None  # the record's text, when the file is neither a PDF nor an image
 
 
 def new_trace_id() -> str:
@@ -257,10 +258,13 @@ def new_trace_id() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}-{raw[12:]}"
 
 
-def open_for_preview(inst: Instance, ctx: Context, doc_id: int, page: int) -> Content:
-    """The file whose page is rendered on screen: audited as ``preview`` with the page."""
-    doc = admit(inst, ctx, doc_id, Action.PREVIEW, {"page": page})
-    return _content(inst, doc, _served_kind(doc))
+def open_for_preview(inst: Instance, ctx: Context, doc_id: int, page: int) -> TracedCopy:
+    """The file whose page is rendered on screen: audited as ``preview`` with the page and
+    the trace id the watermark on the image carries."""
+    trace_id = new_trace_id()
+    at = utcnow()
+    doc = admit(inst, ctx, doc_id, Action.PREVIEW, {"page": page, "trace": trace_id})
+    return TracedCopy(_content(inst, doc, _served_kind(doc)), trace_id, doc.level, at, doc.id)
 
 
 def open_header(
@@ -274,11 +278,16 @@ def open_header(
 
 
 def open_traced_copy(inst: Instance, ctx: Context, doc_id: int) -> TracedCopy:
-    """The file for a download, with a fresh trace id recorded in the download's entry."""
+    """The file for a download, with a fresh trace id recorded in the download's entry; with
+    the record's text when the file is neither a PDF nor an image (a Word or text file is
+    handed out as a PDF access copy made from it)."""
     trace_id = new_trace_id()
     at = utcnow()
     doc = admit(inst, ctx, doc_id, Action.DOWNLOAD, {"trace": trace_id})
-    return TracedCopy(_content(inst, doc, _served_kind(doc)), trace_id, doc.level, at, doc.id)
+    content = _content(inst, doc, _served_kind(doc))
+    printable = content.media_type == "application/pdf" or content.media_type.startswith("image/")
+    text = None if printable else reading.read_text(inst, doc)
+    return TracedCopy(content, trace_id, doc.level, at, doc.id, text)
 
 
 # -- lists -----------------------------------------------------------------------------------------
@@ -352,8 +361,8 @@ def admit_hits(
     inst: Instance, ctx: Context, query: str, hit_ids: list[int], scope: ReadScope | None
 ) -> list[DocumentView]:
     """Search results pass the gate too: re-checked one by one against the scope the search
-    used, recorded with the query."""
-    return admit_listed(inst, ctx, hit_ids, Action.SEARCH, {"query": query}, scope)
+    used, recorded with the query (sealed in the entry: a query is content)."""
+    return admit_listed(inst, ctx, hit_ids, Action.SEARCH, {}, scope, sealed={"query": query})
 
 
 def admit_listed(
@@ -363,6 +372,7 @@ def admit_listed(
     action: Action,
     detail: dict,
     scope: ReadScope | None = None,
+    sealed: dict | None = None,
 ) -> list[DocumentView]:
     """Descriptions of the listed records the person may read, in the order given; one entry
     records the action and exactly which ids were shown. ``scope``: the one already computed
@@ -372,5 +382,6 @@ def admit_listed(
             scope = scope_of(uow.session, ctx)
         admitted = {d.id: d for d in visible(uow.session, scope, ids, len(ids) or 1)}
         ordered = [admitted[i] for i in ids if i in admitted]
-        uow.audit(action, "allowed", None, {**detail, "ids": [d.id for d in ordered]})
+        ids_shown = [d.id for d in ordered]
+        uow.audit(action, "allowed", None, {**detail, "ids": ids_shown}, sealed=sealed)
     return [_view(inst, d) for d in ordered]

@@ -40,7 +40,10 @@ def _not_found(doc_id: int) -> NotFound:
 
 
 def request(inst: Instance, ctx: Context, doc_id: int, reason: str) -> int:
-    """Ask for a record; existence is only confirmed to people cleared for its level."""
+    """Ask for a record; existence is only confirmed to people cleared for its level. A refusal
+    (missing, held back, above clearance) is audited and raised as ``NotFound``; the pages and
+    the command line answer it exactly like a request taken (``TAKEN``), so the form never
+    tells an existing record from a missing one."""
     who = ctx.principal
     reason = " ".join(reason.split())
     if len(reason) < 10:
@@ -65,34 +68,44 @@ def request(inst: Instance, ctx: Context, doc_id: int, reason: str) -> int:
         return grant.id
 
 
+# What a person who asked for a record is told, whether the request was taken or not.
+TAKEN = (
+    "Đã ghi nhận yêu cầu. Nếu văn bản này có trong Kho và bạn được phép xin xem, người duyệt sẽ "
+    "thấy yêu cầu; bạn xem được văn bản khi yêu cầu được duyệt.",
+    "Request recorded. If this document is in Kho and you may ask for it, an approver will see "
+    "your request; you can read the document once it is approved.",
+)
+
+
 def decide(
     inst: Instance, ctx: Context, grant_id: int, approve: bool, days: int = DEFAULT_DAYS
 ) -> None:
+    """Approve or refuse a pending request. A request that does not exist, is no longer
+    pending, or that this person may not decide gets one answer (``NotFound``, audited), so
+    the approval form never tells which requests exist."""
     if not 1 <= days <= MAX_DAYS:
         raise Refused(f"Thời hạn từ 1 đến {MAX_DAYS} ngày.", f"Days must be 1..{MAX_DAYS}.")
+    action = Action.GRANT_APPROVE if approve else Action.GRANT_REFUSE
     with UnitOfWork(inst, ctx) as uow:
         session = uow.session
         grant = session.get(Grant, grant_id)
-        if grant is None or grant.status != "requested":
-            raise NotFound(
-                f"Không có yêu cầu số {grant_id} đang chờ.", f"No pending request {grant_id}."
-            )
-        doc = session.get(Document, grant.document_id)
-        if doc is None:
-            raise _not_found(grant.document_id)
+        doc = session.get(Document, grant.document_id) if grant is not None else None
         approver = session.get(User, ctx.principal.user_id)
-        decision = may_decide_grant(
-            ctx.principal, approver.is_unit_head, doc.level, doc.unit_id, grant.user_id
-        )
-        action = Action.GRANT_APPROVE if approve else Action.GRANT_REFUSE
-        if not decision.allowed:
+        if grant is None or grant.status != "requested" or doc is None:
+            reason = "no such pending request"
+        else:
+            decision = may_decide_grant(
+                ctx.principal, approver.is_unit_head, doc.level, doc.unit_id, grant.user_id
+            )
+            reason = None if decision.allowed else decision.reason
+        if reason is not None:
             raise uow.refuse(
                 action,
-                doc.id,
-                decision.reason,
-                Refused(
-                    "Bạn không có quyền duyệt yêu cầu này.",
-                    f"You may not decide this request ({decision.reason}).",
+                doc.id if doc is not None else None,
+                reason,
+                NotFound(
+                    f"Không có yêu cầu số {grant_id} đang chờ bạn duyệt.",
+                    f"No pending request {grant_id} for you to decide.",
                 ),
                 {"grant": grant_id},
             )

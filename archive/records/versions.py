@@ -144,7 +144,7 @@ def add_file_version(
                 doc_id,
                 versions={kind: nxt[kind] for kind, *_ in written},
                 media_type=media_type,
-                **({"reason": reason} if reason else {}),
+                sealed={"reason": reason} if reason else None,
             )
             uow.changed(doc_id, Change.TEXT)  # the index follows the new text
     except BaseException:

@@ -151,9 +151,11 @@ def _file_again(inst, ctx, payload: _Bag, entry: dict, body: dict, unit: Unit, r
     out = {"source_id": entry["source_id"], "sha256": sha}
     content_mac = inst.keyring.content_mac(original)
     with inst.sessions() as session:
-        existing = queries.find_by_content(session, content_mac)
-    if existing is not None:
-        return {**out, "id": existing.id, "status": "duplicate"}
+        # An import is the operator's act on a whole bag, not a person's upload: a record with
+        # these bytes anywhere in Kho makes the bag's entry a duplicate.
+        found = queries.find_by_content(session, content_mac)
+    if found:
+        return {**out, "id": found[0].id, "status": "duplicate"}
     desc = body["description"]
     new = filing.NewRecord(
         content=original,

@@ -2,7 +2,9 @@
 bytes go straight to the response. Nothing is written to disk and nothing is cached.
 
 The read passes the gate (``archive.records.gate.open_for_preview``: one decision, one audit entry
-with the page number); only PDFs (or their sanitized access copies) have a preview. The crop of
+with the page number and a trace id); every page image carries a visible watermark with the
+viewer, the time and that trace id (``watermark``), so a screenshot or a photo of the screen is
+traced like a download. Only PDFs (or their sanitized access copies) have a preview. The crop of
 page 1's header (``header_png``, for the review page) is drawn the same way from PDFs and from
 scanned images.
 """
@@ -12,10 +14,11 @@ from __future__ import annotations
 import io
 
 import pypdfium2 as pdfium
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from archive.core.instance import Instance
 from archive.records import gate
+from ingest.delivery import stamp
 from ingest.examine.pdfium_guard import PDFIUM
 from security.actor import Context
 from security.errors import NotFound
@@ -62,15 +65,53 @@ def page_count(pdf: bytes) -> int:
             document.close()
 
 
-def page_png(inst: Instance, ctx: Context, doc_id: int, page: int = 0, width: int = 900) -> bytes:
-    """The page as PNG bytes for someone allowed to read the document; 404-like otherwise."""
-    content = gate.open_for_preview(inst, ctx, doc_id, page)
-    if content.media_type != "application/pdf":
+def watermark(png: bytes, line: str, marking: str, trace_id: str) -> bytes:
+    """The page with the viewer, time and trace id drawn across it (light, repeated, so that
+    cropping does not remove it) and once in a solid band at the bottom (readable on a photo),
+    and the trace id in the PNG's ``KhoTrace`` text chunk."""
+    page = Image.open(io.BytesIO(png)).convert("RGBA")
+    size = max(12, page.width // 60)
+    path = stamp.font_path()
+    font = ImageFont.truetype(str(path), size) if path else ImageFont.load_default()
+    if path is None:
+        line, marking = stamp.fold(line), stamp.fold(marking)
+    layer = Image.new("RGBA", page.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    text = f"{marking}  {line}" if marking else line
+    step = max(size * 8, page.height // 6)
+    for y in range(step // 2, page.height - 2 * size, step):
+        draw.text((size, y), text, font=font, fill=(179, 38, 30, 70))
+    band = size + size // 2
+    draw.rectangle((0, page.height - band - 4, page.width, page.height), fill=(255, 255, 255, 235))
+    draw.text((size // 2, page.height - band), text, font=font, fill=(20, 20, 20, 255))
+    marked = Image.alpha_composite(page, layer).convert("RGB")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("KhoTrace", trace_id)
+    out = io.BytesIO()
+    marked.save(out, format="PNG", pnginfo=info, optimize=False, compress_level=6)
+    return out.getvalue()
+
+
+def page_png(
+    inst: Instance,
+    ctx: Context,
+    doc_id: int,
+    page: int = 0,
+    width: int = 900,
+    viewer: str | None = None,
+    unit: str = "-",
+) -> bytes:
+    """The page as PNG bytes for someone allowed to read the document, 404-like otherwise;
+    watermarked with the viewer, the time and the trace id written in the preview's entry."""
+    copy = gate.open_for_preview(inst, ctx, doc_id, page)
+    if copy.content.media_type != "application/pdf":
         raise _no_preview(doc_id, page)
-    png = render_page(content.read(), page, width)
+    png = render_page(copy.content.read(), page, width)
     if png is None:
         raise _no_preview(doc_id, page)
-    return png
+    who = viewer or (ctx.principal.username if ctx.principal else "-")
+    line = stamp.stamp_lines(who, unit, copy.at, copy.trace_id)
+    return watermark(png, line, stamp.marking_of(copy.level), copy.trace_id)
 
 
 # The top third of page 1 when the examination did not say where the header was read.

@@ -1,4 +1,8 @@
-"""Leak tracing: every page of a downloaded PDF carries who received it, when, and a trace id.
+"""Leak tracing: every page of a downloaded copy carries who received it, when, and a trace id.
+
+Every download is a PDF: a PDF access copy as it is, a scan turned into a PDF, a Word or text file
+without a PDF access copy as a PDF of the record's text (the original format only as the
+"original" download).
 
 The stamp is one small overlay per page size, drawn by fpdf2 with DejaVu Sans embedded (so
 Vietnamese names and markings print as they are; when the font is missing, names are folded to
@@ -25,6 +29,7 @@ from pathlib import Path
 
 import pikepdf
 from fpdf import FPDF
+from PIL import Image
 
 from archive.core.instance import Instance
 from archive.records import gate
@@ -87,6 +92,11 @@ def fold(text: str) -> str:
 def marking_of(level: str) -> str:
     """The marking printed on the page: nothing for ordinary records, else e.g. "TỐI MẬT"."""
     return "" if level == "thuong" else LEVEL_NAMES.get(level, level).upper()
+
+
+def font_path() -> Path | None:
+    """The stamp's font file (a DejaVu Sans subset), for other drawings of the same line."""
+    return _font()
 
 
 def stamp_lines(viewer: str, unit: str, when: datetime, trace_id: str) -> str:
@@ -156,13 +166,55 @@ def stamped_pdf(
     return out.getvalue()
 
 
+def text_pdf(text: str) -> bytes:
+    """A plain A4 PDF of a record's text (the access copy of a Word or text file), in memory."""
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.set_margins(56, 56, 56)
+    pdf.set_auto_page_break(True, margin=56)
+    font = _font()
+    if font is not None:
+        pdf.add_font("Body", fname=str(font))
+        pdf.set_font("Body", size=11)
+    else:
+        pdf.set_font("Helvetica", size=11)
+        text = fold(text)
+    pdf.add_page()
+    pdf.multi_cell(0, 15, text.replace("\t", "    ") or " ")
+    return bytes(pdf.output())
+
+
+def image_pdf(data: bytes) -> bytes:
+    """A scanned image as a PDF, one page per frame, in memory (so it can carry the stamp)."""
+    image = Image.open(io.BytesIO(data))
+    frames = []
+    for index in range(getattr(image, "n_frames", 1)):
+        image.seek(index)
+        frames.append(image.convert("RGB"))
+    out = io.BytesIO()
+    frames[0].save(out, format="PDF", save_all=True, append_images=frames[1:], resolution=150)
+    return out.getvalue()
+
+
+def pdf_name(filename: str) -> str:
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    return f"{stem or 'document'}.pdf"
+
+
 def stamped_download(inst: Instance, ctx: Context, doc_id: int, viewer: str, unit: str) -> Stamped:
-    """The file for a download: PDFs stamped for ``viewer``; other formats as they are.
+    """The file for a download, always a PDF stamped for ``viewer`` on every page: a PDF
+    access copy as it is; a scanned image turned into a PDF; a Word or text file (with no PDF
+    access copy) as a PDF made from the record's text. The original format is only the
+    "original" download, for those allowed originals.
 
     The trace id is in the download's own audit entry (written before any byte is released).
     """
     copy = gate.open_traced_copy(inst, ctx, doc_id)
-    data = copy.content.read()
-    if copy.content.media_type == "application/pdf":
-        data = stamped_pdf(data, viewer, unit, copy.at, copy.trace_id, marking_of(copy.level))
-    return Stamped(copy.content.filename, copy.content.media_type, data, copy.trace_id)
+    name, media_type = copy.content.filename, copy.content.media_type
+    if media_type == "application/pdf":
+        data = copy.content.read()
+    elif media_type.startswith("image/"):
+        data, name = image_pdf(copy.content.read()), pdf_name(name)
+    else:
+        data, name = text_pdf(copy.text or ""), pdf_name(name)
+    data = stamped_pdf(data, viewer, unit, copy.at, copy.trace_id, marking_of(copy.level))
+    return Stamped(name, "application/pdf", data, copy.trace_id)

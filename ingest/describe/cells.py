@@ -21,6 +21,7 @@ from ingest.describe.numbers import (
     is_fuzzy_date_cell,
     read_number,
 )
+from ingest.describe.syllable import is_syllable
 from ingest.describe.text import canonical_tones, fold, fold_same_length, has_marks, match_key
 from ingest.describe.vocab import DOC_TYPES, HEADER_PHRASES, LEVELS, URGENCIES
 
@@ -261,6 +262,8 @@ def _classify(cell: Cell) -> None:
         cell.role = "number"
     elif is_date_cell(text):
         cell.role = "date"
+    elif key in DOC_TYPES and _CLAUSE.search(text):  # "QUYẾT ĐỊNH:" opens the articles
+        cell.role = "clause"
     elif key in DOC_TYPES:
         cell.role, cell.value = "title", key
     elif _RECIPIENT.match(key):
@@ -280,8 +283,12 @@ def _classify(cell: Cell) -> None:
         cell.role, cell.value, cell.confidence = "motto", motto, 0.85
     elif is_fuzzy_date_cell(text):
         cell.role, cell.confidence = "date", 0.75
+    elif folded in _FOLDED_TITLES and text.isupper() and _CLAUSE.search(text):
+        cell.role = "clause"
     elif folded in _FOLDED_TITLES and text.isupper():
         cell.role, cell.value, cell.confidence = "title", _FOLDED_TITLES[folded], 0.75
+    elif title := _title_after_debris(text):
+        cell.role, cell.value, cell.confidence = "title", title, 0.75
     elif fold(key).startswith("hen gio"):
         cell.role = "deadline"
     elif found := _fuzzy_mark(key):
@@ -295,6 +302,25 @@ def _classify(cell: Cell) -> None:
     elif text.isupper() and not has_marks(text) and (restored := restore_marks(key)):
         # an OCR line that lost its diacritics; a partly restored one must be looked at
         cell.key, cell.confidence = restored[0], 0.75 if restored[1] else 0.5
+
+
+# "QUYẾT ĐỊNH:", "QUYẾT NGHỊ:": the words that open a decision's articles, not its title.
+_CLAUSE = re.compile(r":\s*$")
+_DEBRIS_WORD = re.compile(r"^[^\W_]{0,3}[\W\d_]+[^\W_]{0,3}$")
+
+
+def _title_after_debris(text: str) -> str | None:
+    """A title with OCR debris before it ("M1... QUYÉT ĐỊNH": a handwritten mark or a stamp's
+    edge in the margin): at most two short words, none a syllable and each with a digit or
+    punctuation in it, then the title's words in capitals."""
+    words = text.split()
+    for size in (1, 2):
+        head, rest = words[:size], " ".join(words[size:])
+        if not rest.isupper() or fold(match_key(rest)) not in _FOLDED_TITLES:
+            continue
+        if all(_DEBRIS_WORD.match(w) and not is_syllable(w.strip(".,:;")) for w in head):
+            return _FOLDED_TITLES[fold(match_key(rest))]
+    return None
 
 
 def _continues(prev: str, nxt: str, upper: bool, summary: bool = False) -> bool:
@@ -353,7 +379,8 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
             ):
                 i += 1
             continue
-        starts = not parts and cell.role in ("other", "vv")
+        # an article ("Điều 1."), a list item or a clause opens the body, never a subject
+        starts = not parts and cell.role in ("other", "vv") and not _BODY_START.match(cell.text)
         if starts:
             parts.append(cell.text)
             upper = cell.text.isupper()

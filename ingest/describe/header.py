@@ -16,6 +16,7 @@ import itertools
 import logging
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from ingest.describe import blocks, gazetteer
@@ -224,16 +225,19 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 def _marks_differ(subject: str, body: list[str]) -> list[str]:
     """Subject words OCR may have given the wrong marks: a pair of words that the body also
     has, but only with other marks ("Nhâm Dằn" / "Nhâm Dần", "chỉ tiết" / "chi tiết"). The body
-    usually repeats the subject's words; a pair, not a word, since many words share letters."""
-    seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    usually repeats the subject's words; a pair, not a word, since many words share letters.
+    OCR errs in the body too, so a pair the body also has counts as odd when the body writes
+    it more often with other marks ("vật liệu nỗ" once, "vật liệu nổ" four times)."""
+    seen: dict[tuple[str, str], Counter[tuple[str, str]]] = {}
     for line in body:
         for pair in _pairs(line):
-            seen.setdefault((fold(pair[0]), fold(pair[1])), set()).add(pair)
+            seen.setdefault((fold(pair[0]), fold(pair[1])), Counter())[pair] += 1
     odd = []
     for pair in _pairs(subject):
-        others = seen.get((fold(pair[0]), fold(pair[1])), set())
-        if others and pair not in others:
-            odd.append(f"'{' '.join(pair)}' / '{' '.join(sorted(others)[0])}'")
+        others = seen.get((fold(pair[0]), fold(pair[1])), Counter())
+        best, count = others.most_common(1)[0] if others else (pair, 0)
+        if best != pair and count > others[pair]:
+            odd.append(f"'{' '.join(pair)}' / '{' '.join(best)}'")
     return odd
 
 
@@ -318,7 +322,10 @@ def _date(b: _Builder, head: HeadCells, title: int | None, number: NumberReading
         b.put("date", None, line, 0.3, note, "blank")
     else:
         conf, note = found.confidence, None
-        if number is not None and not number.value:  # filled in by hand with the number
+        # Filled in by hand with the number: digits written into both blanks read like print.
+        # A number blank where nothing was read (a stamped number OCR lost, a faint pen)
+        # says nothing against a day printed with the date.
+        if number is not None and not number.value and number.handwritten:
             conf, note = min(conf, 0.7), "số văn bản viết tay: ngày có thể cũng viết tay"
         b.put("date", found.iso, line, conf, note)
     if found.place:

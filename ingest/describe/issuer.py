@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from ingest.describe.gazetteer import CENTRAL, Entry, Gazetteer, Key, key_of
 from ingest.describe.syllable import is_acronym, is_syllable
 from ingest.describe.text import fold, has_marks, match_key
+from ingest.describe.vocab import DOC_TYPES, STATE_DOC_TYPES
 
 ORG_START = re.compile(
     r"^(?:ĐẢNG BỘ|(?:TỈNH|HUYỆN|THÀNH|THỊ|QUẬN|ĐẢNG) ỦY|UBND|HĐND|BAN CÁN SỰ ĐẢNG|ĐẢNG ĐOÀN|"
@@ -464,6 +465,31 @@ def _fits(symbols: set[str], codes: list[str]) -> bool | None:
                for c in folded for w in wanted)  # fmt: skip
 
 
+_TYPE_CODES = frozenset(
+    fold(c).upper() for c in (*DOC_TYPES.values(), *STATE_DOC_TYPES.values(), "CV")
+)
+
+
+def _others_symbol(codes: list[str], table: Gazetteer) -> bool:
+    """Is a part of the symbol one the gazetteer gives a body ("SNV", "BTCTU", "UBND")?
+
+    Then a name that does not fit it is doubted: one of the two was misread. A part no body
+    owns says nothing against the name: state symbols often end in a field or a unit that is
+    no body ("QĐ-XPVPHC", a penalty decision; "HC-QLHC", the unit that drafted it)."""
+    heads = [e.symbol for e in table.heads.values() if e.symbol]
+    functions = [e.symbol for group in table.functions.values() for e in group.values()
+                 if e.symbol]  # fmt: skip
+    owned = {fold(e.symbol).upper() for e in table.bodies.values() if e.symbol}
+    owned |= {fold(h + f).upper() for h in heads for f in ("", *functions)}
+    for code in (fold(c).upper() for c in codes if c):
+        if not code or code in _TYPE_CODES:
+            continue
+        if code in owned or any(code.startswith(s) and code[len(s):] in owned
+                                for s in owned if len(s) >= 2):  # fmt: skip
+            return True
+    return False
+
+
 def _motto_tail(keys: list[str]) -> int:
     """How many words at the end of a line are the end of a motto ("... VIỆT NAM")."""
     best = 0
@@ -569,8 +595,9 @@ def read_issuer(
     symbols = _symbols(issuing, superiors)
     fits = _fits(symbols, codes or [])
     if fits is False:
-        conf = min(conf, 0.7)
         notes.append(f"ký hiệu không khớp với cơ quan ({'/'.join(sorted(symbols))})")
+        if _others_symbol(codes or [], table):
+            conf = min(conf, 0.7)
     kinds = {e.kind for e in issuing.entries() if e.kind in ("party", "state")}
     kind = kinds.pop() if len(kinds) == 1 else None
     return Reading(name, superior, round(conf, 2), notes, kind, symbols, bodies,

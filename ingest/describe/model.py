@@ -9,6 +9,10 @@ The model learns from document subjects, so it is document text: it is stored on
 ``allow_pickle=False``, so even a forged file cannot run code; ``seal_model`` encrypts and
 authenticates those bytes (``security.crypto.stream``) under a fixed binding, so a tampered or
 swapped model fails before it is parsed.
+
+scikit-learn (and SciPy under it) take seconds to import: they are imported where a model is
+trained or opened, never by merely importing this module, so a `kho` command or a web worker
+that never classifies a subject does not pay for them.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
 
 from ingest.describe.text import fold
 from security.crypto.stream import decrypt_bytes, encrypt_bytes
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 BINDING = b"kho/model/series/v1"
 MAX_WORD_FEATURES = 60_000
@@ -33,6 +39,8 @@ _FORMAT = 1
 
 
 def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     words = TfidfVectorizer(
         ngram_range=(1, 2), max_features=MAX_WORD_FEATURES, sublinear_tf=True, dtype=np.float32
     )
@@ -153,6 +161,7 @@ def train(examples: Iterable[tuple[str, str]], seed: int = 0) -> Model:
     if len({c for _, c in pairs}) < 2:
         raise ValueError("need confirmed filings in at least two series to learn from")
     from scipy.sparse import hstack
+    from sklearn.linear_model import SGDClassifier
 
     words, chars = _vectorizers()
     folded = [fold(s) for s, _ in pairs]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ingest.describe.gazetteer import Gazetteer, Key, key_of
-from ingest.describe.syllable import split_glued
+from ingest.describe.syllable import is_syllable, split_glued
 from ingest.describe.text import fold, match_key
 
 MAX_LENGTH = 500
@@ -20,6 +20,7 @@ _VV = re.compile(r"^[VW]\s*[/⁄|.]\s*[vV]\b\s*[:.]?\s*")
 _LEAD_DEBRIS = re.compile(r"^[^\w(“\"]+")
 _TOKEN = re.compile(r"^(?P<pre>\W*)(?P<core>[^\W\d_]+)(?P<post>\W*)$")
 _SPACES = re.compile(r"\s+")
+_JUNK = re.compile(r"\d|[./\\|_~^*#@]{2}")
 # "Đảng" as the Party keeps its capital ("của Đảng", "Đảng Cộng sản"), not "đảng viên".
 _PARTY = re.compile(r"\bcủa đảng\b|\bđảng(?= cộng sản)|\bđiều lệ đảng\b")
 
@@ -38,6 +39,19 @@ def _unglue(words: list[str]) -> tuple[list[str], bool]:
         else:
             out.append(word)
     return out, changed
+
+
+def _without_leading_junk(words: list[str]) -> tuple[list[str], list[str]]:
+    """OCR's reading of a handwritten mark or a smudge before the first word ("møt0..2Ÿ.../2/
+    Xử phạt ..."): up to two leading words mixing letters with digits or runs of dots and
+    slashes, dropped when a capitalised syllable follows."""
+    for size in (1, 2):
+        head, rest = words[:size], words[size:]
+        if not rest or not is_syllable(rest[0].strip(",.:;")) or not rest[0][:1].isupper():
+            continue
+        if all(_JUNK.search(w) and any(c.isalpha() for c in w) for w in head):
+            return rest, head
+    return words, []
 
 
 def _names(table: Gazetteer) -> dict[Key, str]:
@@ -78,12 +92,16 @@ def clean_subject(raw: str, table: Gazetteer | None = None) -> tuple[str, list[s
     sentence when a gazetteer is given (each noted)."""
     notes: list[str] = []
     text = _SPACES.sub(" ", raw).strip()
+    dropped = []
     debris = _LEAD_DEBRIS.match(text)
     if debris:
         text = text[debris.end() :]
-        notes.append(f"bỏ ký tự thừa ở đầu: '{debris.group().strip()}'")
+        dropped.append(debris.group().strip())
     text = _VV.sub("", text, count=1)
-    words, glued = _unglue(text.split())
+    words, junk = _without_leading_junk(text.split())
+    if debris or junk:
+        notes.append(f"bỏ ký tự thừa ở đầu: '{' '.join(dropped + junk)}'")
+    words, glued = _unglue(words)
     if glued:
         notes.append("tách chữ dính liền")
     folded = fold(" ".join(words[:2])).split()

@@ -1,18 +1,28 @@
 """The ingest queue: web uploads become jobs, `kho worker` files them with the one pipeline.
 
 A job's bytes wait in the blob store encrypted under their own data key (binding
-``kho/job/<uid>``), never in clear; the blob is deleted once the job is done. Claiming a job is a
-short transaction that marks it running (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock
-on SQLite), so several workers never take the same job. A job left running by a worker that died
+``kho/job/<uid>``), never in clear; the blob is deleted once the job is done. With the blobs on
+object storage (``KHO_BLOBS=s3://…``) and the database on PostgreSQL, workers on other machines
+(the same keyring, their own ``KHO_HOME``) take jobs uploaded on any node: nothing of a job is
+on the disk of the node that received it.
+
+Claiming a job is a short transaction that marks it running (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL: a job another worker is claiming is skipped, not waited for; the write lock on
+SQLite), so several workers never take the same job. A job left running by a worker that died
 is queued again after ``STALE_AFTER``; filing it again is harmless because the same bytes are a
-``duplicate`` of the record the dead worker may already have committed.
+``duplicate`` of the record the dead worker may already have committed, and that record's
+change was logged with its commit, so the index applies it whatever the retry answers. Two
+workers filing the same bytes at once make one record (the content fingerprint is unique; the
+loser answers ``duplicate``: ``archive.records.filing.AlreadyFiled``).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import os
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -31,6 +41,7 @@ from ingest.examine.limits import check_size
 from security.actor import Context
 from security.crypto.keys import new_data_key
 from security.crypto.stream import decrypt_bytes, encrypt_bytes
+from security.errors import KhoError
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)
@@ -102,14 +113,30 @@ def claim(inst: Instance) -> IngestJob | None:
         return job
 
 
+def worker_address() -> str:
+    """Where a job was filed, in its audit entries: the worker's machine and process (several
+    workers on several machines share one queue)."""
+    return f"worker {socket.gethostname()}:{os.getpid()}"[:64]
+
+
 def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
     """File one claimed job as the person who uploaded it; record the outcome on the job."""
     key = inst.keyring.unwrap(job.kek_version, job.wrapped_key, bindings.job(job.uid, "file"))
     filename = decrypt_bytes(key, job.sealed_name, bindings.job(job.uid, "name")).decode()
-    with inst.blobs.open(job.blob) as fh:
-        data = decrypt_bytes(key, fh, bindings.job(job.uid, "file"))
+    try:
+        with inst.blobs.open(job.blob) as fh:
+            data = decrypt_bytes(key, fh, bindings.job(job.uid, "file"))
+    except FileNotFoundError:
+        raise KhoError(
+            f"Tệp chờ của việc {job.id} không có trong kho blob của tiến trình này "
+            f"({inst.blobs.location}): tiến trình trên máy khác cần cùng KHO_BLOBS (kho đối "
+            "tượng) với máy chủ.",
+            f"The bytes of job {job.id} are not in this worker's blob store "
+            f"({inst.blobs.location}): a worker on another machine needs the same KHO_BLOBS "
+            "(object storage) as the servers.",
+        ) from None
     with inst.sessions() as session:
-        ctx = accounts.context_for(session.get(User, job.submitted_by), "worker")
+        ctx = accounts.context_for(session.get(User, job.submitted_by), worker_address())
     result = pipeline.ingest_bytes(
         inst, ctx, data, filename, job.unit_code, job.declared_level, limits=limits
     )

@@ -17,15 +17,18 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageSequence
 
 from archive.core.limits import Limits
 from ingest.examine.limits import Deadline, check_pages, check_pixels, reason
 from ingest.examine.scan import raster
-from ingest.examine.scan.page import FoundMark, PageReading, read_page
 from ingest.examine.text import has_text, normalize
 from security.errors import Refused
+
+if TYPE_CHECKING:  # reading a page loads OpenCV: only when a page is read
+    from ingest.examine.scan.page import FoundMark, PageReading
 
 LANGUAGE = "vie"
 DPI = raster.OCR_DPI
@@ -148,6 +151,8 @@ def ocr_image(data: bytes, limits: Limits, deadline: Deadline | None = None) -> 
     version = tesseract_version()
     if version is None:
         return OcrResult(pages=[""] * image_frames(data, limits), needs_ocr=True)
+    from ingest.examine.scan.page import read_page
+
     result = OcrResult(software=version)
     for number, page in enumerate(_frames(data, limits)):
         deadline.check()
@@ -166,6 +171,8 @@ def ocr_pdf_pages(
     version = tesseract_version()
     if version is None:
         return OcrResult(pages=[""] * len(page_indexes), needs_ocr=True)
+    from ingest.examine.scan.page import read_page
+
     result = OcrResult(software=version)
     for index in page_indexes:
         deadline.check()

@@ -9,6 +9,7 @@ refused and the events so far, so the pipeline can record the failed event too.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -25,7 +26,6 @@ from ingest.examine.limits import Deadline, check_size, reason
 from ingest.examine.office import clean as office_clean
 from ingest.examine.office import convert as office_convert
 from ingest.examine.scan import garbled, raster, textlayer
-from ingest.examine.scan.page import search_stamps
 from ingest.examine.sniff import MediaType
 from security.errors import Refused
 
@@ -257,6 +257,8 @@ def _text_page_geometry(data: bytes, limits: Limits, deadline: Deadline, rec: _R
     bottom = min(max((zone[3] if zone else 0.3) + 0.1, 0.3), 0.5)
     if not run_ocr or not geometry.images_in(bottom) or not ocr_stage.ocr_available():
         return
+    from ingest.examine.scan.page import search_stamps  # OpenCV: only when a page is searched
+
     with rec.stage(STAMPS, ocr_stage.tesseract_version() or "kho") as done:
         page = raster.render_pdf_page(data, 0, limits, dpi=STAMP_DPI)
         found, _ = search_stamps(page, 0, bottom, deadline, ocr_stage.tesseract)
@@ -329,8 +331,9 @@ def _examine_image(data: bytes, limits: Limits, deadline: Deadline, rec: _Record
 def _examine_office(data: bytes, kind: MediaType, limits: Limits, deadline: Deadline,
                     rec: _Recorder, result: Examined, run_ocr: bool) -> None:  # fmt: skip
     """Cleaned of what reaches out or runs, then a PDF access copy printed by LibreOffice in a
-    sandbox, examined like any PDF (text, OCR of pages that are pictures). Without LibreOffice:
-    text by python-docx and the readers here, and the cleaned file as the access copy."""
+    sandbox, examined like any PDF (text, OCR of pages that are pictures); the text itself then
+    read from the file's own structure (``_own_words``). Without LibreOffice: text by
+    python-docx and the readers here, and the cleaned file as the access copy."""
     with rec.stage(SANITIZATION, office_clean.SOFTWARE) as done:
         cleaned = office_clean.clean(data, kind, limits, deadline)
         removed = ", ".join(cleaned.removed) or "no active or external content found"
@@ -344,6 +347,8 @@ def _examine_office(data: bytes, kind: MediaType, limits: Limits, deadline: Dead
         later = [r for r in result.removed_active_content if r not in cleaned.removed]
         result.removed_active_content = cleaned.removed + later
         result.access_media_type = MediaType.PDF
+        if kind in _OWN_READERS and result.page_sources[:1] == ["text"]:
+            _own_words(cleaned.data, kind, limits, deadline, rec, result)
         return
     with rec.stage(CONVERSION, "kho") as done:
         if kind in (MediaType.DOC, MediaType.XLS):
@@ -359,23 +364,62 @@ def _examine_office(data: bytes, kind: MediaType, limits: Limits, deadline: Dead
     result.access_copy, result.removed_active_content = cleaned.data, cleaned.removed
 
 
+_OWN_READERS = {MediaType.DOCX: "docx", MediaType.ODT: "odt", MediaType.RTF: "rtf"}
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _words(page: str) -> set[str]:
+    return set(_LETTERS.findall(page.casefold()))
+
+
+def _read_document(data: bytes, kind: MediaType, limits: Limits,
+                   deadline: Deadline) -> text.Extracted:  # fmt: skip
+    if kind == MediaType.DOCX:
+        return text.docx_text(data, limits, deadline)
+    if kind == MediaType.XLSX:
+        return text.xlsx_text(data, limits, deadline)
+    if kind == MediaType.ODT:
+        return text.odt_text(data, limits, deadline)
+    if kind == MediaType.RTF:
+        return text.rtf_text(data)
+    return text.plain_text(data)
+
+
+def _own_words(data: bytes, kind: MediaType, limits: Limits, deadline: Deadline,
+               rec: _Recorder, result: Examined) -> None:  # fmt: skip
+    """A word-processor file's text from its own structure (paragraphs, and table cells in
+    order: a header's two columns are a table), not from the PDF LibreOffice printed of it,
+    whose text layer breaks lines and mixes columns where the page set them side by side.
+    Pages of the PDF that were recognised from images (a scan pasted in) follow it. Kept
+    only when it has text, and has every word of the printed first page: a secrecy mark in a
+    text box, a page header or a field that the readers here do not reach must not be lost,
+    so such a file keeps the PDF's reading (as does a file of pictures)."""
+    with rec.stage(EXTRACTION, text.SOFTWARE[_OWN_READERS[kind]]) as done:
+        own = _read_document(data, kind, limits, deadline).text
+        if not text.has_text(own):
+            done("not applicable", "no text in the file's own structure: the PDF's text kept")
+            return
+        pages = result.text.split("\n\f")
+        missing = _words(pages[0]) - _words(own)
+        if missing:
+            done(
+                "not applicable",
+                f"{len(missing)} words of the printed page 1 are not in the file's paragraphs "
+                "and tables (text boxes, page headers): the PDF's text kept",
+            )
+            return
+        pictures = [pages[i] for i, src in enumerate(result.page_sources)
+                    if src == "ocr" and i < len(pages)]  # fmt: skip
+        result.text = "\n\f".join([own, *pictures])
+        done("success", f"{len(own)} characters read from the file's own structure")
+
+
 def _examine_document(data: bytes, kind: MediaType, limits: Limits, deadline: Deadline,
                       rec: _Recorder, result: Examined) -> None:  # fmt: skip
     """DOCX, ODT, RTF, XLSX and plain text read here: ZIP limits are checked while reading."""
-    names = {MediaType.DOCX: "docx", MediaType.ODT: "odt", MediaType.RTF: "rtf",
-             MediaType.XLSX: "xlsx"}  # fmt: skip
-    name = names.get(kind, "txt")
+    name = {**_OWN_READERS, MediaType.XLSX: "xlsx"}.get(kind, "txt")
     with rec.stage(EXTRACTION, text.SOFTWARE[name]) as done:
-        if kind == MediaType.DOCX:
-            extracted = text.docx_text(data, limits, deadline)
-        elif kind == MediaType.XLSX:
-            extracted = text.xlsx_text(data, limits, deadline)
-        elif kind == MediaType.ODT:
-            extracted = text.odt_text(data, limits, deadline)
-        elif kind == MediaType.RTF:
-            extracted = text.rtf_text(data)
-        else:
-            extracted = text.plain_text(data)
+        extracted = _read_document(data, kind, limits, deadline)
         result.text, result.encoding, result.pages = extracted.text, extracted.encoding, 1
         result.page_sources = ["text"]
         done("success", f"{len(extracted.text)} characters" + (

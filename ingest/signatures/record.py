@@ -45,7 +45,7 @@ from ingest.examine import stages
 from ingest.examine.limits import Deadline
 from ingest.examine.sniff import MediaType
 from ingest.signatures import messages as msg
-from ingest.signatures.validate import SOFTWARE, SignatureCheck, validate_pdf
+from ingest.signatures.results import SignatureCheck
 from security.actor import Context
 from security.crypto.keys import new_data_key
 from security.errors import NotFound, Refused
@@ -69,6 +69,8 @@ def _report_bytes(check: SignatureCheck) -> bytes:
 
 def _detail(check: SignatureCheck, version: int, digest: str) -> str:
     """The event's detail, in clear: statuses and references, never a name."""
+    from ingest.signatures.validate import SOFTWARE
+
     statuses = ", ".join(s.status for s in check.signatures) or "none"
     return (
         f"{len(check.signatures)} signatures: {statuses}; trust store "
@@ -125,6 +127,8 @@ def check_at_ingest(inst: Instance, described, data: bytes, limits: Limits,
     examined = described.examined
     if examined.media_type != MediaType.PDF:
         return described
+    from ingest.signatures.validate import SOFTWARE, validate_pdf  # pyHanko: only for PDFs
+
     check = validate_pdf(data, trust.material(inst), Deadline(limits.max_seconds), None, password)
     fields = dict(described.fields)
     evidence = dict(described.evidence)
@@ -201,6 +205,8 @@ def _verify_one(inst: Instance, ctx: Context, doc_id: int, system: bool) -> dict
             f"Document {doc_id} is not a PDF: there is no signature to check.",
         )
     before = (reading.unseal_meta(inst, doc).get(KIND) or {}).get("status")
+    from ingest.signatures.validate import validate_pdf
+
     check = validate_pdf(reading.read_object(inst, doc, original), trust.material(inst))
     _store(inst, ctx, doc, check)
     return {"id": doc_id, "before": before, "status": check.status,
@@ -264,6 +270,7 @@ def _store(inst: Instance, ctx: Context, doc: Document, check: SignatureCheck) -
                 report_version=version,
                 trust_store_version=check.report["trust_store_version"],
             )
+            uow.changed(doc.id, Change.DESCRIBED)  # logged here, announced once per run
     except BaseException:
         inst.blobs.delete(blob.name)
         raise

@@ -55,6 +55,7 @@ from ingest.examine.limits import Deadline
 from ingest.signatures import certs, guard
 from ingest.signatures import messages as msg
 from ingest.signatures.messages import Reason
+from ingest.signatures.results import SignatureCheck, SignatureResult
 
 for _name in ("pyhanko", "pyhanko_certvalidator"):  # they would log signer names in clear
     logging.getLogger(_name).setLevel(logging.CRITICAL + 1)
@@ -69,61 +70,6 @@ KEY_USAGE = KeyUsageConstraints(
 # for years, and refusing it would flag most documents an office receives (docs/signatures.md).
 WEAK_DIGESTS = frozenset({"md2", "md5"})
 NOTED_DIGESTS = frozenset({"sha1"})
-
-
-@dataclass
-class SignatureResult:
-    """One signature: what people see (the first fields) and the full report behind it."""
-
-    field: str
-    signer: str | None
-    organization: str | None
-    signer_kind: str | None  # person | organization
-    signed_at: str | None  # ISO 8601
-    time_source: str  # messages.TIME_SOURCES
-    status: str  # messages.STATUSES
-    reason: Reason
-    covers: str  # messages.COVERAGE
-    changes: str | None = None  # allowed later changes (messages.CHANGES key)
-    notes: list[Reason] = field(default_factory=list)
-    report: dict = field(default_factory=dict)
-
-    def summary(self) -> dict:
-        """The per-signature object of ``kho ingest --json`` and ``kho show --json``."""
-        return {
-            "field": self.field,
-            "signer": self.signer,
-            "organization": self.organization,
-            "signer_kind": self.signer_kind,
-            "signed_at": self.signed_at,
-            "time_source": self.time_source,
-            "status": self.status,
-            "reason": self.reason.as_dict(),
-            "covers": self.covers,
-            "changes": self.changes,
-            "notes": [n.as_dict() for n in self.notes],
-        }
-
-
-@dataclass
-class SignatureCheck:
-    """Every signature of one file, and the report that is sealed with the record."""
-
-    signatures: list[SignatureResult]
-    report: dict
-    seconds: float = 0.0
-
-    @property
-    def status(self) -> str | None:
-        """The strongest finding of all signatures; None when the file is not signed."""
-        return msg.worst([s.status for s in self.signatures])
-
-    @property
-    def broken(self) -> list[SignatureResult]:
-        return [s for s in self.signatures if s.status in msg.BROKEN]
-
-    def summaries(self) -> list[dict]:
-        return [s.summary() for s in self.signatures]
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -1,10 +1,15 @@
-"""Document sets as Python integers (bit n = document number n), cached per segment.
+"""Document sets as Python integers (bit n = document n), one per segment, cached per segment.
 
 Whoosh evaluates queries one document at a time in Python: at 100,000 documents a frequent
 two-word query takes hundreds of milliseconds. Here each term's documents become a bitset once
-(per immutable segment, so a commit only adds the new segment's share); ANDs, ORs, the access
-filter, counts (``int.bit_count``) and facet counts are then whole-set operations in C, and the
-cost of a query no longer grows with the number of documents it matches.
+per immutable segment; ANDs, ORs, the access filter, counts (``int.bit_count``) and facet
+counts are whole-set operations in C, and the cost of a query no longer grows with the number
+of documents it matches.
+
+A ``DocSet`` holds one bitset per segment of a generation of the index: sets are never shifted
+into one big integer, so what a segment contributes is computed once in the life of the
+segment (``SegmentSets``: from its summary when it has one, else from Whoosh's postings and
+columns) and reused by every later generation; a generation only adds its deletions.
 
 Bitsets hold document numbers only. They live in process memory, never on disk.
 """
@@ -13,17 +18,25 @@ from __future__ import annotations
 
 import re
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from itertools import accumulate
 
 from whoosh import query as q
-from whoosh.reading import TermNotFound
+from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.searching import Searcher
 
+from search.index.analysis import WORDS, fold
+from search.index.summary import Summary
+
 CACHE_BYTES = 256 * 1024 * 1024
+ISSUER, ISSUER_NAME = "issuer", "issuer_name"  # the issuer's words, and its name as a column
 _NONZERO = re.compile(rb"[^\x00]")
 _BYTE_BITS = tuple(tuple(j for j in range(8) if b >> j & 1) for b in range(256))
+# What a column holds for a document without a value: empty bytes, or for our unsigned NUMERIC
+# columns (16-bit year, 32-bit date) the largest value of their width.
+_MISSING = frozenset({b"", "", 0xFFFF, 0xFFFFFFFF})
 
 
 def from_ids(ids: Iterable[int], size: int) -> int:
@@ -44,6 +57,52 @@ def ids_of(bits: int) -> list[int]:
     for match in _NONZERO.finditer(data):  # the regex engine skips runs of zero bytes in C
         base = match.start() << 3
         out.extend(base + j for j in _BYTE_BITS[data[match.start()]])
+    return out
+
+
+class DocSet:
+    """A set of documents of one generation: one bitset per segment, in segment order."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[int, ...]) -> None:
+        self.parts = parts
+
+    def __and__(self, other: DocSet) -> DocSet:
+        return DocSet(tuple(a & b for a, b in zip(self.parts, other.parts, strict=True)))
+
+    def __or__(self, other: DocSet) -> DocSet:
+        return DocSet(tuple(a | b for a, b in zip(self.parts, other.parts, strict=True)))
+
+    def __invert__(self) -> DocSet:
+        """Everything else (negative integers: only ever ANDed into another set)."""
+        return DocSet(tuple(~a for a in self.parts))
+
+    def __bool__(self) -> bool:
+        return any(self.parts)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DocSet) and self.parts == other.parts
+
+    def __hash__(self) -> int:
+        return hash(self.parts)
+
+    def bit_count(self) -> int:
+        return sum(part.bit_count() for part in self.parts)
+
+    def ids(self, offsets: tuple[int, ...]) -> list[int]:
+        """Document numbers over the whole generation, ascending."""
+        out: list[int] = []
+        for part, offset in zip(self.parts, offsets, strict=True):
+            if part:
+                out.extend(d + offset for d in ids_of(part)) if offset else out.extend(ids_of(part))
+        return out
+
+
+def union(sets: Iterable[DocSet], empty: DocSet) -> DocSet:
+    out = empty
+    for s in sets:
+        out = out | s
     return out
 
 
@@ -81,33 +140,22 @@ class _LruBytes:
 SEGMENT_BITS = _LruBytes(CACHE_BYTES)
 
 
-def _segment_key(searcher: Searcher) -> tuple:
-    """A segment's identity and its deletions (they only grow while the segment lives)."""
-    segment = searcher.reader().segment()
-    return (segment.segment_id(), segment.deleted_count())
-
-
-def _deleted(reader, size: int) -> int:
-    segment = reader.segment()
-    return from_ids(segment.deleted_docs(), size) if segment.deleted_count() else 0
-
-
-def _term_bits(searcher: Searcher, term: q.Term, size: int) -> int:
-    """A term's documents in one segment, read block by block when the codec allows.
+def _term_bits(reader: SegmentReader, fieldname: str, text, size: int) -> int:
+    """A term's documents in one segment from Whoosh's postings, block by block when the codec
+    allows (deletions are the generation's business: not applied here).
 
     Whoosh decodes postings one document at a time (about 1.7 µs each); here each block's ids
     are delta-decoded with ``itertools.accumulate`` and set in a bytearray, several times
     faster. This reads private attributes of Whoosh's W3 codec, so any other matcher takes the
     generic path (``test_bitsets_match_whoosh`` checks both agree).
     """
-    reader = searcher.reader()
     try:
-        matcher = reader.postings(term.fieldname, term.text)
+        matcher = reader.postings(fieldname, text)
     except TermNotFound:
         return 0
     inner = getattr(matcher, "child", matcher)  # deletions come wrapped in a FilterMatcher
     if not all(hasattr(inner, a) for a in ("_read_data", "_next_block", "_byteids", "_data")):
-        return from_ids(matcher.all_ids(), size)
+        return from_ids(inner.all_ids(), size)
     buf = bytearray((size >> 3) + 1)
     while inner.is_active():
         if inner._data is None:
@@ -116,88 +164,157 @@ def _term_bits(searcher: Searcher, term: q.Term, size: int) -> int:
         for d in ids if inner._byteids else accumulate(ids):
             buf[d >> 3] |= 1 << (d & 7)
         inner._next_block()
-    found = int.from_bytes(buf, "little")
-    return found & ~_deleted(reader, size) if inner is not matcher else found
+    return int.from_bytes(buf, "little")
 
 
-def of_query(searcher: Searcher, query: q.Query, cache: dict | None = None) -> int:
-    """The documents matching ``query`` (deletions excluded) as a bitset over the whole index.
+class SegmentSets:
+    """What the engine reads from one segment, kept for the segment's life: segments never
+    change once written, so a reader reopened after a commit reuses it as it is.
 
-    Single terms are cached per segment across generations; other queries (phrases, ranges)
-    in ``cache``, which the caller keeps per generation.
+    Term sets go to the process-wide ``SEGMENT_BITS`` budget; a segment's columns, months and
+    dates stay here (a few bitsets and one array per segment). Nothing here knows deletions.
     """
-    if cache is not None and query in cache:
-        return cache[query]
-    total = 0
-    for sub, offset in searcher.leaf_searchers():
-        size = sub.reader().doc_count_all()
 
-        def make(sub: Searcher = sub, size: int = size) -> int:
-            return from_ids(query.docs(sub), size)
+    def __init__(self, reader: SegmentReader, summary: Summary | None) -> None:
+        self.reader = reader
+        self.searcher = Searcher(reader, closereader=False)
+        self.summary = summary
+        self.size = reader.doc_count_all()
+        self.key = reader.segment().segment_id()
+        self._columns: dict[str, dict] = {}
+        self._dates: array | None = None
 
-        if isinstance(query, q.Term):
-            key = (*_segment_key(sub), query.fieldname, query.text)
-            part = SEGMENT_BITS.get_or_make(
-                key, lambda sub=sub, size=size: _term_bits(sub, query, size)
-            )
-        else:
-            part = make()
-        total |= part << offset
-    if cache is not None and not isinstance(query, q.Term):
-        cache[query] = total
-    return total
+    def term(self, fieldname: str, text: str | bytes) -> int:
+        """The term's documents (``text`` as the query gives it: Whoosh encodes it)."""
+        btext = self.reader.schema[fieldname].to_bytes(text)
+        return SEGMENT_BITS.get_or_make(
+            (self.key, fieldname, btext), lambda: self._term(fieldname, btext)
+        )
 
+    def _term(self, fieldname: str, btext: bytes) -> int:
+        summary = self.summary
+        if summary is not None and summary.covers(fieldname):
+            found = summary.term(fieldname, btext)
+            if found is not None:
+                return found
+        return _term_bits(self.reader, fieldname, btext, self.size)
 
-_SEGMENT_COLUMNS: OrderedDict[tuple, dict] = OrderedDict()
-# What a column holds for a document without a value: empty bytes, or for our unsigned NUMERIC
-# columns (16-bit year, 32-bit date) the largest value of their width.
-_MISSING = frozenset({b"", "", 0xFFFF, 0xFFFFFFFF})
-_COLUMNS_LOCK = threading.Lock()
+    def query(self, query: q.Query) -> int:
+        """Any other query, evaluated by Whoosh once per segment."""
+        return SEGMENT_BITS.get_or_make(
+            (self.key, "query", query), lambda: from_ids(query.docs(self.searcher), self.size)
+        )
 
+    def phrase(self, fieldname: str, words: tuple[str, ...]) -> int:
+        """Documents holding the words one after the other in a field."""
+        return SEGMENT_BITS.get_or_make(
+            (self.key, "phrase", fieldname, words), lambda: self._phrase(fieldname, words)
+        )
 
-def _segment_column(reader, name: str) -> dict:
-    """value → bitset within one segment (columns never change once a segment is written)."""
-    key = (reader.segment().segment_id(), name)
-    with _COLUMNS_LOCK:
-        found = _SEGMENT_COLUMNS.get(key)
-    if found is None:
+    def _phrase(self, fieldname: str, words: tuple[str, ...]) -> int:
+        if fieldname == ISSUER and self.summary is not None:
+            return self._issuer_phrase(words)
+        candidates = -1
+        for word in sorted(set(words), key=lambda w: self.term(fieldname, w).bit_count()):
+            candidates &= self.term(fieldname, word)
+            if not candidates:
+                return 0
+        wanted = set(ids_of(candidates))
+        where = {w: _positions(self.reader, fieldname, w, wanted) for w in set(words)}
+        found = []
+        for doc in wanted:
+            starts = where[words[0]][doc]
+            if any(all(p + i in where[w][doc] for i, w in enumerate(words[1:], 1)) for p in starts):
+                found.append(doc)
+        return from_ids(found, self.size)
+
+    def _issuer_phrase(self, words: tuple[str, ...]) -> int:
+        """An issuer phrase from the issuer column: a segment names a few dozen issuers, so
+        each name is checked once instead of each document's positions (the summary's column
+        holds every document's issuer, as the issuer field does)."""
+        found = 0
+        size = len(words)
+        for name, docs in self.column(ISSUER_NAME).items():
+            tokens = [
+                fold(t) for t in WORDS.findall(name.decode() if isinstance(name, bytes) else name)
+            ]
+            if any(tuple(tokens[i : i + size]) == words for i in range(len(tokens) - size + 1)):
+                found |= docs
+        return found
+
+    def column(self, name: str) -> dict:
+        """value → documents, for a column (facets, years) or ``month`` (yyyymm of the date)."""
+        found = self._columns.get(name)
+        if found is None:
+            stored = self.summary.column(name) if self.summary is not None else None
+            if stored is None:
+                stored = self._read_column(name)
+            found = self._columns[name] = stored
+        return found
+
+    def _read_column(self, name: str) -> dict:
         per_value: dict = {}
-        if reader.has_column(name):
-            for docnum, value in enumerate(reader.column_reader(name)):
+        if name == "month":
+            for docnum, value in enumerate(self.dates()):
+                if value:
+                    per_value.setdefault(value // 100, []).append(docnum)
+        elif self.reader.has_column(name):
+            for docnum, value in enumerate(self.reader.column_reader(name)):
                 if value is not None and value not in _MISSING:
                     per_value.setdefault(value, []).append(docnum)
-        size = reader.doc_count_all()
-        found = {value: from_ids(ids, size) for value, ids in per_value.items()}
-        with _COLUMNS_LOCK:
-            _SEGMENT_COLUMNS[key] = found
-            while len(_SEGMENT_COLUMNS) > 2048:  # segments long merged away
-                _SEGMENT_COLUMNS.popitem(last=False)
-    return found
+        return {value: from_ids(ids, self.size) for value, ids in per_value.items()}
+
+    def dates(self) -> array:
+        """yyyymmdd of each document (0: no date)."""
+        if self._dates is None:
+            if self.summary is not None:
+                self._dates = self.summary.dates()
+            else:
+                values = array("I")
+                if self.reader.has_column("date"):
+                    values.extend(
+                        v if v and v <= 99991231 else 0 for v in self.reader.column_reader("date")
+                    )
+                values.extend([0] * (self.size - len(values)))
+                self._dates = values
+        return self._dates
 
 
-def segment_values(reader, name: str) -> list:
-    """A column's values for every document of one segment (cached with the segment)."""
-    key = (reader.segment().segment_id(), name, "values")
-    with _COLUMNS_LOCK:
-        found = _SEGMENT_COLUMNS.get(key)
-    if found is None:
-        found = list(reader.column_reader(name)) if reader.has_column(name) else []
-        found += [None] * (reader.doc_count_all() - len(found))
-        with _COLUMNS_LOCK:
-            _SEGMENT_COLUMNS[key] = found
-    return found
-
-
-def column_bits(searcher: Searcher, name: str) -> dict:
-    """For a column (facet, year), each value's documents as a bitset over the whole index."""
-    out: dict = {}
-    for sub, offset in searcher.leaf_searchers():
-        for value, part in _segment_column(sub.reader(), name).items():
-            out[value] = out.get(value, 0) | (part << offset)
+def _positions(reader: SegmentReader, fieldname: str, word: str, wanted: set[int]) -> dict:
+    """For the documents in ``wanted`` holding ``word``: its positions there (Whoosh's W3
+    blocks read whole when the codec allows, only the wanted postings decoded)."""
+    fieldobj = reader.schema[fieldname]
+    out: dict[int, frozenset[int]] = {}
+    try:
+        matcher = reader.postings(fieldname, fieldobj.to_bytes(word))
+    except TermNotFound:
+        return out
+    inner = getattr(matcher, "child", matcher)
+    decode = fieldobj.format.decode_positions
+    if all(hasattr(inner, a) for a in ("_read_ids", "_read_values", "_next_block", "_maxid")):
+        low = min(wanted)
+        while inner.is_active():
+            if inner._maxid >= low:
+                inner._read_ids()
+                inner._read_values()
+                for doc, value in zip(inner._ids, inner._values, strict=True):
+                    if doc in wanted:
+                        out[doc] = frozenset(decode(value))
+            inner._next_block()
+        return out
+    while inner.is_active():
+        if inner.id() in wanted:
+            out[inner.id()] = frozenset(decode(inner.value()))
+        inner.next()
     return out
+
+
+def deleted(segment) -> int:
+    """A segment's deleted documents in one generation (its table of contents says)."""
+    return (
+        from_ids(segment.deleted_docs(), segment.doc_count_all()) if segment.deleted_count() else 0
+    )
 
 
 def clear() -> None:
     SEGMENT_BITS.clear()
-    with _COLUMNS_LOCK:
-        _SEGMENT_COLUMNS.clear()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from whoosh import query as q
 
+from search.engine import bits
 from search.engine.reader import Snapshot, any_of
 from search.index.analysis import exact, fold, number_key
 from search.parse import ParsedQuery
@@ -26,9 +27,9 @@ def _phrase(field_name: str, tokens: list[str]) -> q.Query:
 class _Clause:
     """One required word, run ("117-KH/TU") or quoted phrase, as sets."""
 
-    match: int  # documents holding it in any spelling
-    exact: int  # ... with the diacritics as typed
-    head: int  # ... in the header (number, issuer, subject)
+    match: bits.DocSet  # documents holding it in any spelling
+    exact: bits.DocSet  # ... with the diacritics as typed
+    head: bits.DocSet  # ... in the header (number, issuer, subject)
 
 
 def _clause(snap: Snapshot, text: str, quoted: bool) -> _Clause | None:
@@ -41,24 +42,22 @@ def _clause(snap: Snapshot, text: str, quoted: bool) -> _Clause | None:
     if len(folds) == 1:
         key = folds[0]
     if key:
-        match |= snap.bits(q.Term("number", key))
+        match = match | snap.bits(q.Term("number", key))
     exact_bits = _all([snap.bits(q.Term("exact", e)) for e in exacts]) if exacts != folds else match
-    head = snap.bits(q.Term("head", folds[0])) if len(folds) == 1 else 0
-    if len(folds) > 1:
-        head = _all([snap.bits(q.Term("head", f)) for f in folds])
+    head = _all([snap.bits(q.Term("head", f)) for f in folds])
     return _Clause(match, exact_bits, head)
 
 
-def _all(sets: list[int], default: int = 0) -> int:
+def _all(sets: list[bits.DocSet], default: bits.DocSet | None = None) -> bits.DocSet:
     if not sets:
         return default
     out = sets[0]
     for s in sets[1:]:
-        out &= s
+        out = out & s
     return out
 
 
-def _filters(snap: Snapshot, parsed: ParsedQuery, unit_ids: dict[str, int]) -> list[int]:
+def _filters(snap: Snapshot, parsed: ParsedQuery, unit_ids: dict[str, int]) -> list[bits.DocSet]:
     """Field filters: ORed within a field, ANDed across fields."""
     out = []
     if parsed.numbers:
@@ -101,20 +100,21 @@ def _filters(snap: Snapshot, parsed: ParsedQuery, unit_ids: dict[str, int]) -> l
     return out
 
 
-def matching(snap: Snapshot, parsed: ParsedQuery, unit_ids: dict[str, int]) -> tuple[int, list]:
+def matching(
+    snap: Snapshot, parsed: ParsedQuery, unit_ids: dict[str, int]
+) -> tuple[bits.DocSet, list[bits.DocSet]]:
     """(documents matching the query, tiers best first): before the access filter."""
     if parsed.impossible or parsed.empty:
-        return 0, []
+        return snap.empty, []
     clauses = [_clause(snap, w, False) for w in parsed.words]
     clauses += [_clause(snap, p, True) for p in parsed.phrases]
     clauses = [c for c in clauses if c is not None]
-    everything = (1 << snap.searcher.doc_count_all()) - 1
-    matched = _all([c.match for c in clauses] + _filters(snap, parsed, unit_ids), everything)
+    matched = _all([c.match for c in clauses] + _filters(snap, parsed, unit_ids), snap.everything)
     tiers = []
     whole = number_key(parsed.free_text) if parsed.words else None
     if whole:
         tiers.append(snap.bits(q.Term("number", whole)))
-    exact_all = _all([c.exact for c in clauses], 0)
-    head_all = _all([c.head for c in clauses], 0)
+    exact_all = _all([c.exact for c in clauses], snap.empty)
+    head_all = _all([c.head for c in clauses], snap.empty)
     tiers += [exact_all & head_all, exact_all, head_all]
     return matched, tiers

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from whoosh import query as q
 
+from search.engine import bits
 from search.engine.matching import matching
 from search.index.analysis import fold, words
 from search.parse import ParsedQuery
@@ -20,12 +21,12 @@ from search.parse import ParsedQuery
 _MAX_CANDIDATES = 200
 
 
-def _seen(snap, allowed: int, word: str) -> int:
+def _seen(snap, allowed: bits.DocSet, word: str) -> int:
     """How many visible documents hold ``word`` (folded)."""
     return (snap.bits(q.Term("folded", word)) & allowed).bit_count()
 
 
-def _correct(snap, allowed: int, word: str) -> str | None:
+def _correct(snap, allowed: bits.DocSet, word: str) -> str | None:
     """The closest visible word to ``word`` (fewest edits, then most visible documents)."""
     reader = snap.searcher.reader()
     for maxdist in (1, 2) if len(word) > 4 else (1,):
@@ -41,7 +42,9 @@ def _correct(snap, allowed: int, word: str) -> str | None:
     return None
 
 
-def suggest(snap, allowed: int, parsed: ParsedQuery, unit_ids: dict[str, int]) -> str | None:
+def suggest(
+    snap, allowed: bits.DocSet, parsed: ParsedQuery, unit_ids: dict[str, int]
+) -> str | None:
     """A corrected free text, or None. Field filters are kept as they were typed."""
     typed = [fold(w) for chunk in parsed.words for w in words(chunk)]
     if not typed:

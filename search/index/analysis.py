@@ -26,33 +26,63 @@ from whoosh.analysis import Filter, RegexTokenizer, Tokenizer
 from whoosh.analysis.acore import Token
 
 _WORD = r"\w+"
+WORDS = re.compile(_WORD)
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
-# In NFD a tone is the combining mark right after its vowel; moving it to the first vowel of a
-# word-final oa/oe/uy gives the traditional placement. "qu" is a consonant: "quý" stays.
-_END = r"(?![\w\u0300-\u036f])"  # the syllable ends: no letter and no further mark follows
-_NEW_STYLE = re.compile(
-    rf"(?<![qQ])([oO])([aAeE])([{_TONES}]){_END}|(?<![qQ])([uU])([yY])([{_TONES}]){_END}"
-)
 _NUMBER = re.compile(r"^\s*(\d+)\s*(?:[-/.\s]\s*)?([^\W\d_]+(?:\s*[-/.\s]\s*[^\W\d_]+)*)\s*$")
 _NUMBER_RUN = re.compile(r"\d+[a-z]+")
+
+
+def _composed(base: str, tone: str) -> str:
+    return unicodedata.normalize("NFC", base + tone)
+
+
+# The new tone placement, read on NFC text with precomputed tables: a bare o/u followed by a
+# toned a/e (after o) or y (after u) that ends the syllable (no letter and no further mark
+# follows), not after q ("qu" is a consonant: "quý" stays). "hoà" → "hòa", "thuỷ" → "thủy".
+# The same as moving the tone mark in NFD (tests/test_search_analysis.py checks both agree).
+_TONED = {_composed(v, t): (v, t) for v in "aAeEyY" for t in _TONES}  # "à" → ("a", grave) ...
+_NEW_STYLE = re.compile(f"(?<![qQ])([oOuU])([{''.join(_TONED)}])" + r"(?![\w\u0300-\u036f])")
+
+
+def _retone(match: re.Match) -> str:
+    first, toned = match.groups()
+    vowel, tone = _TONED[toned]
+    if (first in "oO") != (vowel in "aAeE"):  # "oỳ", "uà": not one of the three endings
+        return match.group()
+    return _composed(first, tone) + vowel
+
+
+def _fold_char(char: str) -> str | int | None:
+    """What one (lower-case) character folds to: its letters without marks; a lone mark: none."""
+    if char == "đ":
+        return "d"
+    kept = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+    if kept == char:
+        return ord(char)
+    return kept or None
+
+
+class _FoldTable(dict):
+    """``str.translate`` table for folding: precomputed for the Latin letters Vietnamese uses,
+    filled in for any other character the first time it is met."""
+
+    def __missing__(self, code: int) -> str | int | None:
+        value = self[code] = _fold_char(chr(code))
+        return value
+
+
+_FOLD = _FoldTable()
+for _code in (*range(0x80, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00)):
+    _FOLD[_code]
 
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _retone(match: re.Match) -> str:
-    if match.group(1):
-        return match.group(1) + match.group(3) + match.group(2)
-    return match.group(4) + match.group(6) + match.group(5)
-
-
 def unify_tones(text: str) -> str:
     """One tone placement for word-final oa/oe/uy: "hoà" → "hòa", "thuỷ" → "thủy"."""
-    decomposed = unicodedata.normalize("NFD", text)
-    if not any(c in _TONES for c in decomposed):
-        return nfc(text)
-    return nfc(_NEW_STYLE.sub(_retone, decomposed))
+    return _NEW_STYLE.sub(_retone, nfc(text))
 
 
 def exact(text: str) -> str:
@@ -61,16 +91,14 @@ def exact(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower-case, strip diacritics, map đ (and Telex "dd") to d."""
-    lowered = nfc(text).lower().replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", lowered)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("dd", "d")
+    """Lower-case, strip diacritics, map đ (and Telex "dd") to d (one table lookup a letter)."""
+    return nfc(text).lower().translate(_FOLD).replace("dd", "d")
 
 
 def words(text: str, folded: bool = True) -> list[str]:
     """The words of a text as the index has them (what query building starts from)."""
     form = fold if folded else exact
-    return [form(m.group()) for m in re.finditer(_WORD, nfc(text))]
+    return [form(w) for w in WORDS.findall(nfc(text))]
 
 
 def number_key(text: str) -> str | None:

@@ -11,14 +11,19 @@ Every entry carries two links to its predecessor:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 GENESIS = "0" * 64
 
@@ -93,3 +98,28 @@ def checkpoint_is_valid(public_hex: str, seq: int, head_hash: str, at: str, sign
         return True
     except (InvalidSignature, ValueError):
         return False
+
+
+# -- free text inside entries ----------------------------------------------------------------------
+# Search queries and reasons people type are descriptive content: an entry keeps them sealed
+# (AES-256-GCM under a key derived from the audit key, bound to the entry's number), so the
+# database holds no plaintext of them. The audit key never rotates away (the chain needs it), so
+# old entries stay readable after a KEK rotation; the chain's links cover the sealed form.
+
+
+def _detail_key(audit_key: bytes) -> bytes:
+    return HKDF(SHA256(), 32, salt=None, info=b"kho/audit/sealed-detail").derive(audit_key)
+
+
+def seal_detail(audit_key: bytes, seq: int, data: dict) -> str:
+    """``data`` as one base64 token that only the keyring's holder can open."""
+    nonce = secrets.token_bytes(12)
+    aad = f"kho/audit/{seq}".encode()
+    sealed = AESGCM(_detail_key(audit_key)).encrypt(nonce, canonical(data), aad)
+    return base64.b64encode(nonce + sealed).decode()
+
+
+def unseal_detail(audit_key: bytes, seq: int, token: str) -> dict:
+    raw = base64.b64decode(token)
+    aad = f"kho/audit/{seq}".encode()
+    return json.loads(AESGCM(_detail_key(audit_key)).decrypt(raw[:12], raw[12:], aad))

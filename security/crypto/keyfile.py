@@ -44,10 +44,13 @@ class KeySource:
     passphrase: str | None = None
     from_env: bool = False
 
-    def describe(self) -> str:
+    def describe(self, full_path: bool = True) -> str:
+        """Where the keys come from; without ``full_path`` (pages) the file's name only, so
+        no web page tells where on the server the key file lies."""
         if self.from_env:
             return f"environment variable {ENV_KEYRING}"
-        return f"{'sealed ' if self.passphrase else ''}key file {self.path}"
+        where = self.path if full_path else self.path.name
+        return f"{'sealed ' if self.passphrase else ''}key file {where}"
 
 
 def _derive(passphrase: str, salt: bytes, kdf: Mapping) -> bytes:

@@ -147,6 +147,39 @@ def decrypt_bytes(key: bytes, ciphertext: bytes | BinaryIO, binding: bytes) -> b
     return b"".join(decrypt_segments(key, src, binding))
 
 
+class SegmentCipher:
+    """Random access to one STREAM ciphertext: segment *i* decrypted alone, when it is needed.
+
+    For objects read in small pieces (index files: a term's entry, a block of postings), so
+    that opening one does not mean decrypting all of it. ``header`` is the ciphertext's first
+    ``HEADER_SIZE`` bytes and ``body_length`` the length of everything after them. Each segment
+    is authenticated on its own, flagged last or not by its position, so a truncated, reordered
+    or swapped segment still fails; nothing is returned unauthenticated.
+    """
+
+    def __init__(self, key: bytes, header: bytes, binding: bytes, body_length: int) -> None:
+        self.segment_size = _parse_header(header)
+        self._aead = AESGCM(key)
+        self._aad = header + binding
+        self.sealed_size = self.segment_size + TAG_SIZE
+        self.count = max(1, -(-body_length // self.sealed_size))
+        self.plaintext_length = body_length - self.count * TAG_SIZE
+        if self.plaintext_length < 0:
+            raise IntegrityError("ciphertext truncated")
+
+    def extent(self, index: int) -> tuple[int, int]:
+        """(offset after the header, length) of sealed segment ``index``."""
+        return index * self.sealed_size, self.sealed_size
+
+    def decrypt(self, index: int, sealed: bytes) -> bytes:
+        if not 0 <= index < self.count or len(sealed) < TAG_SIZE:
+            raise IntegrityError("ciphertext truncated")
+        try:
+            return self._aead.decrypt(_nonce(index, index == self.count - 1), sealed, self._aad)
+        except InvalidTag:
+            raise IntegrityError(f"segment {index} failed authentication") from None
+
+
 def plaintext_length(ciphertext_length: int, segment_size: int) -> int:
     """Plaintext size of a well-formed ciphertext, computed without decrypting it."""
     body = ciphertext_length - HEADER_SIZE

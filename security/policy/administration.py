@@ -52,6 +52,38 @@ def may_manage_trust(who: Principal) -> Decision:
     return Decision(False, f"role {who.role} does not manage the trust store")
 
 
+def needs_second_person(old: str, new: str) -> bool:
+    """Raising a clearance to TỐI MẬT or above takes two people: whoever asks (an
+    administrator, the operator) and a security officer who approves (``may_decide_clearance``)."""
+    return level_rank(new) > level_rank(old) and level_rank(new) >= level_rank(Level.TOI_MAT)
+
+
+def may_decide_clearance(who: Principal, account: str, requested_by: str, level: str) -> Decision:
+    """A raise to TỐI MẬT or above is approved (or refused) by a security officer who is a
+    second person (neither who asked nor the account itself) and is cleared for that level."""
+    if who.role != Role.SECURITY_OFFICER:
+        return Decision(False, "only a security officer decides a raise to TỐI MẬT or above")
+    if who.username in (account, requested_by):
+        return Decision(False, "the second person must be neither the requester nor the account")
+    if level_rank(who.clearance) < level_rank(level):
+        return Decision(False, "the officer is not cleared for that level")
+    return Decision(True, "security officer, second person")
+
+
+def may_see_clearance_requests(who: Principal) -> Decision:
+    """Raises waiting for approval: the administrators who ask and the officers who decide."""
+    if who.role in (Role.ADMIN, Role.SECURITY_OFFICER):
+        return Decision(True, f"role {who.role}")
+    return Decision(False, f"role {who.role} does not see clearance requests")
+
+
+def query_hidden_by(who: Principal, result_levels: list[str]) -> int:
+    """A search query recorded in the log is as telling as what it found: a reader of the log
+    sees its text only when cleared for every record it returned. Returns how many of those
+    records are above the reader's clearance (0: the text may be shown)."""
+    return sum(1 for level in result_levels if level_rank(level) > level_rank(who.clearance))
+
+
 # -- API tokens (security.identity.tokens) ---------------------------------------------------------
 
 

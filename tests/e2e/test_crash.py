@@ -20,16 +20,17 @@ from sqlalchemy import func, select
 
 from archive.models import Document
 from ingest.demo import samples
+from tests.support.blobs import instance_at
 from web.cli import main
 
 pytestmark = pytest.mark.slow
 KHO = [sys.executable, "-c", "from web.cli import main; main()"]
 
 
-def test_batch_killed_ten_times_then_resumed(tmp_path, database_url):
-    env = {**os.environ, "KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url}
+def test_batch_killed_ten_times_then_resumed(tmp_path, database_url, blob_settings, home_env):
+    env = {**os.environ, **home_env}
     runner = CliRunner()
-    cli_env = {"KHO_HOME": env["KHO_HOME"], "KHO_DATABASE_URL": database_url}
+    cli_env = home_env
     assert runner.invoke(main, ["init"], env=cli_env).exit_code == 0
     assert (
         runner.invoke(
@@ -88,9 +89,7 @@ def test_batch_killed_ten_times_then_resumed(tmp_path, database_url):
         main, ["search", docs[0].truth["canary"], "--as", "vanthu", "--json"], env=cli_env
     )
     assert len(app_env.output.splitlines()) == 1
-    from archive.core.instance import Instance
-
-    inst = Instance.from_settings(tmp_path / "home", database_url)
+    inst = instance_at(tmp_path / "home", database_url, blob_settings)
     with inst.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Document)) == 100
     inst.dispose()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
+from archive.core.blobstore import LocalBlobStore
 from ingest import pipeline
 from search import feed, query
 
@@ -15,16 +17,24 @@ def _forms(needle: str) -> list[bytes]:
     return out
 
 
-def _leaks(home: Path, needles: list[str]) -> list[str]:
+def _leaks(home: Path, needles: list[str], store=None) -> list[str]:
+    """Every file under ``home`` and, for a store elsewhere (object storage), every blob in it."""
     found = []
-    files = [p for p in home.rglob("*") if p.is_file()]
+    files = [(str(p.relative_to(home)), p.read_bytes) for p in home.rglob("*") if p.is_file()]
+    if store is not None and not isinstance(store, LocalBlobStore):
+        files += [(f"{store.location}: {n}", partial(_read, store, n)) for n in store.names()]
     assert files, "nothing to scan"
-    for path in files:
-        data = path.read_bytes()
+    for where, read in files:
+        data = read()
         for needle in needles:
             if any(form in data for form in _forms(needle)):
-                found.append(f"{needle!r} in {path.relative_to(home)}")
+                found.append(f"{needle!r} in {where}")
     return found
+
+
+def _read(store, name: str) -> bytes:
+    with store.open(name) as fh:
+        return fh.read()
 
 
 def test_instance_holds_no_text_canary_title_or_file_name(inst, archivist, sample_docs):
@@ -39,7 +49,7 @@ def test_instance_holds_no_text_canary_title_or_file_name(inst, archivist, sampl
     needles = []
     for doc in sample_docs:
         needles += [doc.sentence, doc.truth["canary"], doc.truth["subject"], doc.filename]
-    assert _leaks(inst.home, needles) == []
+    assert _leaks(inst.home, needles, inst.blobs) == []
 
 
 def test_scan_would_find_a_leak(tmp_path):

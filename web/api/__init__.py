@@ -56,8 +56,9 @@ class KhoApi(Api):
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
-def init_app(app: Flask) -> None:
-    from web import csrf
+def init_app(app: Flask, csrf) -> None:
+    """The API on the app that serves the pages (``csrf``: their CSRFProtect, which the API's
+    blueprints are exempt from)."""
     from web.api import docs, oversight, records
 
     app.config.setdefault("API_TITLE", "Kho API")

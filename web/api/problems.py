@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import Flask, Response, json, request
+from flask import Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from archive.audit.log import EmptyRange
@@ -114,16 +114,6 @@ def from_http_error(exc: HTTPException) -> Response:
     if messages:  # webargs: which fields are wrong and why
         extra["errors"] = messages
     return problem(status, code=None, headers=headers, **extra)
-
-
-def register(app: Flask) -> None:
-    """Problem details for every error under /api/ (the pages keep their HTML error pages)."""
-
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
-        if is_api_request():
-            return from_http_error(exc)
-        return exc
 
 
 def damaged() -> Response:

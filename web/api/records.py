@@ -15,9 +15,9 @@ from web import current_instance as kho
 from web.api import schemas
 from web.api.auth import api_call, caller, context
 from web.api.blueprint import ApiBlueprint
+from web.params import MAX_ID
 from web.views.documents import attachment_header
 
-MAX_ID = 2**31 - 1  # record ids are 32-bit integers in every database Kho runs on
 bp = ApiBlueprint(
     "records", __name__, description="Tìm kiếm, đọc, tải và nộp văn bản / search, read, deposit"
 )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
-from archive.accounts import accounts, sessions
+from archive.accounts import accounts, clearance, credentials, sessions
 from archive.records import grants
+from security.errors import NotFound
 from security.identity.passwords import generate_password
 from security.vocabulary import LEVELS, ROLES
 from web.cli.support import (
     OPERATOR,
+    RECORD_ID,
     KhoGroup,
     acting_as,
     as_option,
@@ -87,6 +91,11 @@ def user_set_command(inst, name, role, clearance, unit_code, unit_head, active) 
         active=active,
     )
     click.echo(", ".join(f"{k}: {a} → {b}" for k, (a, b) in diff.items()) or "no change")
+    if "clearance_requested" in diff:
+        click.echo(
+            "Chờ cán bộ bảo mật duyệt / waiting for a security officer: "
+            "kho user decide-clearance ID --as OFFICER --approve"
+        )
 
 
 @user_group.command("unlock")
@@ -113,22 +122,76 @@ def user_reset_2fa_command(inst, name: str) -> None:
     click.echo(f"{name}: second factor reset")
 
 
+@user_group.command("passwd")
+@click.argument("name")
+@click.option("--current", prompt="Mật khẩu hiện tại / current password", hide_input=True)
+@click.option(
+    "--new",
+    prompt="Mật khẩu mới / new password",
+    hide_input=True,
+    confirmation_prompt="Nhập lại / repeat",
+)
+def user_passwd_command(inst, name: str, current: str, new: str) -> None:
+    """Change one's own password (the current one first); every session of the account ends."""
+    ended = credentials.change_password(inst, acting_as(inst, name), current, new)
+    click.echo(f"{name}: đã đổi mật khẩu / password changed ({ended} sessions ended)")
+
+
+@user_group.command("reset-password")
+@click.argument("name")
+@click.option("--password-file", type=click.Path(exists=True, dir_okay=False))
+def user_reset_password_command(inst, name: str, password_file: str | None) -> None:
+    """Set a temporary password (generated and printed once unless given); the account must
+    change it at its next login, and its sessions end now."""
+    temporary = credentials.reset_password(inst, OPERATOR, name, read_secret_file(password_file))
+    click.echo(f"{name}: phải đổi mật khẩu khi đăng nhập / must change it at next login")
+    if not password_file:
+        click.echo(f"Mật khẩu tạm / temporary password: {temporary}  (chỉ hiện một lần / once)")
+
+
+@user_group.command("clearances")
+@json_option
+def user_clearances_command(inst, as_json: bool) -> None:
+    """Raises to TỐI MẬT or above waiting for a security officer."""
+    for item in clearance.waiting(inst, OPERATOR):
+        emit(
+            item,
+            as_json,
+            f"{item['request']:>5} {item['username']:<14} {item['from']} → {item['to']}"
+            f"  (by {item['requested_by']}, {item['requested_at'][:16]})",
+        )
+
+
+@user_group.command("decide-clearance")
+@click.argument("request_id", type=int)
+@as_option
+@click.option("--approve/--refuse", required=True)
+@click.option("--password", prompt="Mật khẩu của bạn / your password", hide_input=True)
+def user_decide_clearance_command(
+    inst, request_id: int, as_user: str, approve: bool, password: str
+) -> None:
+    """A security officer (a second person) approves or refuses a raise, with their password."""
+    clearance.decide(inst, acting_as(inst, as_user), request_id, approve, password)
+    click.echo(f"{request_id}: {'approved' if approve else 'refused'}")
+
+
 @commands.group("grant")
 def grant_group() -> None:
     """Need-to-know grants: request, decide, list pending."""
 
 
 @grant_group.command("request")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @click.option("--reason", required=True)
 def grant_request_command(inst, doc_id: int, as_user: str, reason: str) -> None:
-    grant_id = grants.request(inst, acting_as(inst, as_user), doc_id, reason)
-    click.echo(f"Yêu cầu số {grant_id} đã gửi / request {grant_id} sent")
+    with contextlib.suppress(NotFound):  # audited; answered like a request taken
+        grants.request(inst, acting_as(inst, as_user), doc_id, reason)
+    click.echo("\n".join(grants.TAKEN))
 
 
 @grant_group.command("decide")
-@click.argument("grant_id", type=int)
+@click.argument("grant_id", type=RECORD_ID)
 @as_option
 @click.option("--approve/--refuse", required=True)
 @click.option("--days", default=grants.DEFAULT_DAYS, show_default=True)
@@ -151,7 +214,7 @@ def grant_pending_command(inst, as_user: str, as_json: bool) -> None:
 
 
 @commands.command("share")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @click.argument("unit_code")
 @as_option
 def share_command(inst, doc_id: int, unit_code: str, as_user: str) -> None:

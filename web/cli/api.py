@@ -88,9 +88,13 @@ def api_group() -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default stdout).")
 def api_spec_command(output: str | None) -> None:
     """Write the OpenAPI 3.1 document generated from the code."""
+    from web import create_app
     from web.api import openapi_document
 
-    text = json.dumps(openapi_document(), ensure_ascii=False, indent=2) + "\n"
+    app = create_app()  # the command's app has no pages; the API is served with them
+    with app.app_context():
+        text = json.dumps(openapi_document(), ensure_ascii=False, indent=2) + "\n"
+    app.extensions["kho"].dispose()
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -11,7 +11,8 @@ import click
 
 from archive.oversight import inspection
 from security.crypto import audit_chain as chain
-from web.cli.support import OPERATOR, KhoGroup, emit, json_option
+from security.errors import KhoError
+from web.cli.support import OPERATOR, RECORD_ID, KhoGroup, emit, json_option
 
 commands = KhoGroup("audit")
 
@@ -91,7 +92,7 @@ def export_command(inst, since: str | None, until: str | None, output: str) -> N
 
 @audit_group.command("log")
 @click.option("--user", "username")
-@click.option("--document", "document_id", type=int)
+@click.option("--document", "document_id", type=RECORD_ID)
 @click.option("--action")
 @click.option("--outcome")
 @click.option("--from", "since")
@@ -119,3 +120,32 @@ def anomalies_command(inst, as_json: bool) -> None:
     """Off-hours reads, bulk downloads and bursts of denials."""
     for item in inspection.anomalies(inst, OPERATOR):
         emit(item, as_json, f"{item['kind']:<14} {item['username'] or '-':<12} {item['detail']}")
+
+
+@commands.command("trace")
+@click.argument("copy", type=click.Path(exists=True, dir_okay=False))
+@json_option
+def trace_command(inst, copy: str, as_json: bool) -> None:
+    """Who received a leaked copy: reads its trace id (a stamped PDF, a page preview, a photo
+    of one) and prints the audit entries that handed it out."""
+    from ingest.delivery.trace import trace_id_of
+
+    trace_id = trace_id_of(Path(copy).read_bytes())
+    if trace_id is None:
+        raise KhoError(
+            "Không đọc được mã truy vết trên bản này.",
+            "No trace id can be read from this copy (not stamped by Kho, or unreadable).",
+        )
+    found = inspection.trace(inst, OPERATOR, trace_id)
+    if not found:
+        raise KhoError(
+            f"Mã truy vết {trace_id} không có trong nhật ký.",
+            f"Trace id {trace_id} is not in the audit log (another instance, or altered).",
+        )
+    for entry in found:
+        emit(
+            entry,
+            as_json,
+            f"{trace_id}  {entry['at'][:19]}  {entry['username']} ({entry['unit'] or '-'})  "
+            f"{entry['action']} #{entry['object_id']}  {entry['address'] or ''}",
+        )

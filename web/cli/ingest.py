@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from archive.operations.bootstrap import is_demo
 from ingest import pipeline
 from ingest.demo import demo
 from ingest.describe import training
@@ -19,6 +20,7 @@ from ingest.doors import jobs, recognition
 from ingest.examine import ocr
 from security.errors import Refused
 from security.vocabulary import LEVELS, Role
+from web import wiring
 from web.cli.support import (
     OPERATOR,
     KhoGroup,
@@ -124,6 +126,7 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
     """File what arrives in INBOX; move it to done/ or rejected/ (with the reason)."""
     ctx = acting_as(inst, as_user, role=Role.ARCHIVIST)
     if not once:
+        pipeline.preload()
         click.echo(f"Đang theo dõi / watching {inbox} (Ctrl+C để dừng / to stop)")
     try:
         for result in inbox_watch.watch(inst, ctx, Path(inbox), interval, once, inst.limits):
@@ -135,7 +138,13 @@ def watch_command(inst, inbox: str, as_user: str | None, interval: float, once: 
 @commands.command("worker")
 @click.option("--once", is_flag=True, help="Empty the queue, then stop.")
 def worker_command(inst, once: bool) -> None:
-    """File the web uploads waiting in the queue (`make run` starts one)."""
+    """File the web uploads waiting in the queue (`make run` starts one; on other machines, with
+    the same database, object storage and keyring, as many as the load needs); the index
+    follows the change log meanwhile."""
+    click.echo(f"Kho worker: blobs {inst.blobs.location}", err=True)
+    wiring.follow_in_background(inst)
+    if not once:
+        pipeline.preload()
     try:
         count = jobs.work(inst, once=once, limits=inst.limits)
         click.echo(f"{count} tệp / files")
@@ -186,6 +195,13 @@ def demo_command(count: int, once: bool, code_for: str | None) -> None:
         click.echo(demo.current_code(code_for))
         return
     inst = ready_instance()
+    if not is_demo(inst.home):
+        raise Refused(
+            "Kho này không phải bản trình diễn: `kho demo` chỉ chạy trên Kho tạo bằng "
+            "`kho init --demo` (một KHO_HOME riêng).",
+            "This is not a demo instance: `kho demo` runs only on an instance created with "
+            "`kho init --demo` (a KHO_HOME of its own).",
+        )
     if once and demo.is_seeded(inst):
         print_demo_logins()
         return

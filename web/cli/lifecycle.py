@@ -10,7 +10,7 @@ import click
 
 from archive.lifecycle import declassify, disposal, holds, plan, registers, retention
 from security.vocabulary import LEVELS, RETENTION_PERIODS
-from web.cli.support import KhoGroup, acting_as, as_option, emit, json_option
+from web.cli.support import RECORD_ID, YEAR, KhoGroup, acting_as, as_option, emit, json_option
 
 commands = KhoGroup("lifecycle")
 _date = click.DateTime(formats=["%Y-%m-%d"])
@@ -31,8 +31,8 @@ def fonds_group() -> None:
 @fonds_group.command("add")
 @click.argument("code")
 @click.argument("name")
-@click.option("--from-year", type=int)
-@click.option("--to-year", type=int)
+@click.option("--from-year", type=YEAR)
+@click.option("--to-year", type=YEAR)
 @click.option("--successor", help="Code of the fonds that took over (after a merger).")
 @as_option
 def fonds_add(inst, code, name, from_year, to_year, successor, as_user) -> None:
@@ -49,7 +49,7 @@ def fonds_list(inst, as_json) -> None:
 
 @fonds_group.command("assign")
 @click.argument("code")
-@click.argument("doc_ids", type=int, nargs=-1, required=True)
+@click.argument("doc_ids", type=RECORD_ID, nargs=-1, required=True)
 @as_option
 def fonds_assign(inst, code, doc_ids, as_user) -> None:
     plan.assign_fonds(inst, acting_as(inst, as_user), list(doc_ids), code)
@@ -62,7 +62,7 @@ def fileplan_group() -> None:
 
 
 @fileplan_group.command("add")
-@click.argument("year", type=int)
+@click.argument("year", type=YEAR)
 @click.argument("code")
 @click.argument("title")
 @click.option("--retention", type=click.Choice(RETENTION_PERIODS), required=True)
@@ -88,7 +88,7 @@ def fileplan_add(
 
 
 @fileplan_group.command("list")
-@click.argument("year", type=int)
+@click.argument("year", type=YEAR)
 @as_option
 @json_option
 def fileplan_list(inst, year, as_user, as_json) -> None:
@@ -103,7 +103,7 @@ def dossier_group() -> None:
 
 @dossier_group.command("add")
 @click.argument("code")
-@click.argument("doc_ids", type=int, nargs=-1, required=True)
+@click.argument("doc_ids", type=RECORD_ID, nargs=-1, required=True)
 @as_option
 def dossier_add(inst, code, doc_ids, as_user) -> None:
     plan.add(inst, acting_as(inst, as_user), code, list(doc_ids))
@@ -159,7 +159,7 @@ def retention_set(inst, code, period, title, doc_type, basis, as_user) -> None:
 
 
 @retention_group.command("assign")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @click.option("--rule", "rule_code")
 @click.option("--period", type=click.Choice(RETENTION_PERIODS))
 @click.option("--out-of-force", type=_date, help="Date the record went out of force.")
@@ -191,7 +191,7 @@ def hold_group() -> None:
 
 
 @hold_group.command("place")
-@click.option("--doc", "doc_id", type=int)
+@click.option("--doc", "doc_id", type=RECORD_ID)
 @click.option("--dossier", "dossier_code")
 @click.option("--reason", required=True)
 @as_option
@@ -201,7 +201,7 @@ def hold_place(inst, doc_id, dossier_code, reason, as_user) -> None:
 
 
 @hold_group.command("release")
-@click.argument("hold_id", type=int)
+@click.argument("hold_id", type=RECORD_ID)
 @click.option("--reason", required=True)
 @as_option
 def hold_release(inst, hold_id, reason, as_user) -> None:
@@ -226,7 +226,7 @@ def dispose_group() -> None:
 
 
 @dispose_group.command("propose")
-@click.argument("doc_ids", type=int, nargs=-1)
+@click.argument("doc_ids", type=RECORD_ID, nargs=-1)
 @click.option("--dossier", "dossier_code")
 @click.option("--reason", required=True)
 @as_option
@@ -236,7 +236,7 @@ def dispose_propose(inst, doc_ids, dossier_code, reason, as_user) -> None:
 
 
 @dispose_group.command("approve")
-@click.argument("proposal_id", type=int)
+@click.argument("proposal_id", type=RECORD_ID)
 @as_option
 def dispose_approve(inst, proposal_id, as_user) -> None:
     status = disposal.approve(inst, acting_as(inst, as_user), proposal_id)
@@ -244,7 +244,7 @@ def dispose_approve(inst, proposal_id, as_user) -> None:
 
 
 @dispose_group.command("execute")
-@click.argument("proposal_id", type=int)
+@click.argument("proposal_id", type=RECORD_ID)
 @as_option
 def dispose_execute(inst, proposal_id, as_user) -> None:
     ids = disposal.execute(inst, acting_as(inst, as_user), proposal_id)
@@ -269,7 +269,7 @@ def register_group() -> None:
 @register_group.command("add")
 @click.argument("register")
 @click.option("--date", "entry_date", type=_date, required=True, help="Arrival or issue date.")
-@click.option("--doc", "doc_id", type=int)
+@click.option("--doc", "doc_id", type=RECORD_ID)
 @click.option("--level", type=click.Choice(LEVELS), default="thuong")
 @click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE")
 @as_option
@@ -284,7 +284,7 @@ def register_add(inst, register, entry_date, doc_id, level, pairs, as_user, as_j
 
 @register_group.command("list")
 @click.argument("register")
-@click.argument("year", type=int)
+@click.argument("year", type=YEAR)
 @as_option
 @json_option
 def register_list(inst, register, year, as_user, as_json) -> None:
@@ -294,7 +294,7 @@ def register_list(inst, register, year, as_user, as_json) -> None:
 
 @register_group.command("export")
 @click.argument("register")
-@click.argument("year", type=int)
+@click.argument("year", type=YEAR)
 @click.option("--format", "fmt", type=click.Choice(["csv", "html"]), default="csv")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
 @as_option
@@ -310,7 +310,7 @@ def declassify_group() -> None:
 
 
 @declassify_group.command("due")
-@click.option("--within-days", type=int, default=180, show_default=True)
+@click.option("--within-days", type=click.IntRange(0, 36500), default=180, show_default=True)
 @as_option
 @json_option
 def declassify_due(inst, within_days, as_user, as_json) -> None:
@@ -319,8 +319,8 @@ def declassify_due(inst, within_days, as_user, as_json) -> None:
 
 
 @declassify_group.command("extend")
-@click.argument("doc_id", type=int)
-@click.option("--years", type=int, required=True)
+@click.argument("doc_id", type=RECORD_ID)
+@click.option("--years", type=click.IntRange(1, 100), required=True)
 @click.option("--reason", required=True)
 @as_option
 def declassify_extend(inst, doc_id, years, reason, as_user) -> None:
@@ -329,7 +329,7 @@ def declassify_extend(inst, doc_id, years, reason, as_user) -> None:
 
 
 @declassify_group.command("level")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @click.argument("level", type=click.Choice(LEVELS))
 @click.option("--reason", required=True)
 @as_option

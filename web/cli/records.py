@@ -9,13 +9,13 @@ import click
 
 from archive.records import editing, gate, history, quarantine, review
 from security.vocabulary import LEVELS
-from web.cli.support import OPERATOR, KhoGroup, acting_as, as_option, emit, json_option
+from web.cli.support import OPERATOR, RECORD_ID, KhoGroup, acting_as, as_option, emit, json_option
 
 commands = KhoGroup("records")
 
 
 @commands.command("show")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @json_option
 @click.option("--text", "with_text", is_flag=True, help="Also print the full text.")
@@ -40,7 +40,7 @@ def show_command(inst, doc_id: int, as_user: str, as_json: bool, with_text: bool
 
 
 @commands.command("get")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @click.option(
     "-o",
@@ -51,22 +51,34 @@ def show_command(inst, doc_id: int, as_user: str, as_json: bool, with_text: bool
 )
 @click.option("--original", is_flag=True, help="The original bitstream, not the access copy.")
 def get_command(inst, doc_id: int, as_user: str, output: str, original: bool) -> None:
-    """Write a document's file (the sanitized access copy unless --original) to OUTPUT."""
-    content = gate.open_content(inst, acting_as(inst, as_user), doc_id, original)
+    """Write a document's file to OUTPUT: the access copy as a PDF stamped for the person
+    (``--as``) with a trace id, like a download from the web; the original bitstream with
+    --original (for those allowed originals)."""
+    ctx = acting_as(inst, as_user)
+    if original:
+        content = gate.open_content(inst, ctx, doc_id, original)
+        chunks, size, media_type, trace = content.chunks, content.size, content.media_type, ""
+    else:
+        from ingest.delivery import stamp  # the stamp's PDF tools: only for this command
+
+        who = ctx.principal.username if ctx.principal else "operator"
+        copy = stamp.stamped_download(inst, ctx, doc_id, who, ctx.unit_code or "-")
+        chunks, size, media_type = [copy.data], len(copy.data), copy.media_type
+        trace = f", trace {copy.trace_id}"
     target = Path(output)
     tmp = target.with_name(target.name + ".part")
     try:
         with open(tmp, "wb") as fh:
-            for chunk in content.chunks:
+            for chunk in chunks:
                 fh.write(chunk)
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
-    click.echo(f"{target} ({content.size} bytes, {content.media_type})")
+    click.echo(f"{target} ({size} bytes, {media_type}{trace})")
 
 
 @commands.command("edit")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @click.option(
     "--set",
@@ -86,7 +98,7 @@ def edit_command(
 
 
 @commands.command("history")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @json_option
 def history_command(inst, doc_id, as_user, as_json) -> None:
@@ -118,7 +130,7 @@ def review_list_command(inst, as_user: str, as_json: bool) -> None:
 
 
 @review_group.command("confirm")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @as_option
 @click.option(
     "--level",
@@ -153,7 +165,7 @@ def quarantine_list_command(inst, as_json: bool) -> None:
 
 
 @quarantine_group.command("release")
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=RECORD_ID)
 @click.option("--reference", required=True, help="Number of the approval (e.g. 12/QĐ-VPTU).")
 def quarantine_release_command(inst, doc_id: int, reference: str) -> None:
     quarantine.release(inst, OPERATOR, doc_id, reference)

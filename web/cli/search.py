@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from search import feed, query
+from search import follower, query
 from web.cli.support import OPERATOR, KhoGroup, acting_as, as_option, emit, json_option
 
 commands = KhoGroup("search")
@@ -13,7 +13,9 @@ commands = KhoGroup("search")
 @commands.command("search")
 @click.argument("text")
 @click.option("--sort", type=click.Choice(query.SORTS), default="relevance", show_default=True)
-@click.option("--limit", type=int, default=query.MAX_HITS, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1, query.MAX_HITS), default=query.MAX_HITS, show_default=True
+)
 @as_option
 @json_option
 def search_command(inst, text: str, sort: str, limit: int, as_user: str, as_json: bool) -> None:
@@ -21,6 +23,7 @@ def search_command(inst, text: str, sort: str, limit: int, as_user: str, as_json
 
     Field syntax: so: loai: coquan: ngay:2022..2023 nam: mat: donvi: hoso: and "phrases".
     """
+    follower.catch_up(inst)  # no server may be running: this process applies the log first
     request = query.SearchRequest(text, limit=limit, sort=sort, facets=False)
     result = query.run(inst, acting_as(inst, as_user), request)
     for hit in result.hits:
@@ -37,6 +40,7 @@ def search_command(inst, text: str, sort: str, limit: int, as_user: str, as_json
 
 @commands.command("reindex")
 def reindex_command(inst) -> None:
-    """Rebuild the search index from the database (the index is derived data)."""
-    count = feed.reindex(inst, OPERATOR)
+    """Rebuild the search index from the database (the index is derived data); it then
+    follows the change log from where the rebuild read the archive."""
+    count = follower.rebuild(inst, OPERATOR)
     click.echo(f"Đã lập chỉ mục lại / re-indexed {count} documents.")

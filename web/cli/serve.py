@@ -3,7 +3,8 @@ ingest worker process that files web uploads. `kho run` stays Flask's developmen
 
 Secure cookies (``__Host-kho``) are on unless ``--plain-http`` is given (a trial on a laptop
 without TLS): production is meant to sit behind a TLS front (``--behind-proxy`` then trusts
-its X-Forwarded-For/-Proto so addresses in the audit log are the clients').
+its X-Forwarded-For/-Proto so addresses in the audit log are the clients'; without it, or
+``KHO_TRUSTED_PROXIES``, those headers are ignored).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 
 import click
 
+from web.accesslog import ACCESS_LOG_FORMAT
 from web.cli.support import KhoGroup
 
 commands = KhoGroup("serve")
@@ -21,13 +23,10 @@ WORKER_CODE = "from web.cli import main; main(['worker'])"
 
 
 def build_app(behind_proxy: bool):
-    from web import create_app
+    from web import create_app, wiring
 
-    app = create_app()
-    if behind_proxy:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+    app = create_app({"KHO_TRUSTED_PROXIES": 1} if behind_proxy else None)
+    wiring.follow_in_background(app.extensions["kho"])  # this worker's index follows the log
     return app
 
 
@@ -74,6 +73,7 @@ def serve_command(
         "timeout": 120,
         "graceful_timeout": 20,
         "accesslog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,  # the path alone: no query string, no referrer
         "limit_request_line": 8190,
         "preload_app": False,  # each worker opens its own database engine and keyring
     }

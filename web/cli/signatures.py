@@ -10,7 +10,7 @@ from archive.operations import trust
 from ingest.signatures import messages as msg
 from ingest.signatures.record import verify
 from security.vocabulary import Role
-from web.cli.support import KhoGroup, acting_as, emit, json_option
+from web.cli.support import RECORD_ID, KhoGroup, acting_as, emit, json_option
 
 commands = KhoGroup("signatures")
 
@@ -113,7 +113,7 @@ def signatures_group() -> None:
 
 
 @signatures_group.command("verify")
-@click.argument("doc_ids", nargs=-1, type=int)
+@click.argument("doc_ids", nargs=-1, type=RECORD_ID)
 @click.option("--all", "every", is_flag=True, help="Every signed record (administrators).")
 @click.option("--as", "as_user", metavar="USER", help="Account on whose behalf (audited).")
 @json_option

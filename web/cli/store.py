@@ -12,10 +12,10 @@ import click
 from archive.operations import backup, fixity, keys
 from archive.operations.bootstrap import initialize
 from archive.operations.maintenance import ORPHAN_GRACE_SECONDS, check_store
-from search import feed
+from search import feed, follower
 from search.index import store
 from security.crypto import envelope, keyfile
-from web.cli.support import OPERATOR, KhoGroup, instance, read_secret_file
+from web.cli.support import OPERATOR, RECORD_ID, KhoGroup, instance, read_secret_file
 
 commands = KhoGroup("store")
 
@@ -31,14 +31,19 @@ commands = KhoGroup("store")
     is_flag=True,
     help="Seal the new key file with a passphrase (from KHO_KEY_PASSPHRASE_FD, or asked).",
 )
-def init_command(admin_password_file: str | None, seal: bool) -> None:
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="A demonstration instance: `kho demo` may seed it, every page says so.",
+)
+def init_command(admin_password_file: str | None, seal: bool, demo: bool) -> None:
     """Create the instance: folders, key file, database schema, empty index, first admin."""
     inst = instance()
     passphrase = None
     if seal and not inst.key_file.exists():
         passphrase = keyfile.read_passphrase(os.environ, "Cụm mật khẩu mới / new passphrase: ")
-    password = initialize(inst, read_secret_file(admin_password_file), passphrase)
-    store.open_index(inst.index_dir, inst.keyring.index_key)
+    password = initialize(inst, read_secret_file(admin_password_file), passphrase, demo=demo)
+    follower.catch_up(inst)  # an empty index at the head of the empty change log
     click.echo(f"Kho đã sẵn sàng tại / instance ready at: {inst.home}")
     click.echo(f"Tệp khóa / key file: {inst.key_file} (sao lưu riêng / back it up separately)")
     if password:
@@ -70,7 +75,7 @@ def keys_rotate_command(inst, resume: bool) -> None:
 
 
 @keys_group.command("retire")
-@click.argument("version", type=int)
+@click.argument("version", type=RECORD_ID)
 def keys_retire_command(inst, version: int) -> None:
     """Remove KEK VERSION from the key file, once no data key needs it."""
     keys.retire(inst, OPERATOR, version)
@@ -125,7 +130,24 @@ def verify_command(inst, deep: bool) -> None:
 def check_command(inst, repair: bool, grace: float) -> None:
     """Explain (and with --repair mend) anything a crash or damage left behind."""
     report = check_store(inst, repair=repair, grace=grace)
+    index = follower.status(inst)  # first: what the index is read against below
     not_indexed, stale = feed.missing_from_index(inst)
+    if index.follows:  # on their way, not damage: the follower applies them within seconds
+        waiting = follower.pending(inst, index)
+        not_indexed, stale = not_indexed - waiting, stale - waiting
+    else:
+        report.notes.append(index.describe() + (" (rebuilt)" if repair else ""))
+        not_indexed, stale = set(), set()
+        if repair:
+            follower.rebuild(inst, OPERATOR)
+    if index.follows and index.stalled:
+        report.notes.append(
+            f"chỉ mục không theo kịp / the index is not following the change log: a change has "
+            f"waited since {index.oldest_pending:%Y-%m-%d %H:%M:%S} UTC; see the log of kho "
+            "serve / kho worker for the error" + (" (applied now)" if repair else "")
+        )
+        if repair:
+            follower.catch_up(inst, wait=None)
     if not_indexed:
         report.notes.append(
             f"{len(not_indexed)} documents missing from the index"
@@ -140,6 +162,8 @@ def check_command(inst, repair: bool, grace: float) -> None:
         store.remove(inst.index_dir, inst.keyring.index_key, stale)
     for line in report.lines():
         click.echo(line)
+    if index.follows:
+        click.echo(index.describe())
     if report.damaged or (report.problems and not repair):
         sys.exit(1)
 
@@ -161,5 +185,5 @@ def restore_command(src, passphrase_file) -> None:
     inst = instance()
     result = backup.restore(inst, OPERATOR, Path(src), read_secret_file(passphrase_file))
     click.echo(f"{inst.home}: {result['files']} files restored (backup of {result['created']})")
-    count = feed.reindex(inst, OPERATOR)
+    count = follower.rebuild(inst, OPERATOR)
     click.echo(f"Đã lập chỉ mục lại / re-indexed {count} documents.")

@@ -25,8 +25,13 @@ from archive.core.instance import Instance
 from security.actor import Context
 from security.errors import KhoError
 from web import current_instance
+from web.params import MAX_ID, YEARS
 
 OPERATOR = Context(None, "cli")
+# Numbers typed on the command line, bounded like the web's (web.params): a clear usage error
+# instead of a database overflow.
+RECORD_ID = click.IntRange(1, MAX_ID)
+YEAR = click.IntRange(*YEARS)
 
 
 def instance() -> Instance:

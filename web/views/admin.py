@@ -11,16 +11,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from archive.accounts import administration
+from archive.accounts import administration, clearance
 from archive.audit.actions import Action
 from archive.operations import keys as key_ops
 from archive.records import quarantine
-from security.policy.administration import may_administer
+from security.errors import KhoError, NotFound, Refused
+from security.policy.administration import may_administer, may_see_clearance_requests
 from security.vocabulary import LEVEL_NAMES, LEVELS, ROLE_NAMES, ROLES
+from web.i18n import current_language
 from web.views.auth import current_context, fresh_login_required, kho, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -34,6 +36,13 @@ class AccountForm(FlaskForm):
     unit = StringField(_l("Đơn vị (mã)"), validators=[DataRequired(), Length(max=32)])
     unit_head = BooleanField(_l("Trưởng đơn vị"))
     active = BooleanField(_l("Đang hoạt động"))
+    password = PasswordField(
+        _l("Mật khẩu của bạn (bắt buộc khi đổi mức được phép)"), validators=[Length(max=256)]
+    )
+
+
+class DecisionForm(FlaskForm):
+    password = PasswordField(_l("Mật khẩu của bạn"), validators=[DataRequired(), Length(max=256)])
 
 
 class ActionForm(FlaskForm):
@@ -72,17 +81,26 @@ def account(username: str):
 def change(username: str):
     form = AccountForm()
     if form.validate_on_submit():
-        diff = administration.change_user(
-            kho(),
-            current_context(),
-            username,
-            role=form.role.data,
-            clearance=form.clearance.data,
-            unit=form.unit.data.strip().upper(),
-            unit_head=form.unit_head.data,
-            active=form.active.data,
-        )
+        try:
+            diff = administration.change_user(
+                kho(),
+                current_context(),
+                username,
+                role=form.role.data,
+                clearance=form.clearance.data,
+                unit=form.unit.data.strip().upper(),
+                unit_head=form.unit_head.data,
+                active=form.active.data,
+                password=form.password.data,
+            )
+        except NotFound:
+            raise
+        except KhoError as err:  # a wrong password, a change one may not make: said on the form
+            flash(err.vi if current_language() == "vi" else err.en, "error")
+            return redirect(url_for("admin.account", username=username))
         flash(_("Đã lưu thay đổi: %(fields)s.", fields=", ".join(diff) or "—"), "info")
+        if "clearance_requested" in diff:
+            flash(_("Nâng lên Tối mật trở lên chờ cán bộ bảo mật duyệt."), "info")
     else:
         flash(_("Dữ liệu không hợp lệ."), "error")
     return redirect(url_for("admin.account", username=username))
@@ -95,6 +113,9 @@ def act(username: str, action: str):
     if action not in administration.ADMIN_ACTIONS[1:] or not ActionForm().validate_on_submit():
         abort(404)
     ctx = current_context()
+    if action == "reset_password":  # shown once, on this page: never in a cookie or a log
+        temporary = administration.reset_password(kho(), ctx, username)
+        return render_template("admin/password_reset.html", username=username, password=temporary)
     if action == "unlock":
         administration.unlock_user(kho(), ctx, username)
         flash(_("Đã mở khóa tài khoản."), "info")
@@ -105,6 +126,32 @@ def act(username: str, action: str):
         ended = administration.end_sessions(kho(), ctx, username)
         flash(_("Đã kết thúc %(n)d phiên.", n=ended), "info")
     return redirect(url_for("admin.account", username=username))
+
+
+@bp.route("/clearances")
+@requires(may_see_clearance_requests, Action.ADMIN_READ)
+def clearances():
+    """Raises to TỐI MẬT or above waiting for a security officer."""
+    waiting = clearance.waiting(kho(), current_context())
+    return render_template("admin/clearances.html", waiting=waiting, form=DecisionForm())
+
+
+@bp.route("/clearances/<int:request_id>/<decision>", methods=["POST"])
+@requires(may_see_clearance_requests, Action.ADMIN_READ)
+def decide_clearance(request_id: int, decision: str):
+    """Approve or refuse, with the officer's password every time (no window after login)."""
+    form = DecisionForm()
+    if decision not in ("approve", "refuse") or not form.validate_on_submit():
+        abort(404)
+    try:
+        clearance.decide(
+            kho(), current_context(), request_id, decision == "approve", form.password.data
+        )
+    except Refused as err:
+        flash(err.vi if current_language() == "vi" else err.en, "error")
+    else:
+        flash(_("Đã ghi quyết định."), "info")
+    return redirect(url_for("admin.clearances"))
 
 
 @bp.route("/keys")

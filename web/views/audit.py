@@ -12,6 +12,7 @@ from archive.audit.actions import Action
 from archive.oversight import inspection
 from security.policy.administration import may_read_audit
 from web.charts import activity_svg, day_range
+from web.params import int_arg
 from web.views.auth import current_context, kho, requires
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -53,10 +54,9 @@ def _day(value: str | None, end: bool = False) -> datetime | None:
 
 def _filter() -> inspection.Filter:
     args = request.args
-    doc = args.get("document", "")
     return inspection.Filter(
         username=args.get("user", "").strip()[:64] or None,
-        document_id=int(doc) if doc.isdigit() else None,
+        document_id=int_arg("document", 0, 1) or None,
         action=args.get("action") if args.get("action") in ACTIONS else None,
         outcome=args.get("outcome") if args.get("outcome") in OUTCOMES else None,
         since=_day(args.get("from")),
@@ -88,7 +88,7 @@ def anomalies():
 @bp.route("/activity")
 @requires(may_read_audit, Action.AUDIT_READ)
 def activity():
-    days = max(1, min(365, request.args.get("days", 30, type=int)))
+    days = int_arg("days", 30, 1, 365)
     per_day = inspection.counts_over_time(kho(), current_context(), days)
     chart = Markup(activity_svg(per_day, day_range(days)))  # noqa: S704 - built from numbers and escaped labels
     totals = {day: sum(c.values()) for day, c in per_day.items()}

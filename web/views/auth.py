@@ -1,14 +1,15 @@
 """Login (password, then the second factor where policy asks for it), logout, re-authentication.
 
 All decisions live in archive.accounts.sessions; this module moves people between pages and keeps
-two things in the signed cookie: the server session's random token, or, half-way through a login,
-the id of the account whose password was right (for five minutes).
+one random token in the signed cookie: the server session's, or, half-way through a login, the
+pending login's (kept server-side, used once, five minutes). Every failed login answers the same
+page with the same message, whatever the reason. After an administrator's reset, every page but
+the password change (and logout) leads to the password change.
 """
 
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 
 from flask import (
@@ -36,15 +37,16 @@ from markupsafe import Markup
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from archive.accounts import accounts, sessions
+from archive.accounts import accounts, credentials, sessions
 from archive.audit.actions import Action
 from archive.core import uow
 from archive.models import User
 from security.actor import Context, Principal
-from security.errors import NotFound
+from security.errors import KhoError, NotFound
 from security.identity import totp
 from security.policy.decision import Decision
 from web import current_instance as kho
+from web.i18n import current_language
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -80,6 +82,18 @@ class ReauthForm(FlaskForm):
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=256)])
 
 
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired(), Length(max=256)])
+    new = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(max=256)])
+    repeat = PasswordField(
+        _l("Nhập lại mật khẩu mới"), validators=[DataRequired(), Length(max=256)]
+    )
+
+
+# What a person who must change their password may still reach.
+_WHILE_MUST_CHANGE = frozenset({"auth.change_password", "auth.logout", "static"})
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -93,6 +107,17 @@ def init_app(app: Flask) -> None:
             session.pop("sid", None)
             return None
         return SessionUser(user)
+
+    @app.before_request
+    def _must_change_password():
+        """After an administrator's reset, the new password comes before anything else."""
+        if (
+            request.endpoint not in _WHILE_MUST_CHANGE
+            and current_user.is_authenticated
+            and current_user.account.must_change_password
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
 
 
 def _clear_session() -> None:
@@ -110,11 +135,14 @@ def _start(step: sessions.LoginStep) -> None:
     login_user(SessionUser(user))
 
 
-def _pending_user() -> int | None:
-    pending = session.get("pending")
-    if not pending or time.time() - pending["at"] > sessions.PENDING_TIMEOUT.total_seconds():
-        return None
-    return pending["user_id"]
+def _failed_message() -> str:
+    return _("Tên đăng nhập, mật khẩu hoặc mã không đúng (sau nhiều lần sai, máy này phải chờ).")
+
+
+def _failed(form: LoginForm):
+    """One answer for every failed login: the same page, message and status."""
+    flash(_failed_message(), "error")
+    return render_template("auth/login.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -127,49 +155,52 @@ def login():
             return redirect(url_for("documents.index"))
         if step.status in ("totp", "enroll"):
             _clear_session()
-            session["pending"] = {"user_id": step.user_id, "at": time.time()}
+            session["pending"] = step.token
             return redirect(
                 url_for("auth.second_factor" if step.status == "totp" else "auth.enrol")
             )
-        flash(step.message, "error")
-        return render_template(
-            "auth/login.html", form=form
-        ), 429 if step.status == "throttled" else 200
+        return _failed(form)
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
 def second_factor():
-    user_id = _pending_user()
-    if user_id is None:
+    if sessions.pending_user(kho(), session.get("pending")) is None:
+        session.pop("pending", None)
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        step = sessions.second_factor(kho(), user_id, form.code.data, request.remote_addr)
-        if step.status == "ok":
-            _start(step)
-            return redirect(url_for("documents.index"))
-        flash(step.message, "error")
-        if step.status == "locked":
-            session.clear()
-            return redirect(url_for("auth.login"))
+        return _finish(form)
     return render_template("auth/second_factor.html", form=form)
+
+
+def _finish(form: CodeForm, enrolled: bool = False):
+    """The code step of a login or an enrolment; the pending login is used up on success."""
+    step = sessions.second_factor(
+        kho(), session.get("pending"), form.code.data, request.remote_addr
+    )
+    if step.status == "ok":
+        _start(step)
+        if enrolled:
+            flash(_("Đã bật xác thực hai lớp."), "info")
+        return redirect(url_for("documents.index"))
+    if step.status == "expired":
+        _clear_session()
+        flash(_("Phiên đăng nhập đã hết hạn: hãy đăng nhập lại."), "error")
+        return redirect(url_for("auth.login"))
+    flash(_failed_message(), "error")
+    return redirect(request.path)
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
 def enrol():
-    user_id = _pending_user()
-    if user_id is None:
+    if sessions.pending_user(kho(), session.get("pending")) is None:
+        session.pop("pending", None)
         return redirect(url_for("auth.login"))
-    secret, uri = sessions.enrolment(kho(), user_id)
     form = CodeForm()
     if form.validate_on_submit():
-        step = sessions.second_factor(kho(), user_id, form.code.data, request.remote_addr)
-        if step.status == "ok":
-            _start(step)
-            flash(_("Đã bật xác thực hai lớp."), "info")
-            return redirect(url_for("documents.index"))
-        flash(step.message, "error")
+        return _finish(form, enrolled=True)
+    secret, uri = sessions.enrolment(kho(), session.get("pending"))
     qr = Markup(totp.qr_svg(uri))  # noqa: S704 - SVG generated by segno from our own URI
     return render_template("auth/enrol.html", form=form, secret=secret, qr=qr)
 
@@ -181,6 +212,29 @@ def logout():
     logout_user()
     _clear_session()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (current one first, the same rules as ever); every other
+    session of the account ends, this one stays."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if form.new.data != form.repeat.data:
+            flash(_("Hai lần nhập mật khẩu mới không khớp."), "error")
+        else:
+            try:
+                ended = credentials.change_password(
+                    kho(), current_context(), form.current.data, form.new.data, session.get("sid")
+                )
+            except KhoError as err:
+                flash(err.vi if current_language() == "vi" else err.en, "error")
+            else:
+                flash(_("Đã đổi mật khẩu; đã kết thúc %(n)d phiên khác.", n=ended), "info")
+                return redirect(url_for("documents.index"))
+    forced = current_user.account.must_change_password
+    return render_template("auth/password.html", form=form, forced=forced)
 
 
 def fresh_login_required(view: Callable) -> Callable:

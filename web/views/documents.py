@@ -11,8 +11,10 @@ from flask_login import current_user, login_required
 from archive.records import gate
 from ingest.delivery import preview, stamp
 from ingest.describe.header import DOC_TYPE_NAMES
+from ingest.examine import names
 from search import query
 from security.vocabulary import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
+from web.params import int_arg
 from web.views.auth import current_context, kho
 
 bp = Blueprint("documents", __name__)
@@ -48,7 +50,7 @@ def search():
     sort = request.args.get("sort", "relevance")
     if sort not in ("relevance", "date", "date_asc"):
         sort = "relevance"
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg("page", 1, 1, 10_000)
     if not q.strip():
         return render_template("documents/documents.html", docs=[], q=q, searched=False)
     result = query.run(
@@ -81,8 +83,17 @@ def show(doc_id: int):
 @login_required
 def page_image(doc_id: int, page: int):
     """One page drawn in memory; never cached by the browser or any proxy."""
-    width = request.args.get("w", 900, type=int)
-    png = preview.page_png(kho(), current_context(), doc_id, page, width)
+    width = int_arg("w", 900, 1, 10_000)
+    account = current_user.account
+    png = preview.page_png(
+        kho(),
+        current_context(),
+        doc_id,
+        page,
+        width,
+        account.full_name or account.username,
+        account.unit.code if account.unit else "-",
+    )
     response = Response(png, mimetype="image/png")
     response.headers["Content-Disposition"] = "inline"
     return response
@@ -91,7 +102,7 @@ def page_image(doc_id: int, page: int):
 @bp.route("/documents/<int:doc_id>/file")
 @login_required
 def download(doc_id: int):
-    """The access copy, stamped on every page for the person downloading it (PDFs)."""
+    """The access copy as a PDF stamped on every page for the person downloading it."""
     account = current_user.account
     unit = account.unit.code if account.unit else "-"
     copy = stamp.stamped_download(
@@ -116,10 +127,17 @@ def download_original(doc_id: int):
 
 
 def attachment_header(filename: str) -> str:
-    """RFC 6266 with an ASCII fallback, so Vietnamese file names survive every browser."""
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    fallback = "".join(c if c.isalnum() or c in "._-" else "_" for c in fallback) or "document"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    """RFC 6266: ``filename*`` (RFC 8187, UTF-8, every byte outside the attribute characters
+    percent-encoded) so Vietnamese names survive, and a plain ASCII ``filename`` for old
+    clients. The name is cleaned first (``clean_filename``): no path, control or bidi
+    character and no unbounded length reaches the header, even from records filed before."""
+    name = names.clean_filename(filename)
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fallback = "".join(c if c.isalnum() or c in "._-" else "_" for c in fallback).strip("._")
+    return (
+        f'attachment; filename="{fallback or names.FALLBACK}"; '
+        f"filename*=UTF-8''{quote(name, safe='')}"
+    )
 
 
 @bp.app_context_processor

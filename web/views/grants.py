@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,6 +13,9 @@ from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from archive.records import grants
+from security.errors import NotFound
+from web.i18n import current_language
+from web.params import MAX_ID, int_arg
 from web.views.auth import current_context, kho
 
 bp = Blueprint("grants", __name__, url_prefix="/access")
@@ -18,7 +23,7 @@ bp = Blueprint("grants", __name__, url_prefix="/access")
 
 class RequestForm(FlaskForm):
     document = IntegerField(
-        _l("Số hiệu văn bản trong Kho"), validators=[DataRequired(), NumberRange(min=1)]
+        _l("Số hiệu văn bản trong Kho"), validators=[DataRequired(), NumberRange(1, MAX_ID)]
     )
     reason = TextAreaField(
         _l("Lý do cần xem (công việc được giao)"), validators=[DataRequired(), Length(max=500)]
@@ -36,11 +41,14 @@ class DecideForm(FlaskForm):
 @login_required
 def ask():
     form = RequestForm()
-    if request.method == "GET" and request.args.get("doc", "").isdigit():
-        form.document.data = int(request.args["doc"])
+    if request.method == "GET" and request.args.get("doc"):
+        form.document.data = int_arg("doc", 0, 1)
     if form.validate_on_submit():
-        grants.request(kho(), current_context(), form.document.data, form.reason.data)
-        flash(_("Đã gửi yêu cầu. Bạn sẽ xem được văn bản khi yêu cầu được duyệt."), "info")
+        # A refusal is audited and answered like a request taken: nothing is said of the id.
+        with contextlib.suppress(NotFound):
+            grants.request(kho(), current_context(), form.document.data, form.reason.data)
+        vi, en = grants.TAKEN
+        flash(en if current_language() == "en" else vi, "info")
         return redirect(url_for("documents.index"))
     return render_template("access/request.html", form=form)
 

@@ -10,15 +10,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField
-from wtforms.validators import DataRequired, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, NumberRange, Optional
 
+from archive.audit.actions import Action
+from archive.core import uow
 from archive.lifecycle import plan, registers
 from archive.records import gate
-from security.errors import KhoError
+from security.errors import KhoError, NotFound
 from security.policy.lifecycle import may_register
-from security.vocabulary import Level
+from security.vocabulary import LEVEL_NAMES, Level
 from web.i18n import current_language
+from web.params import MAX_ID, YEARS, int_arg
 from web.views.auth import current_context, kho, principal
 from web.views.documents import attachment_header
 
@@ -30,12 +34,19 @@ def _register_and_year() -> tuple[str, int]:
     register = request.args.get("register", "DEN").upper()
     if register not in dict(REGISTERS):
         abort(404)
-    return register, request.args.get("year", date.today().year, type=int)
+    return register, int_arg("year", date.today().year, *YEARS)
 
 
 class EntryForm(FlaskForm):
     entry_date = DateField(_l("Ngày"), validators=[DataRequired()], default=date.today)
-    document_id = IntegerField(_l("Mã văn bản trong Kho (nếu có)"), validators=[Optional()])
+    document_id = IntegerField(
+        _l("Mã văn bản trong Kho (nếu có)"), validators=[Optional(), NumberRange(1, MAX_ID)]
+    )
+    level = SelectField(
+        _l("Độ mật (văn bản chỉ có bản giấy)"),
+        choices=[SelectChoice(code, name) for code, name in LEVEL_NAMES.items()],
+        default=Level.THUONG,
+    )
     sender = StringField(_l("Tác giả (nơi gửi)"))
     number = StringField(_l("Số, ký hiệu"))
     subject = StringField(_l("Trích yếu nội dung"))
@@ -50,7 +61,18 @@ def register_page():
     register, year = _register_and_year()
     kind = "incoming" if register == "DEN" else "outgoing"
     form = EntryForm()
-    can_add = may_register(principal(), Level.THUONG).allowed
+    may_add = may_register(principal(), Level.THUONG)
+    can_add = may_add.allowed
+    if request.method == "POST" and not can_add:
+        missing = NotFound("Không tìm thấy trang này.", "Not found.")
+        raise uow.refused(
+            kho(),
+            current_context(),
+            Action.REGISTER_ADD,
+            may_add.reason,
+            missing,
+            {"page": request.path},
+        )
     if can_add and form.validate_on_submit():
         wanted = {name for name, _title in registers.FIELDS[kind]}
         details = {k: v for k, v in form.data.items() if k in wanted and v}
@@ -62,6 +84,7 @@ def register_page():
                 form.entry_date.data,
                 details,
                 form.document_id.data,
+                level=form.level.data,
             )
             flash(_("Đã vào sổ, số %(n)d.", n=entry.number), "info")
             return redirect(url_for("lifecycle.register_page", register=register, year=year))
@@ -104,7 +127,7 @@ def register_print():
 @bp.route("/fileplan")
 @login_required
 def file_plan():
-    year = request.args.get("year", date.today().year, type=int)
+    year = int_arg("year", date.today().year, *YEARS)
     return render_template(
         "lifecycle/fileplan.html",
         year=year,

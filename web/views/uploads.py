@@ -11,8 +11,10 @@ from wtforms.validators import Optional
 
 from archive.audit.actions import Action
 from ingest.doors import jobs
+from ingest.examine import names
 from security.policy.records import may_upload
 from security.vocabulary import LEVEL_NAMES
+from web.params import ids_arg
 from web.views.auth import current_context, kho, requires
 
 bp = Blueprint("uploads", __name__)
@@ -41,10 +43,10 @@ def upload():
                 kho(),
                 current_context(),
                 storage.read(),
-                storage.filename,
+                names.clean_filename(storage.filename),
                 declared_level=form.level.data or None,
             )
-            queued.append({"job": job_id, "name": storage.filename})
+            queued.append({"job": job_id, "name": names.clean_filename(storage.filename)})
     return render_template("documents/upload.html", form=form, queued=queued)
 
 
@@ -52,5 +54,5 @@ def upload():
 @requires(may_upload, Action.UPLOAD)
 def status():
     """Progress of the caller's own jobs (JSON for upload.js)."""
-    ids = [int(i) for i in request.args.get("ids", "").split(",") if i.isdigit()][:200]
+    ids = ids_arg("ids", 200)
     return jsonify(jobs.statuses(kho(), current_context(), ids))

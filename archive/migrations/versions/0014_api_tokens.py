@@ -1,17 +1,16 @@
 """API tokens, the idempotency keys of API deposits, service accounts
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-01 17:30:00.000000
 
-(0010-0013 are being added in parallel by other branches; the lead re-chains at merge.)
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0009'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

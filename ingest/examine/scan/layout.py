@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import median
 
-import cv2
 import numpy as np
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the page
@@ -176,6 +175,8 @@ def find_header(boxes: list[Box], mm: tuple[float, float]) -> Header | None:
 def ink_mask(gray: np.ndarray) -> np.ndarray:
     """Dark marks on the paper (uint8 0/255), thresholded once for the whole page (Otsu),
     never lighter than mid-gray so that a blank page's noise is not read as ink."""
+    import cv2  # only page images need OpenCV; a text layer's geometry does not
+
     threshold, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = min(float(threshold), 200.0)
     return np.where(gray < threshold, 255, 0).astype(np.uint8)
@@ -183,6 +184,8 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
 
 def line_boxes(ink: np.ndarray, px_per_mm: float) -> list[Box]:
     """Text-line boxes: ink smeared sideways by a word space, then its connected components."""
+    import cv2
+
     height, width = ink.shape
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(2.2 * px_per_mm)), 1))
     smeared = cv2.dilate(ink, kernel)

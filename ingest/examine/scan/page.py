@@ -13,7 +13,15 @@ The first page of a document carries its header and its marks, so it is read wit
 
 Reading each column as a separate crop was measured too (bench/scan_headers.py): Tesseract
 recognised the capitals of cropped columns worse ("TĨNH" for "TỈNH") and it cost one more run
-per page, so the words of one whole-page run are placed by the layout instead.
+per page, so the words of one whole-page run are placed by the layout instead. Measured again
+with a margin round each crop, upscaling and other page-segmentation modes (``--crops``;
+12 generated scans, seed 7, on a loaded two-core machine), fields right, layout reading first:
+number 11/12, date 10/12, subject 9/12 in 36 s per first page; crops with a 1 mm margin, psm 6:
+12, 8, 7 (41 s); 4 mm, psm 6: 12, 8, 8 (48 s); 4 mm, 1.5x, psm 6: 11, 10, 8 (45 s); 4 mm,
+psm 4: 12, 9, 8 (36 s); kind, type and issuer 12/12 in every reading. Crops win one number and
+lose dates and subjects (why was not analysed further; the whole-page reading of the same
+scans had all 12 dates), so the layout reading stays; a crop of the number line alone is the one
+to try next. Real scans were not measured with crops (time).
 
 Other pages, and first pages without a two-column header, are read whole. Tesseract runs
 through pipes (``run``): nothing is written to disk.
@@ -31,6 +39,8 @@ import numpy as np
 from ingest.examine.limits import Deadline
 from ingest.examine.scan import layout, marks, stamp_reading, stamps
 from ingest.examine.scan.raster import PageImage, to_pgm
+
+cv2.setNumThreads(1)  # see ingest.examine.scan
 
 Runner = Callable[[bytes, Deadline, int, bool], str]
 LAYOUT_DPI = 100

@@ -56,6 +56,66 @@ def test_accounts_grants_sharing_and_editing(kho, tmp_path):
     kho("user", "reset-2fa", "canbo")
 
 
+def test_password_and_clearance_commands(kho, tmp_path):
+    """Issue 14, items 7 and 10 at the command line."""
+    kho("user", "add", "canbo", "--role", "reader", "--clearance", "mat", "--unit", "VP")
+    secret = tmp_path / "pw"
+    secret.write_text("gió mùa đông bắc về trên đỉnh núi\n", encoding="utf-8")
+    kho("user", "add", "baomat", "--role", "security_officer", "--clearance", "tuyet_mat")
+    kho("user", "reset-password", "baomat", "--password-file", str(secret))
+    reset = kho("user", "reset-password", "canbo").output
+    temporary = reset.split("temporary password: ")[1].split()[0]
+    new = "ruộng bậc thang mùa nước đổ"
+    assert kho(
+        "user", "passwd", "canbo", "--current", "wrong one", "--new", new, ok=False
+    ).exit_code
+    assert (
+        "password changed"
+        in kho("user", "passwd", "canbo", "--current", temporary, "--new", new).output
+    )
+
+    out = kho("user", "set", "canbo", "--clearance", "toi_mat").output
+    assert "clearance_requested: mat → toi_mat" in out
+    listed = kho("user", "clearances").output
+    assert "canbo" in listed and "operator" in listed
+    request_id = listed.split()[0]
+    decide = ("user", "decide-clearance", request_id, "--as", "baomat", "--approve")
+    assert kho(*decide, "--password", "not it", ok=False).exit_code == 1
+    officer_password = secret.read_text(encoding="utf-8").strip()
+    kho(*decide, "--password", officer_password)
+    lines = kho("audit", "log", "--json").output.splitlines()
+    actions = [json.loads(line)["action"] for line in lines]
+    for action in ("password_reset", "password_change", "clearance_request", "clearance_approve"):
+        assert action in actions
+
+
+def test_kho_get_hands_out_a_stamped_pdf_that_kho_trace_finds(kho, tmp_path):
+    """Issue 14, item 3: a text file leaves as a stamped PDF; its trace leads to the entry."""
+    kho("user", "add", "luutru", "--role", "archivist", "--clearance", "mat", "--unit", "VP")
+    kho("user", "add", "canbo", "--role", "reader", "--clearance", "thuong", "--unit", "VP")
+    doc = next(
+        d
+        for d in samples.generate(20, seed=9)
+        if d.truth["level"] == "thuong" and d.truth["format"] == "txt"
+    )
+    path = tmp_path / doc.filename
+    path.write_bytes(doc.content)
+    doc_id = json.loads(kho("ingest", str(path), "--unit", "VP", "--json").output.splitlines()[0])[
+        "id"
+    ]
+    copy = tmp_path / "leaked.pdf"
+    got = kho("get", str(doc_id), "--as", "canbo", "-o", str(copy)).output
+    assert "application/pdf" in got and copy.read_bytes().startswith(b"%PDF")
+    trace = got.split("trace ")[1].strip(")\n ")
+    found = kho("trace", str(copy), "--json").output.splitlines()
+    entry = json.loads(found[0])
+    assert (entry["username"], entry["action"], entry["object_id"]) == ("canbo", "download", doc_id)
+    assert entry["detail"]["trace"] == trace
+    stranger = tmp_path / "stranger.pdf"
+    stranger.write_bytes(samples.render_pdf("Một văn bản không có dấu truy vết."))
+    assert kho("trace", str(stranger), ok=False).exit_code != 0
+
+
 def test_audit_commands(kho, tmp_path):
     kho("user", "add", "canbo", "--role", "reader", "--clearance", "thuong", "--unit", "VP")
     kho("show", "42", "--as", "canbo", ok=False)  # a denial to find

@@ -12,11 +12,12 @@ from web.cli import main
 
 
 @pytest.fixture
-def kho(tmp_path, database_url):
+def kho(tmp_path, database_url, blob_area):
     runner = CliRunner()
+    areas = {home: blob_area(home) for home in ("home", "home2")}
 
     def run(*args: str, ok: bool = True, home: str = "home", url: str = database_url):
-        env = {"KHO_HOME": str(tmp_path / home), "KHO_DATABASE_URL": url}
+        env = {"KHO_HOME": str(tmp_path / home), "KHO_DATABASE_URL": url, **areas[home]}
         result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
         if ok:
             assert result.exit_code == 0, result.output

@@ -149,3 +149,32 @@ def test_archivist_uploads_a_pdf_and_a_scan_then_reviews_and_confirms(
     page.get_by_role("button", name="Xác nhận").click()
     page.wait_for_selector(".flash.info")
     assert "46-TB/TU" not in page.locator("main").inner_text()  # left the queue
+
+
+def test_reader_changes_the_password_and_logs_in_with_the_new_one(live_server, browser):
+    """Issue 14, item 7, end to end: the link in the header, the form, the other session ended,
+    the old password refused and the new one accepted."""
+    account = next(a for a in demo.DEMO_ACCOUNTS if a.username == "canbo")
+    new = "nắng sớm trên đồi chè Bát Xát"
+    elsewhere = browser.new_page()  # the same person, logged in on another computer
+    _login(elsewhere, live_server, "canbo")
+    elsewhere.wait_for_selector("table.docs")
+    page = browser.new_page()
+    _login(page, live_server, "canbo")
+    page.wait_for_selector("table.docs")
+    page.get_by_role("link", name="Đổi mật khẩu").click()
+    page.get_by_label("Mật khẩu hiện tại").fill(account.password)
+    page.get_by_label("Mật khẩu mới", exact=True).fill(new)
+    page.get_by_label("Nhập lại mật khẩu mới").fill(new)
+    page.get_by_role("button", name="Đổi mật khẩu").click()
+    page.wait_for_selector("p.flash.info")
+    assert "Đã đổi mật khẩu; đã kết thúc 1 phiên khác." in page.content()
+    elsewhere.reload()
+    assert "/login" in elsewhere.url
+    page.get_by_role("button", name="Đăng xuất").click()
+    _login(page, live_server, "canbo")  # the old password
+    assert "không đúng" in page.locator("p.flash").inner_text()
+    page.get_by_label("Tên đăng nhập").fill("canbo")
+    page.get_by_label("Mật khẩu").fill(new)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_selector("table.docs")

@@ -174,7 +174,10 @@ def test_administrator_pages_and_fresh_login_for_changes(app, inst, site):
         "active": "y",
     }
     response = client.post("/admin/users/canbo", data=data)
-    assert response.status_code == 302  # within the re-auth window right after login
+    assert response.status_code == 302  # within the re-auth window right after login, but
+    assert not _entries(inst, username="quantri", action="user_change")  # a clearance change
+    admin = next(a for a in demo.DEMO_ACCOUNTS if a.username == "quantri")  # asks the password
+    client.post("/admin/users/canbo", data={**data, "password": admin.password})
     changes = _entries(inst, username="quantri", action="user_change")
     assert changes[0]["detail"]["changes"] == {"clearance": ["mat", "thuong"]}
     client.post("/admin/users/canbo/end_sessions", data={"csrf_token": _csrf(page)})

@@ -55,7 +55,7 @@ def test_a_refused_page_is_a_404_and_an_audit_entry(app, inst, page, action):
     )
 
 
-def test_the_limits_of_the_instance_reach_web_uploads(tmp_path, database_url):
+def test_the_limits_of_the_instance_reach_web_uploads(tmp_path, database_url, blob_settings):
     from archive.operations.bootstrap import initialize
     from web import create_app
 
@@ -66,6 +66,7 @@ def test_the_limits_of_the_instance_reach_web_uploads(tmp_path, database_url):
             "SECRET_KEY": "test",
             "TESTING": True,
             "KHO_MAX_BYTES": "2000",
+            **blob_settings,
         }
     )
     inst = app.extensions["kho"]

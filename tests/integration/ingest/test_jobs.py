@@ -6,7 +6,12 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+from sqlalchemy import func, select
+
+from archive.models import AuditEntry, Document, IngestJob, queries
 from archive.operations.maintenance import check_store
+from ingest import pipeline
 from ingest.doors import jobs
 from tests.support import documents as fx
 from tests.support.people import add_person
@@ -66,3 +71,39 @@ def test_upload_through_the_web_for_an_archivist_without_second_factor(app, inst
         "/login", data={"csrf_token": _csrf(page), "username": "canbo", "password": reader.password}
     )
     assert reader_client.get("/upload").status_code == 404
+
+
+def test_the_same_bytes_filed_at_once_by_two_workers_make_one_record(
+    inst, archivist, sample_docs, monkeypatch
+):
+    doc = sample_docs[0]
+    first = pipeline.ingest_bytes(inst, archivist.ctx, doc.content, "a.pdf")
+    before = set(inst.blobs.names())
+    real = queries.find_by_content
+    calls = []
+
+    def checked_before_the_other_commit(session, mac):
+        calls.append(mac)
+        return None if len(calls) == 1 else real(session, mac)
+
+    monkeypatch.setattr(queries, "find_by_content", checked_before_the_other_commit)
+    second = pipeline.ingest_bytes(inst, archivist.ctx, doc.content, "b.pdf")
+    assert len(calls) == 2  # the pipeline's check passed; filing asked again after the refusal
+    assert (second.status, second.id) == ("duplicate", first.id)
+    assert set(inst.blobs.names()) == before  # the loser's blobs are gone
+    with inst.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 1
+        last = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars()
+        entry = next(last)
+    assert (entry.action, entry.outcome, entry.object_id) == ("ingest", "duplicate", first.id)
+
+
+def test_a_job_being_claimed_is_skipped_not_waited_for(inst, archivist, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("FOR UPDATE SKIP LOCKED is PostgreSQL's (SQLite has one writer)")
+    ids = [jobs.submit(inst, archivist.ctx, f"Tệp {n}".encode(), f"{n}.txt") for n in (1, 2)]
+    with inst.sessions.begin() as held:  # another worker in the middle of claiming the first
+        held.execute(select(IngestJob).where(IngestJob.id == ids[0]).with_for_update()).one()
+        claimed = jobs.claim(inst)  # at once (a wait would end in the test's timeout)
+    assert claimed.id == ids[1]
+    assert jobs.claim(inst).id == ids[0]

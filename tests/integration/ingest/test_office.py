@@ -220,3 +220,78 @@ def test_conversion_leaves_no_plaintext_on_disk(inst, archivist, tmp_path) -> No
                 continue
             assert canary.encode() not in content, path
             assert canary.encode("utf-16-le") not in content, path
+
+
+# --- the header read from the file's own structure ------------------------------------------------
+
+_CV_HEADER = [
+    [
+        "BỘ CÔNG THƯƠNG\nCỤC HÓA CHẤT\nSố: 597/HC-QLHC\nV/v cấp Giấy phép xuất khẩu, nhập khẩu hóa "
+        "chất cần kiểm soát đặc biệt cho các doanh nghiệp trong khu vực hải quan riêng",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n\n"
+        "Hà Nội, ngày 27 tháng 3 năm 2026",
+    ]
+]
+
+
+@needs_office
+@pytest.mark.slow
+def test_word_text_and_header_come_from_the_file_not_from_its_printed_pdf() -> None:
+    """The PDF LibreOffice prints of a two-column header breaks the wrapped V/v line and sets
+    it beside the date; the paragraphs and table cells of the file itself keep it whole."""
+    data = fx.docx_file(["Kính gửi: Sở Công Thương tỉnh Lào Cai", fx.SENTENCE], _CV_HEADER)
+    described = pipeline.describe(data, "cv.docx", None, Limits(), None)
+    examined = described.examined
+    assert examined.access_media_type == MediaType.PDF
+    extraction = [e for e in examined.events if e.stage == stages.EXTRACTION]
+    assert [e.software.split()[0] for e in extraction] == ["pypdfium2", "python-docx"]
+    assert examined.text.startswith("BỘ CÔNG THƯƠNG\nCỤC HÓA CHẤT\nSố: 597/HC-QLHC\n")
+    assert described.fields["subject"] == (
+        "cấp Giấy phép xuất khẩu, nhập khẩu hóa chất cần kiểm soát đặc biệt cho các doanh "
+        "nghiệp trong khu vực hải quan riêng"
+    )
+    assert described.fields["number"] == "597/HC-QLHC"
+    assert described.fields["date"] == "2026-03-27"
+    assert "subject" not in {item["field"] for item in described.review}
+
+
+@needs_office
+@pytest.mark.slow
+def test_a_word_file_of_pictures_keeps_the_pdf_reading(monkeypatch) -> None:
+    """No text in the file's own structure: what the PDF gave stays (it is not emptied)."""
+    monkeypatch.setattr(stages.text, "docx_text", lambda *a, **k: stages.text.Extracted("  "))
+    result = stages.examine(fx.docx_file([fx.SENTENCE]), "a.docx")
+    assert fx.SENTENCE.split()[0] in result.text
+    extraction = [e for e in result.events if e.stage == stages.EXTRACTION]
+    assert extraction[-1].outcome == "not applicable"
+
+
+def _with_text_box(data: bytes, words: str) -> bytes:
+    """The DOCX with a VML text box holding ``words`` in its first paragraph (where offices put
+    a typed secrecy mark): text python-docx's paragraphs do not reach."""
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document(io.BytesIO(data))
+    box = parse_xml(
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape style="width:120pt;'
+        'height:30pt"><v:textbox><w:txbxContent><w:p><w:r><w:t>'
+        f"{words}</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>"
+    )
+    document.paragraphs[0]._p.append(box)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@needs_office
+@pytest.mark.slow
+def test_a_mark_in_a_text_box_keeps_the_pdf_reading_so_it_is_never_lost() -> None:
+    data = _with_text_box(
+        fx.docx_file(["Kính gửi: Sở Công Thương", fx.SENTENCE], _CV_HEADER), "TỐI MẬT"
+    )
+    described = pipeline.describe(data, "cv.docx", None, Limits(), None)
+    extraction = [e for e in described.examined.events if e.stage == stages.EXTRACTION]
+    assert extraction[-1].outcome == "not applicable" and "text boxes" in extraction[-1].detail
+    assert "TỐI MẬT" in described.examined.text  # where the header reader can see it

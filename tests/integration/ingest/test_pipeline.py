@@ -120,12 +120,12 @@ def test_scan_filed_without_tesseract_is_recognised_later(inst, archivist, monke
     assert [h.id for h in query.search(inst, archivist.ctx, "lao cai")] == [stored.id]
 
 
-def test_ingest_command_summary_json_and_exit_status(app, inst, archivist, tmp_path):
+def test_ingest_command_summary_json_and_exit_status(app, inst, archivist, tmp_path, home_env):
     folder = tmp_path / "inbox"
     folder.mkdir()
     (folder / "a.docx").write_bytes(fx.docx_file(["Kế hoạch phát triển đảng viên năm 2026."]))
     (folder / "fake.pdf").write_bytes(b"MZ\x90\x00" + bytes(60))
-    env = {"KHO_HOME": str(inst.home), "KHO_DATABASE_URL": inst.database_url}
+    env = home_env
     runner = CliRunner()
     result = runner.invoke(main, ["ingest", str(folder), "--as", "vanthu"], env=env)
     assert result.exit_code == 2

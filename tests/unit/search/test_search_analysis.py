@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search.engine import bits
 from search.index.analysis import exact, fold, number_key, number_keys, unify_tones, words
@@ -158,3 +161,58 @@ def test_documents_without_a_date_have_no_year_facet(tmp_path):
         [("2021", 1)],
         [("KH", 1)],
     )
+
+
+# The table-driven analysis against the definitions it replaced (NFD, move or strip marks).
+
+_VIETNAMESE = "aăâeêioôơuưyđAĂÂEÊIOÔƠUƯYĐqQ" + "".join(
+    unicodedata.normalize("NFC", v + t)
+    for v in "aeiouyAEIOUY"
+    for t in "\u0300\u0301\u0303\u0309\u0323"
+)
+_MARKS = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"
+
+
+def _reference_unify_tones(text: str) -> str:
+    end = r"(?![\w\u0300-\u036f])"
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    new_style = re.compile(
+        rf"(?<![qQ])([oO])([aAeE])([{tones}]){end}|(?<![qQ])([uU])([yY])([{tones}]){end}"
+    )
+
+    def retone(m):
+        if m.group(1):
+            return m.group(1) + m.group(3) + m.group(2)
+        return m.group(4) + m.group(6) + m.group(5)
+
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", new_style.sub(retone, decomposed))
+
+
+def _reference_fold(text: str) -> str:
+    lowered = unicodedata.normalize("NFC", text).lower().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("dd", "d")
+
+
+_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(_VIETNAMESE + _MARKS + " -/.hngtd"), st.characters(codec="utf-8")
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_TEXT)
+def test_table_driven_tones_and_folding_equal_their_definitions(text):
+    assert unify_tones(text) == _reference_unify_tones(text)
+    assert fold(text) == _reference_fold(text)
+
+
+def test_folding_every_character_equals_its_definition():
+    for code in range(0x2FFFF):
+        char = chr(code)
+        if 0xD800 <= code < 0xE000:
+            continue
+        assert fold(char) == _reference_fold(char), hex(code)

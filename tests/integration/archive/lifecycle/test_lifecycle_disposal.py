@@ -16,6 +16,7 @@ from archive.records import reading
 from search import feed
 from search.index import store
 from security.errors import Refused
+from tests.support.blobs import raw
 from tests.support.people import add_person
 from tests.support.records import file_doc
 
@@ -115,7 +116,7 @@ def test_destruction_shreds_keys_removes_index_entries_and_keeps_stub_and_trace(
     keep = file_doc(inst, archivist, issued="2010-01-01")
     feed.refresh(inst, [doc, keep])
     before = _doc(inst, doc)
-    blobs = {o.blob: inst.blobs.path(o.blob).read_bytes() for o in before.objects}
+    blobs = {o.blob: raw(inst, o.blob) for o in before.objects}
     start = _actions(inst)[-1]
     with inst.sessions() as session:
         start = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc())).scalar()
@@ -127,7 +128,7 @@ def test_destruction_shreds_keys_removes_index_entries_and_keeps_stub_and_trace(
     after = _doc(inst, doc)
     assert after.status == "destroyed"
     assert all(o.wrapped_key == b"" and o.kek_version == 0 for o in after.objects)
-    assert not any(inst.blobs.path(name).exists() for name in blobs)
+    assert not any(inst.blobs.exists(name) for name in blobs)
     with pytest.raises(reading.Destroyed):
         reading.read_text(inst, after)
     # Even with the old ciphertexts (a stolen backup) and the whole keyring, nothing unwraps.

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from archive.core.instance import Instance
 from archive.lifecycle import registers
 from archive.operations import backup, fixity
 from search import feed, query
 from security.actor import Context
 from security.crypto.keys import KeyringError
+from tests.support.blobs import instance_at
 from tests.support.postgres import postgres_database
 from tests.support.records import file_doc
 
@@ -42,7 +42,7 @@ def _scan(folder: Path, secrets: list[str]) -> list[str]:
     return found
 
 
-def test_backup_restore_verify_and_search(inst, archivist, tmp_path, restored_url):
+def test_backup_restore_verify_and_search(inst, archivist, tmp_path, restored_url, blob_area):
     canary = "Khoanhmậtsaoluu"
     subject = "về công tác bảo vệ chính trị nội bộ"
     doc = file_doc(inst, archivist, text=f"Nội dung {canary} hòa giải", subject=subject)
@@ -59,7 +59,7 @@ def test_backup_restore_verify_and_search(inst, archivist, tmp_path, restored_ur
     assert _scan(dest, [canary, subject, "hòa giải"]) == []
     assert b"keks" not in (dest / "keys.sealed").read_bytes()
 
-    target = Instance.from_settings(tmp_path / "restored", restored_url)
+    target = instance_at(tmp_path / "restored", restored_url, blob_area("restored"))
     with pytest.raises(KeyringError):
         backup.restore(target, Context(None, "cli"), dest, "sai cụm mật khẩu rồi")
     assert not target.key_file.exists()

@@ -13,6 +13,7 @@ from ingest import pipeline
 from search import feed, query
 from search.index import store
 from security.crypto.stream import IntegrityError
+from tests.support.blobs import leave_partial_write, overwrite, raw
 
 
 def _count(inst) -> int:
@@ -42,12 +43,9 @@ def test_hard_crash_leftovers_are_explained_and_repaired(inst, archivist, sample
     import io
 
     orphan = inst.blobs.put(b"k" * 32, io.BytesIO(b"ciphertext of nothing"), b"x")
-    partial = inst.blobs.path(orphan.name).with_name("ab" * 16 + ".part")
-    partial.write_bytes(b"half")
+    partial = leave_partial_write(inst)
     report = check_store(inst, grace=0)
-    assert report.orphans == [orphan.name] and report.leftovers == [
-        str(partial.relative_to(inst.blobs.root))
-    ]
+    assert report.orphans == [orphan.name] and report.leftovers == [partial]
     assert not report.damaged
     assert not check_store(inst, grace=3600).orphans  # a filing in progress is left alone
     check_store(inst, repair=True, grace=0)
@@ -65,10 +63,10 @@ def _doc(inst, doc_id: int) -> Document:
 def test_damaged_blob_is_reported_and_never_returns_bytes(inst, archivist, sample_docs):
     stored = pipeline.ingest_bytes(inst, archivist.ctx, sample_docs[0].content, "a.pdf")
     doc = _doc(inst, stored.id)
-    path = inst.blobs.path(reading.object_of(doc, "original").blob)
-    data = bytearray(path.read_bytes())
+    name = reading.object_of(doc, "original").blob
+    data = bytearray(raw(inst, name))
     data[len(data) // 2] ^= 0x40
-    path.write_bytes(bytes(data))
+    overwrite(inst, name, bytes(data))
     assert check_store(inst).corrupt
     with pytest.raises(IntegrityError):
         reading.read_object(inst, doc, reading.object_of(doc, "original"))

@@ -25,6 +25,7 @@ from archive.transfer import approval, export, intake
 from security.crypto import envelope
 from security.errors import Refused
 from tests.support import ROOT
+from tests.support.blobs import instance_at
 from tests.support.people import ADMIN_PASSWORD, add_person
 from tests.support.postgres import postgres_database
 from tests.support.records import file_doc
@@ -35,12 +36,12 @@ TITLE = "Hồ sơ thanh tra nội bộ năm 2026"
 
 
 @pytest.fixture
-def second(tmp_path):
+def second(tmp_path, blob_area):
     """A second, empty instance to import into (SQLite, or a fresh PostgreSQL database)."""
     server = os.environ.get("KHO_TEST_DATABASE_URL")
     urls = postgres_database(server) if server else iter([None])
     url = next(urls)
-    target = Instance.from_settings(tmp_path / "second", url)
+    target = instance_at(tmp_path / "second", url, blob_area("second"))
     initialize(target, ADMIN_PASSWORD)
     yield target
     target.dispose()

@@ -477,3 +477,98 @@ def test_more_bodies_from_parts(lines: list[str], issuer: str) -> None:
     reading = read_issuer(lines, gazetteer.load())
     assert reading.issuer == issuer
     assert reading.confidence >= 0.8
+
+
+# -- scans: debris, decisions and the body's own spelling --------------------------------------
+
+_DECISION_SCAN = (
+    "BỘ CÔNG THƯƠNG\nCỤC HÓA CHẤT\nSố: pổế /QĐ-XPVPHC\n\n"
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+    "Hà Nội, ngàyOẨ tháng 7 năm 2026\n\n{title}\n{subject}\n\nCỤC TRƯỞNG CỤC HÓA CHẤT\n\n"
+    "Căn cứ Luật Xử lý vi phạm hành chính năm 2012;\n\nQUYẾT ĐỊNH:\n\nĐiều 1.\n"
+    "1. Xử phạt vi phạm hành chính đối với Công ty có tên sau đây:\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "subject"),
+    [
+        ("M1... QUYÉT ĐỊNH", "'møt0..2Ÿ.../2/ Xử phạt vi phạm hành chính"),
+        ("Qx7/. QUYẾT ĐỊNH", "Xử phạt vi phạm hành chính"),
+    ],
+)
+def test_a_decisions_title_behind_ocr_debris_is_its_title_and_the_articles_never_its_subject(
+    title: str, subject: str
+) -> None:
+    """A handwritten mark before the title, and the decision's own "QUYẾT ĐỊNH:" over its
+    articles: the subject is the line under the title, never "Điều 1."."""
+    text = _DECISION_SCAN.format(title=title, subject=subject)
+    h = parse_header(text, ocr=True)
+    assert h.doc_type == "QĐ" and h.evidence["doc_type"].line == title
+    assert h.subject == "Xử phạt vi phạm hành chính"
+    debris = subject != "Xử phạt vi phạm hành chính"
+    assert ("subject" in _review(text, ocr=True)) is debris  # what was dropped is shown
+
+
+def test_the_decision_clause_with_its_colon_is_not_a_title() -> None:
+    text = _DECISION_SCAN.format(title="", subject="")
+    h = parse_header(text, ocr=True)
+    assert h.subject is None or not h.subject.startswith("Điều")
+    assert h.evidence.get("doc_type") is None or h.evidence["doc_type"].line != "QUYẾT ĐỊNH:"
+
+
+def test_subject_words_spelled_otherwise_by_most_of_the_body_are_doubted() -> None:
+    """OCR errs in the body too: "vật liệu nỗ" once there is outvoted by "vật liệu nổ"."""
+    head = (
+        "UBND TỈNH LÀO CAI\nSỞ CÔNG THƯƠNG\nSố: 1050/QĐ-SCT\n\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Lào Cai, ngày 06 tháng 3 năm 2026\n\nQUYẾT ĐỊNH\n\n"
+        "Kiểm tra việc bảo quản vật liệu {word} công nghiệp năm 2026\n\n"
+        "GIÁM ĐỐC SỞ CÔNG THƯƠNG TỈNH LÀO CAI\n\n"
+        "Căn cứ Luật Quản lý, sử dụng vũ khí, vật liệu nổ và công cụ hỗ trợ;\n"
+        "Căn cứ Nghị định quy định về vật liệu nỗ và tiền chất thuốc nổ;\n"
+        "Căn cứ Thông tư quy định về quản lý vật liệu nổ công nghiệp;\n"
+    )
+    wrong, right = head.format(word="nỗ"), head.format(word="nổ")
+    assert "subject" in _review(wrong, ocr=True)
+    assert "liệu nỗ" in _review(wrong, ocr=True)["subject"].reason
+    assert "subject" not in _review(right, ocr=True)
+
+
+@pytest.mark.parametrize(
+    ("number", "doubted"),
+    [
+        ("Số: 26/QĐ-XPVPHC", False),  # a penalty decision's field, no body's symbol
+        ("Số: 597/HC-QLHC", False),  # the drafting unit
+        ("Số: 26/QĐ-SNV", True),  # Sở Nội vụ's symbol under Cục Hóa chất's name
+    ],
+)
+def test_a_symbol_part_no_body_owns_does_not_doubt_the_issuer(number: str, doubted: bool) -> None:
+    text = (
+        f"BỘ CÔNG THƯƠNG\nCỤC HÓA CHẤT\n{number}\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Hà Nội, ngày 08 tháng 7 năm 2026\nQUYẾT ĐỊNH\nXử phạt vi phạm hành chính\n"
+        "Căn cứ Luật Xử lý vi phạm hành chính năm 2012;\n"
+    )
+    h = parse_header(text)
+    assert h.issuer == "Cục Hóa chất"
+    assert ("issuer" in _review(text)) is doubted
+
+
+@pytest.mark.parametrize(
+    ("blank", "doubted"), [("Số: 4@` /TB-UBND", True), ("Số: /TB-UBND", False)]
+)
+def test_a_scans_day_is_doubted_only_when_the_number_beside_it_was_written_by_hand(
+    blank: str, doubted: bool
+) -> None:
+    """Digits written into both blanks read like print; a number blank with nothing in it
+    says nothing against the printed day."""
+    text = (
+        f"ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\n{blank}\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày 24 tháng 01 năm 2025\nTHÔNG BÁO\n"
+        "Kết luận của Chủ tịch Ủy ban nhân dân tỉnh tại cuộc họp\n"
+        "Thực hiện chương trình công tác năm 2025;\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert h.date == "2025-01-24"
+    assert ("date" in _review(text, ocr=True)) is doubted

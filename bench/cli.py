@@ -1,0 +1,104 @@
+"""`kho` from the command line: a search on a small archive, each call a new process, beside the
+anchor ``python -c "import web"`` measured in the same run.
+
+    .venv/bin/python bench/cli.py [--records 120] [--runs 5]
+
+Builds a synthetic archive (``bench/synthetic.py``: database, sealed records, encrypted texts,
+index) in a temporary folder, then times, as medians of ``--runs`` fresh processes:
+
+- the anchor: ``python -c "import web"``;
+- ``kho search "đảng viên" --as luutru`` (the whole command: imports, the instance, the gate,
+  the search, its audit entry);
+- ``kho show 1 --as luutru`` (a record read through the gate);
+- what every command paid in imports before (no search, no instance): every module of
+  ``web/cli/`` and the libraries they loaded then (the classifier's scikit-learn, OpenCV,
+  pyHanko), now loaded only by the commands that use them.
+
+and lists the heavy libraries ``kho search`` loaded (``python -X importtime``; none expected).
+Target (issue 20): ``kho search`` ≤ 0.5 s on an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
+
+import synthetic
+
+KHO = [sys.executable, "-c", "from web.cli import main; main()"]
+HEAVY = ("sklearn", "scipy", "cv2", "pyhanko", "pikepdf", "pypdfium2", "PIL", "fpdf", "ingest")
+# What every command loaded before commands were loaded on demand and these libraries lazily.
+EVERY_COMMAND = (
+    "import web\nfrom web.cli import SUBJECTS, commands_of\n"
+    "for s in SUBJECTS:\n    commands_of(s)\n"
+    "import sklearn.feature_extraction.text, sklearn.linear_model, cv2, pyhanko.sign.validation"
+)
+
+
+def timed(args: list[str], env: dict, runs: int) -> float:
+    """Median wall time (s) of ``runs`` fresh processes running ``args``."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(args, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def loaded_by(args: list[str], env: dict) -> tuple[int, list[str]]:
+    """(modules imported, heavy top-level packages among them) by one run of ``args``."""
+    done = subprocess.run(
+        [args[0], "-X", "importtime", *args[1:]], env=env, check=True, capture_output=True
+    )
+    names = [
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.decode().splitlines()
+        if line.startswith("import time:") and "|" in line and "imported package" not in line
+    ]
+    tops = {n.split(".")[0] for n in names}
+    return len(names), [h for h in HEAVY if h in tops]
+
+
+def row(name: str, seconds: float, anchor: float) -> None:
+    print(f"  {name:<42} {seconds:6.2f} s  ({seconds / anchor:.2f}x anchor)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=120)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kho-bench-cli-") as tmp:
+        home = Path(tmp) / "home"
+        synthetic.build(home, args.records, progress=lambda _: None).dispose()
+        env = {**os.environ, "KHO_HOME": str(home), "PYTHONDONTWRITEBYTECODE": "1"}
+        search = [*KHO, "search", "đảng viên", "--as", synthetic.FILER]
+        subprocess.run(search, env=env, check=True, capture_output=True)  # bytecode, page cache
+        print(f"`kho` on a {args.records}-record archive, median of {args.runs} new processes")
+        anchor = timed([sys.executable, "-c", "import web"], env, args.runs)
+        anchor = timed([sys.executable, "-c", "import web"], env, args.runs)
+        row("python -c 'import web' (anchor)", anchor, anchor)
+        row("kho search 'đảng viên'", timed(search, env, args.runs), anchor)
+        row(
+            "kho show 1",
+            timed([*KHO, "show", "1", "--as", synthetic.FILER], env, args.runs),
+            anchor,
+        )
+        every = timed([sys.executable, "-c", EVERY_COMMAND], env, args.runs)
+        row("imports of every command before (no search)", every, anchor)
+        count, heavy = loaded_by(search, env)
+        print(f"  kho search imported {count} modules; heavy ones: {', '.join(heavy) or 'none'}")
+        print("  target: kho search ≤ 0.5 s (idle machine); a command imports only what it uses")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,225 @@
+"""The index follows the change log (``archive.core.changelog``) from its last applied position.
+
+Each node keeps its own index and, in it, its position (``search.index.position``). On this node
+any process may apply the log: the ingest worker, every serving process, a command-line batch,
+``kho search``; a lock file beside the index lets one apply at a time, the others reopen the
+index it wrote. Applying is: read the changes after the position, re-read those records as they
+are now (``search.feed.refresh``: indexed, re-indexed or removed), commit the index, then move
+the position. A crash anywhere leaves the position at or behind what the index holds, and the
+next process to follow resumes from it; since a change is applied by reading the record's
+current state, applying one twice is harmless. An error is raised to the caller and the
+position stays before the change that failed: nothing is skipped.
+
+A new archive's index starts at position 0. An index with no position (deleted, made before
+the log) or with a position in another
+log (another database, a restore from an older backup: the log's identity differs, or the
+position is ahead of the log's head) is rebuilt from the archive, under the same lock, and takes
+the log's head read before the rebuild as its position.
+
+Three ways in:
+- ``catch_up``: the nudge right after a unit of work commits in this process (``web.wiring``),
+  so that what one filed is searchable when the answer comes back; and before ``kho search``.
+- ``Follower``: a thread in every long-running process, polling the log (``POLL_SECONDS``), so
+  a record filed by any other process or node becomes searchable within a second or two, and a
+  node that was down catches up when it starts.
+- ``rebuild``: ``kho reindex``, restore.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from archive.core import changelog
+from archive.core.instance import Instance
+from archive.models import Document, aware, utcnow
+from search import feed
+from search.index import position, store
+from search.index.position import Position
+from security.actor import Context
+
+log = logging.getLogger(__name__)
+
+BATCH = 500  # changes applied per index commit
+POLL_SECONDS = 0.5  # how often a Follower looks at the log
+NUDGE_WAIT_SECONDS = 10.0  # how long a nudge waits for another process applying the log
+STALLED_AFTER_SECONDS = 60.0  # a change waiting longer than this: the index is not following
+SYSTEM = Context(None, "index")
+
+
+def lock_path(inst: Instance):
+    return inst.index_dir.with_name(inst.index_dir.name + ".lock")
+
+
+@contextmanager
+def _applying(inst: Instance, wait: float | None) -> Iterator[bool]:
+    """Hold this node's apply lock (an flock: released by the kernel if the process dies);
+    yields False if another holder kept it past ``wait`` seconds (``None``: wait as long as it
+    takes)."""
+    inst.home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path(inst), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if wait is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield True
+            return
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.02)
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _head(inst: Instance) -> changelog.Head:
+    with inst.sessions() as session:
+        return changelog.head(session)
+
+
+def _empty(inst: Instance) -> bool:
+    with inst.sessions() as session:
+        return session.scalar(select(Document.id).limit(1)) is None
+
+
+def _follows(pos: Position | None, head: changelog.Head) -> bool:
+    """Whether an index at ``pos`` can follow this log from there."""
+    return pos is not None and pos.log_id == head.log_id and pos.seq <= head.seq
+
+
+def _rebuild_locked(inst: Instance, ctx: Context) -> int:
+    head = _head(inst)  # before reading the records: every change up to it is in the rebuild
+    count = feed.reindex(inst, ctx)
+    position.write(inst.index_dir, inst.keyring.index_key, Position(head.seq, head.log_id))
+    return count
+
+
+def _catch_up_locked(inst: Instance) -> int:
+    key = inst.keyring.index_key
+    pos = position.read(inst.index_dir, key)
+    head = _head(inst)
+    if pos is None and head.seq == 0 and _empty(inst):  # a new archive: nothing to rebuild
+        store.open_index(inst.index_dir, key)
+        pos = Position(0, head.log_id)
+        position.write(inst.index_dir, key, pos)
+    if not _follows(pos, head):
+        log.warning("index at %s does not follow log %s: rebuilding it", pos, head)
+        _rebuild_locked(inst, SYSTEM)
+        pos = position.read(inst.index_dir, key)
+    applied = 0
+    while True:
+        with inst.sessions() as session:
+            changes = changelog.after(session, pos.seq, BATCH)
+        if not changes:
+            return applied
+        feed.refresh(inst, {change.record_id for change in changes})  # raises: position stays
+        pos = Position(changes[-1].seq, pos.log_id)
+        position.write(inst.index_dir, key, pos)
+        applied += len(changes)
+
+
+def catch_up(inst: Instance, wait: float | None = NUDGE_WAIT_SECONDS) -> int:
+    """Apply the log up to its head; returns how many changes were applied. If another
+    process of this node holds the lock longer than ``wait`` (a rebuild), returns 0: that
+    process or a Follower applies them. Errors are raised; the position stays before them."""
+    with _applying(inst, wait) as held:
+        return _catch_up_locked(inst) if held else 0
+
+
+def rebuild(inst: Instance, ctx: Context) -> int:
+    """Rebuild the index from the archive (``kho reindex``) and set its position; waits for
+    whoever is applying the log on this node."""
+    with _applying(inst, None):
+        return _rebuild_locked(inst, ctx)
+
+
+@dataclass(frozen=True)
+class Status:
+    """The index against the log, for ``kho check``."""
+
+    position: Position | None
+    head: changelog.Head
+    oldest_pending: datetime | None
+
+    @property
+    def follows(self) -> bool:
+        return _follows(self.position, self.head)
+
+    @property
+    def lag(self) -> int:
+        return self.head.seq - self.position.seq if self.follows else self.head.seq
+
+    @property
+    def stalled(self) -> bool:
+        """A change has waited longer than a follower ever should."""
+        if self.oldest_pending is None:
+            return False
+        waited = utcnow() - aware(self.oldest_pending)
+        return waited.total_seconds() > STALLED_AFTER_SECONDS
+
+    def describe(self) -> str:
+        if not self.follows:
+            return (
+                f"chỉ mục chưa có vị trí trong nhật ký thay đổi / the index has no position in "
+                f"the change log (head {self.head.seq}): it is rebuilt by the next process "
+                "that follows the log (kho serve, kho worker, kho search) or by kho reindex"
+            )
+        return (
+            f"chỉ mục ở vị trí / index at change {self.position.seq} of {self.head.seq} "
+            f"(lag {self.lag})"
+        )
+
+
+def status(inst: Instance) -> Status:
+    pos = position.read(inst.index_dir, inst.keyring.index_key)
+    with inst.sessions() as session:
+        head = changelog.head(session)
+        oldest = changelog.oldest_after(session, pos.seq if _follows(pos, head) else 0)
+    return Status(pos, head, oldest)
+
+
+def pending(inst: Instance, status: Status) -> set[int]:
+    """Records with a change after the position ``status`` saw, read now: an index read after
+    that status may lack them (they are on their way), but nothing else."""
+    with inst.sessions() as session:
+        return changelog.records_after(session, status.position.seq if status.follows else 0)
+
+
+class Follower(threading.Thread):
+    """A daemon thread that keeps this process's node index following the log: at once when
+    started (a node that was down catches up), then every ``every`` seconds; after an error it
+    waits longer each time (up to a minute) and tries again from the same position."""
+
+    def __init__(self, inst: Instance, every: float = POLL_SECONDS) -> None:
+        super().__init__(name="kho-index-follower", daemon=True)
+        self.inst, self.every = inst, every
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        delay = self.every
+        while not self.stopped.is_set():
+            try:
+                catch_up(self.inst, wait=0)
+                delay = self.every
+            except Exception:
+                log.exception("the index could not apply the change log; trying again")
+                delay = min(max(delay * 2, 1.0), 60.0)
+            self.stopped.wait(delay)
+
+    def stop(self) -> None:
+        self.stopped.set()

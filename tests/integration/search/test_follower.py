@@ -1,0 +1,176 @@
+"""The change log and the index following it: written in the change's transaction, applied in
+order from the index's own position, resumed after a rebuild, errors never skipped."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from archive.audit.actions import Action
+from archive.core import changelog, events
+from archive.core.events import Change
+from archive.core.uow import UnitOfWork
+from archive.models import ChangeLogEntry
+from search import feed, follower, query
+from search.index import position
+from tests.support.records import file_doc
+from web import wiring
+
+
+@pytest.fixture
+def unwired():
+    """No nudge after commits: only what the test calls follows the log."""
+    events.records_changed.disconnect(wiring._index_follows)
+    yield
+    wiring.connect()
+
+
+def _log(inst) -> list[tuple[int, int, str]]:
+    with inst.sessions() as session:
+        rows = session.execute(select(ChangeLogEntry).order_by(ChangeLogEntry.seq)).scalars()
+        return [(r.seq, r.record_id, r.kind) for r in rows]
+
+
+def _found(inst, person, text: str) -> list[int]:
+    return [hit.id for hit in query.search(inst, person.ctx, text)]
+
+
+def test_a_change_is_logged_in_its_transaction_and_a_rolled_back_one_is_not(inst, archivist):
+    doc_id = file_doc(inst, archivist)
+    before = _log(inst)
+    assert before[-1][1:] == (doc_id, Change.FILED)
+    with pytest.raises(RuntimeError), UnitOfWork(inst, archivist.ctx) as uow:
+        uow.audit(Action.EDIT, "ok", doc_id)
+        uow.changed(doc_id, Change.DESCRIBED)
+        uow.changed(doc_id, Change.DOSSIER)
+        uow.session.flush()
+        raise RuntimeError("the action failed half-way")
+    assert _log(inst) == before  # rolled back: no row, and the head did not move
+    with UnitOfWork(inst, archivist.ctx) as uow:
+        uow.changed(doc_id, Change.DESCRIBED)
+        uow.changed(doc_id, Change.DESCRIBED)  # once per (record, kind)
+        uow.changed(doc_id, Change.DOSSIER)
+    after = _log(inst)
+    assert after[len(before) :] == [
+        (before[-1][0] + 1, doc_id, Change.DESCRIBED),
+        (before[-1][0] + 2, doc_id, Change.DOSSIER),
+    ]
+    assert [seq for seq, _, _ in after] == list(range(1, len(after) + 1))  # gapless, in order
+    with inst.sessions() as session:
+        assert changelog.head(session).seq == len(after)
+
+
+def test_the_index_follows_the_log_from_its_position(inst, archivist, unwired):
+    file_doc(inst, archivist)  # (an index of no record at all is not searched here)
+    follower.catch_up(inst)
+    start = follower.status(inst)
+    assert start.follows and start.lag == 0
+    ids = [file_doc(inst, archivist, text=f"chữ canary{n}") for n in range(3)]
+    waiting = follower.status(inst)
+    assert waiting.lag == 3 and waiting.oldest_pending is not None
+    assert _found(inst, archivist, "canary1") == []  # not nudged: not applied yet
+    assert follower.catch_up(inst) == 3
+    assert _found(inst, archivist, "canary1") == [ids[1]]
+    done = follower.status(inst)
+    assert done.lag == 0 and done.position.seq == start.position.seq + 3
+    assert follower.catch_up(inst) == 0  # nothing new: nothing applied
+
+
+def test_an_error_is_raised_and_the_position_stays_before_it(inst, archivist, unwired, monkeypatch):
+    follower.catch_up(inst)
+    doc_id = file_doc(inst, archivist, text="chữ canarybroken")
+    before = follower.status(inst).position
+
+    def broken(_inst, _ids):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(feed, "refresh", broken)
+    with pytest.raises(OSError):
+        follower.catch_up(inst)
+    assert follower.status(inst).position == before  # not advanced past what was not applied
+    monkeypatch.undo()
+    assert follower.catch_up(inst) == 1  # the next attempt applies it
+    assert _found(inst, archivist, "canarybroken") == [doc_id]
+
+
+def test_a_deleted_index_is_rebuilt_and_resumes_at_the_right_position(inst, archivist, unwired):
+    first = file_doc(inst, archivist, text="chữ canaryfirst")
+    follower.catch_up(inst)
+    shutil.rmtree(inst.index_dir)
+    assert not follower.status(inst).follows
+    second = file_doc(inst, archivist, text="chữ canarysecond")  # logged while there is no index
+    follower.catch_up(inst)  # rebuilt from the archive, at the head read before the rebuild
+    status = follower.status(inst)
+    assert status.follows and status.lag == 0
+    with inst.sessions() as session:
+        assert status.position.seq == session.scalar(select(func.max(ChangeLogEntry.seq)))
+    assert _found(inst, archivist, "canaryfirst") == [first]
+    assert _found(inst, archivist, "canarysecond") == [second]
+    third = file_doc(inst, archivist, text="chữ canarythird")
+    assert follower.catch_up(inst) == 1  # resumes after the rebuild's position, nothing more
+    assert _found(inst, archivist, "canarythird") == [third]
+
+
+def test_a_position_from_another_log_or_ahead_of_it_means_a_rebuild(inst, archivist, unwired):
+    doc_id = file_doc(inst, archivist, text="chữ canaryforeign")
+    follower.catch_up(inst)
+    key = inst.keyring.index_key
+    here = position.read(inst.index_dir, key)
+    for foreign in (
+        position.Position(here.seq, "another-database"),
+        here.__class__(999, here.log_id),
+    ):
+        position.write(inst.index_dir, key, foreign)
+        assert not follower.status(inst).follows
+        follower.catch_up(inst)
+        assert position.read(inst.index_dir, key) == here
+    (inst.index_dir / position.FILE).write_bytes(b"not a sealed position")
+    assert position.read(inst.index_dir, key) is None  # unreadable: unknown, so rebuilt
+    follower.catch_up(inst)
+    assert position.read(inst.index_dir, key) == here
+    assert _found(inst, archivist, "canaryforeign") == [doc_id]
+
+
+def test_a_destroyed_record_leaves_the_index_through_the_log(inst, archivist, unwired):
+    from archive.records import filing
+
+    doc_id = file_doc(inst, archivist, text="chữ canaryshred")
+    follower.catch_up(inst)
+    assert _found(inst, archivist, "canaryshred") == [doc_id]
+    filing.shred(inst, archivist.ctx, doc_id, "test")
+    follower.catch_up(inst)
+    assert _found(inst, archivist, "canaryshred") == []
+
+
+def test_kho_check_reports_the_position_and_tells_lag_from_damage(kho, tmp_path, database_url):
+    from archive.core.instance import Instance
+    from search.index import store
+    from tests.support.people import add_person
+
+    kho("init")
+    inst = Instance.from_settings(tmp_path / "home", database_url)
+    archivist = add_person(inst, "vanthu", "archivist", "tuyet_mat", "VP")
+    first = file_doc(inst, archivist)  # nudged: applied at once
+    clean = kho("check")
+    assert "consistent" in clean.output and "(lag 0)" in clean.output
+    events.records_changed.disconnect(wiring._index_follows)
+    try:
+        file_doc(inst, archivist)  # logged, not yet applied: lag, not damage
+    finally:
+        wiring.connect()
+    lagging = kho("check")
+    assert "(lag 1)" in lagging.output and "missing" not in lagging.output
+    store.remove(inst.index_dir, inst.keyring.index_key, [first])  # damage: applied, then lost
+    damaged = kho("check", ok=False)
+    assert damaged.exit_code == 1 and "1 documents missing from the index" in damaged.output
+    repaired = kho("check", "--repair")
+    assert "re-indexed" in repaired.output
+    assert "consistent" in kho("check").output
+    shutil.rmtree(inst.index_dir)
+    gone = kho("check", ok=False)
+    assert "no position" in gone.output
+    assert "rebuilt" in kho("check", "--repair").output
+    assert "(lag 0)" in kho("check").output
+    inst.dispose()
