@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from archive.records import filing, gate
 from archive.records.quarantine import NOT_DIGITIZED
 from ingest import signatures
 from ingest.describe import gazetteer, secrecy, training
+from ingest.describe.declared import reconcile
 from ingest.describe.header import Header, parse_header
 from ingest.describe.review import review_items
 from ingest.describe.rules import RulesError, RuleTable, load_rules
@@ -66,6 +67,7 @@ class IngestResult:
     warnings: list[str] = field(default_factory=list)
     review: list[str] = field(default_factory=list)  # names of the fields sent to a person
     secrecy_pending: bool = False  # held back until a person sets the level
+    disagreed: list[str] = field(default_factory=list)  # declared fields the document contradicts
 
     def as_json(self) -> dict:
         return {
@@ -255,15 +257,25 @@ def ingest_bytes(
     limits: Limits | None = None,
     password: str | None = None,
     announce: bool = True,
+    declared: dict | None = None,
 ) -> IngestResult:
     """File one document. A stored record is announced after its commit (the index follows);
-    with ``announce=False`` the caller announces it (a batch: ``ingest_files``)."""
+    with ``announce=False`` the caller announces it (a batch: ``ingest_files``). ``declared``:
+    what a sending system says of the file (``ingest.describe.declared``), checked against
+    what is read in it."""
     shown = path or filename
     limits = limits or inst.limits
     fields: dict = {}
     try:
         described = describe(data, filename, declared_level, limits, password, inst.home)
         described = signatures.check_at_ingest(inst, described, data, limits, password)
+        disagreed: list[str] = []
+        if declared:
+            readings = described.secrecy.readings if described.secrecy else ()
+            merged, review, disagreed = reconcile(
+                described.fields, described.review, declared, readings
+            )
+            described = replace(described, fields=merged, review=review)
         fields = described.fields
         decision = may_file(ctx.principal, fields["level"]) if ctx.principal else None
         if decision is None or not decision.allowed:
@@ -335,7 +347,15 @@ def ingest_bytes(
             "releases it with a reference."
         )
         return IngestResult(
-            shown, "quarantined", doc.id, reason, fields, warnings, review, new.secrecy_pending
+            shown,
+            "quarantined",
+            doc.id,
+            reason,
+            fields,
+            warnings,
+            review,
+            new.secrecy_pending,
+            disagreed,
         )
     if examined.needs_ocr:
         warnings.append("Cần nhận dạng chữ (OCR): chạy `kho ocr --pending`. / Needs OCR.")
@@ -345,7 +365,7 @@ def ingest_bytes(
     if new.secrecy_pending:
         warnings.insert(0, HELD_BACK)
     return IngestResult(
-        shown, "stored", doc.id, None, fields, warnings, review, new.secrecy_pending
+        shown, "stored", doc.id, None, fields, warnings, review, new.secrecy_pending, disagreed
     )
 
 

@@ -19,8 +19,10 @@ class Principal:
 @dataclass(frozen=True)
 class Context:
     """Who acts and from where: a principal (None before login, or the operator at the command
-    line) and a source address ("cli", "worker", an IP address)."""
+    line) and a source address ("cli", "worker", an IP address); ``token_id``: the API token
+    the call came with, written into every audit entry of the call."""
 
     principal: Principal | None
     address: str | None = None
     unit_code: str | None = None
+    token_id: int | None = None

@@ -62,10 +62,20 @@ def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
 def _add_pages(app: Flask) -> None:
     from flask_wtf.csrf import CSRFProtect  # loads Babel: only where pages are served
 
-    from web import accesslog, errors, headers, i18n
-    from web.views import admin, audit, auth, documents, grants, lifecycle, review, uploads
+    from web import accesslog, api, errors, headers, i18n
+    from web.views import (
+        admin,
+        audit,
+        auth,
+        documents,
+        grants,
+        lifecycle,
+        review,
+        tokens,
+        uploads,
+    )
 
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     i18n.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
@@ -87,5 +97,7 @@ def _add_pages(app: Flask) -> None:
         admin.bp,
         review.bp,
         lifecycle.bp,
+        tokens.bp,
     ):
         app.register_blueprint(blueprint)
+    api.init_app(app, csrf)

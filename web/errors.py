@@ -22,6 +22,7 @@ from archive.operations import incidents
 from security.crypto.stream import IntegrityError
 from security.errors import KhoError, NotFound
 from web import current_instance
+from web.api import problems
 from web.i18n import current_language
 from web.params import MAX_ID
 
@@ -84,6 +85,9 @@ def _audit_missing() -> None:
 
 
 def init_app(app: Flask) -> None:
+    """The pages' error pages; under /api/ the same errors as problem details
+    (``web.api.problems``)."""
+
     def _missing_page():
         # Offered for any document address, found or not: the page says nothing about which.
         match = _DOCUMENT_URL.match(request.path)
@@ -96,10 +100,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def _refused(_exc):
+        if problems.is_api_request():
+            return problems.from_kho_error(_exc)
         return _missing_page()  # the gate or ``requires`` audited the refusal
 
     @app.errorhandler(404)
     def _not_found(_exc):
+        if problems.is_api_request():  # an address of the API that does not exist
+            return problems.problem(404)
         _audit_missing()
         return _missing_page()
 
@@ -109,6 +117,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(KhoError)
     def _user_error(exc: KhoError):
+        if problems.is_api_request():
+            return problems.from_kho_error(exc)
         first, second = _two_languages(exc.vi, exc.en)
         return render_template(
             "error.html", title=_("Không thực hiện được"), message=first, detail=second
@@ -116,6 +126,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(IntegrityError)
     def _damaged(_exc: IntegrityError):
+        if problems.is_api_request():
+            return problems.damaged()
         return render_template(
             "error.html",
             title=_("Tệp lưu trữ bị hỏng"),
@@ -136,6 +148,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         """405, 413 and the rest: Kho's page, both languages, the status kept."""
+        if problems.is_api_request():
+            return problems.from_http_error(exc)
         title_vi, title_en, message_vi, message_en = HTTP_MESSAGES.get(exc.code or 500, _GENERIC)
         title, _other_title = _two_languages(title_vi, title_en)
         message, detail = _two_languages(message_vi, message_en)
@@ -160,6 +174,8 @@ def init_app(app: Flask) -> None:
             )
         except Exception:  # nowhere to write it: the server's own log has the traceback
             ref = None
+        if problems.is_api_request():
+            return problems.problem(500)
         return render_template(
             "error.html",
             title=_("Lỗi hệ thống"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -124,13 +126,19 @@ def create_account(
     unit_code: str | None = None,
     full_name: str = "",
     unit_head: bool = False,
+    service: bool = False,
 ) -> User:
-    """Add an account (creating its unit on first use) and audit it, in one transaction."""
+    """Add an account (creating its unit on first use) and audit it, in one transaction.
+    ``service``: a system's account, whose ``password`` is replaced by a random one nobody
+    is shown (it never logs in; it acts through its API tokens)."""
+    if service:
+        password = secrets.token_urlsafe(48)
     with UnitOfWork(inst, ctx) as uow:
         session = uow.session
         unit = get_or_create_unit(session, unit_code) if unit_code else None
         user = add_user(session, username, password, role, clearance, unit, full_name)
         user.is_unit_head = unit_head
+        user.service = service
         uow.audit(
             Action.USER_ADD,
             "ok",
@@ -141,6 +149,7 @@ def create_account(
                 "clearance": clearance,
                 "unit": unit_code,
                 "unit_head": unit_head,
+                "service": service,
             },
         )
         return user

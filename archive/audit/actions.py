@@ -84,6 +84,11 @@ class Action(StrEnum):
     ADMIN_READ = "admin_read"
     # a person asked for a page or record that is not there (an id out of range included)
     NOT_FOUND = "not_found"
+    # the API (web.api): tokens, and calls refused before any service ran
+    TOKEN_CREATE = "token_create"  # noqa: S105 - an action name, not a secret
+    TOKEN_REVOKE = "token_revoke"  # noqa: S105
+    TOKEN_LIST = "token_list"  # noqa: S105
+    API_CALL = "api_call"
     # the audit log itself
     AUDIT_READ = "audit_read"
     AUDIT_VERIFY = "audit_verify"

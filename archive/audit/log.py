@@ -94,6 +94,8 @@ def record(
     if sealed:
         detail[SEALED] = chain.seal_detail(keyring.audit_key, head.seq + 1, sealed)
     who = ctx.principal
+    if ctx.token_id is not None:  # an API call: which token made it
+        detail = {**(detail or {}), "token": ctx.token_id}
     entry = AuditEntry(
         seq=head.seq + 1,
         at=utcnow(),
@@ -264,8 +266,14 @@ def seq_range(session: Session, since: datetime | None, until: datetime | None) 
     first = session.execute(stmt.order_by(AuditEntry.seq)).scalar()
     last = session.execute(stmt.order_by(AuditEntry.seq.desc())).scalar()
     if first is None:
-        raise KhoError("Không có mục nhật ký nào trong khoảng này.", "No audit entries in range.")
+        raise EmptyRange("Không có mục nhật ký nào trong khoảng này.", "No audit entries in range.")
     return first, last
+
+
+class EmptyRange(KhoError):
+    """A period without entries: nothing to export (the API answers 404)."""
+
+    code = "empty_range"
 
 
 class AuditImmutable(KhoError):

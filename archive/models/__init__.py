@@ -43,9 +43,12 @@ from archive.models.records import (
     RecordStatus,
     StoredObject,
 )
+from archive.models.tokens import ApiDeposit, ApiToken
 from archive.models.trust import TrustAnchor, TrustCrl, TrustStoreState
 
 __all__ = [
+    "ApiDeposit",
+    "ApiToken",
     "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,6 +39,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     is_unit_head: Mapped[bool] = mapped_column(default=False)
+    # A service account: a system (an e-office server, a scanning station) with a unit and a
+    # clearance like a person, created by an administrator; it has no usable password (a
+    # random one nobody is shown) and acts only through the API tokens made for it.
+    service: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Second factor: the TOTP secret sealed under the keyring (never in clear), and the last
     # time step accepted, so a code cannot be replayed.
     totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -82,3 +82,43 @@ def query_hidden_by(who: Principal, result_levels: list[str]) -> int:
     sees its text only when cleared for every record it returned. Returns how many of those
     records are above the reader's clearance (0: the text may be shown)."""
     return sum(1 for level in result_levels if level_rank(level) > level_rank(who.clearance))
+
+
+# -- API tokens (security.identity.tokens) ---------------------------------------------------------
+
+
+def may_create_token(who: Principal, owner: str, service: bool = False) -> Decision:
+    """A personal token is created by its holder, for themselves; a service account's by an
+    administrator (the command line, which has no principal, acts for the operator and does
+    not pass here)."""
+    if who.username == owner:
+        return Decision(True, "own account")
+    if service and who.role == Role.ADMIN:
+        return Decision(True, "administrator, for a service account")
+    return Decision(False, "a token is created by its holder only")
+
+
+def may_hold_scopes(owner: Principal, scopes: tuple[str, ...]) -> Decision:
+    """A scope the holder could not use is not given: deposit is filing (archivists), audit is
+    reading the log (auditors, security officers); read is everyone's, bounded by the gate."""
+    if "deposit" in scopes and owner.role != Role.ARCHIVIST:
+        return Decision(False, f"role {owner.role} does not file documents (scope deposit)")
+    if "audit" in scopes and not may_read_audit(owner).allowed:
+        return Decision(False, f"role {owner.role} does not read the audit log (scope audit)")
+    return Decision(True, f"role {owner.role}")
+
+
+def may_revoke_token(who: Principal, owner: str) -> Decision:
+    """Revoking: the holder, an administrator or a security officer (a leaked token)."""
+    if who.username == owner:
+        return Decision(True, "own token")
+    if who.role in (Role.ADMIN, Role.SECURITY_OFFICER):
+        return Decision(True, f"role {who.role}")
+    return Decision(False, "only the holder, an administrator or a security officer")
+
+
+def may_use_scope(scopes: tuple[str, ...], needed: str) -> Decision:
+    """A call needs one scope of the token that makes it."""
+    if needed in scopes:
+        return Decision(True, f"scope {needed}")
+    return Decision(False, f"token lacks scope {needed}")

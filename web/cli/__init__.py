@@ -2,6 +2,7 @@
 subject. Every command is thin: it parses, calls a service with the Instance, and prints.
 
     accounts.py    kho user …, kho grant …, kho share
+    api.py         kho token …, kho api spec
     records.py     kho show, get, edit, history, review …, quarantine …
     lifecycle.py   kho fonds, fileplan, dossier, retention, due, hold, dispose, register, declassify
     transfer.py    kho export …, kho import …
@@ -28,6 +29,8 @@ from web import create_app
 # table complete.
 COMMANDS = {
     "user": "accounts",
+    "token": "api",
+    "api": "api",
     "grant": "accounts",
     "share": "accounts",
     "show": "records",
@@ -69,6 +72,7 @@ COMMANDS = {
 }
 SUBJECTS = (
     "accounts",
+    "api",
     "records",
     "lifecycle",
     "transfer",

@@ -38,6 +38,11 @@ def user_group() -> None:
 @click.option("--full-name", default="")
 @click.option("--password-file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--unit-head", is_flag=True, help="Head of the unit: approves its grants.")
+@click.option(
+    "--service",
+    is_flag=True,
+    help="A system's account (no password, no login): it acts through `kho token create`.",
+)
 def user_add_command(
     inst,
     name: str,
@@ -47,12 +52,20 @@ def user_add_command(
     full_name: str,
     password_file: str | None,
     unit_head: bool,
+    service: bool,
 ) -> None:
     """Add an account; without --password-file a password is generated and printed once."""
     password = read_secret_file(password_file) if password_file else generate_password()
     accounts.create_account(
-        inst, OPERATOR, name, password, role, clearance, unit_code, full_name, unit_head
+        inst, OPERATOR, name, password, role, clearance, unit_code, full_name, unit_head, service
     )
+    if service:
+        click.echo(
+            f"Đã tạo tài khoản hệ thống / service account created: {name} ({role}, {clearance}); "
+            f"không đăng nhập được, tạo mã bằng / no login, make its token with: "
+            f"kho token create {name} --scope …"
+        )
+        return
     click.echo(f"Đã tạo tài khoản / account created: {name} ({role}, {clearance})")
     if not password_file:
         click.echo(f"Mật khẩu / password: {password}  (chỉ hiện một lần / shown once)")
