@@ -32,7 +32,7 @@ from ingest import pipeline
 from ingest.demo import samples
 from ingest.describe.header import parse_header
 from ingest.examine import ocr, stages
-from search import feed
+from search import feed, follower
 from security.actor import Context
 from web import wiring
 
@@ -56,6 +56,7 @@ def _pdfs(count: int) -> list[bytes]:
 def _instance(folder: Path) -> tuple[Instance, Context]:
     inst = Instance.from_settings(folder)
     initialize(inst, "bench root passphrase")
+    follower.catch_up(inst)  # as kho init: an empty index at the head of the empty change log
     accounts.create_account(
         inst,
         Context(None, "bench"),
