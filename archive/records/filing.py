@@ -14,8 +14,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from archive import __version__
 from archive.audit.actions import Action
@@ -24,7 +24,7 @@ from archive.core.events import Change
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import Document, RecordEvent, RecordStatus, StoredObject, Unit, queries, utcnow
-from archive.records import reading
+from archive.records import gate, reading
 from security.actor import Context
 from security.crypto.keys import new_data_key
 from security.crypto.stream import encrypt_bytes
@@ -48,8 +48,8 @@ SEALED_FIELDS = (
 
 
 class AlreadyFiled(Exception):
-    """The same bytes were committed by someone else (another worker, another node) between the
-    duplicate check and this commit: the unique content fingerprint kept them one record."""
+    """The same bytes, visible to the person filing, were committed by someone else (another
+    worker, another node) between the pipeline's duplicate check and this commit."""
 
     def __init__(self, document_id: int) -> None:
         super().__init__(f"already filed as document {document_id}")
@@ -113,6 +113,9 @@ def file_record(
         meta_version, meta_wrapped = keyring.wrap(meta_key, bindings.record(uid, "meta"))
         with UnitOfWork(inst, ctx, publish=publish) as uow:
             session = uow.session
+            copy = _visible_copy(session, ctx, content_mac)
+            if copy is not None:
+                raise AlreadyFiled(copy)
             doc = Document(
                 uid=uid,
                 kind=new.fields.get("kind"),
@@ -171,15 +174,23 @@ def file_record(
             if new.status == RecordStatus.ACTIVE:
                 uow.changed(doc.id, Change.FILED)
         return doc
-    except BaseException as exc:
+    except BaseException:
         for _kind, _media, blob, _v, _w in written:
             inst.blobs.delete(blob.name)
-        if isinstance(exc, IntegrityError):
-            with inst.sessions() as session:
-                other = queries.find_by_content(session, content_mac)
-            if other is not None:
-                raise AlreadyFiled(other.id) from exc
         raise
+
+
+def _visible_copy(session: Session, ctx: Context, content_mac: str) -> int | None:
+    """A record of these bytes the person may see, checked again inside the filing transaction
+    and serialised with every other filing of the same bytes (SQLite: the transaction holds the
+    write lock from its start; PostgreSQL: a transaction lock on the fingerprint). Two workers
+    filing one upload twice at once make one record; a copy the person may not see is not one
+    (another unit files its own copy of the same incoming document)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(int(content_mac[:15], 16))))
+    scope = gate.scope_of(session, ctx)
+    copies = queries.find_by_content(session, content_mac)
+    return next((d.id for d in copies if gate.admits(scope, d)), None)
 
 
 def _parse_date(value: str | None) -> date | None:

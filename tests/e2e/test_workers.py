@@ -69,7 +69,7 @@ def test_two_workers_on_other_machines_file_every_upload_exactly_once(
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGINT)
-        errors = [w.communicate(timeout=60)[1].decode(errors="replace") for w in workers]
+        errors = [w.communicate(timeout=180)[1].decode(errors="replace") for w in workers]
     states = _job_states(inst)
     assert sorted(states) == sorted(queued)
     assert all(job.status == "done" and job.blob is None for job in states.values()), errors

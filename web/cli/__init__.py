@@ -56,6 +56,7 @@ COMMANDS = {
     "check": "store",
     "backup": "store",
     "restore": "store",
+    "incident": "store",
     "audit": "audit",
     "trace": "audit",
     "ingest": "ingest",
