@@ -1,5 +1,6 @@
 """Sealing small JSON descriptions of lifecycle rows (dossier titles, register details, history
-snapshots) the way a record's description is sealed.
+snapshots) and the reasons people type (holds, disposal proposals, access requests) the way a
+record's description is sealed.
 
 Each row has its own random ``uid`` in the binding and every (re-)seal takes a FRESH data key:
 a STREAM key is never used for a second plaintext, and a ciphertext moved to another row or
@@ -10,17 +11,30 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.core.instance import Instance
-from archive.models import DescriptionVersion, Dossier, RegisterEntry
+from archive.models import (
+    DescriptionVersion,
+    DisposalProposal,
+    Dossier,
+    Grant,
+    LegalHold,
+    RegisterEntry,
+)
 from security.crypto.keys import Keyring, new_data_key
 from security.crypto.stream import decrypt_bytes, encrypt_bytes
 
 # table name → model, for bindings and rotation
-SEALED_MODELS = {m.__tablename__: m for m in (Dossier, RegisterEntry, DescriptionVersion)}
+SEALED_MODELS = {
+    m.__tablename__: m
+    for m in (Dossier, RegisterEntry, DescriptionVersion, LegalHold, DisposalProposal, Grant)
+}
+# rows whose only sealed content is a typed reason (``SealedText``); before 0015 it was clear
+REASON_MODELS = (LegalHold, DisposalProposal, Grant)
 
 
 def binding(row) -> bytes:
@@ -43,12 +57,67 @@ def unseal(inst: Instance, row) -> dict:
     return json.loads(decrypt_bytes(key, row.sealed, where))
 
 
+def seal_reason(inst: Instance, row, reason: str) -> None:
+    """Seal the reason a person typed into a ``SealedText`` row; nothing of it stays clear."""
+    seal(inst, row, {"reason": reason})
+    row.legacy_reason = ""
+
+
+def reason(inst: Instance, row) -> str:
+    """The typed reason of a ``SealedText`` row (a row not yet sealed still shows its clear one)."""
+    if row.sealed is None:
+        return row.legacy_reason
+    return unseal(inst, row).get("reason", "")
+
+
+def _clear_reason_rows(session: Session) -> list:
+    rows = []
+    for model in (*REASON_MODELS, DescriptionVersion):
+        rows += session.execute(select(model).where(model.legacy_reason != "")).scalars().all()
+    return rows
+
+
+def clear_reasons(session: Session) -> int:
+    """For ``kho check``: typed reasons still in clear (rows written before migration 0015)."""
+    return len(_clear_reason_rows(session))
+
+
+def seal_clear_reasons(inst: Instance) -> int:
+    """For ``kho check --repair``: seal the reasons rows written before 0015 keep in clear and
+    blank the clear column; one transaction, so a crash leaves every row either way."""
+    with inst.sessions() as session, session.begin():
+        rows = _clear_reason_rows(session)
+        for row in rows:
+            if isinstance(row, DescriptionVersion):
+                if row.kek_version == 0:  # shredded record: no key, the reason goes with it
+                    row.legacy_reason = ""
+                    continue
+                seal(inst, row, {**unseal(inst, row), "reason": row.legacy_reason})
+                row.legacy_reason = ""
+            else:
+                seal_reason(inst, row, row.legacy_reason)
+    if rows and inst.engine.dialect.name == "sqlite":
+        _scrub_sqlite(inst)
+    return len(rows)
+
+
+def _scrub_sqlite(inst: Instance) -> None:
+    """Blanked values linger in SQLite's free space and its WAL: rebuild the file and empty
+    the WAL so the clear reasons are gone from disk, not only from the rows."""
+    conn = sqlite3.connect(inst.engine.url.database, isolation_level=None)  # no BEGIN around
+    try:
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
 def rewrap_stale(session: Session, ring: Keyring, limit: int = 500) -> int:
     """Re-wrap up to ``limit`` keys of lifecycle rows still under an older KEK (key rotation)."""
     done = 0
     for model in SEALED_MODELS.values():
         stmt = (  # 0: shredded (history of a destroyed record), no key left to re-wrap
-            select(model)
+            select(model)  # (NULL: a reason not sealed yet, never matches)
             .where(model.kek_version != ring.current, model.kek_version != 0)
             .limit(limit - done)
         )
@@ -67,7 +136,11 @@ def keys_per_version(session: Session) -> dict[int, int]:
 
     counts: dict[int, int] = {}
     for model in SEALED_MODELS.values():
-        rows = session.execute(select(model.kek_version, func.count()).group_by(model.kek_version))
+        rows = session.execute(
+            select(model.kek_version, func.count())
+            .where(model.kek_version.is_not(None))
+            .group_by(model.kek_version)
+        )
         for version, count in rows:
             counts[version] = counts.get(version, 0) + count
     return counts

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from archive.audit import log
 from archive.audit.actions import Action
+from archive.core import sealing
 from archive.core.events import Change
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
@@ -101,7 +102,8 @@ def propose(
         levels = [queries.lifecycle_document(session, i).level for i in ids]
         uow.require(Action.DISPOSE_PROPOSE, None, may_propose_disposal(ctx.principal, levels))
         _check_items(uow, Action.DISPOSE_PROPOSE, None, ids, today)
-        proposal = DisposalProposal(proposed_by=ctx.principal.user_id, reason=reason[:500])
+        proposal = DisposalProposal(proposed_by=ctx.principal.user_id)
+        sealing.seal_reason(inst, proposal, reason[:500])
         session.add(proposal)
         session.flush()
         for doc_id in ids:
@@ -231,7 +233,7 @@ def _mark_destroyed(
     session.execute(  # earlier descriptions go with the record: their keys are deleted
         update(DescriptionVersion)
         .where(DescriptionVersion.document_id == doc_id)
-        .values(kek_version=0, wrapped_key=b"")
+        .values(kek_version=0, wrapped_key=b"", legacy_reason="")
     )
     doc.status = RecordStatus.DESTROYED
     now = utcnow()
@@ -272,7 +274,7 @@ def proposals(inst: Instance) -> list[dict]:
                 "proposal": p.id,
                 "status": p.status,
                 "proposed_by": session.get(User, p.proposed_by).username,
-                "reason": p.reason,
+                "reason": sealing.reason(inst, p),
                 "ids": _items(session, p.id),
                 "approvals": [
                     session.get(User, uid).username for uid, _ in _approvals(session, p.id)

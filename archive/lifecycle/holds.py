@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from archive.audit import log
 from archive.audit.actions import Action
+from archive.core import sealing
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import LegalHold, queries, utcnow
@@ -48,9 +49,9 @@ def place(
         hold = LegalHold(
             document_id=doc_id,
             dossier_id=dossier_id,
-            reason=reason,
             placed_by=ctx.principal.user_id,
         )
+        sealing.seal_reason(inst, hold, reason)
         session.add(hold)
         session.flush()
         uow.audit(
@@ -91,7 +92,7 @@ def active(inst: Instance) -> list[dict]:
                 "hold": h.id,
                 "document_id": h.document_id,
                 "dossier_id": h.dossier_id,
-                "reason": h.reason,
+                "reason": sealing.reason(inst, h),
                 "placed_at": log.stamp(h.placed_at),
             }
             for h in rows

@@ -30,3 +30,15 @@ class Sealed:
     kek_version: Mapped[int] = mapped_column(Integer, index=True)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SealedText:
+    """The same columns for rows whose only free text (a typed reason) is sealed: empty on
+    rows filed before 0015 until ``kho check --repair`` seals their clear ``legacy_reason``."""
+
+    uid: Mapped[str | None] = mapped_column(String(32), unique=True)
+    kek_version: Mapped[int | None] = mapped_column(Integer, index=True)
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The column that held the reason in clear before 0015: blank once sealed.
+    legacy_reason: Mapped[str] = mapped_column("reason", String(500), default="")

@@ -3,7 +3,8 @@ registers, protection periods and description history.
 
 They sit beside ``documents`` (link tables keyed by ``document_id``) instead of adding columns to
 it, so the records model stays as it is. What could reveal content is sealed like a record's
-description (see archive/core/sealing.py): dossier titles, register details, history snapshots.
+description (see archive/core/sealing.py): dossier titles, register details, history snapshots,
+the reasons people type for holds and disposal proposals.
 Codes, dates, counts and levels stay in clear because lists and filters need them.
 """
 
@@ -22,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from archive.models.base import Base, Sealed, utcnow
+from archive.models.base import Base, Sealed, SealedText, utcnow
 from security.vocabulary import Level
 
 
@@ -100,26 +101,24 @@ class DocumentLifecycle(Base):
     destroyed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class LegalHold(Base):
+class LegalHold(SealedText, Base):
     """A freeze on a record or a whole dossier: no disposal, no modification until released."""
 
     __tablename__ = "legal_holds"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
-    reason: Mapped[str] = mapped_column(String(500))
     placed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class DisposalProposal(Base):
+class DisposalProposal(SealedText, Base):
     __tablename__ = "disposal_proposals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    reason: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default="proposed")  # approved, executed
     executed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     executed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -201,4 +200,5 @@ class DescriptionVersion(Sealed, Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     user_id: Mapped[int | None] = mapped_column(Integer)
     username: Mapped[str | None] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(String(500), default="")
+    # before 0015 the reason was kept here in clear; now it is in the sealed snapshot
+    legacy_reason: Mapped[str] = mapped_column("reason", String(500), default="")

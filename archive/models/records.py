@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.models.base import Base, utcnow
+from archive.models.base import Base, SealedText, utcnow
 from archive.models.people import Unit
 from security.vocabulary import Urgency
 
@@ -109,14 +109,13 @@ class DocumentShare(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
 
 
-class Grant(Base):
+class Grant(SealedText, Base):
     """Time-limited need-to-know access to one record, requested and then approved or refused."""
 
     __tablename__ = "grants"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
-    reason: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default="requested")  # approved, refused
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

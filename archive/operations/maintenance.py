@@ -4,6 +4,7 @@ Filing writes blobs before the row, so after a crash there can be partial writes
 file, an incomplete S3 multipart upload) and complete blobs no row refers to; both are safe to
 delete because nothing acknowledged uses them.
 A row whose blob is missing or whose ciphertext hash changed is damage, never a crash effect.
+Reasons typed before migration 0015 sit in clear in the database: reported, sealed on repair.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from archive.core import sealing
 from archive.core.instance import Instance
 from archive.models import IngestJob, StoredObject
 
@@ -77,7 +79,16 @@ def check_store(
             report.missing.append(f"{where} is missing")
         elif store.sha256(name) != obj.ciphertext_sha256:
             report.corrupt.append(f"{where} changed in the store (fixity hash differs)")
+    with inst.sessions() as session:
+        clear = sealing.clear_reasons(session)
+    if clear:
+        report.notes.append(
+            f"{clear} lý do còn lưu rõ / typed reasons stored in clear (written before 0015)"
+            + (" (sealed)" if repair else ": run kho check --repair")
+        )
     if repair:
+        if clear:
+            sealing.seal_clear_reasons(inst)
         for partial in partials:
             store.discard(partial)
         for name in report.orphans:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from archive.audit import log
 from archive.audit.actions import Action
+from archive.core import sealing
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import Document, DocumentShare, Grant, Unit, User, utcnow
@@ -61,7 +62,8 @@ def request(inst: Instance, ctx: Context, doc_id: int, reason: str) -> int:
                 "not found or above clearance",
                 _not_found(doc_id),
             )
-        grant = Grant(user_id=who.user_id, document_id=doc_id, reason=reason[:500])
+        grant = Grant(user_id=who.user_id, document_id=doc_id)
+        sealing.seal_reason(inst, grant, reason[:500])
         uow.session.add(grant)
         uow.session.flush()
         uow.audit(Action.GRANT_REQUEST, "requested", doc_id, grant=grant.id)
@@ -140,7 +142,7 @@ def pending(inst: Instance, ctx: Context) -> list[dict]:
                 "document_id": d.id,
                 "level": d.level,
                 "requester": u.username,
-                "reason": g.reason,
+                "reason": sealing.reason(inst, g),
                 "requested_at": log.stamp(g.requested_at),
             }
             for g, d, u in rows

@@ -83,9 +83,9 @@ def record_change(
         version=version,
         user_id=who.user_id if who else None,
         username=who.username if who else None,
-        reason=(reason or "")[:500],
     )
     data = {"record": doc.uid, "version": version, "kind": kind, "fields": names}
+    data["reason"] = (reason or "")[:500]
     sealing.seal(inst, row, {**data, "old": old, "new": new})
     session.add(row)
     session.flush()
@@ -118,7 +118,7 @@ def history(inst: Instance, ctx: Context, doc_id: int) -> list[dict]:
                 "version": row.version,
                 "at": log.stamp(row.at),
                 "user": row.username,
-                "reason": row.reason,
+                "reason": data.get("reason", row.legacy_reason),
                 "kind": data.get("kind", "edit"),
                 "fields": data["fields"],
                 "old": data["old"],

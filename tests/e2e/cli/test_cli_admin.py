@@ -43,7 +43,8 @@ def test_accounts_grants_sharing_and_editing(kho, tmp_path):
     kho("grant", "request", str(doc_id), "--as", "canbo", "--reason", "chuẩn bị hội nghị")
     assert kho("grant", "decide", "1", "--as", "truongban", "--approve", ok=False).exit_code == 1
     kho("user", "set", "truongban", "--unit", "VP")  # now head of the record's unit
-    assert "canbo" in kho("grant", "pending", "--as", "truongban").output
+    pending = kho("grant", "pending", "--as", "truongban").output
+    assert "canbo" in pending and "chuẩn bị hội nghị" in pending  # the sealed reason, shown
     kho("grant", "decide", "1", "--as", "truongban", "--approve", "--days", "3")
     assert str(doc_id) in kho("show", str(doc_id), "--as", "canbo").output
     kho("share", str(doc_id), "BTC", "--as", "luutru")

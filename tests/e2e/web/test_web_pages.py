@@ -119,6 +119,7 @@ def test_secret_download_carries_the_marking_in_header_and_footer(app, inst, sit
     _login(officer, "baomat")
     waiting = officer.get("/access/pending").get_data(as_text=True)
     assert "canbo.btc" in waiting
+    assert "Chuẩn bị báo cáo tổng kết công tác tổ chức" in waiting  # sealed at rest, shown here
     grant_id = re.search(r"/access/pending/(\d+)", waiting).group(1)
     officer.post(
         f"/access/pending/{grant_id}",

@@ -113,7 +113,6 @@ def world(tmp_path_factory):
                         Grant(
                             user_id=person.ctx.principal.user_id,
                             document_id=doc_id,
-                            reason="cần cho công việc",
                             status="approved",
                             expires_at=utcnow() + timedelta(days=7),
                         )
