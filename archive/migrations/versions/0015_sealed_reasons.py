@@ -3,7 +3,7 @@ requests are sealed per row (like dossier titles); the clear ``reason`` column s
 written before this revision until ``kho check --repair`` seals them and blanks it
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-01 19:00:00.000000
 
 (0014 is being added in parallel by another branch; the lead re-chains at merge.)
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
