@@ -144,13 +144,20 @@ def test_a_destroyed_record_leaves_the_index_through_the_log(inst, archivist, un
     assert _found(inst, archivist, "canaryshred") == []
 
 
-def test_kho_check_reports_the_position_and_tells_lag_from_damage(kho, tmp_path, database_url):
+def test_kho_check_reports_the_position_and_tells_lag_from_damage(
+    kho, tmp_path, database_url, blob_settings
+):
     from archive.core.instance import Instance
     from search.index import store
     from tests.support.people import add_person
 
     kho("init")
-    inst = Instance.from_settings(tmp_path / "home", database_url)
+    inst = Instance.from_settings(
+        tmp_path / "home",
+        database_url,
+        blobs=blob_settings.get("KHO_BLOBS"),
+        s3_endpoint=blob_settings.get("KHO_S3_ENDPOINT"),
+    )
     archivist = add_person(inst, "vanthu", "archivist", "tuyet_mat", "VP")
     first = file_doc(inst, archivist)  # nudged: applied at once
     clean = kho("check")
