@@ -90,6 +90,7 @@ def _propose(client, ids: list[int]) -> int:
     return int(made.headers["Location"].rsplit("/", 1)[1])
 
 
+@pytest.mark.slow  # three people log in and confirm four times with their passwords
 def test_a_disposal_is_previewed_proposed_approved_by_two_others_and_executed(
     web_app, inst, people
 ):
