@@ -67,8 +67,11 @@ def _add_pages(app: Flask) -> None:
         admin,
         audit,
         auth,
+        declassify,
+        disposal,
         documents,
         grants,
+        holds,
         lifecycle,
         review,
         tokens,
@@ -97,6 +100,9 @@ def _add_pages(app: Flask) -> None:
         admin.bp,
         review.bp,
         lifecycle.bp,
+        disposal.bp,
+        holds.bp,
+        declassify.bp,
         tokens.bp,
     ):
         app.register_blueprint(blueprint)

@@ -87,6 +87,14 @@ def due(
     return sorted(out, key=lambda r: r.protection_until)
 
 
+def protection_of(inst: Instance, doc_id: int) -> date | None:
+    """When a record's protection ends (None: not classified); for a page that has already
+    admitted the reader through the gate."""
+    with inst.sessions() as session:
+        doc = queries.lifecycle_document(session, doc_id)
+        return protection_end(doc, session.get(DocumentLifecycle, doc_id))
+
+
 def extend(inst: Instance, ctx: Context, doc_id: int, years: int, reason: str) -> date:
     """Extend a protection period (gia hạn) by ``years``; returns the new end."""
     reason = " ".join(reason.split())
@@ -112,7 +120,8 @@ def extend(inst: Instance, ctx: Context, doc_id: int, years: int, reason: str) -
             Action.PROTECTION_EXTEND,
             "ok",
             doc_id,
-            {"from": old.isoformat(), "to": life.protection_until.isoformat(), "reason": reason},
+            {"from": old.isoformat(), "to": life.protection_until.isoformat()},
+            sealed={"reason": reason[:500]},
         )
         return life.protection_until
 

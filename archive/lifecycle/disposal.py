@@ -10,7 +10,8 @@ as the stub. An interrupted execution is simply run again: destroyed records are
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from archive.models import (
     DisposalApproval,
     DisposalItem,
     DisposalProposal,
+    DossierMember,
     RecordStatus,
     User,
     queries,
@@ -98,24 +100,135 @@ def propose(
         raise Refused("Hãy ghi rõ lý do (ít nhất 10 ký tự).", "Give a reason (10+ characters).")
     with UnitOfWork(inst, ctx) as uow:
         session = uow.session
-        ids = _ids_of(session, doc_ids, dossier_code)
-        levels = [queries.lifecycle_document(session, i).level for i in ids]
-        uow.require(Action.DISPOSE_PROPOSE, None, may_propose_disposal(ctx.principal, levels))
-        _check_items(uow, Action.DISPOSE_PROPOSE, None, ids, today)
+        ids = _checked_for_proposal(uow, doc_ids, dossier_code, today)
         proposal = DisposalProposal(proposed_by=ctx.principal.user_id)
         sealing.seal_reason(inst, proposal, reason[:500])
         session.add(proposal)
         session.flush()
+        pages = {doc_id: _pages(inst, session, doc_id) for doc_id in ids}
         for doc_id in ids:
-            session.add(DisposalItem(proposal_id=proposal.id, document_id=doc_id))
+            session.add(
+                DisposalItem(proposal_id=proposal.id, document_id=doc_id, pages=pages[doc_id])
+            )
         uow.audit(
             Action.DISPOSE_PROPOSE,
             "ok",
             None,
-            {"proposal": proposal.id, "ids": ids},
+            {"proposal": proposal.id, "ids": ids, "pages": sum(pages.values())},
             sealed={"reason": reason[:500]},
         )
         return proposal.id
+
+
+def _checked_for_proposal(
+    uow: UnitOfWork, doc_ids: list[int] | None, dossier_code: str | None, today: date
+) -> list[int]:
+    """The records named, once the proposer may propose every one of them and each is due,
+    active and not held (a refusal is recorded otherwise)."""
+    session = uow.session
+    ids = _ids_of(session, doc_ids, dossier_code)
+    levels = [queries.lifecycle_document(session, i).level for i in ids]
+    uow.require(Action.DISPOSE_PROPOSE, None, may_propose_disposal(uow.ctx.principal, levels))
+    _check_items(uow, Action.DISPOSE_PROPOSE, None, ids, today)
+    return ids
+
+
+def _pages(inst: Instance, session: Session, doc_id: int) -> int:
+    """A record's pages: as counted when it joined its dossier, else from its original (read in
+    memory by the system, within the proposal's audited step)."""
+    from archive.lifecycle.plan import page_count
+
+    member = session.get(DossierMember, doc_id)
+    if member is not None and member.pages:
+        return member.pages
+    return page_count(inst, queries.lifecycle_document(session, doc_id))
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record of a disposal list as the council judges it: codes, dates and counts, never
+    its description."""
+
+    document_id: int
+    doc_type: str | None
+    level: str
+    issued: date | None
+    retention: str | None
+    due_on: date | None
+    dossier: str | None
+    pages: int | None
+    held: bool
+    status: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a disposal list will destroy, for the previews ("12 records, 340 pages")."""
+
+    items: list[Item]
+
+    @property
+    def records(self) -> int:
+        return len(self.items)
+
+    @property
+    def pages(self) -> int:
+        return sum(i.pages or 0 for i in self.items)
+
+    @property
+    def dossiers(self) -> int:
+        return len({i.dossier for i in self.items if i.dossier})
+
+    @property
+    def remaining(self) -> Listing:
+        """The records still to destroy (an interrupted execution left the others done)."""
+        return Listing([i for i in self.items if i.status == RecordStatus.ACTIVE])
+
+
+def _listing(session: Session, pages: dict[int, int | None]) -> Listing:
+    held = held_ids(session)
+    items = []
+    for doc_id, count in pages.items():
+        doc = queries.lifecycle_document(session, doc_id)
+        period, day, code = schedule(session, doc)
+        items.append(
+            Item(
+                doc_id,
+                doc.doc_type,
+                doc.level,
+                doc.issued,
+                period,
+                day,
+                code,
+                count,
+                doc_id in held,
+                doc.status,
+            )
+        )
+    return Listing(items)
+
+
+def preview(
+    inst: Instance,
+    ctx: Context,
+    doc_ids: list[int] | None = None,
+    dossier_code: str | None = None,
+    today: date | None = None,
+) -> Listing:
+    """What proposing these records would put before the council, under the same checks as
+    ``propose`` (refusals recorded); the preview itself is audited with the ids and pages."""
+    today = today or date.today()
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        ids = _checked_for_proposal(uow, doc_ids, dossier_code, today)
+        listing = _listing(session, {i: _pages(inst, session, i) for i in ids})
+        uow.audit(
+            Action.DISPOSE_PROPOSE,
+            "preview",
+            None,
+            {"ids": ids, "pages": listing.pages},
+        )
+        return listing
 
 
 def _proposal(session: Session, pid: int) -> DisposalProposal:
@@ -284,9 +397,60 @@ def proposals(inst: Instance) -> list[dict]:
         ]
 
 
-def destruction_records(inst: Instance) -> list[dict]:
+@dataclass(frozen=True)
+class Proposal:
+    """One proposal as its pages show it: who proposed it and why, its list, its votes."""
+
+    id: int
+    status: str
+    proposed_by: str
+    proposed_by_id: int
+    proposed_at: datetime
+    reason: str
+    listing: Listing
+    approvals: list[tuple[int, str]]  # (user id, username)
+    executed_by: str | None
+    executed_at: datetime | None
+
+    @property
+    def approver_ids(self) -> set[int]:
+        return {uid for uid, _name in self.approvals}
+
+
+def proposal(inst: Instance, pid: int) -> Proposal:
+    """A proposal with its records' codes, dates and pages (no descriptions)."""
     with inst.sessions() as session:
-        rows = session.execute(select(DestructionRecord).order_by(DestructionRecord.id)).scalars()
+        row = _proposal(session, pid)
+        pages = dict(
+            session.execute(
+                select(DisposalItem.document_id, DisposalItem.pages)
+                .where(DisposalItem.proposal_id == pid)
+                .order_by(DisposalItem.document_id)
+            ).all()
+        )
+        votes = [(uid, session.get(User, uid).username) for uid, _ in _approvals(session, pid)]
+        executor = session.get(User, row.executed_by) if row.executed_by else None
+        return Proposal(
+            row.id,
+            row.status,
+            session.get(User, row.proposed_by).username,
+            row.proposed_by,
+            row.proposed_at,
+            sealing.reason(inst, row),
+            _listing(session, pages),
+            votes,
+            executor.username if executor else None,
+            row.executed_at,
+        )
+
+
+def destruction_records(inst: Instance, pid: int | None = None) -> list[dict]:
+    """The destruction records (biên bản hủy), all or those of one proposal."""
+    with inst.sessions() as session:
+        query = select(DestructionRecord).order_by(DestructionRecord.id)
+        if pid is not None:
+            query = query.where(DestructionRecord.proposal_id == pid)
+        rows = session.execute(query).scalars()
         return [
             {
                 "document_id": r.document_id,

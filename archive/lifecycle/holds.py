@@ -14,7 +14,7 @@ from archive.audit.actions import Action
 from archive.core import sealing
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import LegalHold, queries, utcnow
+from archive.models import Dossier, LegalHold, User, queries, utcnow
 from security.actor import Context
 from security.errors import NotFound, Refused
 from security.policy.lifecycle import may_hold
@@ -83,17 +83,25 @@ def release(inst: Instance, ctx: Context, hold_id: int, reason: str) -> None:
 
 
 def active(inst: Instance) -> list[dict]:
+    """Holds in force: what they freeze (a record's id or a dossier's code), why, who placed
+    them and when."""
     with inst.sessions() as session:
         rows = session.execute(
-            select(LegalHold).where(LegalHold.released_at.is_(None)).order_by(LegalHold.id)
-        ).scalars()
+            select(LegalHold, Dossier.code, User.username)
+            .outerjoin(Dossier, Dossier.id == LegalHold.dossier_id)
+            .join(User, User.id == LegalHold.placed_by)
+            .where(LegalHold.released_at.is_(None))
+            .order_by(LegalHold.id)
+        ).all()
         return [
             {
                 "hold": h.id,
                 "document_id": h.document_id,
                 "dossier_id": h.dossier_id,
+                "dossier": code,
+                "placed_by": username,
                 "reason": sealing.reason(inst, h),
                 "placed_at": log.stamp(h.placed_at),
             }
-            for h in rows
+            for h, code, username in rows
         ]

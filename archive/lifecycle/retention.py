@@ -79,6 +79,22 @@ def rules(session: Session) -> list[RetentionRule]:
     return list(session.execute(select(RetentionRule).order_by(RetentionRule.code)).scalars())
 
 
+def table(inst: Instance) -> list[dict]:
+    """The retention table as its page and `kho retention list` show it (codes, no content)."""
+    with inst.sessions() as session:
+        return [
+            {
+                "code": r.code,
+                "title": r.title,
+                "doc_type": r.doc_type,
+                "period": r.period,
+                "basis": r.basis,
+                "updated_at": r.updated_at,
+            }
+            for r in rules(session)
+        ]
+
+
 def set_rule(
     inst: Instance,
     ctx: Context,

@@ -128,6 +128,7 @@ class DisposalItem(Base):
     __tablename__ = "disposal_items"
     proposal_id: Mapped[int] = mapped_column(ForeignKey("disposal_proposals.id"), primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    pages: Mapped[int | None] = mapped_column(Integer)  # when proposed (None: before 0017)
 
 
 class DisposalApproval(Base):

@@ -48,6 +48,14 @@ def may_edit_retention_table(who: Principal) -> Decision:
     return Decision(False, "only an administrator edits the retention table")
 
 
+def may_see_schedules(who: Principal) -> Decision:
+    """The retention table and the disposal lists (ids, types, dates, pages and votes, never
+    content) are for those who propose, approve or carry out disposals."""
+    if who.role in (Role.ARCHIVIST, *COUNCIL_ROLES):
+        return Decision(True, f"role {who.role}")
+    return Decision(False, f"role {who.role} takes no part in appraisal or disposal")
+
+
 def may_hold(who: Principal) -> Decision:
     if who.role in COUNCIL_ROLES:
         return Decision(True, f"role {who.role}")

@@ -21,8 +21,10 @@ def file_doc(
     unit: str = "VP",
     subject: str | None = None,
     text: str | None = None,
+    pdf: bytes | None = None,
 ) -> int:
-    """File a small text record as ``person`` (an archivist) and return its id."""
+    """File a small text record (or ``pdf``, with ``text`` as its text) as ``person`` (an
+    archivist) and return its id."""
     token = secrets.token_hex(4)
     text = text or f"Nội dung văn bản {token}"
     with inst.sessions() as session:
@@ -39,14 +41,15 @@ def file_doc(
         "urgency": "thuong",
     }
     new = NewRecord(
-        content=text.encode(),
-        media_type="text/plain",
+        content=pdf or text.encode(),
+        media_type="application/pdf" if pdf else "text/plain",
         text=text,
         fields=fields,
-        filename=f"{token}.txt",
+        filename=f"{token}.pdf" if pdf else f"{token}.txt",
         unit=unit_row,
     )
-    return filing.file_record(inst, person.ctx, new, inst.keyring.content_mac(text.encode())).id
+    mac = inst.keyring.content_mac(new.content)
+    return filing.file_record(inst, person.ctx, new, mac).id
 
 
 def sample_doc(docs, *, level: str | None = None, fmt: str | None = None):

@@ -250,6 +250,21 @@ def fresh_login_required(view: Callable) -> Callable:
     return wrapper
 
 
+def password_confirmed(password: str | None) -> bool:
+    """An irreversible step (a disposal vote or its execution, a lower secrecy level) takes the
+    password on its own confirmation form, every time: checked by the re-authentication service
+    (audited, backed off like a login), which also renews the session's proof."""
+    if password and sessions.reauthenticate(kho(), current_context(), session["sid"], password):
+        return True
+    flash(_("Mật khẩu không đúng: chưa thực hiện gì."), "error")
+    return False
+
+
+def say(error: KhoError) -> str:
+    """A service's refusal in the reader's language."""
+    return error.vi if current_language() == "vi" else error.en
+
+
 @bp.route("/reauth", methods=["GET", "POST"])
 @login_required
 def reauthenticate():

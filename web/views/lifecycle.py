@@ -12,18 +12,18 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from archive.audit.actions import Action
 from archive.core import uow
-from archive.lifecycle import plan, registers
+from archive.lifecycle import plan, registers, retention
 from archive.records import gate
 from security.errors import KhoError, NotFound
-from security.policy.lifecycle import may_register
-from security.vocabulary import LEVEL_NAMES, Level
+from security.policy.lifecycle import may_edit_retention_table, may_register, may_see_schedules
+from security.vocabulary import LEVEL_NAMES, RETENTION_PERIODS, Level
 from web.i18n import current_language
 from web.params import MAX_ID, YEARS, int_arg
-from web.views.auth import current_context, kho, principal
+from web.views.auth import current_context, kho, principal, requires, say
 from web.views.documents import attachment_header
 
 bp = Blueprint("lifecycle", __name__)
@@ -141,3 +141,44 @@ def dossier(code: str):
     view, ids = plan.show(kho(), current_context(), code)
     docs = gate.admit_listed(kho(), current_context(), ids, "list", {"dossier": code})
     return render_template("lifecycle/dossier.html", dossier=view, docs=docs)
+
+
+class RuleForm(FlaskForm):
+    code = StringField(_l("Mã"), validators=[DataRequired(), Length(max=32)])
+    title = StringField(_l("Nhóm tài liệu"), validators=[Optional(), Length(max=300)])
+    doc_type = StringField(_l("Loại văn bản (viết tắt)"), validators=[Optional(), Length(max=16)])
+    period = SelectField(_l("Thời hạn bảo quản"), choices=list(RETENTION_PERIODS))
+    basis = StringField(_l("Căn cứ"), validators=[Optional(), Length(max=200)])
+
+
+@bp.route("/retention", methods=["GET", "POST"])
+@requires(may_see_schedules, Action.RETENTION_RULE)
+def retention_table():
+    """The retention table (bảng thời hạn bảo quản): seen by those who appraise and dispose,
+    changed by administrators; the service refuses (audited) anyone else's change."""
+    form = RuleForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("Dữ liệu không hợp lệ."), "error")
+        else:
+            try:
+                retention.set_rule(
+                    kho(),
+                    current_context(),
+                    form.code.data.strip(),
+                    form.period.data,
+                    (form.title.data or "").strip() or None,
+                    (form.doc_type.data or "").strip() or None,
+                    (form.basis.data or "").strip() or None,
+                )
+            except KhoError as err:
+                flash(say(err), "error")
+            else:
+                flash(_("Đã lưu dòng %(code)s của bảng thời hạn.", code=form.code.data), "info")
+                return redirect(url_for("lifecycle.retention_table"))
+    return render_template(
+        "lifecycle/retention.html",
+        rules=retention.table(kho()),
+        form=form,
+        may_edit=may_edit_retention_table(principal()).allowed,
+    )

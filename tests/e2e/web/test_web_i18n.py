@@ -40,3 +40,12 @@ def test_committed_mo_matches_the_po():
     compiled = mofile.read_mo(io.BytesIO(mo.read_bytes()))
     wanted = mofile.read_mo(io.BytesIO(expected.getvalue()))
     assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in wanted if m.id}
+
+
+def test_stored_times_are_shown_in_vietnam_time_day_first():
+    from datetime import UTC, datetime
+
+    assert i18n.local_time(datetime(2026, 12, 1, 18, 30)) == "02/12/2026 01:30"  # naive: UTC
+    assert i18n.local_time(datetime(2026, 1, 5, 2, 0, tzinfo=UTC)) == "05/01/2026 09:00"
+    assert i18n.local_time("2026-03-01T23:59:00.000000") == "02/03/2026 06:59"
+    assert i18n.local_time(None) == ""

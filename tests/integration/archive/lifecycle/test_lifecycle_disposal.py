@@ -186,3 +186,48 @@ def test_destruction_also_removes_history_and_the_quoted_source_lines(inst, arch
         assert versions and all(v.kek_version == 0 and v.wrapped_key == b"" for v in versions)
     stub = reading.unseal_meta(inst, _doc(inst, doc))
     assert "evidence" not in stub and stub["subject"] == "về việc cũ đã sửa"
+
+
+def test_the_preview_counts_records_dossiers_and_pages_as_the_proposal_keeps_them(
+    inst, archivist, council
+):
+    from archive.lifecycle import plan
+    from tests.support.documents import pdf_pages
+
+    in_dossier = file_doc(inst, archivist, issued="2010-03-04", pdf=pdf_pages(4))
+    beside = file_doc(inst, archivist, issued="2010-05-06")
+    loose = file_doc(inst, archivist, issued="2011-01-02", pdf=pdf_pages(2))
+    plan.plan(inst, archivist.ctx, 2010, "2010-VP-09", "Hồ sơ công văn năm 2010", "5")
+    plan.add(inst, archivist.ctx, "2010-VP-09", [in_dossier, beside])
+    plan.close(inst, archivist.ctx, "2010-VP-09")
+
+    shown = disposal.preview(inst, archivist.ctx, [loose], "2010-VP-09", today=TODAY)
+    assert (shown.records, shown.dossiers, shown.pages) == (3, 1, 4 + 1 + 2)
+    assert {i.document_id: i.pages for i in shown.items} == {in_dossier: 4, beside: 1, loose: 2}
+    assert all(i.due_on and i.due_on <= TODAY and not i.held for i in shown.items)
+    assert _actions(inst)[-1][:2] == ("dispose_propose", "preview")
+
+    pid = disposal.propose(
+        inst, archivist.ctx, "hết thời hạn bảo quản", [loose], "2010-VP-09", TODAY
+    )
+    kept = disposal.proposal(inst, pid)
+    assert (kept.listing.records, kept.listing.pages, kept.status) == (3, 7, "proposed")
+    assert kept.reason == "hết thời hạn bảo quản" and kept.proposed_by == archivist.username
+    officer, admin = council
+    disposal.approve(inst, officer.ctx, pid, TODAY)
+    disposal.approve(inst, admin.ctx, pid, TODAY)
+    disposal.execute(inst, archivist.ctx, pid, TODAY)
+    done = disposal.proposal(inst, pid)
+    assert done.listing.remaining.records == 0 and done.listing.pages == 7
+    assert {r["document_id"] for r in disposal.destruction_records(inst, pid)} == {
+        in_dossier,
+        beside,
+        loose,
+    }
+
+    young = file_doc(inst, archivist, issued="2025-01-01")
+    with pytest.raises(Refused):  # the preview refuses what the proposal would refuse
+        disposal.preview(inst, archivist.ctx, [young], today=TODAY)
+    with pytest.raises(Refused):
+        disposal.preview(inst, officer.ctx, [young], today=TODAY)
+    assert [a[:2] for a in _actions(inst)[-2:]] == [("dispose_propose", "denied")] * 2
