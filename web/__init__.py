@@ -73,6 +73,7 @@ def _add_pages(app: Flask) -> None:
         review,
         tokens,
         uploads,
+        workflow,
     )
 
     csrf = CSRFProtect(app)
@@ -98,6 +99,7 @@ def _add_pages(app: Flask) -> None:
         review.bp,
         lifecycle.bp,
         tokens.bp,
+        workflow.bp,
     ):
         app.register_blueprint(blueprint)
     api.init_app(app, csrf)
