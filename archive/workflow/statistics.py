@@ -52,7 +52,7 @@ class Statistics:
     months: list[Counter] = field(default_factory=lambda: [Counter() for _ in range(12)])
     by_type: dict[str, Counter] = field(default_factory=dict)
     by_issuer: Counter = field(default_factory=Counter)  # incoming only: who sent it
-    by_unit: dict[str, Counter] = field(default_factory=dict)
+    by_unit: dict[str, Counter] = field(default_factory=dict)  # by the unit's full name
     by_level: dict[str, Counter] = field(default_factory=dict)
     assigned: int = 0
     done: int = 0
@@ -73,10 +73,11 @@ class Statistics:
     def median_days(self) -> float | None:
         return round(stats.median(self.days), 1) if self.days else None
 
-    def top_issuers(self) -> list[tuple[str, int]]:
-        top = self.by_issuer.most_common(TOP)
+    def top_issuers(self) -> list[tuple[str | None, int]]:
+        """The most frequent senders; None: all the others together (khác)."""
+        top: list[tuple[str | None, int]] = list(self.by_issuer.most_common(TOP))
         rest = sum(self.by_issuer.values()) - sum(n for _, n in top)
-        return top + ([("Khác", rest)] if rest else [])
+        return top + ([(None, rest)] if rest else [])
 
 
 def _add(table: dict[str, Counter], key: str, kind: str) -> None:
@@ -100,7 +101,7 @@ def compute(
             raise _refuse(uow, action, decision.reason if decision else "nobody")
         scope = gate.scope_of(session, ctx)
         if scope is not None and not scope.empty:
-            units = {u.id: u.code for u in session.execute(select(Unit)).scalars()}
+            units = {u.id: u.name or u.code for u in session.execute(select(Unit)).scalars()}
             _count_registers(inst, session, scope, year, units, out)
             _count_assignments(session, scope, year, out)
         totals = out.totals
@@ -181,7 +182,7 @@ def export_csv(inst: Instance, ctx: Context, year: int) -> str:
         for key, counts in table.items():
             w.writerow([name, spreadsheet_safe(key), counts["incoming"], counts["outgoing"]])
     for issuer, n in figures.top_issuers():
-        w.writerow(["Nơi gửi", spreadsheet_safe(issuer), n, ""])
+        w.writerow(["Nơi gửi", spreadsheet_safe(issuer or "Khác"), n, ""])
     w.writerow(["Xử lý", "Giao xử lý", figures.assigned, ""])
     w.writerow(["Xử lý", "Đã xong", figures.done, ""])
     w.writerow(["Xử lý", "Đang xử lý", figures.open, ""])

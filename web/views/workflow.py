@@ -16,6 +16,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from archive.records import gate
 from archive.workflow import assignments, statistics
+from ingest.describe.header import DOC_TYPE_NAMES
 from security.errors import KhoError
 from security.vocabulary import LEVEL_NAMES, LEVELS
 from web.charts import bars_svg, monthly_svg
@@ -154,7 +155,8 @@ def statistics_page():
     figures = statistics.compute(kho(), current_context(), year)
     incoming, outgoing = str(_("Văn bản đến")), str(_("Văn bản đi"))
     monthly = Markup(monthly_svg(figures.months, (incoming, outgoing)))  # noqa: S704 - numbers and escaped labels
-    types = Markup(bars_svg(sorted(figures.by_type.items()), (incoming, outgoing)))  # noqa: S704
+    named = [(DOC_TYPE_NAMES.get(code, code), n) for code, n in sorted(figures.by_type.items())]
+    types = Markup(bars_svg(named, (incoming, outgoing)))  # noqa: S704
     levels = Markup(  # noqa: S704
         bars_svg(
             [
