@@ -516,9 +516,11 @@ class Progress:
     answers: list[tuple[int, DocumentView | None]]
 
 
-def progress(inst: Instance, ctx: Context, doc_id: int) -> Progress:
-    """The record's handling, read through the gate (audited as part of its history)."""
-    gate.admit(inst, ctx, doc_id, Action.HISTORY, {"part": "assignments"})
+def progress(inst: Instance, ctx: Context, admitted: DocumentView) -> Progress:
+    """The handling of a record the gate has just admitted for this person: its description
+    (``admitted``, which only the gate hands out) is the proof, and that read's audit entry
+    covers the page. Linked records pass the gate themselves (one more entry, when any)."""
+    doc_id = admitted.id
     with inst.sessions() as session:
         rows = list(
             session.execute(

@@ -99,13 +99,13 @@ def show(doc_id: int):
         doc=doc,
         text=text,
         has_preview=has_preview,
-        progress=assignments.progress(kho(), ctx, doc_id),
-        may_assign=_may_assign(ctx, doc),
+        progress=assignments.progress(kho(), ctx, doc),
+        may_assign=may_offer_assign(ctx, doc),
         now=datetime.now(UTC),
     )
 
 
-def _may_assign(ctx, doc: gate.DocumentView) -> bool:
+def may_offer_assign(ctx, doc: gate.DocumentView) -> bool:
     """Whether to offer "Giao xử lý" (the service decides again, and audits, on submit)."""
     account = current_user.account
     own_unit = account.unit is not None and account.unit.code == doc.unit

@@ -14,16 +14,18 @@ from markupsafe import Markup
 from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
+from archive.audit.actions import Action
+from archive.core import uow
 from archive.records import gate
 from archive.workflow import assignments, statistics
 from ingest.describe.header import DOC_TYPE_NAMES
-from security.errors import KhoError
+from security.errors import KhoError, NotFound
 from security.vocabulary import LEVEL_NAMES, LEVELS
 from web.charts import bars_svg, monthly_svg
 from web.i18n import current_language
 from web.params import MAX_ID, YEARS, int_arg
 from web.views.auth import current_context, kho
-from web.views.documents import attachment_header
+from web.views.documents import attachment_header, may_offer_assign
 
 bp = Blueprint("workflow", __name__)
 
@@ -78,7 +80,13 @@ class StepForm(FlaskForm):
 @bp.route("/documents/<int:doc_id>/assign", methods=["GET", "POST"])
 @login_required
 def assign(doc_id: int):
-    doc = gate.view_document(kho(), current_context(), doc_id)
+    ctx = current_context()
+    doc = gate.view_document(kho(), ctx, doc_id)
+    if not may_offer_assign(ctx, doc):  # the form only for who may assign (audited, 404)
+        missing = NotFound("Không tìm thấy trang này.", "Not found.")
+        raise uow.refused(
+            kho(), ctx, Action.ASSIGN, "may not assign", missing, {"page": request.path}
+        )
     units, people = assignments.choices(kho())
     form = AssignForm()
     form.unit.choices = [("", "—")] + [(code, f"{name} ({code})") for code, name in units]

@@ -57,11 +57,13 @@ def test_a_reader_who_is_no_head_gets_not_found(app, inst, office):
     _login(client, "canbo")
     assert client.get("/statistics").status_code == 404
     assert client.get("/tasks").status_code == 404
+    assert client.get(f"/documents/{office['in']}/assign").status_code == 404
     with inst.sessions() as session:
         outcomes = session.execute(
             select(AuditEntry.action, AuditEntry.outcome).where(AuditEntry.username == "canbo")
         ).all()
     assert ("statistics", "denied") in outcomes and ("assign_list", "denied") in outcomes
+    assert ("assign", "denied") in outcomes
 
 
 def test_the_form_says_why_an_assignment_is_refused(app, inst, office):

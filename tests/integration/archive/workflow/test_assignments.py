@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from archive.accounts import accounts
 from archive.models import Assignment, AuditEntry, Grant
-from archive.records import grants
+from archive.records import gate, grants
 from archive.workflow import assignments
 from archive.workflow.assignments import AccessRequested
 from security.actor import Context
@@ -79,10 +79,10 @@ def test_assigned_handled_and_closed_with_its_reply(inst, people):
     assignments.finish(inst, handler.ctx, number, reply_id=reply)
     assert assignments.my_tasks(inst, handler.ctx) == []
 
-    shown = assignments.progress(inst, archivist.ctx, doc)
+    shown = assignments.progress(inst, archivist.ctx, gate.view_document(inst, archivist.ctx, doc))
     assert [t.status for t in shown.tasks] == ["done"] and shown.tasks[0].reply_id == reply
     assert [(i, v.id) for i, v in shown.replies] == [(reply, reply)]
-    back = assignments.progress(inst, archivist.ctx, reply)
+    back = assignments.progress(inst, archivist.ctx, gate.view_document(inst, archivist.ctx, reply))
     assert [(i, v.id) for i, v in back.answers] == [(doc, doc)]
     links = assignments.reply_links(inst, archivist.ctx, [doc, reply])
     assert [v.id for v in links[doc]] == [reply] and [v.id for v in links[reply]] == [doc]
