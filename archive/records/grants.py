@@ -72,7 +72,7 @@ def ask_for(uow: UnitOfWork, user_id: int, doc_id: int, reason: str, **detail) -
     sealing.seal_reason(uow.inst, grant, reason[:500])
     uow.session.add(grant)
     uow.session.flush()
-    uow.audit(Action.GRANT_REQUEST, "requested", doc_id, grant=grant.id, user_id=user_id, **detail)
+    uow.audit(Action.GRANT_REQUEST, "requested", doc_id, grant=grant.id, **detail)
     return grant.id
 
 

@@ -34,6 +34,7 @@ from archive.models import (
     AssignmentStatus,
     Document,
     DocumentShare,
+    Grant,
     Register,
     RegisterEntry,
     Unit,
@@ -165,6 +166,15 @@ def _outgoing_entry(session: Session, doc_id: int) -> RegisterEntry | None:
     ).scalar_one_or_none()
 
 
+def _waiting_request(session: Session, user_id: int, doc_id: int) -> int | None:
+    """A request for this person and record still waiting (asked again: not asked twice)."""
+    return session.execute(
+        select(Grant.id).where(
+            Grant.user_id == user_id, Grant.document_id == doc_id, Grant.status == "requested"
+        )
+    ).scalar()
+
+
 def _unit_holds(session: Session, doc: Document, unit: Unit) -> bool:
     return doc.unit_id == unit.id or session.get(DocumentShare, (doc.id, unit.id)) is not None
 
@@ -247,8 +257,14 @@ def assign(
                     f"{person.username} may not read this document, so it cannot be assigned.",
                 )
             if not decision.allowed:
-                why = "Được giao xử lý văn bản đến" + (f": {instruction}" if instruction else "")
-                requested = grants.ask_for(uow, person.id, doc_id, why, on_behalf_of=who.username)
+                requested = _waiting_request(session, person.id, doc_id)
+                if requested is None:
+                    why = "Được giao xử lý văn bản đến" + (
+                        f": {instruction}" if instruction else ""
+                    )
+                    requested = grants.ask_for(
+                        uow, person.id, doc_id, why, user_id=person.id, on_behalf_of=who.username
+                    )
                 uow.audit(
                     Action.ASSIGN,
                     "denied",
@@ -316,7 +332,7 @@ def _acting_on(uow: UnitOfWork, action: Action, assignment_id: int) -> tuple[Ass
     if reason is not None:
         raise uow.refuse(
             action,
-            doc.id if doc is not None and reason != "record not readable" else None,
+            doc.id if doc is not None else None,
             reason,
             NotFound(
                 f"Không có việc số {assignment_id} giao cho bạn.",

@@ -136,6 +136,9 @@ def test_a_handler_who_may_not_read_is_refused_or_gets_an_access_request(inst, p
             doc,
             "requested",
         )
+    with pytest.raises(AccessRequested) as again:  # asked again: the same request
+        assignments.assign(inst, archivist.ctx, doc, handler="canbo.btc", ask_access=True)
+    assert again.value.grant_id == raised.value.grant_id
     [waiting] = grants.pending(inst, people["officer"].ctx)
     assert waiting["requester"] == "canbo.btc" and "Phối hợp" in waiting["reason"]
     grants.decide(inst, people["officer"].ctx, raised.value.grant_id, approve=True, days=10)
