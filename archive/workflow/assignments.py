@@ -263,7 +263,12 @@ def assign(
                         f": {instruction}" if instruction else ""
                     )
                     requested = grants.ask_for(
-                        uow, person.id, doc_id, why, user_id=person.id, on_behalf_of=who.username
+                        uow,
+                        person.id,
+                        doc_id,
+                        why,
+                        handler=person.username,
+                        on_behalf_of=who.username,
                     )
                 uow.audit(
                     Action.ASSIGN,
