@@ -82,8 +82,7 @@ def activity_svg(per_day: dict[str, Counter], days: list[str] | None = None) -> 
 SERIES = ("incoming", "outgoing")
 
 
-def _legend(parts: list[str], labels: tuple[str, str], y: float) -> None:
-    x = LEFT
+def _legend(parts: list[str], labels: tuple[str, str], y: float, x: float = LEFT) -> None:
     for key, label in zip(SERIES, labels, strict=True):
         parts.append(
             f'<rect class="s-{key}" x="{x}" y="{y - 9}" width="10" height="10"/>'
@@ -152,13 +151,6 @@ def bars_svg(items: list[tuple[str, Counter]], labels: tuple[str, str]) -> str:
                 f'<text class="tick" x="{label_w + w + 4:.1f}" y="{y + j * 10 + 8:.1f}">{n}'
                 "</text>"
             )
-    parts.append(
-        "".join(
-            f'<rect class="s-{key}" x="{label_w + k * 150}" y="{height - 12}" width="10" '
-            f'height="10"/><text class="tick" x="{label_w + k * 150 + 14}" y="{height - 3}">'
-            f"{escape(label)}</text>"
-            for k, (key, label) in enumerate(zip(SERIES, labels, strict=True))
-        )
-    )
+    _legend(parts, labels, height - 3, label_w)
     parts.append("</svg>")
     return "".join(parts)
