@@ -76,6 +76,7 @@ def _add_pages(app: Flask) -> None:
         review,
         tokens,
         uploads,
+        workflow,
     )
 
     csrf = CSRFProtect(app)
@@ -104,6 +105,7 @@ def _add_pages(app: Flask) -> None:
         holds.bp,
         declassify.bp,
         tokens.bp,
+        workflow.bp,
     ):
         app.register_blueprint(blueprint)
     api.init_app(app, csrf)

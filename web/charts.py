@@ -76,3 +76,81 @@ def activity_svg(per_day: dict[str, Counter], days: list[str] | None = None) -> 
         legend_x += 130
     parts.append("</svg>")
     return "".join(parts)
+
+
+# -- the office's statistics: documents in (đến) and out (đi) ------------------------------------
+SERIES = ("incoming", "outgoing")
+
+
+def _legend(parts: list[str], labels: tuple[str, str], y: float, x: float = LEFT) -> None:
+    for key, label in zip(SERIES, labels, strict=True):
+        parts.append(
+            f'<rect class="s-{key}" x="{x}" y="{y - 9}" width="10" height="10"/>'
+            f'<text class="tick" x="{x + 14}" y="{y}">{escape(label)}</text>'
+        )
+        x += 150
+
+
+def monthly_svg(months: list[Counter], labels: tuple[str, str]) -> str:
+    """Twelve pairs of bars: documents in and out each month of the year."""
+    peak = max((c[k] for c in months for k in SERIES), default=0) or 1
+    plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
+    slot = plot_w / 12
+    bar = slot * 0.36
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(_l("Văn bản đến và đi theo tháng"))}" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" '
+        f'x2="{WIDTH - 8}" y2="{TOP + plot_h}"/>',
+        f'<text class="tick" x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end">{peak}</text>',
+        f'<text class="tick" x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end">0</text>',
+    ]
+    for month, counts in enumerate(months, start=1):
+        x0 = LEFT + (month - 1) * slot + slot * 0.14
+        for i, (key, label) in enumerate(zip(SERIES, labels, strict=True)):
+            n = counts.get(key, 0)
+            h = plot_h * n / peak
+            x = x0 + i * bar
+            parts.append(
+                f'<rect class="s-{key}" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" '
+                f'width="{bar:.1f}" height="{h:.1f}"><title>{month:02d} · {escape(label)}: '
+                f"{n}</title></rect>"
+            )
+        parts.append(
+            f'<text class="tick" x="{x0 + bar:.1f}" y="{HEIGHT - BOTTOM + 16}" '
+            f'text-anchor="middle">{month:02d}</text>'
+        )
+    _legend(parts, labels, HEIGHT - 3)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bars_svg(items: list[tuple[str, Counter]], labels: tuple[str, str]) -> str:
+    """Horizontal pairs of bars, one pair per value (a type, a level, a unit)."""
+    row, label_w = 26, 150
+    height = TOP + row * max(len(items), 1) + 24
+    peak = max((c.get(k, 0) for _, c in items for k in SERIES), default=0) or 1
+    plot_w = WIDTH - label_w - 60
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-label="{escape(_l("Văn bản đến và đi"))}" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for i, (name, counts) in enumerate(items):
+        y = TOP + i * row
+        parts.append(
+            f'<text class="tick" x="{label_w - 6}" y="{y + 15}" text-anchor="end">'
+            f"{escape(str(name)[:24])}</text>"
+        )
+        for j, (key, label) in enumerate(zip(SERIES, labels, strict=True)):
+            n = counts.get(key, 0)
+            w = plot_w * n / peak
+            parts.append(
+                f'<rect class="s-{key}" x="{label_w}" y="{y + j * 10:.1f}" width="{w:.1f}" '
+                f'height="9"><title>{escape(str(name))} · {escape(label)}: {n}</title></rect>'
+                f'<text class="tick" x="{label_w + w + 4:.1f}" y="{y + j * 10 + 8:.1f}">{n}'
+                "</text>"
+            )
+    _legend(parts, labels, height - 3, label_w)
+    parts.append("</svg>")
+    return "".join(parts)

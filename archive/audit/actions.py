@@ -66,6 +66,13 @@ class Action(StrEnum):
     TRANSFER_APPROVAL = "transfer_approval"
     TRANSFER_EXPORT = "transfer_export"
     TRANSFER_IMPORT = "transfer_import"
+    # incoming documents handled (theo dõi, đôn đốc): assigned, started, done; the lists
+    ASSIGN = "assign"
+    ASSIGN_START = "assign_start"
+    ASSIGN_DONE = "assign_done"
+    ASSIGN_LIST = "assign_list"
+    STATISTICS = "statistics"
+    STATISTICS_EXPORT = "statistics_export"
     # accounts and sessions
     LOGIN = "login"
     LOGOUT = "logout"
@@ -120,6 +127,7 @@ _ON_RECORDS = frozenset(
     | {Action.SHARE, Action.GRANT_REQUEST, Action.GRANT_APPROVE, Action.GRANT_REFUSE}
     | {Action.REVIEW_CONFIRM, Action.QUARANTINE_RELEASE, Action.RETENTION}
     | {Action.PROTECTION_EXTEND, Action.REGISTER_ADD, Action.HOLD, Action.SHRED, Action.DISPOSE}
+    | {Action.ASSIGN, Action.ASSIGN_START, Action.ASSIGN_DONE}
 )
 _ON_DOSSIERS = frozenset(
     {Action.FILEPLAN, Action.DOSSIER_ADD, Action.DOSSIER_REMOVE, Action.DOSSIER_CLOSE}

@@ -1,6 +1,6 @@
 """Sealing small JSON descriptions of lifecycle rows (dossier titles, register details, history
-snapshots) and the reasons people type (holds, disposal proposals, access requests) the way a
-record's description is sealed.
+snapshots) and the reasons people type (holds, disposal proposals, access requests, the
+instructions of assignments) the way a record's description is sealed.
 
 Each row has its own random ``uid`` in the binding and every (re-)seal takes a FRESH data key:
 a STREAM key is never used for a second plaintext, and a ciphertext moved to another row or
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from archive.core.instance import Instance
 from archive.models import (
+    Assignment,
     DescriptionVersion,
     DisposalProposal,
     Dossier,
@@ -31,7 +32,15 @@ from security.crypto.stream import decrypt_bytes, encrypt_bytes
 # table name → model, for bindings and rotation
 SEALED_MODELS = {
     m.__tablename__: m
-    for m in (Dossier, RegisterEntry, DescriptionVersion, LegalHold, DisposalProposal, Grant)
+    for m in (
+        Dossier,
+        RegisterEntry,
+        DescriptionVersion,
+        LegalHold,
+        DisposalProposal,
+        Grant,
+        Assignment,
+    )
 }
 # rows whose only sealed content is a typed reason (``SealedText``); before 0015 it was clear
 REASON_MODELS = (LegalHold, DisposalProposal, Grant)

@@ -45,10 +45,13 @@ from archive.models.records import (
 )
 from archive.models.tokens import ApiDeposit, ApiToken
 from archive.models.trust import TrustAnchor, TrustCrl, TrustStoreState
+from archive.models.workflow import Assignment, AssignmentStatus
 
 __all__ = [
     "ApiDeposit",
     "ApiToken",
+    "Assignment",
+    "AssignmentStatus",
     "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",

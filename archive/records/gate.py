@@ -9,7 +9,8 @@ denial is committed to the audit log before the error is raised (``UnitOfWork.re
 - ``admit``: one record, for one purpose (the action and detail written into its entry);
 - ``decide`` / ``may_read_now``: the decision alone, for services that act on a record a person
   must be able to read (editing, registering, reviewing) and audit their own action;
-- ``scope_of`` / ``admits`` / ``visible``: the read scope, applied to lists and handed to search;
+- ``scope_of`` / ``admits`` / ``visible`` / ``scope_clauses``: the read scope, applied to lists
+  and counts and handed to search;
 - ``view_document``, ``read_document``, ``open_content``, ``open_for_preview``, ``open_header``,
   ``open_traced_copy``, ``list_documents``, ``admit_hits``, ``admit_listed``: the reads people do.
 """
@@ -302,6 +303,18 @@ def pending_clause(scope: ReadScope) -> ColumnElement[bool]:
     return or_(Document.secrecy_pending.is_(False), Document.filed_by == scope.pending_filer)
 
 
+def scope_clauses(scope: ReadScope) -> tuple[ColumnElement[bool], ...]:
+    """The read scope as SQL conditions on ``documents`` (active records only): the one filter
+    of lists and of counts (the office's statistics), so nothing is counted that is not shown.
+    A caller checks ``scope.empty`` first (an empty scope admits nothing)."""
+    return (
+        or_(Document.unit_id.in_(scope.unit_ids), Document.id.in_(scope.document_ids)),
+        Document.level.in_(LEVELS[: scope.max_level + 1]),
+        Document.status == RecordStatus.ACTIVE,
+        pending_clause(scope),
+    )
+
+
 def visible(
     session: Session,
     scope: ReadScope | None,
@@ -315,12 +328,7 @@ def visible(
     For the review queue (``needing_review``) records whose secrecy is pending come first."""
     if scope is None or scope.empty:
         return []
-    stmt = select(Document).where(
-        or_(Document.unit_id.in_(scope.unit_ids), Document.id.in_(scope.document_ids)),
-        Document.level.in_(LEVELS[: scope.max_level + 1]),
-        Document.status == RecordStatus.ACTIVE,
-        pending_clause(scope),
-    )
+    stmt = select(Document).where(*scope_clauses(scope))
     if ids is not None:
         stmt = stmt.where(Document.id.in_(list(ids)))
     order = [Document.issued.desc().nullslast(), Document.id.desc()]

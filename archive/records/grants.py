@@ -62,12 +62,18 @@ def request(inst: Instance, ctx: Context, doc_id: int, reason: str) -> int:
                 "not found or above clearance",
                 _not_found(doc_id),
             )
-        grant = Grant(user_id=who.user_id, document_id=doc_id)
-        sealing.seal_reason(inst, grant, reason[:500])
-        uow.session.add(grant)
-        uow.session.flush()
-        uow.audit(Action.GRANT_REQUEST, "requested", doc_id, grant=grant.id)
-        return grant.id
+        return ask_for(uow, who.user_id, doc_id, reason)
+
+
+def ask_for(uow: UnitOfWork, user_id: int, doc_id: int, reason: str, **detail) -> int:
+    """A request for ``user_id`` to read a record, inside the caller's unit of work (the
+    person asking may be someone else: an assignment asks for its handler); audited."""
+    grant = Grant(user_id=user_id, document_id=doc_id)
+    sealing.seal_reason(uow.inst, grant, reason[:500])
+    uow.session.add(grant)
+    uow.session.flush()
+    uow.audit(Action.GRANT_REQUEST, "requested", doc_id, grant=grant.id, **detail)
+    return grant.id
 
 
 # What a person who asked for a record is told, whether the request was taken or not.

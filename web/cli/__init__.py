@@ -12,6 +12,7 @@ subject. Every command is thin: it parses, calls a service with the Instance, an
     signatures.py  kho trust …, kho signatures …
     search.py      kho search, reindex
     serve.py       kho serve
+    workflow.py    kho task … (assign, start, done, list), kho stats
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ COMMANDS = {
     "search": "search",
     "reindex": "search",
     "serve": "serve",
+    "task": "workflow",
+    "stats": "workflow",
 }
 SUBJECTS = (
     "accounts",
@@ -83,6 +86,7 @@ SUBJECTS = (
     "signatures",
     "search",
     "serve",
+    "workflow",
 )
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from archive.records import gate
+from archive.workflow import assignments
 from ingest.delivery import preview, stamp
 from ingest.describe.header import DOC_TYPE_NAMES
 from ingest.examine import names
 from search import query
+from security.policy.workflow import may_assign, may_track
 from security.vocabulary import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
 from web.params import int_arg
 from web.views.auth import current_context, kho
@@ -23,8 +26,22 @@ bp = Blueprint("documents", __name__)
 @bp.route("/")
 @login_required
 def index():
-    docs = gate.list_documents(kho(), current_context())
-    return render_template("documents/documents.html", docs=docs, q="")
+    """The home page: the handler's "văn bản cần xử lý" with its reminders (and the office
+    head's overdue count), then the records the person may read."""
+    ctx = current_context()
+    tasks = assignments.my_tasks(kho(), ctx)
+    watched = None
+    if may_track(ctx.principal, current_user.account.is_unit_head).allowed:
+        watched = assignments.tracking(kho(), ctx)
+    docs = gate.list_documents(kho(), ctx)
+    return render_template(
+        "documents/documents.html",
+        docs=docs,
+        q="",
+        tasks=tasks,
+        watched=watched,
+        now=datetime.now(UTC),
+    )
 
 
 PAGE_SIZE = 20
@@ -74,9 +91,26 @@ def search():
 @bp.route("/documents/<int:doc_id>")
 @login_required
 def show(doc_id: int):
-    doc, text = gate.read_document(kho(), current_context(), doc_id)
+    ctx = current_context()
+    doc, text = gate.read_document(kho(), ctx, doc_id)
     has_preview = doc.previewable
-    return render_template("documents/document.html", doc=doc, text=text, has_preview=has_preview)
+    return render_template(
+        "documents/document.html",
+        doc=doc,
+        text=text,
+        has_preview=has_preview,
+        progress=assignments.progress(kho(), ctx, doc),
+        may_assign=may_offer_assign(ctx, doc),
+        now=datetime.now(UTC),
+    )
+
+
+def may_offer_assign(ctx, doc: gate.DocumentView) -> bool:
+    """Whether to offer "Giao xử lý" (the service decides again, and audits, on submit)."""
+    account = current_user.account
+    own_unit = account.unit is not None and account.unit.code == doc.unit
+    unit_id = account.unit_id if own_unit else None
+    return may_assign(ctx.principal, account.is_unit_head, doc.level, unit_id).allowed
 
 
 @bp.route("/documents/<int:doc_id>/page/<int:page>.png")

@@ -18,6 +18,7 @@ from archive.audit.actions import Action
 from archive.core import uow
 from archive.lifecycle import plan, registers, retention
 from archive.records import gate
+from archive.workflow import assignments
 from security.errors import KhoError, NotFound
 from security.policy.lifecycle import may_edit_retention_table, may_register, may_see_schedules
 from security.vocabulary import LEVEL_NAMES, RETENTION_PERIODS, Level
@@ -91,9 +92,14 @@ def register_page():
         except KhoError as exc:
             flash(exc.vi if current_language() == "vi" else exc.en, "error")
     rows = registers.entries(kho(), current_context(), register, year)
+    # the loop closed in both registers: an incoming record's reply, the record a reply answers
+    links = assignments.reply_links(
+        kho(), current_context(), [r.document_id for r in rows if r.document_id]
+    )
     return render_template(
         "lifecycle/register.html",
         rows=[r.as_dict() for r in rows],
+        links=links,
         columns=registers.columns(kind),
         register=register,
         registers=REGISTERS,

@@ -1,0 +1,201 @@
+"""The office's statistics for a year: documents in and out (the registers) per month, by type,
+issuer, unit and level; assignments: how many, done, open, overdue, and how long they took.
+
+Trimmed by the viewer's scope like every list: register entries are counted through the gate's
+read scope (``gate.scope_clauses`` on the record, ``gate.admits_row`` for a paper-only entry),
+assignments only on records the scope admits, so a count never includes what the viewer may
+not see. The issuer is sealed (the register's "nơi gửi", else the record's description), so it
+is unsealed in memory, one entry at a time, and never stored. One audit entry per view or
+export, with the totals (no content).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics as stats
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, or_, select
+
+from archive.audit.actions import Action
+from archive.core import sealing
+from archive.core.instance import Instance
+from archive.core.uow import UnitOfWork
+from archive.lifecycle.registers import spreadsheet_safe
+from archive.models import (
+    Assignment,
+    AssignmentStatus,
+    Document,
+    Register,
+    RegisterEntry,
+    Unit,
+    User,
+    aware,
+    utcnow,
+)
+from archive.records import gate, reading
+from security.actor import Context
+from security.errors import NotFound
+from security.policy.workflow import may_track
+from security.vocabulary import LEVELS
+
+KINDS = ("incoming", "outgoing")
+TOP = 10  # issuers shown; the rest counted as "khác"
+
+
+@dataclass
+class Statistics:
+    year: int
+    months: list[Counter] = field(default_factory=lambda: [Counter() for _ in range(12)])
+    by_type: dict[str, Counter] = field(default_factory=dict)
+    by_issuer: Counter = field(default_factory=Counter)  # incoming only: who sent it
+    by_unit: dict[str, Counter] = field(default_factory=dict)  # by the unit's full name
+    by_level: dict[str, Counter] = field(default_factory=dict)
+    assigned: int = 0
+    done: int = 0
+    open: int = 0
+    overdue_open: int = 0
+    done_late: int = 0
+    days: list[float] = field(default_factory=list)  # processing time of each done one
+
+    @property
+    def totals(self) -> Counter:
+        return sum(self.months, Counter())
+
+    @property
+    def mean_days(self) -> float | None:
+        return round(stats.fmean(self.days), 1) if self.days else None
+
+    @property
+    def median_days(self) -> float | None:
+        return round(stats.median(self.days), 1) if self.days else None
+
+    def top_issuers(self) -> list[tuple[str | None, int]]:
+        """The most frequent senders; None: all the others together (khác)."""
+        top: list[tuple[str | None, int]] = list(self.by_issuer.most_common(TOP))
+        rest = sum(self.by_issuer.values()) - sum(n for _, n in top)
+        return top + ([(None, rest)] if rest else [])
+
+
+def _add(table: dict[str, Counter], key: str, kind: str) -> None:
+    table.setdefault(key, Counter())[kind] += 1
+
+
+def _refuse(uow: UnitOfWork, action: Action, reason: str) -> NotFound:
+    return uow.refuse(action, None, reason, NotFound("Không tìm thấy trang này.", "Not found."))
+
+
+def compute(
+    inst: Instance, ctx: Context, year: int, action: Action = Action.STATISTICS
+) -> Statistics:
+    """The year's figures for this viewer (archivists, security officers, unit heads)."""
+    out = Statistics(year)
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        me = session.get(User, ctx.principal.user_id) if ctx.principal else None
+        decision = may_track(ctx.principal, me.is_unit_head) if me else None
+        if decision is None or not decision.allowed:
+            raise _refuse(uow, action, decision.reason if decision else "nobody")
+        scope = gate.scope_of(session, ctx)
+        if scope is not None and not scope.empty:
+            units = {u.id: u.name or u.code for u in session.execute(select(Unit)).scalars()}
+            _count_registers(inst, session, scope, year, units, out)
+            _count_assignments(session, scope, year, out)
+        totals = out.totals
+        uow.audit(
+            action,
+            "allowed",
+            None,
+            year=year,
+            incoming=totals["incoming"],
+            outgoing=totals["outgoing"],
+            assigned=out.assigned,
+        )
+    return out
+
+
+def _count_registers(inst, session, scope, year, units, out: Statistics) -> None:
+    in_scope = and_(*gate.scope_clauses(scope))
+    rows = session.execute(
+        select(RegisterEntry, Register.kind, Document)
+        .join(Register, Register.code == RegisterEntry.register)
+        .outerjoin(Document, Document.id == RegisterEntry.document_id)
+        .where(RegisterEntry.year == year)
+        .where(or_(RegisterEntry.document_id.is_(None), in_scope))
+    ).all()
+    for entry, kind, doc in rows:
+        if doc is None and not gate.admits_row(scope, entry.level, entry.unit_id):
+            continue
+        details = sealing.unseal(inst, entry)
+        out.months[entry.entry_date.month - 1][kind] += 1
+        doc_type = (doc.doc_type if doc is not None else None) or details.get("doc_type") or "?"
+        _add(out.by_type, doc_type, kind)
+        _add(out.by_unit, units.get(doc.unit_id if doc else entry.unit_id, "?"), kind)
+        _add(out.by_level, doc.level if doc is not None else entry.level, kind)
+        if kind == "incoming":
+            issuer = details.get("sender")
+            if not issuer and doc is not None:
+                issuer = reading.unseal_meta(inst, doc).get("issuer")
+            out.by_issuer[" ".join((issuer or "?").split())] += 1
+
+
+def _count_assignments(session, scope, year: int, out: Statistics) -> None:
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    rows = session.execute(
+        select(Assignment)
+        .join(Document, Document.id == Assignment.document_id)
+        .where(Assignment.assigned_at >= start, Assignment.assigned_at < end)
+        .where(*gate.scope_clauses(scope))
+    ).scalars()
+    now = utcnow()
+    for row in rows:
+        out.assigned += 1
+        deadline = aware(row.deadline)
+        if row.status == AssignmentStatus.DONE:
+            out.done += 1
+            done_at = aware(row.done_at)
+            out.days.append((done_at - aware(row.assigned_at)).total_seconds() / 86400)
+            out.done_late += deadline is not None and done_at > deadline
+        else:
+            out.open += 1
+            out.overdue_open += deadline is not None and now > deadline
+
+
+def export_csv(inst: Instance, ctx: Context, year: int) -> str:
+    """The figures as CSV (UTF-8, Vietnamese headings; times in UTC): audited as an export."""
+    figures = compute(inst, ctx, year, Action.STATISTICS_EXPORT)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["Thống kê văn bản", year, "Lập lúc (UTC)", utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")])
+    w.writerow(["Nhóm", "Giá trị", "Văn bản đến", "Văn bản đi"])
+    for month, counts in enumerate(figures.months, start=1):
+        w.writerow(["Tháng", f"{year}-{month:02d}", counts["incoming"], counts["outgoing"]])
+    for name, table in (
+        ("Loại văn bản", figures.by_type),
+        ("Đơn vị", figures.by_unit),
+        ("Độ mật", dict(sorted(figures.by_level.items(), key=lambda kv: _level_order(kv[0])))),
+    ):
+        for key, counts in table.items():
+            w.writerow([name, spreadsheet_safe(key), counts["incoming"], counts["outgoing"]])
+    for issuer, n in figures.top_issuers():
+        w.writerow(["Nơi gửi", spreadsheet_safe(issuer or "Khác"), n, ""])
+    w.writerow(["Xử lý", "Giao xử lý", figures.assigned, ""])
+    w.writerow(["Xử lý", "Đã xong", figures.done, ""])
+    w.writerow(["Xử lý", "Đang xử lý", figures.open, ""])
+    w.writerow(["Xử lý", "Quá hạn chưa xong", figures.overdue_open, ""])
+    w.writerow(["Xử lý", "Xong sau hạn", figures.done_late, ""])
+    w.writerow(["Xử lý", "Số ngày xử lý trung bình", _blank(figures.mean_days), ""])
+    w.writerow(["Xử lý", "Số ngày xử lý trung vị", _blank(figures.median_days), ""])
+    return out.getvalue()
+
+
+def _blank(value: float | None) -> str:
+    return "" if value is None else f"{value}"
+
+
+def _level_order(level: str) -> int:
+    return LEVELS.index(level) if level in LEVELS else len(LEVELS)
