@@ -6,6 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export KHO_HOME ?= $(CURDIR)/instance
+# Test processes (pytest-xdist; whole files per process, as module fixtures are shared): many
+# tests wait on servers, workers and browsers, so a few more processes than cores pay off.
+TEST_JOBS ?= 3
+PYTEST := $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
 .PHONY: run test test-pg test-s3 lint format bench clean-instance
 
@@ -25,18 +29,18 @@ test: $(STAMP)
 	bash scripts/system-deps.sh
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-logo
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 # The same suite against a throw-away PostgreSQL server on loopback (.ci/run does both).
 test-pg: $(STAMP)
 	bash scripts/system-deps.sh
-	bash scripts/with-postgres.sh $(BIN)/python -m pytest
+	bash scripts/with-postgres.sh $(PYTEST)
 
 # Every test with an instance (marked `blobs`) with its blobs on a throw-away SeaweedFS S3 server
 # and its database on PostgreSQL, both on loopback: the deployment of docs/deployment.md.
 test-s3: $(STAMP)
 	bash scripts/system-deps.sh
-	bash scripts/with-s3.sh bash scripts/with-postgres.sh $(BIN)/python -m pytest -m blobs
+	bash scripts/with-s3.sh bash scripts/with-postgres.sh $(PYTEST) -m blobs
 
 # ruff, then the import contracts of pyproject.toml (the layers of docs/architecture.md).
 lint: $(STAMP)

@@ -24,7 +24,7 @@ trap stop EXIT
 "${as_owner[@]}" "$bindir/initdb" -D "$workdir/data" -U postgres --auth=trust \
   --encoding=UTF8 --locale=C.UTF-8 >/dev/null
 "${as_owner[@]}" "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$workdir -c fsync=off" \
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$workdir -c fsync=off -c max_connections=300" \
   start >/dev/null
 
 export KHO_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"

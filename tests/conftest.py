@@ -36,6 +36,19 @@ def pytest_collection_modifyitems(items) -> None:
 
 
 @pytest.fixture
+def unwired() -> Iterator[None]:
+    """No index nudge after commits: only what the test calls follows the change log (and
+    filing hundreds of records for another purpose does not commit the index hundreds of
+    times)."""
+    from archive.core import events
+    from web import wiring
+
+    events.records_changed.disconnect(wiring._index_follows)
+    yield
+    wiring.connect()
+
+
+@pytest.fixture
 def blob_area() -> Iterator:
     """``blob_area(label)``: the blob settings of one instance of the test (KHO_BLOBS and
     KHO_S3_ENDPOINT, as for ``create_app`` or the environment of ``kho``); empty for the

@@ -19,14 +19,6 @@ from tests.support.records import file_doc
 from web import wiring
 
 
-@pytest.fixture
-def unwired():
-    """No nudge after commits: only what the test calls follows the log."""
-    events.records_changed.disconnect(wiring._index_follows)
-    yield
-    wiring.connect()
-
-
 def _log(inst) -> list[tuple[int, int, str]]:
     with inst.sessions() as session:
         rows = session.execute(select(ChangeLogEntry).order_by(ChangeLogEntry.seq)).scalars()

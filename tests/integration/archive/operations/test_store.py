@@ -114,7 +114,9 @@ def _file_many(inst, archivist, count: int, start: int = 0) -> None:
 
 
 @pytest.mark.slow
-def test_rotation_over_1000_objects_changes_no_ciphertext_and_frees_the_old_kek(inst, archivist):
+def test_rotation_over_1000_objects_changes_no_ciphertext_and_frees_the_old_kek(
+    inst, archivist, unwired
+):
     _file_many(inst, archivist, 500)  # two objects (original, text) each
     before = snapshot(inst)
     assert len(before) == 1000
