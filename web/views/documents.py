@@ -56,7 +56,9 @@ def search():
     result = query.run(
         kho(),
         current_context(),
-        query.SearchRequest(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=sort),
+        query.SearchRequest(
+            q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=sort, snippets=True
+        ),
     )
     return render_template(
         "documents/documents.html",
@@ -74,9 +76,9 @@ def search():
 @bp.route("/documents/<int:doc_id>")
 @login_required
 def show(doc_id: int):
-    doc, text = gate.read_document(kho(), current_context(), doc_id)
-    has_preview = doc.previewable
-    return render_template("documents/document.html", doc=doc, text=text, has_preview=has_preview)
+    doc, text, pages = preview.read_with_pages(kho(), current_context(), doc_id)
+    page = min(int_arg("trang", 1, 1, 100_000), max(pages, 1))
+    return render_template("documents/document.html", doc=doc, text=text, pages=pages, page=page)
 
 
 @bp.route("/documents/<int:doc_id>/page/<int:page>.png")

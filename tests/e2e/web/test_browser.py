@@ -178,3 +178,53 @@ def test_reader_changes_the_password_and_logs_in_with_the_new_one(live_server, b
     page.get_by_label("Mật khẩu").fill(new)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_selector("table.docs")
+
+
+def test_search_shows_a_snippet_for_an_allowed_hit_and_never_for_a_forbidden_one(
+    live_server, browser, inst
+):
+    """canbo (MẬT, VP) searches a word both records hold: the ordinary one is listed with its
+    text around the word marked; the TỐI MẬT one shows no row, no number and no word of its
+    text. A bookmarked link to the allowed one lands on it after login (``next=``)."""
+    with inst.sessions() as session:
+        archivist = context_for(require_user(session, demo.FILER), "test")
+    ids = {}
+    for level, number, private in (
+        ("thuong", "301-KH/TU", "kết nạp đảng viên mới tại chi bộ thôn"),
+        ("toi_mat", "302-KH/TU", "danh sách nhân sự dự kiến bimatnhansu"),
+    ):
+        truth = {
+            "kind": "party",
+            "doc_type": "KH",
+            "number": number,
+            "issuer": "Tỉnh ủy Lào Cai",
+            "date": "2025-09-05",
+            "subject": "về quyhoachsnippet",
+            "level": level,
+            "urgency": "thuong",
+        }
+        body = [f"Nội dung: quyhoachsnippet và {private}."]
+        text = samples.render_text(truth, body).encode()
+        filed = pipeline.ingest_bytes(inst, archivist, text, f"{number[:3]}.txt", unit_code="VP")
+        ids[level] = filed.id
+    page = browser.new_page()
+    response = page.goto(f"{live_server}/documents/{ids['thuong']}")
+    assert "/login?next=" in page.url and response.status == 200
+    page.get_by_label("Tên đăng nhập").fill("canbo")
+    page.get_by_label("Mật khẩu").fill(
+        next(a for a in demo.DEMO_ACCOUNTS if a.username == "canbo").password
+    )
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"**/documents/{ids['thuong']}")
+
+    page.get_by_role("searchbox", name="Tìm kiếm").fill("quyhoachsnippet")
+    page.get_by_role("button", name="Tìm").click()
+    page.wait_for_selector("table.docs")
+    rows = page.locator("table.docs tbody tr")
+    assert rows.count() == 1 and "301-KH/TU" in rows.first.inner_text()
+    marks = rows.first.locator("p.snippet mark")
+    assert marks.count() >= 1 and marks.first.inner_text() == "quyhoachsnippet"
+    assert "kết nạp đảng viên" in rows.first.locator("p.snippet").inner_text()
+    html = page.content()
+    assert "302-KH/TU" not in html and "bimatnhansu" not in html and "nhân sự" not in html
+    assert page.locator("p.snippet").count() == 1
