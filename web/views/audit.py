@@ -11,33 +11,16 @@ from markupsafe import Markup
 from archive.audit.actions import Action
 from archive.oversight import inspection
 from security.policy.administration import may_read_audit
+from web import display
 from web.charts import activity_svg, day_range
 from web.params import int_arg
 from web.views.auth import current_context, kho, requires
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-ACTIONS = (
-    "login",
-    "logout",
-    "list",
-    "search",
-    "read",
-    "view",
-    "preview",
-    "download",
-    "download_original",
-    "ingest",
-    "grant_request",
-    "grant_approve",
-    "grant_refuse",
-    "user_add",
-    "user_change",
-    "audit_read",
-    "audit_verify",
-    "audit_export",
-)
-OUTCOMES = ("allowed", "denied", "ok", "failed", "requested", "done", "damaged")
+# Every action and outcome can be filtered on, each shown by its name (web.display).
+ACTIONS = tuple(Action)
+OUTCOMES = tuple(display.OUTCOME_NAMES)
 
 
 class ActionForm(FlaskForm):

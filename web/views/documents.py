@@ -13,7 +13,7 @@ from ingest.delivery import preview, stamp
 from ingest.describe.header import DOC_TYPE_NAMES
 from ingest.examine import names
 from search import query
-from security.vocabulary import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
+from web import display
 from web.params import int_arg
 from web.views.auth import current_context, kho
 
@@ -145,8 +145,8 @@ def attachment_header(filename: str) -> str:
 @bp.app_context_processor
 def _names() -> dict:
     return {
-        "LEVEL_NAMES": LEVEL_NAMES,
-        "URGENCY_NAMES": URGENCY_NAMES,
-        "ROLE_NAMES": ROLE_NAMES,
+        "LEVEL_NAMES": display.LEVEL_NAMES,
+        "URGENCY_NAMES": display.URGENCY_NAMES,
+        "ROLE_NAMES": display.ROLE_NAMES,
         "DOC_TYPE_NAMES": DOC_TYPE_NAMES,
     }

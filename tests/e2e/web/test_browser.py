@@ -141,7 +141,7 @@ def test_archivist_uploads_a_pdf_and_a_scan_then_reviews_and_confirms(
     page.wait_for_selector("#jobs")
     assert jobs.work(inst, once=True) == 2
     page.wait_for_selector("tr.stored >> nth=1", timeout=20000)
-    page.get_by_role("link", name="Kiểm tra", exact=True).click()
+    page.get_by_role("link", name="Xác nhận văn bản", exact=True).click()
     page.wait_for_selector("table.docs")
     page.get_by_role("link", name="46-TB/TU").click()
     page.wait_for_selector("form.review")
