@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from archive.audit.actions import Action
 from archive.models import Unit
+from ingest.describe.header import DOC_TYPE_NAMES
 from security.vocabulary import Level, RetentionPeriod, Role, Urgency
 
 LOCAL = timezone(timedelta(hours=7), "ICT")  # Asia/Ho_Chi_Minh
@@ -157,6 +158,34 @@ OUTCOME_NAMES = {
     "queued": _l("Đang chờ xử lý"),
     "stored": _l("Đã lưu"),
     "released": _l("Đã bỏ"),
+    "totp": _l("Chờ mã xác thực hai lớp"),
+    "enroll": _l("Chờ đăng ký xác thực hai lớp"),
+}
+
+# The keys of an audit entry's detail, and how their values read.
+DETAIL_NAMES = {
+    "ids": _l("Văn bản"),
+    "snippets": _l("Trích đoạn từ văn bản"),
+    "query": _l("Từ khóa tìm"),
+    "level": _l("Độ mật"),
+    "clearance": _l("Mức được phép"),
+    "role": _l("Vai trò"),
+    "unit": _l("Đơn vị"),
+    "username": _l("Tài khoản"),
+    "doc_type": _l("Loại văn bản"),
+    "what": _l("Nội dung xem"),
+    "step": _l("Bước"),
+    "page": _l("Trang"),
+    "trace": _l("Mã truy vết"),
+    "register": _l("Sổ"),
+    "year": _l("Năm"),
+    "entries": _l("Mục"),
+    "dossiers": _l("Hồ sơ"),
+    "unit_head": _l("Trưởng đơn vị"),
+    "service": _l("Tài khoản hệ thống"),
+    "reason": _l("Lý do"),
+    "kind": _l("Loại tệp"),
+    "version": _l("Phiên bản"),
 }
 
 RETENTION_NAMES = {
@@ -220,6 +249,48 @@ def local_time(value: datetime | str | None, with_time: bool = True) -> str:
     return str(value)
 
 
+# Words some details hold as codes (what an administrator or auditor looked at, a login's step).
+DETAIL_VALUES = {
+    "what": {
+        "entries": _l("các mục nhật ký"),
+        "clearance requests": _l("đề nghị nâng mức được xem"),
+        "grants": _l("quyền xem đã cấp"),
+        "keys": _l("khóa mã hóa"),
+        "quarantine": _l("văn bản cách ly"),
+        "units": _l("đơn vị"),
+        "users": _l("tài khoản"),
+    },
+    "step": {"password": _l("mật khẩu"), "totp": _l("mã xác thực hai lớp")},
+}
+
+
+def detail_items(detail: dict | None) -> list[tuple[str, str]]:
+    """An audit entry's detail as (label, value) pairs in words: levels, roles, units, types
+    and yes/no by name; lists joined; unknown keys as they are."""
+    values = {
+        "level": LEVEL_NAMES,
+        "clearance": LEVEL_NAMES,
+        "role": ROLE_NAMES,
+        "doc_type": DOC_TYPE_NAMES,
+    }
+    items = []
+    for key, value in (detail or {}).items():
+        if key in values:
+            shown = named(values[key], value)
+        elif key in DETAIL_VALUES and isinstance(value, str):
+            shown = named(DETAIL_VALUES[key], value)
+        elif key == "unit":
+            shown = unit_name(value)
+        elif isinstance(value, bool):
+            shown = str(_l("Có") if value else _l("Không"))
+        elif isinstance(value, list | tuple):
+            shown = ", ".join(str(v) for v in value) if value else "—"
+        else:
+            shown = str(value)
+        items.append((str(DETAIL_NAMES.get(key, key)), shown))
+    return items
+
+
 def unit_names() -> dict[str, str]:
     """Unit codes to full names ("VP" → "Văn phòng Tỉnh ủy"), read once per request (not secret)."""
     if "unit_names" not in g:
@@ -245,3 +316,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda code: named(RETENTION_NAMES, code), "retention_name")
     app.add_template_filter(lambda code: named(STATUS_NAMES, code), "status_name")
     app.add_template_filter(lambda code: named(FIELD_NAMES, code), "field_name")
+    app.add_template_filter(detail_items, "detail_items")

@@ -68,8 +68,20 @@ def test_reader_gets_not_found_for_a_document_above_clearance(
     assert "Không tìm thấy" in page.content() and secret.subject not in page.content()
 
 
+def _header_lines(page) -> int:
+    """How many lines the header's items take (1: nothing wraps)."""
+    tops = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+              'header.top > *, header.top nav.main > a, header.top .who > summary'))
+            .filter(e => e.offsetParent !== null)
+            .map(e => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; })"""
+    )
+    # items on one line share their middle (within half a line); a wrapped one sits lower
+    return 1 + int((max(tops) - min(tops)) // 20)
+
+
 def test_cleared_archivist_logs_in_with_the_second_factor(live_server, browser):
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": 1366, "height": 768})  # an office laptop
     _login(page, live_server, demo.FILER)
     page.wait_for_url("**/login/code")
     page.get_by_label("Mã xác thực (6 số)").fill("000000")
@@ -79,6 +91,7 @@ def test_cleared_archivist_logs_in_with_the_second_factor(live_server, browser):
     page.get_by_role("button", name="Xác nhận").click()
     page.wait_for_selector("table.docs")
     assert "Đỗ Thu Trang" in page.content()  # logged in as the cleared archivist
+    assert _header_lines(page) == 1  # the header keeps to one line at 1366 px
 
 
 def test_archivist_uploads_files_and_sees_them_filed(live_server, browser, inst, tmp_path):
@@ -162,6 +175,7 @@ def test_reader_changes_the_password_and_logs_in_with_the_new_one(live_server, b
     page = browser.new_page()
     _login(page, live_server, "canbo")
     page.wait_for_selector("table.docs")
+    page.locator("details.who summary").click()  # the account's menu in the header
     page.get_by_role("link", name="Đổi mật khẩu").click()
     page.get_by_label("Mật khẩu hiện tại").fill(account.password)
     page.get_by_label("Mật khẩu mới", exact=True).fill(new)
@@ -171,6 +185,7 @@ def test_reader_changes_the_password_and_logs_in_with_the_new_one(live_server, b
     assert "Đã đổi mật khẩu; đã kết thúc 1 phiên khác." in page.content()
     elsewhere.reload()
     assert "/login" in elsewhere.url
+    page.locator("details.who summary").click()
     page.get_by_role("button", name="Đăng xuất").click()
     _login(page, live_server, "canbo")  # the old password
     assert "không đúng" in page.locator("p.flash").inner_text()
@@ -207,7 +222,7 @@ def test_search_shows_a_snippet_for_an_allowed_hit_and_never_for_a_forbidden_one
         text = samples.render_text(truth, body).encode()
         filed = pipeline.ingest_bytes(inst, archivist, text, f"{number[:3]}.txt", unit_code="VP")
         ids[level] = filed.id
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
     response = page.goto(f"{live_server}/documents/{ids['thuong']}")
     assert "/login?next=" in page.url and response.status == 200
     page.get_by_label("Tên đăng nhập").fill("canbo")
@@ -228,3 +243,4 @@ def test_search_shows_a_snippet_for_an_allowed_hit_and_never_for_a_forbidden_one
     html = page.content()
     assert "302-KH/TU" not in html and "bimatnhansu" not in html and "nhân sự" not in html
     assert page.locator("p.snippet").count() == 1
+    assert _header_lines(page) == 1

@@ -73,3 +73,36 @@ def test_an_unknown_code_is_shown_as_it_is_never_an_empty_cell():
     assert display.named(display.STATUS_NAMES, "archived") == "archived"
     assert display.named(display.STATUS_NAMES, None) == "—"
     assert str(display.named(display.STATUS_NAMES, "open")) == "Đang mở"
+
+
+def test_an_audit_detail_reads_in_words(app):
+    with app.test_request_context():
+        from flask import g
+
+        g.unit_names = {"VP": "Văn phòng Tỉnh ủy"}
+        items = dict(
+            display.detail_items(
+                {
+                    "level": "toi_mat",
+                    "role": "auditor",
+                    "unit": "VP",
+                    "doc_type": "KH",
+                    "unit_head": False,
+                    "ids": [4, 15],
+                    "what": "clearance requests",
+                    "step": "totp",
+                    "novel": "x",
+                }
+            )
+        )
+    assert items == {
+        "Độ mật": "Tối mật",
+        "Vai trò": "Giám sát nhật ký",
+        "Đơn vị": "Văn phòng Tỉnh ủy",
+        "Loại văn bản": "Kế hoạch",
+        "Trưởng đơn vị": "Không",
+        "Văn bản": "4, 15",
+        "Nội dung xem": "đề nghị nâng mức được xem",
+        "Bước": "mã xác thực hai lớp",
+        "novel": "x",
+    }
