@@ -72,8 +72,10 @@ def anomalies():
 @requires(may_read_audit, Action.AUDIT_READ)
 def activity():
     days = int_arg("days", 30, 1, 365)
-    per_day = inspection.counts_over_time(kho(), current_context(), days)
-    chart = Markup(activity_svg(per_day, day_range(days)))  # noqa: S704 - built from numbers and escaped labels
+    offset = display.LOCAL.utcoffset(None)  # the office's days, not UTC's
+    per_day = inspection.counts_over_time(kho(), current_context(), days, offset)
+    today = datetime.now(display.LOCAL).date()
+    chart = Markup(activity_svg(per_day, day_range(days, today)))  # noqa: S704 - built from numbers and escaped labels
     totals = {day: sum(c.values()) for day, c in per_day.items()}
     return render_template("audit/activity.html", chart=chart, totals=totals, days=days)
 
