@@ -130,7 +130,7 @@ URGENCY_NAMES = {
 # The auditor is named for what they do (oversee the log), apart from the archivist's queue of
 # documents to confirm ("Xác nhận văn bản") and from the Ủy ban Kiểm tra, a unit.
 ROLE_NAMES = {
-    Role.ADMIN: _l("Quản trị"),
+    Role.ADMIN: _l("Quản trị viên"),
     Role.ARCHIVIST: _l("Văn thư - lưu trữ"),
     Role.READER: _l("Cán bộ"),
     Role.AUDITOR: _l("Giám sát nhật ký"),
@@ -253,6 +253,8 @@ def local_time(value: datetime | str | None, with_time: bool = True) -> str:
 DETAIL_VALUES = {
     "what": {
         "entries": _l("các mục nhật ký"),
+        "counts": _l("số mục theo ngày"),
+        "anomalies": _l("bất thường"),
         "clearance requests": _l("đề nghị nâng mức được xem"),
         "grants": _l("quyền xem đã cấp"),
         "keys": _l("khóa mã hóa"),
