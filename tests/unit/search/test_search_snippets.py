@@ -65,3 +65,18 @@ def test_the_window_with_the_most_words_searched_for_wins_over_the_first_match()
     text = "ĐẢNG CỘNG SẢN VIỆT NAM. " + "Nội dung khác. " * 30 + "Đảng viên tham gia quyhoach."
     marked = _marked(Snippeter("dang quyhoach")(text))
     assert marked == ["Đảng", "quyhoach"]
+
+
+def test_a_text_whose_folding_changes_its_length_is_matched_on_the_text_itself():
+    """ "İ" lower-cases to two characters: the fast path (the folded text) would shift every
+    offset, so the character classes search the text itself."""
+    text = "İstanbul gửi thư. Đảng viên ở cơ sở."
+    assert len(text.lower()) != len(text)
+    snippet = Snippeter("dang vien")(text)
+    assert _marked(snippet) == ["Đảng", "viên"]
+    assert "".join(p.text for p in snippet) == text
+
+
+def test_matches_before_the_best_one_inside_the_window_are_marked_too():
+    text = "Đảng bộ tỉnh. Đảng viên mới tham gia quyhoach."
+    assert _marked(Snippeter("dang quyhoach")(text)) == ["Đảng", "Đảng", "quyhoach"]
