@@ -10,8 +10,9 @@ denial is committed to the audit log before the error is raised (``UnitOfWork.re
 - ``decide`` / ``may_read_now``: the decision alone, for services that act on a record a person
   must be able to read (editing, registering, reviewing) and audit their own action;
 - ``scope_of`` / ``admits`` / ``visible``: the read scope, applied to lists and handed to search;
-- ``view_document``, ``read_document``, ``open_content``, ``open_for_preview``, ``open_header``,
-  ``open_traced_copy``, ``list_documents``, ``admit_hits``, ``admit_listed``: the reads people do.
+- ``view_document``, ``read_document`` (``read_document_and_file``), ``open_content``,
+  ``open_for_preview``, ``open_header``, ``open_traced_copy``, ``list_documents``, ``admit_hits``
+  (with snippets), ``admit_listed``: the reads people do.
 """
 
 from __future__ import annotations
