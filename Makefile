@@ -1,10 +1,14 @@
 # Kho: two commands on a fresh machine.
-#   make run   venv + install + instance (database, key, index) + demo data, serves 127.0.0.1:5000
-#   make test  venv + install + Debian test packages (as root) + lint + import contracts + the suite
+#   make run   venv + runtime install (requirements.txt only) + instance (database, key, index)
+#              + demo data, serves 127.0.0.1:$(PORT) (make run PORT=8080; default 5000)
+#   make test  venv + install with the test tools + Debian test packages (as root) + lint +
+#              import contracts + the suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
+PORT ?= 5000
 export KHO_HOME ?= $(CURDIR)/instance
 # Test processes (pytest-xdist; whole files per process, as module fixtures are shared): many
 # tests wait on servers, workers and browsers, so a few more processes than cores pay off.
@@ -17,13 +21,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+# What running needs (requirements.txt) and Kho itself; the test tools come on top for `make test`.
+$(RUNTIME): $(BIN)/python requirements.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME) requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)
-	@bash scripts/run.sh
+run: $(RUNTIME)
+	@PORT="$(PORT)" bash scripts/run.sh
 
 test: $(STAMP)
 	bash scripts/system-deps.sh

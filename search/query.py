@@ -6,8 +6,9 @@ person may not read. Every hit then passes ``archive.records.gate.admit_hits`` w
 scope, which re-checks it and records the search (one audit entry per search, with the query as
 typed).
 
-Snippets are not made here: the index stores no text. A snippet must come from the record's text
-read through the gate after admission.
+Snippets are not made by the engine: the index stores no text. ``search.snippets`` cuts them from
+the text of each admitted hit, which the gate reads in the same decision and audit entry as the
+result list (``admit_hits(snippet=...)``); only when the request asks for them (the search page).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from archive.core.instance import Instance
 from archive.models import Dossier, Unit
 from archive.records import gate
-from search import engine, parse
+from search import engine, parse, snippets
 from search.index.analysis import fold
 from security.actor import Context
 
@@ -42,6 +43,7 @@ class SearchRequest:
     sort: str = "relevance"  # relevance, date (newest first), date_asc
     facets: bool = True
     suggest: bool = True
+    snippets: bool = False
 
 
 @dataclass
@@ -96,7 +98,10 @@ def run(inst: Instance, ctx: Context, request: SearchRequest) -> SearchResult:
             facets=request.facets,
             suggest=request.suggest,
         )
-    hits = gate.admit_hits(inst, ctx, request.text.strip(), found.ids, scope)
+    cutter = snippets.Snippeter(request.text) if request.snippets else None
+    hits = gate.admit_hits(
+        inst, ctx, request.text.strip(), found.ids, scope, snippet=cutter or None
+    )
     facets = dict(found.facets)
     if "unit" in facets:
         codes = {str(uid): code for code, uid in units.items()}

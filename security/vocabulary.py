@@ -71,7 +71,7 @@ ROLE_NAMES: dict[str, str] = {
     Role.ADMIN: "Quản trị",
     Role.ARCHIVIST: "Văn thư - lưu trữ",
     Role.READER: "Cán bộ",
-    Role.AUDITOR: "Kiểm tra",
+    Role.AUDITOR: "Giám sát nhật ký",
     Role.SECURITY_OFFICER: "Bảo mật",
 }
 

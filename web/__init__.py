@@ -62,7 +62,7 @@ def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
 def _add_pages(app: Flask) -> None:
     from flask_wtf.csrf import CSRFProtect  # loads Babel: only where pages are served
 
-    from web import accesslog, api, errors, headers, i18n
+    from web import accesslog, api, display, errors, headers, i18n
     from web.views import (
         admin,
         audit,
@@ -81,6 +81,7 @@ def _add_pages(app: Flask) -> None:
 
     csrf = CSRFProtect(app)
     i18n.init_app(app)
+    display.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
     accesslog.init_app(app)

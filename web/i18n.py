@@ -15,9 +15,7 @@ committed ``.mo`` matches the ``.po``.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Flask, request, session
 from flask_babel import Babel
@@ -48,21 +46,6 @@ def compile_catalogs(folder: Path = TRANSLATIONS, force: bool = False) -> list[P
     return written
 
 
-LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local_time(at: datetime | str | None) -> str:
-    """A stored time (UTC; naive from SQLite, or its ISO spelling) as the office reads it:
-    Vietnam's time, dd/mm/yyyy HH:mm."""
-    if not at:
-        return ""
-    if isinstance(at, str):
-        at = datetime.fromisoformat(at)
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(LOCAL_ZONE).strftime("%d/%m/%Y %H:%M")
-
-
 def current_language() -> str:
     lang = session.get("lang")
     return lang if lang in LANGUAGES else "vi"
@@ -82,8 +65,6 @@ def init_app(app: Flask) -> None:
         wanted = request.args.get("lang")
         if wanted in LANGUAGES and session.get("lang") != wanted:
             session["lang"] = wanted  # a display preference, not a change of server state
-
-    app.add_template_filter(local_time, "local_time")
 
     @app.context_processor
     def _language() -> dict:

@@ -23,7 +23,8 @@ def principal_of(user: User) -> Principal:
 
 
 def get_or_create_unit(session: Session, code: str, name: str | None = None) -> Unit:
-    """The unit with this code; created on first use (``kho user add --unit``, demo data)."""
+    """The unit with this code; created on first use (``kho user add --unit``, demo data). A
+    unit created without a name (its name was its code) takes the full name when one is given."""
     code = code.strip().upper()
     if not code.isascii() or not code.replace("-", "").replace("_", "").isalnum():
         raise KhoError(
@@ -35,6 +36,8 @@ def get_or_create_unit(session: Session, code: str, name: str | None = None) -> 
         unit = Unit(code=code, name=name or code)
         session.add(unit)
         session.flush()
+    elif name and unit.name == code:
+        unit.name = name
     return unit
 
 

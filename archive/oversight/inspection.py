@@ -119,8 +119,11 @@ def trace(inst: Instance, ctx: Context, trace_id: str) -> list[dict]:
         return [e for e in found if str((e.get("detail") or {}).get("trace", "")) == trace_id]
 
 
-def counts_over_time(inst: Instance, ctx: Context, days: int = 30) -> dict[str, Counter]:
-    """Per day (UTC), how many entries of each action: the data of the activity chart."""
+def counts_over_time(
+    inst: Instance, ctx: Context, days: int = 30, utc_offset: timedelta = timedelta(0)
+) -> dict[str, Counter]:
+    """Per day, how many entries of each action: the data of the activity chart. Days are UTC
+    days, or local days ``utc_offset`` ahead of UTC (the pages: Vietnam, UTC+7)."""
     _allow(inst, ctx, "counts", {"days": days})
     since = utcnow() - timedelta(days=days)
     per_day: dict[str, Counter] = defaultdict(Counter)
@@ -128,7 +131,7 @@ def counts_over_time(inst: Instance, ctx: Context, days: int = 30) -> dict[str, 
         for at, action in session.execute(
             select(AuditEntry.at, AuditEntry.action).where(AuditEntry.at >= since)
         ):
-            per_day[log.stamp(at)[:10]][action] += 1
+            per_day[log.stamp(at + utc_offset)[:10]][action] += 1
     return dict(sorted(per_day.items()))
 
 

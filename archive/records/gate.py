@@ -11,14 +11,15 @@ denial is committed to the audit log before the error is raised (``UnitOfWork.re
   must be able to read (editing, registering, reviewing) and audit their own action;
 - ``scope_of`` / ``admits`` / ``visible`` / ``scope_clauses``: the read scope, applied to lists
   and counts and handed to search;
-- ``view_document``, ``read_document``, ``open_content``, ``open_for_preview``, ``open_header``,
-  ``open_traced_copy``, ``list_documents``, ``admit_hits``, ``admit_listed``: the reads people do.
+- ``view_document``, ``read_document`` (``read_document_and_file``), ``open_content``,
+  ``open_for_preview``, ``open_header``, ``open_traced_copy``, ``list_documents``, ``admit_hits``
+  (with snippets), ``admit_listed``: the reads people do.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -62,6 +63,9 @@ class DocumentView:
     # deadline, filing suggestions, and (for the review page) the fields to check with the
     # source line of each.
     details: dict = field(default_factory=dict)
+    # A search hit's text around the words searched for (search.snippets), made in memory for
+    # this page from the text of the admitted record; never stored.
+    snippet: tuple | None = None
 
     @property
     def previewable(self) -> bool:
@@ -102,7 +106,7 @@ class Content:
         return b"".join(self.chunks)
 
 
-def _view(inst: Instance, doc: Document) -> DocumentView:
+def _view(inst: Instance, doc: Document, snippet: tuple | None = None) -> DocumentView:
     meta = reading.unseal_meta(inst, doc)
     return DocumentView(
         id=doc.id,
@@ -120,6 +124,7 @@ def _view(inst: Instance, doc: Document) -> DocumentView:
         needs_review=doc.needs_review,
         secrecy_pending=doc.secrecy_pending,
         details={k: v for k, v in meta.items() if k not in _MAIN_FIELDS},
+        snippet=snippet,
     )
 
 
@@ -193,6 +198,17 @@ def read_document(inst: Instance, ctx: Context, doc_id: int) -> tuple[DocumentVi
     """Description and full text, as the document page shows them: one decision, one entry."""
     doc = admit(inst, ctx, doc_id, Action.READ)
     return _view(inst, doc), reading.read_text(inst, doc)
+
+
+def read_document_and_file(
+    inst: Instance, ctx: Context, doc_id: int
+) -> tuple[DocumentView, str, Content | None]:
+    """The document page's read: description, full text and the served file (to count the pages
+    the reader can page through; None when it cannot be previewed): one decision, one entry."""
+    doc = admit(inst, ctx, doc_id, Action.READ)
+    view = _view(inst, doc)
+    content = _content(inst, doc, _served_kind(doc)) if view.previewable else None
+    return view, reading.read_text(inst, doc), content
 
 
 def _content(inst: Instance, doc: Document, kind: str, version: int | None = None) -> Content:
@@ -365,12 +381,26 @@ def list_documents(
     return [_view(inst, d) for d in docs]
 
 
+# A snippet maker: the record's text → what the result list shows of it (None: nothing).
+Snippeter = Callable[[str], "tuple | None"]
+MAX_SNIPPETS = 50  # texts read for snippets in one search, whatever page size is asked
+
+
 def admit_hits(
-    inst: Instance, ctx: Context, query: str, hit_ids: list[int], scope: ReadScope | None
+    inst: Instance,
+    ctx: Context,
+    query: str,
+    hit_ids: list[int],
+    scope: ReadScope | None,
+    snippet: Snippeter | None = None,
 ) -> list[DocumentView]:
     """Search results pass the gate too: re-checked one by one against the scope the search
-    used, recorded with the query (sealed in the entry: a query is content)."""
-    return admit_listed(inst, ctx, hit_ids, Action.SEARCH, {}, scope, sealed={"query": query})
+    used, recorded with the query (sealed in the entry: a query is content). With ``snippet``,
+    the text of each admitted hit (the first ``MAX_SNIPPETS``) is read in memory and cut into a
+    snippet under the same decision; the entry names the hits whose text was read."""
+    return admit_listed(
+        inst, ctx, hit_ids, Action.SEARCH, {}, scope, sealed={"query": query}, snippet=snippet
+    )
 
 
 def admit_listed(
@@ -381,6 +411,7 @@ def admit_listed(
     detail: dict,
     scope: ReadScope | None = None,
     sealed: dict | None = None,
+    snippet: Snippeter | None = None,
 ) -> list[DocumentView]:
     """Descriptions of the listed records the person may read, in the order given; one entry
     records the action and exactly which ids were shown. ``scope``: the one already computed
@@ -391,5 +422,20 @@ def admit_listed(
         admitted = {d.id: d for d in visible(uow.session, scope, ids, len(ids) or 1)}
         ordered = [admitted[i] for i in ids if i in admitted]
         ids_shown = [d.id for d in ordered]
+        snippets = _snippets(inst, ordered[:MAX_SNIPPETS], snippet) if snippet else {}
+        if snippets:
+            detail = {**detail, "snippets": sorted(snippets)}
         uow.audit(action, "allowed", None, {**detail, "ids": ids_shown}, sealed=sealed)
-    return [_view(inst, d) for d in ordered]
+    return [_view(inst, d, snippets.get(d.id)) for d in ordered]
+
+
+def _snippets(inst: Instance, docs: list[Document], snippet: Snippeter) -> dict[int, tuple]:
+    """The snippet of each admitted record that has a text and a match in it."""
+    made = {}
+    for doc in docs:
+        if not any(o.kind == "text" for o in doc.objects):
+            continue
+        cut = snippet(reading.read_text(inst, doc))
+        if cut:
+            made[doc.id] = cut
+    return made

@@ -65,6 +65,21 @@ def page_count(pdf: bytes) -> int:
             document.close()
 
 
+def read_with_pages(
+    inst: Instance, ctx: Context, doc_id: int
+) -> tuple[gate.DocumentView, str, int]:
+    """The document page: description, text and the number of pages the reader can page
+    through (0: no preview), from one read through the gate. The file is counted in memory;
+    each page image is then its own audited ``preview`` read (``page_png``)."""
+    view, text, content = gate.read_document_and_file(inst, ctx, doc_id)
+    if content is None or content.media_type != "application/pdf":
+        return view, text, 0
+    try:
+        return view, text, page_count(content.read())
+    except pdfium.PdfiumError:  # a file PDFium cannot open has no preview, the text remains
+        return view, text, 0
+
+
 def watermark(png: bytes, line: str, marking: str, trace_id: str) -> bytes:
     """The page with the viewer, time and trace id drawn across it (light, repeated, so that
     cropping does not remove it) and once in a solid band at the bottom (readable on a photo),

@@ -20,6 +20,7 @@ from security.actor import Context, Principal
 from security.errors import NotFound
 from security.identity import totp
 from security.policy.administration import requires_second_factor
+from security.vocabulary import Role, level_rank
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,15 @@ DEMO_ACCOUNTS = (
     DemoAccount("canbo", "reader", "mat", "VP", "Trần Văn Minh (cán bộ)"),
     DemoAccount("luutru", "archivist", "tuyet_mat", "VP", "Đỗ Thu Trang (lưu trữ viên)"),
     DemoAccount("canbo.btc", "reader", "toi_mat", "BTC", "Lê Thị Hoa (Ban Tổ chức)"),
-    DemoAccount("kiemtra", "auditor", "thuong", "UBKT", "Phạm Quốc Hùng (kiểm tra)"),
+    DemoAccount("canbo.ubkt", "reader", "toi_mat", "UBKT", "Bùi Văn Đức (Ủy ban Kiểm tra)"),
+    DemoAccount("canbo.btgdv", "reader", "toi_mat", "BTGDV", "Ngô Thị Hằng (Ban Tuyên giáo)"),
+    DemoAccount("kiemtra", "auditor", "thuong", "UBKT", "Phạm Quốc Hùng (thanh tra nhật ký)"),
     DemoAccount("baomat", "security_officer", "tuyet_mat", "VP", "Hoàng Văn Nam (bảo mật)"),
     DemoAccount("quantri", "admin", "thuong", "VP", "Vũ Thị Mai (quản trị)"),
 )
+# The roles that read documents (security.policy.reading.READING_ROLES, which only the gate may
+# import; tests/unit/ingest/demo checks the two agree).
+DEMO_READING_ROLES = frozenset({Role.ARCHIVIST, Role.READER, Role.SECURITY_OFFICER})
 FILER = "luutru"  # files the demo documents: cleared for every level they carry
 
 
@@ -81,13 +87,26 @@ def _create_accounts(inst: Instance) -> None:
                 sessions.set_totp_secret(inst, session.merge(user), acc.totp_secret, confirmed=True)
 
 
+def filing_unit(truth: dict) -> str:
+    """The unit a sample is filed in: its own when a demo account there may read its level,
+    else the Văn phòng Tỉnh ủy (whose archivist is cleared for every level), so that every demo
+    document has a demo reader."""
+    unit = truth["unit"]
+    readers = [a for a in DEMO_ACCOUNTS if a.unit == unit and a.role in DEMO_READING_ROLES]
+    if any(level_rank(a.clearance) >= level_rank(truth["level"]) for a in readers):
+        return unit
+    return "VP"
+
+
 def seed(inst: Instance, count: int = 50) -> list[pipeline.IngestResult]:
     """Create missing demo units and accounts, then file ``count`` sample documents."""
     _create_accounts(inst)
     with inst.sessions() as session:
         ctx = accounts.context_for(accounts.require_user(session, FILER), "demo")
     return [
-        pipeline.ingest_bytes(inst, ctx, doc.content, doc.filename, unit_code=doc.truth["unit"])
+        pipeline.ingest_bytes(
+            inst, ctx, doc.content, doc.filename, unit_code=filing_unit(doc.truth)
+        )
         for doc in samples.generate(count)
     ]
 

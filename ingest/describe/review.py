@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.describe.header import Header
+from security.vocabulary import LEVEL_NAMES
 
 # Fields every register entry needs; missing ones are worth a look.
 REQUIRED = ("kind", "doc_type", "number", "issuer", "date", "subject")
@@ -45,7 +46,7 @@ def _reason(header: Header, name: str, threshold: float) -> tuple[str, str] | No
     conf = ev.confidence if ev else 0.0
     note = f": {ev.note}" if ev and ev.note else ""
     if name == "level" and value != "thuong":
-        return "secret", f"độ mật {value}: luôn cần văn thư xác nhận"
+        return "secret", f"độ mật {LEVEL_NAMES.get(value, value)}: luôn cần văn thư xác nhận"
     if ev is not None and ev.code == "blank":
         return "blank", (ev.note or "để trống hoặc viết tay") + ": cần văn thư điền"
     if name in REQUIRED and value in (None, ""):

@@ -15,13 +15,13 @@ from rich.table import Table
 from archive.core import faults
 from archive.operations.bootstrap import is_demo
 from ingest import pipeline
-from ingest.demo import demo
+from ingest.demo import demo, samples
 from ingest.describe import training
 from ingest.doors import inbox as inbox_watch
 from ingest.doors import jobs, recognition
 from ingest.examine import ocr
 from security.errors import Refused
-from security.vocabulary import LEVELS, Role
+from security.vocabulary import LEVEL_NAMES, LEVELS, ROLE_NAMES, Role
 from web import wiring
 from web.cli.support import (
     OPERATOR,
@@ -235,9 +235,13 @@ def demo_command(count: int, once: bool, code_for: str | None) -> None:
 
 
 def print_demo_logins() -> None:
+    """Every demo account, with its role, clearance and unit in words (not codes)."""
     click.echo("Tài khoản mẫu / demo logins (tên, mật khẩu, vai trò, độ mật, đơn vị):")
     for acc in demo.DEMO_ACCOUNTS:
-        line = f"  {acc.username:<10} {acc.password:<28} {acc.role}, {acc.clearance}, {acc.unit}"
+        role = ROLE_NAMES.get(acc.role, acc.role)
+        unit = samples.UNITS.get(acc.unit, acc.unit)
+        clearance = LEVEL_NAMES.get(acc.clearance, acc.clearance)
+        line = f"  {acc.username:<12} {acc.password:<30} {role}, {clearance}, {unit}"
         if acc.totp_secret:
             line += (
                 f"\n{'':13}2FA: khóa/secret {acc.totp_secret}"

@@ -3,15 +3,8 @@
   "use strict";
   var table = document.getElementById("jobs");
   if (!table) { return; }
-  var labels = {queued: "đang chờ", running: "đang xử lý", stored: "đã lưu", duplicate: "đã có trong kho",
-                rejected: "bị từ chối", quarantined: "cách ly (tuyệt mật)",
-                failed: "lỗi / failed",
-                stalled: "tiến trình nộp đã dừng, đang chờ tiến trình khác tiếp nhận / " +
-                         "its worker stopped: another takes it over",
-                disk_full: "đang chờ: ổ đĩa của Kho đầy, sẽ tự tiếp tục khi có chỗ / " +
-                           "waiting: the disk is full, it carries on once there is room",
-                no_worker: "đang chờ: không có tiến trình nộp nào chạy, báo quản trị / " +
-                           "waiting: no ingest worker is running, tell the administrator"};
+  // The words come from the page (data-labels, data-open-label), translated like the rest of it.
+  var labels = JSON.parse(table.dataset.labels || "{}");
   function rows() { return Array.prototype.slice.call(table.querySelectorAll("tr[data-job]")); }
   function poll() {
     var pending = rows().filter(function (r) { return !r.dataset.done; });
@@ -42,7 +35,7 @@
             } else if (job.id && job.status !== "quarantined") {
               var link = document.createElement("a");
               link.href = table.dataset.documentUrl.replace(/0$/, job.id);
-              link.textContent = "Xem văn bản " + job.id;
+              link.textContent = table.dataset.openLabel + " " + job.id;
               note.appendChild(link);
             } else {
               note.textContent = job.reason || "";

@@ -22,7 +22,8 @@ from archive.operations import keys as key_ops
 from archive.records import quarantine
 from security.errors import KhoError, NotFound, Refused
 from security.policy.administration import may_administer, may_see_clearance_requests
-from security.vocabulary import LEVEL_NAMES, LEVELS, ROLE_NAMES, ROLES
+from security.vocabulary import LEVELS, ROLES
+from web.display import LEVEL_NAMES, ROLE_NAMES
 from web.i18n import current_language
 from web.views.auth import current_context, fresh_login_required, kho, requires
 

@@ -11,33 +11,16 @@ from markupsafe import Markup
 from archive.audit.actions import Action
 from archive.oversight import inspection
 from security.policy.administration import may_read_audit
+from web import display
 from web.charts import activity_svg, day_range
 from web.params import int_arg
 from web.views.auth import current_context, kho, requires
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-ACTIONS = (
-    "login",
-    "logout",
-    "list",
-    "search",
-    "read",
-    "view",
-    "preview",
-    "download",
-    "download_original",
-    "ingest",
-    "grant_request",
-    "grant_approve",
-    "grant_refuse",
-    "user_add",
-    "user_change",
-    "audit_read",
-    "audit_verify",
-    "audit_export",
-)
-OUTCOMES = ("allowed", "denied", "ok", "failed", "requested", "done", "damaged")
+# Every action and outcome can be filtered on, each shown by its name (web.display).
+ACTIONS = tuple(Action)
+OUTCOMES = tuple(display.OUTCOME_NAMES)
 
 
 class ActionForm(FlaskForm):
@@ -89,8 +72,10 @@ def anomalies():
 @requires(may_read_audit, Action.AUDIT_READ)
 def activity():
     days = int_arg("days", 30, 1, 365)
-    per_day = inspection.counts_over_time(kho(), current_context(), days)
-    chart = Markup(activity_svg(per_day, day_range(days)))  # noqa: S704 - built from numbers and escaped labels
+    offset = display.LOCAL.utcoffset(None)  # the office's days, not UTC's
+    per_day = inspection.counts_over_time(kho(), current_context(), days, offset)
+    today = datetime.now(display.LOCAL).date()
+    chart = Markup(activity_svg(per_day, day_range(days, today)))  # noqa: S704 - built from numbers and escaped labels
     totals = {day: sum(c.values()) for day, c in per_day.items()}
     return render_template("audit/activity.html", chart=chart, totals=totals, days=days)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -139,28 +140,49 @@ def _failed_message() -> str:
     return _("Tên đăng nhập, mật khẩu hoặc mã không đúng (sau nhiều lần sai, máy này phải chờ).")
 
 
-def _failed(form: LoginForm):
+def _failed(form: LoginForm, target: str | None = None):
     """One answer for every failed login: the same page, message and status."""
     flash(_failed_message(), "error")
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, target=target)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A ``next=`` address only when it is a path inside Kho: "/documents/12?x=1". Never an
+    absolute or scheme-relative URL ("https://x", "//x", "/\\x"), never a backslash or a
+    control character (browsers read "/\\x" as "//x"), nothing longer than 2000 characters."""
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return None
+    if (
+        target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 0x20 or c == "\x7f" for c in target)
+    ):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
+    target = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         step = sessions.begin(kho(), form.username.data, form.password.data, request.remote_addr)
         if step.status == "ok":
             _start(step)
-            return redirect(url_for("documents.index"))
+            return redirect(target or url_for("documents.index"))
         if step.status in ("totp", "enroll"):
             _clear_session()
             session["pending"] = step.token
+            if target:
+                session["next"] = target
             return redirect(
                 url_for("auth.second_factor" if step.status == "totp" else "auth.enrol")
             )
-        return _failed(form)
-    return render_template("auth/login.html", form=form)
+        return _failed(form, target)
+    return render_template("auth/login.html", form=form, target=target)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -180,10 +202,11 @@ def _finish(form: CodeForm, enrolled: bool = False):
         kho(), session.get("pending"), form.code.data, request.remote_addr
     )
     if step.status == "ok":
+        target = session.get("next")
         _start(step)
         if enrolled:
             flash(_("Đã bật xác thực hai lớp."), "info")
-        return redirect(url_for("documents.index"))
+        return redirect(safe_next(target) or url_for("documents.index"))
     if step.status == "expired":
         _clear_session()
         flash(_("Phiên đăng nhập đã hết hạn: hãy đăng nhập lại."), "error")
@@ -269,9 +292,7 @@ def say(error: KhoError) -> str:
 @login_required
 def reauthenticate():
     form = ReauthForm()
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("documents.index")
+    target = safe_next(request.args.get("next")) or url_for("documents.index")
     if form.validate_on_submit():
         if sessions.reauthenticate(kho(), current_context(), session["sid"], form.password.data):
             return redirect(target)

@@ -16,7 +16,7 @@ from ingest.describe.header import DOC_TYPE_NAMES
 from ingest.examine import names
 from search import query
 from security.policy.workflow import may_assign, may_track
-from security.vocabulary import LEVEL_NAMES, ROLE_NAMES, URGENCY_NAMES
+from web import display
 from web.params import int_arg
 from web.views.auth import current_context, kho
 
@@ -73,7 +73,9 @@ def search():
     result = query.run(
         kho(),
         current_context(),
-        query.SearchRequest(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=sort),
+        query.SearchRequest(
+            q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=sort, snippets=True
+        ),
     )
     return render_template(
         "documents/documents.html",
@@ -92,13 +94,14 @@ def search():
 @login_required
 def show(doc_id: int):
     ctx = current_context()
-    doc, text = gate.read_document(kho(), ctx, doc_id)
-    has_preview = doc.previewable
+    doc, text, pages = preview.read_with_pages(kho(), ctx, doc_id)
+    page = min(int_arg("trang", 1, 1, 100_000), max(pages, 1))
     return render_template(
         "documents/document.html",
         doc=doc,
         text=text,
-        has_preview=has_preview,
+        pages=pages,
+        page=page,
         progress=assignments.progress(kho(), ctx, doc),
         may_assign=may_offer_assign(ctx, doc),
         now=datetime.now(UTC),
@@ -177,8 +180,8 @@ def attachment_header(filename: str) -> str:
 @bp.app_context_processor
 def _names() -> dict:
     return {
-        "LEVEL_NAMES": LEVEL_NAMES,
-        "URGENCY_NAMES": URGENCY_NAMES,
-        "ROLE_NAMES": ROLE_NAMES,
+        "LEVEL_NAMES": display.LEVEL_NAMES,
+        "URGENCY_NAMES": display.URGENCY_NAMES,
+        "ROLE_NAMES": display.ROLE_NAMES,
         "DOC_TYPE_NAMES": DOC_TYPE_NAMES,
     }

@@ -12,7 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from archive.records import grants
+from archive.audit.actions import Action
+from archive.records import gate, grants
 from security.errors import NotFound
 from web.i18n import current_language
 from web.params import MAX_ID, int_arg
@@ -57,7 +58,18 @@ def ask():
 @login_required
 def pending():
     waiting = grants.pending(kho(), current_context())
-    return render_template("access/pending.html", waiting=waiting, form=DecideForm())
+    # The number and subject of each requested record the approver is cleared to read: through
+    # the gate (one entry for the list); the others show only their id and level.
+    ids = sorted({g["document_id"] for g in waiting})
+    seen = (
+        gate.admit_listed(kho(), current_context(), ids, Action.LIST, {"page": "pending"})
+        if ids
+        else []
+    )
+    described = {view.id: view for view in seen}
+    return render_template(
+        "access/pending.html", waiting=waiting, described=described, form=DecideForm()
+    )
 
 
 @bp.route("/pending/<int:grant_id>", methods=["POST"])

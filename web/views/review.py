@@ -22,7 +22,8 @@ from ingest.delivery import preview
 from ingest.describe.header import DOC_TYPE_NAMES
 from security.errors import KhoError
 from security.policy.records import may_review, reviews_level_only
-from security.vocabulary import LEVEL_NAMES, URGENCY_NAMES, level_rank
+from security.vocabulary import level_rank
+from web.display import LEVEL_NAMES, URGENCY_NAMES
 from web.i18n import current_language
 from web.views.auth import current_context, kho, principal, requires
 

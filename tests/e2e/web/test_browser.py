@@ -68,8 +68,20 @@ def test_reader_gets_not_found_for_a_document_above_clearance(
     assert "Không tìm thấy" in page.content() and secret.subject not in page.content()
 
 
+def _header_lines(page) -> int:
+    """How many lines the header's items take (1: nothing wraps)."""
+    tops = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+              'header.top > *, header.top nav.main > a, header.top .who > summary'))
+            .filter(e => e.offsetParent !== null)
+            .map(e => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; })"""
+    )
+    # items on one line share their middle (within half a line); a wrapped one sits lower
+    return 1 + int((max(tops) - min(tops)) // 20)
+
+
 def test_cleared_archivist_logs_in_with_the_second_factor(live_server, browser):
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": 1366, "height": 768})  # an office laptop
     _login(page, live_server, demo.FILER)
     page.wait_for_url("**/login/code")
     page.get_by_label("Mã xác thực (6 số)").fill("000000")
@@ -79,6 +91,7 @@ def test_cleared_archivist_logs_in_with_the_second_factor(live_server, browser):
     page.get_by_role("button", name="Xác nhận").click()
     page.wait_for_selector("table.docs")
     assert "Đỗ Thu Trang" in page.content()  # logged in as the cleared archivist
+    assert _header_lines(page) == 1  # the header keeps to one line at 1366 px
 
 
 def test_archivist_uploads_files_and_sees_them_filed(live_server, browser, inst, tmp_path):
@@ -141,7 +154,7 @@ def test_archivist_uploads_a_pdf_and_a_scan_then_reviews_and_confirms(
     page.wait_for_selector("#jobs")
     assert jobs.work(inst, once=True) == 2
     page.wait_for_selector("tr.stored >> nth=1", timeout=20000)
-    page.get_by_role("link", name="Kiểm tra", exact=True).click()
+    page.get_by_role("link", name="Xác nhận văn bản", exact=True).click()
     page.wait_for_selector("table.docs")
     page.get_by_role("link", name="46-TB/TU").click()
     page.wait_for_selector("form.review")
@@ -162,6 +175,7 @@ def test_reader_changes_the_password_and_logs_in_with_the_new_one(live_server, b
     page = browser.new_page()
     _login(page, live_server, "canbo")
     page.wait_for_selector("table.docs")
+    page.locator("details.who summary").click()  # the account's menu in the header
     page.get_by_role("link", name="Đổi mật khẩu").click()
     page.get_by_label("Mật khẩu hiện tại").fill(account.password)
     page.get_by_label("Mật khẩu mới", exact=True).fill(new)
@@ -171,6 +185,7 @@ def test_reader_changes_the_password_and_logs_in_with_the_new_one(live_server, b
     assert "Đã đổi mật khẩu; đã kết thúc 1 phiên khác." in page.content()
     elsewhere.reload()
     assert "/login" in elsewhere.url
+    page.locator("details.who summary").click()
     page.get_by_role("button", name="Đăng xuất").click()
     _login(page, live_server, "canbo")  # the old password
     assert "không đúng" in page.locator("p.flash").inner_text()
@@ -178,3 +193,54 @@ def test_reader_changes_the_password_and_logs_in_with_the_new_one(live_server, b
     page.get_by_label("Mật khẩu").fill(new)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_selector("table.docs")
+
+
+def test_search_shows_a_snippet_for_an_allowed_hit_and_never_for_a_forbidden_one(
+    live_server, browser, inst
+):
+    """canbo (MẬT, VP) searches a word both records hold: the ordinary one is listed with its
+    text around the word marked; the TỐI MẬT one shows no row, no number and no word of its
+    text. A bookmarked link to the allowed one lands on it after login (``next=``)."""
+    with inst.sessions() as session:
+        archivist = context_for(require_user(session, demo.FILER), "test")
+    ids = {}
+    for level, number, private in (
+        ("thuong", "301-KH/TU", "kết nạp đảng viên mới tại chi bộ thôn"),
+        ("toi_mat", "302-KH/TU", "danh sách nhân sự dự kiến bimatnhansu"),
+    ):
+        truth = {
+            "kind": "party",
+            "doc_type": "KH",
+            "number": number,
+            "issuer": "Tỉnh ủy Lào Cai",
+            "date": "2025-09-05",
+            "subject": "về quyhoachsnippet",
+            "level": level,
+            "urgency": "thuong",
+        }
+        body = [f"Nội dung: quyhoachsnippet và {private}."]
+        text = samples.render_text(truth, body).encode()
+        filed = pipeline.ingest_bytes(inst, archivist, text, f"{number[:3]}.txt", unit_code="VP")
+        ids[level] = filed.id
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    response = page.goto(f"{live_server}/documents/{ids['thuong']}")
+    assert "/login?next=" in page.url and response.status == 200
+    page.get_by_label("Tên đăng nhập").fill("canbo")
+    page.get_by_label("Mật khẩu").fill(
+        next(a for a in demo.DEMO_ACCOUNTS if a.username == "canbo").password
+    )
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"**/documents/{ids['thuong']}")
+
+    page.get_by_role("searchbox", name="Tìm kiếm").fill("quyhoachsnippet")
+    page.get_by_role("button", name="Tìm").click()
+    page.wait_for_selector("table.docs")
+    rows = page.locator("table.docs tbody tr")
+    assert rows.count() == 1 and "301-KH/TU" in rows.first.inner_text()
+    marks = rows.first.locator("p.snippet mark")
+    assert marks.count() >= 1 and marks.first.inner_text() == "quyhoachsnippet"
+    assert "kết nạp đảng viên" in rows.first.locator("p.snippet").inner_text()
+    html = page.content()
+    assert "302-KH/TU" not in html and "bimatnhansu" not in html and "nhân sự" not in html
+    assert page.locator("p.snippet").count() == 1
+    assert _header_lines(page) == 1

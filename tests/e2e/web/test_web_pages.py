@@ -120,6 +120,9 @@ def test_secret_download_carries_the_marking_in_header_and_footer(app, inst, sit
     waiting = officer.get("/access/pending").get_data(as_text=True)
     assert "canbo.btc" in waiting
     assert "Chuẩn bị báo cáo tổng kết công tác tổ chức" in waiting  # sealed at rest, shown here
+    # the officer is cleared for the record: its number and subject, through the gate
+    assert f'href="/documents/{site["toi_mat"]}"' in waiting
+    assert "không được xem mô tả" not in waiting
     grant_id = re.search(r"/access/pending/(\d+)", waiting).group(1)
     officer.post(
         f"/access/pending/{grant_id}",
@@ -141,7 +144,11 @@ def test_auditor_pages_verify_and_export(app, inst, site):
     client = app.test_client()
     _login(client, "kiemtra")
     log = client.get("/audit", query_string={"user": "canbo"}).get_data(as_text=True)
-    assert "denied" in log and "read" in log
+    rows = re.findall(r"<tr class=\"(\w+)\">(.*?)</tr>", log, re.S)
+    cells = " ".join(row for _, row in rows)
+    assert "Bị từ chối" in cells and "Đọc văn bản" in cells  # words, not codes
+    assert ">denied<" not in log and ">read<" not in log
+    assert re.search(r"<time datetime=\"[^\"]+\">\d\d/\d\d/\d{4} \d\d:\d\d</time>", log)
     history = client.get("/audit", query_string={"document": site["toi_mat"]}).get_data(
         as_text=True
     )

@@ -203,3 +203,26 @@ def test_a_rebuild_in_worker_processes_finds_what_filing_indexed(inst, archivist
     snap = engine.snapshot(inst.index_dir, inst.keyring.index_key)
     assert len(snap.segments) == 3 and all(s.summary is not None for s in snap.segments)
     assert {text: _ids(inst, archivist, text) for text in typed} == before
+
+
+def test_snippets_come_from_admitted_hits_only_and_the_search_entry_names_them(inst, archivist):
+    """The text of a hit is read for its snippet under the search's one decision and entry;
+    a record the person may not read yields neither hit nor snippet."""
+    add_person(inst, "btc", "reader", "tuyet_mat", "BTC")
+    word = ["Phần mở đầu.", "Kế hoạch về quyhoachcanbo của Đảng bộ tỉnh."]
+    ordinary = _file(inst, archivist, "21-KH/TU", "thuong", word)
+    secret = _file(inst, archivist, "22-KH/TU", "toi_mat", word)
+    reader = add_person(inst, "canbo", "reader", "mat")
+    request = query.SearchRequest("quyhoachcanbo dang", snippets=True)
+    result = query.run(inst, reader.ctx, request)
+    assert [h.id for h in result.hits] == [ordinary]
+    marked = [p.text for p in result.hits[0].snippet if p.marked]
+    assert {"quyhoachcanbo", "Đảng"} <= set(marked)
+    with inst.sessions() as session:
+        entry = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalar()
+    assert entry.action == "search" and entry.detail["snippets"] == [ordinary]
+    cleared = query.run(inst, archivist.ctx, request)  # the archivist may read both
+    assert {h.id for h in cleared.hits} == {ordinary, secret}
+    assert all(h.snippet for h in cleared.hits)
+    plain = query.run(inst, archivist.ctx, query.SearchRequest("quyhoachcanbo"))
+    assert all(h.snippet is None for h in plain.hits)  # asked for by the page only
