@@ -26,6 +26,12 @@ ACTION_NAMES = {
     Action.VIEW: _l("Xem mô tả văn bản"),
     Action.READ: _l("Đọc văn bản"),
     Action.PREVIEW: _l("Xem trước trang"),
+    Action.ASSIGN: _l("Giao xử lý văn bản đến"),
+    Action.ASSIGN_START: _l("Nhận xử lý văn bản"),
+    Action.ASSIGN_DONE: _l("Xử lý xong văn bản"),
+    Action.ASSIGN_LIST: _l("Xem danh sách văn bản cần xử lý"),
+    Action.STATISTICS: _l("Xem thống kê văn bản"),
+    Action.STATISTICS_EXPORT: _l("Xuất thống kê văn bản (CSV)"),
     Action.DOWNLOAD: _l("Tải văn bản"),
     Action.DOWNLOAD_ORIGINAL: _l("Tải bản gốc"),
     Action.HISTORY: _l("Xem lịch sử văn bản"),
@@ -160,6 +166,7 @@ OUTCOME_NAMES = {
     "released": _l("Đã bỏ"),
     "totp": _l("Chờ mã xác thực hai lớp"),
     "enroll": _l("Chờ đăng ký xác thực hai lớp"),
+    "preview": _l("Xem trước (chưa thực hiện)"),
 }
 
 # The keys of an audit entry's detail, and how their values read.

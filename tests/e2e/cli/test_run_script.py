@@ -29,7 +29,10 @@ def _stand_in(tmp_path: Path, real: bool) -> Path:
     stand_in.write_text(
         "#!/usr/bin/env bash\n"
         'case "$1" in\n'
-        f'  run) echo "run $*" >> {log}; exit 0 ;;\n'
+        # A real `run` serves for hours: the stand-in gives the worker started before it a
+        # moment to show itself (a busy machine may not have started it yet).
+        f'  run) echo "run $*" >> {log}; for _ in $(seq 200); do grep -q ^worker {log} && exit 0;'
+        " sleep 0.1; done; exit 0 ;;\n"
         f'  worker) echo "worker $$" >> {log}; exec sleep 30 ;;\n'
         f"  *) {other} ;;\n"
         "esac\n"
