@@ -43,11 +43,12 @@ from archive.models.records import (
     RecordStatus,
     StoredObject,
 )
-from archive.models.tokens import ApiDeposit, ApiToken
+from archive.models.tokens import ApiDeposit, ApiRateCount, ApiToken
 from archive.models.trust import TrustAnchor, TrustCrl, TrustStoreState
 
 __all__ = [
     "ApiDeposit",
+    "ApiRateCount",
     "ApiToken",
     "AuditCheckpoint",
     "AuditEntry",

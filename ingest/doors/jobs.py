@@ -21,11 +21,18 @@ content fingerprint is unique; the loser answers ``duplicate``:
 is marked failed rather than handed to the next worker to stop it too. A worker that outlives a
 takeover (it stalled, then woke) finds the job no longer its own and leaves the outcome to the
 one that took it.
+
+A job's outcome keeps ids, codes and field names in clear (``result``); its free text (the
+reason a file was refused, which may quote a library's message about the file's own bytes, and
+the warnings) is sealed (``sealed_outcome``), like what an API depositor declared
+(``sealed_request``). Each part is sealed under its own key derived from the job's data key, so
+no two ciphertexts share a key.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import secrets
@@ -33,6 +40,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, select, update
@@ -46,16 +54,66 @@ from archive.core.uow import UnitOfWork
 from archive.models import IngestJob, IngestWorker, User, aware, utcnow
 from archive.operations import incidents
 from ingest import pipeline
+from ingest.doors import deposited
 from ingest.examine.limits import check_size
 from security.actor import Context
-from security.crypto.keys import new_data_key
-from security.crypto.stream import decrypt_bytes, encrypt_bytes
-from security.errors import KhoError
+from security.crypto.keys import derive_key, new_data_key
+from security.crypto.stream import IntegrityError, decrypt_bytes, encrypt_bytes
+from security.errors import KhoError, NotFound
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 2.0  # seconds between a worker's beats
 TAKEOVER_AFTER = timedelta(seconds=10)  # five missed beats: the worker is gone
 MAX_ATTEMPTS = 3  # a file that stopped this many workers is failed, not retried
+FREE_TEXT = ("reason", "warnings")  # outcome keys kept sealed
+
+
+def _seal(key: bytes, uid: str, part: str, data: bytes) -> bytes:
+    return encrypt_bytes(derive_key(key, f"kho/job/{part}".encode()), data, bindings.job(uid, part))
+
+
+def _unseal(key: bytes, uid: str, part: str, sealed: bytes) -> bytes:
+    return decrypt_bytes(
+        derive_key(key, f"kho/job/{part}".encode()), sealed, bindings.job(uid, part)
+    )
+
+
+def _job_key(inst: Instance, job: IngestJob) -> bytes:
+    return inst.keyring.unwrap(job.kek_version, job.wrapped_key, bindings.job(job.uid, "file"))
+
+
+def _filename(key: bytes, job: IngestJob) -> str:
+    try:
+        return _unseal(key, job.uid, "name", job.sealed_name).decode()
+    except IntegrityError:  # queued before names had their own key
+        return decrypt_bytes(key, job.sealed_name, bindings.job(job.uid, "name")).decode()
+
+
+def outcome_values(inst: Instance, job: IngestJob, outcome: dict) -> dict:
+    """The columns of a job's outcome: its free text sealed, the rest in ``result``."""
+    free = {k: outcome[k] for k in FREE_TEXT if outcome.get(k)}
+    clear = {k: v for k, v in outcome.items() if k not in FREE_TEXT}
+    sealed = None
+    if free:
+        data = json.dumps(free, ensure_ascii=False).encode()
+        sealed = _seal(_job_key(inst, job), job.uid, "outcome", data)
+    return {"result": clear, "sealed_outcome": sealed}
+
+
+def outcome_of(inst: Instance, job: IngestJob) -> dict:
+    """A job's whole outcome, its sealed free text opened (for its submitter and the operator)."""
+    result = dict(job.result or {})
+    if job.sealed_outcome:
+        key = _job_key(inst, job)
+        result.update(json.loads(_unseal(key, job.uid, "outcome", job.sealed_outcome)))
+    return result
+
+
+def request_of(inst: Instance, job: IngestJob) -> dict | None:
+    """What an API depositor declared with a queued file (None for a web upload)."""
+    if job.sealed_request is None:
+        return None
+    return json.loads(_unseal(_job_key(inst, job), job.uid, "request", job.sealed_request))
 
 
 def submit(
@@ -66,8 +124,10 @@ def submit(
     unit_code: str | None = None,
     declared_level: str | None = None,
     limits: Limits | None = None,
+    request: dict | None = None,
 ) -> int:
-    """Queue one uploaded file; refuse at once what is too large to be worth storing."""
+    """Queue one uploaded file; refuse at once what is too large to be worth storing.
+    ``request``: what an API depositor declared (``ingest.doors.deposited``), sealed."""
     check_size(len(data), limits or inst.limits)
     uid = secrets.token_hex(16)
     key = new_data_key()
@@ -81,10 +141,14 @@ def submit(
                 blob=blob.name,
                 kek_version=version,
                 wrapped_key=wrapped,
-                sealed_name=encrypt_bytes(key, filename.encode(), bindings.job(uid, "name")),
+                sealed_name=_seal(key, uid, "name", filename.encode()),
                 submitted_by=ctx.principal.user_id,
                 unit_code=unit_code,
                 declared_level=declared_level,
+                kind="upload" if request is None else "deposit",
+                sealed_request=None
+                if request is None
+                else _seal(key, uid, "request", json.dumps(request, ensure_ascii=False).encode()),
             )
             session.add(job)
             session.flush()
@@ -92,7 +156,7 @@ def submit(
                 Action.UPLOAD,
                 "queued",
                 None,
-                {"job": job.id, "bytes": len(data)},
+                {"job": job.id, "bytes": len(data), "kind": job.kind},
             )
             return job.id
     except BaseException:
@@ -175,8 +239,8 @@ def worker_address() -> str:
 
 def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
     """File one claimed job as the person who uploaded it; record the outcome on the job."""
-    key = inst.keyring.unwrap(job.kek_version, job.wrapped_key, bindings.job(job.uid, "file"))
-    filename = decrypt_bytes(key, job.sealed_name, bindings.job(job.uid, "name")).decode()
+    key = _job_key(inst, job)
+    filename = _filename(key, job)
     try:
         with inst.blobs.open(job.blob) as fh:
             data = decrypt_bytes(key, fh, bindings.job(job.uid, "file"))
@@ -191,23 +255,40 @@ def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
         ) from None
     with inst.sessions() as session:
         ctx = accounts.context_for(session.get(User, job.submitted_by), worker_address())
-    result = pipeline.ingest_bytes(
-        inst, ctx, data, filename, job.unit_code, job.declared_level, limits=limits
-    )
-    outcome = {
-        "status": result.status,
-        "id": result.id,
-        "reason": result.reason,
-        "warnings": result.warnings,
-        "review": result.review,
-        "secrecy_pending": result.secrecy_pending,
-        "attempts": job.attempts,
-    }
-    if _finish(inst, job, {"status": "done", "result": outcome, "blob": None}):
+    request = request_of(inst, job)
+    if request is None:
+        result = pipeline.ingest_bytes(
+            inst, ctx, data, filename, job.unit_code, job.declared_level, limits=limits
+        )
+        outcome = {
+            "status": result.status,
+            "id": result.id,
+            "reason": result.reason,
+            "warnings": result.warnings,
+            "review": result.review,
+            "secrecy_pending": result.secrecy_pending,
+        }
+    else:
+        outcome = _run_deposit(inst, replace(ctx, token_id=request.get("token")), data, filename,
+                               job, request)  # fmt: skip
+    outcome["attempts"] = job.attempts
+    if _finish(inst, job, {"status": "done", "blob": None, **outcome_values(inst, job, outcome)}):
         inst.blobs.delete(job.blob)
     else:
         log.warning("ingest job %s was taken over by another worker; its outcome is theirs", job.id)
     return outcome
+
+
+def _run_deposit(inst, ctx, data, filename, job, request) -> dict:
+    """An API deposit: the same filing and placing as a small one (``deposited``)."""
+    placement = deposited.Placement.from_json(request.get("placement"))
+    try:
+        answer = deposited.file_declared(
+            inst, ctx, data, filename, request.get("declared") or {}, job.unit_code, placement
+        )
+    except deposited.Rejected as exc:
+        return {"status": "rejected", "id": None, "reason": str(exc), "code": exc.code}
+    return {**answer.remembered(), "warnings": answer.warnings}
 
 
 class Worker:
@@ -327,9 +408,8 @@ def _failed(inst: Instance, job: IngestJob, exc: Exception) -> None:
             f"kho incident {ref}.",
         )
     try:  # the file stays queued encrypted: `kho worker --retry-failed` tries it again
-        _finish(
-            inst, job, {"status": "failed", "result": {"status": "failed", "reason": str(reason)}}
-        )
+        outcome = {"status": "failed", "reason": str(reason)}
+        _finish(inst, job, {"status": "failed", **outcome_values(inst, job, outcome)})
     except Exception:  # cannot even record it: the job is taken over once this worker stops
         log.exception("could not record the failure of ingest job %s", job.id)
 
@@ -340,7 +420,14 @@ def retry_failed(inst: Instance) -> int:
         return session.execute(
             update(IngestJob)
             .where(IngestJob.status == "failed", IngestJob.blob.is_not(None))
-            .values(status="queued", started_at=None, finished_at=None, attempts=0, result={})
+            .values(
+                status="queued",
+                started_at=None,
+                finished_at=None,
+                attempts=0,
+                result={},
+                sealed_outcome=None,
+            )
         ).rowcount
 
 
@@ -369,7 +456,18 @@ def statuses(inst: Instance, ctx: Context, job_ids: list[int]) -> list[dict]:
                 IngestJob.id.in_(job_ids), IngestJob.submitted_by == ctx.principal.user_id
             )
         ).scalars()
-        return [{"job": j.id, "state": _state(j, live), **(j.result or {})} for j in rows]
+        return [{"job": j.id, "state": _state(j, live), **outcome_of(inst, j)} for j in rows]
+
+
+def own_job(inst: Instance, ctx: Context, job_id: int) -> tuple[IngestJob, str, dict]:
+    """One's own job (its row, the state the submitter sees, its outcome opened); anybody
+    else's, or none, is ``NotFound`` (the caller audits the refusal)."""
+    with inst.sessions() as session:
+        job = session.get(IngestJob, job_id)
+        if job is None or job.submitted_by != ctx.principal.user_id:
+            raise NotFound(f"Không có việc nộp số {job_id}.", f"No deposit job {job_id}.")
+        session.expunge(job)
+        return job, _state(job, _live_workers(session)), outcome_of(inst, job)
 
 
 def overview(inst: Instance, limit: int = 20) -> dict:
@@ -412,7 +510,7 @@ def overview(inst: Instance, limit: int = 20) -> dict:
                         "worker": job.worker,
                         "attempts": job.attempts,
                         "seconds": round((now - aware(since)).total_seconds()),
-                        "reason": (job.result or {}).get("reason"),
+                        "reason": outcome_of(inst, job).get("reason"),
                     }
                 )
         oldest = session.execute(
