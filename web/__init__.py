@@ -71,6 +71,7 @@ def _add_pages(app: Flask) -> None:
         grants,
         lifecycle,
         review,
+        services,
         tokens,
         uploads,
     )
@@ -98,6 +99,7 @@ def _add_pages(app: Flask) -> None:
         review.bp,
         lifecycle.bp,
         tokens.bp,
+        services.bp,
     ):
         app.register_blueprint(blueprint)
     api.init_app(app, csrf)
