@@ -47,7 +47,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from archive.accounts import accounts
 from archive.audit.actions import Action
-from archive.core import bindings, faults
+from archive.core import bindings, faults, jobparts
 from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
@@ -57,63 +57,14 @@ from ingest import pipeline
 from ingest.doors import deposited
 from ingest.examine.limits import check_size
 from security.actor import Context
-from security.crypto.keys import derive_key, new_data_key
-from security.crypto.stream import IntegrityError, decrypt_bytes, encrypt_bytes
+from security.crypto.keys import new_data_key
+from security.crypto.stream import decrypt_bytes
 from security.errors import KhoError, NotFound
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 2.0  # seconds between a worker's beats
 TAKEOVER_AFTER = timedelta(seconds=10)  # five missed beats: the worker is gone
 MAX_ATTEMPTS = 3  # a file that stopped this many workers is failed, not retried
-FREE_TEXT = ("reason", "warnings")  # outcome keys kept sealed
-
-
-def _seal(key: bytes, uid: str, part: str, data: bytes) -> bytes:
-    return encrypt_bytes(derive_key(key, f"kho/job/{part}".encode()), data, bindings.job(uid, part))
-
-
-def _unseal(key: bytes, uid: str, part: str, sealed: bytes) -> bytes:
-    return decrypt_bytes(
-        derive_key(key, f"kho/job/{part}".encode()), sealed, bindings.job(uid, part)
-    )
-
-
-def _job_key(inst: Instance, job: IngestJob) -> bytes:
-    return inst.keyring.unwrap(job.kek_version, job.wrapped_key, bindings.job(job.uid, "file"))
-
-
-def _filename(key: bytes, job: IngestJob) -> str:
-    try:
-        return _unseal(key, job.uid, "name", job.sealed_name).decode()
-    except IntegrityError:  # queued before names had their own key
-        return decrypt_bytes(key, job.sealed_name, bindings.job(job.uid, "name")).decode()
-
-
-def outcome_values(inst: Instance, job: IngestJob, outcome: dict) -> dict:
-    """The columns of a job's outcome: its free text sealed, the rest in ``result``."""
-    free = {k: outcome[k] for k in FREE_TEXT if outcome.get(k)}
-    clear = {k: v for k, v in outcome.items() if k not in FREE_TEXT}
-    sealed = None
-    if free:
-        data = json.dumps(free, ensure_ascii=False).encode()
-        sealed = _seal(_job_key(inst, job), job.uid, "outcome", data)
-    return {"result": clear, "sealed_outcome": sealed}
-
-
-def outcome_of(inst: Instance, job: IngestJob) -> dict:
-    """A job's whole outcome, its sealed free text opened (for its submitter and the operator)."""
-    result = dict(job.result or {})
-    if job.sealed_outcome:
-        key = _job_key(inst, job)
-        result.update(json.loads(_unseal(key, job.uid, "outcome", job.sealed_outcome)))
-    return result
-
-
-def request_of(inst: Instance, job: IngestJob) -> dict | None:
-    """What an API depositor declared with a queued file (None for a web upload)."""
-    if job.sealed_request is None:
-        return None
-    return json.loads(_unseal(_job_key(inst, job), job.uid, "request", job.sealed_request))
 
 
 def submit(
@@ -141,14 +92,16 @@ def submit(
                 blob=blob.name,
                 kek_version=version,
                 wrapped_key=wrapped,
-                sealed_name=_seal(key, uid, "name", filename.encode()),
+                sealed_name=jobparts.seal(key, uid, "name", filename.encode()),
                 submitted_by=ctx.principal.user_id,
                 unit_code=unit_code,
                 declared_level=declared_level,
                 kind="upload" if request is None else "deposit",
                 sealed_request=None
                 if request is None
-                else _seal(key, uid, "request", json.dumps(request, ensure_ascii=False).encode()),
+                else jobparts.seal(
+                    key, uid, "request", json.dumps(request, ensure_ascii=False).encode()
+                ),
             )
             session.add(job)
             session.flush()
@@ -239,8 +192,8 @@ def worker_address() -> str:
 
 def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
     """File one claimed job as the person who uploaded it; record the outcome on the job."""
-    key = _job_key(inst, job)
-    filename = _filename(key, job)
+    key = jobparts.job_key(inst, job)
+    filename = jobparts.filename_of(key, job)
     try:
         with inst.blobs.open(job.blob) as fh:
             data = decrypt_bytes(key, fh, bindings.job(job.uid, "file"))
@@ -255,7 +208,7 @@ def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
         ) from None
     with inst.sessions() as session:
         ctx = accounts.context_for(session.get(User, job.submitted_by), worker_address())
-    request = request_of(inst, job)
+    request = jobparts.request_of(inst, job)
     if request is None:
         result = pipeline.ingest_bytes(
             inst, ctx, data, filename, job.unit_code, job.declared_level, limits=limits
@@ -272,7 +225,9 @@ def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
         outcome = _run_deposit(inst, replace(ctx, token_id=request.get("token")), data, filename,
                                job, request)  # fmt: skip
     outcome["attempts"] = job.attempts
-    if _finish(inst, job, {"status": "done", "blob": None, **outcome_values(inst, job, outcome)}):
+    if _finish(
+        inst, job, {"status": "done", "blob": None, **jobparts.outcome_values(inst, job, outcome)}
+    ):
         inst.blobs.delete(job.blob)
     else:
         log.warning("ingest job %s was taken over by another worker; its outcome is theirs", job.id)
@@ -409,7 +364,7 @@ def _failed(inst: Instance, job: IngestJob, exc: Exception) -> None:
         )
     try:  # the file stays queued encrypted: `kho worker --retry-failed` tries it again
         outcome = {"status": "failed", "reason": str(reason)}
-        _finish(inst, job, {"status": "failed", **outcome_values(inst, job, outcome)})
+        _finish(inst, job, {"status": "failed", **jobparts.outcome_values(inst, job, outcome)})
     except Exception:  # cannot even record it: the job is taken over once this worker stops
         log.exception("could not record the failure of ingest job %s", job.id)
 
@@ -456,7 +411,9 @@ def statuses(inst: Instance, ctx: Context, job_ids: list[int]) -> list[dict]:
                 IngestJob.id.in_(job_ids), IngestJob.submitted_by == ctx.principal.user_id
             )
         ).scalars()
-        return [{"job": j.id, "state": _state(j, live), **outcome_of(inst, j)} for j in rows]
+        return [
+            {"job": j.id, "state": _state(j, live), **jobparts.outcome_of(inst, j)} for j in rows
+        ]
 
 
 def own_job(inst: Instance, ctx: Context, job_id: int) -> tuple[IngestJob, str, dict]:
@@ -467,7 +424,7 @@ def own_job(inst: Instance, ctx: Context, job_id: int) -> tuple[IngestJob, str, 
         if job is None or job.submitted_by != ctx.principal.user_id:
             raise NotFound(f"Không có việc nộp số {job_id}.", f"No deposit job {job_id}.")
         session.expunge(job)
-        return job, _state(job, _live_workers(session)), outcome_of(inst, job)
+        return job, _state(job, _live_workers(session)), jobparts.outcome_of(inst, job)
 
 
 def overview(inst: Instance, limit: int = 20) -> dict:
@@ -510,7 +467,7 @@ def overview(inst: Instance, limit: int = 20) -> dict:
                         "worker": job.worker,
                         "attempts": job.attempts,
                         "seconds": round((now - aware(since)).total_seconds()),
-                        "reason": outcome_of(inst, job).get("reason"),
+                        "reason": jobparts.outcome_of(inst, job).get("reason"),
                     }
                 )
         oldest = session.execute(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from archive.accounts import accounts
+from archive.core import jobparts
 from archive.lifecycle import plan
 from archive.models import AuditEntry, Document, IngestJob, RegisterEntry, queries
 from ingest.doors import jobs
@@ -108,7 +109,7 @@ def test_a_rejected_job_keeps_its_reason_sealed_and_tells_its_depositor(
         row = session.get(IngestJob, job)
         assert "reason" not in row.result and row.sealed_outcome
         assert answer["reason"].encode() not in row.sealed_outcome
-    assert jobs.outcome_of(inst, row)["reason"] == answer["reason"]
+    assert jobparts.outcome_of(inst, row)["reason"] == answer["reason"]
 
 
 def test_a_declared_dossier_and_register_place_the_record_as_the_pages_do(client, inst, filer):
