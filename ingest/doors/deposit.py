@@ -53,7 +53,7 @@ class KeyConflict(KhoError):
 
 @dataclass(frozen=True)
 class Queued:
-    """A large deposit's answer: the ingest job that will file it (poll ``jobs.view``)."""
+    """A large deposit's answer: the ingest job that will file it (poll it: ``job_view``)."""
 
     job: int
     replayed: bool = False

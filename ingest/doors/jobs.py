@@ -25,8 +25,7 @@ one that took it.
 A job's outcome keeps ids, codes and field names in clear (``result``); its free text (the
 reason a file was refused, which may quote a library's message about the file's own bytes, and
 the warnings) is sealed (``sealed_outcome``), like what an API depositor declared
-(``sealed_request``). Each part is sealed under its own key derived from the job's data key, so
-no two ciphertexts share a key.
+(``sealed_request``): ``archive.core.jobparts``, each part under its own derived key.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from archive.audit import log
 from archive.models import AuditEntry, Document, IngestJob, IngestWorker, queries, utcnow
 from archive.operations.maintenance import check_store
 from ingest import pipeline
@@ -207,6 +208,14 @@ def test_a_refusal_reason_is_sealed_and_outcomes_kept_in_clear_before_are_sealed
         row = session.get(IngestJob, job_id)
         assert set(row.result) == {"status", "id", "review", "secrecy_pending", "attempts"}
         assert status["reason"].encode() not in row.sealed_outcome
+        entry = session.execute(
+            select(AuditEntry).where(AuditEntry.action == "ingest").order_by(AuditEntry.seq.desc())
+        ).scalar()
+        assert entry.outcome == "rejected" and "reason" not in entry.detail  # sealed there too
+        assert (
+            log.opened(inst.keyring, log.payload_of(entry))["detail"]["reason"]
+            == (status["reason"])
+        )
     # a job finished before 0018 kept its reason in clear: kho check says so, --repair seals it
     with inst.sessions.begin() as session:
         session.execute(
