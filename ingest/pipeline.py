@@ -188,11 +188,13 @@ def _refuse(
     result: IngestResult,
     events: list[stages.Event] | None = None,
 ) -> IngestResult:
-    detail = {"reason": result.reason, "level": result.fields.get("level")}
+    detail = {"level": result.fields.get("level")}
     if events:
         detail["events"] = [f"{e.stage}: {e.outcome}" for e in events]
+    # the reason may quote a library's message about the file's bytes: sealed in the entry
+    sealed = {"reason": result.reason} if result.reason else None
     with UnitOfWork(inst, ctx) as uow:
-        uow.audit(Action.INGEST, result.status, result.id, detail)
+        uow.audit(Action.INGEST, result.status, result.id, detail, sealed=sealed)
     return result
 
 

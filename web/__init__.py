@@ -74,6 +74,7 @@ def _add_pages(app: Flask) -> None:
         holds,
         lifecycle,
         review,
+        services,
         tokens,
         uploads,
         workflow,
@@ -107,6 +108,7 @@ def _add_pages(app: Flask) -> None:
         declassify.bp,
         tokens.bp,
         workflow.bp,
+        services.bp,
     ):
         app.register_blueprint(blueprint)
     api.init_app(app, csrf)

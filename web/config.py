@@ -58,7 +58,7 @@ def load(config: Config, explicit: dict | None) -> None:
     home = home_of(explicit)
     config.from_pyfile(str(home / "config.py"), silent=True)
     for key, value in os.environ.items():
-        if value and (key in ENV_KEYS or key.startswith("KHO_MAX_")):  # ingest limits too
+        if value and (key in ENV_KEYS or key.startswith(("KHO_MAX_", "KHO_API_"))):  # limits
             config[key] = value
     if explicit:
         config.from_mapping(explicit)

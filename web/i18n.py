@@ -1,10 +1,12 @@
 """Vietnamese first, English on request (Flask-Babel).
 
 The source strings are Vietnamese; ``translations/en/LC_MESSAGES/messages.po`` holds English.
-The language is Vietnamese unless the person picks English with the switch in the header
-(``?lang=en``, kept in the session and carried across login). The browser's Accept-Language is
-deliberately not followed: an office machine set up in English still shows the Vietnamese
-interface, which is the working language of the archive.
+The language is the one the person picked with the switch in the header (``?lang=en`` or
+``?lang=vi``, kept in the session and carried across login); until they pick one, the browser's
+``Accept-Language`` decides, as it does for the API: English for a browser that prefers English
+to Vietnamese, Vietnamese otherwise (no header, another language, or Vietnamese first), since
+Vietnamese is the working language of the archive. Such answers say ``Vary: Accept-Language``
+so a cache never serves one person's language to another.
 
 Catalogs: the compiled ``messages.mo`` is committed beside the ``.po``; at start-up the app
 recompiles it when the ``.po`` is newer (or the ``.mo`` is missing) and the folder is writable, so
@@ -17,7 +19,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, Response, has_request_context, request, session
 from flask_babel import Babel
 
 LANGUAGES = ("vi", "en")
@@ -47,8 +49,12 @@ def compile_catalogs(folder: Path = TRANSLATIONS, force: bool = False) -> list[P
 
 
 def current_language() -> str:
+    if not has_request_context():
+        return "vi"
     lang = session.get("lang")
-    return lang if lang in LANGUAGES else "vi"
+    if lang in LANGUAGES:
+        return lang
+    return request.accept_languages.best_match(LANGUAGES, default="vi")
 
 
 def init_app(app: Flask) -> None:
@@ -65,6 +71,12 @@ def init_app(app: Flask) -> None:
         wanted = request.args.get("lang")
         if wanted in LANGUAGES and session.get("lang") != wanted:
             session["lang"] = wanted  # a display preference, not a change of server state
+
+    @app.after_request
+    def _vary(response: Response) -> Response:
+        if request.path.startswith("/api/") or "lang" not in session:  # from the header
+            response.vary.add("Accept-Language")
+        return response
 
     @app.context_processor
     def _language() -> dict:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from archive.accounts import accounts, credentials, sessions
+from archive.accounts import accounts, credentials, sessions, tokens
 from archive.audit import log
 from archive.audit.actions import Action
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
-from archive.models import Document, Grant, Unit, User, WebSession
+from archive.models import Document, Grant, Unit, User, WebSession, aware
 from security.actor import Context
 from security.errors import KhoError, NotFound
 from security.identity import lockout
-from security.policy.administration import may_administer
-from security.vocabulary import Role
+from security.policy.administration import may_administer, needs_second_person
+from security.vocabulary import LEVELS, ROLES, Role, level_rank
 
 ADMIN_ACTIONS = ("change", "unlock", "reset_2fa", "end_sessions", "reset_password")
 
@@ -164,3 +164,64 @@ def grants_waiting(inst: Instance, ctx: Context) -> list[dict]:
             }
             for g, level, name in rows
         ]
+
+
+def service_accounts(inst: Instance, ctx: Context) -> list[dict]:
+    """The systems' accounts (``service``) with their tokens' state and last use: what an
+    administrator checks before revoking a leaked or forgotten token. One audit entry."""
+    _require_admin(inst, ctx, Action.ADMIN_READ, {"what": "service_accounts"})
+    with UnitOfWork(inst, ctx) as uow:
+        session = uow.session
+        rows = session.execute(
+            select(User).where(User.service.is_(True)).order_by(User.username)
+        ).scalars()
+        result = []
+        for u in rows:
+            held = tokens.tokens_of(session, u)
+            used = [t.last_used_at for t in held if t.last_used_at is not None]
+            result.append(
+                {
+                    "username": u.username,
+                    "full_name": u.full_name,
+                    "role": u.role,
+                    "clearance": u.clearance,
+                    "unit": u.unit.code if u.unit else None,
+                    "active": u.active,
+                    "tokens": held,
+                    "active_tokens": sum(t.state == "active" for t in held),
+                    "last_used_at": max(used, key=aware) if used else None,
+                }
+            )
+        uow.audit(Action.ADMIN_READ, "allowed", None, {"what": "service_accounts"})
+    return result
+
+
+def create_service_account(
+    inst: Instance,
+    ctx: Context,
+    username: str,
+    role: str,
+    clearance: str,
+    unit: str,
+    full_name: str = "",
+) -> dict:
+    """A system's account from the administrator's page: as ``kho user add --service`` (no
+    usable password, never logs in), but a clearance of TỐI MẬT or above is, as for any
+    account changed on these pages, a request a security officer approves: the account starts
+    at the highest level below it. Returns what was done (``clearance_requested``)."""
+    _require_admin(inst, ctx, Action.USER_ADD, {"username": username[:64], "service": True})
+    if role not in ROLES or clearance not in LEVELS:
+        raise KhoError("Vai trò hoặc mức mật không hợp lệ.", "Unknown role or clearance.")
+    with inst.sessions() as session:
+        if accounts.find_user(session, username) is not None:
+            raise KhoError(
+                f"Đã có tài khoản {username!r}: chọn tên khác.",
+                f"There is already an account {username!r}: choose another name.",
+            )
+    start = clearance
+    if needs_second_person(LEVELS[0], clearance):
+        start = max((lv for lv in LEVELS if not needs_second_person(LEVELS[0], lv)), key=level_rank)
+    accounts.create_account(inst, ctx, username, "", role, start, unit, full_name, service=True)
+    if start != clearance:
+        return accounts.change_account(inst, ctx, username, clearance=clearance)
+    return {}

@@ -172,6 +172,14 @@ def create(
         return IssuedToken(row.id, secret, username, wanted, row.expires_at)
 
 
+def tokens_of(session, user: User) -> list[TokenInfo]:
+    """An account's tokens, newest first (the caller decided and audits the reading)."""
+    rows = session.execute(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).scalars()
+    return [_info(row, user.username) for row in rows]
+
+
 def list_tokens(inst: Instance, ctx: Context, username: str) -> list[TokenInfo]:
     """A holder's tokens, newest first, with their last use (no secret: there is none to show)."""
     with UnitOfWork(inst, ctx) as uow:
@@ -180,10 +188,7 @@ def list_tokens(inst: Instance, ctx: Context, username: str) -> list[TokenInfo]:
             raise uow.refuse(Action.TOKEN_LIST, None, "no such account", _no_account(username))
         if ctx.principal is not None:
             uow.require(Action.TOKEN_LIST, None, may_revoke_token(ctx.principal, username))
-        rows = uow.session.execute(
-            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
-        ).scalars()
-        found = [_info(row, username) for row in rows]
+        found = tokens_of(uow.session, user)
         uow.audit(Action.TOKEN_LIST, "allowed", user.id, {"username": username})
         return found
 

@@ -106,11 +106,11 @@ def seal_clear_reasons(inst: Instance) -> int:
             else:
                 seal_reason(inst, row, row.legacy_reason)
     if rows and inst.engine.dialect.name == "sqlite":
-        _scrub_sqlite(inst)
+        scrub_sqlite(inst)
     return len(rows)
 
 
-def _scrub_sqlite(inst: Instance) -> None:
+def scrub_sqlite(inst: Instance) -> None:
     """Blanked values linger in SQLite's free space and its WAL: rebuild the file and empty
     the WAL so the clear reasons are gone from disk, not only from the rows."""
     conn = sqlite3.connect(inst.engine.url.database, isolation_level=None)  # no BEGIN around

@@ -43,12 +43,13 @@ from archive.models.records import (
     RecordStatus,
     StoredObject,
 )
-from archive.models.tokens import ApiDeposit, ApiToken
+from archive.models.tokens import ApiDeposit, ApiRateCount, ApiToken
 from archive.models.trust import TrustAnchor, TrustCrl, TrustStoreState
 from archive.models.workflow import Assignment, AssignmentStatus
 
 __all__ = [
     "ApiDeposit",
+    "ApiRateCount",
     "ApiToken",
     "Assignment",
     "AssignmentStatus",

@@ -36,7 +36,13 @@ class IngestJob(Base):
     sealed_name: Mapped[bytes] = mapped_column(LargeBinary)  # the file name, sealed like metadata
     unit_code: Mapped[str | None] = mapped_column(String(32))
     declared_level: Mapped[str | None] = mapped_column(String(16))
-    result: Mapped[dict] = mapped_column(JSON, default=dict)  # status, id, reason (no content)
+    # status, id, codes and field names; never free text (a reason may quote the file)
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    kind: Mapped[str] = mapped_column(String(16), default="upload", server_default="upload")
+    # an API deposit's declared values (sealed: metadata) and the outcome's free text (reason,
+    # warnings), sealed under keys derived from the job's data key (``ingest.doors.jobs``)
+    sealed_request: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_outcome: Mapped[bytes | None] = mapped_column(LargeBinary)
     worker: Mapped[str | None] = mapped_column(String(64))  # the IngestWorker running it
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -47,3 +47,14 @@ class ApiDeposit(Base):
     state: Mapped[str] = mapped_column(String(16), default="running")
     answer: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiRateCount(Base):
+    """Calls counted per key (a token, an address's failed authentications) and per fixed
+    window of time: the API's rate limits, shared by every server process and node that uses
+    this database (``web.api.throttle``). Old windows are deleted as new ones start."""
+
+    __tablename__ = "api_rate_counts"
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

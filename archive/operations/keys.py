@@ -81,7 +81,8 @@ def _stale_documents(session, current: int) -> list[Document]:
 
 
 def _rewrap_others(session, ring: Keyring) -> int:
-    """Second-factor secrets and queued uploads are wrapped by the KEK too."""
+    """Second-factor secrets and ingest jobs (queued files, sealed outcomes) are wrapped by
+    the KEK too."""
     done = 0
     users = (
         select(User)
@@ -95,7 +96,7 @@ def _rewrap_others(session, ring: Keyring) -> int:
         done += 1
     queued = (
         select(IngestJob)
-        .where(IngestJob.blob.is_not(None), IngestJob.kek_version != ring.current)
+        .where(IngestJob.kek_version != ring.current)  # sealed names and outcomes stay
         .limit(BATCH)
     )
     for job in session.execute(queued).scalars():

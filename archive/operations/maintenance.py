@@ -4,7 +4,8 @@ Filing writes blobs before the row, so after a crash there can be partial writes
 file, an incomplete S3 multipart upload) and complete blobs no row refers to; both are safe to
 delete because nothing acknowledged uses them.
 A row whose blob is missing or whose ciphertext hash changed is damage, never a crash effect.
-Reasons typed before migration 0015 sit in clear in the database: reported, sealed on repair.
+Reasons typed before migration 0015, and the reasons and warnings of ingest jobs finished before
+0018, sit in clear in the database: reported, sealed on repair.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from archive.core import sealing
+from archive.core import jobparts, sealing
 from archive.core.instance import Instance
 from archive.models import IngestJob, StoredObject
 
@@ -81,12 +82,21 @@ def check_store(
             report.corrupt.append(f"{where} changed in the store (fixity hash differs)")
     with inst.sessions() as session:
         clear = sealing.clear_reasons(session)
+        outcomes = jobparts.clear_outcomes(session)
     if clear:
         report.notes.append(
             f"{clear} lý do còn lưu rõ / typed reasons stored in clear (written before 0015)"
             + (" (sealed)" if repair else ": run kho check --repair")
         )
+    if outcomes:
+        report.notes.append(
+            f"{outcomes} kết quả việc nộp còn lưu rõ lý do / ingest job outcomes with their "
+            "reasons in clear (written before 0018)"
+            + (" (sealed)" if repair else ": run kho check --repair")
+        )
     if repair:
+        if outcomes:
+            jobparts.seal_clear_outcomes(inst)
         if clear:
             sealing.seal_clear_reasons(inst)
         for partial in partials:

@@ -9,31 +9,40 @@ of the request (never their text) and the answer's ids and codes (never the desc
 key reused for a different file is refused. A rejected file frees its key (the same retry is
 refused the same way: ``Rejected``); an attempt that crashed frees it too, or goes stale after
 ``STALE_AFTER``.
+
+A file larger than the caller's threshold (``KHO_API_ASYNC_BYTES``) is not filed while the
+client waits: it becomes an ingest job (``ingest.doors.jobs``: its bytes and what was declared
+sealed, filed by ``kho worker`` with the same function, ``ingest.doors.deposited``) and the
+answer is the job to poll (``Queued``). The key then remembers the job, so a retry gets the
+same job, never a second one.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from archive.audit.actions import Action
+from archive.core import uow as units
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import ApiDeposit, Document, aware, utcnow
 from archive.records import gate
-from ingest import pipeline
+from ingest.doors import jobs
+from ingest.doors.deposited import Deposit, Placement, Rejected, check_placement, file_declared
 from security.actor import Context
-from security.errors import KhoError
+from security.errors import KhoError, NotFound
+
+__all__ = ["Deposit", "KeyConflict", "Placement", "Queued", "Rejected", "deposit", "job_view"]
 
 STALE_AFTER = timedelta(minutes=10)
 WAIT_FOR_FIRST = 120.0  # seconds a retry waits for the attempt that holds its key
 _POLL = 0.2
-KEPT = ("stored", "duplicate", "quarantined")  # outcomes a key remembers
 
 
 class KeyConflict(KhoError):
@@ -42,36 +51,21 @@ class KeyConflict(KhoError):
     code = "conflict"
 
 
-class Rejected(KhoError):
-    """The pipeline refused the file (its reason, both languages); nothing was stored."""
-
-    code = "rejected"
-
-
 @dataclass(frozen=True)
-class Deposit:
-    """The answer to a deposit (ids and codes only)."""
+class Queued:
+    """A large deposit's answer: the ingest job that will file it (poll it: ``job_view``)."""
 
-    status: str  # stored | duplicate | quarantined
-    id: int | None = None
-    review: list[str] = field(default_factory=list)
-    secrecy_pending: bool = False
-    disagreed: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    job: int
     replayed: bool = False
 
     def remembered(self) -> dict:
-        return {
-            "status": self.status,
-            "id": self.id,
-            "review": self.review,
-            "secrecy_pending": self.secrecy_pending,
-            "disagreed": self.disagreed,
-        }
+        return {"job": self.job}
 
 
-def _request_mac(inst: Instance, data: bytes, filename: str, declared: dict, unit: str | None):
-    described = json.dumps([filename, declared, unit], sort_keys=True, default=str).encode()
+def _request_mac(inst: Instance, data: bytes, filename: str, declared: dict, unit, placement):
+    described = json.dumps(
+        [filename, declared, unit, placement.as_json()], sort_keys=True, default=str
+    ).encode()
     return inst.keyring.content_mac(inst.keyring.content_mac(data).encode() + described)
 
 
@@ -100,46 +94,29 @@ def _release(inst: Instance, user_id: int, key_mac: str) -> None:
         )
 
 
-def _visible_id(inst: Instance, ctx: Context, doc_id: int | None) -> int | None:
-    """A duplicate names the record already filed only if the depositor may read it."""
-    if doc_id is None:
-        return None
-    with inst.sessions() as session:
-        allowed = gate.may_read_now(session, ctx, session.get(Document, doc_id)).allowed
-    return doc_id if allowed else None
-
-
-def _file(inst, ctx, data, filename, declared, unit_code) -> Deposit:
-    result = pipeline.ingest_bytes(
-        inst,
-        ctx,
-        data,
-        filename,
-        unit_code,
-        declared.get("level"),
-        declared={k: v for k, v in declared.items() if k != "level" or v},
-    )
-    if result.status not in KEPT:
-        vi, _, en = (result.reason or "").partition(" / ")
-        raise Rejected(vi or "Không nộp được tệp này.", en or vi or "The file was not filed.")
-    record_id = result.id
-    if result.status == "duplicate":
-        record_id = _visible_id(inst, ctx, result.id)
-    return Deposit(
-        result.status,
-        record_id,
-        list(result.review),
-        result.secrecy_pending,
-        list(result.disagreed),
-        list(result.warnings),
-    )
-
-
-def _replay(inst: Instance, ctx: Context, row: ApiDeposit) -> Deposit:
+def _replay(inst: Instance, ctx: Context, row: ApiDeposit) -> Deposit | Queued:
     answer = dict(row.answer)
     with UnitOfWork(inst, ctx) as uow:
+        if "job" in answer:
+            uow.audit(Action.INGEST, "replayed", None, {"job": answer["job"]})
+            return Queued(answer["job"], replayed=True)
         uow.audit(Action.INGEST, "replayed", answer.get("id"), {"status": answer.get("status")})
     return Deposit(**answer, replayed=True)
+
+
+def _attempt(inst, ctx, data, filename, declared, unit_code, placement, queue) -> Deposit | Queued:
+    if not queue:
+        return file_declared(inst, ctx, data, filename, declared, unit_code, placement)
+    request = {
+        "declared": declared,
+        "unit": unit_code,
+        "placement": placement.as_json(),
+        "token": ctx.token_id,
+    }
+    job = jobs.submit(
+        inst, ctx, data, filename, unit_code, declared.get("level") or None, request=request
+    )
+    return Queued(job)
 
 
 def deposit(
@@ -150,15 +127,21 @@ def deposit(
     declared: dict | None = None,
     key: str | None = None,
     unit_code: str | None = None,
-) -> Deposit:
-    """File ``data`` as the caller (``ctx``) with what the sender declared; with ``key``, at
-    most once: a repeat gets the first answer (``replayed``)."""
+    placement: Placement = Placement(),  # noqa: B008 - frozen, empty
+    queue: bool = False,
+) -> Deposit | Queued:
+    """File ``data`` as the caller (``ctx``) with what the sender declared, and place it in
+    the declared dossier and register; with ``queue``, hand it to the ingest worker and answer
+    with the job. With ``key``, at most once: a repeat gets the first answer (``replayed``)."""
     declared = {k: v for k, v in (declared or {}).items() if v not in (None, "")}
+    if placement:
+        check_placement(inst, ctx, placement, declared.get("level"))
+    attempt = (inst, ctx, data, filename, declared, unit_code, placement, queue)
     if not key:
-        return _file(inst, ctx, data, filename, declared, unit_code)
+        return _attempt(*attempt)
     user_id = ctx.principal.user_id
     key_mac = inst.keyring.content_mac(b"kho/api/idempotency\0" + key.encode())
-    request_mac = _request_mac(inst, data, filename, declared, unit_code)
+    request_mac = _request_mac(inst, data, filename, declared, unit_code, placement)
     deadline = time.monotonic() + WAIT_FOR_FIRST
     while True:
         held = _claim(inst, user_id, key_mac, request_mac)
@@ -180,7 +163,7 @@ def deposit(
             )
         time.sleep(_POLL)
     try:
-        answer = _file(inst, ctx, data, filename, declared, unit_code)
+        answer = _attempt(*attempt)
     except BaseException:  # a rejected file or a crash: the key is free for the retry
         _release(inst, user_id, key_mac)
         raise
@@ -192,3 +175,38 @@ def deposit(
         ).scalar_one()
         row.state, row.answer = "done", answer.remembered()
     return answer
+
+
+def job_view(inst: Instance, ctx: Context, job_id: int, replayed: bool = False) -> dict:
+    """A deposit job as its depositor sees it: state, and once done what it filed. Anybody
+    else's job answers like a missing one, the refusal audited. The record's id is named only
+    if the depositor may read the record now (the gate); every look is audited."""
+    try:
+        job, state, outcome = jobs.own_job(inst, ctx, job_id)
+    except NotFound as missing:
+        error = units.refused(
+            inst, ctx, Action.UPLOAD, "not one's own job", missing, {"job": job_id}
+        )
+        raise error from None
+    record_id = outcome.get("id")
+    if record_id is not None:
+        with inst.sessions() as session:
+            doc = session.get(Document, record_id)
+            if not gate.may_read_now(session, ctx, doc).allowed:
+                record_id = None
+    with UnitOfWork(inst, ctx) as uow:
+        uow.audit(Action.UPLOAD, "status", record_id, {"job": job.id, "state": state})
+    return {
+        "job": job.id,
+        "state": state,
+        "status": outcome.get("status"),
+        "id": record_id,
+        "review": outcome.get("review") or [],
+        "secrecy_pending": outcome.get("secrecy_pending"),
+        "disagreed": outcome.get("disagreed") or [],
+        "warnings": outcome.get("warnings") or [],
+        "reason": outcome.get("reason"),
+        "dossier": outcome.get("dossier"),
+        "register_entry": outcome.get("register_entry"),
+        "replayed": replayed,
+    }

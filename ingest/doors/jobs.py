@@ -21,11 +21,17 @@ content fingerprint is unique; the loser answers ``duplicate``:
 is marked failed rather than handed to the next worker to stop it too. A worker that outlives a
 takeover (it stalled, then woke) finds the job no longer its own and leaves the outcome to the
 one that took it.
+
+A job's outcome keeps ids, codes and field names in clear (``result``); its free text (the
+reason a file was refused, which may quote a library's message about the file's own bytes, and
+the warnings) is sealed (``sealed_outcome``), like what an API depositor declared
+(``sealed_request``): ``archive.core.jobparts``, each part under its own derived key.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import secrets
@@ -33,24 +39,26 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
 from archive.accounts import accounts
 from archive.audit.actions import Action
-from archive.core import bindings, faults
+from archive.core import bindings, faults, jobparts
 from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
 from archive.models import IngestJob, IngestWorker, User, aware, utcnow
 from archive.operations import incidents
 from ingest import pipeline
+from ingest.doors import deposited
 from ingest.examine.limits import check_size
 from security.actor import Context
 from security.crypto.keys import new_data_key
-from security.crypto.stream import decrypt_bytes, encrypt_bytes
-from security.errors import KhoError
+from security.crypto.stream import decrypt_bytes
+from security.errors import KhoError, NotFound
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 2.0  # seconds between a worker's beats
@@ -66,8 +74,10 @@ def submit(
     unit_code: str | None = None,
     declared_level: str | None = None,
     limits: Limits | None = None,
+    request: dict | None = None,
 ) -> int:
-    """Queue one uploaded file; refuse at once what is too large to be worth storing."""
+    """Queue one uploaded file; refuse at once what is too large to be worth storing.
+    ``request``: what an API depositor declared (``ingest.doors.deposited``), sealed."""
     check_size(len(data), limits or inst.limits)
     uid = secrets.token_hex(16)
     key = new_data_key()
@@ -81,10 +91,16 @@ def submit(
                 blob=blob.name,
                 kek_version=version,
                 wrapped_key=wrapped,
-                sealed_name=encrypt_bytes(key, filename.encode(), bindings.job(uid, "name")),
+                sealed_name=jobparts.seal(key, uid, "name", filename.encode()),
                 submitted_by=ctx.principal.user_id,
                 unit_code=unit_code,
                 declared_level=declared_level,
+                kind="upload" if request is None else "deposit",
+                sealed_request=None
+                if request is None
+                else jobparts.seal(
+                    key, uid, "request", json.dumps(request, ensure_ascii=False).encode()
+                ),
             )
             session.add(job)
             session.flush()
@@ -92,7 +108,7 @@ def submit(
                 Action.UPLOAD,
                 "queued",
                 None,
-                {"job": job.id, "bytes": len(data)},
+                {"job": job.id, "bytes": len(data), "kind": job.kind},
             )
             return job.id
     except BaseException:
@@ -175,8 +191,8 @@ def worker_address() -> str:
 
 def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
     """File one claimed job as the person who uploaded it; record the outcome on the job."""
-    key = inst.keyring.unwrap(job.kek_version, job.wrapped_key, bindings.job(job.uid, "file"))
-    filename = decrypt_bytes(key, job.sealed_name, bindings.job(job.uid, "name")).decode()
+    key = jobparts.job_key(inst, job)
+    filename = jobparts.filename_of(key, job)
     try:
         with inst.blobs.open(job.blob) as fh:
             data = decrypt_bytes(key, fh, bindings.job(job.uid, "file"))
@@ -191,23 +207,42 @@ def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
         ) from None
     with inst.sessions() as session:
         ctx = accounts.context_for(session.get(User, job.submitted_by), worker_address())
-    result = pipeline.ingest_bytes(
-        inst, ctx, data, filename, job.unit_code, job.declared_level, limits=limits
-    )
-    outcome = {
-        "status": result.status,
-        "id": result.id,
-        "reason": result.reason,
-        "warnings": result.warnings,
-        "review": result.review,
-        "secrecy_pending": result.secrecy_pending,
-        "attempts": job.attempts,
-    }
-    if _finish(inst, job, {"status": "done", "result": outcome, "blob": None}):
+    request = jobparts.request_of(inst, job)
+    if request is None:
+        result = pipeline.ingest_bytes(
+            inst, ctx, data, filename, job.unit_code, job.declared_level, limits=limits
+        )
+        outcome = {
+            "status": result.status,
+            "id": result.id,
+            "reason": result.reason,
+            "warnings": result.warnings,
+            "review": result.review,
+            "secrecy_pending": result.secrecy_pending,
+        }
+    else:
+        outcome = _run_deposit(inst, replace(ctx, token_id=request.get("token")), data, filename,
+                               job, request)  # fmt: skip
+    outcome["attempts"] = job.attempts
+    if _finish(
+        inst, job, {"status": "done", "blob": None, **jobparts.outcome_values(inst, job, outcome)}
+    ):
         inst.blobs.delete(job.blob)
     else:
         log.warning("ingest job %s was taken over by another worker; its outcome is theirs", job.id)
     return outcome
+
+
+def _run_deposit(inst, ctx, data, filename, job, request) -> dict:
+    """An API deposit: the same filing and placing as a small one (``deposited``)."""
+    placement = deposited.Placement.from_json(request.get("placement"))
+    try:
+        answer = deposited.file_declared(
+            inst, ctx, data, filename, request.get("declared") or {}, job.unit_code, placement
+        )
+    except deposited.Rejected as exc:
+        return {"status": "rejected", "id": None, "reason": str(exc), "code": exc.code}
+    return {**answer.remembered(), "warnings": answer.warnings}
 
 
 class Worker:
@@ -327,9 +362,8 @@ def _failed(inst: Instance, job: IngestJob, exc: Exception) -> None:
             f"kho incident {ref}.",
         )
     try:  # the file stays queued encrypted: `kho worker --retry-failed` tries it again
-        _finish(
-            inst, job, {"status": "failed", "result": {"status": "failed", "reason": str(reason)}}
-        )
+        outcome = {"status": "failed", "reason": str(reason)}
+        _finish(inst, job, {"status": "failed", **jobparts.outcome_values(inst, job, outcome)})
     except Exception:  # cannot even record it: the job is taken over once this worker stops
         log.exception("could not record the failure of ingest job %s", job.id)
 
@@ -340,7 +374,14 @@ def retry_failed(inst: Instance) -> int:
         return session.execute(
             update(IngestJob)
             .where(IngestJob.status == "failed", IngestJob.blob.is_not(None))
-            .values(status="queued", started_at=None, finished_at=None, attempts=0, result={})
+            .values(
+                status="queued",
+                started_at=None,
+                finished_at=None,
+                attempts=0,
+                result={},
+                sealed_outcome=None,
+            )
         ).rowcount
 
 
@@ -369,7 +410,20 @@ def statuses(inst: Instance, ctx: Context, job_ids: list[int]) -> list[dict]:
                 IngestJob.id.in_(job_ids), IngestJob.submitted_by == ctx.principal.user_id
             )
         ).scalars()
-        return [{"job": j.id, "state": _state(j, live), **(j.result or {})} for j in rows]
+        return [
+            {"job": j.id, "state": _state(j, live), **jobparts.outcome_of(inst, j)} for j in rows
+        ]
+
+
+def own_job(inst: Instance, ctx: Context, job_id: int) -> tuple[IngestJob, str, dict]:
+    """One's own job (its row, the state the submitter sees, its outcome opened); anybody
+    else's, or none, is ``NotFound`` (the caller audits the refusal)."""
+    with inst.sessions() as session:
+        job = session.get(IngestJob, job_id)
+        if job is None or job.submitted_by != ctx.principal.user_id:
+            raise NotFound(f"Không có việc nộp số {job_id}.", f"No deposit job {job_id}.")
+        session.expunge(job)
+        return job, _state(job, _live_workers(session)), jobparts.outcome_of(inst, job)
 
 
 def overview(inst: Instance, limit: int = 20) -> dict:
@@ -412,7 +466,7 @@ def overview(inst: Instance, limit: int = 20) -> dict:
                         "worker": job.worker,
                         "attempts": job.attempts,
                         "seconds": round((now - aware(since)).total_seconds()),
-                        "reason": (job.result or {}).get("reason"),
+                        "reason": jobparts.outcome_of(inst, job).get("reason"),
                     }
                 )
         oldest = session.execute(

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from security.crypto.stream import IntegrityError
 from security.errors import KhoError
@@ -33,6 +35,12 @@ class KeyringError(KhoError):
 
 def new_data_key() -> bytes:
     return secrets.token_bytes(32)
+
+
+def derive_key(key: bytes, purpose: bytes) -> bytes:
+    """A separate key for each thing sealed under one data key (HKDF-SHA256): STREAM's nonces
+    restart at zero for every ciphertext, so two plaintexts must never share a key."""
+    return HKDF(SHA256(), 32, salt=None, info=purpose).derive(key)
 
 
 def _b64(raw: bytes) -> str:

@@ -29,9 +29,10 @@ DEFAULT_FAILURES = 30  # failed authentications per address per minute
 def _limiters() -> tuple[Limiter, Limiter]:
     ext = current_app.extensions
     if "kho_api_limits" not in ext:
+        config = current_app.config
         ext["kho_api_limits"] = (
-            Limiter(int(current_app.config.get("KHO_API_RATE", DEFAULT_RATE))),
-            Limiter(int(current_app.config.get("KHO_API_AUTH_FAILURES", DEFAULT_FAILURES))),
+            Limiter(kho(), "token", int(config.get("KHO_API_RATE", DEFAULT_RATE))),
+            Limiter(kho(), "failed", int(config.get("KHO_API_AUTH_FAILURES", DEFAULT_FAILURES))),
         )
     return ext["kho_api_limits"]
 

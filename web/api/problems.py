@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from archive.audit.log import EmptyRange
 from ingest.doors.deposit import KeyConflict
+from ingest.doors.deposited import Misplaced
 from security.errors import KhoError, NotFound, Refused
 
 PREFIX = "/api/"
@@ -101,7 +102,10 @@ def from_kho_error(exc: KhoError) -> Response:
         status = 409
     else:
         status = 422
-    return problem(status, exc.vi, exc.en, exc.code)
+    extra = {}
+    if isinstance(exc, Misplaced):  # which field, as a 422 of the form's validation says
+        extra["errors"] = {"form": {exc.field: [exc.en if _english() else exc.vi]}}
+    return problem(status, exc.vi, exc.en, exc.code, **extra)
 
 
 def from_http_error(exc: HTTPException) -> Response:

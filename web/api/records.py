@@ -4,7 +4,7 @@ ingest.doors.deposit), with the token's context: the same decisions, the same au
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app, jsonify, url_for
 
 from archive.records import gate
 from ingest.delivery import stamp
@@ -17,6 +17,9 @@ from web.api.auth import api_call, caller, context
 from web.api.blueprint import ApiBlueprint
 from web.params import MAX_ID
 from web.views.documents import attachment_header
+
+# Deposits larger than this are filed by the ingest worker, the client polls a job.
+ASYNC_BYTES = 8 * 1024 * 1024  # KHO_API_ASYNC_BYTES
 
 bp = ApiBlueprint(
     "records", __name__, description="Tìm kiếm, đọc, tải và nộp văn bản / search, read, deposit"
@@ -122,34 +125,78 @@ _NEXT = {
         },
     }
 }
+_POLL = {
+    "links": {"GetJob": {"operationId": "getJob", "parameters": {"job_id": "$response.body#/job"}}}
+}
+
+
+def _job_answer(view: dict):
+    response = jsonify(schemas.JobSchema().dump(view))
+    response.status_code = 202
+    response.headers["Location"] = url_for("records.job", job_id=view["job"])
+    return response
 
 
 @bp.route("/records", methods=["POST"])
-@bp.doc(operationId="deposit", responses={201: _NEXT, 200: _NEXT})
+@bp.doc(operationId="deposit", responses={201: _NEXT, 200: _NEXT, 202: _POLL})
 @api_call(DEPOSIT)
 @bp.arguments(schemas.DepositForm, location="files")
 @bp.arguments(schemas.DepositHeaders, location="headers")
 @bp.response(201, schemas.DepositSchema, description="Filed now")
 @bp.alt_response(200, schema=schemas.DepositSchema, description="Replayed or already filed")
+@bp.alt_response(
+    202,
+    schema=schemas.JobSchema,
+    description="A large file (over KHO_API_ASYNC_BYTES), or the replay of one: queued for the "
+    "ingest worker; poll the job (Location)",
+)
 @bp.errors(401, 403, 409, 413, 422, 429)
 def deposit(declared: dict, headers: dict):
     """Deposit a file
 
     The file is read and classified as any upload; what the sender declares fills what the
     reader left blank, and a field where both disagree goes to review (``disagreed``). A
-    declared level is a floor. With an ``Idempotency-Key`` a retry (even ten at once) files
-    one record and answers with the first attempt's result (``replayed``)."""
+    declared level is a floor. A declared ``dossier`` and ``register`` place the record as
+    the pages do (an unknown or closed dossier, an unknown register: 422, nothing filed). With
+    an ``Idempotency-Key`` a retry (even ten at once) files one record and answers with the
+    first attempt's result (``replayed``). A file over ``KHO_API_ASYNC_BYTES`` answers 202
+    with a job to poll (``GET /jobs/{job_id}``); a retry with its key gets the same job."""
     upload = declared.pop("file")
     unit = declared.pop("unit", None)
+    placement = deposits.Placement(
+        declared.pop("dossier", None),
+        declared.pop("register", None),
+        declared.pop("register_date", None),
+    )
     if "date" in declared:
         declared["date"] = declared["date"].isoformat()
+    data = upload.read()
+    threshold = int(current_app.config.get("KHO_API_ASYNC_BYTES", ASYNC_BYTES))
     answer = deposits.deposit(
         kho(),
         context(),
-        upload.read(),
+        data,
         upload.filename or "document",
         declared,
         headers.get("idempotency_key"),
         unit,
+        placement,
+        queue=len(data) > threshold,
     )
+    if isinstance(answer, deposits.Queued):
+        return _job_answer(deposits.job_view(kho(), context(), answer.job, answer.replayed))
     return answer, 201 if answer.status != "duplicate" and not answer.replayed else 200
+
+
+@bp.route(f"/jobs/<int(min=1, max={MAX_ID}):job_id>")
+@bp.doc(operationId="getJob", responses={200: _NEXT})
+@api_call(DEPOSIT)
+@bp.response(200, schemas.JobSchema)
+@bp.errors(401, 403, 404, 429)
+def job(job_id: int):
+    """A large deposit's job
+
+    Its state (queued, running, done, failed) and, once done, what it filed: the record's id
+    (when the depositor may read it), review, warnings, dossier and register entry. Only the
+    depositor sees their job; any other answers 404."""
+    return deposits.job_view(kho(), context(), job_id)

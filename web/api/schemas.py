@@ -135,6 +135,24 @@ class DepositForm(Strict):
     unit = fields.String(
         validate=validate.Length(max=32), metadata={"description": "Unit code (default: yours)"}
     )
+    dossier = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": "Hồ sơ: the code of an open (or planned) dossier of the file plan to "
+            "place the record in; an unknown or closed one is refused (422) before filing."
+        },
+    )
+    register = fields.String(
+        validate=validate.Length(min=1, max=16),
+        metadata={
+            "description": "Sổ đăng ký: a register code (DEN incoming, DI outgoing) to enter the "
+            "record in; the answer gives its entry number (numbered by Kho, per register "
+            "and year)."
+        },
+    )
+    register_date = fields.Date(
+        metadata={"description": "The register entry's date (default: today)"}
+    )
 
 
 class DepositHeaders(Strict):
@@ -143,6 +161,15 @@ class DepositHeaders(Strict):
         validate=validate.Length(min=1, max=200),
         metadata={"description": "A retry with the same key never files twice."},
     )
+
+
+class EntryRefSchema(Strict):
+    """The register entry a deposit made."""
+
+    register = fields.String(required=True)
+    year = fields.Integer(required=True)
+    entry_number = fields.Integer(required=True, metadata={"description": "Số đến / số đi"})
+    id = fields.Integer(required=True)
 
 
 class DepositSchema(Strict):
@@ -158,6 +185,44 @@ class DepositSchema(Strict):
         metadata={"description": "Declared fields the document contradicts (sent to review)"},
     )
     warnings = fields.List(fields.String(), required=True)
+    replayed = fields.Boolean(required=True)
+    dossier = fields.String(
+        allow_none=True, metadata={"description": "The dossier the record was placed in"}
+    )
+    register_entry = fields.Nested(EntryRefSchema, allow_none=True)
+
+
+JOB_STATES = ("queued", "running", "done", "failed", "stalled", "no_worker", "disk_full")
+
+
+class JobSchema(Strict):
+    """A large deposit's job: its state, and once done what it filed. The record's id only
+    when the depositor may read the record (as a duplicate's)."""
+
+    job = fields.Integer(required=True)
+    state = fields.String(
+        required=True,
+        validate=validate.OneOf(JOB_STATES),
+        metadata={
+            "description": "queued, running, done, failed; stalled (its worker stopped: "
+            "another takes it over), no_worker (no kho worker is running), disk_full"
+        },
+    )
+    status = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(("stored", "duplicate", "quarantined", "rejected", "failed")),
+        metadata={"description": "Once done or failed: what became of the file"},
+    )
+    id = fields.Integer(allow_none=True)
+    review = fields.List(fields.String(), required=True)
+    secrecy_pending = fields.Boolean(allow_none=True)
+    disagreed = fields.List(fields.String(), required=True)
+    warnings = fields.List(fields.String(), required=True)
+    reason = fields.String(
+        allow_none=True, metadata={"description": "Why the file was refused or failed"}
+    )
+    dossier = fields.String(allow_none=True)
+    register_entry = fields.Nested(EntryRefSchema, allow_none=True)
     replayed = fields.Boolean(required=True)
 
 

@@ -4,12 +4,15 @@ folder with progress, and run again after an interruption it files nothing twice
 from __future__ import annotations
 
 import re
+import threading
+import time
 import types
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from archive.models import Document
+from ingest.doors import jobs
 from tests.e2e.api.conftest import letter
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "api.md"
@@ -48,3 +51,33 @@ def test_the_documented_client_deposits_a_folder_and_resumes(
     assert "stored" in again[1] and "(filed earlier)" not in again[1]
     with inst.sessions() as session:
         assert session.scalar(select(func.count(Document.id))) == 4
+
+
+def test_the_documented_client_waits_for_the_job_of_a_large_file(
+    app, server, inst, filer, tmp_path, monkeypatch, capsys
+):
+    app.config["KHO_API_ASYNC_BYTES"] = 100  # every file is "large": answered with a job
+    folder = tmp_path / "outgoing"
+    folder.mkdir()
+    for n in range(2):
+        (folder / f"kh{n}.txt").write_bytes(letter(f"{50 + n}-KH/TU"))
+    client = _client_module(monkeypatch, server, filer.token)
+    client.time = types.SimpleNamespace(sleep=lambda _s: time.sleep(0.2))  # poll faster
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            jobs.work(inst, once=True)
+            stop.wait(0.2)
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    try:
+        client.main(str(folder))
+    finally:
+        stop.set()
+        thread.join(30)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[1].split()[0] for line in lines] == ["stored"] * 2
+    with inst.sessions() as session:
+        assert session.scalar(select(func.count(Document.id))) == 2

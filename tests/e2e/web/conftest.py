@@ -35,6 +35,23 @@ def live_server(app, inst) -> Iterator[str]:
         server.shutdown()
 
 
+class VietnameseBrowser:
+    """The browser of an office machine set up in Vietnamese (pages follow Accept-Language
+    until a person picks a language); ``locale=`` overrides it."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_page(self, **options):
+        return self._browser.new_page(**{"locale": "vi-VN", **options})
+
+    def new_context(self, **options):
+        return self._browser.new_context(**{"locale": "vi-VN", **options})
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture
 def browser():
     playwright_api = pytest.importorskip("playwright.sync_api")
@@ -42,5 +59,5 @@ def browser():
         pytest.fail("Chromium is missing: run scripts/system-deps.sh (make test does it as root)")
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
+        yield VietnameseBrowser(browser)
         browser.close()

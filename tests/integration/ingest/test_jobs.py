@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
+from archive.audit import log
 from archive.models import AuditEntry, Document, IngestJob, IngestWorker, queries, utcnow
 from archive.operations.maintenance import check_store
 from ingest import pipeline
@@ -190,3 +192,44 @@ def test_a_job_being_claimed_is_skipped_not_waited_for(inst, archivist, database
         claimed = jobs.claim(inst)  # at once (a wait would end in the test's timeout)
     assert claimed.id == ids[1]
     assert jobs.claim(inst).id == ids[0]
+
+
+def test_a_refusal_reason_is_sealed_and_outcomes_kept_in_clear_before_are_sealed_on_repair(
+    inst, archivist
+):
+    from archive.core import jobparts
+
+    broken = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" * 20
+    job_id = jobs.submit(inst, archivist.ctx, broken, "hỏng.pdf")
+    jobs.work(inst, once=True)
+    status = jobs.statuses(inst, archivist.ctx, [job_id])[0]
+    assert status["status"] == "rejected" and status["reason"]  # the uploader reads it
+    with inst.sessions() as session:
+        row = session.get(IngestJob, job_id)
+        assert set(row.result) == {"status", "id", "review", "secrecy_pending", "attempts"}
+        assert status["reason"].encode() not in row.sealed_outcome
+        entry = session.execute(
+            select(AuditEntry).where(AuditEntry.action == "ingest").order_by(AuditEntry.seq.desc())
+        ).scalar()
+        assert entry.outcome == "rejected" and "reason" not in entry.detail  # sealed there too
+        assert (
+            log.opened(inst.keyring, log.payload_of(entry))["detail"]["reason"]
+            == (status["reason"])
+        )
+    # a job finished before 0018 kept its reason in clear: kho check says so, --repair seals it
+    with inst.sessions.begin() as session:
+        session.execute(
+            update(IngestJob)
+            .where(IngestJob.id == job_id)
+            .values(result={"status": "rejected", "reason": "quoted (clear)"}, sealed_outcome=None)
+        )
+    assert any("0018" in note for note in check_store(inst, grace=0).notes)
+    check_store(inst, repair=True, grace=0)
+    with inst.sessions() as session:
+        row = session.get(IngestJob, job_id)
+        assert "reason" not in row.result and jobparts.outcome_of(inst, row)["reason"] == (
+            "quoted (clear)"
+        )
+    assert not any("0018" in note for note in check_store(inst, grace=0).notes)
+    if inst.engine.dialect.name == "sqlite":  # the clear text left the file too
+        assert b"quoted (clear)" not in Path(inst.engine.url.database).read_bytes()
