@@ -88,12 +88,12 @@ def _applying(inst: Instance, wait: float | None) -> Iterator[bool]:
 
 
 def _head(inst: Instance) -> changelog.Head:
-    with inst.sessions() as session:
+    with inst.read_sessions() as session:
         return changelog.head(session)
 
 
 def _empty(inst: Instance) -> bool:
-    with inst.sessions() as session:
+    with inst.read_sessions() as session:
         return session.scalar(select(Document.id).limit(1)) is None
 
 
@@ -121,9 +121,11 @@ def _catch_up_locked(inst: Instance) -> int:
         log.warning("index at %s does not follow log %s: rebuilding it", pos, head)
         _rebuild_locked(inst, SYSTEM)
         pos = position.read(inst.index_dir, key)
+    if pos.seq == head.seq:  # the usual poll: one read-only look at the head, nothing to do
+        return 0
     applied = 0
     while True:
-        with inst.sessions() as session:
+        with inst.read_sessions() as session:
             changes = changelog.after(session, pos.seq, BATCH)
         if not changes:
             return applied
@@ -187,7 +189,7 @@ class Status:
 
 def status(inst: Instance) -> Status:
     pos = position.read(inst.index_dir, inst.keyring.index_key)
-    with inst.sessions() as session:
+    with inst.read_sessions() as session:
         head = changelog.head(session)
         oldest = changelog.oldest_after(session, pos.seq if _follows(pos, head) else 0)
     return Status(pos, head, oldest)
@@ -196,7 +198,7 @@ def status(inst: Instance) -> Status:
 def pending(inst: Instance, status: Status) -> set[int]:
     """Records with a change after the position ``status`` saw, read now: an index read after
     that status may lack them (they are on their way), but nothing else."""
-    with inst.sessions() as session:
+    with inst.read_sessions() as session:
         return changelog.records_after(session, status.position.seq if status.follows else 0)
 
 
