@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
 
 import pytest
 from sqlalchemy import event, func, select, update
@@ -117,6 +118,40 @@ def test_a_read_only_session_cannot_write_and_leaves_its_connection_writable(ins
         session.execute(update(ChangeHead).values(seq=ChangeHead.seq))
     with inst.sessions.begin() as session:  # the same pooled connection writes again
         session.execute(update(ChangeHead).values(seq=ChangeHead.seq))
+
+
+def test_an_index_without_a_position_says_so_and_nudges_do_not_wait_for_its_rebuild(
+    inst, archivist, unwired, monkeypatch
+):
+    """An index from before the log is rebuilt by the first follower; filing meanwhile used to
+    wait for it (each nudge up to 10 s behind the lock, each read for SQLite's write lock)."""
+    first = file_doc(inst, archivist, text="chữ canaryold")
+    follower.catch_up(inst)
+    (inst.index_dir / position.FILE).unlink()  # as an index made by a Kho before the log
+    assert "kho reindex" in follower.status(inst).describe()
+    started, release = threading.Event(), threading.Event()
+    reindex = feed.reindex
+
+    def slow_reindex(*args, **kwargs):
+        started.set()
+        release.wait(120)
+        return reindex(*args, **kwargs)
+
+    monkeypatch.setattr(feed, "reindex", slow_reindex)
+    rebuilding = threading.Thread(target=follower.catch_up, args=(inst,), kwargs={"wait": None})
+    rebuilding.start()
+    try:
+        assert started.wait(60)
+        filed = file_doc(inst, archivist, text="chữ canarynew")  # filing goes on meanwhile
+        assert follower.catch_up(inst, wait=3600) == 0  # returns at once: the rebuild is on
+        assert rebuilding.is_alive() and not release.is_set()
+    finally:
+        release.set()
+        rebuilding.join()
+    follower.catch_up(inst)
+    assert follower.status(inst).follows
+    assert _found(inst, archivist, "canaryold") == [first]
+    assert _found(inst, archivist, "canarynew") == [filed]
 
 
 def test_an_error_is_raised_and_the_position_stays_before_it(inst, archivist, unwired, monkeypatch):
