@@ -129,7 +129,7 @@ def _catch_up_locked(inst: Instance, lock: int) -> int:
     if not _follows(pos, head):
         log.warning("index at %s does not follow log %s: rebuilding it", pos, head)
         _rebuild_locked(inst, SYSTEM, lock)
-        pos = position.read(inst.index_dir, key)
+        pos, head = position.read(inst.index_dir, key), _head(inst)  # filed meanwhile: below
     if pos.seq == head.seq:  # the usual poll: one read-only look at the head, nothing to do
         return 0
     applied = 0
