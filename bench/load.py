@@ -173,8 +173,8 @@ def _locust(host: str, users: int, seconds: int, out: Path, env: dict) -> dict[s
         [sys.executable, "-m", "locust", "-f", __file__, "--headless", "-u", str(users),
          "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "--host", host,
          "--csv", str(out), "--only-summary"],
-        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip  (locust ends with status 1 when a request failed: the table counts them)
     return _percentiles(Path(f"{out}_stats.csv"))
 
 
