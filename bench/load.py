@@ -1,19 +1,33 @@
-"""Load replay (issue 16): `kho serve` under 30 simulated users, with or without a batch beside it.
+"""Load replay (issue 16, item 7): `kho serve` under 30 simulated users, then again beside a batch.
 
-    .venv/bin/python bench/load.py [--users 30] [--minutes 8] [--docs 300] [--batch 300]
+    .venv/bin/python bench/load.py [--users 30] [--minutes 8] [--docs 2000] [--batch 300]
+                                   [--anchor-seconds 60] [--profile 30]
 
-Builds a throw-away instance (SQLite) with the demo accounts and ``--docs`` generated documents,
-starts `kho serve --workers 3` and a second `kho worker`, and runs locust headless with this file
-as its locustfile: readers search, open, download and preview (page images); archivists upload;
-an auditor pages the audit log. With ``--batch N`` a `kho ingest` of N generated files runs from
-the start of the load. Prints p50/p95/p99 per kind of request and overall, beside the anchor of
-the same run: the same requests by one user alone (no load), so a slower machine shows as such.
+One command, on a throw-away instance (SQLite) in a temporary folder:
+1. ``kho init --demo``, the demo accounts, and ``--docs`` generated documents filed by
+   ``kho ingest`` batches (one per unit; the index follows as in production).
+2. ``kho serve --workers 3`` (with its supervised ingest worker) and a second ``kho worker``.
+3. Anchor: the same mix of requests by one user alone for ``--anchor-seconds``.
+4. Load: ``--users`` users for ``--minutes`` — readers search, open, download and preview (page
+   images); archivists upload; an auditor pages the audit log. With ``--profile S``, py-spy
+   (if installed) samples the server's processes for S seconds of it and the busiest functions
+   are printed.
+5. Batch: the same load again for ``--minutes`` while ``kho ingest`` files ``--batch`` more
+   files (0: skipped).
+6. A new server: the first requests of its fresh workers, against the same requests afterwards.
+
+Prints p50/p95/p99 per kind of request for each phase beside the anchor measured in the same run,
+the p95 of the batch phase against the load phase (target ≤ 1.5×) and the load's p95 against its
+target (≤ 250 ms); a slower or busier machine shows in the anchor and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import csv
+import importlib.util
 import os
 import random
 import re
@@ -30,27 +44,32 @@ sys.path.insert(0, str(ROOT))
 KHO = [sys.executable, "-c", "from web.cli import main; main()"]
 WORDS = ["kế hoạch", "nghị quyết", "báo cáo", "đảng viên", "kiểm tra", "tổ chức", "công văn"]
 
-try:  # the locustfile part: only when locust loads this file
-    from locust import HttpUser, between, task
+from ingest.demo import demo, samples
 
-    from ingest.demo import demo, samples
 
-    def _login(client, username: str) -> None:
-        account = next(a for a in demo.DEMO_ACCOUNTS if a.username == username)
-        page = client.get("/login", name="login").text
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        response = client.post(
-            "/login",
-            {"csrf_token": token, "username": username, "password": account.password},
-            name="login",
+def _login(client, username: str, host: str = "") -> None:
+    """Log in with a locust client (``host`` empty: its own) or a requests session."""
+    named = {} if host else {"name": "login"}
+    account = next(a for a in demo.DEMO_ACCOUNTS if a.username == username)
+    page = client.get(f"{host}/login", **named).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post(
+        f"{host}/login",
+        {"csrf_token": token, "username": username, "password": account.password},
+        **named,
+    )
+    if response.url.endswith("/login/code"):
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.text).group(1)
+        client.post(
+            f"{host}/login/code",
+            {"csrf_token": token, "code": demo.current_code(username)},
+            **named,
         )
-        if response.url.endswith("/login/code"):
-            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.text).group(1)
-            client.post(
-                "/login/code",
-                {"csrf_token": token, "code": demo.current_code(username)},
-                name="login",
-            )
+
+
+if __name__ != "__main__":  # the locustfile part, when locust loads this file (it patches the
+    # standard library for gevent: the driver below stays unpatched, its threads real)
+    from locust import HttpUser, between, task
 
     class Reader(HttpUser):
         weight = 24
@@ -117,9 +136,6 @@ try:  # the locustfile part: only when locust loads this file
         def page_log(self) -> None:
             self.client.get(f"/audit?page={random.randint(1, 20)}", name="audit log")
 
-except ImportError:  # run as the driver without locust installed: say so in main()
-    HttpUser = None
-
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -138,11 +154,10 @@ def _wait_http(port: int, timeout: float = 300) -> None:
     raise SystemExit(f"kho serve did not answer on port {port}")
 
 
-def _percentiles(stats_csv: Path) -> list[dict]:
+def _percentiles(stats_csv: Path) -> dict[str, dict]:
     with stats_csv.open() as fh:
-        return [
-            {
-                "name": f"{row['Type']} {row['Name']}".strip(),
+        return {
+            f"{row['Type']} {row['Name']}".strip(): {
                 "count": int(row["Request Count"]),
                 "fail": int(row["Failure Count"]),
                 "p50": row["50%"],
@@ -150,70 +165,251 @@ def _percentiles(stats_csv: Path) -> list[dict]:
                 "p99": row["99%"],
             }
             for row in csv.DictReader(fh)
-        ]
+        }
 
 
-def _locust(host: str, users: int, seconds: int, out: Path, env: dict) -> list[dict]:
+def _locust(host: str, users: int, seconds: int, out: Path, env: dict) -> dict[str, dict]:
+    # no check: locust ends with status 1 when a request failed, which the table counts
     subprocess.run(
         [sys.executable, "-m", "locust", "-f", __file__, "--headless", "-u", str(users),
          "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "--host", host,
          "--csv", str(out), "--only-summary"],
-        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     return _percentiles(Path(f"{out}_stats.csv"))
+
+
+def _write_files(folder: Path, docs) -> Path:
+    folder.mkdir(parents=True)
+    for doc in docs:
+        (folder / doc.filename).write_bytes(doc.content)
+    return folder
+
+
+def _seed(work: Path, env: dict, count: int) -> float:
+    """The instance with the demo accounts and ``count`` generated documents, each unit's filed
+    into that unit as one batch (``ingest.pipeline.ingest_files``, as `kho ingest` files, in this
+    process: one start instead of one per unit); returns the seconds it took."""
+    began = time.monotonic()
+    subprocess.run([*KHO, "init", "--demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+    os.environ["KHO_HOME"] = env["KHO_HOME"]
+    from archive.accounts import accounts
+    from ingest import pipeline
+    from search import follower
+    from web import create_app
+
+    inst = create_app().extensions["kho"]
+    demo.seed(inst, 0)  # the demo units and accounts
+    with inst.sessions() as session:
+        ctx = accounts.context_for(accounts.require_user(session, demo.FILER), "bench")
+    by_unit = collections.defaultdict(list)
+    for doc in samples.generate(count, seed=1616):
+        by_unit[doc.truth["unit"]].append(doc)
+    for unit, docs in sorted(by_unit.items()):
+        folder = _write_files(work / "seed" / unit, docs)
+        paths = sorted(folder.iterdir())
+        for _result in pipeline.ingest_files(inst, ctx, paths, unit_code=unit):
+            pass
+    shutil.rmtree(work / "seed")
+    follower.catch_up(inst, wait=None)
+    inst.dispose()
+    return time.monotonic() - began
+
+
+def _serve(env: dict, port: int) -> subprocess.Popen:
+    return subprocess.Popen([*KHO, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "3",
+                             "--plain-http"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+def _stop(*procs: subprocess.Popen | None) -> None:
+    for proc in procs:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _profile(pid: int, seconds: int, out: Path) -> subprocess.Popen | None:
+    """py-spy over the server and its workers (``--subprocesses``), raw collapsed stacks."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        print("py-spy is not installed: no profile (pip install py-spy)")
+        return None
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--duration",
+                             str(seconds), "--format", "raw", "--rate", "50", "--output",
+                             str(out)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+OURS = ("web/", "archive/", "search/", "ingest/", "security/")
+
+
+def _busiest(raw: Path, top: int = 18) -> tuple[int, list[tuple[str, float, float]]]:
+    """From py-spy's raw stacks of the web workers only (not the master, not the ingest
+    workers): the samples, and Kho's own functions plus the hottest leaves, each with the % of
+    samples it was on the stack and the % it was at the top."""
+    inclusive: collections.Counter = collections.Counter()
+    own: collections.Counter = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if "serve --bind" not in stack.split(";", 1)[0] or not count.isdigit():
+            continue  # the web workers' stacks only
+        frames = [f for f in stack.split(";") if "(" in f and "(<string>" not in f]
+        if not frames or "handle_request (" not in stack:
+            continue  # a worker busy outside a request (booting, following the log)
+        total += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+        own[frames[-1]] += int(count)
+    if not total:
+        return 0, []
+    ours = [f for f, _ in inclusive.most_common() if any(f"({p}" in f for p in OURS)]
+    leaves = [f for f, _ in own.most_common(8)]
+    chosen = list(dict.fromkeys(ours[:top] + leaves))
+    return total, [(f, 100 * inclusive[f] / total, 100 * own[f] / total) for f in chosen]
+
+
+def _booted(master: int, timeout: float = 600) -> None:
+    """Wait until the server's workers have finished starting: their CPU time stops growing."""
+
+    def cpu() -> int:
+        ticks = 0
+        for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks
+
+    deadline = time.monotonic() + timeout
+    last = cpu()
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        now = cpu()
+        if now - last < 10:  # 0.1 s of CPU in 2 s: idle (the followers' polls)
+            return
+        last = now
+
+
+def _first_requests(host: str, sessions: int = 3) -> list[tuple[float, float, float]]:
+    """On a server whose workers have just started and served nothing: per new connection (a
+    fresh worker each, as far as the kernel spreads them), the first login page, the first
+    search, and the median of the next five searches, in ms."""
+    import requests
+
+    out = []
+    for _ in range(sessions):
+        client = requests.Session()
+        began = time.perf_counter()
+        client.get(f"{host}/login", timeout=120)
+        first_page = 1000 * (time.perf_counter() - began)
+        _login(client, "canbo", host)
+        timings = []
+        for n in range(6):
+            began = time.perf_counter()
+            client.get(f"{host}/search?q={WORDS[n % len(WORDS)]}", timeout=120)
+            timings.append(1000 * (time.perf_counter() - began))
+        out.append((first_page, timings[0], sorted(timings[1:])[2]))
+        client.close()
+    return out
+
+
+def _ms(value) -> float:
+    return float(value) if value not in ("", "N/A", None) else float("nan")
+
+
+def _table(title: str, rows: dict[str, dict], anchor: dict[str, dict]) -> None:
+    print(f"\n{title}")
+    print(f"{'request':<22}{'count':>7}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}"
+          f"   anchor (1 user) p50/p95 ms")  # fmt: skip
+    for name, row in rows.items():
+        one = anchor.get(name, {})
+        print(f"{name:<22}{row['count']:>7}{row['fail']:>6}{row['p50']:>7}{row['p95']:>7}"
+              f"{row['p99']:>7}   {one.get('p50', '-')}/{one.get('p95', '-')}")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=30)
-    parser.add_argument("--minutes", type=float, default=8)
-    parser.add_argument("--docs", type=int, default=300)
-    parser.add_argument("--batch", type=int, default=0, help="files ingested beside the load")
+    parser.add_argument("--minutes", type=float, default=8, help="each loaded phase")
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=300, help="files ingested beside the load")
     parser.add_argument("--anchor-seconds", type=int, default=60)
+    parser.add_argument("--profile", type=int, default=0, help="seconds of py-spy in the load")
     args = parser.parse_args()
-    if HttpUser is None:
+    if importlib.util.find_spec("locust") is None:
         raise SystemExit("locust is not installed: .venv/bin/pip install -r requirements-dev.txt")
     work = Path(tempfile.mkdtemp(prefix="kho-load-"))
     env = {**os.environ, "KHO_HOME": str(work / "home"), "KHO_SECURE_COOKIES": "0"}
-    subprocess.run([*KHO, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([*KHO, "demo", "--count", str(args.docs)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
-    port = _free_port()
-    host = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([*KHO, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "3",
-                               "--plain-http"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
-    second = subprocess.Popen([*KHO, "worker"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
-    batch = None
+    server = second = batch = spy = None
+    seconds = int(args.minutes * 60)
     try:
+        seeded = _seed(work, env, args.docs)
+        port = _free_port()
+        host = f"http://127.0.0.1:{port}"
+        server = _serve(env, port)
+        second = subprocess.Popen([*KHO, "worker"], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)  # fmt: skip
         _wait_http(port)
         anchor = _locust(host, 1, args.anchor_seconds, work / "anchor", env)
+        if args.profile:
+            spy = _profile(server.pid, min(args.profile, seconds), work / "profile.txt")
+        loaded = _locust(host, args.users, seconds, work / "load", env)
+        load_avg = os.getloadavg()[0]
+        if spy is not None:
+            spy.wait()
+        beside = {}
+        batch_took = None
         if args.batch:
-            inbox = work / "inbox"
-            inbox.mkdir()
-            for doc in samples.generate(args.batch, seed=16):
-                (inbox / doc.filename).write_bytes(doc.content)
-            batch = subprocess.Popen([*KHO, "ingest", str(inbox), "--as", "vanthu", "--json"],
+            inbox = _write_files(work / "inbox", samples.generate(args.batch, seed=16))
+            began = time.monotonic()
+            batch = subprocess.Popen([*KHO, "ingest", str(inbox), "--as", demo.FILER, "--json"],
                                      env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)  # fmt: skip
-        loaded = _locust(host, args.users, int(args.minutes * 60), work / "load", env)
+            beside = _locust(host, args.users, seconds, work / "batch", env)
+            if batch.poll() is not None:
+                batch_took = time.monotonic() - began  # at most this: it ended during the phase
+            _stop(batch)
+        _stop(second, server)
+        port = _free_port()
+        host = f"http://127.0.0.1:{port}"
+        server = _serve(env, port)
+        _wait_http(port)
+        _booted(server.pid)
+        fresh = _first_requests(host)
+        samples_seen, profile = (
+            _busiest(work / "profile.txt") if (work / "profile.txt").exists() else (0, [])
+        )
     finally:
-        for proc in (batch, second, server):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=60)
+        _stop(batch, second, server)
         shutil.rmtree(work, ignore_errors=True)
-    base = {row["name"]: row for row in anchor}
-    print(f"load: {args.users} users, {args.minutes} min, {args.docs} documents"
-          f"{f', batch of {args.batch} beside it' if args.batch else ''}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
-    print(f"{'request':<20}{'count':>7}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}"
-          f"   anchor (1 user) p50/p95")  # fmt: skip
-    for row in loaded:
-        one = base.get(row["name"], {})
-        print(f"{row['name']:<20}{row['count']:>7}{row['fail']:>6}{row['p50']:>7}{row['p95']:>7}"
-              f"{row['p99']:>7}   {one.get('p50', '-')}/{one.get('p95', '-')} ms")  # fmt: skip
+
+    print(f"load: {args.users} users, {args.minutes} min per phase, {args.docs} documents "
+          f"(seeded in {seeded:.0f} s); load average {load_avg:.1f} at the end of the load "
+          f"phase, on {os.cpu_count()} cores")  # fmt: skip
+    _table(f"load ({args.users} users)", loaded, anchor)
+    if beside:
+        done = f"batch done in ≤ {batch_took:.0f} s" if batch_took else "batch still running"
+        _table(f"load with a batch of {args.batch} files beside it ({done})", beside, anchor)
+    total = "Aggregated"
+    p95, p95_batch = _ms(loaded[total]["p95"]), _ms(beside.get(total, {}).get("p95"))
+    print(f"\nall requests p95: {p95:.0f} ms under load (target ≤ 250), anchor "
+          f"{anchor[total]['p95']} ms")  # fmt: skip
+    if beside:
+        print(f"with the batch: p95 {p95_batch:.0f} ms = {p95_batch / p95:.2f}× the load alone "
+              "(target ≤ 1.5×)")  # fmt: skip
+    for n, (page, search, steady) in enumerate(fresh, 1):
+        print(f"new server, connection {n}: first page {page:.0f} ms, first search "
+              f"{search:.0f} ms, then searches {steady:.0f} ms (median)")  # fmt: skip
+    if profile:
+        print(f"\nwhere the web workers' requests spend their time (py-spy, {samples_seen} "
+              "samples): % of samples on the stack, % at the top")  # fmt: skip
+        for frame, on_stack, at_top in profile:
+            print(f"{on_stack:6.1f} {at_top:6.1f}  {frame[:110]}")
 
 
 if __name__ == "__main__":

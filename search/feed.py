@@ -77,7 +77,7 @@ def signature_words(meta: dict) -> str | None:
 
 def _documents(inst: Instance, ids: Iterable[int] | None) -> Iterator[tuple[Document, str | None]]:
     """Records with their dossier code (``hoso:``)."""
-    with inst.sessions() as session:
+    with inst.read_sessions() as session:
         stmt = select(Document).order_by(Document.id)
         if ids is not None:
             stmt = stmt.where(Document.id.in_(list(ids)))
@@ -129,7 +129,7 @@ def _live_ids(inst: Instance) -> list[int]:
         .where(Document.status == RecordStatus.ACTIVE, StoredObject.shredded_at.is_(None))
         .order_by(Document.id)
     )
-    with inst.sessions() as session:
+    with inst.read_sessions() as session:
         return list(session.execute(stmt).scalars())
 
 
@@ -152,7 +152,7 @@ class _Rebuilt:
                     yield _entry_of(self.inst, doc, text, codes.get(doc.id))
 
     def _rows(self, chunk: list[int]) -> tuple[list, dict, dict]:
-        with self.inst.sessions() as session:
+        with self.inst.read_sessions() as session:
             docs = session.execute(
                 select(*Document.__table__.c).where(Document.id.in_(chunk)).order_by(Document.id)
             ).all()

@@ -60,40 +60,45 @@ def lock_path(inst: Instance):
     return inst.index_dir.with_name(inst.index_dir.name + ".lock")
 
 
+REBUILDING = b"rebuilding"  # what the lock file says while its holder rebuilds the index
+
+
 @contextmanager
-def _applying(inst: Instance, wait: float | None) -> Iterator[bool]:
+def _applying(inst: Instance, wait: float | None) -> Iterator[int | None]:
     """Hold this node's apply lock (an flock: released by the kernel if the process dies);
-    yields False if another holder kept it past ``wait`` seconds (``None``: wait as long as it
-    takes)."""
+    yields the lock file's descriptor, or None if another holder kept it past ``wait`` seconds
+    (``None``: wait as long as it takes) or is rebuilding the index (minutes, not worth
+    waiting for: a nudge returns at once and the followers apply the log after the rebuild)."""
     inst.home.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path(inst), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         if wait is None:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield True
-            return
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.02)
-        yield True
+        else:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline or os.pread(fd, 16, 0) == REBUILDING:
+                        yield None
+                        return
+                    time.sleep(0.02)
+        if os.pread(fd, 16, 0):  # a holder that died while rebuilding left the word behind
+            os.ftruncate(fd, 0)
+        yield fd
     finally:
         os.close(fd)
 
 
 def _head(inst: Instance) -> changelog.Head:
-    with inst.sessions() as session:
+    with inst.read_sessions() as session:
         return changelog.head(session)
 
 
 def _empty(inst: Instance) -> bool:
-    with inst.sessions() as session:
+    with inst.read_sessions() as session:
         return session.scalar(select(Document.id).limit(1)) is None
 
 
@@ -102,14 +107,18 @@ def _follows(pos: Position | None, head: changelog.Head) -> bool:
     return pos is not None and pos.log_id == head.log_id and pos.seq <= head.seq
 
 
-def _rebuild_locked(inst: Instance, ctx: Context) -> int:
+def _rebuild_locked(inst: Instance, ctx: Context, lock: int) -> int:
     head = _head(inst)  # before reading the records: every change up to it is in the rebuild
-    count = feed.reindex(inst, ctx)
-    position.write(inst.index_dir, inst.keyring.index_key, Position(head.seq, head.log_id))
+    os.pwrite(lock, REBUILDING, 0)
+    try:
+        count = feed.reindex(inst, ctx)
+        position.write(inst.index_dir, inst.keyring.index_key, Position(head.seq, head.log_id))
+    finally:
+        os.ftruncate(lock, 0)
     return count
 
 
-def _catch_up_locked(inst: Instance) -> int:
+def _catch_up_locked(inst: Instance, lock: int) -> int:
     key = inst.keyring.index_key
     pos = position.read(inst.index_dir, key)
     head = _head(inst)
@@ -119,11 +128,13 @@ def _catch_up_locked(inst: Instance) -> int:
         position.write(inst.index_dir, key, pos)
     if not _follows(pos, head):
         log.warning("index at %s does not follow log %s: rebuilding it", pos, head)
-        _rebuild_locked(inst, SYSTEM)
-        pos = position.read(inst.index_dir, key)
+        _rebuild_locked(inst, SYSTEM, lock)
+        pos, head = position.read(inst.index_dir, key), _head(inst)  # filed meanwhile: below
+    if pos.seq == head.seq:  # the usual poll: one read-only look at the head, nothing to do
+        return 0
     applied = 0
     while True:
-        with inst.sessions() as session:
+        with inst.read_sessions() as session:
             changes = changelog.after(session, pos.seq, BATCH)
         if not changes:
             return applied
@@ -137,15 +148,15 @@ def catch_up(inst: Instance, wait: float | None = NUDGE_WAIT_SECONDS) -> int:
     """Apply the log up to its head; returns how many changes were applied. If another
     process of this node holds the lock longer than ``wait`` (a rebuild), returns 0: that
     process or a Follower applies them. Errors are raised; the position stays before them."""
-    with _applying(inst, wait) as held:
-        return _catch_up_locked(inst) if held else 0
+    with _applying(inst, wait) as lock:
+        return 0 if lock is None else _catch_up_locked(inst, lock)
 
 
 def rebuild(inst: Instance, ctx: Context) -> int:
     """Rebuild the index from the archive (``kho reindex``) and set its position; waits for
     whoever is applying the log on this node."""
-    with _applying(inst, None):
-        return _rebuild_locked(inst, ctx)
+    with _applying(inst, None) as lock:
+        return _rebuild_locked(inst, ctx, lock)
 
 
 @dataclass(frozen=True)
@@ -175,9 +186,12 @@ class Status:
     def describe(self) -> str:
         if not self.follows:
             return (
-                f"chỉ mục chưa có vị trí trong nhật ký thay đổi / the index has no position in "
-                f"the change log (head {self.head.seq}): it is rebuilt by the next process "
-                "that follows the log (kho serve, kho worker, kho search) or by kho reindex"
+                "CẢNH BÁO: chỉ mục chưa có vị trí trong nhật ký thay đổi (tạo bởi bản Kho cũ, "
+                "bị xóa hoặc khôi phục từ nơi khác): chạy `kho reindex` ngay. / WARNING: the "
+                "index has no position in the change log (made by an older Kho, deleted, or "
+                f"restored from elsewhere; log head {self.head.seq}): run `kho reindex` now. "
+                "Until then the first process that follows the log (kho serve, kho worker, "
+                "kho search) rebuilds it, and searches may miss records meanwhile."
             )
         return (
             f"chỉ mục ở vị trí / index at change {self.position.seq} of {self.head.seq} "
@@ -187,7 +201,7 @@ class Status:
 
 def status(inst: Instance) -> Status:
     pos = position.read(inst.index_dir, inst.keyring.index_key)
-    with inst.sessions() as session:
+    with inst.read_sessions() as session:
         head = changelog.head(session)
         oldest = changelog.oldest_after(session, pos.seq if _follows(pos, head) else 0)
     return Status(pos, head, oldest)
@@ -196,7 +210,7 @@ def status(inst: Instance) -> Status:
 def pending(inst: Instance, status: Status) -> set[int]:
     """Records with a change after the position ``status`` saw, read now: an index read after
     that status may lack them (they are on their way), but nothing else."""
-    with inst.sessions() as session:
+    with inst.read_sessions() as session:
         return changelog.records_after(session, status.position.seq if status.follows else 0)
 
 

@@ -79,7 +79,7 @@ def _seen_dossiers(
 def run(inst: Instance, ctx: Context, request: SearchRequest) -> SearchResult:
     sort = request.sort if request.sort in SORTS else "relevance"
     parsed = parse.parse(request.text.strip())
-    with inst.sessions() as session:  # the scope is computed once: the engine and the gate use it
+    with inst.read_sessions() as session:  # the scope, once: the engine and the gate use it
         scope = gate.scope_of(session, ctx)
         units = _units(session) if scope is not None and not scope.empty else {}
         if scope is not None:

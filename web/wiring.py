@@ -37,11 +37,18 @@ def _index_follows(inst: Instance, changes) -> None:
 
 
 def follow_in_background(inst: Instance) -> follower.Follower:
-    """Start this process's follower thread for ``inst`` (once per instance home)."""
+    """Start this process's follower thread for ``inst`` (once per instance home). An index
+    that cannot follow the log (an upgrade from a Kho before it) is said plainly at start."""
     with _started:
         key = str(inst.home.resolve())
         running = _followers.get(key)
         if running is None or not running.is_alive():
+            try:
+                status = follower.status(inst)
+                if not status.follows and status.head.seq:
+                    log.warning("%s", status.describe())
+            except Exception:  # the follower itself reports what keeps it from following
+                log.debug("index status unknown at start", exc_info=True)
             running = _followers[key] = follower.Follower(inst)
             running.start()
         return running

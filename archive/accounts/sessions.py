@@ -291,6 +291,16 @@ def resume(inst: Instance, token: str | None, address: str | None) -> User | Non
 
 
 def _resume(inst: Instance, token: str, address: str | None, touched: list[int]) -> User | None:
+    # Every request asks this: read first, without SQLite's write lock (a batch filing holds it
+    # for each commit); write only when the session ends or its idle clock is due to move.
+    with inst.read_sessions() as session:
+        ws = session.get(WebSession, _token_id(token))
+        if ws is None or ws.ended_at is not None:
+            return None
+        user = session.get(User, ws.user_id)
+        now = utcnow()
+        if _end_reason(ws, user, now) is None and now - aware(ws.last_seen) <= _TOUCH_EVERY:
+            return user
     with UnitOfWork(inst, Context(None, address)) as uow:
         session = uow.session
         ws = session.get(WebSession, _token_id(token))
@@ -298,13 +308,7 @@ def _resume(inst: Instance, token: str, address: str | None, touched: list[int])
             return None
         now = utcnow()
         user = session.get(User, ws.user_id)
-        reason = None
-        if user is None or not user.active:
-            reason = "account_disabled"
-        elif now - aware(ws.created_at) > ABSOLUTE_TIMEOUT:
-            reason = "absolute_timeout"
-        elif now - aware(ws.last_seen) > IDLE_TIMEOUT:
-            reason = "idle_timeout"
+        reason = _end_reason(ws, user, now)
         if reason:
             ws.ended_at, ws.ended_reason = now, reason
             uow.audit(Action.SESSION_END, reason, None, user_id=ws.user_id)
@@ -313,6 +317,17 @@ def _resume(inst: Instance, token: str, address: str | None, touched: list[int])
             ws.last_seen = now
             touched.append(user.id)
         return user
+
+
+def _end_reason(ws: WebSession, user: User | None, now) -> str | None:
+    """Why a session is over now, or None while it is open."""
+    if user is None or not user.active:
+        return "account_disabled"
+    if now - aware(ws.created_at) > ABSOLUTE_TIMEOUT:
+        return "absolute_timeout"
+    if now - aware(ws.last_seen) > IDLE_TIMEOUT:
+        return "idle_timeout"
+    return None
 
 
 def end(inst: Instance, ctx: Context, token: str | None, reason: str = "logout") -> None:

@@ -81,6 +81,12 @@ class Instance:
         log.guard(factory, lambda: self.keyring)
         return factory
 
+    @cached_property
+    def read_sessions(self) -> sessionmaker[Session]:
+        """Sessions that only read: on SQLite they neither take nor wait for the write lock
+        (pollers, status pages); a write in one fails."""
+        return make_session_factory(self.engine, read_only=True)
+
     def _key_file_stamp(self) -> tuple | None:
         if os.environ.get(keyfile.ENV_KEYRING):
             return None

@@ -278,8 +278,8 @@ class Worker:
     def __exit__(self, *_exc) -> None:
         """A worker that stops cleanly hands its running job back and leaves the roll."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.beat + 5)
+        if self._thread is not None:  # a beat under way ends with its transaction; no waiting
+            self._thread.join(timeout=1.0)  # longer: the hand-back below waits for its lock
         try:
             with self.inst.sessions.begin() as session:
                 session.execute(

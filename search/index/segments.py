@@ -29,6 +29,7 @@ import os
 import pickle
 import secrets
 import shutil
+import signal
 import traceback
 import zlib
 from array import array
@@ -490,6 +491,11 @@ def merge(storage: EncryptedStorage, schema: Schema, readers: list) -> W3Segment
 
 
 def _worker(storage: EncryptedStorage, schema: Schema, batches, tasks, results, setup) -> None:
+    # Forked from a process that may handle SIGINT/SIGTERM itself (a stopping `kho worker`):
+    # the defaults here, so that terminate() ends this process and wakes nothing of the parent's.
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if setup is not None:
         setup()
     while (number := tasks.get()) is not None:

@@ -4,8 +4,10 @@ becomes a record exactly once, and `kho check` lists the queue, then finds it em
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +22,7 @@ from archive.models import Document, IngestJob
 from ingest.demo import samples
 from ingest.doors import jobs
 from web.cli import main
+from web.cli.stopping import STOP_GRACE, STOPPED_STATUS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 WORKER = [sys.executable, "-c", "from web.cli import main; main(['worker'])"]
@@ -104,3 +107,79 @@ def test_upload_job_of_a_killed_worker_is_taken_over_within_seconds(tmp_path, da
     assert "0 queued, 0 running, 0 stalled, 0 failed; 0 worker(s) alive" in check.output
     assert check.exit_code == 0, check.output
     inst.dispose()
+
+
+def _sigint_ignored() -> None:  # as a background job of a shell script starts it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _write_lock_held(database_url: str):
+    """Another process's transaction holding SQLite's write lock (nothing to hold on
+    PostgreSQL, whose row locks a stopping worker does not wait for)."""
+    if not database_url.startswith("sqlite:///"):
+        yield
+        return
+    other = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.rollback()
+        other.close()
+
+
+def test_a_worker_stops_on_sigint_at_once_and_loses_nothing(tmp_path, database_url):
+    """SIGINT stopped a worker only when it reached Python code with SIGINT not ignored: one
+    started with it ignored never stopped, and one waiting for SQLite's write lock (30 s per
+    statement, then as long again to hand its job back) took a minute or more."""
+    env = {**os.environ, "KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url}
+    cli_env = {"KHO_HOME": env["KHO_HOME"], "KHO_DATABASE_URL": database_url}
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"], env=cli_env).exit_code == 0
+    added = runner.invoke(
+        main,
+        ["user", "add", "vanthu", "--role", "archivist", "--clearance", "toi_mat", "--unit", "VP"],
+        env=cli_env,
+    )
+    assert added.exit_code == 0, added.output
+    inst = Instance.from_settings(tmp_path / "home", database_url)
+    with inst.sessions() as session:
+        ctx = accounts.context_for(accounts.require_user(session, "vanthu"), "test")
+    docs = [
+        d for d in samples.generate(30, seed=8, formats=("txt",)) if d.truth["level"] != "tuyet_mat"
+    ][:4]
+    for doc in docs:
+        jobs.submit(inst, ctx, doc.content, doc.filename)
+
+    worker = subprocess.Popen(
+        WORKER, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=_sigint_ignored,
+    )  # fmt: skip
+    try:
+        _wait(lambda: _running_on(inst, worker.pid) or _done(inst), 120, "the worker files")
+        with _write_lock_held(database_url):
+            worker.send_signal(signal.SIGINT)
+            # well under the 30 s that one wait for the lock alone used to take
+            status = worker.wait(timeout=STOP_GRACE + 15)
+    finally:
+        worker.kill()
+        err = worker.communicate()[1].decode(errors="replace")
+    assert status in (0, STOPPED_STATUS), err
+
+    # whatever the moment, nothing acknowledged is lost: a job handed back is queued again, one
+    # left running is taken over once the stopped worker's beats are missed
+    deadline = time.monotonic() + 120
+    while not all(j.status == "done" for j in _jobs(inst)):
+        assert time.monotonic() < deadline, [(j.id, j.status) for j in _jobs(inst)]
+        jobs.work(inst, once=True, beat=0.5)
+        time.sleep(0.5)
+    outcomes = [j.result["status"] for j in _jobs(inst)]
+    assert set(outcomes) <= {"stored", "duplicate"} and len(outcomes) == len(docs)
+    with inst.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == len(docs)
+    inst.dispose()
+
+
+def _done(inst: Instance) -> int:
+    return sum(j.status == "done" for j in _jobs(inst))

@@ -103,9 +103,9 @@ def test_two_workers_on_other_machines_file_every_upload_exactly_once(
 
 
 def _stopped(worker: subprocess.Popen) -> str:
-    """The worker's stderr once it has stopped. What this test proves is the filing (every
-    upload once); a worker slow to stop after Ctrl+C in a loaded full run (seen twice, never
-    alone: an open question noted for issue 16) is killed rather than holding the suite."""
+    """The worker's stderr once it has stopped. A worker stops within seconds of Ctrl+C at any
+    moment (``web.cli.stopping``; proved in test_worker_faults.py); should that ever fail in a
+    loaded run, it is killed rather than holding the suite: what this test proves is the filing."""
     try:
         return worker.communicate(timeout=60)[1].decode(errors="replace")
     except subprocess.TimeoutExpired:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -23,6 +22,7 @@ from ingest.examine import ocr
 from security.errors import Refused
 from security.vocabulary import LEVEL_NAMES, LEVELS, ROLE_NAMES, Role
 from web import wiring
+from web.cli.stopping import StopOnSignal
 from web.cli.support import (
     OPERATOR,
     KhoGroup,
@@ -157,22 +157,21 @@ def worker_command(inst, once: bool, retry_failed: bool) -> None:
     """File the web uploads waiting in the queue (`make run` and `kho serve` start one; on other
     machines, with the same database, object storage and keyring, as many as the load needs);
     the index follows the change log meanwhile."""
+    StopOnSignal().install()  # SIGINT or SIGTERM: the running job is handed back, at any moment
     click.echo(f"Kho worker: blobs {inst.blobs.location}", err=True)
-    if retry_failed:
-        click.echo(f"{jobs.retry_failed(inst)} tệp được thử lại / failed uploads queued again")
-    signal.signal(signal.SIGTERM, _stop)  # a stop hands the running job back at once
-    wiring.follow_in_background(inst)
-    if not once:
-        pipeline.preload()
+    follower = None
     try:
+        if retry_failed:
+            click.echo(f"{jobs.retry_failed(inst)} tệp được thử lại / failed uploads queued again")
+        follower = wiring.follow_in_background(inst)
+        if not once:
+            pipeline.preload()
         count = jobs.work(inst, once=once, limits=inst.limits)
         click.echo(f"{count} tệp / files")
     except KeyboardInterrupt:
+        if follower is not None:
+            follower.stop()
         click.echo("Đã dừng / stopped.")
-
-
-def _stop(_signum, _frame) -> None:
-    raise KeyboardInterrupt
 
 
 @commands.group("classify")

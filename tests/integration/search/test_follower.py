@@ -4,15 +4,18 @@ order from the index's own position, resumed after a rebuild, errors never skipp
 from __future__ import annotations
 
 import shutil
+import sqlite3
+import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
+from sqlalchemy.exc import OperationalError
 
 from archive.audit.actions import Action
 from archive.core import changelog, events
 from archive.core.events import Change
 from archive.core.uow import UnitOfWork
-from archive.models import ChangeLogEntry
+from archive.models import ChangeHead, ChangeLogEntry
 from search import feed, follower, query
 from search.index import position
 from tests.support.records import file_doc
@@ -68,6 +71,79 @@ def test_the_index_follows_the_log_from_its_position(inst, archivist, unwired):
     done = follower.status(inst)
     assert done.lag == 0 and done.position.seq == start.position.seq + 3
     assert follower.catch_up(inst) == 0  # nothing new: nothing applied
+
+
+def test_a_poll_only_reads_until_there_is_something_to_apply(inst, archivist, unwired):
+    """On SQLite a poll used to open BEGIN IMMEDIATE twice, twice a second in every process,
+    and waited behind every writer; now it reads a snapshot and never waits for the lock."""
+    if not inst.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL readers never take or wait for a write lock")
+    doc_id = file_doc(inst, archivist, text="chữ canarypoll")
+    began: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("BEGIN"):
+            began.append(statement)
+
+    event.listen(inst.engine, "before_cursor_execute", count)
+    try:
+        assert follower.catch_up(inst, wait=0) >= 1  # something to apply
+        began.clear()
+        writer = sqlite3.connect(inst.database_url.removeprefix("sqlite:///"))
+        writer.isolation_level = None
+        writer.execute("BEGIN IMMEDIATE")  # another process is writing meanwhile
+        try:
+            assert [follower.catch_up(inst, wait=0) for _ in range(3)] == [0, 0, 0]
+        finally:
+            writer.rollback()
+            writer.close()
+        assert began and set(began) == {"BEGIN"}  # read transactions only
+    finally:
+        event.remove(inst.engine, "before_cursor_execute", count)
+    assert _found(inst, archivist, "canarypoll") == [doc_id]
+
+
+def test_a_read_only_session_cannot_write_and_leaves_its_connection_writable(inst):
+    if not inst.database_url.startswith("sqlite"):
+        pytest.skip("the read-only option is SQLite's")
+    with pytest.raises(OperationalError, match="readonly"), inst.read_sessions() as session:
+        session.execute(update(ChangeHead).values(seq=ChangeHead.seq))
+    with inst.sessions.begin() as session:  # the same pooled connection writes again
+        session.execute(update(ChangeHead).values(seq=ChangeHead.seq))
+
+
+def test_an_index_without_a_position_says_so_and_nudges_do_not_wait_for_its_rebuild(
+    inst, archivist, unwired, monkeypatch
+):
+    """An index from before the log is rebuilt by the first follower; filing meanwhile used to
+    wait for it (each nudge up to 10 s behind the lock, each read for SQLite's write lock)."""
+    first = file_doc(inst, archivist, text="chữ canaryold")
+    follower.catch_up(inst)
+    (inst.index_dir / position.FILE).unlink()  # as an index made by a Kho before the log
+    assert "kho reindex" in follower.status(inst).describe()
+    started, release = threading.Event(), threading.Event()
+    reindex = feed.reindex
+
+    def slow_reindex(*args, **kwargs):
+        started.set()
+        release.wait(120)
+        return reindex(*args, **kwargs)
+
+    monkeypatch.setattr(feed, "reindex", slow_reindex)
+    rebuilding = threading.Thread(target=follower.catch_up, args=(inst,), kwargs={"wait": None})
+    rebuilding.start()
+    try:
+        assert started.wait(60)
+        filed = file_doc(inst, archivist, text="chữ canarynew")  # filing goes on meanwhile
+        assert follower.catch_up(inst, wait=3600) == 0  # returns at once: the rebuild is on
+        assert rebuilding.is_alive() and not release.is_set()
+    finally:
+        release.set()
+        rebuilding.join()
+    follower.catch_up(inst)
+    assert follower.status(inst).follows
+    assert _found(inst, archivist, "canaryold") == [first]
+    assert _found(inst, archivist, "canarynew") == [filed]
 
 
 def test_an_error_is_raised_and_the_position_stays_before_it(inst, archivist, unwired, monkeypatch):

@@ -6,10 +6,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from archive.accounts import sessions
-from archive.models import AuditEntry, LoginFailure, User, WebSession, utcnow
+from archive.models import AuditEntry, LoginFailure, User, WebSession, aware, utcnow
 from security.actor import Context
 from security.identity import totp
 from security.identity.passwords import WeakPassword, check_new_password
@@ -133,6 +133,34 @@ def test_sessions_time_out(inst, ages, reason):
     _session_age(inst, token, **ages)
     assert sessions.resume(inst, token, ADDRESS) is None
     assert reason in _actions(inst, "session_end")
+
+
+def test_a_request_checks_its_session_without_the_write_lock_until_the_clock_moves(inst):
+    """Every request resumes its session: on SQLite it used to queue for the write lock each
+    time (behind a batch's commits); now it reads, and writes only to move the idle clock."""
+    if not inst.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL readers never wait for writers")
+    person = add_person(inst, "canbo", "reader", "mat")
+    token = sessions.begin(inst, "canbo", person.password, ADDRESS).token
+    began: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("BEGIN"):
+            began.append(statement)
+
+    event.listen(inst.engine, "before_cursor_execute", count)
+    try:
+        assert [sessions.resume(inst, token, ADDRESS).username for _ in range(3)] == ["canbo"] * 3
+        assert set(began) == {"BEGIN"}  # read transactions only
+        _session_age(inst, token, last_seen=timedelta(minutes=1))  # the idle clock is due
+        began.clear()
+        assert sessions.resume(inst, token, ADDRESS).username == "canbo"
+        assert "BEGIN IMMEDIATE" in began
+    finally:
+        event.remove(inst.engine, "before_cursor_execute", count)
+    with inst.sessions() as session:  # moved on: the next minutes are reads again
+        seen = session.scalar(select(WebSession.last_seen))
+    assert utcnow() - aware(seen) < timedelta(seconds=30)
 
 
 def test_administrator_ends_a_users_sessions(inst):

@@ -1,0 +1,19 @@
+"""A new `kho serve` worker compiles its pages and opens the search index before it takes
+requests, so its first request does not pay for them (issue 16, item 7)."""
+
+from __future__ import annotations
+
+from search.engine import reader
+from tests.support.records import file_doc
+from web.cli.serve import warm_up
+
+
+def test_a_new_worker_is_warm_before_its_first_request(app, inst, archivist):
+    file_doc(inst, archivist)
+    reader._SNAPSHOTS.clear()
+    app.jinja_env.cache.clear()
+    warm_up(app)
+    pages = app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html"))
+    compiled = {key[1] for key in app.jinja_env.cache}
+    assert pages and set(pages) <= compiled
+    assert any(path == str(inst.index_dir) for path, _key in reader._SNAPSHOTS)
