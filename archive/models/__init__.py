@@ -9,7 +9,7 @@ reads that need nothing but the tables.
 
 from archive.models.audit import AuditCheckpoint, AuditEntry, AuditHead
 from archive.models.base import Base, Sealed, aware, utcnow
-from archive.models.changes import ChangeHead, ChangeLogEntry
+from archive.models.changes import ChangeHead, ChangeLogEntry, IndexSnapshot
 from archive.models.jobs import IngestJob, IngestWorker
 from archive.models.lifecycle import (
     DescriptionVersion,
@@ -68,6 +68,7 @@ __all__ = [
     "DossierMember",
     "Fonds",
     "Grant",
+    "IndexSnapshot",
     "IngestJob",
     "IngestWorker",
     "LegalHold",
