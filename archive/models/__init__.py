@@ -10,7 +10,7 @@ reads that need nothing but the tables.
 from archive.models.audit import AuditCheckpoint, AuditEntry, AuditHead
 from archive.models.base import Base, Sealed, aware, utcnow
 from archive.models.changes import ChangeHead, ChangeLogEntry, IndexSnapshot
-from archive.models.jobs import IngestJob, IngestWorker
+from archive.models.jobs import IngestJob, IngestWorker, OcrPageJob
 from archive.models.lifecycle import (
     DescriptionVersion,
     DestructionRecord,
@@ -73,6 +73,7 @@ __all__ = [
     "IngestWorker",
     "LegalHold",
     "LoginFailure",
+    "OcrPageJob",
     "PendingLogin",
     "RecordEvent",
     "RecordStatus",
