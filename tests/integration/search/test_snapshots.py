@@ -157,3 +157,10 @@ def test_kho_snapshot_publishes(kho, tmp_path, database_url, blob_settings):
     (row,) = _snapshots(inst)
     assert row.seq == head and inst.blobs.exists(row.blob)
     inst.dispose()
+
+
+def test_a_search_on_a_node_without_its_index_waits_for_it(inst, archivist, unwired):
+    doc = file_doc(inst, archivist, text="chữ canarywait")
+    follower.publish(inst)
+    shutil.rmtree(inst.index_dir)  # a node just started, its follower not yet through
+    assert _found(inst, archivist, "canarywait") == [doc]  # restored first, not an error
