@@ -36,6 +36,7 @@ from web.cli.support import OPERATOR
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.blobs,  # make test-s3
     pytest.mark.skipif(
         not (S3_ENDPOINT and os.environ.get("KHO_TEST_DATABASE_URL")),
         reason="the cluster needs PostgreSQL and object storage (make test-s3)",
