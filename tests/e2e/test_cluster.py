@@ -218,7 +218,7 @@ def test_filed_on_node_a_found_on_node_b_and_a_wiped_b_restores_its_snapshot(clu
 
 def test_kill_9_node_a_and_the_worker_mid_batch_loses_nothing_acknowledged(cluster):
     inst, archivist, token = _people(cluster)
-    docs = _docs(14, seed=43)
+    docs = _docs(10, seed=43)
     web = _login(cluster.url("a"), archivist)
     acknowledged: dict[int, bytes] = {}
 
