@@ -54,6 +54,7 @@ from security.crypto.wrapped import seal, unseal
 
 log = logging.getLogger(__name__)
 KEEP = 2  # snapshots kept; older ones are removed when a new one is published
+PRUNE_AFTER_SECONDS = 600.0  # but none younger than this: a node may be restoring it
 # A node publishes when the log has moved this many changes past the latest snapshot, or when
 # it has moved at all and the latest snapshot is this old (``due``).
 EVERY_CHANGES = int(os.environ.get("KHO_INDEX_SNAPSHOT_CHANGES", "2000"))
@@ -189,17 +190,20 @@ def upload(inst: Instance, staging: Path, pos: Position) -> Published:
     return Published(uid, pos.seq, written.size, files)
 
 
-def prune(inst: Instance, keep: int = KEEP) -> int:
-    """Remove all but the ``keep`` latest snapshots: rows first, then their blobs (a crash in
-    between leaves orphan blobs for ``kho check``)."""
+def prune(inst: Instance, keep: int = KEEP, spare_seconds: float = PRUNE_AFTER_SECONDS) -> int:
+    """Remove all but the ``keep`` latest snapshots, sparing any younger than
+    ``spare_seconds`` (another node may be restoring it right now): rows first, then their
+    blobs (a crash in between leaves orphan blobs for ``kho check``)."""
     with inst.sessions.begin() as session:
-        old = (
-            session.execute(
-                select(IndexSnapshot).order_by(IndexSnapshot.seq.desc(), IndexSnapshot.id.desc())
-            )
-            .scalars()
-            .all()[keep:]
-        )
+        rows = session.execute(
+            select(IndexSnapshot).order_by(IndexSnapshot.seq.desc(), IndexSnapshot.id.desc())
+        ).scalars()
+        now = utcnow()
+        old = [
+            row
+            for row in list(rows)[keep:]
+            if (now - aware(row.created_at)).total_seconds() >= spare_seconds
+        ]
         blobs = [row.blob for row in old]
         if old:
             session.execute(delete(IndexSnapshot).where(IndexSnapshot.id.in_([r.id for r in old])))

@@ -111,6 +111,8 @@ def test_old_snapshots_are_pruned_and_kept_ones_are_not_orphans(inst, archivist,
     for n in range(snapshot.KEEP + 2):
         file_doc(inst, archivist, text=f"chữ {n}")
         follower.publish(inst)
+    assert len(_snapshots(inst)) == snapshot.KEEP + 2  # young ones are spared
+    assert snapshot.prune(inst, spare_seconds=0) == 2
     rows = _snapshots(inst)
     assert len(rows) == snapshot.KEEP
     kept = {row.blob for row in rows}
