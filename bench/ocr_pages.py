@@ -138,12 +138,13 @@ def main() -> None:
         tmp = Path(folder)
         inst = Instance.from_settings(tmp / "node", url, blobs=blobs, s3_endpoint=endpoint)
         initialize(inst, "bench root passphrase")
+        name = f"luutru{secrets.token_hex(3)}"  # a database shared with other runs
         accounts.create_account(
-            inst, Context(None, "bench"), "luutru", "bench pass phrase for filing", "archivist",
+            inst, Context(None, "bench"), name, "bench pass phrase for filing", "archivist",
             "toi_mat", "VP",
         )  # fmt: skip
         with inst.sessions() as session:
-            ctx = accounts.context_for(accounts.require_user(session, "luutru"), "bench")
+            ctx = accounts.context_for(accounts.require_user(session, name), "bench")
         env = {
             **os.environ,
             "KHO_DATABASE_URL": url,
