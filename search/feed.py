@@ -10,6 +10,7 @@ by nobody, so even its count must not show.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
@@ -86,6 +87,9 @@ def _documents(inst: Instance, ids: Iterable[int] | None) -> Iterator[tuple[Docu
             yield doc, queries.code_of(session, doc.id)
 
 
+REFRESH_READERS = 8  # records read at once when the follower applies many changes
+
+
 def refresh(inst: Instance, ids: Iterable[int]) -> int:
     """Bring records up to date in the index as they are now: after filing, re-classification,
     a move to another unit or dossier, release from quarantine, destruction or deletion.
@@ -98,10 +102,17 @@ def refresh(inst: Instance, ids: Iterable[int]) -> int:
         return 0
 
     def entries() -> Iterator[store.IndexEntry]:
-        for doc, dossier in _documents(inst, sorted(gone)):
-            if _indexable(doc):
-                gone.discard(doc.id)
-                yield _entry(inst, doc, dossier)
+        live = [(doc, code) for doc, code in _documents(inst, sorted(gone)) if _indexable(doc)]
+        gone.difference_update(doc.id for doc, _ in live)
+        if len(live) < 2:
+            yield from (_entry(inst, doc, code) for doc, code in live)
+            return
+        # Reading a record is a round trip to the blob store (object storage: tens of ms);
+        # a node catching up with many changes reads several at once, a few in memory at a time.
+        with ThreadPoolExecutor(REFRESH_READERS) as pool:
+            for start in range(0, len(live), REFRESH_READERS * 4):
+                chunk = live[start : start + REFRESH_READERS * 4]
+                yield from pool.map(lambda pair: _entry(inst, *pair), chunk)
 
     return store.update(inst.index_dir, inst.keyring.index_key, entries(), gone)
 

@@ -10,11 +10,14 @@ next process to follow resumes from it; since a change is applied by reading the
 current state, applying one twice is harmless. An error is raised to the caller and the
 position stays before the change that failed: nothing is skipped.
 
-A new archive's index starts at position 0. An index with no position (deleted, made before
-the log) or with a position in another
-log (another database, a restore from an older backup: the log's identity differs, or the
-position is ahead of the log's head) is rebuilt from the archive, under the same lock, and takes
-the log's head read before the rebuild as its position.
+A new archive's index starts at position 0. An index with no position (a new node, a wiped or
+deleted index, one made before the log) or with a position in another log (another database, a
+restore from an older backup: the log's identity differs, or the position is ahead of the log's
+head) is replaced, under the same lock, by the latest snapshot of this log from the blob store
+(``search.snapshot``) and then applies the log after it; only when there is no snapshot that
+opens is it rebuilt from the archive, taking the log's head read before the rebuild as its
+position. The Follower thread publishes a snapshot of its node's index now and then
+(``snapshot.due``; ``kho snapshot`` at once).
 
 Three ways in:
 - ``catch_up``: the nudge right after a unit of work commits in this process (``web.wiring``),
@@ -42,7 +45,7 @@ from sqlalchemy import select
 from archive.core import changelog
 from archive.core.instance import Instance
 from archive.models import Document, aware, utcnow
-from search import feed
+from search import feed, snapshot
 from search.index import position, store
 from search.index.position import Position
 from security.actor import Context
@@ -53,6 +56,7 @@ BATCH = 500  # changes applied per index commit
 POLL_SECONDS = 0.5  # how often a Follower looks at the log
 NUDGE_WAIT_SECONDS = 10.0  # how long a nudge waits for another process applying the log
 STALLED_AFTER_SECONDS = 60.0  # a change waiting longer than this: the index is not following
+SNAPSHOT_CHECK_SECONDS = 30.0  # how often a Follower asks whether a snapshot is due
 SYSTEM = Context(None, "index")
 
 
@@ -127,8 +131,10 @@ def _catch_up_locked(inst: Instance, lock: int) -> int:
         pos = Position(0, head.log_id)
         position.write(inst.index_dir, key, pos)
     if not _follows(pos, head):
-        log.warning("index at %s does not follow log %s: rebuilding it", pos, head)
-        _rebuild_locked(inst, SYSTEM, lock)
+        restored = snapshot.restore(inst, head)
+        if restored is None:
+            log.warning("index at %s does not follow log %s: rebuilding it", pos, head)
+            _rebuild_locked(inst, SYSTEM, lock)
         pos, head = position.read(inst.index_dir, key), _head(inst)  # filed meanwhile: below
     if pos.seq == head.seq:  # the usual poll: one read-only look at the head, nothing to do
         return 0
@@ -157,6 +163,28 @@ def rebuild(inst: Instance, ctx: Context) -> int:
     whoever is applying the log on this node."""
     with _applying(inst, None) as lock:
         return _rebuild_locked(inst, ctx, lock)
+
+
+def publish(inst: Instance, wait: float | None = None) -> snapshot.Published | None:
+    """Publish this node's index as a snapshot: brought up to the log's head and staged under
+    the apply lock, uploaded outside it. ``None`` if the lock was held past ``wait``."""
+    with _applying(inst, wait) as lock:
+        if lock is None:
+            return None
+        _catch_up_locked(inst, lock)
+        staged = snapshot.stage(inst)
+    if staged is None:
+        return None
+    snapshot.clear_leftovers(inst)
+    return snapshot.upload(inst, *staged)
+
+
+def _publish_if_due(inst: Instance) -> None:
+    pos = position.read(inst.index_dir, inst.keyring.index_key)
+    if snapshot.enabled(inst) and snapshot.due(inst, pos):
+        made = publish(inst, wait=0)
+        if made is not None:
+            log.warning("index snapshot %s published at change %s", made.uid, made.seq)
 
 
 @dataclass(frozen=True)
@@ -219,16 +247,20 @@ class Follower(threading.Thread):
     started (a node that was down catches up), then every ``every`` seconds; after an error it
     waits longer each time (up to a minute) and tries again from the same position."""
 
-    def __init__(self, inst: Instance, every: float = POLL_SECONDS) -> None:
+    def __init__(self, inst: Instance, every: float = POLL_SECONDS, snapshots: bool = True) -> None:
         super().__init__(name="kho-index-follower", daemon=True)
-        self.inst, self.every = inst, every
+        self.inst, self.every, self.snapshots = inst, every, snapshots
         self.stopped = threading.Event()
+        self._checked = 0.0
 
     def run(self) -> None:
         delay = self.every
         while not self.stopped.is_set():
             try:
                 catch_up(self.inst, wait=0)
+                if self.snapshots and time.monotonic() - self._checked > SNAPSHOT_CHECK_SECONDS:
+                    self._checked = time.monotonic()
+                    _publish_if_due(self.inst)
                 delay = self.every
             except Exception:
                 log.exception("the index could not apply the change log; trying again")

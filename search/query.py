@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from archive.core.instance import Instance
 from archive.models import Dossier, Unit
 from archive.records import gate
-from search import engine, parse, snippets
+from search import engine, follower, parse, snippets
 from search.index.analysis import fold
 from security.actor import Context
+from security.errors import KhoError
 
 if TYPE_CHECKING:
     from security.policy.reading import ReadScope
@@ -76,6 +77,20 @@ def _seen_dossiers(
     return replace(parsed, dossiers=kept, impossible=parsed.impossible or kept != parsed.dossiers)
 
 
+def _index_ready(inst: Instance) -> None:
+    """A node that starts without its index (new, or wiped) restores or rebuilds it in its
+    follower; a search meanwhile waits for it (``follower.catch_up``: up to 10 s) rather than
+    answer from nothing, and says so plainly if it is still not there."""
+    if inst.index_dir.exists():
+        return
+    follower.catch_up(inst)
+    if not inst.index_dir.exists():
+        raise KhoError(
+            "Chỉ mục tìm kiếm của máy chủ này đang được dựng lại: hãy tìm lại sau ít phút.",
+            "This server's search index is being rebuilt: search again in a few minutes.",
+        )
+
+
 def run(inst: Instance, ctx: Context, request: SearchRequest) -> SearchResult:
     sort = request.sort if request.sort in SORTS else "relevance"
     parsed = parse.parse(request.text.strip())
@@ -86,6 +101,7 @@ def run(inst: Instance, ctx: Context, request: SearchRequest) -> SearchResult:
             parsed = _seen_dossiers(session, scope, parsed)
     found = engine.EngineResult([], 0)
     if scope is not None and not scope.empty and not parsed.empty:
+        _index_ready(inst)
         found = engine.search(
             inst.index_dir,
             inst.keyring.index_key,

@@ -9,8 +9,8 @@ reads that need nothing but the tables.
 
 from archive.models.audit import AuditCheckpoint, AuditEntry, AuditHead
 from archive.models.base import Base, Sealed, aware, utcnow
-from archive.models.changes import ChangeHead, ChangeLogEntry
-from archive.models.jobs import IngestJob, IngestWorker
+from archive.models.changes import ChangeHead, ChangeLogEntry, IndexSnapshot
+from archive.models.jobs import IngestJob, IngestWorker, OcrPageJob
 from archive.models.lifecycle import (
     DescriptionVersion,
     DestructionRecord,
@@ -72,10 +72,12 @@ __all__ = [
     "DossierMember",
     "Fonds",
     "Grant",
+    "IndexSnapshot",
     "IngestJob",
     "IngestWorker",
     "LegalHold",
     "LoginFailure",
+    "OcrPageJob",
     "PendingLogin",
     "RecordEvent",
     "RecordStatus",

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, String
+from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from archive.models.base import Base
+from archive.models.base import Base, utcnow
 
 
 class ChangeLogEntry(Base):
@@ -33,3 +33,23 @@ class ChangeHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     log_id: Mapped[str] = mapped_column(String(32))
+
+
+class IndexSnapshot(Base):
+    """A node's search index at a position of the change log, kept in the blob store, so a new
+    or wiped node restores it and applies only the log after it instead of rebuilding from
+    every record (``search.snapshot``). The blob is the index's files (each already sealed under
+    the index key) packed and sealed again as a whole under a fresh data key; ``sealed_key`` is
+    that data key sealed under the index key, as an index file is: nothing here is readable
+    without the key file, and the row tells only a position and a size."""
+
+    __tablename__ = "index_snapshots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    blob: Mapped[str] = mapped_column(String(64))
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    log_id: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(BigInteger)  # bytes of the blob's plaintext (sealed files)
+    node: Mapped[str] = mapped_column(String(64))  # host:pid that published it
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,10 +7,12 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,7 +25,8 @@ class IngestJob(Base):
 
     __tablename__ = "ingest_jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # queued → running → done, or failed (an error, or a file that stopped its worker each time)
+    # queued → running → done, or failed (an error, or a file that stopped its worker each time);
+    # a long scan: running → pages (its pages OCR'd as OcrPageJob) → queued → running → done
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -58,3 +61,23 @@ class IngestWorker(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class OcrPageJob(Base):
+    """One page of a queued scan, OCR'd on its own so that several workers (and every core of
+    one machine) work on one long document (``ingest.doors.pages``). Its text is sealed under
+    the upload's data key; the rows go when the document is filed."""
+
+    __tablename__ = "ocr_page_jobs"
+    __table_args__ = (UniqueConstraint("job_id", "page"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("ingest_jobs.id"), index=True)
+    page: Mapped[int] = mapped_column(Integer)  # 0-based
+    # queued → running → done
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    worker: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sealed_text: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: left to the filing
+    seconds: Mapped[float | None] = mapped_column(Float)  # OCR time of the page
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from archive.core import jobparts, sealing
 from archive.core.instance import Instance
-from archive.models import IngestJob, StoredObject
+from archive.models import IndexSnapshot, IngestJob, StoredObject
 
 # A blob younger than this may belong to a filing still in progress: never call it an orphan.
 ORPHAN_GRACE_SECONDS = 3600
@@ -67,6 +67,7 @@ def check_store(
         queued = set(  # uploads waiting for the worker hold blobs too
             session.execute(select(IngestJob.blob).where(IngestJob.blob.is_not(None))).scalars()
         )
+        queued |= set(session.execute(select(IndexSnapshot.blob)).scalars())  # search.snapshot
     stored = dict(store.listing())
     report.orphans = sorted(
         name

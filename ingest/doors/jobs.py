@@ -50,10 +50,11 @@ from archive.core import bindings, faults, jobparts
 from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
-from archive.models import IngestJob, IngestWorker, User, aware, utcnow
+from archive.models import IngestJob, IngestWorker, OcrPageJob, User, aware, utcnow
 from archive.operations import incidents
 from ingest import pipeline
-from ingest.doors import deposited
+from ingest.doors import deposited, pages
+from ingest.examine import ocr
 from ingest.examine.limits import check_size
 from security.actor import Context
 from security.crypto.keys import new_data_key
@@ -169,8 +170,11 @@ def claim(inst: Instance, worker: str | None = None) -> IngestJob | None:
 
 
 def _finish(inst: Instance, job: IngestJob, values: dict) -> bool:
-    """Record a job's end, if it is still this worker's (not taken over meanwhile)."""
+    """Record a job's end, if it is still this worker's (not taken over meanwhile); a filed
+    upload's page texts go with it."""
     with inst.sessions.begin() as session:
+        if values.get("status") == "done":
+            pages.forget(session, job.id)
         done = session.execute(
             update(IngestJob)
             .where(
@@ -205,24 +209,30 @@ def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
             f"({inst.blobs.location}): a worker on another machine needs the same KHO_BLOBS "
             "(object storage) as the servers.",
         ) from None
+    read = pages.texts(inst, job, key)
+    if read is None:  # a long scan: its pages first, by any worker (ingest.doors.pages)
+        split = pages.pages_to_split(data, filename, limits or inst.limits)
+        if split and pages.split(inst, job, split):
+            return {"status": "pages", "pages": len(split)}
     with inst.sessions() as session:
         ctx = accounts.context_for(session.get(User, job.submitted_by), worker_address())
     request = jobparts.request_of(inst, job)
-    if request is None:
-        result = pipeline.ingest_bytes(
-            inst, ctx, data, filename, job.unit_code, job.declared_level, limits=limits
-        )
-        outcome = {
-            "status": result.status,
-            "id": result.id,
-            "reason": result.reason,
-            "warnings": result.warnings,
-            "review": result.review,
-            "secrecy_pending": result.secrecy_pending,
-        }
-    else:
-        outcome = _run_deposit(inst, replace(ctx, token_id=request.get("token")), data, filename,
-                               job, request)  # fmt: skip
+    with ocr.pages_read_elsewhere(read or {}):
+        if request is None:
+            result = pipeline.ingest_bytes(
+                inst, ctx, data, filename, job.unit_code, job.declared_level, limits=limits
+            )
+            outcome = {
+                "status": result.status,
+                "id": result.id,
+                "reason": result.reason,
+                "warnings": result.warnings,
+                "review": result.review,
+                "secrecy_pending": result.secrecy_pending,
+            }
+        else:
+            outcome = _run_deposit(inst, replace(ctx, token_id=request.get("token")), data,
+                                   filename, job, request)  # fmt: skip
     outcome["attempts"] = job.attempts
     if _finish(
         inst, job, {"status": "done", "blob": None, **jobparts.outcome_values(inst, job, outcome)}
@@ -292,6 +302,11 @@ class Worker:
                         attempts=IngestJob.attempts - 1,
                     )
                 )
+                session.execute(
+                    update(OcrPageJob)
+                    .where(OcrPageJob.status == "running", OcrPageJob.worker == self.name)
+                    .values(status="queued", worker=None, attempts=OcrPageJob.attempts - 1)
+                )
                 session.execute(delete(IngestWorker).where(IngestWorker.name == self.name))
         except Exception:  # the others take the job over when the beats stop
             log.warning("ingest worker could not hand its job back", exc_info=True)
@@ -309,6 +324,11 @@ def work(
     done, pause = 0, idle
     with Worker(inst, beat) as me:
         while True:
+            page = pages.claim(inst, me.name, _alive(), MAX_ATTEMPTS)  # pages first: they
+            if page is not None:  # hold a document back
+                pages.run(inst, page, limits)
+                done += 1
+                continue
             job = claim(inst, me.name)
             if job is None:
                 if once:
@@ -392,6 +412,8 @@ def _live_workers(session) -> set[str]:
 def _state(job: IngestJob, live: set[str]) -> str:
     """What the uploader sees: a running job whose worker stopped beating is ``stalled`` (it
     will be taken over), a queued one with no worker alive is ``no_worker``."""
+    if job.status == "pages":  # its pages are being read by the workers
+        return "running"
     if job.status == "running" and job.worker not in live:
         return "stalled"
     if job.status == "queued" and not live:

@@ -10,12 +10,15 @@ callers get ``needs_ocr=True`` and the record waits for ``kho ocr --pending``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
+import itertools
 import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,6 +39,26 @@ INSTALL_HINT = (
     "Tesseract with its Vietnamese model is missing: run scripts/system-deps.sh "
     "(Debian packages tesseract-ocr tesseract-ocr-vie)."
 )
+
+
+# Texts of pages already OCR'd elsewhere (page jobs: ``ingest.doors.pages``), by 0-based index:
+# the document's own OCR takes them instead of reading those pages again. Never page 1, which
+# is read here with its layout (stamps, the header column by column).
+_READ_ELSEWHERE: ContextVar[dict[int, str] | None] = ContextVar("kho_pages_read", default=None)
+
+
+@contextlib.contextmanager
+def pages_read_elsewhere(texts: dict[int, str]) -> Iterator[None]:
+    """Within this block, OCR of a document takes these pages' texts as read."""
+    token = _READ_ELSEWHERE.set({i: t for i, t in texts.items() if i > 0})
+    try:
+        yield
+    finally:
+        _READ_ELSEWHERE.reset(token)
+
+
+def _read_elsewhere(index: int) -> str | None:
+    return (_READ_ELSEWHERE.get() or {}).get(index)
 
 
 @dataclass
@@ -157,6 +180,10 @@ def ocr_image(data: bytes, limits: Limits, deadline: Deadline | None = None) -> 
     for number, page in enumerate(_frames(data, limits)):
         deadline.check()
         assert page is not None
+        known = _read_elsewhere(number)
+        if known is not None:
+            result.pages.append(normalize(known))
+            continue
         result.add(read_page(page, number, deadline, tesseract, first=number == 0))
     result.text = "\n\f".join(result.pages)
     return result
@@ -176,10 +203,48 @@ def ocr_pdf_pages(
     result = OcrResult(software=version)
     for index in page_indexes:
         deadline.check()
+        known = _read_elsewhere(index)
+        if known is not None:
+            result.pages.append(normalize(known))
+            continue
         page = raster.render_pdf_page(data, index, limits)  # under the PDFium lock
         result.add(read_page(page, index, deadline, tesseract, first=index == 0))  # outside it
     result.text = "\n\f".join(result.pages)
     return result
+
+
+def scan_pages(data: bytes, filename: str, limits: Limits) -> list[int] | None:
+    """The pages of a file that OCR would read (0-based): every frame of an image, the pages
+    of a PDF without a text layer; ``None`` for anything else or what does not open (the
+    pipeline then examines it and gives its reason)."""
+    from ingest.examine import sniff
+    from ingest.examine.text import pdf_text
+
+    try:
+        kind = sniff.media_type(data, filename)
+        if kind == sniff.MediaType.PDF:
+            return pdf_text(data).pages_needing_ocr
+        if kind in sniff.IMAGES:
+            return list(range(image_frames(data, limits)))
+    except Exception:  # refused, damaged, encrypted: the filing says why
+        return None
+    return None
+
+
+def ocr_page(data: bytes, index: int, limits: Limits) -> tuple[str, str] | None:
+    """One page (0-based) of a scan read on its own (a page job), not by layout: its text and
+    Tesseract's version, or ``None`` when OCR cannot run here (the filing then reads it)."""
+    version = tesseract_version()
+    if version is None:
+        return None
+    from ingest.examine.scan.page import read_page
+
+    deadline = Deadline(limits.max_seconds)
+    if data[:1024].lstrip().startswith(b"%PDF-"):
+        page = raster.render_pdf_page(data, index, limits)
+    else:
+        page = next(itertools.islice(_frames(data, limits), index, None))
+    return read_page(page, index, deadline, tesseract, first=False).text, version
 
 
 def merge_pages(layer: list[str], ocr_indexes: list[int], ocr: OcrResult) -> list[str]:

@@ -10,7 +10,7 @@ subject. Every command is thin: it parses, calls a service with the Instance, an
     audit.py       kho audit …
     ingest.py      kho ingest, watch, worker, ocr, classify …, demo
     signatures.py  kho trust …, kho signatures …
-    search.py      kho search, reindex
+    search.py      kho search, reindex, snapshot
     serve.py       kho serve
     workflow.py    kho task … (assign, start, done, list), kho stats
 """
@@ -70,6 +70,7 @@ COMMANDS = {
     "signatures": "signatures",
     "search": "search",
     "reindex": "search",
+    "snapshot": "search",
     "serve": "serve",
     "task": "workflow",
     "stats": "workflow",

@@ -1,4 +1,4 @@
-"""`kho search` and `kho reindex`."""
+"""`kho search`, `kho reindex` and `kho snapshot`."""
 
 from __future__ import annotations
 
@@ -44,3 +44,18 @@ def reindex_command(inst) -> None:
     follows the change log from where the rebuild read the archive."""
     count = follower.rebuild(inst, OPERATOR)
     click.echo(f"Đã lập chỉ mục lại / re-indexed {count} documents.")
+
+
+@commands.command("snapshot")
+def snapshot_command(inst) -> None:
+    """Publish this node's search index to the blob store now (sealed), so that a new or wiped
+    node restores it and applies only the change log after it (nodes also publish on their own:
+    docs/deployment.md)."""
+    made = follower.publish(inst)
+    if made is None:
+        click.echo("Chỉ mục chưa có vị trí / the index has no position yet: nothing published.")
+        return
+    click.echo(
+        f"Đã lưu ảnh chụp chỉ mục / index snapshot {made.uid} at change {made.seq}: "
+        f"{made.files} files, {made.size} bytes, sealed in {inst.blobs.location}"
+    )

@@ -124,3 +124,22 @@ def test_audit_appends_from_two_nodes_at_once_keep_one_unbroken_chain(app, node_
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # no gap, no fork
     assert set(by_node.values()) == {per_thread} and len(by_node) == len(threads)
     assert problems == [] and checked == len(seqs)
+
+
+def test_a_grant_decided_on_one_node_opens_the_record_on_the_other(app, node_b, inst):
+    """Grants are rows the gate reads at every request (no cache): a request made on node B,
+    approved on node A, lets the reader in on node B at once."""
+    from archive.records import gate, grants
+    from security.errors import NotFound
+    from tests.support.records import file_doc
+
+    archivist = add_person(inst, "vanthu", "archivist", "tuyet_mat", "VP")
+    officer = add_person(inst, "baomat", "security_officer", "tuyet_mat", "VP")
+    reader = add_person(inst, "ngoai", "reader", "mat", "BTGDV")
+    doc_id = file_doc(inst, archivist, level="mat")
+    inst_b = node_b.extensions["kho"]
+    with pytest.raises(NotFound):
+        gate.view_document(inst_b, reader.ctx, doc_id)
+    grant_id = grants.request(inst_b, reader.ctx, doc_id, "cần cho công việc của ban")
+    grants.decide(inst, officer.ctx, grant_id, approve=True, days=7)  # on node A
+    assert gate.view_document(inst_b, reader.ctx, doc_id).id == doc_id

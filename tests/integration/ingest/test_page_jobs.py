@@ -1,0 +1,125 @@
+"""OCR page jobs: a long scan's pages read by any worker, the record filed once all are; a page
+job of a worker that died is taken over; texts sealed, and gone once the record is filed."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select, update
+
+from archive.models import IngestJob, IngestWorker, OcrPageJob, utcnow
+from ingest.doors import jobs, pages
+from ingest.examine import ocr
+from ingest.examine.scan import raster
+from search import query
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not ocr.ocr_available(), reason="needs tesseract with its vie model"),
+]
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+WORDS = ["PHUONGAN", "KIEMTRA", "GIAMSAT", "TONGKET"]  # one word to find on each page
+
+
+def _scan(page_count: int, fmt: str) -> bytes:
+    """A scan without text layer: page n carries ``WORDS[n]`` (pictures only)."""
+    font = ImageFont.truetype(FONT, 44)
+    frames = []
+    for n in range(page_count):
+        canvas = Image.new("L", (1400, 420), 255)
+        draw = ImageDraw.Draw(canvas)
+        draw.text((60, 60), "ĐẢNG CỘNG SẢN VIỆT NAM", 0, font=font)
+        draw.text((60, 200), f"Trang {n + 1}: {WORDS[n]} nội dung", 0, font=font)
+        frames.append(canvas)
+    out = io.BytesIO()
+    frames[0].save(out, format=fmt, save_all=True, append_images=frames[1:], resolution=150)
+    return out.getvalue()
+
+
+def _register(inst, name: str) -> None:
+    with inst.sessions.begin() as session:
+        session.add(IngestWorker(name=name, host="test", pid=1))
+
+
+def _claim_page(inst, worker: str):
+    """A page job for ``worker``, the test's workers beating first (OCR takes seconds)."""
+    with inst.sessions.begin() as session:
+        session.execute(update(IngestWorker).values(seen_at=utcnow()))
+    return pages.claim(inst, worker, jobs._alive(), jobs.MAX_ATTEMPTS)
+
+
+def _rows(inst, job_id: int) -> list[OcrPageJob]:
+    with inst.sessions() as session:
+        return list(
+            session.execute(
+                select(OcrPageJob).where(OcrPageJob.job_id == job_id).order_by(OcrPageJob.page)
+            ).scalars()
+        )
+
+
+def _job(inst, job_id: int) -> IngestJob:
+    with inst.sessions() as session:
+        return session.get(IngestJob, job_id)
+
+
+@pytest.mark.parametrize("fmt", ["PDF", "TIFF"])
+def test_a_long_scan_is_read_page_by_page_by_several_workers(inst, archivist, fmt, monkeypatch):
+    job_id = jobs.submit(inst, archivist.ctx, _scan(4, fmt), f"ban-quet.{fmt.lower()}", None, "mat")
+    for name in ("w1", "w2"):
+        _register(inst, name)
+    claimed = jobs.claim(inst, "w1")
+    assert jobs.run(inst, claimed) == {"status": "pages", "pages": 3}  # pages 2-4; 1 by layout
+    assert _job(inst, job_id).status == "pages"
+    assert jobs.statuses(inst, archivist.ctx, [job_id])[0]["state"] == "running"
+    assert jobs.claim(inst, "w2") is None  # not filed before its pages are read
+    taken = []
+    for worker in ("w1", "w2", "w1"):  # any worker takes any page
+        page = _claim_page(inst, worker)
+        taken.append((worker, page.page))
+        assert pages.run(inst, page)
+    assert taken == [("w1", 1), ("w2", 2), ("w1", 3)]
+    assert _claim_page(inst, "w2") is None
+    rows = _rows(inst, job_id)
+    assert all(r.status == "done" and r.sealed_text for r in rows)
+    assert not any(w.encode() in r.sealed_text for r in rows for w in WORDS)  # sealed
+    assert _job(inst, job_id).status == "queued"  # the last page put it back
+
+    read_here = []
+    real = raster.render_pdf_page
+    monkeypatch.setattr(
+        raster, "render_pdf_page", lambda d, i, *a, **k: read_here.append(i) or real(d, i, *a, **k)
+    )
+    outcome = jobs.run(inst, jobs.claim(inst, "w2"))
+    assert outcome["status"] == "stored", outcome
+    if fmt == "PDF":
+        assert read_here == [0]  # the filing rendered only page 1: the others were read
+    assert _rows(inst, job_id) == []  # the page texts went with the filing
+    for word in WORDS:
+        assert [h.id for h in query.search(inst, archivist.ctx, word)] == [outcome["id"]], word
+
+
+def test_a_page_job_of_a_worker_that_died_is_taken_over(inst, archivist):
+    job_id = jobs.submit(inst, archivist.ctx, _scan(3, "TIFF"), "ban-quet.tiff", None, "mat")
+    _register(inst, "alive")
+    jobs.run(inst, jobs.claim(inst, "alive"))
+    dead = pages.claim(inst, "gone", jobs._alive(), jobs.MAX_ATTEMPTS)  # never beat: dead
+    assert dead is not None and dead.page == 1
+    first = _claim_page(inst, "alive")
+    assert first.page == 1 and first.attempts == 2  # taken over from the dead worker
+    assert pages.run(inst, first)
+    assert not pages.run(inst, dead)  # the dead worker woke: its text is not kept
+    second = _claim_page(inst, "alive")
+    assert second.page == 2 and pages.run(inst, second)
+    outcome = jobs.run(inst, jobs.claim(inst, "alive"))
+    assert outcome["status"] == "stored" and _rows(inst, job_id) == []
+    assert [h.id for h in query.search(inst, archivist.ctx, WORDS[2])] == [outcome["id"]]
+
+
+def test_a_short_scan_is_filed_by_one_worker(inst, archivist):
+    jobs.submit(inst, archivist.ctx, _scan(2, "TIFF"), "ngan.tiff", None, "mat")
+    _register(inst, "w")
+    assert jobs.run(inst, jobs.claim(inst, "w"))["status"] == "stored"
+    with inst.sessions() as session:
+        assert session.execute(select(OcrPageJob)).first() is None
