@@ -119,6 +119,11 @@ def shoot(out: Path, count: int) -> list[str]:
                 snap("10-access-request", "/access/request")
                 snap("11-tokens", "/account/tokens")
                 snap("12-password", "/account/password")
+                snap("15-tasks", "/tasks")
+                snap("16-statistics", "/statistics")
+                snap("17-disposal", "/disposal")
+                snap("18-disposal-due", "/disposal/due")
+                snap("19-retention", "/retention")
                 snap("13-documents-en", "/?lang=en")
                 snap("14-search-en", "/search?q=dang+vien")
                 page.goto(f"{base}/?lang=vi")
@@ -126,6 +131,8 @@ def shoot(out: Path, count: int) -> list[str]:
                 login(page, base, "baomat")
                 snap("20-access-pending", "/access/pending")
                 snap("21-clearances", "/admin/clearances")
+                snap("22-holds", "/holds")
+                snap("23-declassify", "/declassify")
 
                 login(page, base, "kiemtra")
                 snap("30-audit-log", "/audit")
@@ -139,6 +146,7 @@ def shoot(out: Path, count: int) -> list[str]:
                 snap("41-admin-user", "/admin/users/canbo")
                 snap("42-admin-keys", "/admin/keys")
                 snap("43-admin-quarantine", "/admin/quarantine")
+                snap("44-admin-services", "/admin/services")
                 browser.close()
         finally:
             server.shutdown()

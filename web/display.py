@@ -167,6 +167,7 @@ OUTCOME_NAMES = {
     "totp": _l("Chờ mã xác thực hai lớp"),
     "enroll": _l("Chờ đăng ký xác thực hai lớp"),
     "preview": _l("Xem trước (chưa thực hiện)"),
+    "status": _l("Xem tình trạng"),
 }
 
 # The keys of an audit entry's detail, and how their values read.

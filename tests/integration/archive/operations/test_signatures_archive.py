@@ -238,7 +238,7 @@ def test_pages_search_and_original_download(app, inst, admin):
 
     review = client.get(f"/review/{bad.id}").get_data(as_text=True)
     assert "Bị sửa sau khi ký" in review and 'class="sig sig-bad"' in review
-    assert "signature" in client.get("/review").get_data(as_text=True)
+    assert "Chữ ký số" in client.get("/review").get_data(as_text=True)  # the field to check
 
 
 def test_bagit_export_carries_signed_original_and_every_report(inst, admin, archivist, tmp_path):
