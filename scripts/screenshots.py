@@ -91,7 +91,7 @@ def shoot(out: Path, count: int) -> list[str]:
                 browser = pw.chromium.launch(
                     executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
                 )
-                page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+                page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT}, locale="vi-VN")
 
                 def snap(name: str, url: str | None = None) -> None:
                     if url:
