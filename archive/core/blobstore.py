@@ -74,11 +74,17 @@ class BlobStore(Protocol):
     def create(self) -> None:
         """Make the store ready (the folder, the bucket); a clear error if it cannot be."""
 
+    def _write(self, name: str, fill: Callable[[HashingSink], int]) -> BlobWritten:
+        """Write what ``fill`` puts into the sink as blob ``name``, visible only once complete
+        and durable (each store's own way: a renamed file, a completed multipart upload)."""
+
     def put(self, key: bytes, src: BinaryIO, binding: bytes) -> BlobWritten:
         """Encrypt ``src`` under ``key`` into a new blob, with memory bounded whatever its size."""
+        return self._write(new_name(), lambda w: encrypt_stream(key, src, w, binding))  # type: ignore[arg-type]
 
     def put_ciphertext(self, name: str, src: BinaryIO) -> BlobWritten:
         """Store an existing ciphertext verbatim under its name (restoring a backup)."""
+        return self._write(check_name(name), lambda w: copy_into(src, w))
 
     def open(self, name: str) -> BinaryIO:
         """The ciphertext, as a stream to read in order."""
@@ -206,12 +212,6 @@ class LocalBlobStore(BlobStore):
             part.unlink(missing_ok=True)
             raise
         return BlobWritten(name, size, writer.digest.hexdigest())
-
-    def put(self, key: bytes, src: BinaryIO, binding: bytes) -> BlobWritten:
-        return self._write(new_name(), lambda w: encrypt_stream(key, src, w, binding))  # type: ignore[arg-type]
-
-    def put_ciphertext(self, name: str, src: BinaryIO) -> BlobWritten:
-        return self._write(check_name(name), lambda w: copy_into(src, w))
 
     def open(self, name: str) -> BinaryIO:
         return open(self.path(name), "rb")

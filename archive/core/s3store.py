@@ -46,10 +46,7 @@ from archive.core.blobstore import (
     HashingSink,
     Partial,
     check_name,
-    copy_into,
-    new_name,
 )
-from security.crypto.stream import encrypt_stream
 from security.errors import KhoError
 
 PART_SIZE = 8 * 1024 * 1024  # S3 wants parts of 5 MiB at least; 10 000 parts = 78 GiB objects
@@ -287,12 +284,6 @@ class S3BlobStore(BlobStore):
                 sink.abort()
                 raise
         return BlobWritten(name, size, writer.digest.hexdigest())
-
-    def put(self, key: bytes, src: BinaryIO, binding: bytes) -> BlobWritten:
-        return self._write(new_name(), lambda w: encrypt_stream(key, src, w, binding))  # type: ignore[arg-type]
-
-    def put_ciphertext(self, name: str, src: BinaryIO) -> BlobWritten:
-        return self._write(check_name(name), lambda w: copy_into(src, w))
 
     def open(self, name: str) -> BinaryIO:
         with self._talking():

@@ -179,6 +179,23 @@ def _unit_holds(session: Session, doc: Document, unit: Unit) -> bool:
     return doc.unit_id == unit.id or session.get(DocumentShare, (doc.id, unit.id)) is not None
 
 
+def _assign_decision(session: Session, who, doc: Document):
+    """The one decision on who may assign a record: `assign` applies it, `may_offer` asks it."""
+    me = session.get(User, who.user_id)
+    return may_assign(who, me is not None and me.is_unit_head, doc.level, doc.unit_id)
+
+
+def may_offer(inst: Instance, ctx: Context, doc_id: int) -> bool:
+    """Whether a page offers "Giao xử lý": `assign`'s own decision, asked without an audit
+    entry because only a button hangs on it (the page asking has read the record through the
+    gate, audited; a submit decides again and audits)."""
+    if ctx.principal is None:
+        return False
+    with inst.read_sessions() as session:
+        doc = session.get(Document, doc_id)
+        return doc is not None and _assign_decision(session, ctx.principal, doc).allowed
+
+
 def assign(
     inst: Instance,
     ctx: Context,
@@ -201,11 +218,10 @@ def assign(
         doc = session.get(Document, doc_id)
         if not gate.may_read_now(session, ctx, doc).allowed:
             raise uow.refuse(Action.ASSIGN, doc_id, "not readable", gate.not_found(doc_id))
-        me = session.get(User, who.user_id)
         uow.require(
             Action.ASSIGN,
             doc_id,
-            may_assign(who, me.is_unit_head, doc.level, doc.unit_id),
+            _assign_decision(session, who, doc),
             "Chỉ văn thư hoặc lãnh đạo đơn vị giao xử lý văn bản.",
         )
 

@@ -15,7 +15,7 @@ from ingest.delivery import preview, stamp
 from ingest.describe.header import DOC_TYPE_NAMES
 from ingest.examine import names
 from search import query
-from security.policy.workflow import may_assign, may_track
+from security.policy.workflow import may_track
 from web import display
 from web.params import int_arg
 from web.views.auth import current_context, kho
@@ -103,17 +103,9 @@ def show(doc_id: int):
         pages=pages,
         page=page,
         progress=assignments.progress(kho(), ctx, doc),
-        may_assign=may_offer_assign(ctx, doc),
+        may_assign=assignments.may_offer(kho(), ctx, doc_id),
         now=datetime.now(UTC),
     )
-
-
-def may_offer_assign(ctx, doc: gate.DocumentView) -> bool:
-    """Whether to offer "Giao xử lý" (the service decides again, and audits, on submit)."""
-    account = current_user.account
-    own_unit = account.unit is not None and account.unit.code == doc.unit
-    unit_id = account.unit_id if own_unit else None
-    return may_assign(ctx.principal, account.is_unit_head, doc.level, unit_id).allowed
 
 
 @bp.route("/documents/<int:doc_id>/page/<int:page>.png")

@@ -25,7 +25,7 @@ from web.charts import bars_svg, monthly_svg
 from web.i18n import current_language
 from web.params import MAX_ID, YEARS, int_arg
 from web.views.auth import current_context, kho
-from web.views.documents import attachment_header, may_offer_assign
+from web.views.documents import attachment_header
 
 bp = Blueprint("workflow", __name__)
 
@@ -71,7 +71,7 @@ class StepForm(FlaskForm):
 def assign(doc_id: int):
     ctx = current_context()
     doc = gate.view_document(kho(), ctx, doc_id)
-    if not may_offer_assign(ctx, doc):  # the form only for who may assign (audited, 404)
+    if not assignments.may_offer(kho(), ctx, doc_id):  # only for who may assign (audited 404)
         missing = NotFound("Không tìm thấy trang này.", "Not found.")
         raise uow.refused(
             kho(), ctx, Action.ASSIGN, "may not assign", missing, {"page": request.path}

@@ -3,13 +3,11 @@ a live server (for concurrent clients and schemathesis)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from archive.accounts import sessions, tokens
 from archive.models import User
@@ -17,6 +15,7 @@ from ingest.demo import samples
 from security.actor import Context
 from security.identity import totp
 from tests.support.people import Person, add_person
+from tests.support.serving import serving
 
 CLI = Context(None, "test")
 
@@ -77,10 +76,5 @@ def filer(inst) -> Holder:
 
 @pytest.fixture
 def server(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
+    with serving(app) as base_url:
+        yield base_url

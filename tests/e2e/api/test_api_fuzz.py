@@ -9,7 +9,6 @@ archivist cleared MẬT in unit VP (read, deposit) and one for an auditor (audit
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 
 import hypothesis
@@ -17,7 +16,6 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck
 from schemathesis import GenerationMode, checks
-from werkzeug.serving import make_server
 
 from archive.operations.bootstrap import initialize
 from search import feed
@@ -26,6 +24,7 @@ from security.vocabulary import level_rank
 from tests.e2e.api.conftest import holder
 from tests.support.people import ADMIN_PASSWORD
 from tests.support.records import file_doc
+from tests.support.serving import serving
 from web import create_app
 
 pytestmark = pytest.mark.slow
@@ -64,18 +63,14 @@ def world(tmp_path_factory) -> Iterator[World]:
         file_doc(inst, boss.person, unit="BTC"),
     }
     feed.refresh(inst, [*allowed, *forbidden])
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     w = World()
-    w.base_url = f"http://127.0.0.1:{server.server_port}"
     w.read_headers = filer.headers
     w.audit_headers = auditor.headers
     w.forbidden = forbidden
     try:
-        yield w
+        with serving(app) as w.base_url:
+            yield w
     finally:
-        server.shutdown()
         inst.dispose()
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from ingest.demo import demo
+from tests.support.serving import serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,13 +25,8 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def live_server(app, inst) -> Iterator[str]:
     demo.seed(inst, count=20)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
+    with serving(app) as base_url:
+        yield base_url
 
 
 class VietnameseBrowser:

@@ -59,6 +59,17 @@ def _rows(inst, job_id: int) -> list[OcrPageJob]:
         )
 
 
+def _nothing_in_clear(inst) -> None:
+    """No page's words in any file of the instance (SQLite's database and WAL, blobs, index,
+    logs) while the page texts wait for the filing."""
+    for path in inst.home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for word in WORDS:
+                assert word.encode() not in data, (word, path)
+                assert word.lower().encode() not in data, (word, path)
+
+
 def _job(inst, job_id: int) -> IngestJob:
     with inst.sessions() as session:
         return session.get(IngestJob, job_id)
@@ -84,6 +95,7 @@ def test_a_long_scan_is_read_page_by_page_by_several_workers(inst, archivist, fm
     rows = _rows(inst, job_id)
     assert all(r.status == "done" and r.sealed_text for r in rows)
     assert not any(w.encode() in r.sealed_text for r in rows for w in WORDS)  # sealed
+    _nothing_in_clear(inst)
     assert _job(inst, job_id).status == "queued"  # the last page put it back
 
     read_here = []
