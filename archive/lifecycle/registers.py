@@ -20,7 +20,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -180,19 +180,33 @@ def add_entry(
 
 
 def entries(
-    inst: Instance, ctx: Context, register: str, year: int, action: Action = Action.REGISTER_LIST
+    inst: Instance,
+    ctx: Context,
+    register: str,
+    year: int,
+    action: Action = Action.REGISTER_LIST,
+    after: int = 0,
+    limit: int | None = None,
 ) -> list[Entry]:
-    """The entries of a register's year this person may see, in number order; one audit entry."""
+    """The entries of a register's year this person may see, in number order; one audit entry.
+    A page: the first ``limit`` entries numbered after ``after`` (the year's whole list: none).
+    The scope narrows the query itself, so a page reads its own rows, not the year's."""
     with UnitOfWork(inst, ctx) as uow:
         session = uow.session
         reg = register_of(session, register)
         scope = scope_of(session, ctx)
-        rows = session.execute(
+        if scope is None or scope.empty:
+            uow.audit(action, "allowed", None, register=reg.code, year=year, entries=[])
+            return []
+        stmt = (
             select(RegisterEntry, Document)
             .outerjoin(Document, Document.id == RegisterEntry.document_id)
             .where(RegisterEntry.register == reg.code, RegisterEntry.year == year)
+            .where(RegisterEntry.number > after)
+            .where(or_(RegisterEntry.document_id.is_(None), and_(*gate.reach_clauses(scope))))
             .order_by(RegisterEntry.number)
-        ).all()
+        )
+        rows = session.execute(stmt if limit is None else stmt.limit(limit)).all()
         out = []
         for row, doc in rows:
             level = doc.level if doc is not None else row.level
