@@ -202,36 +202,37 @@ def entries(
             select(RegisterEntry, Document)
             .outerjoin(Document, Document.id == RegisterEntry.document_id)
             .where(RegisterEntry.register == reg.code, RegisterEntry.year == year)
-            .where(RegisterEntry.number > after)
             .where(or_(RegisterEntry.document_id.is_(None), and_(*gate.reach_clauses(scope))))
             .order_by(RegisterEntry.number)
         )
-        rows = session.execute(stmt if limit is None else stmt.limit(limit)).all()
-        out = []
-        for row, doc in rows:
-            level = doc.level if doc is not None else row.level
-            if doc is not None and not gate.admits(scope, doc):
-                continue
-            if doc is None and not gate.admits_row(scope, row.level, row.unit_id):
-                continue
-            if doc is not None and doc.status not in (RecordStatus.ACTIVE, RecordStatus.DESTROYED):
-                continue
-            out.append(
-                Entry(
-                    row.id,
-                    reg.code,
-                    year,
-                    row.number,
-                    row.entry_date,
-                    row.document_id,
-                    level,
-                    sealing.unseal(inst, row),
-                )
-            )
+        out: list[Entry] = []
+        while limit is None or len(out) < limit:  # a page the row checks shortened reads on
+            wanted = None if limit is None else limit - len(out)
+            read = stmt.where(RegisterEntry.number > after)
+            rows = session.execute(read if wanted is None else read.limit(wanted)).all()
+            shown = (_entry(inst, scope, reg.code, year, row, doc) for row, doc in rows)
+            out += [entry for entry in shown if entry is not None]
+            if not rows or wanted is None or len(rows) < wanted:
+                break
+            after = rows[-1][0].number
         uow.audit(
             action, "allowed", None, register=reg.code, year=year, entries=[e.id for e in out]
         )
     return out
+
+
+def _entry(inst: Instance, scope, code: str, year: int, row: RegisterEntry, doc) -> Entry | None:
+    """A register line as this scope may see it (None: not shown): its record's level, unit and
+    status decide; a paper-only line's own level and unit."""
+    if doc is not None and not gate.admits(scope, doc):
+        return None
+    if doc is None and not gate.admits_row(scope, row.level, row.unit_id):
+        return None
+    if doc is not None and doc.status not in (RecordStatus.ACTIVE, RecordStatus.DESTROYED):
+        return None
+    level = doc.level if doc is not None else row.level
+    details = sealing.unseal(inst, row)
+    return Entry(row.id, code, year, row.number, row.entry_date, row.document_id, level, details)
 
 
 def columns(kind: str) -> list[tuple[str, str]]:
