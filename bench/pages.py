@@ -1,6 +1,6 @@
 """Pages that list the archive at the size of a province: p95 and query plans (issue 20).
 
-    .venv/bin/python bench/pages.py [--sizes 10000 100000] [--rounds 20] [--work DIR] [--keep]
+    .venv/bin/python bench/pages.py [--sizes 10000 100000] [--rounds 20] [--work DIR --keep]
     KHO_PG_PORT=54342 bash scripts/with-postgres.sh .venv/bin/python bench/pages.py --postgresql
 
 Builds (or reuses, under ``--work``) synthetic archives (bench/synthetic.py: records, dossiers,
@@ -27,6 +27,7 @@ import re
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,7 +214,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--work", type=Path, default=Path("/work/tmp/pages20"))
+    parser.add_argument("--work", type=Path, help="where archives are built (default: a temp dir)")
     parser.add_argument("--postgresql", action="store_true", help="KHO_TEST_DATABASE_URL's server")
     parser.add_argument("--plans", action="store_true", help="print every statement's plan")
     parser.add_argument("--keep", action="store_true", help="keep the archives for the next run")
@@ -224,6 +225,8 @@ def main() -> None:
         sys.exit("--postgresql: run under scripts/with-postgres.sh (KHO_TEST_DATABASE_URL)")
     from web import create_app
 
+    temporary = args.work is None
+    args.work = args.work or Path(tempfile.mkdtemp(prefix="kho-pages-"))
     args.work.mkdir(parents=True, exist_ok=True)
     results: dict[int, list[Page]] = {}
     for size in sorted(args.sizes):
@@ -255,6 +258,8 @@ def main() -> None:
         app.extensions["kho"].dispose()
         if not args.keep and not database_url:
             shutil.rmtree(home)
+    if temporary and not args.keep:
+        shutil.rmtree(args.work)
     if not results:
         return
     anchor = min(results)

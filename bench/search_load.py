@@ -1,8 +1,8 @@
 """The web search page at the size of a province under load (issue 20): `kho serve --workers 4`,
 30 people searching at once, server time read from each answer's ``Server-Timing`` header.
 
-    .venv/bin/python bench/search_load.py [--records 100000] [--users 30] [--seconds 180]
-                                          [--anchor-seconds 60] [--work DIR] [--profile S]
+    .venv/bin/python bench/search_load.py --work DIR [--records 100000] [--users 30] [--seconds 180]
+                                          [--anchor-seconds 60] [--profile S]
 
 1. A synthetic archive of ``--records`` (bench/synthetic.py: database, blobs, audit chain and the
    index with its log position) in ``--work``, reused when already built there.
@@ -131,7 +131,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seconds", type=int, default=180)
     parser.add_argument("--anchor-seconds", type=int, default=60)
-    parser.add_argument("--work", type=Path, default=Path("/work/tmp/pages20"))
+    parser.add_argument("--work", type=Path, required=True, help="archives built or reused here")
     parser.add_argument("--profile", type=int, default=0, help="seconds of py-spy in the load")
     args = parser.parse_args()
     home = _archive(args.work, args.records)
