@@ -1,6 +1,6 @@
 """indexes for the lists that grow with the archive (issue 20): the audit log filtered by
 action, person or record and paged back by sequence number; the records list newest first;
-a year of the registers for the statistics
+a year of the registers and of the assignments for the statistics
 
 Revision ID: 0022
 Revises: 0020
@@ -22,6 +22,7 @@ INDEXES = (
     ('ix_audit_log_object_id_seq', 'audit_log', ['object_id', 'seq']),
     ('ix_documents_issued_id', 'documents', ['issued', 'id']),
     ('ix_register_entries_year', 'register_entries', ['year']),
+    ('ix_assignments_assigned_at', 'assignments', ['assigned_at']),
 )
 
 
