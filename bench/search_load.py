@@ -87,6 +87,7 @@ def _archive(work: Path, count: int) -> Path:
 
     from archive.accounts import accounts
     from archive.core.instance import Instance
+    from search.index import position
     from security.actor import Context
 
     home = work / f"sqlite-{count}"
@@ -94,9 +95,10 @@ def _archive(work: Path, count: int) -> Path:
         print(f"reusing {home}")
         return home
     if (home / BUILT).exists():
-        print(f"indexing the {count:,} records of {home} …")
         inst = Instance.from_settings(home)
-        synthetic.index_archive(inst, count, workers=os.cpu_count())
+        if not (inst.index_dir / position.FILE).exists():
+            print(f"indexing the {count:,} records of {home} …")
+            synthetic.index_archive(inst, count, workers=os.cpu_count())
     else:
         shutil.rmtree(home, ignore_errors=True)
         print(f"building {count:,} records with their index at {home} …")

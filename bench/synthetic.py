@@ -437,6 +437,7 @@ def index_archive(inst: Instance, count: int, seed: int = 5, workers: int | None
     with inst.sessions() as session:
         filer = accounts.require_user(session, FILER).id
         head = changelog.head(session)
+    inst.engine.dispose()  # no pooled connection crosses the fork of the index's workers
     build_index(inst.index_dir, inst.keyring.index_key, count, seed, filer, workers or 1)
     position.write(inst.index_dir, inst.keyring.index_key, Position(head.seq, head.log_id))
 
