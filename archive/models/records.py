@@ -38,7 +38,8 @@ class Document(Base):
     """A record. ``uid`` is random and binds every ciphertext of the record to it."""
 
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_issued_id", "issued", "id"),)  # lists, newest first
+    # lists, newest first; on PostgreSQL (issued DESC NULLS LAST, id DESC): migration 0022
+    __table_args__ = (Index("ix_documents_issued_id", "issued", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uid: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[str | None] = mapped_column(String(16))

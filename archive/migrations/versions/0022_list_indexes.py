@@ -28,6 +28,13 @@ INDEXES = (
 
 def upgrade() -> None:
     for name, table, columns in INDEXES:
+        if name == 'ix_documents_issued_id' and op.get_bind().dialect.name == 'postgresql':
+            # the lists' order (issued DESC NULLS LAST, id DESC): PostgreSQL walks an index
+            # only in its own null order; SQLite's nulls sort first, so (issued, id) read
+            # backwards is that order already
+            op.execute('CREATE INDEX ix_documents_issued_id ON documents '
+                       '(issued DESC NULLS LAST, id DESC)')
+            continue
         op.create_index(name, table, columns)
 
 
