@@ -333,7 +333,7 @@ class _Dossiers:
         return found
 
 
-DUE_BATCH = 1000  # records read at a time by the due list: its dossiers are read per batch
+DUE_BATCH = 1000  # records a query of the due list reads (by primary key), with their dossiers
 
 
 def due(
@@ -347,7 +347,7 @@ def due(
     filing order; a page: the first ``limit`` due records filed after record ``after``.
 
     Set queries, not one schedule per record: the records with their lifecycle and dossier
-    columns in one query read in batches (a page stops reading once it is full), the
+    columns read in batches along the primary key (a page stops reading once it is full), the
     dossiers of each batch with their members, the retention table, the holds and the person's
     grants once each; the dates are computed from them as ``schedule`` computes them for one
     record. The number of statements does not grow with the archive, only with the batches a
@@ -361,7 +361,7 @@ def due(
         table = _Table(session)
         dossiers = _Dossiers(session, table)
         out: list[Due] = []
-        result = session.execute(
+        records = (
             select(
                 Document.id,
                 Document.doc_type,
@@ -378,11 +378,15 @@ def due(
             )
             .outerjoin(DocumentLifecycle, DocumentLifecycle.document_id == Document.id)
             .outerjoin(DossierMember, DossierMember.document_id == Document.id)
-            .where(Document.status == RecordStatus.ACTIVE, Document.id > after)
+            .where(Document.status == RecordStatus.ACTIVE)
             .order_by(Document.id)
-            .execution_options(yield_per=DUE_BATCH)
+            .limit(DUE_BATCH)
         )
-        for batch in result.partitions():
+        while limit is None or len(out) < limit:  # batch by batch along the primary key
+            batch = session.execute(records.where(Document.id > after)).all()
+            if not batch:
+                break
+            after = batch[-1].id
             dossiers.load({doc.dossier_id for doc in batch if doc.dossier_id is not None})
             for doc in batch:
                 if limit is not None and len(out) >= limit:
@@ -408,9 +412,6 @@ def due(
                             doc.id in held,
                         )
                     )
-            if limit is not None and len(out) >= limit:
-                break
-        result.close()
         uow.audit(
             Action.DUE_LIST,
             "allowed",
