@@ -62,6 +62,8 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 # Quick figures (a few minutes). The full-size runs: bench/search.py --sizes 100000,1000000,
+# bench/pages.py --sizes 10000 100000 1000000 (and under scripts/with-postgres.sh --postgresql),
+# bench/search_load.py --work DIR (100,000 records, 30 users, kho serve --workers 4),
 # bench/audit.py (a million entries), bench/web.py --docs 5000; bench/real.py exits 1 if a
 # secret document would be filed below its level without being held back.
 bench: $(STAMP)
@@ -76,6 +78,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py --sizes 20000 --rounds 3
 	$(BIN)/python bench/cli.py --records 120 --runs 5
 	$(BIN)/python bench/web.py --docs 300 --rounds 20
+	$(BIN)/python bench/pages.py --sizes 2000 10000 --rounds 5
 	$(BIN)/python bench/signatures.py --rounds 2
 
 clean-instance:

@@ -25,14 +25,11 @@ from __future__ import annotations
 
 import argparse
 import collections
-import contextlib
-import csv
 import importlib.util
 import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,8 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-KHO = [sys.executable, "-c", "from web.cli import main; main()"]
 WORDS = ["kế hoạch", "nghị quyết", "báo cáo", "đảng viên", "kiểm tra", "tổ chức", "công văn"]
+
+import serving
 
 from ingest.demo import demo, samples
 
@@ -137,48 +135,6 @@ if __name__ != "__main__":  # the locustfile part, when locust loads this file (
             self.client.get(f"/audit?page={random.randint(1, 20)}", name="audit log")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_http(port: int, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"kho serve did not answer on port {port}")
-
-
-def _percentiles(stats_csv: Path) -> dict[str, dict]:
-    with stats_csv.open() as fh:
-        return {
-            f"{row['Type']} {row['Name']}".strip(): {
-                "count": int(row["Request Count"]),
-                "fail": int(row["Failure Count"]),
-                "p50": row["50%"],
-                "p95": row["95%"],
-                "p99": row["99%"],
-            }
-            for row in csv.DictReader(fh)
-        }
-
-
-def _locust(host: str, users: int, seconds: int, out: Path, env: dict) -> dict[str, dict]:
-    # no check: locust ends with status 1 when a request failed, which the table counts
-    subprocess.run(
-        [sys.executable, "-m", "locust", "-f", __file__, "--headless", "-u", str(users),
-         "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "--host", host,
-         "--csv", str(out), "--only-summary"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    return _percentiles(Path(f"{out}_stats.csv"))
-
-
 def _write_files(folder: Path, docs) -> Path:
     folder.mkdir(parents=True)
     for doc in docs:
@@ -191,7 +147,7 @@ def _seed(work: Path, env: dict, count: int) -> float:
     into that unit as one batch (``ingest.pipeline.ingest_files``, as `kho ingest` files, in this
     process: one start instead of one per unit); returns the seconds it took."""
     began = time.monotonic()
-    subprocess.run([*KHO, "init", "--demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*serving.KHO, "init", "--demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     os.environ["KHO_HOME"] = env["KHO_HOME"]
     from archive.accounts import accounts
     from ingest import pipeline
@@ -214,85 +170,6 @@ def _seed(work: Path, env: dict, count: int) -> float:
     follower.catch_up(inst, wait=None)
     inst.dispose()
     return time.monotonic() - began
-
-
-def _serve(env: dict, port: int) -> subprocess.Popen:
-    return subprocess.Popen([*KHO, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "3",
-                             "--plain-http"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
-
-
-def _stop(*procs: subprocess.Popen | None) -> None:
-    for proc in procs:
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _profile(pid: int, seconds: int, out: Path) -> subprocess.Popen | None:
-    """py-spy over the server and its workers (``--subprocesses``), raw collapsed stacks."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    if not Path(spy).exists():
-        print("py-spy is not installed: no profile (pip install py-spy)")
-        return None
-    return subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--duration",
-                             str(seconds), "--format", "raw", "--rate", "50", "--output",
-                             str(out)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
-
-
-OURS = ("web/", "archive/", "search/", "ingest/", "security/")
-
-
-def _busiest(raw: Path, top: int = 18) -> tuple[int, list[tuple[str, float, float]]]:
-    """From py-spy's raw stacks of the web workers only (not the master, not the ingest
-    workers): the samples, and Kho's own functions plus the hottest leaves, each with the % of
-    samples it was on the stack and the % it was at the top."""
-    inclusive: collections.Counter = collections.Counter()
-    own: collections.Counter = collections.Counter()
-    total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if "serve --bind" not in stack.split(";", 1)[0] or not count.isdigit():
-            continue  # the web workers' stacks only
-        frames = [f for f in stack.split(";") if "(" in f and "(<string>" not in f]
-        if not frames or "handle_request (" not in stack:
-            continue  # a worker busy outside a request (booting, following the log)
-        total += int(count)
-        for frame in set(frames):
-            inclusive[frame] += int(count)
-        own[frames[-1]] += int(count)
-    if not total:
-        return 0, []
-    ours = [f for f, _ in inclusive.most_common() if any(f"({p}" in f for p in OURS)]
-    leaves = [f for f, _ in own.most_common(8)]
-    chosen = list(dict.fromkeys(ours[:top] + leaves))
-    return total, [(f, 100 * inclusive[f] / total, 100 * own[f] / total) for f in chosen]
-
-
-def _booted(master: int, timeout: float = 600) -> None:
-    """Wait until the server's workers have finished starting: their CPU time stops growing."""
-
-    def cpu() -> int:
-        ticks = 0
-        for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
-            with contextlib.suppress(OSError):
-                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])
-        return ticks
-
-    deadline = time.monotonic() + timeout
-    last = cpu()
-    while time.monotonic() < deadline:
-        time.sleep(2)
-        now = cpu()
-        if now - last < 10:  # 0.1 s of CPU in 2 s: idle (the followers' polls)
-            return
-        last = now
 
 
 def _first_requests(host: str, sessions: int = 3) -> list[tuple[float, float, float]]:
@@ -349,16 +226,16 @@ def main() -> None:
     seconds = int(args.minutes * 60)
     try:
         seeded = _seed(work, env, args.docs)
-        port = _free_port()
+        port = serving.free_port()
         host = f"http://127.0.0.1:{port}"
-        server = _serve(env, port)
-        second = subprocess.Popen([*KHO, "worker"], env=env, stdout=subprocess.DEVNULL,
+        server = serving.serve(env, port)
+        second = subprocess.Popen([*serving.KHO, "worker"], env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)  # fmt: skip
-        _wait_http(port)
-        anchor = _locust(host, 1, args.anchor_seconds, work / "anchor", env)
+        serving.wait_http(port)
+        anchor = serving.locust(__file__, host, 1, args.anchor_seconds, work / "anchor", env)
         if args.profile:
-            spy = _profile(server.pid, min(args.profile, seconds), work / "profile.txt")
-        loaded = _locust(host, args.users, seconds, work / "load", env)
+            spy = serving.profile(server.pid, min(args.profile, seconds), work / "profile.txt")
+        loaded = serving.locust(__file__, host, args.users, seconds, work / "load", env)
         load_avg = os.getloadavg()[0]
         if spy is not None:
             spy.wait()
@@ -367,25 +244,25 @@ def main() -> None:
         if args.batch:
             inbox = _write_files(work / "inbox", samples.generate(args.batch, seed=16))
             began = time.monotonic()
-            batch = subprocess.Popen([*KHO, "ingest", str(inbox), "--as", demo.FILER, "--json"],
-                                     env=env, stdout=subprocess.DEVNULL,
+            ingest = [*serving.KHO, "ingest", str(inbox), "--as", demo.FILER, "--json"]
+            batch = subprocess.Popen(ingest, env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)  # fmt: skip
-            beside = _locust(host, args.users, seconds, work / "batch", env)
+            beside = serving.locust(__file__, host, args.users, seconds, work / "batch", env)
             if batch.poll() is not None:
                 batch_took = time.monotonic() - began  # at most this: it ended during the phase
-            _stop(batch)
-        _stop(second, server)
-        port = _free_port()
+            serving.stop(batch)
+        serving.stop(second, server)
+        port = serving.free_port()
         host = f"http://127.0.0.1:{port}"
-        server = _serve(env, port)
-        _wait_http(port)
-        _booted(server.pid)
+        server = serving.serve(env, port)
+        serving.wait_http(port)
+        serving.booted(server.pid)
         fresh = _first_requests(host)
         samples_seen, profile = (
-            _busiest(work / "profile.txt") if (work / "profile.txt").exists() else (0, [])
+            serving.busiest(work / "profile.txt") if (work / "profile.txt").exists() else (0, [])
         )
     finally:
-        _stop(batch, second, server)
+        serving.stop(batch, second, server)
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"load: {args.users} users, {args.minutes} min per phase, {args.docs} documents "

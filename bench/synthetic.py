@@ -43,7 +43,7 @@ from sqlalchemy import insert, update
 
 from archive.accounts import accounts
 from archive.audit import log as audit
-from archive.core import bindings
+from archive.core import bindings, changelog
 from archive.core.instance import Instance
 from archive.models import (
     AuditEntry,
@@ -52,11 +52,14 @@ from archive.models import (
     Dossier,
     DossierMember,
     RecordEvent,
+    RegisterCounter,
+    RegisterEntry,
     StoredObject,
 )
 from archive.operations.bootstrap import initialize
 from ingest.demo import samples
-from search.index import segments, store
+from search.index import position, segments, store
+from search.index.position import Position
 from security.actor import Context
 from security.crypto import audit_chain as chain
 from security.crypto.keys import new_data_key
@@ -70,6 +73,7 @@ PLACES = ("Bát Xát", "Sa Pa", "Bắc Hà", "Mường Khương", "Văn Bàn", "
 ADMIN_PASSWORD = "bench root passphrase"  # noqa: S105 - a throw-away benchmark instance
 FILER = "luutru"  # the archivist every synthetic record is filed by
 CHUNK = 5000  # records per task of the worker processes
+OUTGOING_EVERY = 3  # every third record is one the office sent (sổ đi), the rest arrived (sổ đến)
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,36 @@ def records(count: int, seed: int = 5, start: int = 1, stop: int | None = None) 
 # Building an instance ---------------------------------------------------------------------
 
 
+def _register_row(inst: Instance, filer: int, rec: Record) -> dict:
+    """The register line of a record (numbered later, in filing order): sổ đến for what arrived
+    (the arrival date), sổ đi for what the office sent (the issue date); details sealed."""
+    from archive.core import sealing
+
+    outgoing = rec.id % OUTGOING_EVERY == 0
+    details = {"number": rec.number, "doc_type": rec.doc_type, "subject": rec.subject}
+    if outgoing:
+        details["signer"] = "Phó Chánh Văn phòng"
+        entry_date = rec.issued
+    else:
+        details.update(sender=rec.issuer, issued=rec.issued.strftime("%d/%m/%Y"))
+        entry_date = rec.issued + timedelta(days=3)
+    row = RegisterEntry()
+    sealing.seal(inst, row, details)
+    return {
+        "register": "DI" if outgoing else "DEN",
+        "year": entry_date.year,
+        "entry_date": entry_date,
+        "document_id": rec.id,
+        "level": rec.level,
+        "unit_id": rec.unit_id,
+        "entered_by": filer,
+        "uid": row.uid,
+        "kek_version": row.kek_version,
+        "wrapped_key": row.wrapped_key,
+        "sealed": row.sealed,
+    }
+
+
 def _stored_rows(inst: Instance, filer: int, batch: list[Record]) -> tuple[list, list]:
     """Document and text-object rows for a batch, each blob encrypted and written (no fsync)."""
     ring = inst.keyring
@@ -232,11 +266,20 @@ def _stored_rows(inst: Instance, filer: int, batch: list[Record]) -> tuple[list,
 _WORK: dict = {}  # what forked workers inherit: the instance, the size, the seed
 
 
-def _chunk_rows(first: int) -> tuple[list, list, list]:
+def _chunk_rows(first: int) -> tuple[list, list, list, list]:
     inst, count, seed, filer = _WORK["inst"], _WORK["count"], _WORK["seed"], _WORK["filer"]
     batch = list(records(count, seed, first, min(count, first + CHUNK - 1)))
     documents, objects = _stored_rows(inst, filer, batch)
-    return documents, objects, [(r.id, r.level, r.doc_type, r.pending, r.dossier) for r in batch]
+    entries = [_register_row(inst, filer, rec) for rec in batch]
+    done = [(r.id, r.level, r.doc_type, r.pending, r.dossier) for r in batch]
+    return documents, objects, entries, done
+
+
+def _number(entries: list[dict], counters: dict[tuple[str, int], int]) -> None:
+    """Register numbers per register and year, gapless, in filing order."""
+    for row in entries:
+        key = (row["register"], row["year"])
+        counters[key] = row["number"] = counters.get(key, 0) + 1
 
 
 def _audit_rows(head: tuple, key: bytes, filer: int, done: list, at: datetime) -> tuple:
@@ -329,7 +372,7 @@ def build(
     with inst.sessions() as session:
         filer = accounts.require_user(session, FILER).id
     for sub in range(256):
-        (inst.blob_dir / f"{sub:02x}").mkdir(exist_ok=True, mode=0o700)
+        (inst.blobs.root / f"{sub:02x}").mkdir(exist_ok=True, mode=0o700)
     inst.keyring  # noqa: B018 - loaded before the workers fork
     _WORK.update(inst=inst, count=count, seed=seed, filer=filer)
     with inst.sessions() as session:
@@ -340,8 +383,10 @@ def build(
     at = datetime.now(UTC)
     context = multiprocessing.get_context("fork")
     inst.engine.dispose()  # no pooled connection crosses the fork
+    counters: dict[tuple[str, int], int] = {}
     with context.Pool(workers) as pool:
-        for documents, objects, done in pool.imap(_chunk_rows, range(1, count + 1, CHUNK)):
+        for documents, objects, entries, done in pool.imap(_chunk_rows, range(1, count + 1, CHUNK)):
+            _number(entries, counters)
             audit_rows, chain_head = _audit_rows(
                 chain_head, inst.keyring.audit_key, filer, done, at
             )
@@ -361,6 +406,7 @@ def build(
                 session.execute(insert(StoredObject), objects)
                 session.execute(insert(RecordEvent), events)
                 session.execute(insert(AuditEntry), audit_rows)
+                session.execute(insert(RegisterEntry), entries)
                 seq, last_hash, last_mac = chain_head
                 session.execute(update(AuditHead).values(seq=seq, hash=last_hash, mac=last_mac))
             for doc_id, level, _type, _pending, dossier in done:
@@ -371,13 +417,29 @@ def build(
                     f"  {done[-1][0]:>9,} records stored ({time.perf_counter() - started:.0f} s)"
                 )
     _dossiers(inst, members)
+    with inst.sessions.begin() as session:
+        session.execute(
+            insert(RegisterCounter),
+            [{"register": r, "year": y, "last": n} for (r, y), n in sorted(counters.items())],
+        )
     stored = time.perf_counter() - started
     progress(f"  database and blobs: {count:,} records in {stored:.0f} s")
     if with_index:
         started = time.perf_counter()
-        build_index(inst.index_dir, inst.keyring.index_key, count, seed, filer, workers)
+        index_archive(inst, count, seed, workers)
         progress(f"  index: {count:,} records in {time.perf_counter() - started:.0f} s")
     return inst
+
+
+def index_archive(inst: Instance, count: int, seed: int = 5, workers: int | None = None) -> None:
+    """The index of a synthetic archive built without one, at the change log's head (the index
+    holds the whole archive: ``kho serve`` has no log to apply and nothing to rebuild)."""
+    with inst.sessions() as session:
+        filer = accounts.require_user(session, FILER).id
+        head = changelog.head(session)
+    inst.engine.dispose()  # no pooled connection crosses the fork of the index's workers
+    build_index(inst.index_dir, inst.keyring.index_key, count, seed, filer, workers or 1)
+    position.write(inst.index_dir, inst.keyring.index_key, Position(head.seq, head.log_id))
 
 
 def build_index(

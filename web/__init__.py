@@ -62,7 +62,7 @@ def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
 def _add_pages(app: Flask) -> None:
     from flask_wtf.csrf import CSRFProtect  # loads Babel: only where pages are served
 
-    from web import accesslog, api, display, errors, headers, i18n
+    from web import accesslog, api, display, errors, headers, i18n, timing
     from web.views import (
         admin,
         audit,
@@ -87,6 +87,7 @@ def _add_pages(app: Flask) -> None:
     headers.init_app(app)
     accesslog.init_app(app)
     errors.init_app(app)
+    app.wsgi_app = timing.ServerTiming(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.context_processor
     def _demo() -> dict:

@@ -66,6 +66,14 @@ def unseal(inst: Instance, row) -> dict:
     return json.loads(decrypt_bytes(key, row.sealed, where))
 
 
+def unseal_columns(ring: Keyring, table: str, row) -> dict:
+    """``unseal`` for a row read as columns (uid, kek_version, wrapped_key, sealed) of
+    ``table``, with a keyring read once by the caller: lists that open thousands of rows."""
+    where = f"kho/{table}/{row.uid}/sealed".encode()
+    key = ring.unwrap(row.kek_version, row.wrapped_key, where)
+    return json.loads(decrypt_bytes(key, row.sealed, where))
+
+
 def seal_reason(inst: Instance, row, reason: str) -> None:
     """Seal the reason a person typed into a ``SealedText`` row; nothing of it stays clear."""
     seal(inst, row, {"reason": reason})

@@ -20,7 +20,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -180,44 +180,59 @@ def add_entry(
 
 
 def entries(
-    inst: Instance, ctx: Context, register: str, year: int, action: Action = Action.REGISTER_LIST
+    inst: Instance,
+    ctx: Context,
+    register: str,
+    year: int,
+    action: Action = Action.REGISTER_LIST,
+    after: int = 0,
+    limit: int | None = None,
 ) -> list[Entry]:
-    """The entries of a register's year this person may see, in number order; one audit entry."""
+    """The entries of a register's year this person may see, in number order; one audit entry.
+    A page: the first ``limit`` entries numbered after ``after`` (the year's whole list: none).
+    The scope narrows the query itself, so a page reads its own rows, not the year's."""
     with UnitOfWork(inst, ctx) as uow:
         session = uow.session
         reg = register_of(session, register)
         scope = scope_of(session, ctx)
-        rows = session.execute(
+        if scope is None or scope.empty:
+            uow.audit(action, "allowed", None, register=reg.code, year=year, entries=[])
+            return []
+        stmt = (
             select(RegisterEntry, Document)
             .outerjoin(Document, Document.id == RegisterEntry.document_id)
             .where(RegisterEntry.register == reg.code, RegisterEntry.year == year)
+            .where(or_(RegisterEntry.document_id.is_(None), and_(*gate.reach_clauses(scope))))
             .order_by(RegisterEntry.number)
-        ).all()
-        out = []
-        for row, doc in rows:
-            level = doc.level if doc is not None else row.level
-            if doc is not None and not gate.admits(scope, doc):
-                continue
-            if doc is None and not gate.admits_row(scope, row.level, row.unit_id):
-                continue
-            if doc is not None and doc.status not in (RecordStatus.ACTIVE, RecordStatus.DESTROYED):
-                continue
-            out.append(
-                Entry(
-                    row.id,
-                    reg.code,
-                    year,
-                    row.number,
-                    row.entry_date,
-                    row.document_id,
-                    level,
-                    sealing.unseal(inst, row),
-                )
-            )
+        )
+        out: list[Entry] = []
+        while limit is None or len(out) < limit:  # a page the row checks shortened reads on
+            wanted = None if limit is None else limit - len(out)
+            read = stmt.where(RegisterEntry.number > after)
+            rows = session.execute(read if wanted is None else read.limit(wanted)).all()
+            shown = (_entry(inst, scope, reg.code, year, row, doc) for row, doc in rows)
+            out += [entry for entry in shown if entry is not None]
+            if not rows or wanted is None or len(rows) < wanted:
+                break
+            after = rows[-1][0].number
         uow.audit(
             action, "allowed", None, register=reg.code, year=year, entries=[e.id for e in out]
         )
     return out
+
+
+def _entry(inst: Instance, scope, code: str, year: int, row: RegisterEntry, doc) -> Entry | None:
+    """A register line as this scope may see it (None: not shown): its record's level, unit and
+    status decide; a paper-only line's own level and unit."""
+    if doc is not None and not gate.admits(scope, doc):
+        return None
+    if doc is None and not gate.admits_row(scope, row.level, row.unit_id):
+        return None
+    if doc is not None and doc.status not in (RecordStatus.ACTIVE, RecordStatus.DESTROYED):
+        return None
+    level = doc.level if doc is not None else row.level
+    details = sealing.unseal(inst, row)
+    return Entry(row.id, code, year, row.number, row.entry_date, row.document_id, level, details)
 
 
 def columns(kind: str) -> list[tuple[str, str]]:

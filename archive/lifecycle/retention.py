@@ -280,15 +280,27 @@ class _Table:
 
 
 class _Dossiers:
-    """Every dossier and its members' lifecycle columns, read in two queries (what ``schedule``
-    reads one dossier at a time); a dossier's (period, first disposal day, code) computed when
-    first asked for."""
+    """The dossiers of the records read so far and their members' lifecycle columns, read two
+    queries per batch of records (what ``schedule`` reads one dossier at a time); a dossier's
+    (period, first disposal day, code) computed when first asked for."""
 
     def __init__(self, session: Session, table: _Table) -> None:
+        self.session = session
         self.table = table
-        self.rows = {d.id: d for d in session.execute(select(Dossier)).scalars()}
+        self.rows: dict[int, Dossier] = {}
         self.members: dict[int, list] = {}
-        for row in session.execute(
+        self._found: dict[int, tuple[str | None, date | None, str]] = {}
+
+    def load(self, ids: set[int]) -> None:
+        """Read the dossiers among ``ids`` not read yet, with all their members."""
+        wanted = sorted(i for i in ids if i not in self.rows)
+        if not wanted:
+            return
+        for dossier in self.session.execute(
+            select(Dossier).where(Dossier.id.in_(wanted))
+        ).scalars():
+            self.rows[dossier.id] = dossier
+        for row in self.session.execute(
             select(
                 DossierMember.dossier_id,
                 Document.doc_type,
@@ -299,9 +311,9 @@ class _Dossiers:
             )
             .join(Document, Document.id == DossierMember.document_id)
             .outerjoin(DocumentLifecycle, DocumentLifecycle.document_id == Document.id)
+            .where(DossierMember.dossier_id.in_(wanted))
         ):
             self.members.setdefault(row.dossier_id, []).append(row)
-        self._found: dict[int, tuple[str | None, date | None, str]] = {}
 
     def schedule(self, dossier_id: int) -> tuple[str | None, date | None, str]:
         found = self._found.get(dossier_id)
@@ -321,13 +333,25 @@ class _Dossiers:
         return found
 
 
-def due(inst: Instance, ctx: Context, today: date | None = None) -> list[Due]:
-    """Active records the person may see whose disposal day has come (held ones flagged).
+DUE_BATCH = 1000  # records a query of the due list reads (by primary key), with their dossiers
+
+
+def due(
+    inst: Instance,
+    ctx: Context,
+    today: date | None = None,
+    after: int = 0,
+    limit: int | None = None,
+) -> list[Due]:
+    """Active records the person may see whose disposal day has come (held ones flagged), in
+    filing order; a page: the first ``limit`` due records filed after record ``after``.
 
     Set queries, not one schedule per record: the records with their lifecycle and dossier
-    columns in one query, the retention table, the dossiers with their members, the holds and
-    the person's grants once each; the dates are computed from them as ``schedule`` computes
-    them for one record. The number of statements does not grow with the archive."""
+    columns read in batches along the primary key (a page stops reading once it is full), the
+    dossiers of each batch with their members, the retention table, the holds and the person's
+    grants once each; the dates are computed from them as ``schedule`` computes them for one
+    record. The number of statements does not grow with the archive, only with the batches a
+    page reads."""
     today = today or date.today()
     with UnitOfWork(inst, ctx) as uow:
         session = uow.session
@@ -336,8 +360,8 @@ def due(inst: Instance, ctx: Context, today: date | None = None) -> list[Due]:
         held = held_ids(session)
         table = _Table(session)
         dossiers = _Dossiers(session, table)
-        out = []
-        rows = session.execute(
+        out: list[Due] = []
+        records = (
             select(
                 Document.id,
                 Document.doc_type,
@@ -356,29 +380,38 @@ def due(inst: Instance, ctx: Context, today: date | None = None) -> list[Due]:
             .outerjoin(DossierMember, DossierMember.document_id == Document.id)
             .where(Document.status == RecordStatus.ACTIVE)
             .order_by(Document.id)
+            .limit(DUE_BATCH)
         )
-        for doc in rows:
-            if not admits(scope, doc):
-                continue
-            if doc.dossier_id is not None:
-                period, day, code = dossiers.schedule(doc.dossier_id)
-            else:
-                period = table.period(doc.doc_type, doc.retention, doc.rule_code)
-                basis = doc.issued or doc.filed_at.date()
-                day, code = due_on(period, basis, doc.out_of_force_on), None
-            if day is not None and day <= today:
-                out.append(
-                    Due(
-                        doc.id,
-                        doc.doc_type,
-                        doc.level,
-                        doc.unit_id,
-                        code,
-                        period,
-                        day,
-                        doc.id in held,
+        while limit is None or len(out) < limit:  # batch by batch along the primary key
+            batch = session.execute(records.where(Document.id > after)).all()
+            if not batch:
+                break
+            after = batch[-1].id
+            dossiers.load({doc.dossier_id for doc in batch if doc.dossier_id is not None})
+            for doc in batch:
+                if limit is not None and len(out) >= limit:
+                    break
+                if not admits(scope, doc):
+                    continue
+                if doc.dossier_id is not None:
+                    period, day, code = dossiers.schedule(doc.dossier_id)
+                else:
+                    period = table.period(doc.doc_type, doc.retention, doc.rule_code)
+                    basis = doc.issued or doc.filed_at.date()
+                    day, code = due_on(period, basis, doc.out_of_force_on), None
+                if day is not None and day <= today:
+                    out.append(
+                        Due(
+                            doc.id,
+                            doc.doc_type,
+                            doc.level,
+                            doc.unit_id,
+                            code,
+                            period,
+                            day,
+                            doc.id in held,
+                        )
                     )
-                )
         uow.audit(
             Action.DUE_LIST,
             "allowed",

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Index,
     Integer,
     String,
 )
@@ -21,6 +22,12 @@ class AuditEntry(Base):
     ``mac`` is a keyed MAC of ``hash`` that only the keyring's holder can compute."""
 
     __tablename__ = "audit_log"
+    # the log's pages filtered by action, person or record, newest first (migration 0022)
+    __table_args__ = (
+        Index("ix_audit_log_action_seq", "action", "seq"),
+        Index("ix_audit_log_username_seq", "username", "seq"),
+        Index("ix_audit_log_object_id_seq", "object_id", "seq"),
+    )
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     user_id: Mapped[int | None] = mapped_column(Integer)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -176,7 +177,10 @@ class RegisterEntry(Sealed, Base):
     """One line of a register. Dates, level and unit are clear; everything else is sealed."""
 
     __tablename__ = "register_entries"
-    __table_args__ = (UniqueConstraint("register", "year", "number"),)
+    __table_args__ = (
+        UniqueConstraint("register", "year", "number"),
+        Index("ix_register_entries_year", "year"),  # a year of every register: the statistics
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     register: Mapped[str] = mapped_column(ForeignKey("registers.code"))
     year: Mapped[int] = mapped_column(Integer)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -37,6 +38,8 @@ class Document(Base):
     """A record. ``uid`` is random and binds every ciphertext of the record to it."""
 
     __tablename__ = "documents"
+    # lists, newest first; on PostgreSQL (issued DESC NULLS LAST, id DESC): migration 0022
+    __table_args__ = (Index("ix_documents_issued_id", "issued", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uid: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[str | None] = mapped_column(String(16))

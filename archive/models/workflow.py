@@ -33,7 +33,9 @@ class Assignment(Sealed, Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    assigned_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )  # a year of assignments: the statistics (migration 0022)
     # Hạn xử lý (UTC); None: no deadline. ``deadline_source``: "person" or "document" (the
     # time of a HỎA TỐC HẸN GIỜ mark read from the document).
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

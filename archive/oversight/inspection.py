@@ -42,6 +42,7 @@ class Filter:
     outcome: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    before: int | None = None  # a page further back: entries older than this sequence number
 
 
 def _allow(inst: Instance, ctx: Context, what: str, detail: dict) -> None:
@@ -72,6 +73,8 @@ def _query(f: Filter):
         stmt = stmt.where(AuditEntry.at >= f.since)
     if f.until:
         stmt = stmt.where(AuditEntry.at < f.until)
+    if f.before:
+        stmt = stmt.where(AuditEntry.seq < f.before)
     return stmt
 
 

@@ -324,10 +324,19 @@ def scope_clauses(scope: ReadScope) -> tuple[ColumnElement[bool], ...]:
     of lists and of counts (the office's statistics), so nothing is counted that is not shown.
     A caller checks ``scope.empty`` first (an empty scope admits nothing)."""
     return (
-        or_(Document.unit_id.in_(scope.unit_ids), Document.id.in_(scope.document_ids)),
-        Document.level.in_(LEVELS[: scope.max_level + 1]),
+        *reach_clauses(scope),
         Document.status == RecordStatus.ACTIVE,
         pending_clause(scope),
+    )
+
+
+def reach_clauses(scope: ReadScope) -> tuple[ColumnElement[bool], ...]:
+    """The units, shared records and levels of the scope as SQL conditions on ``documents``,
+    whatever the records' status: what a list of records kept after disposal (a register)
+    narrows its query with before ``admits`` decides row by row."""
+    return (
+        or_(Document.unit_id.in_(scope.unit_ids), Document.id.in_(scope.document_ids)),
+        Document.level.in_(LEVELS[: scope.max_level + 1]),
     )
 
 

@@ -44,16 +44,21 @@ def _filter() -> inspection.Filter:
         outcome=args.get("outcome") if args.get("outcome") in OUTCOMES else None,
         since=_day(args.get("from")),
         until=_day(args.get("to"), end=True),
+        before=int_arg("before", 0, 1) or None,
     )
+
+
+PAGE_SIZE = 200  # entries a page of the log shows; older ones a link away (keyset on seq)
 
 
 @bp.route("")
 @requires(may_read_audit, Action.AUDIT_READ)
 def log():
-    entries = inspection.entries(kho(), current_context(), _filter(), limit=200)
+    entries = inspection.entries(kho(), current_context(), _filter(), limit=PAGE_SIZE)
     return render_template(
         "audit/log.html",
         entries=entries,
+        page_size=PAGE_SIZE,
         args=request.args,
         actions=ACTIONS,
         outcomes=OUTCOMES,

@@ -32,7 +32,7 @@ from security.policy.lifecycle import (
     may_manage_records,
     may_see_schedules,
 )
-from web.params import MAX_ID
+from web.params import MAX_ID, int_arg
 from web.views.auth import current_context, kho, password_confirmed, principal, requires, say
 
 bp = Blueprint("disposal", __name__, url_prefix="/disposal")
@@ -105,13 +105,17 @@ def index():
     )
 
 
+DUE_PAGE = 100  # due records a page shows, in filing order; the next ones a link away
+
+
 @bp.route("/due")
 @requires(may_manage_records, Action.DUE_LIST)
 def due():
     """What is due for disposal in the archivist's scope, with its number and subject (one
     audited list through the gate), to pick from."""
     ctx = current_context()
-    rows = retention.due(kho(), ctx)
+    after = int_arg("after", 0)
+    rows = retention.due(kho(), ctx, after=after, limit=DUE_PAGE)
     shown = gate.admit_listed(
         kho(), ctx, [d.document_id for d in rows], Action.LIST, {"page": "disposal_due"}
     )
@@ -120,6 +124,8 @@ def due():
         rows=rows,
         views={v.id: v for v in shown},
         form=ProposeForm(),
+        after=after,
+        more=len(rows) == DUE_PAGE,
     )
 
 

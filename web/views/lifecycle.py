@@ -56,6 +56,9 @@ class EntryForm(FlaskForm):
     recipients = StringField(_l("Nơi nhận"))
 
 
+REGISTER_PAGE = 200  # lines a page of a register shows; the print and the CSV have the year
+
+
 @bp.route("/registers", methods=["GET", "POST"])
 @login_required
 def register_page():
@@ -91,7 +94,10 @@ def register_page():
             return redirect(url_for("lifecycle.register_page", register=register, year=year))
         except KhoError as exc:
             flash(exc.vi if current_language() == "vi" else exc.en, "error")
-    rows = registers.entries(kho(), current_context(), register, year)
+    after = int_arg("after", 0)
+    rows = registers.entries(
+        kho(), current_context(), register, year, after=after, limit=REGISTER_PAGE
+    )
     # the loop closed in both registers: an incoming record's reply, the record a reply answers
     links = assignments.reply_links(
         kho(), current_context(), [r.document_id for r in rows if r.document_id]
@@ -107,6 +113,8 @@ def register_page():
         form=form,
         kind=kind,
         can_add=can_add,
+        after=after,
+        more=len(rows) == REGISTER_PAGE,
     )
 
 

@@ -218,3 +218,23 @@ def test_secure_cookie_name_when_asked(app, tmp_path):
     assert secure.config["SESSION_COOKIE_NAME"] == "__Host-kho"
     assert secure.config["SESSION_COOKIE_SECURE"] is True
     secure.extensions["kho"].dispose()
+
+
+def test_the_audit_log_pages_back_and_every_answer_says_its_server_time(
+    app, inst, site, monkeypatch
+):
+    from web.views import audit as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    client = app.test_client()
+    _login(client, "kiemtra")
+    seqs, url = [], "/audit?action=ingest"
+    while url:
+        answer = client.get(url)
+        assert re.fullmatch(r"app;dur=\d+\.\d", answer.headers["Server-Timing"])
+        page = answer.get_data(as_text=True)
+        seqs += [int(s) for s in re.findall(r'<tr class="\w+">\s*<td>(\d+)</td>', page)]
+        found = re.search(r'href="(/audit\?[^"]*before=\d+[^"]*)">Các mục cũ hơn', page)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    ingested = [e["seq"] for e in _entries(inst, action="ingest")]
+    assert sorted(seqs, reverse=True) == seqs and sorted(seqs) == sorted(ingested)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
+from archive.lifecycle import registers
 from tests.support.people import add_person
 
 
@@ -40,3 +42,27 @@ def test_archivist_registers_and_exports_the_incoming_register(app, inst):
     assert "attachment" in csv.headers["Content-Disposition"]
     assert client.get("/fileplan?year=2026").status_code == 200
     assert client.get("/registers?register=NOPE").status_code == 404
+
+
+def test_a_registers_year_is_read_page_by_page(app, inst, monkeypatch):
+    """A year of a register is shown a page at a time (the rows after a number), the next page a
+    link away; the print keeps the whole year."""
+    from web.views import lifecycle as views
+
+    monkeypatch.setattr(views, "REGISTER_PAGE", 2)
+    person = add_person(inst, "vanthu.trang", "archivist", "mat")
+    for n in range(5):
+        registers.add_entry(inst, person.ctx, "DEN", date(2026, 2, 1 + n), {"subject": f"Mục {n}"})
+    client = app.test_client()
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    data = {"csrf_token": token, "username": "vanthu.trang", "password": person.password}
+    client.post("/login", data=data)
+    seen, url = [], "/registers?register=DEN&year=2026"
+    while url:
+        page = client.get(url.replace("&amp;", "&")).get_data(as_text=True)
+        seen += re.findall(r"Mục (\d)", page)
+        found = re.search(r'href="(/registers\?[^"]*after=\d+[^"]*)">Các số tiếp theo', page)
+        url = found.group(1) if found else None
+    assert seen == ["0", "1", "2", "3", "4"]
+    printed = client.get("/registers/print?register=DEN&year=2026").get_data(as_text=True)
+    assert all(f"Mục {n}" in printed for n in range(5))

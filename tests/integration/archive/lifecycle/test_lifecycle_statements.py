@@ -79,3 +79,35 @@ def test_an_audit_page_runs_as_many_statements_for_many_events_as_for_few(inst, 
         file_doc(inst, archivist)
     many, shown = _statements(inst, lambda: inspection.entries(inst, auditor.ctx, page))
     assert len(shown) == 7 and many == few
+
+
+def test_a_registers_page_reads_its_own_rows_and_the_pages_cover_the_year(inst, archivist):
+    for n in range(6):
+        registers.add_entry(inst, archivist.ctx, "DI", date(2025, 3, 1 + n), {"subject": f"S{n}"})
+    pages, after = [], 0
+    while True:
+        count, shown = _statements(
+            inst,
+            lambda after=after: registers.entries(
+                inst, archivist.ctx, "DI", 2025, after=after, limit=4
+            ),
+        )
+        pages.append(([e.number for e in shown], count))
+        if len(shown) < 4:
+            break
+        after = shown[-1].number
+    assert [numbers for numbers, _ in pages] == [[1, 2, 3, 4], [5, 6]]
+    assert pages[0][1] == pages[1][1]
+
+
+def test_the_audit_log_pages_back_by_sequence_number(inst, archivist):
+    auditor = add_person(inst, "kiemtra", "auditor", "thuong")
+    for _ in range(5):
+        file_doc(inst, archivist)
+    page = inspection.Filter(action="ingest")
+    first = inspection.entries(inst, auditor.ctx, page, limit=3)
+    older = inspection.entries(
+        inst, auditor.ctx, inspection.Filter(action="ingest", before=first[-1]["seq"]), limit=3
+    )
+    seqs = [e["seq"] for e in first + older]
+    assert len(seqs) == 5 and seqs == sorted(seqs, reverse=True)

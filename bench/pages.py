@@ -1,0 +1,276 @@
+"""Pages that list the archive at the size of a province: p95 and query plans (issue 20).
+
+    .venv/bin/python bench/pages.py [--sizes 10000 100000] [--rounds 20] [--work DIR --keep]
+    KHO_PG_PORT=54342 bash scripts/with-postgres.sh .venv/bin/python bench/pages.py --postgresql
+
+Builds (or reuses, under ``--work``) synthetic archives (bench/synthetic.py: records, dossiers,
+register lines, the audit chain; no search index) of each size on SQLite, or on the PostgreSQL
+server that ``scripts/with-postgres.sh`` started (one database per size). Then, through Flask's
+test client as people logged in (the gate, the audit entries and the rendering included), times:
+
+- the due list (``/disposal/due``) and the records list (``/``) as the archivist;
+- a register's year (``/registers?register=DEN&year=Y``) and its page deep in the year;
+- the statistics of a year (``/statistics?year=Y``);
+- the audit log's first page and a deep page (``/audit``, ``/audit?before=SEQ``) as the auditor.
+
+Each page's SQL statements are caught as they run and explained on the same database
+(SQLite ``EXPLAIN QUERY PLAN``, PostgreSQL ``EXPLAIN``): the verdict names every full scan of
+a large table. The smallest size is the anchor: the growth column is each p95 over the anchor's
+p95 in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import synthetic
+from sqlalchemy import create_engine, event, text
+
+from archive.accounts import accounts, sessions
+from archive.core import schema
+from security.actor import Context
+from security.identity import totp
+
+AUDITOR = "kiemtoan"
+YEAR = 2020  # a full year in the middle of the synthetic archive (2015–2026)
+LARGE = 5000  # rows: a table smaller than this may be scanned
+BUILT = "built.ok"  # written in the archive's home once its build finished
+TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the bench accounts' second factor (throw-away)
+
+
+@dataclass
+class Page:
+    name: str
+    who: str
+    url: str
+    times: list[float] = field(default_factory=list)
+    statements: list[tuple[str, object]] = field(default_factory=list)
+
+
+def _pages(deep_audit: int, size: int) -> list[Page]:
+    deep_register = max(1, size // 35)  # about the middle of a year of sổ đến
+    return [
+        Page("due list", "archivist", "/disposal/due"),
+        Page("records list", "archivist", "/"),
+        Page("register year, page 1", "archivist", f"/registers?register=DEN&year={YEAR}"),
+        Page(
+            "register year, deep page",
+            "archivist",
+            f"/registers?register=DEN&year={YEAR}&after={deep_register}",
+        ),
+        Page("statistics of a year", "archivist", f"/statistics?year={YEAR}"),
+        Page("audit log, page 1", "auditor", "/audit"),
+        Page("audit log, deep page", "auditor", f"/audit?before={deep_audit}"),
+    ]
+
+
+def _database(base_url: str | None, size: int) -> str | None:
+    """A database of its own per size on the PostgreSQL server (None: SQLite in the home)."""
+    if base_url is None:
+        return None
+    name = f"kho_pages_{size}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _archive(work: Path, size: int, database_url: str | None) -> Path:
+    home = work / f"{'pg' if database_url else 'sqlite'}-{size}"
+    if (home / BUILT).exists():
+        print(f"reusing {home}")
+        return home
+    if home.exists():
+        shutil.rmtree(home)
+    print(f"building {size:,} records at {home} …")
+    inst = synthetic.build(home, size, database_url=database_url, with_index=False)
+    accounts.create_account(
+        inst,
+        Context(None, "bench"),
+        AUDITOR,
+        synthetic.ADMIN_PASSWORD,
+        "auditor",
+        "thuong",
+        "VP",
+        "Kiểm toán",
+    )
+    for name in (synthetic.FILER, AUDITOR):  # both log in with a second factor
+        with inst.sessions.begin() as session:
+            sessions.set_totp_secret(inst, accounts.require_user(session, name), TOTP, True)
+    inst.dispose()
+    (home / BUILT).write_text("ok\n")
+    return home
+
+
+def _client(app, username: str):
+    client = app.test_client()
+    answer = client.post(
+        "/login", data={"username": username, "password": synthetic.ADMIN_PASSWORD}
+    )
+    if answer.headers.get("Location", "").endswith("/login/code"):
+        answer = client.post("/login/code", data={"code": totp.code_now(TOTP)})
+    assert answer.status_code in (302, 303), (username, answer.status_code)
+    assert client.get("/").status_code == 200, f"{username} is not logged in"
+    return client
+
+
+def _measure(app, pages: list[Page], rounds: int) -> None:
+    engine = app.extensions["kho"].engine
+    clients = {"archivist": _client(app, synthetic.FILER), "auditor": _client(app, AUDITOR)}
+    for page in pages:
+        caught: list[tuple[str, object]] = []
+
+        def catch(_conn, _cursor, statement, parameters, _context, _many, caught=caught):
+            caught.append((statement, parameters))
+
+        for n in range(rounds + 1):  # the first is a warm-up, caught and explained
+            if n == 0:
+                event.listen(engine, "before_cursor_execute", catch)
+            started = time.perf_counter()
+            answer = clients[page.who].get(page.url)
+            elapsed = (time.perf_counter() - started) * 1000
+            if n == 0:
+                event.remove(engine, "before_cursor_execute", catch)
+                page.statements = caught
+            else:
+                page.times.append(elapsed)
+            assert answer.status_code == 200, (page.url, answer.status_code)
+
+
+def _row_counts(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            names = [
+                r[0]
+                for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
+            ]
+        else:
+            names = [
+                r[0]
+                for r in conn.exec_driver_sql(
+                    "SELECT tablename FROM pg_tables WHERE schemaname='public'"
+                )
+            ]
+        count = 'SELECT count(*) FROM "{}"'  # names read from the catalogue, not from input
+        return {n: conn.exec_driver_sql(count.format(n)).scalar() for n in names}
+
+
+SQLITE_SCAN = re.compile(r"\bSCAN (\w+)\b(?! USING)")  # "SCAN t USING INDEX i" walks an index
+PG_SCAN = re.compile(r"Seq Scan on (\w+)")
+
+
+def _plan(engine, statement: str, parameters) -> list[str]:
+    sqlite = engine.dialect.name == "sqlite"
+    prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(prefix + statement, parameters or ())
+        if sqlite:
+            return [r[-1] for r in rows]
+        return [r[0] for r in rows]
+
+
+def _verdict(engine, page: Page, counts: dict[str, int]) -> tuple[str, list[str]]:
+    """'index' or the large tables scanned, and the plans of the page's distinct SELECTs."""
+    sqlite = engine.dialect.name == "sqlite"
+    scanned, plans, seen = set(), [], set()
+    for statement, parameters in page.statements:
+        if not statement.lstrip().upper().startswith("SELECT") or statement in seen:
+            continue
+        seen.add(statement)
+        lines = _plan(engine, statement, parameters)
+        for line in lines:
+            for table in (SQLITE_SCAN if sqlite else PG_SCAN).findall(line):
+                if counts.get(table, 0) >= LARGE:
+                    scanned.add(table)
+        short = " ".join(statement.split())
+        plans.append(f"    {short[:150]}{'…' if len(short) > 150 else ''}")
+        plans += [f"      {line.strip()}" for line in lines]
+    verdict = "index used" if not scanned else "SEQ SCAN of " + ", ".join(sorted(scanned))
+    return verdict, plans
+
+
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--work", type=Path, help="where archives are built (default: a temp dir)")
+    parser.add_argument("--postgresql", action="store_true", help="KHO_TEST_DATABASE_URL's server")
+    parser.add_argument("--plans", action="store_true", help="print every statement's plan")
+    parser.add_argument("--keep", action="store_true", help="keep the archives for the next run")
+    parser.add_argument("--build-only", action="store_true", help="build the archives, then stop")
+    args = parser.parse_args()
+    base_url = os.environ.get("KHO_TEST_DATABASE_URL") if args.postgresql else None
+    if args.postgresql and not base_url:
+        sys.exit("--postgresql: run under scripts/with-postgres.sh (KHO_TEST_DATABASE_URL)")
+    from web import create_app
+
+    temporary = args.work is None
+    args.work = args.work or Path(tempfile.mkdtemp(prefix="kho-pages-"))
+    args.work.mkdir(parents=True, exist_ok=True)
+    results: dict[int, list[Page]] = {}
+    for size in sorted(args.sizes):
+        database_url = _database(base_url, size)
+        home = _archive(args.work, size, database_url)
+        if args.build_only:
+            continue
+        settings = {"KHO_HOME": str(home), "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
+        if database_url:
+            settings["KHO_DATABASE_URL"] = database_url
+        app = create_app(settings)
+        schema.upgrade(app.extensions["kho"])  # an archive built by an older Kho: its indexes
+        engine = app.extensions["kho"].engine
+        counts = _row_counts(engine)
+        pages = _pages(deep_audit=max(2, counts["audit_log"] // 10), size=size)
+        _measure(app, pages, args.rounds)
+        results[size] = pages
+        print(f"\n{engine.dialect.name}, {size:,} records ({os.getloadavg()[0]:.1f} load)")
+        for page in pages:
+            verdict, plans = _verdict(engine, page, counts)
+            selects = sum(1 for s, _ in page.statements if s.lstrip().upper().startswith("SELECT"))
+            print(
+                f"  {page.name:<26} p50 {statistics.median(page.times):8.1f} ms"
+                f"  p95 {_p95(page.times):8.1f} ms  {len(page.statements):3} statements"
+                f" ({selects} SELECT)  {verdict}"
+            )
+            if args.plans or "SCAN" in verdict:
+                print("\n".join(plans))
+        app.extensions["kho"].dispose()
+        if not args.keep and not database_url:
+            shutil.rmtree(home)
+    if temporary and not args.keep:
+        shutil.rmtree(args.work)
+    if not results:
+        return
+    anchor = min(results)
+    print(f"\ngrowth (p95 over the p95 at {anchor:,} records, same run; target p95 ≤ 100 ms)")
+    for n, page in enumerate(results[anchor]):
+        base = _p95(page.times)
+        row = [f"{_p95(results[s][n].times):8.1f} ms ({_p95(results[s][n].times) / base:5.1f}×)"
+               for s in sorted(results)]  # fmt: skip
+        print(f"  {page.name:<26} " + "  ".join(row))
+    print(f"load average {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
