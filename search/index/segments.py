@@ -264,6 +264,20 @@ class _BlockWriter(W3PostingsWriter):
             if end < count:
                 self._write_block()  # the last block is written by finish_postings
 
+    def _mini_ids(self) -> tuple:
+        """Whoosh's delta-encoded ids (its own runs a generator step per posting)."""
+        ids = self._ids
+        return (ids[0], *map(sub, ids[1:], ids)) if len(ids) else ()
+
+    def _mini_weights(self):
+        """Whoosh's minified weights: None when all are 1, one number when all are equal."""
+        weights, count = self._weights, len(self._weights)
+        if weights.count(1.0) == count:
+            return None
+        if weights.count(weights[0]) == count:
+            return weights[0]
+        return tuple(weights)
+
     def _write_block(self, last: bool = False) -> None:
         """Whoosh's block layout (length, pickled statistics, pickled and compressed data),
         except that a small block is not compressed: Whoosh means to skip those but compresses
