@@ -61,7 +61,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Quick figures (a few minutes). The full-size runs: bench/search.py --sizes 100000,1000000,
+# Quick figures (a few minutes). The full-size runs: bench/search.py --sizes 100000,1000000
+# --dir DIR (keeps the big indexes to measure again; CPU time is printed beside wall time),
 # bench/audit.py (a million entries), bench/web.py --docs 5000; bench/real.py exits 1 if a
 # secret document would be filed below its level without being held back.
 bench: $(STAMP)
