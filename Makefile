@@ -61,7 +61,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Quick figures (a few minutes). The full-size runs: bench/search.py --sizes 100000,1000000,
+# Quick figures (a few minutes). The full-size runs: bench/search.py --sizes 100000,1000000
+# --dir DIR (keeps the big indexes to measure again; CPU time is printed beside wall time),
 # bench/pages.py --sizes 10000 100000 1000000 (and under scripts/with-postgres.sh --postgresql),
 # bench/search_load.py --work DIR (100,000 records, 30 users, kho serve --workers 4),
 # bench/audit.py (a million entries), bench/web.py --docs 5000; bench/real.py exits 1 if a

@@ -2,7 +2,7 @@
 """Search benchmark: Kho's engine (Whoosh, encrypted, trimmed) beside SQLite FTS5, one run.
 
     .venv/bin/python bench/search.py [--sizes 100000,1000000] [--rounds 3] [--mix 300]
-                                     [--no-reindex] [--workers N]
+                                     [--no-reindex] [--workers N] [--dir DIR]
 
 For each size, a synthetic archive (``bench/synthetic.py``: the phrase banks of
 ``ingest.samples``, ids in filing order) is indexed with every core into the encrypted index,
@@ -20,18 +20,29 @@ zero hits, a suggestion (what the search page needs):
 - ``kho reindex``: the archive written into a database and blob store (records sealed,
   texts encrypted), then the full rebuild from them, as the command does it.
 
-With several sizes, a last table shows how each figure grows. The figures are for the index
-layer (``search.engine``); the gate and the audit entry of each search add a database
-transaction (see bench/web.py for the whole service).
+With several sizes, a last table shows how each figure grows.
+
+On a shared machine the wall-clock figures measure the queue for a core as much as the code:
+every figure is also given in CPU time (the indexing processes' own seconds; a query's thread
+time; the cold process's), for Kho and FTS5 alike, with the load average beside them. ``--dir``
+keeps the indexes and FTS5 databases there (a big size is then built once, by one run, and
+measured again by later ones: indexing figures are printed only by the run that built them).
+
+The figures are for the index layer (``search.engine``); the gate and the audit entry of each
+search add a database transaction (see bench/web.py for the whole service).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import re
+import resource
+import secrets
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -247,13 +258,24 @@ def forget_caches() -> None:
     storage.BLOCKS.clear()
 
 
-def timed(run: Callable[[str], int], texts: list[str], rounds: int) -> tuple[list, list, dict]:
+CPU: dict[str, list[float]] = {}  # per label of ``timed``: each query's thread time (ms)
+
+
+def timed(
+    run: Callable[[str], int], texts: list[str], rounds: int, label: str = ""
+) -> tuple[list, list, dict]:
+    """Wall-clock ms of each query (first round, later rounds) and the totals; each query's
+    thread CPU time goes to ``CPU[label]`` (later rounds only when there are some)."""
     first, rest, totals = [], [], {}
+    cpu_first, cpu_rest = [], []
     for r in range(rounds + 1):
         for text in texts:
-            t = time.perf_counter()
+            c, t = time.thread_time(), time.perf_counter()
             totals[text] = run(text)
             (first if r == 0 else rest).append((time.perf_counter() - t) * 1000)
+            (cpu_first if r == 0 else cpu_rest).append((time.thread_time() - c) * 1000)
+    if label:
+        CPU[label] = cpu_rest or cpu_first
     return first, rest, totals
 
 
@@ -266,10 +288,22 @@ def pct(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered), at(0.95), at(0.99)
 
 
-def line(name: str, values: list[float]) -> tuple[float, float, float]:
+def line(name: str, values: list[float], label: str = "") -> tuple[float, float, float]:
     p50, p95, p99 = pct(values)
-    print(f"  {name:<40} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  p99 {p99:7.2f} ms")
+    cpu = f"   CPU p95 {pct(CPU[label])[1]:7.2f} ms" if label in CPU else ""
+    print(f"  {name:<40} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  p99 {p99:7.2f} ms{cpu}")
     return p50, p95, p99
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (5 min: {five:.1f}) on {os.cpu_count()} cores"
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children (the indexing workers), user + system."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _probe(args: list[str]) -> dict:
@@ -284,36 +318,44 @@ def cold_probe(folder: Path) -> None:
     """In a new process: first search (reader opened, nothing decrypted yet), then a second."""
     started = time.perf_counter()
     run = engine_runner(folder)
-    t = time.perf_counter()
+    c, t = time.process_time(), time.perf_counter()
     total = run(COLD_QUERY)
-    first = time.perf_counter() - t
+    first, cpu = time.perf_counter() - t, time.process_time() - c
     t = time.perf_counter()
     run("kiem tra giam sat")
     second = time.perf_counter() - t
-    print(json.dumps({"first": first, "second": second, "total": total, "setup": t - started}))
+    print(
+        json.dumps(
+            {"first": first, "cpu": cpu, "second": second, "total": total, "setup": t - started}
+        )
+    )
 
 
 def cold_fts_probe(path: Path) -> None:
     run = fts_runner(path, READER)
-    t = time.perf_counter()
+    c, t = time.process_time(), time.perf_counter()
     total = run(COLD_QUERY)
-    print(json.dumps({"first": time.perf_counter() - t, "total": total}))
+    first, cpu = time.perf_counter() - t, time.process_time() - c
+    print(json.dumps({"first": first, "cpu": cpu, "total": total}))
 
 
-def index_rate(folder: Path, count: int, workers: int) -> float:
-    """Seconds to build the encrypted index of ``count`` records with ``workers`` processes."""
-    t = time.perf_counter()
+def index_rate(folder: Path, count: int, workers: int) -> tuple[float, float]:
+    """(seconds, CPU seconds of all the processes) to build the encrypted index of ``count``
+    records with ``workers`` processes."""
+    c, own, t = children_cpu(), time.process_time(), time.perf_counter()
     synthetic.build_index(folder, KEY, count, filed_by=2, workers=workers)
-    return time.perf_counter() - t
+    cpu = children_cpu() - c + time.process_time() - own
+    return time.perf_counter() - t, cpu
 
 
-def generation_rate(count: int) -> float:
-    """Records generated per second (part of both index builds: measured to be set apart)."""
+def generation_rate(count: int) -> tuple[float, float]:
+    """Records generated per second and per CPU second (part of both index builds: measured
+    to be set apart)."""
     sample = min(count, 5000)
-    t = time.perf_counter()
+    c, t = time.process_time(), time.perf_counter()
     for rec in synthetic.records(count, stop=sample):
         rec.entry()
-    return sample / (time.perf_counter() - t)
+    return sample / (time.perf_counter() - t), sample / (time.process_time() - c)
 
 
 def reopen(folder: Path, count: int, runs: int = 5) -> list[tuple[float, float, float]]:
@@ -321,14 +363,16 @@ def reopen(folder: Path, count: int, runs: int = 5) -> list[tuple[float, float, 
     run = engine_runner(folder)
     run("dang vien")
     out = []
+    tag = "".join(secrets.choice("bcdghklmnpqrstvx") for _ in range(8))  # a kept index: new
+    first_id = count + 1 + secrets.randbelow(10**9)  # words and ids in every run
     for n in range(runs):
         entry = store.IndexEntry(
-            count + 1 + n,
+            first_id + n,
             "thuong",
             UNITS["VP"],
             "KH",
             2026,
-            f"Tinmoinhat{n} đảng viên.",
+            f"Tinmoinhat{tag}{n} đảng viên.",
             number=f"{n + 1}-KH/TU",
             issuer="Tỉnh ủy Lào Cai",
             issued=date(2026, 1, 2),
@@ -337,7 +381,7 @@ def reopen(folder: Path, count: int, runs: int = 5) -> list[tuple[float, float, 
         store.add(folder, KEY, [entry])
         commit = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        found = run(f"tinmoinhat{n}")
+        found = run(f"tinmoinhat{tag}{n}")
         first = (time.perf_counter() - t) * 1000
         assert found == 1, f"the new document was not found ({found})"
         t = time.perf_counter()
@@ -348,50 +392,50 @@ def reopen(folder: Path, count: int, runs: int = 5) -> list[tuple[float, float, 
 
 
 def reindex_time(home: Path, count: int, workers: int) -> tuple[float, float, int]:
-    """(seconds to build the archive, seconds of ``kho reindex``, records indexed)."""
+    """(seconds to build the archive, seconds of ``kho reindex``, its CPU seconds (all its
+    processes), records indexed)."""
     from search import feed
     from security.actor import Context
 
     t = time.perf_counter()
     inst = synthetic.build(home, count, with_index=False, workers=workers, progress=lambda _: None)
     built = time.perf_counter() - t
-    t = time.perf_counter()
-    indexed = feed.reindex(inst, Context(None, "cli"))
+    c, own, t = children_cpu(), time.process_time(), time.perf_counter()
+    indexed = feed.reindex(inst, Context(None, "cli"), workers)
     seconds = time.perf_counter() - t
+    cpu = children_cpu() - c + time.process_time() - own
     inst.dispose()
-    return built, seconds, indexed
+    return built, seconds, cpu, indexed
 
 
 def measure(size: int, args: argparse.Namespace, tmp: Path) -> dict:
     print(f"\n=== {size:,} records " + "=" * 60)
+    print(load())
     folder, fts_path = tmp / f"index-{size}", tmp / f"fts-{size}.sqlite3"
-    gen = generation_rate(size)
-    kho_s = index_rate(folder, size, args.workers)
-    disk = sum(p.stat().st_size for p in folder.iterdir())
-    fts_s = build_fts(fts_path, (r.entry() for r in synthetic.records(size)))
-    kho_rate = size / max(kho_s - size / gen / args.workers, 1e-9)
-    print(f"indexing ({args.workers} processes; generating the records: {gen:,.0f}/s per process)")
-    print(
-        f"  kho, encrypted: {size / kho_s:8,.0f} docs/s with generation, "
-        f"{kho_rate:8,.0f} docs/s without ({kho_s:.0f} s, {disk / 1e6:.0f} MB)"
-    )
-    print(f"  FTS5 (anchor):  {size / fts_s:8,.0f} docs/s, inserts alone ({fts_s:.0f} s)")
+    out: dict[str, float] = {}
+    if folder.exists() and fts_path.exists():
+        print(f"indexing: not measured in this run (index and FTS5 built earlier in {tmp})")
+    else:
+        out.update(indexing(size, args.workers, folder, fts_path))
 
     kho, fts = engine_runner(folder), fts_runner(fts_path, READER)
     texts, mix = queries(size), random_queries(args.mix)
     forget_caches()
-    print("\nsearch as a MẬT reader of one unit of four: top 20 + visible count (+ hint on 0)")
-    mixed, _, mix_totals = timed(kho, mix, 0)
-    k_mix = line(f"kho: {len(mix)} distinct queries, once", mixed)
-    fts_mixed, _, fts_mix_totals = timed(fts, mix, 0)
-    f_mix = line(f"FTS5: {len(mix)} distinct queries, once", fts_mixed)
-    first, warm, totals = timed(kho, texts, args.rounds)
+    print(
+        "\nsearch as a MẬT reader of one unit of four: top 20 + visible count (+ hint on 0); "
+        + load()
+    )
+    mixed, _, mix_totals = timed(kho, mix, 0, "k_mix")
+    k_mix = line(f"kho: {len(mix)} distinct queries, once", mixed, "k_mix")
+    fts_mixed, _, fts_mix_totals = timed(fts, mix, 0, "f_mix")
+    f_mix = line(f"FTS5: {len(mix)} distinct queries, once", fts_mixed, "f_mix")
+    first, warm, totals = timed(kho, texts, args.rounds, "k_fixed")
     line(f"kho: fixed mix ({len(texts)}), first run", first)
-    k_fixed = line(f"kho: fixed mix, {args.rounds} more rounds", warm)
-    _, warm_f, _ = timed(engine_runner(folder, facets=True), texts, args.rounds)
-    k_facets = line("kho: fixed mix + 5 facets", warm_f)
-    _, fts_fixed, fts_totals = timed(fts, texts, args.rounds)
-    f_fixed = line("FTS5: fixed mix, all rounds", fts_fixed)
+    k_fixed = line(f"kho: fixed mix, {args.rounds} more rounds", warm, "k_fixed")
+    _, warm_f, _ = timed(engine_runner(folder, facets=True), texts, args.rounds, "k_facets")
+    k_facets = line("kho: fixed mix + 5 facets", warm_f, "k_facets")
+    _, fts_fixed, fts_totals = timed(fts, texts, args.rounds, "f_fixed")
+    f_fixed = line("FTS5: fixed mix, all rounds", fts_fixed, "f_fixed")
     for name, k, f in (("distinct", k_mix, f_mix), ("fixed mix", k_fixed, f_fixed)):
         print(
             f"  kho / FTS5, {name}: p50 {k[0] / f[0]:.2f}x  p95 {k[1] / f[1]:.2f}x  "
@@ -407,13 +451,15 @@ def measure(size: int, args: argparse.Namespace, tmp: Path) -> dict:
     engine.forget_all()
     colds = [_probe(["--cold-probe", str(folder)]) for _ in range(3)]
     cold = statistics.median(c["first"] for c in colds) * 1000
-    fts_cold = (
-        statistics.median(_probe(["--cold-fts", str(fts_path)])["first"] for _ in range(3)) * 1000
-    )
-    print("\ncold first search in a new process (median of 3; imports apart)")
+    cold_cpu = statistics.median(c["cpu"] for c in colds) * 1000
+    fts_colds = [_probe(["--cold-fts", str(fts_path)]) for _ in range(3)]
+    fts_cold = statistics.median(c["first"] for c in fts_colds) * 1000
+    fts_cold_cpu = statistics.median(c["cpu"] for c in fts_colds) * 1000
+    print(f"\ncold first search in a new process (median of 3; imports apart); {load()}")
     second = statistics.median(c["second"] for c in colds) * 1000
     print(
-        f"  kho: {cold:7.1f} ms (second query {second:.1f} ms)   FTS5 (anchor): {fts_cold:7.1f} ms"
+        f"  kho: {cold:7.1f} ms (CPU {cold_cpu:.1f} ms; second query {second:.1f} ms)   "
+        f"FTS5 (anchor): {fts_cold:7.1f} ms (CPU {fts_cold_cpu:.1f} ms)"
     )
 
     reopened = reopen(folder, size)
@@ -425,25 +471,63 @@ def measure(size: int, args: argparse.Namespace, tmp: Path) -> dict:
         f"  commit {commit:6.0f} ms   first query (opens the new generation) {first_q:6.1f} ms"
         f"   next query {after:5.1f} ms   reopen ≈ {first_q - after:5.1f} ms"
     )
-    out = {
-        "index docs/s": kho_rate,
-        "FTS5 docs/s": size / fts_s,
+    out |= {
         "distinct p95 ms": k_mix[1],
+        "distinct CPU p95 ms": pct(CPU["k_mix"])[1],
+        "FTS5 dist. CPU p95 ms": pct(CPU["f_mix"])[1],
         "FTS5 distinct p95 ms": f_mix[1],
         "fixed p95 ms": k_fixed[1],
         "facets p95 ms": k_facets[1],
         "FTS5 fixed p95 ms": f_fixed[1],
         "cold ms": cold,
+        "cold CPU ms": cold_cpu,
         "FTS5 cold ms": fts_cold,
+        "FTS5 cold CPU ms": fts_cold_cpu,
         "reopen ms": first_q - after,
         "commit ms": commit,
     }
     if not args.no_reindex:
-        built, seconds, indexed = reindex_time(tmp / f"archive-{size}", size, args.workers)
-        print(f"\nkho reindex from the database ({built:.0f} s to build the archive)")
-        print(f"  {indexed:,} records in {seconds:.1f} s: {indexed / seconds:,.0f} records/s")
+        home = tmp / f"archive-{size}"
+        shutil.rmtree(home, ignore_errors=True)
+        built, seconds, cpu, indexed = reindex_time(home, size, args.workers)
+        shutil.rmtree(home, ignore_errors=True)
+        print(f"\nkho reindex from the database ({built:.0f} s to build the archive); {load()}")
+        print(
+            f"  {indexed:,} records in {seconds:.1f} s: {indexed / seconds:,.0f} records/s "
+            f"({cpu:.0f} CPU s: {indexed / cpu:,.0f} records per CPU second)"
+        )
         out["reindex s"] = seconds
+        out["reindex CPU s"] = cpu
     return out
+
+
+def indexing(size: int, workers: int, folder: Path, fts_path: Path) -> dict[str, float]:
+    """Build the encrypted index and the FTS5 table of ``size`` records; their rates."""
+    gen, gen_cpu = generation_rate(size)
+    kho_s, kho_cpu = index_rate(folder, size, workers)
+    disk = sum(p.stat().st_size for p in folder.iterdir())
+    c = time.process_time()
+    fts_s = build_fts(fts_path, (r.entry() for r in synthetic.records(size)))
+    fts_cpu = time.process_time() - c - size / gen_cpu  # generation apart, as for the wall time
+    kho_rate = size / max(kho_s - size / gen / workers, 1e-9)
+    kho_cpu_rate = size / max(kho_cpu - size / gen_cpu, 1e-9)
+    print(f"indexing ({workers} processes; generating the records: {gen:,.0f}/s per process)")
+    print(
+        f"  kho, encrypted: {size / kho_s:8,.0f} docs/s with generation, "
+        f"{kho_rate:8,.0f} docs/s without ({kho_s:.0f} s, {disk / 1e6:.0f} MB); "
+        f"{kho_cpu_rate:,.0f} docs per CPU second: {kho_cpu_rate * workers:,.0f} docs/s "
+        f"with {workers} idle cores"
+    )
+    print(
+        f"  FTS5 (anchor):  {size / fts_s:8,.0f} docs/s, inserts alone ({fts_s:.0f} s); "
+        f"{size / max(fts_cpu, 1e-9):,.0f} docs per CPU second (one process)"
+    )
+    return {
+        "index docs/s": kho_rate,
+        "index docs/CPU s": kho_cpu_rate,
+        "FTS5 docs/s": size / fts_s,
+        "FTS5 docs/CPU s": size / max(fts_cpu, 1e-9),
+    }
 
 
 def growth(results: dict[int, dict]) -> None:
@@ -475,6 +559,9 @@ def main() -> None:
     parser.add_argument("--mix", type=int, default=300, help="distinct random queries")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-reindex", action="store_true", help="skip the database rebuild")
+    parser.add_argument(
+        "--dir", type=Path, help="keep indexes and FTS5 databases here (reused if present)"
+    )
     parser.add_argument("--cold-probe", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cold-fts", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -484,11 +571,16 @@ def main() -> None:
         return cold_fts_probe(args.cold_fts)
     results = {}
     print(f"machine: a 10M-step Python loop takes {machine_speed():.2f} s now (see machine_speed)")
-    with tempfile.TemporaryDirectory(prefix="kho-bench-search-") as tmp:
+    with contextlib.ExitStack() as stack:
+        if args.dir:
+            args.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = args.dir
+        else:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kho-bench-search-")))
         for size in (int(s) for s in args.sizes.split(",")):
-            results[size] = measure(size, args, Path(tmp))
+            results[size] = measure(size, args, tmp)
             forget_caches()
-            print(f"machine: the loop takes {machine_speed():.2f} s now")
+            print(f"machine: the loop takes {machine_speed():.2f} s now; {load()}")
     if len(results) > 1:
         growth(results)
 

@@ -372,7 +372,7 @@ def build(
     with inst.sessions() as session:
         filer = accounts.require_user(session, FILER).id
     for sub in range(256):
-        (inst.blobs.root / f"{sub:02x}").mkdir(exist_ok=True, mode=0o700)
+        (inst.blobs.root / f"{sub:02x}").mkdir(parents=True, exist_ok=True, mode=0o700)
     inst.keyring  # noqa: B018 - loaded before the workers fork
     _WORK.update(inst=inst, count=count, seed=seed, filer=filer)
     with inst.sessions() as session:

@@ -61,6 +61,7 @@ INDEX_NAME = "MAIN"
 SUMMARY_COLUMNS = ("level", "unit", "type_name", "issuer_name", "year")
 COMPRESSION = 1  # zlib level of posting blocks (Whoosh's 3: twice the time, 5% smaller)
 SMALL_BLOCK = 200  # pickled bytes under which a block is stored uncompressed
+PLAIN_VALUES = 100_000  # distinct values of a plain field whose terms a segment remembers
 
 Batch = Callable[[], Iterable]  # yields search.index.IndexEntry
 
@@ -207,10 +208,24 @@ class _PlainField:
         self.scorable = bool(field.scorable)
         self._terms: dict[bytes, tuple[list, list, list]] = {}
         self.lengths = array("I")
+        # A value's terms, remembered: levels, units, types, years, dates and dossiers recur
+        # from document to document (a date is eight trie terms); ids never do.
+        self._known: dict | None = None if field.unique else {}
+
+    def _index(self, value) -> tuple:
+        known = self._known
+        if known is None:
+            return tuple(self.field.index(value))
+        found = known.get(value)
+        if found is None:
+            found = tuple(self.field.index(value))
+            if len(known) < PLAIN_VALUES:
+                known[value] = found
+        return found
 
     def add(self, docnum: int, value) -> int:
         length = 0
-        for btext, freq, weight, vbytes in self.field.index(value):
+        for btext, freq, weight, vbytes in self._index(value):
             ids, weights, values = self._terms.setdefault(btext, ([], [], []))
             ids.append(docnum)
             weights.append(weight)
@@ -248,6 +263,20 @@ class _BlockWriter(W3PostingsWriter):
                 self._minlength, self._maxlength = None, 0
             if end < count:
                 self._write_block()  # the last block is written by finish_postings
+
+    def _mini_ids(self) -> tuple:
+        """Whoosh's delta-encoded ids (its own runs a generator step per posting)."""
+        ids = self._ids
+        return (ids[0], *map(sub, ids[1:], ids)) if len(ids) else ()
+
+    def _mini_weights(self):
+        """Whoosh's minified weights: None when all are 1, one number when all are equal."""
+        weights, count = self._weights, len(self._weights)
+        if weights.count(1.0) == count:
+            return None
+        if weights.count(weights[0]) == count:
+            return weights[0]
+        return tuple(weights)
 
     def _write_block(self, last: bool = False) -> None:
         """Whoosh's block layout (length, pickled statistics, pickled and compressed data),
