@@ -161,19 +161,21 @@ def image_frames(data: bytes, limits: Limits) -> int:
 
 FirstPage = Callable[["OcrResult"], None]
 Numbered = tuple[int, raster.PageImage]  # a page image and its 0-based index
-MAX_BATCH = 4  # pages read by one Tesseract run, at most
+MAX_BATCH = 6  # pages read by one Tesseract run, at most (memory: 9 MB an A4 page)
 
 
 class _Body:
     """The pages after the first: decoded or rendered by a thread of their own, in order, and
-    handed to the pool a few to a run while page 1 is read by the caller. At most one batch
-    more than the pool has slots is held in memory."""
+    handed to the pool a few to a run while page 1 is read by the caller: as many runs as
+    the pool has slots (each Tesseract process loads the model once, a sixth of a page's
+    work), at most ``MAX_BATCH`` pages each. At most one run more than the pool has slots
+    is held in memory."""
 
     def __init__(self, wanted: list[int], pages: Callable[[], Iterator[Numbered]],
                  deadline: Deadline) -> None:  # fmt: skip
         self.pool = ocr_pool.pool()
         self.deadline = deadline
-        self.batch = max(1, min(MAX_BATCH, math.ceil(len(wanted) / (2 * self.pool.size))))
+        self.batch = max(1, min(MAX_BATCH, math.ceil(len(wanted) / self.pool.size)))
         self.sent: list[tuple[list[int], Future]] = []
         self.error: BaseException | None = None
         self._slots = threading.Semaphore(self.pool.size + 1)
