@@ -185,9 +185,9 @@ class _Body:
         if wanted:
             self._thread.start()
 
-    def _feed(self, pages: Callable[[], Iterator[tuple[int, raster.PageImage]]]) -> None:
+    def _feed(self, pages: Callable[[], Iterator[Numbered]]) -> None:
         try:
-            batch: list[tuple[int, raster.PageImage]] = []
+            batch: list[Numbered] = []
             for index, page in pages():
                 batch.append((index, page))
                 if len(batch) == self.batch:
@@ -200,7 +200,7 @@ class _Body:
         except BaseException as exc:  # a damaged page, the time budget: raised by ``texts``
             self.error = exc
 
-    def _send(self, batch: list[tuple[int, raster.PageImage]]) -> None:
+    def _send(self, batch: list[Numbered]) -> None:
         while not self._slots.acquire(timeout=0.2):
             if self._stop.is_set():
                 raise _Stopped
@@ -243,7 +243,7 @@ class _Stopped(Exception):
 def _read(
     wanted: list[int],
     first: Callable[[], raster.PageImage],
-    rest: Callable[[list[int]], Iterator[tuple[int, raster.PageImage]]],
+    rest: Callable[[list[int]], Iterator[Numbered]],
     deadline: Deadline,
     version: str,
     first_page: FirstPage | None,
@@ -305,7 +305,7 @@ def ocr_image(
         assert page is not None
         return page
 
-    def rest(wanted: list[int]) -> Iterator[tuple[int, raster.PageImage]]:
+    def rest(wanted: list[int]) -> Iterator[Numbered]:
         chosen = set(wanted)
         for index, page in enumerate(_frames(data, limits, start=min(wanted))):
             if index in chosen and page is not None:
@@ -328,7 +328,7 @@ def ocr_pdf_pages(
     if version is None:
         return OcrResult(pages=[""] * len(page_indexes), needs_ocr=True)
 
-    def rest(wanted: list[int]) -> Iterator[tuple[int, raster.PageImage]]:
+    def rest(wanted: list[int]) -> Iterator[Numbered]:
         for index in wanted:
             yield index, raster.render_pdf_page(data, index, limits)  # under the PDFium lock
 
