@@ -73,6 +73,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/workers.py --docs 40
 	$(BIN)/python bench/cluster.py --docs 300 --samples 30
 	$(BIN)/python bench/ocr_pages.py --docs 2 --pages 4
+	$(BIN)/python bench/ocr.py --docs 2 --pages 4 --singles 4
 	$(BIN)/python bench/ingest.py --docs 100
 	$(BIN)/python bench/real.py --generated 40
 	$(BIN)/python bench/audit.py --events 1000 --sizes 100000,200000

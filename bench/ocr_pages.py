@@ -6,9 +6,11 @@ Runs on PostgreSQL and SeaweedFS started on loopback by ``scripts/with-postgres.
 ``scripts/with-s3.sh`` (unless ``KHO_TEST_DATABASE_URL`` and ``KHO_TEST_S3_ENDPOINT`` are set).
 Each round queues ``--docs`` new scans of ``--pages`` A4 pages at 300 dpi (generated
 documents drawn as images, multi-page TIFF, no text layer) as web uploads, while that many
-``kho worker`` processes (each its own ``KHO_HOME``, started before) empty the queue: each
-scan is split into page jobs (``ingest.doors.pages``) that any worker takes, and filed once its
-pages are read. The rate is pages over the jobs' own times (first upload to last filing).
+``kho worker`` processes (each its own ``KHO_HOME``, started before) empty the queue: with
+two workers or more each scan is split into page jobs (``ingest.doors.pages``) that any worker
+takes, and filed once its pages are read; a worker alone reads a scan's pages itself, on every
+core (``ingest.examine.ocr_pool``; bench/ocr.py compares that with Tesseract alone). The
+rate is pages over the jobs' own times (first upload to last filing).
 Anchor, same run: the pipeline in this process on one scan (every page read in turn).
 """
 

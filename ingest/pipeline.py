@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
@@ -119,14 +119,29 @@ def describe(
     limits: Limits,
     password: str | None,
     home: Path | None = None,
+    on_header: Callable[[Header | None, secrecy.Assessment], None] | None = None,
 ) -> Described:
     """Examine the file, read its header and decide its secrecy (``ingest.describe.secrecy``):
     the declared level can raise, never lower; what could not be read with confidence is held
     back for a person, a file without any readable text included.
 
     ``home`` is the instance folder, whose gazetteer copy (``bodies.json``) names issuers.
+    ``on_header``: for a scan, called with the header and secrecy read from page 1 alone as
+    soon as page 1 is read, while the other pages are still being read (the record's own
+    are decided below, from every page).
     """
-    examined = stages.examine(data, filename, limits, password)
+
+    def early(first: stages.Examined) -> None:
+        assert on_header is not None
+        found = first.text.strip() != ""
+        header = (
+            parse_header(first.text, ocr=True, bodies=gazetteer.for_home(home)) if found else None
+        )
+        on_header(header, secrecy.assess(first, header, declared_level))
+
+    examined = stages.examine(
+        data, filename, limits, password, first_page=early if on_header else None
+    )
     has_text = examined.text.strip() != ""
     header = (
         parse_header(

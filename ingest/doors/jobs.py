@@ -211,7 +211,9 @@ def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
         ) from None
     read = pages.texts(inst, job, key)
     if read is None:  # a long scan: its pages first, by any worker (ingest.doors.pages)
-        split = pages.pages_to_split(data, filename, limits or inst.limits)
+        with inst.sessions() as session:
+            others = bool(_live_workers(session) - {job.worker})
+        split = pages.pages_to_split(data, filename, limits or inst.limits, others)
         if split and pages.split(inst, job, split):
             return {"status": "pages", "pages": len(split)}
     with inst.sessions() as session:

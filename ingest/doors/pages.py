@@ -1,18 +1,22 @@
 """OCR page jobs: the pages of a long scan read by any worker, the document filed once all are.
 
 OCR costs about 2 s per page per core, so a 40-page scan would keep one worker busy for over a
-minute while the others idle. When a worker claims a queued upload whose file is a scan with at
-least ``SPLIT_FROM`` pages to OCR, it does not file it: it adds one ``OcrPageJob`` per page
-after the first and puts the upload in state ``pages``. Every worker takes page jobs before
-uploads (``claim``: ``FOR UPDATE SKIP LOCKED``, as uploads), reads the upload's bytes from the
-blob store, OCRs its one page in memory (``ingest.examine.ocr.ocr_page``) and keeps the text
-sealed under a key of its own derived from the upload's data key (``archive.core.jobparts``,
-part ``page/<n>``: STREAM's nonces start at zero, so no two ciphertexts may share a key). The
-worker that finishes the last page puts the upload back in the queue (the upload's row is locked
-while a page is finished, so two pages finishing at once cannot both think the other is
-pending); the worker that claims it then files it through the one pipeline, its OCR taking the
-pages read elsewhere (``ocr.pages_read_elsewhere``) and reading only page 1 itself, with its
-layout (stamps, the header). Filing removes the page rows.
+minute while the others idle. A worker reads the pages of a scan on every core of its machine
+(``ingest.examine.ocr_pool``, page 1 first); when other workers are alive, the pages are spread
+over them too: a worker that claims a queued upload whose file is a scan with at least
+``SPLIT_FROM`` pages to OCR does not file it: it adds one ``OcrPageJob`` per page after the
+first and puts the upload in state ``pages``. A worker alone files the scan itself: page jobs
+would have it read one page at a time, and page 1 (the header, the secrecy) last. Every worker
+takes page jobs before uploads (``claim``: ``FOR UPDATE SKIP LOCKED``, as uploads), reads the
+upload's bytes from the blob store, OCRs its one page in memory
+(``ingest.examine.ocr.ocr_page``) and keeps the text sealed under a key of its own derived from
+the upload's data key (``archive.core.jobparts``, part ``page/<n>``: STREAM's nonces start at
+zero, so no two ciphertexts may share a key). The worker that finishes the last page puts the
+upload back in the queue (the upload's row is locked while a page is finished, so two pages
+finishing at once cannot both think the other is pending); the worker that claims it then files
+it through the one pipeline, its OCR taking the pages read elsewhere
+(``ocr.pages_read_elsewhere``) and reading only page 1 itself, with its layout (stamps, the
+header). Filing removes the page rows.
 
 Crash-safe as uploads are: a running page job whose worker stopped beating is taken over by the
 next claim; after ``jobs.MAX_ATTEMPTS`` it is left to the filing (no text: the filing reads that
@@ -44,9 +48,10 @@ def _part(page: int) -> str:
     return f"page/{page}"
 
 
-def pages_to_split(data: bytes, filename: str, limits: Limits) -> list[int]:
-    """The pages (after the first) to give to page jobs; empty when not worth it."""
-    if not ocr.ocr_available():
+def pages_to_split(data: bytes, filename: str, limits: Limits, others: bool = True) -> list[int]:
+    """The pages (after the first) to give to page jobs; empty when not worth it (a short
+    scan, or no other worker alive: ``others``)."""
+    if not others or not ocr.ocr_available():
         return []
     wanted = ocr.scan_pages(data, filename, limits) or []
     return [p for p in wanted if p > 0] if len(wanted) >= SPLIT_FROM else []

@@ -1,11 +1,15 @@
 """OCR with Tesseract's Vietnamese model, entirely through pipes (nothing touches the disk).
 
-Page images go to ``tesseract stdin stdout -l vie`` as uncompressed PGM (no encoding cost, and
-Leptonica reads it from memory); the text comes back on stdout. Image sizes are checked from
-headers (images) or page boxes (PDF) before anything is decoded or rendered. The first page of a
-document is read with its layout (``ingest.examine.scan.page``: stamps read on their own, then the
-header column by column); other pages whole. When Tesseract or its Vietnamese model is missing,
-callers get ``needs_ocr=True`` and the record waits for ``kho ocr --pending``.
+Page images go to ``tesseract stdin stdout -l vie`` as uncompressed PGM or multi-page TIFF (no
+encoding cost, and Leptonica reads them from memory); the text comes back on stdout. Every run
+goes through the process's pool (``ingest.examine.ocr_pool``), so the pages of a document, and
+the documents of a batch, keep every core busy. Image sizes are checked from headers (images) or
+page boxes (PDF) before anything is decoded or rendered. The first page of a document is read
+here with its layout (``ingest.examine.scan.page``: stamps read on their own, then the header
+column by column), its runs ahead of every other page's; meanwhile a thread decodes or renders
+the other pages and hands them to the pool, read whole, several to a run. When Tesseract or its
+Vietnamese model is missing, callers get ``needs_ocr=True`` and the record waits for
+``kho ocr --pending``.
 """
 
 from __future__ import annotations
@@ -14,17 +18,21 @@ import contextlib
 import functools
 import io
 import itertools
-import os
+import math
 import shutil
 import subprocess
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageSequence
 
 from archive.core.limits import Limits
+from ingest.examine import ocr_pool
 from ingest.examine.limits import Deadline, check_pages, check_pixels, reason
 from ingest.examine.scan import raster
 from ingest.examine.text import has_text, normalize
@@ -33,7 +41,7 @@ from security.errors import Refused
 if TYPE_CHECKING:  # reading a page loads OpenCV: only when a page is read
     from ingest.examine.scan.page import FoundMark, PageReading
 
-LANGUAGE = "vie"
+LANGUAGE = ocr_pool.LANGUAGE
 DPI = raster.OCR_DPI
 INSTALL_HINT = (
     "Tesseract with its Vietnamese model is missing: run scripts/system-deps.sh "
@@ -71,6 +79,8 @@ class OcrResult:
     stamps_searched: bool = False  # the first page's image was searched for stamps
     header_zone: tuple[float, float, float, float] | None = None  # on the first page
     seconds: dict[str, float] = field(default_factory=dict)  # time by step, summed over pages
+    first_page_after: float | None = None  # seconds from the start until page 1 was read
+    whole_after: float | None = None  # seconds from the start until every page was read
 
     def add(self, reading: PageReading) -> None:
         self.pages.append(normalize(reading.text))
@@ -107,45 +117,26 @@ def ocr_available() -> bool:
 
 
 def tesseract(image: bytes, deadline: Deadline, psm: int = 3, tsv: bool = False) -> str:
-    """One image (PGM bytes) through the pipe: its text, or with ``tsv`` Tesseract's table of
-    words with their boxes and confidences. The remaining time budget bounds the process."""
-    remaining = deadline.remaining()
-    if remaining <= 0:
-        raise deadline.expired()
-    # One thread per process: pages of several documents run side by side on the workers.
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    try:
-        done = subprocess.run(
-            ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", str(psm)]
-            + (["tsv"] if tsv else []),
-            input=image,
-            capture_output=True,
-            timeout=remaining,
-            check=False,
-            env=env,
-        )
-    except subprocess.TimeoutExpired:
-        raise deadline.expired() from None
-    if done.returncode != 0:
-        raise Refused(
-            "Nhận dạng chữ (OCR) thất bại trên một trang: hãy quét lại trang đó.",
-            f"OCR failed on a page ({done.stderr.decode(errors='replace').strip()[-200:]}): "
-            "rescan that page.",
-        )
-    return done.stdout.decode("utf-8", "replace")
+    """One image (PGM bytes) through the pipe, ahead of the pool's body pages: its text, or
+    with ``tsv`` Tesseract's table of words with their boxes and confidences. The remaining
+    time budget bounds the process."""
+    return ocr_pool.pool().run(image, deadline, psm, tsv)
 
 
-def _frames(data: bytes, limits: Limits, decode: bool = True) -> Iterator[raster.PageImage | None]:
+def _frames(
+    data: bytes, limits: Limits, decode: bool = True, start: int = 0
+) -> Iterator[raster.PageImage | None]:
     """Frames of a JPEG/PNG/(multi-page) TIFF one at a time, each size-checked before it is
     decoded, and converted to a page image (any colour mode: CIELab, CMYK, 16-bit…) inside
-    the same guard, so a damaged or exotic file is refused with a clear reason."""
+    the same guard, so a damaged or exotic file is refused with a clear reason. Frames
+    before ``start`` are checked, not converted."""
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only
         for number, frame in enumerate(ImageSequence.Iterator(image), 1):
             check_pages(number, limits)
             check_pixels(*frame.size, limits, f"image (page {number})")
             frame.load()  # decodes this frame, within the checked size
-            yield raster.from_pil(frame) if decode else None
+            yield raster.from_pil(frame) if decode and number > start else None
     except Refused:
         raise
     except Image.DecompressionBombError:
@@ -168,29 +159,167 @@ def image_frames(data: bytes, limits: Limits) -> int:
     return sum(1 for _ in _frames(data, limits, decode=False))
 
 
-def ocr_image(data: bytes, limits: Limits, deadline: Deadline | None = None) -> OcrResult:
-    """Text of every page of a JPEG, PNG or TIFF file; stamps and header of the first."""
-    deadline = deadline or Deadline(limits.max_seconds)
-    version = tesseract_version()
-    if version is None:
-        return OcrResult(pages=[""] * image_frames(data, limits), needs_ocr=True)
+FirstPage = Callable[["OcrResult"], None]
+Numbered = tuple[int, raster.PageImage]  # a page image and its 0-based index
+MAX_BATCH = 6  # pages read by one Tesseract run, at most (memory: 9 MB an A4 page)
+
+
+class _Body:
+    """The pages after the first: decoded or rendered by a thread of their own, in order, and
+    handed to the pool a few to a run while page 1 is read by the caller: as many runs as
+    the pool has slots (each Tesseract process loads the model once, a sixth of a page's
+    work), at most ``MAX_BATCH`` pages each. At most one run more than the pool has slots
+    is held in memory."""
+
+    def __init__(self, wanted: list[int], pages: Callable[[], Iterator[Numbered]],
+                 deadline: Deadline) -> None:  # fmt: skip
+        self.pool = ocr_pool.pool()
+        self.deadline = deadline
+        self.batch = max(1, min(MAX_BATCH, math.ceil(len(wanted) / self.pool.size)))
+        self.sent: list[tuple[list[int], Future]] = []
+        self.error: BaseException | None = None
+        self._slots = threading.Semaphore(self.pool.size + 1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._feed, args=(pages,), name="kho-ocr-feed",
+                                        daemon=True)  # fmt: skip
+        if wanted:
+            self._thread.start()
+
+    def _feed(self, pages: Callable[[], Iterator[Numbered]]) -> None:
+        try:
+            batch: list[Numbered] = []
+            for index, page in pages():
+                batch.append((index, page))
+                if len(batch) == self.batch:
+                    self._send(batch)
+                    batch = []
+            if batch:
+                self._send(batch)
+        except _Stopped:
+            pass
+        except BaseException as exc:  # a damaged page, the time budget: raised by ``texts``
+            self.error = exc
+
+    def _send(self, batch: list[Numbered]) -> None:
+        while not self._slots.acquire(timeout=0.2):
+            if self._stop.is_set():
+                raise _Stopped
+            self.deadline.check()
+        if self._stop.is_set():
+            raise _Stopped
+        future = self.pool.submit([page.gray for _, page in batch], self.deadline)
+        future.add_done_callback(lambda _: self._slots.release())
+        self.sent.append(([index for index, _ in batch], future))
+
+    def stop(self) -> None:
+        """The document is abandoned (page 1 failed): nothing more is read for it."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        for _, future in self.sent:
+            future.cancel()
+
+    def texts(self) -> dict[int, str]:
+        """Every page's text by index, once all are read; the first failure is raised."""
+        if self._thread.ident is not None:
+            self._thread.join()
+        found: dict[int, str] = {}
+        try:
+            for indexes, future in self.sent:
+                found.update(zip(indexes, future.result(), strict=True))
+        except BaseException:
+            self.stop()
+            raise
+        if self.error is not None:
+            self.stop()
+            raise self.error
+        return found
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _read(
+    wanted: list[int],
+    first: Callable[[], raster.PageImage],
+    rest: Callable[[list[int]], Iterator[Numbered]],
+    deadline: Deadline,
+    version: str,
+    first_page: FirstPage | None,
+) -> OcrResult:
+    """OCR of the ``wanted`` pages (0-based, in order): page 1, when wanted, read here by its
+    layout, its runs ahead of the others'; the others read in the pool meanwhile. Pages read
+    elsewhere (page jobs) are taken as they are. ``first_page`` is called with the result of
+    page 1 alone as soon as it is read, before the other pages are."""
     from ingest.examine.scan.page import read_page
 
+    started = time.perf_counter()
     result = OcrResult(software=version)
-    for number, page in enumerate(_frames(data, limits)):
-        deadline.check()
-        assert page is not None
-        known = _read_elsewhere(number)
-        if known is not None:
-            result.pages.append(normalize(known))
-            continue
-        result.add(read_page(page, number, deadline, tesseract, first=number == 0))
+    known = {index: text for index in wanted if (text := _read_elsewhere(index)) is not None}
+    body = [index for index in wanted if index not in known and index != 0]
+    texts: dict[int, str] = dict(known)
+    pool = ocr_pool.pool()
+    reads_first = 0 in wanted and 0 not in known
+    with pool.reading_header() if reads_first else contextlib.nullcontext():
+        image = first() if reads_first else None  # before the others start rendering
+        pages = _Body(body, lambda: rest(body), deadline)
+        try:
+            if image is not None:
+                reading = read_page(image, 0, deadline, tesseract, first=True)
+                del image
+                result.add(reading)
+                texts[0] = result.pages.pop()
+                result.first_page_after = time.perf_counter() - started
+                if first_page is not None:
+                    first_page(replace(result, text=texts[0], pages=[texts[0]]))
+        except BaseException:
+            pages.stop()
+            raise
+    read_here = pages.texts()
+    deadline.check()
+    texts.update(read_here)
+    result.pages = [normalize(texts[index]) for index in wanted]
     result.text = "\n\f".join(result.pages)
+    result.whole_after = time.perf_counter() - started
     return result
 
 
+def ocr_image(
+    data: bytes,
+    limits: Limits,
+    deadline: Deadline | None = None,
+    first_page: FirstPage | None = None,
+    count: int | None = None,
+) -> OcrResult:
+    """Text of every page of a JPEG, PNG or TIFF file; stamps and header of the first.
+    ``count``: its number of frames, when the caller has already checked them all."""
+    deadline = deadline or Deadline(limits.max_seconds)
+    version = tesseract_version()
+    count = image_frames(data, limits) if count is None else count
+    if version is None:
+        return OcrResult(pages=[""] * count, needs_ocr=True)
+
+    def first() -> raster.PageImage:
+        page = next(_frames(data, limits))
+        assert page is not None
+        return page
+
+    def rest(wanted: list[int]) -> Iterator[Numbered]:
+        chosen = set(wanted)
+        for index, page in enumerate(_frames(data, limits, start=min(wanted))):
+            if index in chosen and page is not None:
+                yield index, page
+
+    return _read(list(range(count)), first, rest, deadline, version, first_page)
+
+
 def ocr_pdf_pages(
-    data: bytes, page_indexes: list[int], limits: Limits, deadline: Deadline | None = None
+    data: bytes,
+    page_indexes: list[int],
+    limits: Limits,
+    deadline: Deadline | None = None,
+    first_page: FirstPage | None = None,
 ) -> OcrResult:
     """OCR of the given (0-based) pages of an unencrypted PDF, rendered in memory at a dpi that
     fits the page size (300 for A4). ``pages`` holds one entry per requested page, in order."""
@@ -198,19 +327,19 @@ def ocr_pdf_pages(
     version = tesseract_version()
     if version is None:
         return OcrResult(pages=[""] * len(page_indexes), needs_ocr=True)
-    from ingest.examine.scan.page import read_page
 
-    result = OcrResult(software=version)
-    for index in page_indexes:
-        deadline.check()
-        known = _read_elsewhere(index)
-        if known is not None:
-            result.pages.append(normalize(known))
-            continue
-        page = raster.render_pdf_page(data, index, limits)  # under the PDFium lock
-        result.add(read_page(page, index, deadline, tesseract, first=index == 0))  # outside it
-    result.text = "\n\f".join(result.pages)
-    return result
+    def rest(wanted: list[int]) -> Iterator[Numbered]:
+        for index in wanted:
+            yield index, raster.render_pdf_page(data, index, limits)  # under the PDFium lock
+
+    return _read(
+        page_indexes,
+        lambda: raster.render_pdf_page(data, 0, limits),
+        rest,
+        deadline,
+        version,
+        first_page,
+    )
 
 
 def scan_pages(data: bytes, filename: str, limits: Limits) -> list[int] | None:

@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import TypeVar
 
@@ -115,6 +115,9 @@ class Examined:
     events: list[Event] = field(default_factory=list)
 
 
+FirstPage = Callable[[Examined], None]
+
+
 class StageRefused(Refused):
     """A refusal with the stage that refused and the events recorded before it."""
 
@@ -181,7 +184,8 @@ def _identify(data: bytes, filename: str, limits: Limits, rec: _Recorder) -> Med
 
 
 def _examine_pdf(data: bytes, limits: Limits, password: str | None, deadline: Deadline,
-                 rec: _Recorder, result: Examined, run_ocr: bool) -> None:  # fmt: skip
+                 rec: _Recorder, result: Examined, run_ocr: bool,
+                 first_page: FirstPage | None = None) -> None:  # fmt: skip
     started = time.perf_counter()
     rec.current, rec.started = VALIDATION, started
     try:
@@ -215,7 +219,7 @@ def _examine_pdf(data: bytes, limits: Limits, password: str | None, deadline: De
     if result.page_sources and result.page_sources[0] == "text":
         _text_page_geometry(checked.access_copy, limits, deadline, rec, result, run_ocr)
     if result.pages_needing_ocr and run_ocr:
-        _ocr_pdf(layer, limits, deadline, rec, result)
+        _ocr_pdf(layer, limits, deadline, rec, result, first_page)
     elif result.pages_needing_ocr:
         result.needs_ocr = True
         result.page_sources = [
@@ -268,10 +272,11 @@ def _text_page_geometry(data: bytes, limits: Limits, deadline: Deadline, rec: _R
 
 
 def _ocr_pdf(layer: list[str], limits: Limits, deadline: Deadline, rec: _Recorder,
-             result: Examined) -> None:  # fmt: skip
+             result: Examined, first_page: FirstPage | None) -> None:  # fmt: skip
     wanted = result.pages_needing_ocr
     with rec.stage(OCR) as done:
-        found = ocr_stage.ocr_pdf_pages(result.access_copy or b"", wanted, limits, deadline)
+        found = ocr_stage.ocr_pdf_pages(result.access_copy or b"", wanted, limits, deadline,
+                                        _first_page(result, first_page))  # fmt: skip
         if found.needs_ocr:
             result.needs_ocr = True
             result.page_sources = ["none" if i in wanted else s
@@ -288,6 +293,21 @@ def _ocr_pdf(layer: list[str], limits: Limits, deadline: Deadline, rec: _Recorde
              + _ocr_detail(found), found.software)  # fmt: skip
 
 
+def _first_page(result: Examined, first_page: FirstPage | None) -> ocr_stage.FirstPage | None:
+    """``first_page`` called with what is known once page 1 is read by OCR: its text alone,
+    its marks and header zone (the other pages still being read)."""
+    if first_page is None:
+        return None
+
+    def call(found: ocr_stage.OcrResult) -> None:
+        early = replace(result, text=found.text, events=list(result.events),
+                        page_sources=result.page_sources[:1] or ["ocr"])  # fmt: skip
+        _take_page_image_findings(found, early)
+        first_page(early)
+
+    return call
+
+
 def _take_page_image_findings(found: ocr_stage.OcrResult, result: Examined) -> None:
     if found.stamps_searched:
         result.marks = [Mark(**vars(mark)) for mark in found.marks]
@@ -301,18 +321,29 @@ def _ocr_detail(found: ocr_stage.OcrResult) -> str:
     if not found.stamps_searched:
         return ""
     seconds = ", ".join(f"{step} {value:.2f} s" for step, value in found.seconds.items())
-    return f"; page 1 read by layout, {len(found.marks)} stamp-like marks ({seconds})"
+    detail = f"; page 1 read by layout, {len(found.marks)} stamp-like marks ({seconds})"
+    if found.first_page_after is not None and len(found.pages) > 1:
+        detail += (f"; page 1 read after {found.first_page_after:.2f} s, all "
+                   f"{len(found.pages)} pages after {found.whole_after or 0:.2f} s")  # fmt: skip
+    return detail
 
 
 def _examine_image(data: bytes, limits: Limits, deadline: Deadline, rec: _Recorder,
-                   result: Examined, run_ocr: bool) -> None:  # fmt: skip
+                   result: Examined, run_ocr: bool,
+                   first_page: FirstPage | None = None) -> None:  # fmt: skip
     with rec.stage(VALIDATION, "Pillow") as done:
         result.pages = ocr_stage.image_frames(data, limits)
         done("success", f"{result.pages} image pages, sizes within limits")
     rec.add(SANITIZATION, "not applicable", "images carry no active content", 0.0, "kho")
     result.pages_needing_ocr = list(range(result.pages))
     with rec.stage(OCR) as done:
-        found = ocr_stage.ocr_image(data, limits, deadline) if run_ocr else None
+        found = (
+            ocr_stage.ocr_image(
+                data, limits, deadline, _first_page(result, first_page), result.pages
+            )
+            if run_ocr
+            else None
+        )
         if found is None or found.needs_ocr:
             result.needs_ocr = True
             result.page_sources = ["none"] * result.pages
@@ -329,7 +360,8 @@ def _examine_image(data: bytes, limits: Limits, deadline: Deadline, rec: _Record
 
 
 def _examine_office(data: bytes, kind: MediaType, limits: Limits, deadline: Deadline,
-                    rec: _Recorder, result: Examined, run_ocr: bool) -> None:  # fmt: skip
+                    rec: _Recorder, result: Examined, run_ocr: bool,
+                    first_page: FirstPage | None = None) -> None:  # fmt: skip
     """Cleaned of what reaches out or runs, then a PDF access copy printed by LibreOffice in a
     sandbox, examined like any PDF (text, OCR of pages that are pictures); the text itself then
     read from the file's own structure (``_own_words``). Without LibreOffice: text by
@@ -343,7 +375,7 @@ def _examine_office(data: bytes, kind: MediaType, limits: Limits, deadline: Dead
             pdf = office_convert.to_pdf(cleaned.data, kind, limits, deadline)
             done("success", "PDF access copy printed by LibreOffice in a sandbox "
                  "(no network, no host files, written to RAM only)")  # fmt: skip
-        _examine_pdf(pdf, limits, None, deadline, rec, result, run_ocr)
+        _examine_pdf(pdf, limits, None, deadline, rec, result, run_ocr, first_page)
         later = [r for r in result.removed_active_content if r not in cleaned.removed]
         result.removed_active_content = cleaned.removed + later
         result.access_media_type = MediaType.PDF
@@ -433,11 +465,14 @@ def examine(
     password: str | None = None,
     *,
     run_ocr: bool = True,
+    first_page: FirstPage | None = None,
 ) -> Examined:
     """Everything the pipeline needs to know about a file, or ``StageRefused`` saying why not.
 
     ``run_ocr=False`` leaves pages without text flagged (``needs_ocr``) for ``kho ocr --pending``
     instead of recognising them now (for interactive uploads that must answer quickly).
+    ``first_page``, when page 1 is read by OCR, is called with what is known of the file once
+    page 1 is read (its text alone), while its other pages are still being read.
     """
     limits = limits or Limits()
     deadline = Deadline(limits.max_seconds)
@@ -446,11 +481,11 @@ def examine(
         kind = _identify(data, filename, limits, rec)
         result = Examined(media_type=kind, text="", pages=0, events=rec.events)
         if kind == MediaType.PDF:
-            _examine_pdf(data, limits, password, deadline, rec, result, run_ocr)
+            _examine_pdf(data, limits, password, deadline, rec, result, run_ocr, first_page)
         elif kind in sniff.IMAGES:
-            _examine_image(data, limits, deadline, rec, result, run_ocr)
+            _examine_image(data, limits, deadline, rec, result, run_ocr, first_page)
         elif kind in sniff.OFFICE:
-            _examine_office(data, kind, limits, deadline, rec, result, run_ocr)
+            _examine_office(data, kind, limits, deadline, rec, result, run_ocr, first_page)
         else:
             rec.add(SANITIZATION, "not applicable", "plain text carries no active content", 0.0,
                     "kho")  # fmt: skip

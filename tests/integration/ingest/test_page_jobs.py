@@ -114,7 +114,8 @@ def test_a_long_scan_is_read_page_by_page_by_several_workers(inst, archivist, fm
 
 def test_a_page_job_of_a_worker_that_died_is_taken_over(inst, archivist):
     job_id = jobs.submit(inst, archivist.ctx, _scan(3, "TIFF"), "ban-quet.tiff", None, "mat")
-    _register(inst, "alive")
+    for name in ("alive", "other"):
+        _register(inst, name)
     jobs.run(inst, jobs.claim(inst, "alive"))
     dead = pages.claim(inst, "gone", jobs._alive(), jobs.MAX_ATTEMPTS)  # never beat: dead
     assert dead is not None and dead.page == 1
@@ -127,6 +128,24 @@ def test_a_page_job_of_a_worker_that_died_is_taken_over(inst, archivist):
     outcome = jobs.run(inst, jobs.claim(inst, "alive"))
     assert outcome["status"] == "stored" and _rows(inst, job_id) == []
     assert [h.id for h in query.search(inst, archivist.ctx, WORDS[2])] == [outcome["id"]]
+
+
+def test_a_worker_alone_reads_a_long_scan_itself_on_every_core(inst, archivist, monkeypatch):
+    """No page jobs without another worker: its own pool reads the pages, page 1 first."""
+    job_id = jobs.submit(inst, archivist.ctx, _scan(4, "TIFF"), "mot-minh.tiff", None, "mat")
+    _register(inst, "alone")
+    bodies = []
+    real = ocr._Body.__init__
+    monkeypatch.setattr(
+        ocr._Body,
+        "__init__",
+        lambda self, wanted, *a: bodies.append(wanted) or real(self, wanted, *a),
+    )
+    outcome = jobs.run(inst, jobs.claim(inst, "alone"))
+    assert outcome["status"] == "stored" and _rows(inst, job_id) == []
+    assert bodies == [[1, 2, 3]]  # pages 2-4 read in the pool while page 1 was read
+    for word in WORDS:
+        assert [h.id for h in query.search(inst, archivist.ctx, word)] == [outcome["id"]], word
 
 
 def test_a_short_scan_is_filed_by_one_worker(inst, archivist):
