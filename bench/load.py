@@ -47,36 +47,92 @@ WORDS = ["kế hoạch", "nghị quyết", "báo cáo", "đảng viên", "kiểm
 from ingest.demo import demo, samples
 
 
-def _login(client, username: str, host: str = "") -> None:
-    """Log in with a locust client (``host`` empty: its own) or a requests session."""
-    named = {} if host else {"name": "login"}
+def _login(client, username: str, host: str) -> None:
+    """Log in a requests session as a demo account (password, then the code if it has one)."""
     account = next(a for a in demo.DEMO_ACCOUNTS if a.username == username)
-    page = client.get(f"{host}/login", **named).text
+    page = client.get(f"{host}/login", timeout=120).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = client.post(
         f"{host}/login",
         {"csrf_token": token, "username": username, "password": account.password},
-        **named,
+        timeout=120,
     )
     if response.url.endswith("/login/code"):
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.text).group(1)
         client.post(
             f"{host}/login/code",
             {"csrf_token": token, "code": demo.current_code(username)},
-            **named,
+            timeout=120,
         )
+
+
+# who each kind of simulated user logs in as (the readers' three accounts taken in turn)
+ACCOUNTS = {
+    "Reader": ["canbo", "canbo.btc", "luutru"],
+    "Archivist": ["vanthu"],
+    "Auditor": ["kiemtra"],
+}
+WEIGHTS = {"Reader": 24, "Archivist": 5, "Auditor": 1}
+SESSIONS_FILE = "KHO_LOAD_SESSIONS"  # environment: the cookies of the sessions logged in before
+
+
+def _log_in_all(host: str, users: int, out: Path) -> list[float]:
+    """Log in, all at once as ``users`` people arriving would, the sessions the simulated users
+    will take (per kind, as many as locust spreads by weight, plus one); write their cookies to
+    ``out`` for the locust users and return each login's time in ms. The password hashes of 30
+    concurrent logins are thus measured here, apart, and not counted in the pages' figures."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    wanted = [
+        (kind, names[n % len(names)])
+        for kind, names in ACCOUNTS.items()
+        for n in range(-(-users * WEIGHTS[kind] // sum(WEIGHTS.values())) + 1)
+    ]
+
+    def one(username: str) -> tuple[dict, float]:
+        with requests.Session() as client:
+            began = time.perf_counter()
+            _login(client, username, host)
+            took = 1000 * (time.perf_counter() - began)
+            if "/login" in client.get(f"{host}/search", timeout=120).url:
+                raise SystemExit(f"the login of {username} did not open a session")
+            return client.cookies.get_dict(), took
+
+    with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+        done = list(pool.map(one, [username for _, username in wanted]))
+    sessions = collections.defaultdict(list)
+    for (kind, _), (cookies, _took) in zip(wanted, done, strict=True):
+        sessions[kind].append(cookies)
+    out.write_text(json.dumps(sessions))
+    return [took for _, took in done]
 
 
 if __name__ != "__main__":  # the locustfile part, when locust loads this file (it patches the
     # standard library for gevent: the driver below stays unpatched, its threads real)
+    import itertools
+    import json
+
     from locust import HttpUser, between, task
 
+    _SESSIONS = {
+        kind: itertools.cycle(cookies)
+        for kind, cookies in json.loads(Path(os.environ[SESSIONS_FILE]).read_text()).items()
+    }
+
+    def _take_session(user: HttpUser) -> None:
+        """Take one of the sessions logged in before the timed phase (its cookies)."""
+        for name, value in next(_SESSIONS[type(user).__name__]).items():
+            user.client.cookies.set(name, value)
+
     class Reader(HttpUser):
-        weight = 24
+        weight = WEIGHTS["Reader"]
         wait_time = between(1, 4)
 
         def on_start(self) -> None:
-            _login(self.client, random.choice(["canbo", "canbo.btc", "luutru"]))
+            _take_session(self)
             self.seen: list[int] = []
 
         @task(5)
@@ -106,11 +162,11 @@ if __name__ != "__main__":  # the locustfile part, when locust loads this file (
                         response.success()
 
     class Archivist(HttpUser):
-        weight = 5
+        weight = WEIGHTS["Archivist"]
         wait_time = between(5, 15)
 
         def on_start(self) -> None:
-            _login(self.client, "vanthu")
+            _take_session(self)
             self.files = samples.generate(40, seed=random.randrange(10**6))
 
         @task
@@ -126,11 +182,11 @@ if __name__ != "__main__":  # the locustfile part, when locust loads this file (
             )
 
     class Auditor(HttpUser):
-        weight = 1
+        weight = WEIGHTS["Auditor"]
         wait_time = between(2, 6)
 
         def on_start(self) -> None:
-            _login(self.client, "kiemtra")
+            _take_session(self)
 
         @task
         def page_log(self) -> None:
@@ -169,14 +225,19 @@ def _percentiles(stats_csv: Path) -> dict[str, dict]:
 
 
 def _locust(host: str, users: int, seconds: int, out: Path, env: dict) -> dict[str, dict]:
+    """One timed phase: its users' sessions logged in first (untimed here: ``logins`` in the
+    result, ms each), then locust's figures per kind of request."""
+    logins = _log_in_all(host, users, Path(f"{out}_sessions.json"))
     # no check: locust ends with status 1 when a request failed, which the table counts
     subprocess.run(
         [sys.executable, "-m", "locust", "-f", __file__, "--headless", "-u", str(users),
          "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "--host", host,
          "--csv", str(out), "--only-summary"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**env, SESSIONS_FILE: f"{out}_sessions.json"}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    return _percentiles(Path(f"{out}_stats.csv"))
+    Path(f"{out}_sessions.json").unlink()
+    return {**_percentiles(Path(f"{out}_stats.csv")), "logins": logins}
 
 
 def _write_files(folder: Path, docs) -> Path:
@@ -234,34 +295,38 @@ def _stop(*procs: subprocess.Popen | None) -> None:
 
 
 def _profile(pid: int, seconds: int, out: Path) -> subprocess.Popen | None:
-    """py-spy over the server and its workers (``--subprocesses``), raw collapsed stacks."""
+    """py-spy over a process and its children (``--subprocesses``), raw collapsed stacks, the
+    threads waiting (on a lock, the GIL, the database) included: a request's time is wall time."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
-        print("py-spy is not installed: no profile (pip install py-spy)")
+        print("py-spy is not installed: no profile (pip install -r requirements-dev.txt)")
         return None
-    return subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--duration",
-                             str(seconds), "--format", "raw", "--rate", "50", "--output",
-                             str(out)], stdout=subprocess.DEVNULL,
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--idle",
+                             "--duration", str(seconds), "--format", "raw", "--rate", "50",
+                             "--output", str(out)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip
 
 
 OURS = ("web/", "archive/", "search/", "ingest/", "security/")
 
 
-def _busiest(raw: Path, top: int = 18) -> tuple[int, list[tuple[str, float, float]]]:
-    """From py-spy's raw stacks of the web workers only (not the master, not the ingest
-    workers): the samples, and Kho's own functions plus the hottest leaves, each with the % of
-    samples it was on the stack and the % it was at the top."""
+def _busiest(
+    raw: Path, process: str, within: str, top: int = 18
+) -> tuple[int, list[tuple[str, float, float]]]:
+    """From py-spy's raw stacks of the processes whose command line has ``process``, while
+    inside the function ``within`` (a web worker's request, a batch's filing): the samples, and
+    Kho's own functions plus the hottest leaves, each with the % of samples it was on the stack
+    and the % it was at the top."""
     inclusive: collections.Counter = collections.Counter()
     own: collections.Counter = collections.Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if "serve --bind" not in stack.split(";", 1)[0] or not count.isdigit():
-            continue  # the web workers' stacks only
+        if process not in stack.split(";", 1)[0] or not count.isdigit():
+            continue
         frames = [f for f in stack.split(";") if "(" in f and "(<string>" not in f]
-        if not frames or "handle_request (" not in stack:
-            continue  # a worker busy outside a request (booting, following the log)
+        if not frames or f"{within} (" not in stack:
+            continue  # busy outside the work measured (booting, following the log, idle)
         total += int(count)
         for frame in set(frames):
             inclusive[frame] += int(count)
@@ -272,6 +337,16 @@ def _busiest(raw: Path, top: int = 18) -> tuple[int, list[tuple[str, float, floa
     leaves = [f for f, _ in own.most_common(8)]
     chosen = list(dict.fromkeys(ours[:top] + leaves))
     return total, [(f, 100 * inclusive[f] / total, 100 * own[f] / total) for f in chosen]
+
+
+def _print_profile(title: str, found: tuple[int, list[tuple[str, float, float]]]) -> None:
+    samples_seen, rows = found
+    if not rows:
+        return
+    print(f"\n{title} (py-spy, {samples_seen} samples, wall time): % of samples on the stack, "
+          "% at the top")  # fmt: skip
+    for frame, on_stack, at_top in rows:
+        print(f"{on_stack:6.1f} {at_top:6.1f}  {frame[:110]}")
 
 
 def _booted(master: int, timeout: float = 600) -> None:
@@ -318,12 +393,28 @@ def _first_requests(host: str, sessions: int = 3) -> list[tuple[float, float, fl
     return out
 
 
+# (title, file, the processes' command line has, inside the function): what --profile prints
+PROFILES = [
+    ("the web workers' requests, under load", "profile-load.txt", "serve --bind", "handle_request"),
+    ("the web workers' requests, beside the batch", "profile-beside.txt", "serve --bind",
+     "handle_request"),
+    ("the batch (kho ingest)", "profile-batch.txt", "ingest", "ingest_files"),
+]  # fmt: skip
+
+
+def _averages(values: tuple[float, float, float]) -> str:
+    return "/".join(f"{v:.1f}" for v in values)
+
+
 def _ms(value) -> float:
     return float(value) if value not in ("", "N/A", None) else float("nan")
 
 
 def _table(title: str, rows: dict[str, dict], anchor: dict[str, dict]) -> None:
+    logins = sorted(rows.pop("logins"))
     print(f"\n{title}")
+    print(f"(before it, {len(logins)} logins at once, not counted below: p50 "
+          f"{logins[len(logins) // 2]:.0f} ms, slowest {logins[-1]:.0f} ms)")  # fmt: skip
     print(f"{'request':<22}{'count':>7}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}"
           f"   anchor (1 user) p50/p95 ms")  # fmt: skip
     for name, row in rows.items():
@@ -339,13 +430,20 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=300, help="files ingested beside the load")
     parser.add_argument("--anchor-seconds", type=int, default=60)
-    parser.add_argument("--profile", type=int, default=0, help="seconds of py-spy in the load")
+    parser.add_argument("--profile", type=int, default=0, help="seconds of py-spy per phase")
+    parser.add_argument(
+        "--batch-nice",
+        type=int,
+        default=None,
+        help="the batch's `kho ingest --nice` (default: its own)",
+    )
     args = parser.parse_args()
     if importlib.util.find_spec("locust") is None:
         raise SystemExit("locust is not installed: .venv/bin/pip install -r requirements-dev.txt")
     work = Path(tempfile.mkdtemp(prefix="kho-load-"))
     env = {**os.environ, "KHO_HOME": str(work / "home"), "KHO_SECURE_COOKIES": "0"}
-    server = second = batch = spy = None
+    server = second = batch = spy = spy_batch = None
+    batch_options = ["--nice", str(args.batch_nice)] if args.batch_nice else []
     seconds = int(args.minutes * 60)
     try:
         seeded = _seed(work, env, args.docs)
@@ -356,24 +454,31 @@ def main() -> None:
                                   stderr=subprocess.DEVNULL)  # fmt: skip
         _wait_http(port)
         anchor = _locust(host, 1, args.anchor_seconds, work / "anchor", env)
+        anchor.pop("logins")
         if args.profile:
-            spy = _profile(server.pid, min(args.profile, seconds), work / "profile.txt")
+            spy = _profile(server.pid, min(args.profile, seconds), work / "profile-load.txt")
         loaded = _locust(host, args.users, seconds, work / "load", env)
-        load_avg = os.getloadavg()[0]
-        if spy is not None:
-            spy.wait()
+        load_avg = os.getloadavg()
+        _stop(spy)
         beside = {}
-        batch_took = None
+        batch_took = batch_load_avg = None
         if args.batch:
             inbox = _write_files(work / "inbox", samples.generate(args.batch, seed=16))
             began = time.monotonic()
-            batch = subprocess.Popen([*KHO, "ingest", str(inbox), "--as", demo.FILER, "--json"],
+            batch = subprocess.Popen([*KHO, "ingest", str(inbox), "--as", demo.FILER, "--json",
+                                      *batch_options],
                                      env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)  # fmt: skip
+            if args.profile:
+                spy = _profile(server.pid, min(args.profile, seconds), work / "profile-beside.txt")
+                spy_batch = _profile(
+                    batch.pid, min(args.profile, seconds), work / "profile-batch.txt"
+                )
             beside = _locust(host, args.users, seconds, work / "batch", env)
+            batch_load_avg = os.getloadavg()
             if batch.poll() is not None:
                 batch_took = time.monotonic() - began  # at most this: it ended during the phase
-            _stop(batch)
+            _stop(batch, spy, spy_batch)
         _stop(second, server)
         port = _free_port()
         host = f"http://127.0.0.1:{port}"
@@ -381,20 +486,23 @@ def main() -> None:
         _wait_http(port)
         _booted(server.pid)
         fresh = _first_requests(host)
-        samples_seen, profile = (
-            _busiest(work / "profile.txt") if (work / "profile.txt").exists() else (0, [])
-        )
+        profiles = [
+            (title, _busiest(work / name, process, within))
+            for title, name, process, within in PROFILES
+            if (work / name).exists()
+        ]
     finally:
-        _stop(batch, second, server)
+        _stop(batch, second, server, spy, spy_batch)
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"load: {args.users} users, {args.minutes} min per phase, {args.docs} documents "
-          f"(seeded in {seeded:.0f} s); load average {load_avg:.1f} at the end of the load "
-          f"phase, on {os.cpu_count()} cores")  # fmt: skip
+          f"(seeded in {seeded:.0f} s), on {os.cpu_count()} cores; load average (1/5/15 min) "
+          f"at the end of the load phase {_averages(load_avg)}")  # fmt: skip
     _table(f"load ({args.users} users)", loaded, anchor)
     if beside:
         done = f"batch done in ≤ {batch_took:.0f} s" if batch_took else "batch still running"
-        _table(f"load with a batch of {args.batch} files beside it ({done})", beside, anchor)
+        _table(f"load with a batch of {args.batch} files beside it ({done}; load average "
+               f"{_averages(batch_load_avg)} at its end)", beside, anchor)  # fmt: skip
     total = "Aggregated"
     p95, p95_batch = _ms(loaded[total]["p95"]), _ms(beside.get(total, {}).get("p95"))
     print(f"\nall requests p95: {p95:.0f} ms under load (target ≤ 250), anchor "
@@ -405,11 +513,8 @@ def main() -> None:
     for n, (page, search, steady) in enumerate(fresh, 1):
         print(f"new server, connection {n}: first page {page:.0f} ms, first search "
               f"{search:.0f} ms, then searches {steady:.0f} ms (median)")  # fmt: skip
-    if profile:
-        print(f"\nwhere the web workers' requests spend their time (py-spy, {samples_seen} "
-              "samples): % of samples on the stack, % at the top")  # fmt: skip
-        for frame, on_stack, at_top in profile:
-            print(f"{on_stack:6.1f} {at_top:6.1f}  {frame[:110]}")
+    for title, found in profiles:
+        _print_profile(title, found)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import threading
 import time
 
 log = logging.getLogger(__name__)
-WORKER = [sys.executable, "-c", "from web.cli import main; main(['worker'])"]
+WORKER = [sys.executable, "-m", "web.cli", "worker"]  # so it stops at once even while starting
 FIRST_DELAY, MAX_DELAY, HEALTHY_AFTER = 1.0, 60.0, 60.0
 _PR_SET_PDEATHSIG = 1
 

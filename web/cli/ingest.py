@@ -21,8 +21,7 @@ from ingest.doors import jobs, recognition
 from ingest.examine import ocr
 from security.errors import Refused
 from security.vocabulary import LEVEL_NAMES, LEVELS, ROLE_NAMES, Role
-from web import wiring
-from web.cli.stopping import StopOnSignal
+from web import stopping, wiring
 from web.cli.support import (
     OPERATOR,
     KhoGroup,
@@ -157,7 +156,8 @@ def worker_command(inst, once: bool, retry_failed: bool) -> None:
     """File the web uploads waiting in the queue (`make run` and `kho serve` start one; on other
     machines, with the same database, object storage and keyring, as many as the load needs);
     the index follows the change log meanwhile."""
-    StopOnSignal().install()  # SIGINT or SIGTERM: the running job is handed back, at any moment
+    # SIGINT or SIGTERM: the running job is handed back, at any moment (before: the start ends)
+    stopping.stop_on_signal().arm()
     click.echo(f"Kho worker: blobs {inst.blobs.location}", err=True)
     follower = None
     try:
