@@ -86,10 +86,15 @@ def _log_in_all(host: str, users: int, out: Path) -> list[float]:
 
     import requests
 
+    with_code = {a.username for a in demo.DEMO_ACCOUNTS if a.totp_secret}
     wanted = [
         (kind, names[n % len(names)])
         for kind, names in ACCOUNTS.items()
-        for n in range(-(-users * WEIGHTS[kind] // sum(WEIGHTS.values())) + 1)
+        # an account with a second factor logs in once (a code is good for one login): its
+        # users share that session
+        for n in range(
+            1 if set(names) <= with_code else -(-users * WEIGHTS[kind] // sum(WEIGHTS.values())) + 1
+        )
     ]
 
     def one(username: str) -> tuple[dict, float]:
@@ -224,20 +229,18 @@ def _percentiles(stats_csv: Path) -> dict[str, dict]:
         }
 
 
-def _locust(host: str, users: int, seconds: int, out: Path, env: dict) -> dict[str, dict]:
-    """One timed phase: its users' sessions logged in first (untimed here: ``logins`` in the
-    result, ms each), then locust's figures per kind of request."""
-    logins = _log_in_all(host, users, Path(f"{out}_sessions.json"))
+def _locust(host: str, users: int, seconds: int, out: Path, env: dict, sessions: Path):
+    """One timed phase, its users in the sessions logged in before (``sessions``): locust's
+    figures per kind of request."""
     # no check: locust ends with status 1 when a request failed, which the table counts
     subprocess.run(
         [sys.executable, "-m", "locust", "-f", __file__, "--headless", "-u", str(users),
          "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "--host", host,
          "--csv", str(out), "--only-summary"],
-        env={**env, SESSIONS_FILE: f"{out}_sessions.json"}, stdout=subprocess.DEVNULL,
+        env={**env, SESSIONS_FILE: str(sessions)}, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    Path(f"{out}_sessions.json").unlink()
-    return {**_percentiles(Path(f"{out}_stats.csv")), "logins": logins}
+    return _percentiles(Path(f"{out}_stats.csv"))
 
 
 def _write_files(folder: Path, docs) -> Path:
@@ -411,10 +414,7 @@ def _ms(value) -> float:
 
 
 def _table(title: str, rows: dict[str, dict], anchor: dict[str, dict]) -> None:
-    logins = sorted(rows.pop("logins"))
     print(f"\n{title}")
-    print(f"(before it, {len(logins)} logins at once, not counted below: p50 "
-          f"{logins[len(logins) // 2]:.0f} ms, slowest {logins[-1]:.0f} ms)")  # fmt: skip
     print(f"{'request':<22}{'count':>7}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}"
           f"   anchor (1 user) p50/p95 ms")  # fmt: skip
     for name, row in rows.items():
@@ -453,11 +453,12 @@ def main() -> None:
         second = subprocess.Popen([*KHO, "worker"], env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)  # fmt: skip
         _wait_http(port)
-        anchor = _locust(host, 1, args.anchor_seconds, work / "anchor", env)
-        anchor.pop("logins")
+        sessions = work / "sessions.json"  # logged in once, before every timed phase
+        logins = sorted(_log_in_all(host, args.users, sessions))
+        anchor = _locust(host, 1, args.anchor_seconds, work / "anchor", env, sessions)
         if args.profile:
             spy = _profile(server.pid, min(args.profile, seconds), work / "profile-load.txt")
-        loaded = _locust(host, args.users, seconds, work / "load", env)
+        loaded = _locust(host, args.users, seconds, work / "load", env, sessions)
         load_avg = os.getloadavg()
         _stop(spy)
         beside = {}
@@ -474,7 +475,7 @@ def main() -> None:
                 spy_batch = _profile(
                     batch.pid, min(args.profile, seconds), work / "profile-batch.txt"
                 )
-            beside = _locust(host, args.users, seconds, work / "batch", env)
+            beside = _locust(host, args.users, seconds, work / "batch", env, sessions)
             batch_load_avg = os.getloadavg()
             if batch.poll() is not None:
                 batch_took = time.monotonic() - began  # at most this: it ended during the phase
@@ -498,6 +499,8 @@ def main() -> None:
     print(f"load: {args.users} users, {args.minutes} min per phase, {args.docs} documents "
           f"(seeded in {seeded:.0f} s), on {os.cpu_count()} cores; load average (1/5/15 min) "
           f"at the end of the load phase {_averages(load_avg)}")  # fmt: skip
+    print(f"logins, {len(logins)} at once before the timed phases (not counted in them): p50 "
+          f"{logins[len(logins) // 2]:.0f} ms, slowest {logins[-1]:.0f} ms")  # fmt: skip
     _table(f"load ({args.users} users)", loaded, anchor)
     if beside:
         done = f"batch done in ≤ {batch_took:.0f} s" if batch_took else "batch still running"
