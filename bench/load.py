@@ -1,24 +1,27 @@
 """Load replay (issue 16, item 7): `kho serve` under 30 simulated users, then again beside a batch.
 
     .venv/bin/python bench/load.py [--users 30] [--minutes 8] [--docs 2000] [--batch 300]
-                                   [--anchor-seconds 60] [--profile 30]
+                                   [--anchor-seconds 60] [--profile 30] [--batch-nice N]
 
 One command, on a throw-away instance (SQLite) in a temporary folder:
 1. ``kho init --demo``, the demo accounts, and ``--docs`` generated documents filed by
    ``kho ingest`` batches (one per unit; the index follows as in production).
 2. ``kho serve --workers 3`` (with its supervised ingest worker) and a second ``kho worker``.
-3. Anchor: the same mix of requests by one user alone for ``--anchor-seconds``.
-4. Load: ``--users`` users for ``--minutes`` — readers search, open, download and preview (page
+3. The users' sessions, logged in all at once (30 password hashes at the same moment), timed
+   apart: no timed phase counts a login.
+4. Anchor: the same mix of requests by one user alone for ``--anchor-seconds``.
+5. Load: ``--users`` users for ``--minutes`` — readers search, open, download and preview (page
    images); archivists upload; an auditor pages the audit log. With ``--profile S``, py-spy
-   (if installed) samples the server's processes for S seconds of it and the busiest functions
-   are printed.
-5. Batch: the same load again for ``--minutes`` while ``kho ingest`` files ``--batch`` more
-   files (0: skipped).
-6. A new server: the first requests of its fresh workers, against the same requests afterwards.
+   (requirements-dev.txt) samples the server's processes for S seconds of it (and of the next
+   phase, and the batch) and where the requests spend their (wall) time is printed.
+6. Batch: the same load again for ``--minutes`` while ``kho ingest`` files ``--batch`` more
+   files (0: skipped), at its default priority (``--nice 10``) unless ``--batch-nice`` says.
+7. A new server: the first requests of its fresh workers, against the same requests afterwards.
 
 Prints p50/p95/p99 per kind of request for each phase beside the anchor measured in the same run,
 the p95 of the batch phase against the load phase (target ≤ 1.5×) and the load's p95 against its
-target (≤ 250 ms); a slower or busier machine shows in the anchor and the load average.
+target (≤ 250 ms), with the load average; a slower or busier machine shows in the anchor and the
+load average.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ WORDS = ["kế hoạch", "nghị quyết", "báo cáo", "đảng viên", "kiểm
 from ingest.demo import demo, samples
 
 
-def _login(client, username: str, host: str) -> None:
+def _login(client, username: str, host: str):
     """Log in a requests session as a demo account (password, then the code if it has one)."""
     account = next(a for a in demo.DEMO_ACCOUNTS if a.username == username)
     page = client.get(f"{host}/login", timeout=120).text
@@ -59,11 +62,12 @@ def _login(client, username: str, host: str) -> None:
     )
     if response.url.endswith("/login/code"):
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.text).group(1)
-        client.post(
+        response = client.post(
             f"{host}/login/code",
             {"csrf_token": token, "code": demo.current_code(username)},
             timeout=120,
         )
+    return response
 
 
 # who each kind of simulated user logs in as (the readers' three accounts taken in turn)
@@ -87,23 +91,22 @@ def _log_in_all(host: str, users: int, out: Path) -> list[float]:
     import requests
 
     with_code = {a.username for a in demo.DEMO_ACCOUNTS if a.totp_secret}
-    wanted = [
-        (kind, names[n % len(names)])
-        for kind, names in ACCOUNTS.items()
-        # an account with a second factor logs in once (a code is good for one login): its
-        # users share that session
-        for n in range(
-            1 if set(names) <= with_code else -(-users * WEIGHTS[kind] // sum(WEIGHTS.values())) + 1
-        )
-    ]
+    wanted = []  # (kind, account): an account with a second factor once (a code is good for
+    for kind, names in ACCOUNTS.items():  # one login), its users then share that session
+        for n in range(-(-users * WEIGHTS[kind] // sum(WEIGHTS.values())) + 1):
+            name = names[n % len(names)]
+            if name not in with_code or (kind, name) not in wanted:
+                wanted.append((kind, name))
 
     def one(username: str) -> tuple[dict, float]:
         with requests.Session() as client:
             began = time.perf_counter()
-            _login(client, username, host)
+            answer = _login(client, username, host)
             took = 1000 * (time.perf_counter() - began)
             if "/login" in client.get(f"{host}/search", timeout=120).url:
-                raise SystemExit(f"the login of {username} did not open a session")
+                said = re.findall(r'class="(?:error|flash)[^"]*"[^>]*>([^<]+)', answer.text)
+                raise SystemExit(f"the login of {username} did not open a session: "
+                                 f"{answer.status_code} {answer.url} {said}")  # fmt: skip
             return client.cookies.get_dict(), took
 
     with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
