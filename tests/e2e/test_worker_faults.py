@@ -232,7 +232,7 @@ def test_a_worker_stops_on_sigint_while_it_starts_and_loses_nothing(tmp_path, da
         )  # fmt: skip
         try:
             _wait(
-                lambda: worker.poll() is not None or _catches_sigterm(worker.pid),
+                lambda w=worker: w.poll() is not None or _catches_sigterm(w.pid),
                 60,
                 "the worker's stop handling",
                 poll=0.002,
