@@ -15,7 +15,8 @@ One command, on a throw-away instance (SQLite) in a temporary folder:
    (requirements-dev.txt) samples the server's processes for S seconds of it (and of the next
    phase, and the batch) and where the requests spend their (wall) time is printed.
 6. Batch: the same load again for ``--minutes`` while ``kho ingest`` files ``--batch`` more
-   files (0: skipped), at its default priority (``--nice 10``) unless ``--batch-nice`` says.
+   files (0: skipped), with ``--nice 10`` as docs/operations.md advises beside the pages
+   (``--batch-nice 0``: at the pages' priority); the second worker too.
 7. A new server: the first requests of its fresh workers, against the same requests afterwards.
 
 Prints p50/p95/p99 per kind of request for each phase beside the anchor measured in the same run,
@@ -457,8 +458,8 @@ def main() -> None:
     parser.add_argument(
         "--batch-nice",
         type=int,
-        default=None,
-        help="the batch's `kho ingest --nice` (default: its own)",
+        default=10,
+        help="the batch's `kho ingest --nice` (10, as docs/operations.md advises; 0: as the pages)",
     )
     args = parser.parse_args()
     if importlib.util.find_spec("locust") is None:
@@ -466,7 +467,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="kho-load-"))
     env = {**os.environ, "KHO_HOME": str(work / "home"), "KHO_SECURE_COOKIES": "0"}
     server = second = batch = spy = spy_batch = None
-    batch_options = ["--nice", str(args.batch_nice)] if args.batch_nice else []
+    batch_options = ["--nice", str(args.batch_nice)]
     seconds = int(args.minutes * 60)
     try:
         lock = _hold(args.lock, fcntl.LOCK_SH)
@@ -475,8 +476,8 @@ def main() -> None:
         port = _free_port()
         host = f"http://127.0.0.1:{port}"
         server = _serve(env, port)
-        second = subprocess.Popen([*KHO, "worker"], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)  # fmt: skip
+        second = subprocess.Popen([*KHO, "worker", "--nice", "10"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         _wait_http(port)
         sessions = work / "sessions.json"  # logged in once, before every timed phase
         logins = sorted(_log_in_all(host, args.users, sessions))

@@ -45,18 +45,18 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
 
 
 # A batch or the upload queue on the machine that serves the pages takes the CPU the pages need
-# (2 cores, 30 people: the pages' p95 went up 2.9× beside a batch at the same priority). At 10,
-# Linux gives a process about a tenth of a contended core and all of an idle one: the filing
-# goes as fast as ever on a quiet machine and gives way to the people when they are there.
-NICENESS = 10
-
+# (2 cores, 30 people: the pages' p95 went up 2.9× beside a batch at the same priority). At
+# `--nice 10` Linux gives the process about a tenth of a contended core and all of an idle one:
+# the filing goes as fast as ever on a quiet machine and gives way to the people when they are
+# there. `kho serve` starts its ingest worker so (web.supervisor); docs/operations.md says when.
 nice_option = click.option(
     "--nice",
     "niceness",
     type=click.IntRange(0, 19),
-    default=NICENESS,
+    default=0,
     show_default=True,
-    help="Lower CPU priority (added to the shell's) so the web pages come first; 0: unchanged.",
+    help="Lower CPU priority (added to the shell's) so that web pages served on this machine "
+    "come first (10 there).",
 )
 
 
