@@ -182,7 +182,6 @@ def worker_command(inst, once: bool, retry_failed: bool, niceness: int) -> None:
     """File the web uploads waiting in the queue (`make run` and `kho serve` start one; on other
     machines, with the same database, object storage and keyring, as many as the load needs);
     the index follows the change log meanwhile."""
-    lower_priority(niceness)
     # SIGINT or SIGTERM: the running job is handed back, at any moment (before: the start ends)
     stopping.stop_on_signal().arm()
     click.echo(f"Kho worker: blobs {inst.blobs.location}", err=True)
@@ -193,6 +192,7 @@ def worker_command(inst, once: bool, retry_failed: bool, niceness: int) -> None:
         follower = wiring.follow_in_background(inst)
         if not once:
             pipeline.preload()
+        lower_priority(niceness)  # once started: a restart on a busy machine is not slowed
         count = jobs.work(inst, once=once, limits=inst.limits)
         click.echo(f"{count} tệp / files")
     except KeyboardInterrupt:
