@@ -81,34 +81,38 @@ def stop(*procs: subprocess.Popen | None) -> None:
 
 
 def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen | None:
-    """py-spy over the server and its workers (``--subprocesses``), raw collapsed stacks."""
+    """py-spy over a process and its children (``--subprocesses``), raw collapsed stacks, the
+    threads waiting (on a lock, the GIL, the database) included: a request's time is wall time."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
-        print("py-spy is not installed: no profile (pip install py-spy)")
+        print("py-spy is not installed: no profile (pip install -r requirements-dev.txt)")
         return None
-    return subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--duration",
-                             str(seconds), "--format", "raw", "--rate", "50", "--output",
-                             str(out)], stdout=subprocess.DEVNULL,
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--idle",
+                             "--duration", str(seconds), "--format", "raw", "--rate", "50",
+                             "--output", str(out)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip
 
 
 OURS = ("web/", "archive/", "search/", "ingest/", "security/")
 
 
-def busiest(raw: Path, top: int = 18) -> tuple[int, list[tuple[str, float, float]]]:
-    """From py-spy's raw stacks of the web workers only (not the master, not the ingest
-    workers): the samples, and Kho's own functions plus the hottest leaves, each with the % of
-    samples it was on the stack and the % it was at the top."""
+def busiest(
+    raw: Path, process: str = "serve --bind", within: str = "handle_request", top: int = 18
+) -> tuple[int, list[tuple[str, float, float]]]:
+    """From py-spy's raw stacks of the processes whose command line has ``process`` (by
+    default the web workers, not the ingest workers), while inside the function ``within`` (a
+    request, a batch's filing): the samples, and Kho's own functions plus the hottest leaves,
+    each with the % of samples it was on the stack and the % it was at the top."""
     inclusive: collections.Counter = collections.Counter()
     own: collections.Counter = collections.Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if "serve --bind" not in stack.split(";", 1)[0] or not count.isdigit():
-            continue  # the web workers' stacks only
+        if process not in stack.split(";", 1)[0] or not count.isdigit():
+            continue
         frames = [f for f in stack.split(";") if "(" in f and "(<string>" not in f]
-        if not frames or "handle_request (" not in stack:
-            continue  # a worker busy outside a request (booting, following the log)
+        if not frames or f"{within} (" not in stack:
+            continue  # busy outside the work measured (booting, following the log, idle)
         total += int(count)
         for frame in set(frames):
             inclusive[frame] += int(count)

@@ -245,19 +245,50 @@ def pending(inst: Instance, status: Status) -> set[int]:
 class Follower(threading.Thread):
     """A daemon thread that keeps this process's node index following the log: at once when
     started (a node that was down catches up), then every ``every`` seconds; after an error it
-    waits longer each time (up to a minute) and tries again from the same position."""
+    waits longer each time (up to a minute) and tries again from the same position.
 
-    def __init__(self, inst: Instance, every: float = POLL_SECONDS, snapshots: bool = True) -> None:
+    ``defer`` (a serving process's follower): changes are applied only once the index has
+    stood still behind them for that many seconds. The process that made a change applies it
+    right after its commit (a batch, an ingest worker: at their lower priority), and a web
+    worker that took the lock first did that indexing instead, beside its requests and at
+    their priority (a batch's records indexed in the web workers); it now steps in only for
+    what nobody else applies (a writer that died, another node's changes)."""
+
+    def __init__(
+        self,
+        inst: Instance,
+        every: float = POLL_SECONDS,
+        snapshots: bool = True,
+        defer: float = 0.0,
+    ) -> None:
         super().__init__(name="kho-index-follower", daemon=True)
-        self.inst, self.every, self.snapshots = inst, every, snapshots
+        self.inst, self.every, self.snapshots, self.defer = inst, every, snapshots, defer
         self.stopped = threading.Event()
         self._checked = 0.0
+        self._still: tuple[int, float] | None = None  # (position, since when it has not moved)
+        self.clock = time.monotonic
+
+    def _due(self) -> bool:
+        if not self.defer:
+            return True
+        pos = position.read(self.inst.index_dir, self.inst.keyring.index_key)
+        head = _head(self.inst)
+        if not _follows(pos, head):
+            return True  # no index, another log: restored or rebuilt at once
+        if pos.seq >= head.seq:
+            self._still = None
+            return False
+        now = self.clock()
+        if self._still is None or self._still[0] != pos.seq:
+            self._still = (pos.seq, now)  # behind, but moving (or just now): someone applies
+        return now - self._still[1] >= self.defer
 
     def run(self) -> None:
         delay = self.every
         while not self.stopped.is_set():
             try:
-                catch_up(self.inst, wait=0)
+                if self._due():
+                    catch_up(self.inst, wait=0)
                 if self.snapshots and time.monotonic() - self._checked > SNAPSHOT_CHECK_SECONDS:
                     self._checked = time.monotonic()
                     _publish_if_due(self.inst)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import secrets
+import sys
 
-from flask import Flask, current_app
+from web import stopping
 
-from archive.core.instance import Instance
-from archive.core.limits import Limits
-from web import config as kho_config
-from web import params
+# First, before the imports below (seconds on a busy machine): a `kho worker` stops on a signal
+# that comes while it starts (web/stopping.py).
+stopping.early(sys.argv)
+
+import secrets  # noqa: E402
+
+from flask import Flask, current_app  # noqa: E402
+
+from archive.core.instance import Instance  # noqa: E402
+from archive.core.limits import Limits  # noqa: E402
+from web import config as kho_config  # noqa: E402
+from web import params  # noqa: E402
 
 
 def current_instance() -> Instance:

@@ -23,7 +23,9 @@ import threading
 import time
 
 log = logging.getLogger(__name__)
-WORKER = [sys.executable, "-c", "from web.cli import main; main(['worker'])"]
+# `-m web.cli` so it stops at once even while starting (web/stopping.py); at a lower priority
+# than the pages it is beside (web/cli/ingest.py, nice_option)
+WORKER = [sys.executable, "-m", "web.cli", "worker", "--nice", "10"]
 FIRST_DELAY, MAX_DELAY, HEALTHY_AFTER = 1.0, 60.0, 60.0
 _PR_SET_PDEATHSIG = 1
 

@@ -36,9 +36,15 @@ def _index_follows(inst: Instance, changes) -> None:
                       sorted({c.record_id for c in changes}))  # fmt: skip
 
 
-def follow_in_background(inst: Instance) -> follower.Follower:
-    """Start this process's follower thread for ``inst`` (once per instance home). An index
-    that cannot follow the log (an upgrade from a Kho before it) is said plainly at start."""
+# A web worker's follower leaves a change this long to the process that made it (applying
+# right after its commit) before it indexes the change itself, beside its requests.
+SERVING_DEFER = 2.0
+
+
+def follow_in_background(inst: Instance, defer: float = 0.0) -> follower.Follower:
+    """Start this process's follower thread for ``inst`` (once per instance home); ``defer``:
+    see ``search.follower.Follower``. An index that cannot follow the log (an upgrade from a
+    Kho before it) is said plainly at start."""
     with _started:
         key = str(inst.home.resolve())
         running = _followers.get(key)
@@ -49,6 +55,6 @@ def follow_in_background(inst: Instance) -> follower.Follower:
                     log.warning("%s", status.describe())
             except Exception:  # the follower itself reports what keeps it from following
                 log.debug("index status unknown at start", exc_info=True)
-            running = _followers[key] = follower.Follower(inst)
+            running = _followers[key] = follower.Follower(inst, defer=defer)
             running.start()
         return running

@@ -106,33 +106,44 @@ def stamp_lines(viewer: str, unit: str, when: datetime, trace_id: str) -> str:
     )
 
 
+def _stamp_font(pdf: FPDF, line: str, marking: str) -> tuple[str, str, str]:
+    """The stamp's font added to ``pdf``: its family and the line and marking to draw with it
+    (folded to ASCII for Helvetica when DejaVu Sans is missing)."""
+    font = _font()
+    if font is None:
+        return "Helvetica", fold(line), fold(marking)
+    pdf.add_font("Stamp", fname=str(font))
+    return "Stamp", line, marking
+
+
+def _draw_stamp(pdf: FPDF, family: str, size: tuple[float, float], line: str, marking: str):
+    """The marking (if any) and the line, at the top and the bottom of the current page."""
+    width, height = size
+    small = 7.0 if width >= 400 else 5.0
+    if marking:
+        pdf.set_font(family, size=11)
+        pdf.set_text_color(179, 38, 30)
+        pdf.set_xy(0, MARGIN - 4)
+        pdf.cell(width, 12, marking, align="C")
+        pdf.set_xy(0, height - MARGIN - 10)
+        pdf.cell(width, 12, marking, align="C")
+    pdf.set_font(family, size=small)
+    pdf.set_text_color(90, 90, 90)
+    pdf.set_xy(0, MARGIN + (9 if marking else -2))
+    pdf.cell(width, small + 2, line, align="C")
+    pdf.set_xy(0, height - MARGIN - (19 if marking else 6))
+    pdf.cell(width, small + 2, line, align="C")
+
+
 def _overlay(sizes: list[tuple[float, float]], line: str, marking: str) -> bytes:
     """One overlay page per distinct page size, in the same order as ``sizes``."""
     pdf = FPDF(unit="pt")
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
-    font = _font()
-    if font is not None:
-        pdf.add_font("Stamp", fname=str(font))
-        family = "Stamp"
-    else:
-        family, line, marking = "Helvetica", fold(line), fold(marking)
-    for width, height in sizes:
-        pdf.add_page(format=(width, height))
-        small = 7.0 if width >= 400 else 5.0
-        if marking:
-            pdf.set_font(family, size=11)
-            pdf.set_text_color(179, 38, 30)
-            pdf.set_xy(0, MARGIN - 4)
-            pdf.cell(width, 12, marking, align="C")
-            pdf.set_xy(0, height - MARGIN - 10)
-            pdf.cell(width, 12, marking, align="C")
-        pdf.set_font(family, size=small)
-        pdf.set_text_color(90, 90, 90)
-        pdf.set_xy(0, MARGIN + (9 if marking else -2))
-        pdf.cell(width, small + 2, line, align="C")
-        pdf.set_xy(0, height - MARGIN - (19 if marking else 6))
-        pdf.cell(width, small + 2, line, align="C")
+    family, line, marking = _stamp_font(pdf, line, marking)
+    for size in sizes:
+        pdf.add_page(format=size)
+        _draw_stamp(pdf, family, size, line, marking)
     return bytes(pdf.output())
 
 
@@ -166,21 +177,50 @@ def stamped_pdf(
     return out.getvalue()
 
 
-def text_pdf(text: str) -> bytes:
-    """A plain A4 PDF of a record's text (the access copy of a Word or text file), in memory."""
+def _text_document(text: str) -> tuple[FPDF, str | None]:
+    """A plain A4 PDF of a record's text, not yet output, and its font family (None: the
+    Helvetica fallback, the text folded)."""
     pdf = FPDF(unit="pt", format="A4")
     pdf.set_margins(56, 56, 56)
     pdf.set_auto_page_break(True, margin=56)
     font = _font()
     if font is not None:
-        pdf.add_font("Body", fname=str(font))
-        pdf.set_font("Body", size=11)
+        pdf.add_font("Stamp", fname=str(font))
+        pdf.set_font("Stamp", size=11)
     else:
         pdf.set_font("Helvetica", size=11)
         text = fold(text)
     pdf.add_page()
     pdf.multi_cell(0, 15, text.replace("\t", "    ") or " ")
-    return bytes(pdf.output())
+    return pdf, "Stamp" if font is not None else None
+
+
+def stamped_text_pdf(
+    text: str, viewer: str, unit: str, when: datetime, trace_id: str, level_label: str
+) -> bytes:
+    """A record's text as a PDF with the stamp drawn on every page as it is made: one document
+    and one embedded font, where making the text PDF and then stamping it (``stamped_pdf``)
+    loaded and subset the font twice and copied every page (a download took twice as long)."""
+    pdf, family = _text_document(text)
+    line, marking = stamp_lines(viewer, unit, when, trace_id), level_label
+    if family is None:
+        family, line, marking = "Helvetica", fold(line), fold(marking)
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(0, 0, 0)
+    for number in range(1, pdf.pages_count + 1):
+        pdf.page = number
+        _draw_stamp(pdf, family, (pdf.w, pdf.h), line, marking)
+    pdf.page = pdf.pages_count
+    return _with_trace(bytes(pdf.output()), trace_id)
+
+
+def _with_trace(pdf_bytes: bytes, trace_id: str) -> bytes:
+    """``/KhoTrace`` in the document information (fpdf2 writes only the standard keys)."""
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        pdf.docinfo[pikepdf.Name("/KhoTrace")] = trace_id
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=True)
+    return out.getvalue()
 
 
 def image_pdf(data: bytes) -> bytes:
@@ -210,11 +250,11 @@ def stamped_download(inst: Instance, ctx: Context, doc_id: int, viewer: str, uni
     """
     copy = gate.open_traced_copy(inst, ctx, doc_id)
     name, media_type = copy.content.filename, copy.content.media_type
+    stamp = (viewer, unit, copy.at, copy.trace_id, marking_of(copy.level))
     if media_type == "application/pdf":
-        data = copy.content.read()
+        data = stamped_pdf(copy.content.read(), *stamp)
     elif media_type.startswith("image/"):
-        data, name = image_pdf(copy.content.read()), pdf_name(name)
+        data, name = stamped_pdf(image_pdf(copy.content.read()), *stamp), pdf_name(name)
     else:
-        data, name = text_pdf(copy.text or ""), pdf_name(name)
-    data = stamped_pdf(data, viewer, unit, copy.at, copy.trace_id, marking_of(copy.level))
+        data, name = stamped_text_pdf(copy.text or "", *stamp), pdf_name(name)
     return Stamped(name, "application/pdf", data, copy.trace_id)

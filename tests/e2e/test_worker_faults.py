@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,10 +23,11 @@ from archive.models import Document, IngestJob
 from ingest.demo import samples
 from ingest.doors import jobs
 from web.cli import main
-from web.cli.stopping import STOP_GRACE, STOPPED_STATUS
+from web.stopping import STOP_GRACE, STOPPED_STATUS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 WORKER = [sys.executable, "-c", "from web.cli import main; main(['worker'])"]
+AS_SERVED = [sys.executable, "-m", "web.cli", "worker"]  # as `kho serve` starts its worker
 
 
 def _wait(predicate, timeout: float, what: str, poll: float = 0.05):
@@ -183,3 +185,73 @@ def test_a_worker_stops_on_sigint_at_once_and_loses_nothing(tmp_path, database_u
 
 def _done(inst: Instance) -> int:
     return sum(j.status == "done" for j in _jobs(inst))
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """The process has a handler for SIGTERM (Python installs none of its own; its SIGINT
+    handler is there from the start, so SIGINT says nothing)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+
+
+def _has_loaded(pid: int, library: str) -> bool:
+    """The process has mapped that shared library (cryptography's: archive.core imports it)."""
+    return library in Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_a_worker_stops_on_sigint_while_it_starts_and_loses_nothing(tmp_path, database_url):
+    """The stop handling came after the imports and the start (seconds on a busy machine): a
+    SIGINT in them was lost by a worker started with SIGINT ignored, which then ran on, or
+    ended one with a traceback. Now it is installed first: signalled as soon as it can be,
+    while the worker is still importing, it stops at once, having touched nothing."""
+    env = {**os.environ, "KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url}
+    cli_env = {"KHO_HOME": env["KHO_HOME"], "KHO_DATABASE_URL": database_url}
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"], env=cli_env).exit_code == 0
+    added = runner.invoke(
+        main,
+        ["user", "add", "vanthu", "--role", "archivist", "--clearance", "toi_mat", "--unit", "VP"],
+        env=cli_env,
+    )
+    assert added.exit_code == 0, added.output
+    inst = Instance.from_settings(tmp_path / "home", database_url)
+    with inst.sessions() as session:
+        ctx = accounts.context_for(accounts.require_user(session, "vanthu"), "test")
+    docs = [
+        d for d in samples.generate(30, seed=9, formats=("txt",)) if d.truth["level"] != "tuyet_mat"
+    ][:3]
+    for doc in docs:
+        jobs.submit(inst, ctx, doc.content, doc.filename)
+
+    for _attempt in range(3):  # until one is signalled while still importing (a busy
+        worker = subprocess.Popen(  # machine may let this test look too late)
+            AS_SERVED, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            preexec_fn=_sigint_ignored,
+        )  # fmt: skip
+        try:
+            _wait(
+                lambda w=worker: w.poll() is not None or _catches_sigterm(w.pid),
+                60,
+                "the worker's stop handling",
+                poll=0.002,
+            )
+            importing = not _has_loaded(worker.pid, "cryptography/hazmat/bindings/_rust")
+            worker.send_signal(signal.SIGINT)
+            status = worker.wait(timeout=STOP_GRACE + 15)
+        finally:
+            worker.kill()
+            err = worker.communicate()[1].decode(errors="replace")
+        if importing:
+            break
+    assert importing, "the stop handling came only after the imports"
+    assert status == STOPPED_STATUS, err
+    assert "stopped before it began" in err and "Traceback" not in err, err
+    jobs_now = _jobs(inst)  # it claimed nothing: every upload still waits, none half-filed
+    assert [(j.status, j.attempts) for j in jobs_now] == [("queued", 0)] * len(docs)
+
+    assert jobs.work(inst, once=True, beat=0.5) == len(docs)  # and nothing was lost
+    with inst.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == len(docs)
+    inst.dispose()

@@ -31,7 +31,8 @@ def build_app(behind_proxy: bool):
     from web import create_app, wiring
 
     app = create_app({"KHO_TRUSTED_PROXIES": 1} if behind_proxy else None)
-    wiring.follow_in_background(app.extensions["kho"])  # this worker's index follows the log
+    # this worker's index follows the log (what others filed: once they have left it a while)
+    wiring.follow_in_background(app.extensions["kho"], defer=wiring.SERVING_DEFER)
     warm_up(app)
     return app
 

@@ -73,6 +73,38 @@ def test_the_index_follows_the_log_from_its_position(inst, archivist, unwired):
     assert follower.catch_up(inst) == 0  # nothing new: nothing applied
 
 
+def test_a_serving_follower_leaves_changes_to_their_maker_and_applies_what_stays_behind(
+    inst, archivist, unwired
+):
+    """A web worker's follower indexed a batch's records beside its requests whenever it took
+    the lock before the batch (at the batch's own lower priority) could; it now applies only
+    what has stood unapplied for ``defer`` seconds."""
+    file_doc(inst, archivist)
+    follower.catch_up(inst)
+    now = [1000.0]
+    serving = follower.Follower(inst, defer=2.0)
+    serving.clock = lambda: now[0]
+    assert not serving._due()  # nothing to apply
+    file_doc(inst, archivist, text="chữ canarymaker")
+    assert not serving._due()  # just logged: the process that made it applies it
+    now[0] += 1.5
+    assert not serving._due()
+    assert follower.catch_up(inst) == 1  # ... and so it did
+    now[0] += 5
+    assert not serving._due()  # nothing left behind
+    left = file_doc(inst, archivist, text="chữ canaryleft")  # its maker died before applying
+    assert not serving._due()
+    now[0] += 1.0
+    file_doc(inst, archivist, text="chữ canarymore")  # more behind: still the same position
+    assert not serving._due()
+    now[0] += 1.5
+    assert serving._due()  # stood still behind the log 2.5 s: the serving process applies
+    assert follower.catch_up(inst, wait=0) == 2
+    assert _found(inst, archivist, "canaryleft") == [left]
+    assert not serving._due()
+    assert follower.Follower(inst)._due()  # a worker's follower (no defer) applies at once
+
+
 def test_a_poll_only_reads_until_there_is_something_to_apply(inst, archivist, unwired):
     """On SQLite a poll used to open BEGIN IMMEDIATE twice, twice a second in every process,
     and waited behind every writer; now it reads a snapshot and never waits for the lock."""

@@ -13,6 +13,13 @@ the same bytes answers ``duplicate`` of a record already committed (as after kil
 The handlers are installed explicitly, so a worker started with SIGINT ignored (a background job
 of a shell script inherits that) still stops on it. A second signal while stopping is ignored:
 it would only interrupt the hand-back.
+
+They are installed before anything else the process does (``early``, called first thing by
+``web/__init__.py``): the imports and the start take seconds on a busy machine (flask and
+SQLAlchemy alone took 4 s at a load of 8), and a signal in them was lost (SIGINT ignored) or
+ended the process with a traceback. A stop asked before the work began ends the process at once
+(nothing was claimed, nothing to hand back); once the worker says its work begins (``arm``),
+a stop hands the running job back as above. This module imports the standard library only.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -29,13 +37,18 @@ STOPPED_STATUS = 130  # what a shell reports for a process stopped by Ctrl+C
 
 
 class StopOnSignal:
-    """Install once, in the main thread, before the work begins."""
+    """Installed once per process, in the main thread (``stop_on_signal()`` is that one)."""
 
     def __init__(self, grace: float = STOP_GRACE) -> None:
         self.grace = grace
         self.stopping = False
+        self.armed = False  # the work began: a stop is a KeyboardInterrupt that hands back
+        self.installed = False
 
     def install(self) -> None:
+        if self.installed:
+            return
+        self.installed = True
         read_end, write_end = os.pipe()
         os.set_blocking(write_end, False)
         signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
@@ -45,11 +58,26 @@ class StopOnSignal:
             target=self._watch, args=(read_end,), name="kho-stop-watchdog", daemon=True
         ).start()
 
+    def arm(self) -> None:
+        """The work begins: from now on a stop raises ``KeyboardInterrupt`` (the caller hands
+        its job back); a stop asked before, during the start, ends the process now."""
+        self.install()
+        self.armed = True
+        if self.stopping:
+            self._stopped_before_work()
+
     def _interrupt(self, _signum, _frame) -> None:
         if self.stopping:
             return
         self.stopping = True
+        if not self.armed:
+            self._stopped_before_work()
         raise KeyboardInterrupt
+
+    @staticmethod
+    def _stopped_before_work() -> None:
+        sys.stderr.write("Đã dừng trước khi bắt đầu / stopped before it began.\n")
+        raise SystemExit(STOPPED_STATUS)
 
     def _watch(self, read_end: int) -> None:
         wanted = {int(signal.SIGINT), int(signal.SIGTERM)}
@@ -59,3 +87,18 @@ class StopOnSignal:
         log.error("stop not finished after %.0f s: ending the process", self.grace)
         logging.shutdown()
         os._exit(STOPPED_STATUS)
+
+
+_THE_ONE = StopOnSignal()
+
+
+def stop_on_signal() -> StopOnSignal:
+    """This process's stop handling (one: the signal handlers and the watchdog are per process)."""
+    return _THE_ONE
+
+
+def early(argv: list[str]) -> None:
+    """Install the stop handling now if this process is a `kho worker` (``kho worker …`` or
+    ``python -m web.cli worker …``; argv[0] is "-m" while ``-m`` imports the package)."""
+    if argv[1:2] == ["worker"] and os.path.basename(argv[0]) in ("kho", "-m"):
+        _THE_ONE.install()
