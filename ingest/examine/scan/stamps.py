@@ -7,7 +7,8 @@ several cues propose candidates, and any one is enough (a secrecy stamp that is 
 is the worst failure; a proposal that reads as ordinary text costs one small OCR):
 
 - ``red``: red or magenta ink (colour scans), blobs of stamp size;
-- ``frame``: a rectangle at any angle whose four sides are inked (the stamp's box);
+- ``frame``: a rectangle at any angle whose sides are inked (the stamp's box); on a bitonal
+  scan a faint box is dashes a pixel thick, bridged and joined piece by piece before measuring;
 - ``light``: in grayscale, ink clearly lighter than the black print (red turned gray);
 - ``rotated``: a text-like blob turned by 4-25° (a stamp set by hand, boxed or not);
 - ``round``: a ring of ink (a round seal: never a secrecy mark, but never "unknown" either).
