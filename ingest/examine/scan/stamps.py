@@ -123,16 +123,18 @@ def _rules(upright: np.ndarray, px_mm: float, vertical: bool, length_mm: float, 
                                                           else length_mm))  # fmt: skip
 
 
-def _boxes_from_rules(horizontal: np.ndarray, vertical: np.ndarray, px_mm: float
-                      ) -> list[tuple[int, int, int, int]]:  # fmt: skip
+def _boxes_from_rules(horizontal: np.ndarray, vertical: np.ndarray, px_mm: float,
+                      pieces: bool = False) -> list[tuple[int, int, int, int]]:  # fmt: skip
     """Rectangles (x0, y0, x1, y1) made of two horizontal rules of like extent, one above the
-    other, joined at one end at least by a vertical rule (the other end may be overprinted)."""
-    wide, tall = SIDE_MM[0] * px_mm, SIDE_MM[1] * px_mm
-    thickest = 1.6 * px_mm
-    across = [s for s in _chained(_segments(horizontal, False, thickest), px_mm)
-              if s[1] - s[0] >= wide]  # fmt: skip
-    downs = [s for s in _chained(_segments(vertical, True, thickest), px_mm)
-             if s[1] - s[0] >= tall]  # fmt: skip
+    other, joined at one end at least by a vertical rule (the other end may be overprinted).
+    With ``pieces`` (the bridged rules of a bitonal page), pieces of a side are chained first,
+    and each bottom rule keeps only its best-closed box."""
+    across = _segments(horizontal, False, 1.6 * px_mm)
+    downs = _segments(vertical, True, 1.6 * px_mm)
+    if pieces:
+        wide, tall = SIDE_MM[0] * px_mm, SIDE_MM[1] * px_mm
+        across = [s for s in _chained(across, px_mm) if s[1] - s[0] >= wide]
+        downs = [s for s in _chained(downs, px_mm) if s[1] - s[0] >= tall]
     tol = round(1.8 * px_mm)
     (min_w, min_h), (_, max_h) = STAMP_MM
     across.sort(key=lambda seg: seg[2])
@@ -143,8 +145,8 @@ def _boxes_from_rules(horizontal: np.ndarray, vertical: np.ndarray, px_mm: float
             for va, vb, vx in downs
         )
 
-    # Per bottom rule, the best-closed box on it: a line of print just above a box (a rule
-    # only as long as a word) does not stretch the box up to it.
+    # Per bottom rule (bridged pieces), the best-closed box on it: a line of print just above
+    # a faint box (bridged, a rule as long as a word) does not stretch the box up to it.
     on_bottom: dict[tuple[int, int, int], tuple[float, tuple[int, int, int, int]]] = {}
     for i, (ax0, ax1, ay) in enumerate(across):
         best: tuple[float, tuple[int, int, int, int], tuple[int, int, int]] | None = None
@@ -160,8 +162,11 @@ def _boxes_from_rules(horizontal: np.ndarray, vertical: np.ndarray, px_mm: float
             score = sides + ends_match if sides == 2 or (ends_match and sides) else 0
             if score and (best is None or score > best[0]):
                 best = (score, (x0, ay, x1, by), (bx0, bx1, by))
-        if best and (best[2] not in on_bottom or best[0] > on_bottom[best[2]][0]):
-            on_bottom[best[2]] = best[:2]
+        if not best:
+            continue
+        key = best[2] if pieces else (ax0, ax1, ay)
+        if key not in on_bottom or best[0] > on_bottom[key][0]:
+            on_bottom[key] = best[:2]
     return _joined([box for _, box in on_bottom.values()])
 
 
@@ -217,7 +222,7 @@ def find_frames(ink: np.ndarray, px_mm: float, bitonal: bool = False) -> list[tu
         for bridge in (0.0, BRIDGE_MM) if bitonal else (0.0,):
             horizontal = _rules(upright, px_mm, False, SIDE_MM[0], bridge)
             vertical = _rules(upright, px_mm, True, SIDE_MM[1], bridge)
-            boxes += _boxes_from_rules(horizontal, vertical, px_mm)
+            boxes += _boxes_from_rules(horizontal, vertical, px_mm, pieces=bool(bridge))
         for x0, y0, x1, y1 in boxes:
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             ox = inverse[0, 0] * cx + inverse[0, 1] * cy + inverse[0, 2]
