@@ -202,7 +202,10 @@ def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
         # even when it reads right). A partial reading ("MẬT" of a "TỐI MẬT" whose first word
         # was not read, words off by a letter) stays unsure whatever Tesseract says.
         whole = reading.exact and covered >= 0.6
-        confidence = 0.7 + 0.3 * conf if whole else 0.5 * conf
+        # A box of faint dashes may have been found only in part ("MẬT" of a "TUYỆT MẬT"
+        # whose left half broke up): a level below the highest read there is never sure.
+        part = "dashed" in cand.cues and reading.kind == "level" and reading.value != "tuyet_mat"
+        confidence = 0.7 + 0.3 * conf if whole and not part else 0.5 * conf
         return Verdict(reading.kind, reading.value, text, round(min(1.0, confidence), 3))
     if "round" in cand.cues:
         return Verdict("other", "seal", text, 0.8)

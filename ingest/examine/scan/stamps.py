@@ -8,7 +8,8 @@ is the worst failure; a proposal that reads as ordinary text costs one small OCR
 
 - ``red``: red or magenta ink (colour scans), blobs of stamp size;
 - ``frame``: a rectangle at any angle whose sides are inked (the stamp's box); on a bitonal
-  scan a faint box is dashes a pixel thick, bridged and joined piece by piece before measuring;
+  scan a faint box is dashes a pixel thick, bridged and joined piece by piece before measuring
+  (``dashed``: such a box may be found only in part, e.g. the "MẬT" half of a "TUYỆT MẬT");
 - ``light``: in grayscale, ink clearly lighter than the black print (red turned gray);
 - ``rotated``: a text-like blob turned by 4-25° (a stamp set by hand, boxed or not);
 - ``round``: a ring of ink (a round seal: never a secrecy mark, but never "unknown" either).
@@ -204,7 +205,8 @@ def _joined(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int,
 
 
 def find_frames(ink: np.ndarray, px_mm: float, bitonal: bool = False) -> list[tuple]:
-    """Stamp boxes turned by up to ±21°, as rotated rectangles in the coordinates of ``ink``.
+    """Stamp boxes turned by up to ±21°, as rotated rectangles in the coordinates of ``ink``
+    (centre, size, angle) and whether the box was found only with its dashes bridged.
 
     The zone is turned in steps of 3° (a side 1.5° off still leaves long straight runs). Text
     touching a box does not hide it: only long thin straight strokes count as its sides, and
@@ -222,12 +224,13 @@ def find_frames(ink: np.ndarray, px_mm: float, bitonal: bool = False) -> list[tu
         for bridge in (0.0, BRIDGE_MM) if bitonal else (0.0,):
             horizontal = _rules(upright, px_mm, False, SIDE_MM[0], bridge)
             vertical = _rules(upright, px_mm, True, SIDE_MM[1], bridge)
-            boxes += _boxes_from_rules(horizontal, vertical, px_mm, pieces=bool(bridge))
-        for x0, y0, x1, y1 in boxes:
+            found = _boxes_from_rules(horizontal, vertical, px_mm, pieces=bool(bridge))
+            boxes += [(box, bool(bridge)) for box in found]
+        for (x0, y0, x1, y1), dashed in boxes:
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             ox = inverse[0, 0] * cx + inverse[0, 1] * cy + inverse[0, 2]
             oy = inverse[1, 0] * cx + inverse[1, 1] * cy + inverse[1, 2]
-            frames.append(((float(ox), float(oy)), (float(x1 - x0), float(y1 - y0)), angle))
+            frames.append(((float(ox), float(oy)), (float(x1 - x0), float(y1 - y0)), angle, dashed))
     return _outermost(frames)
 
 
@@ -236,7 +239,7 @@ def _outermost(frames: list[tuple]) -> list[tuple]:
     angles, is dropped in favour of the larger rectangle."""
     kept: list[tuple] = []
     for frame in sorted(frames, key=lambda f: -f[1][0] * f[1][1]):
-        (cx, cy), _, _ = frame
+        (cx, cy) = frame[0]
         if not any(abs(cx - k[0][0]) < k[1][0] / 2 and abs(cy - k[0][1]) < k[1][1] / 2
                    for k in kept):  # fmt: skip
             kept.append(frame)
@@ -309,8 +312,9 @@ def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
         red = np.where(red_ink(rgb) > RED_MARGIN, 255, 0).astype(np.uint8)
         for contour in _words(red, px_mm):
             _propose(found, contour, red, px_mm, {"red"})
-    for rect in find_frames(ink, px_mm, page.bitonal):
-        found.append(Candidate(rect[0], rect[1], rect[2], {"frame"}))
+    for *rect, dashed in find_frames(ink, px_mm, page.bitonal):
+        found.append(Candidate(rect[0], rect[1], rect[2], {"frame", "dashed"} if dashed
+                               else {"frame"}))  # fmt: skip
     # Round seals among the blobs of any ink (a ring is never a secrecy stamp).
     closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     for contour in _components(closed, 0):
@@ -360,7 +364,7 @@ def _merge(found: list[Candidate]) -> list[Candidate]:
     """One candidate per mark: overlapping proposals pool their cues; the frame's (or the red
     blob's) rectangle is kept, as it is the stamp's own outline, unless the frame was closed by
     something else (see ``_closed_by_something_else``): the ink's own rectangle is kept then."""
-    rank = {"frame": 0, "round": 0, "red": 1, "light": 2, "rotated": 3}
+    rank = {"frame": 0, "dashed": 0, "round": 0, "red": 1, "light": 2, "rotated": 3}
     ordered = sorted(found, key=lambda c: (min((rank[k] for k in c.cues), default=9),
                                            -c.size[0] * c.size[1]))  # fmt: skip
     kept: list[Candidate] = []
