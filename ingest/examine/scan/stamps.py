@@ -231,7 +231,16 @@ def find_frames(ink: np.ndarray, px_mm: float, bitonal: bool = False) -> list[tu
             ox = inverse[0, 0] * cx + inverse[0, 1] * cy + inverse[0, 2]
             oy = inverse[1, 0] * cx + inverse[1, 1] * cy + inverse[1, 2]
             frames.append(((float(ox), float(oy)), (float(x1 - x0), float(y1 - y0)), angle, dashed))
-    return _outermost(frames)
+    closed = [f for f in frames if not f[3]]
+    return [
+        (*f[:3], f[3] and not any(_inside(f[0], other) for other in closed))
+        for f in _outermost(frames)
+    ]  # a box also found without bridging is whole, not dashed
+
+
+def _inside(point: tuple[float, float], frame: tuple) -> bool:
+    (cx, cy), (w, h) = frame[0], frame[1]
+    return abs(point[0] - cx) < w / 2 and abs(point[1] - cy) < h / 2
 
 
 def _outermost(frames: list[tuple]) -> list[tuple]:
@@ -239,9 +248,7 @@ def _outermost(frames: list[tuple]) -> list[tuple]:
     angles, is dropped in favour of the larger rectangle."""
     kept: list[tuple] = []
     for frame in sorted(frames, key=lambda f: -f[1][0] * f[1][1]):
-        (cx, cy) = frame[0]
-        if not any(abs(cx - k[0][0]) < k[1][0] / 2 and abs(cy - k[0][1]) < k[1][1] / 2
-                   for k in kept):  # fmt: skip
+        if not any(_inside(frame[0], k) for k in kept):
             kept.append(frame)
     return kept
 
