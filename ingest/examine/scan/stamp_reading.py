@@ -36,6 +36,9 @@ MIN_UNKNOWN_MM = (11.0, 5.0)  # smaller unreadable marks are not stamps ("MẬT"
 # Secrecy and urgency stamps are one line in a box about 8 mm tall (two for HẸN GIỜ); a taller
 # box with three lines or more is an incoming-mail ("ĐẾN") or copy stamp, never a secrecy mark.
 MAX_MARK_HEIGHT_MM = 18.0
+# A secrecy stamp's box ("MẬT" alone, or the half of a "TUYỆT MẬT") is at least 1.7 times as
+# wide as it is tall; an unread box of dashes less wide than this is not held as a stamp.
+DASHED_MIN_RATIO = 1.5
 READ_CONFIDENCE = 0.6  # mean word confidence for a reading to count as ordinary words
 
 
@@ -219,4 +222,12 @@ def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
         return Verdict(None, None, text, 0.0)
     if height > MAX_MARK_HEIGHT_MM and stamp_like and crop.rows >= 3:
         return Verdict("other", None, text, 0.3)  # a stamp of several lines, unread
+    if (
+        cand.cues <= {"frame", "dashed", "rotated"}
+        and "dashed" in cand.cues
+        and width < (DASHED_MIN_RATIO * height)
+    ):
+        # Only bridged dashes make this box (on real bitonal scans, also broken print and
+        # table lines): unread, it counts only when shaped like a secrecy stamp's one line.
+        return Verdict(None, None, text, 0.0)
     return Verdict("unknown", None, text, 0.0)

@@ -196,3 +196,21 @@ def test_a_lower_level_in_a_box_of_dashes_is_never_sure(cues, text, sure) -> Non
         x += width + 10
     verdict = stamp_reading.judge(crop, words, 150 / 25.4)
     assert verdict.kind == "level" and (verdict.confidence >= SURE) is sure, verdict
+
+
+@pytest.mark.parametrize(
+    ("size_mm", "cues", "kind"),
+    [
+        ((20.0, 10.0), {"frame", "dashed"}, "unknown"),  # shaped like a one-line stamp: held
+        ((20.0, 15.0), {"frame", "dashed"}, None),  # broken print or a table's cell
+        ((12.0, 16.0), {"frame", "dashed"}, None),
+        ((20.0, 15.0), {"frame"}, "unknown"),  # a closed box, unread: held whatever its shape
+    ],
+)
+def test_an_unread_box_of_dashes_is_held_only_when_shaped_like_a_stamp(size_mm, cues, kind):
+    px_mm = 300 / 25.4
+    size = (size_mm[0] * px_mm, size_mm[1] * px_mm)
+    cand = stamps.Candidate((400.0, 300.0), size, 0.0, cues)
+    crop = stamp_reading.Crop(cand, np.full((90, 300), 255, np.uint8), (20, 280))
+    words = [stamp_reading.Word("~", 20.0, 30, 60), stamp_reading.Word("bỏ:", 30.0, 80, 140)]
+    assert stamp_reading.judge(crop, words, px_mm).kind == kind
