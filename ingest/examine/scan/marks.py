@@ -126,13 +126,21 @@ def _unexplained_before(words: tuple[str, ...], pattern: tuple[str, ...]) -> boo
     return False
 
 
+def _tokens(text: str) -> tuple[str, ...]:
+    """The letters of each space-separated piece of a reading, run together: a word read with
+    a sign inside ("TƯY£T") is one unexplained word, not the letters on either side."""
+    return tuple("".join(fold_words(piece)) for piece in text.split())
+
+
 def classify(text: str) -> Reading:
     """The mark a stamp's reading names, if any."""
     words = fold_words(text)
     for kind, value, pattern in VOCABULARY:
         found = _find(words, pattern)
         if found is not None:
-            if len(pattern) == 1 and _unexplained_before(words, pattern):
+            if len(pattern) == 1 and (
+                _unexplained_before(words, pattern) or _unexplained_before(_tokens(text), pattern)
+            ):
                 found = False
             return Reading(kind, value, found, words)
     if _count_near(words, INCOMING_WORDS) >= 2:

@@ -75,9 +75,10 @@ def _to_rgb_or_gray(image: Image.Image) -> Image.Image:
     return image.convert("RGB")  # LAB, CMYK, YCbCr, HSV…
 
 
-def from_pil(image: Image.Image, dpi: float | None = None) -> PageImage:
-    """A decoded frame as a page; the dpi from the file, else guessed from an A4 width."""
-    bitonal = image.mode == "1"
+def from_pil(image: Image.Image, dpi: float | None = None, bitonal: bool = False) -> PageImage:
+    """A decoded frame as a page; the dpi from the file, else guessed from an A4 width;
+    ``bitonal`` when the caller knows its source was (a rendered bitonal PDF scan)."""
+    bitonal = bitonal or image.mode == "1"
     converted = _to_rgb_or_gray(image)
     if dpi is None:
         dpi = guess_dpi(image)
@@ -122,7 +123,21 @@ def render_pdf_page(data: bytes, index: int, limits: Limits, dpi: int | None = N
             bitmap = page.render(scale=scale)
             picture = bitmap.to_pil()
             bitmap.close()
+            bitonal = _scanned_bitonal(page, width * height)
             page.close()
         finally:
             document.close()
-    return from_pil(picture, dpi)
+    return from_pil(picture, dpi, bitonal)
+
+
+def _scanned_bitonal(page: pdfium.PdfPage, area: float) -> bool:
+    """The page is a bitonal scan: its images are all one bit per pixel and cover most of it.
+    Rendered, its edges turn gray, but there never was gray ink on it (a faint red stamp is
+    black or white there, never lighter than the print), which the stamp finder must know."""
+    covered = 0.0
+    for image in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        if image.get_metadata().bits_per_pixel != 1:
+            return False
+        left, bottom, right, top = image.get_bounds()
+        covered += max(0.0, right - left) * max(0.0, top - bottom)
+    return covered >= 0.5 * area

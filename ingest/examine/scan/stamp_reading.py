@@ -36,6 +36,9 @@ MIN_UNKNOWN_MM = (11.0, 5.0)  # smaller unreadable marks are not stamps ("MẬT"
 # Secrecy and urgency stamps are one line in a box about 8 mm tall (two for HẸN GIỜ); a taller
 # box with three lines or more is an incoming-mail ("ĐẾN") or copy stamp, never a secrecy mark.
 MAX_MARK_HEIGHT_MM = 18.0
+# A secrecy stamp's box ("MẬT" alone, or the half of a "TUYỆT MẬT") is at least 1.7 times as
+# wide as it is tall; an unread box of dashes less wide than this is not held as a stamp.
+DASHED_MIN_RATIO = 1.5
 READ_CONFIDENCE = 0.6  # mean word confidence for a reading to count as ordinary words
 
 
@@ -202,7 +205,10 @@ def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
         # even when it reads right). A partial reading ("MẬT" of a "TỐI MẬT" whose first word
         # was not read, words off by a letter) stays unsure whatever Tesseract says.
         whole = reading.exact and covered >= 0.6
-        confidence = 0.7 + 0.3 * conf if whole else 0.5 * conf
+        # A box of faint dashes may have been found only in part ("MẬT" of a "TUYỆT MẬT"
+        # whose left half broke up): a level below the highest read there is never sure.
+        part = "dashed" in cand.cues and reading.kind == "level" and reading.value != "tuyet_mat"
+        confidence = 0.7 + 0.3 * conf if whole and not part else 0.5 * conf
         return Verdict(reading.kind, reading.value, text, round(min(1.0, confidence), 3))
     if "round" in cand.cues:
         return Verdict("other", "seal", text, 0.8)
@@ -216,4 +222,12 @@ def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
         return Verdict(None, None, text, 0.0)
     if height > MAX_MARK_HEIGHT_MM and stamp_like and crop.rows >= 3:
         return Verdict("other", None, text, 0.3)  # a stamp of several lines, unread
+    if (
+        cand.cues <= {"frame", "dashed", "rotated"}
+        and "dashed" in cand.cues
+        and width < (DASHED_MIN_RATIO * height)
+    ):
+        # Only bridged dashes make this box (on real bitonal scans, also broken print and
+        # table lines): unread, it counts only when shaped like a secrecy stamp's one line.
+        return Verdict(None, None, text, 0.0)
     return Verdict("unknown", None, text, 0.0)

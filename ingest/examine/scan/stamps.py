@@ -7,7 +7,9 @@ several cues propose candidates, and any one is enough (a secrecy stamp that is 
 is the worst failure; a proposal that reads as ordinary text costs one small OCR):
 
 - ``red``: red or magenta ink (colour scans), blobs of stamp size;
-- ``frame``: a rectangle at any angle whose four sides are inked (the stamp's box);
+- ``frame``: a rectangle at any angle whose sides are inked (the stamp's box); on a bitonal
+  scan a faint box is dashes a pixel thick, bridged and joined piece by piece before measuring
+  (``dashed``: such a box may be found only in part, e.g. the "MẬT" half of a "TUYỆT MẬT");
 - ``light``: in grayscale, ink clearly lighter than the black print (red turned gray);
 - ``rotated``: a text-like blob turned by 4-25° (a stamp set by hand, boxed or not);
 - ``round``: a ring of ink (a round seal: never a secrecy mark, but never "unknown" either).
@@ -32,6 +34,11 @@ LIGHT_INK = 72  # in grayscale, ink at least this light is not black print (red 
 ROTATED_MIN, ROTATED_MAX = 6.0, 25.0
 ANGLES = tuple(range(-21, 22, 3))  # box angles tried, degrees
 RUN_MM = 1.5  # shortest straight run of ink that may be part of a box side (dashes of faint ink)
+# A faint side on a bitonal scan is dashes a pixel thick: dashes this far apart are bridged
+# (bitonal pages only), and pieces of a side this far off one line, this far apart, are joined.
+BRIDGE_MM = 0.7
+STEP_MM, GAP_MM, PIECE_MM = 0.6, 1.5, 2.0
+SIDE_MM = (6.0, 4.0)  # shortest horizontal and vertical side of a box
 
 
 @dataclass
@@ -98,28 +105,39 @@ def _segments(mask: np.ndarray, vertical: bool, thickest: float) -> list[tuple[i
     return out
 
 
-def _rules(upright: np.ndarray, px_mm: float, vertical: bool, length_mm: float) -> np.ndarray:
+def _rules(upright: np.ndarray, px_mm: float, vertical: bool, length_mm: float, bridge: float = 0.0
+           ) -> np.ndarray:  # fmt: skip
     """Straight runs of ink along one axis: runs of RUN_MM, joined over gaps of 1.5 mm, at
-    least ``length_mm`` long in all (no letter's stroke is)."""
+    least ``length_mm`` long in all (no letter's stroke is). With ``bridge`` (mm), gaps that
+    short are closed first and pieces of PIECE_MM are kept: a faint side stepping from row to
+    row is pieces, which ``_chained`` joins and only then measures."""
 
     def line(mm: float) -> np.ndarray:
         n = max(2, round(mm * px_mm))
         return np.ones((n, 1) if vertical else (1, n), np.uint8)
 
+    if bridge:
+        upright = cv2.morphologyEx(upright, cv2.MORPH_CLOSE, line(bridge))
     runs = cv2.morphologyEx(upright, cv2.MORPH_OPEN, line(RUN_MM))
     joined = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, line(1.5))
-    return cv2.morphologyEx(joined, cv2.MORPH_OPEN, line(length_mm))
+    return cv2.morphologyEx(joined, cv2.MORPH_OPEN, line(min(length_mm, PIECE_MM) if bridge
+                                                          else length_mm))  # fmt: skip
 
 
-def _boxes_from_rules(horizontal: np.ndarray, vertical: np.ndarray, px_mm: float
-                      ) -> list[tuple[int, int, int, int]]:  # fmt: skip
+def _boxes_from_rules(horizontal: np.ndarray, vertical: np.ndarray, px_mm: float,
+                      pieces: bool = False) -> list[tuple[int, int, int, int]]:  # fmt: skip
     """Rectangles (x0, y0, x1, y1) made of two horizontal rules of like extent, one above the
-    other, joined at one end at least by a vertical rule (the other end may be overprinted)."""
+    other, joined at one end at least by a vertical rule (the other end may be overprinted).
+    With ``pieces`` (the bridged rules of a bitonal page), pieces of a side are chained first,
+    and each bottom rule keeps only its best-closed box."""
     across = _segments(horizontal, False, 1.6 * px_mm)
     downs = _segments(vertical, True, 1.6 * px_mm)
+    if pieces:
+        wide, tall = SIDE_MM[0] * px_mm, SIDE_MM[1] * px_mm
+        across = [s for s in _chained(across, px_mm) if s[1] - s[0] >= wide]
+        downs = [s for s in _chained(downs, px_mm) if s[1] - s[0] >= tall]
     tol = round(1.8 * px_mm)
     (min_w, min_h), (_, max_h) = STAMP_MM
-    boxes = []
     across.sort(key=lambda seg: seg[2])
 
     def side(x: int, top: int, bottom: int) -> bool:
@@ -128,8 +146,11 @@ def _boxes_from_rules(horizontal: np.ndarray, vertical: np.ndarray, px_mm: float
             for va, vb, vx in downs
         )
 
+    # Per bottom rule (bridged pieces), the best-closed box on it: a line of print just above
+    # a faint box (bridged, a rule as long as a word) does not stretch the box up to it.
+    on_bottom: dict[tuple[int, int, int], tuple[float, tuple[int, int, int, int]]] = {}
     for i, (ax0, ax1, ay) in enumerate(across):
-        best: tuple[float, tuple[int, int, int, int]] | None = None
+        best: tuple[float, tuple[int, int, int, int], tuple[int, int, int]] | None = None
         for bx0, bx1, by in across[i + 1 :]:  # nearest first: the best-closed box below
             if not min_h * px_mm <= by - ay <= max_h * px_mm:
                 continue
@@ -141,10 +162,31 @@ def _boxes_from_rules(horizontal: np.ndarray, vertical: np.ndarray, px_mm: float
             sides = side(x0, ay, by) + side(x1, ay, by)
             score = sides + ends_match if sides == 2 or (ends_match and sides) else 0
             if score and (best is None or score > best[0]):
-                best = (score, (x0, ay, x1, by))
-        if best:
-            boxes.append(best[1])
-    return _joined(boxes)
+                best = (score, (x0, ay, x1, by), (bx0, bx1, by))
+        if not best:
+            continue
+        key = best[2] if pieces else (ax0, ax1, ay)
+        if key not in on_bottom or best[0] > on_bottom[key][0]:
+            on_bottom[key] = best[:2]
+    return _joined([box for _, box in on_bottom.values()])
+
+
+def _chained(segments: list[tuple[int, int, int]], px_mm: float) -> list[tuple[int, int, int]]:
+    """Pieces of one side joined. A thin side a little off the angle tried steps from row to
+    row, and the rule masks join pieces only within a row: pieces in line (within STEP_MM
+    across) over gaps up to GAP_MM become one segment, placed where its longest piece is."""
+    step, gap = STEP_MM * px_mm, GAP_MM * px_mm
+    out: list[list[int]] = []
+    for start, end, pos in sorted(segments):
+        for seg in out:
+            if abs(seg[2] - pos) <= step and start - seg[1] <= gap:
+                if end - start > seg[3]:
+                    seg[2], seg[3] = pos, end - start
+                seg[1] = max(seg[1], end)
+                break
+        else:
+            out.append([start, end, pos, end - start])
+    return [(a, b, c) for a, b, c, _ in out]
 
 
 def _joined(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
@@ -162,27 +204,43 @@ def _joined(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int,
     return [tuple(box) for box in merged]  # type: ignore[misc]
 
 
-def find_frames(ink: np.ndarray, px_mm: float) -> list[tuple]:
-    """Stamp boxes turned by up to ±21°, as rotated rectangles in the coordinates of ``ink``.
+def find_frames(ink: np.ndarray, px_mm: float, bitonal: bool = False) -> list[tuple]:
+    """Stamp boxes turned by up to ±21°, as rotated rectangles in the coordinates of ``ink``
+    (centre, size, angle) and whether the box was found only with its dashes bridged.
 
     The zone is turned in steps of 3° (a side 1.5° off still leaves long straight runs). Text
     touching a box does not hide it: only long thin straight strokes count as its sides, and
-    letters are never that long; short gaps in faint or blotchy sides are bridged."""
+    letters are never that long; short gaps in faint or blotchy sides are bridged. On a bitonal
+    page a faint side is dashes (the scanner's threshold cut the light ink into pieces): the
+    rules are looked for a second time with the dashes bridged first."""
     frames = []
     height, width = ink.shape
     centre = (width / 2, height / 2)
     for angle in ANGLES:
         matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
         upright = cv2.warpAffine(ink, matrix, (width, height), flags=cv2.INTER_NEAREST)
-        horizontal = _rules(upright, px_mm, False, 6.0)
-        vertical = _rules(upright, px_mm, True, 4.0)
         inverse = cv2.invertAffineTransform(matrix)
-        for x0, y0, x1, y1 in _boxes_from_rules(horizontal, vertical, px_mm):
+        boxes = []
+        for bridge in (0.0, BRIDGE_MM) if bitonal else (0.0,):
+            horizontal = _rules(upright, px_mm, False, SIDE_MM[0], bridge)
+            vertical = _rules(upright, px_mm, True, SIDE_MM[1], bridge)
+            found = _boxes_from_rules(horizontal, vertical, px_mm, pieces=bool(bridge))
+            boxes += [(box, bool(bridge)) for box in found]
+        for (x0, y0, x1, y1), dashed in boxes:
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             ox = inverse[0, 0] * cx + inverse[0, 1] * cy + inverse[0, 2]
             oy = inverse[1, 0] * cx + inverse[1, 1] * cy + inverse[1, 2]
-            frames.append(((float(ox), float(oy)), (float(x1 - x0), float(y1 - y0)), angle))
-    return _outermost(frames)
+            frames.append(((float(ox), float(oy)), (float(x1 - x0), float(y1 - y0)), angle, dashed))
+    closed = [f for f in frames if not f[3]]
+    return [
+        (*f[:3], f[3] and not any(_inside(f[0], other) for other in closed))
+        for f in _outermost(frames)
+    ]  # a box also found without bridging is whole, not dashed
+
+
+def _inside(point: tuple[float, float], frame: tuple) -> bool:
+    (cx, cy), (w, h) = frame[0], frame[1]
+    return abs(point[0] - cx) < w / 2 and abs(point[1] - cy) < h / 2
 
 
 def _outermost(frames: list[tuple]) -> list[tuple]:
@@ -190,9 +248,7 @@ def _outermost(frames: list[tuple]) -> list[tuple]:
     angles, is dropped in favour of the larger rectangle."""
     kept: list[tuple] = []
     for frame in sorted(frames, key=lambda f: -f[1][0] * f[1][1]):
-        (cx, cy), _, _ = frame
-        if not any(abs(cx - k[0][0]) < k[1][0] / 2 and abs(cy - k[0][1]) < k[1][1] / 2
-                   for k in kept):  # fmt: skip
+        if not any(_inside(frame[0], k) for k in kept):
             kept.append(frame)
     return kept
 
@@ -263,8 +319,9 @@ def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
         red = np.where(red_ink(rgb) > RED_MARGIN, 255, 0).astype(np.uint8)
         for contour in _words(red, px_mm):
             _propose(found, contour, red, px_mm, {"red"})
-    for rect in find_frames(ink, px_mm):
-        found.append(Candidate(rect[0], rect[1], rect[2], {"frame"}))
+    for *rect, dashed in find_frames(ink, px_mm, page.bitonal):
+        found.append(Candidate(rect[0], rect[1], rect[2], {"frame", "dashed"} if dashed
+                               else {"frame"}))  # fmt: skip
     # Round seals among the blobs of any ink (a ring is never a secrecy stamp).
     closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     for contour in _components(closed, 0):
@@ -314,7 +371,7 @@ def _merge(found: list[Candidate]) -> list[Candidate]:
     """One candidate per mark: overlapping proposals pool their cues; the frame's (or the red
     blob's) rectangle is kept, as it is the stamp's own outline, unless the frame was closed by
     something else (see ``_closed_by_something_else``): the ink's own rectangle is kept then."""
-    rank = {"frame": 0, "round": 0, "red": 1, "light": 2, "rotated": 3}
+    rank = {"frame": 0, "dashed": 0, "round": 0, "red": 1, "light": 2, "rotated": 3}
     ordered = sorted(found, key=lambda c: (min((rank[k] for k in c.cues), default=9),
                                            -c.size[0] * c.size[1]))  # fmt: skip
     kept: list[Candidate] = []
@@ -324,7 +381,11 @@ def _merge(found: list[Candidate]) -> list[Candidate]:
                 # Red ink keeps the stamp's own box lines (light ink in gray loses them to its
                 # stroke filter), so only a red blob can tell a frame's true extent.
                 red = "red" in cand.cues
-                if "frame" in other.cues and red and _closed_by_something_else(other, cand):
+                if (
+                    "frame" in other.cues
+                    and red
+                    and (_closed_by_something_else(other, cand) or _piece_of(other, cand))
+                ):
                     other.centre, other.size, other.angle = cand.centre, cand.size, cand.angle
                 other.cues |= cand.cues
                 break
@@ -337,6 +398,15 @@ def _closed_by_something_else(frame: Candidate, ink: Candidate) -> bool:
     """The frame is much taller than the stamp ink it holds, which spans its width: one of its
     sides is a printed line (a number line above the stamp), not the stamp's box."""
     return frame.size[1] > 1.5 * ink.size[1] and ink.size[0] >= 0.75 * frame.size[0]
+
+
+def _piece_of(frame: Candidate, ink: Candidate) -> bool:
+    """The frame holds only part of the stamp's red ink (a faint box found in part, a box
+    inside the stamp's letters): the red blob is the stamp."""
+    fx0, fy0, fx1, fy1 = frame.bounds()
+    ix0, iy0, ix1, iy1 = ink.bounds()
+    holds = fx0 >= ix0 - 2 and fy0 >= iy0 - 2 and fx1 <= ix1 + 2 and fy1 <= iy1 + 2
+    return holds and ink.size[0] * ink.size[1] > 1.6 * frame.size[0] * frame.size[1]
 
 
 def _to_page(c: Candidate, scale: float) -> Candidate:

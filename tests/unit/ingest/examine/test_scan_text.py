@@ -75,6 +75,8 @@ def test_garbled_layer_is_never_kept_when_ocr_is_unavailable(monkeypatch, texts)
         ("MẬT", "level", "mat", True),
         ("| MẬT |", "level", "mat", True),
         ("TOL MẬT", "level", "mat", False),  # an unread word before MẬT: maybe TỐI MẬT
+        ("TƯY£T MAT", "level", "mat", False),  # a sign inside the unread word: still one word
+        ("-MẬT,", "level", "mat", True),
         ("TUYÊT MÂT", "level", "tuyet_mat", True),
         ("GIẢI MẬT", "circulation", "giai_mat", True),
         ("THƯỢNG KHẨN", "urgency", "thuong_khan", True),

@@ -1,0 +1,216 @@
+"""Faint stamps: boxes whose sides broke into dashes, bitonal PDF scans known as bitonal, and a
+red stamp whose box was found only in part.
+
+A faint red stamp on a bitonal scan is what the scanner's threshold left of it: sides a pixel or
+two thick, broken into dashes and stepping from row to row, letters in pieces. These pages are
+drawn here (never read from a corpus): the fast tests check the finder on its own, the slow
+ones read whole generated scans (faint, bitonal, 150 and 300 dpi, PDF and PNG, turned; red on
+colour and gray) and require that no secret scan comes out ordinary.
+"""
+
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from archive.core.limits import Limits
+from ingest.demo import samples
+from ingest.demo import scans as synth
+from ingest.demo.scans import StampSpec
+from ingest.examine import ocr, stages
+from ingest.examine.scan import marks as stamp_marks
+from ingest.examine.scan import raster, stamp_reading, stamps
+
+SURE = stamp_marks.SURE
+LEVEL_RANK = {"mat": 1, "toi_mat": 2, "tuyet_mat": 3}
+
+
+def _dashed_box(width_mm: float, height_mm: float, dpi: int, angle: float, seed: int
+                ) -> np.ndarray:  # fmt: skip
+    """A header zone (white, 0 = ink) with a box whose one-pixel sides are broken into dashes
+    of 0.5-2.5 mm with gaps of up to 0.5 mm, turned by ``angle``, and a line of print above."""
+    rng = np.random.default_rng(seed)
+    px_mm = dpi / 25.4
+    page = np.full((round(80 * px_mm), round(120 * px_mm)), 255, np.uint8)
+    x0, y0 = round(30 * px_mm), round(30 * px_mm)
+    x1, y1 = x0 + round(width_mm * px_mm), y0 + round(height_mm * px_mm)
+    ink = np.zeros_like(page)
+    for (ax, ay), (bx, by) in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)),
+                               ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):  # fmt: skip
+        length = float(np.hypot(bx - ax, by - ay))
+        t = 0.0
+        while t < length:
+            dash = rng.uniform(0.5, 2.5) * px_mm
+            u0, u1 = t / length, min(1.0, (t + dash) / length)
+            cv2.line(ink, (round(ax + (bx - ax) * u0), round(ay + (by - ay) * u0)),
+                     (round(ax + (bx - ax) * u1), round(ay + (by - ay) * u1)), 255, 1)  # fmt: skip
+            t += dash + rng.uniform(0.15, 0.5) * px_mm
+    matrix = cv2.getRotationMatrix2D(((x0 + x1) / 2, (y0 + y1) / 2), angle, 1.0)
+    ink = cv2.warpAffine(ink, matrix, (page.shape[1], page.shape[0]), flags=cv2.INTER_NEAREST)
+    page[ink > 0] = 0
+    text = Image.fromarray(page)  # a line of the subject in 12 pt italics, 2.5 mm above
+    font = ImageFont.truetype(synth.FONT_DIR + "DejaVuSerif-Italic.ttf", round(12 / 72 * dpi))
+    where = (x0 - round(8 * px_mm), y0 - round(2.5 * px_mm))
+    ImageDraw.Draw(text).text(where, "về việc bàn giao hồ sơ", fill=0, font=font, anchor="ls")
+    return np.asarray(text).copy()
+
+
+@pytest.mark.parametrize(("dpi", "angle"), [(150, 1.6), (150, -13.4), (300, 1.2), (200, 7.5)])
+def test_a_box_of_dashes_on_a_bitonal_page_is_a_frame(dpi: int, angle: float) -> None:
+    zone = _dashed_box(36, 9, dpi, angle, seed=dpi + round(angle))
+    page = raster.PageImage(zone, None, dpi, bitonal=True)
+    frames = [c for c in stamps.find_candidates(page, 1.0) if "frame" in c.cues]
+    px_mm = dpi / 25.4
+    centre = (30 * px_mm + 18 * px_mm, 30 * px_mm + 4.5 * px_mm)
+    near = [f for f in frames if np.hypot(f.centre[0] - centre[0], f.centre[1] - centre[1])
+            < 3 * px_mm]  # fmt: skip
+    assert near, frames
+    assert abs(near[0].size[0] / px_mm - 36) < 4 and abs(near[0].size[1] / px_mm - 9) < 3
+
+
+def test_pieces_of_a_side_in_line_are_joined_and_others_are_not() -> None:
+    px_mm = 150 / 25.4
+    pieces = [(178, 292, 265), (299, 373, 263), (169, 248, 320), (255, 311, 319),
+              (318, 393, 317), (500, 560, 264)]  # fmt: skip
+    joined = stamps._chained(pieces, px_mm)
+    assert (169, 393, 320) in joined  # three pieces of the bottom side, placed at the longest
+    assert (178, 373, 265) in joined  # two of the top side
+    assert (500, 560, 264) in joined  # too far along (> 1.5 mm) to be the same side
+    assert len(joined) == 3
+
+
+def test_a_red_blob_holding_a_piece_of_a_frame_keeps_its_own_rectangle() -> None:
+    piece = stamps.Candidate((380.0, 240.0), (53.0, 39.0), -18.0, {"frame"})
+    red = stamps.Candidate((354.0, 242.0), (107.0, 57.0), -17.5, {"red"})
+    merged = stamps._merge([piece, red])
+    assert len(merged) == 1 and merged[0].cues == {"frame", "red"}
+    assert merged[0].size == red.size and merged[0].centre == red.centre
+    # A frame as large as the red ink it holds stays the stamp's outline.
+    whole = stamps.Candidate((354.0, 242.0), (110.0, 60.0), -18.0, {"frame"})
+    kept = stamps._merge([whole, red])
+    assert len(kept) == 1 and kept[0].size == whole.size
+
+
+@pytest.mark.parametrize(("mode", "bitonal"), [("bitonal", True), ("gray", False),
+                                               ("color", False)])  # fmt: skip
+def test_a_rendered_pdf_page_knows_it_was_a_bitonal_scan(mode: str, bitonal: bool) -> None:
+    image = Image.new("RGB", (620, 877), "white")
+    image.paste((0, 0, 0), (100, 100, 500, 140))
+    image.paste((205, 35, 45), (100, 200, 300, 240))
+    scanned = synth.scan(image, mode, 75, random.Random(1))
+    page = raster.render_pdf_page(synth.encode(scanned, "pdf", 75), 0, Limits(), dpi=150)
+    assert page.bitonal is bitonal
+    assert raster.from_pil(scanned, 75).bitonal is bitonal  # an image file says it itself
+
+
+# -- whole generated scans, read with Tesseract -------------------------------------------------
+
+
+def _faint(spec: StampSpec, dpi: int, rng: random.Random, strength: float) -> Image.Image:
+    mask = np.asarray(synth.stamp_image(spec, dpi, rng), dtype=np.float32)
+    return Image.fromarray((mask * strength).clip(0, 255).astype(np.uint8))
+
+
+def _faint_scan(level: str, mode: str, dpi: int, angle: float, fmt: str, seed: int,
+                strength: float) -> bytes:  # fmt: skip
+    """A page of a generated header with one faint red boxed secrecy stamp under the number,
+    its ink ``strength`` times the generator's own faint ink, scanned as ``mode``."""
+    rng = random.Random(seed)
+    doc = samples.generate(6, seed=seed, formats=("txt",))[seed % 6]
+    spec = StampSpec("level", level, (synth.LEVEL_TEXT[level],), angle, True)
+    mask = _faint(spec, dpi, rng, strength)
+    page, layout = synth.compose_page(doc.truth, doc.content.decode(), dpi, mask.height)
+    x, y = synth._place(spec, mask, layout, page, dpi, rng, 0)
+    synth.apply_ink(page, mask, (max(0, x), y), synth.INKS["red"])
+    return synth.encode(synth.scan(page, mode, dpi, rng), fmt, dpi)
+
+
+def _held(found: list, level: str) -> bool:
+    """The level read (or higher), or the mark held as unknown or unsure; never a sure lower
+    level alone."""
+    levels = [m for m in found if m.kind == "level"]
+    sure_lower = [m for m in levels if LEVEL_RANK[m.value] < LEVEL_RANK[level]
+                  and m.confidence >= SURE]  # fmt: skip
+    held = any(
+        m.kind == "unknown" or LEVEL_RANK[m.value] >= LEVEL_RANK[level] or m.confidence < SURE
+        for m in levels + [m for m in found if m.kind == "unknown"]
+    )
+    return held and not sure_lower
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("level", "mode", "dpi", "angle", "fmt", "seed"),
+    [
+        pytest.param(
+            "tuyet_mat",
+            "bitonal",
+            150,
+            0.9,
+            "pdf",
+            3,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known miss: a box of dots with gaps of "
+                "3-4 mm is found only in part (its right half), too small to "
+                "hold as unknown; see bench/stamps.py",
+            ),
+        ),
+        ("tuyet_mat", "bitonal", 150, 1.5, "pdf", 9),  # rendered at 300 dpi: a bitonal PDF
+        ("tuyet_mat", "bitonal", 150, -12.0, "png", 4),
+        ("tuyet_mat", "bitonal", 300, -1.5, "pdf", 5),
+        ("toi_mat", "bitonal", 300, 9.0, "png", 6),
+        ("mat", "color", 150, 16.5, "png", 7),  # red, faint, turned
+        ("toi_mat", "gray", 200, -6.0, "pdf", 8),  # red turned light gray
+    ],
+)
+def test_faint_secret_stamps_are_read_or_held(level, mode, dpi, angle, fmt, seed) -> None:
+    if ocr.tesseract_version() is None:
+        pytest.fail(ocr.INSTALL_HINT)
+    data = _faint_scan(level, mode, dpi, angle, fmt, seed, strength=0.85)
+    examined = stages.examine(data, f"faint.{fmt}")
+    assert examined.stamps_searched and examined.page_sources[0] == "ocr"
+    assert _held(examined.marks, level), examined.marks
+
+
+@pytest.mark.parametrize(
+    ("cues", "text", "sure"),
+    [
+        ({"frame", "dashed"}, "MẬT", False),  # maybe the half of a TUYỆT MẬT box that was found
+        ({"frame", "dashed"}, "TỐI MẬT", False),
+        ({"frame", "dashed"}, "TUYỆT MẬT", True),  # nothing higher can hide around it
+        ({"frame"}, "MẬT", True),  # a whole box, closed
+    ],
+)
+def test_a_lower_level_in_a_box_of_dashes_is_never_sure(cues, text, sure) -> None:
+    cand = stamps.Candidate((100.0, 50.0), (300.0, 90.0), 0.0, cues)
+    crop = stamp_reading.Crop(cand, np.full((90, 300), 255, np.uint8), (20, 280))
+    words, x = [], 20
+    for word in text.split():
+        width = 260 // len(text.split()) - 10
+        words.append(stamp_reading.Word(word, 95.0, x, x + width))
+        x += width + 10
+    verdict = stamp_reading.judge(crop, words, 150 / 25.4)
+    assert verdict.kind == "level" and (verdict.confidence >= SURE) is sure, verdict
+
+
+@pytest.mark.parametrize(
+    ("size_mm", "cues", "kind"),
+    [
+        ((20.0, 10.0), {"frame", "dashed"}, "unknown"),  # shaped like a one-line stamp: held
+        ((20.0, 15.0), {"frame", "dashed"}, None),  # broken print or a table's cell
+        ((12.0, 16.0), {"frame", "dashed"}, None),
+        ((20.0, 15.0), {"frame"}, "unknown"),  # a closed box, unread: held whatever its shape
+    ],
+)
+def test_an_unread_box_of_dashes_is_held_only_when_shaped_like_a_stamp(size_mm, cues, kind):
+    px_mm = 300 / 25.4
+    size = (size_mm[0] * px_mm, size_mm[1] * px_mm)
+    cand = stamps.Candidate((400.0, 300.0), size, 0.0, cues)
+    crop = stamp_reading.Crop(cand, np.full((90, 300), 255, np.uint8), (20, 280))
+    words = [stamp_reading.Word("~", 20.0, 30, 60), stamp_reading.Word("bỏ:", 30.0, 80, 140)]
+    assert stamp_reading.judge(crop, words, px_mm).kind == kind
