@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import time
 from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
@@ -191,7 +192,17 @@ class S3BlobStore(BlobStore):
         self.prefix = prefix.strip("/")
         self.endpoint = endpoint
         self.location = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
-        self.client = _client(endpoint)
+        self._client = _client(endpoint)
+        self._pid = os.getpid()
+
+    @property
+    def client(self):
+        """boto3's client, this process's own: a forked child (reindex's workers, the OCR
+        pool's feeders) gets a new one, for sharing the parent's pooled connections mixes two
+        processes' answers on one socket (a blob then fails authentication)."""
+        if self._pid != os.getpid():
+            self._client, self._pid = _client(self.endpoint), os.getpid()
+        return self._client
 
     @classmethod
     def from_url(cls, url: str, endpoint: str | None = None) -> S3BlobStore:

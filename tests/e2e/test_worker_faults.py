@@ -131,10 +131,9 @@ def _write_lock_held(database_url: str):
         other.close()
 
 
-def test_a_worker_stops_on_sigint_at_once_and_loses_nothing(tmp_path, database_url):
-    """SIGINT stopped a worker only when it reached Python code with SIGINT not ignored: one
-    started with it ignored never stopped, and one waiting for SQLite's write lock (30 s per
-    statement, then as long again to hand its job back) took a minute or more."""
+def _uploads_waiting(tmp_path, database_url: str, seed: int, count: int):
+    """A new instance (`kho init`, an archivist) with ``count`` text uploads queued: the
+    worker's environment, the instance and the documents."""
     env = {**os.environ, "KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url}
     cli_env = {"KHO_HOME": env["KHO_HOME"], "KHO_DATABASE_URL": database_url}
     runner = CliRunner()
@@ -148,11 +147,18 @@ def test_a_worker_stops_on_sigint_at_once_and_loses_nothing(tmp_path, database_u
     inst = Instance.from_settings(tmp_path / "home", database_url)
     with inst.sessions() as session:
         ctx = accounts.context_for(accounts.require_user(session, "vanthu"), "test")
-    docs = [
-        d for d in samples.generate(30, seed=8, formats=("txt",)) if d.truth["level"] != "tuyet_mat"
-    ][:4]
+    generated = samples.generate(30, seed=seed, formats=("txt",))
+    docs = [d for d in generated if d.truth["level"] != "tuyet_mat"][:count]
     for doc in docs:
         jobs.submit(inst, ctx, doc.content, doc.filename)
+    return env, inst, docs
+
+
+def test_a_worker_stops_on_sigint_at_once_and_loses_nothing(tmp_path, database_url):
+    """SIGINT stopped a worker only when it reached Python code with SIGINT not ignored: one
+    started with it ignored never stopped, and one waiting for SQLite's write lock (30 s per
+    statement, then as long again to hand its job back) took a minute or more."""
+    env, inst, docs = _uploads_waiting(tmp_path, database_url, seed=8, count=4)
 
     worker = subprocess.Popen(
         WORKER, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -206,24 +212,7 @@ def test_a_worker_stops_on_sigint_while_it_starts_and_loses_nothing(tmp_path, da
     SIGINT in them was lost by a worker started with SIGINT ignored, which then ran on, or
     ended one with a traceback. Now it is installed first: signalled as soon as it can be,
     while the worker is still importing, it stops at once, having touched nothing."""
-    env = {**os.environ, "KHO_HOME": str(tmp_path / "home"), "KHO_DATABASE_URL": database_url}
-    cli_env = {"KHO_HOME": env["KHO_HOME"], "KHO_DATABASE_URL": database_url}
-    runner = CliRunner()
-    assert runner.invoke(main, ["init"], env=cli_env).exit_code == 0
-    added = runner.invoke(
-        main,
-        ["user", "add", "vanthu", "--role", "archivist", "--clearance", "toi_mat", "--unit", "VP"],
-        env=cli_env,
-    )
-    assert added.exit_code == 0, added.output
-    inst = Instance.from_settings(tmp_path / "home", database_url)
-    with inst.sessions() as session:
-        ctx = accounts.context_for(accounts.require_user(session, "vanthu"), "test")
-    docs = [
-        d for d in samples.generate(30, seed=9, formats=("txt",)) if d.truth["level"] != "tuyet_mat"
-    ][:3]
-    for doc in docs:
-        jobs.submit(inst, ctx, doc.content, doc.filename)
+    env, inst, docs = _uploads_waiting(tmp_path, database_url, seed=9, count=3)
 
     for _attempt in range(3):  # until one is signalled while still importing (a busy
         worker = subprocess.Popen(  # machine may let this test look too late)

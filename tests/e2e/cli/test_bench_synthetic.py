@@ -18,6 +18,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_synthetic_archive_is_whole_and_followed(kho, home_env):
+    if home_env.get("KHO_BLOBS", "").startswith("s3://"):
+        pytest.skip("the synthetic builder writes the blob folder itself (a benchmark's shortcut)")
     home = Path(home_env["KHO_HOME"])
     url = home_env.get("KHO_DATABASE_URL")
     subprocess.run(
