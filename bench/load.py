@@ -50,24 +50,12 @@ import serving
 from ingest.demo import demo, samples
 
 
-def _login(client, username: str, host: str):
+def _login(client, host: str, username: str):
     """Log in a requests session as a demo account (password, then the code if it has one)."""
     account = next(a for a in demo.DEMO_ACCOUNTS if a.username == username)
-    page = client.get(f"{host}/login", timeout=120).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post(
-        f"{host}/login",
-        {"csrf_token": token, "username": username, "password": account.password},
-        timeout=120,
+    return serving.login(
+        client, host, username, account.password, lambda: demo.current_code(username)
     )
-    if response.url.endswith("/login/code"):
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.text).group(1)
-        response = client.post(
-            f"{host}/login/code",
-            {"csrf_token": token, "code": demo.current_code(username)},
-            timeout=120,
-        )
-    return response
 
 
 # who each kind of simulated user logs in as (the readers' three accounts taken in turn)
@@ -77,70 +65,33 @@ ACCOUNTS = {
     "Auditor": ["kiemtra"],
 }
 WEIGHTS = {"Reader": 24, "Archivist": 5, "Auditor": 1}
-SESSIONS_FILE = "KHO_LOAD_SESSIONS"  # environment: the cookies of the sessions logged in before
 
 
 def _log_in_all(host: str, users: int, out: Path) -> list[float]:
     """Log in, all at once as ``users`` people arriving would, the sessions the simulated users
-    will take (per kind, as many as locust spreads by weight, plus one); write their cookies to
-    ``out`` for the locust users and return each login's time in ms. The password hashes of 30
-    concurrent logins are thus measured here, apart, and not counted in the pages' figures."""
-    import json
-    from concurrent.futures import ThreadPoolExecutor
-
-    import requests
-
+    will take (per kind, as many as locust spreads by weight, plus one): ``serving.log_in_all``.
+    An account with a second factor logs in once (a code is good for one login) and its users
+    share that session."""
     with_code = {a.username for a in demo.DEMO_ACCOUNTS if a.totp_secret}
-    wanted = []  # (kind, account): an account with a second factor once (a code is good for
-    for kind, names in ACCOUNTS.items():  # one login), its users then share that session
+    wanted = []
+    for kind, names in ACCOUNTS.items():
         for n in range(-(-users * WEIGHTS[kind] // sum(WEIGHTS.values())) + 1):
             name = names[n % len(names)]
             if name not in with_code or (kind, name) not in wanted:
                 wanted.append((kind, name))
-
-    def one(username: str) -> tuple[dict, float]:
-        with requests.Session() as client:
-            began = time.perf_counter()
-            answer = _login(client, username, host)
-            took = 1000 * (time.perf_counter() - began)
-            if "/login" in client.get(f"{host}/search", timeout=120).url:
-                said = re.findall(r'class="(?:error|flash)[^"]*"[^>]*>([^<]+)', answer.text)
-                raise SystemExit(f"the login of {username} did not open a session: "
-                                 f"{answer.status_code} {answer.url} {said}")  # fmt: skip
-            return client.cookies.get_dict(), took
-
-    with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-        done = list(pool.map(one, [username for _, username in wanted]))
-    sessions = collections.defaultdict(list)
-    for (kind, _), (cookies, _took) in zip(wanted, done, strict=True):
-        sessions[kind].append(cookies)
-    out.write_text(json.dumps(sessions))
-    return [took for _, took in done]
+    return serving.log_in_all(host, wanted, _login, out)
 
 
 if __name__ != "__main__":  # the locustfile part, when locust loads this file (it patches the
     # standard library for gevent: the driver below stays unpatched, its threads real)
-    import itertools
-    import json
-
     from locust import HttpUser, between, task
-
-    _SESSIONS = {
-        kind: itertools.cycle(cookies)
-        for kind, cookies in json.loads(Path(os.environ[SESSIONS_FILE]).read_text()).items()
-    }
-
-    def _take_session(user: HttpUser) -> None:
-        """Take one of the sessions logged in before the timed phase (its cookies)."""
-        for name, value in next(_SESSIONS[type(user).__name__]).items():
-            user.client.cookies.set(name, value)
 
     class Reader(HttpUser):
         weight = WEIGHTS["Reader"]
         wait_time = between(1, 4)
 
         def on_start(self) -> None:
-            _take_session(self)
+            serving.take_session(self)
             self.seen: list[int] = []
 
         @task(5)
@@ -174,7 +125,7 @@ if __name__ != "__main__":  # the locustfile part, when locust loads this file (
         wait_time = between(5, 15)
 
         def on_start(self) -> None:
-            _take_session(self)
+            serving.take_session(self)
             self.files = samples.generate(40, seed=random.randrange(10**6))
 
         @task
@@ -194,7 +145,7 @@ if __name__ != "__main__":  # the locustfile part, when locust loads this file (
         wait_time = between(2, 6)
 
         def on_start(self) -> None:
-            _take_session(self)
+            serving.take_session(self)
 
         @task
         def page_log(self) -> None:
@@ -217,8 +168,7 @@ def _hold(path: Path | None, how: int, held: int | None = None) -> int | None:
 
 def _locust(host: str, users: int, seconds: int, out: Path, env: dict, sessions: Path):
     """One timed phase, its users in the sessions logged in before (``sessions``)."""
-    env = {**env, SESSIONS_FILE: str(sessions)}
-    return serving.locust(__file__, host, users, seconds, out, env)
+    return serving.locust(__file__, host, users, seconds, out, serving.sessions_env(env, sessions))
 
 
 def _write_files(folder: Path, docs) -> Path:
@@ -280,7 +230,7 @@ def _first_requests(host: str, sessions: int = 3) -> list[tuple[float, float, fl
         began = time.perf_counter()
         client.get(f"{host}/login", timeout=120)
         first_page = 1000 * (time.perf_counter() - began)
-        _login(client, "canbo", host)
+        _login(client, host, "canbo")
         timings = []
         for n in range(6):
             began = time.perf_counter()
@@ -362,7 +312,7 @@ def main() -> None:
             spy = serving.profile(server.pid, min(args.profile, seconds), work / "profile-load.txt")
         loaded = _locust(host, args.users, seconds, work / "load", env, sessions)
         load_avg = os.getloadavg()
-        serving.stop(spy)
+        serving.end_profile(spy)
         beside = {}
         batch_took = batch_load_avg = None
         if args.batch:
@@ -382,7 +332,8 @@ def main() -> None:
             batch_load_avg = os.getloadavg()
             if batch.poll() is not None:
                 batch_took = time.monotonic() - began  # at most this: it ended during the phase
-            serving.stop(batch, spy, spy_batch)
+            serving.end_profile(spy, spy_batch)
+            serving.stop(batch)
         serving.stop(second, server)
         port = serving.free_port()
         host = f"http://127.0.0.1:{port}"

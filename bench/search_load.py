@@ -6,15 +6,19 @@
 
 1. A synthetic archive of ``--records`` (bench/synthetic.py: database, blobs, audit chain and the
    index with its log position) in ``--work``, reused when already built there.
-2. Readers of every unit (cleared MẬT, as most staff are), logged in before any timing.
-3. ``kho serve --workers 4`` on SQLite; anchor: one reader alone for ``--anchor-seconds``;
-   then ``--users`` readers, each searching a word or two, a number or a phrase every 1–3 s,
-   with a page of results and facets (``/search?q=…``).
+2. Readers of every unit (cleared MẬT, as most staff are).
+3. ``kho serve --workers 4`` on SQLite; the users' sessions logged in all at once (timed apart,
+   ``bench/serving.py`` as bench/load.py does) and the new workers warmed (every query a few
+   times, timed apart): no timed phase counts a login or a worker's first searches.
+4. Anchor: one reader alone for ``--anchor-seconds``; then ``--users`` readers, each searching
+   a word or two, a number or a phrase every 1–3 s, with a page of results, snippets and facets
+   (``/search?q=…``).
 
 Prints, for the anchor and the load, the server's p50/p95/p99 (``Server-Timing``, the time Kho
 spent in the request: session, gate, audit entry, index, rendering) and the client's (queueing
 in the server's backlog included), the failures, and the load average. Target: server p95 ≤
-150 ms under 30 users, no error. ``--profile S`` samples the loaded workers with py-spy.
+150 ms under 30 users, no error. ``--profile S`` samples the loaded workers with py-spy (wall
+time: a thread waiting for the GIL or the database counts) and prints where requests spend it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import shutil
 import sys
 import time
@@ -41,24 +44,16 @@ PASSWORD = "bench reader passphrase"  # noqa: S105 - a throw-away benchmark inst
 BUILT = "built.ok"
 
 if __name__ != "__main__":  # the locustfile, when locust loads this file
+    import serving
     from locust import HttpUser, between, events, task
 
     from web.timing import server_ms
-
-    def _login(client, username: str) -> None:
-        page = client.get("/login", name="login").text
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        client.post(
-            "/login",
-            {"csrf_token": token, "username": username, "password": PASSWORD},
-            name="login",
-        )
 
     class Searcher(HttpUser):
         wait_time = between(1, 3)
 
         def on_start(self) -> None:
-            _login(self.client, random.choice(READERS))
+            serving.take_session(self)  # logged in before the timed phases
 
         @task
         def search(self) -> None:
@@ -78,6 +73,41 @@ if __name__ != "__main__":  # the locustfile, when locust loads this file
                 exception=None,
                 context={},
             )
+
+
+def _log_in_all(host: str, users: int, out: Path) -> list[float]:
+    """One session per simulated user and one more, over the readers in turn, logged in all at
+    once before any timed phase (``serving.log_in_all``): the password hashes of 30 people
+    arriving together are measured apart, never in the search figures."""
+    import serving
+
+    def log_in(client, host: str, username: str):
+        return serving.login(client, host, username, PASSWORD)
+
+    wanted = [("Searcher", READERS[n % len(READERS)]) for n in range(users + 1)]
+    return serving.log_in_all(host, wanted, log_in, out)
+
+
+def _warm(host: str, sessions: Path, workers: int, rounds: int = 3) -> list[float]:
+    """Every query searched on fresh connections, ``2 × workers`` at a time, ``rounds`` times,
+    before any timed phase: each worker's first searches (its index blocks read and cached, its
+    templates compiled) are a start-up cost, measured here apart; their client times in ms."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    cookies = json.loads(sessions.read_text())["Searcher"]
+
+    def one(n: int) -> float:
+        with requests.Session() as client:
+            client.cookies.update(cookies[n % len(cookies)])
+            began = time.perf_counter()
+            client.get(f"{host}/search", params={"q": QUERIES[n % len(QUERIES)]}, timeout=300)
+            return 1000 * (time.perf_counter() - began)
+
+    with ThreadPoolExecutor(max_workers=2 * workers) as pool:
+        return list(pool.map(one, range(rounds * len(QUERIES))))
 
 
 def _archive(work: Path, count: int) -> Path:
@@ -147,15 +177,19 @@ def main() -> None:
         server = serving.serve(env, port, workers=args.workers)
         serving.wait_http(port)
         serving.booted(server.pid)
-        anchor = serving.locust(__file__, host, 1, args.anchor_seconds, out / "anchor", env)
+        sessions = out / "sessions.json"  # logged in once, before every timed phase
+        logins = sorted(_log_in_all(host, args.users, sessions))
+        warm = sorted(_warm(host, sessions, args.workers))
+        timed_env = serving.sessions_env(env, sessions)
+        anchor = serving.locust(__file__, host, 1, args.anchor_seconds, out / "anchor", timed_env)
+        anchor_avg = os.getloadavg()
         if args.profile:
             spy = serving.profile(server.pid, min(args.profile, args.seconds), out / "spy.txt")
         began = time.monotonic()
-        loaded = serving.locust(__file__, host, args.users, args.seconds, out / "load", env)
+        loaded = serving.locust(__file__, host, args.users, args.seconds, out / "load", timed_env)
         load_avg = os.getloadavg()
         took = time.monotonic() - began
-        if spy is not None:
-            spy.wait()
+        serving.end_profile(spy)
     finally:
         serving.stop(server)
     print(
@@ -163,6 +197,10 @@ def main() -> None:
         f"{took:.0f} s of load; load average {load_avg[0]:.1f} {load_avg[1]:.1f} on "
         f"{os.cpu_count()} cores"
     )
+    print(f"logins, {len(logins)} at once before timing (not counted): p50 "
+          f"{logins[len(logins) // 2]:.0f} ms, slowest {logins[-1]:.0f} ms; first searches of "
+          f"the new workers (warm-up, not counted): p50 {warm[len(warm) // 2]:.0f} ms, slowest "
+          f"{warm[-1]:.0f} ms; load average after the anchor {anchor_avg[0]:.1f}")  # fmt: skip
     print(_row("anchor: 1 user, server", anchor, "SERVER"))
     print(_row("anchor: 1 user, client", anchor, "GET"))
     print(_row(f"{args.users} users, server", loaded, "SERVER"))
@@ -171,7 +209,7 @@ def main() -> None:
     p95 = loaded.get("SERVER search", {}).get("p95")
     print(f"target: server p95 ≤ 150 ms with {args.users} users and no error: p95 {p95} ms, "
           f"{failed} failed")  # fmt: skip
-    if (out / "spy.txt").exists():
+    if args.profile and (out / "spy.txt").exists():
         samples, profile = serving.busiest(out / "spy.txt")
         print(f"\nwhere the loaded workers spend their time (py-spy, {samples} samples)")
         for frame, on_stack, at_top in profile:
