@@ -429,17 +429,24 @@ def admit_listed(
 ) -> list[DocumentView]:
     """Descriptions of the listed records the person may read, in the order given; one entry
     records the action and exactly which ids were shown. ``scope``: the one already computed
-    for this request (a search), else it is computed here."""
-    with UnitOfWork(inst, ctx) as uow:
+    for this request (a search), else it is computed here.
+
+    The decision and the reading (rows, texts for snippets) happen in a read-only transaction,
+    then the entry is written in a short one of its own: on SQLite a write transaction holds the
+    one write lock of the database from its first statement, and every search of every worker
+    would otherwise wait for the previous one's reads and decryptions. Nothing is shown unless
+    its entry is committed (the views are made after it)."""
+    with inst.read_sessions() as session:
         if scope is None:
-            scope = scope_of(uow.session, ctx)
-        found = visible(uow.session, scope, ids, len(ids) or 1, with_objects=snippet is not None)
-        admitted = {d.id: d for d in found}
-        ordered = [admitted[i] for i in ids if i in admitted]
-        ids_shown = [d.id for d in ordered]
-        snippets = _snippets(inst, ordered[:MAX_SNIPPETS], snippet) if snippet else {}
-        if snippets:
-            detail = {**detail, "snippets": sorted(snippets)}
+            scope = scope_of(session, ctx)
+        found = visible(session, scope, ids, len(ids) or 1, with_objects=snippet is not None)
+    admitted = {d.id: d for d in found}
+    ordered = [admitted[i] for i in ids if i in admitted]
+    ids_shown = [d.id for d in ordered]
+    snippets = _snippets(inst, ordered[:MAX_SNIPPETS], snippet) if snippet else {}
+    if snippets:
+        detail = {**detail, "snippets": sorted(snippets)}
+    with UnitOfWork(inst, ctx) as uow:
         uow.audit(action, "allowed", None, {**detail, "ids": ids_shown}, sealed=sealed)
     return [_view(inst, d, snippets.get(d.id)) for d in ordered]
 
