@@ -54,7 +54,7 @@ from archive.models import IngestJob, IngestWorker, OcrPageJob, User, aware, utc
 from archive.operations import incidents
 from ingest import pipeline
 from ingest.doors import deposited, pages
-from ingest.examine import ocr
+from ingest.examine import ocr, ocr_pool
 from ingest.examine.limits import check_size
 from security.actor import Context
 from security.crypto.keys import new_data_key
@@ -326,10 +326,11 @@ def work(
     done, pause = 0, idle
     with Worker(inst, beat) as me:
         while True:
-            page = pages.claim(inst, me.name, _alive(), MAX_ATTEMPTS)  # pages first: they
-            if page is not None:  # hold a document back
-                pages.run(inst, page, limits)
-                done += 1
+            # pages first (they hold a document back), one per slot of the Tesseract pool
+            taken = pages.claim(inst, me.name, _alive(), MAX_ATTEMPTS, ocr_pool.default_size())
+            if taken:
+                pages.run_all(inst, taken, limits)
+                done += len(taken)
                 continue
             job = claim(inst, me.name)
             if job is None:

@@ -7,8 +7,9 @@ over them too: a worker that claims a queued upload whose file is a scan with at
 ``SPLIT_FROM`` pages to OCR does not file it: it adds one ``OcrPageJob`` per page after the
 first and puts the upload in state ``pages``. A worker alone files the scan itself: page jobs
 would have it read one page at a time, and page 1 (the header, the secrecy) last. Every worker
-takes page jobs before uploads (``claim``: ``FOR UPDATE SKIP LOCKED``, as uploads), reads the
-upload's bytes from the blob store, OCRs its one page in memory
+takes page jobs before uploads, as many at once as its Tesseract pool has slots (``claim``:
+``FOR UPDATE SKIP LOCKED``, as uploads; ``run_all``: a thread per page), reads the upload's
+bytes from the blob store, OCRs each page in memory
 (``ingest.examine.ocr.ocr_page``) and keeps the text sealed under a key of its own derived from
 the upload's data key (``archive.core.jobparts``, part ``page/<n>``: STREAM's nonces start at
 zero, so no two ciphertexts may share a key). The worker that finishes the last page puts the
@@ -29,6 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import delete, func, or_, select, update
 
@@ -118,22 +120,40 @@ def _take_over_abandoned(session, alive, max_attempts: int) -> None:
     )
 
 
-def claim(inst: Instance, worker: str, alive, max_attempts: int) -> OcrPageJob | None:
-    """The oldest queued page job, marked running for ``worker`` (never waits on another's);
-    ``alive``: the workers beating (a select), as for uploads."""
+def claim(
+    inst: Instance, worker: str, alive, max_attempts: int, limit: int = 1
+) -> list[OcrPageJob]:
+    """The ``limit`` oldest queued page jobs, marked running for ``worker`` (never waits on
+    another's); ``alive``: the workers beating (a select), as for uploads. A worker asks for
+    one per slot of its Tesseract pool (``run_all``), so that its cores all read while there
+    are pages."""
     with inst.sessions.begin() as session:
         _take_over_abandoned(session, alive, max_attempts)
-        page = session.execute(
-            select(OcrPageJob)
-            .where(OcrPageJob.status == "queued")
-            .order_by(OcrPageJob.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).scalar_one_or_none()
-        if page is not None:
-            page.status, page.worker, page.started_at = "running", worker, utcnow()
+        taken = list(
+            session.execute(
+                select(OcrPageJob)
+                .where(OcrPageJob.status == "queued")
+                .order_by(OcrPageJob.id)
+                .limit(max(1, limit))
+                .with_for_update(skip_locked=True)
+            ).scalars()
+        )
+        now = utcnow()
+        for page in taken:
+            page.status, page.worker, page.started_at = "running", worker, now
             page.attempts += 1
-        return page
+        return taken
+
+
+def run_all(inst: Instance, taken: list[OcrPageJob], limits: Limits | None = None) -> int:
+    """The pages claimed together, read at once, a thread each: their Tesseract runs share the
+    process's pool (``ingest.examine.ocr_pool``), one slot each; returns how many were recorded.
+    An error that is not the OCR's own (the database, the blob store) is raised once every page
+    has ended, as a single page's would be."""
+    if len(taken) == 1:
+        return int(run(inst, taken[0], limits))
+    with ThreadPoolExecutor(len(taken), thread_name_prefix="kho-page") as threads:
+        return sum(threads.map(lambda page: run(inst, page, limits), taken))
 
 
 def run(inst: Instance, page: OcrPageJob, limits: Limits | None = None) -> bool:

@@ -4,6 +4,7 @@ job of a worker that died is taken over; texts sealed, and gone once the record 
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -45,9 +46,14 @@ def _register(inst, name: str) -> None:
 
 def _claim_page(inst, worker: str):
     """A page job for ``worker``, the test's workers beating first (OCR takes seconds)."""
+    taken = _claim_pages(inst, worker, 1)
+    return taken[0] if taken else None
+
+
+def _claim_pages(inst, worker: str, limit: int):
     with inst.sessions.begin() as session:
         session.execute(update(IngestWorker).values(seen_at=utcnow()))
-    return pages.claim(inst, worker, jobs._alive(), jobs.MAX_ATTEMPTS)
+    return pages.claim(inst, worker, jobs._alive(), jobs.MAX_ATTEMPTS, limit)
 
 
 def _rows(inst, job_id: int) -> list[OcrPageJob]:
@@ -117,8 +123,8 @@ def test_a_page_job_of_a_worker_that_died_is_taken_over(inst, archivist):
     for name in ("alive", "other"):
         _register(inst, name)
     jobs.run(inst, jobs.claim(inst, "alive"))
-    dead = pages.claim(inst, "gone", jobs._alive(), jobs.MAX_ATTEMPTS)  # never beat: dead
-    assert dead is not None and dead.page == 1
+    [dead] = pages.claim(inst, "gone", jobs._alive(), jobs.MAX_ATTEMPTS)  # never beat: dead
+    assert dead.page == 1
     first = _claim_page(inst, "alive")
     assert first.page == 1 and first.attempts == 2  # taken over from the dead worker
     assert pages.run(inst, first)
@@ -154,3 +160,55 @@ def test_a_short_scan_is_filed_by_one_worker(inst, archivist):
     assert jobs.run(inst, jobs.claim(inst, "w"))["status"] == "stored"
     with inst.sessions() as session:
         assert session.execute(select(OcrPageJob)).first() is None
+
+
+def _split_upload(inst, archivist, page_count: int) -> int:
+    """An upload split into page jobs for pages 2..``page_count`` by a worker ``w1`` (another,
+    ``w2``, alive beside it), without reading anything yet."""
+    job_id = jobs.submit(inst, archivist.ctx, _scan(2, "TIFF"), "dai.tiff", None, "mat")
+    for name in ("w1", "w2"):
+        _register(inst, name)
+    assert pages.split(inst, jobs.claim(inst, "w1"), list(range(1, page_count)))
+    return job_id
+
+
+def test_a_worker_claims_one_page_job_per_slot_of_its_pool(inst, archivist):
+    job_id = _split_upload(inst, archivist, 6)  # page jobs for pages 2-6 (indexes 1-5)
+    first = _claim_pages(inst, "w1", 3)
+    assert [p.page for p in first] == [1, 2, 3]
+    assert all(p.status == "running" and p.worker == "w1" and p.attempts == 1 for p in first)
+    second = _claim_pages(inst, "w2", 3)  # what is left, never another's
+    assert [p.page for p in second] == [4, 5]
+    assert _claim_pages(inst, "w1", 3) == []
+    rows = _rows(inst, job_id)
+    assert [(r.page, r.worker) for r in rows] == [
+        (1, "w1"), (2, "w1"), (3, "w1"), (4, "w2"), (5, "w2")
+    ]  # fmt: skip
+    assert _job(inst, job_id).status == "pages"
+
+
+def test_the_worker_loop_reads_as_many_pages_at_once_as_its_pool_has_slots(
+    inst, archivist, monkeypatch
+):
+    """``jobs.work`` claims ``KHO_OCR_PROCESSES`` page jobs in one go and reads them side by
+    side: each of the three fake readings waits at a barrier for the other two, which only a
+    worker reading them at once can pass (one at a time, the barrier breaks)."""
+    job_id = _split_upload(inst, archivist, 5)  # page jobs for pages 2-5 (indexes 1-4)
+    monkeypatch.setenv("KHO_OCR_PROCESSES", "3")
+    together = threading.Barrier(3, timeout=60)
+    seen = []
+
+    def reading(inst, page, limits=None):
+        seen.append(
+            (page.page, sorted(r.page for r in _rows(inst, job_id) if r.status == "running"))
+        )
+        if page.page <= 3:
+            together.wait()  # the first claim: three pages read at once
+        return True
+
+    monkeypatch.setattr(pages, "run", reading)
+    assert jobs.work(inst, once=True) == 4
+    assert sorted(seen) == [(1, [1, 2, 3]), (2, [1, 2, 3]), (3, [1, 2, 3]), (4, [1, 2, 3, 4])]
+    assert not together.broken
+    # the worker stopped with its pages unread (the fake read none): handed back, not lost
+    assert [(r.status, r.attempts) for r in _rows(inst, job_id)] == [("queued", 0)] * 4
