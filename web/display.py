@@ -306,7 +306,7 @@ def unit_names() -> dict[str, str]:
     if "unit_names" not in g:
         from web import current_instance
 
-        with current_instance().sessions() as session:
+        with current_instance().read_sessions() as session:
             g.unit_names = {c: n or c for c, n in session.execute(select(Unit.code, Unit.name))}
     return g.unit_names
 
