@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
 from sqlalchemy import select
 
 from archive.audit import log
 from archive.models import AuditEntry
+from archive.records import gate
 from ingest import pipeline
 from ingest.demo import samples
 from search import feed, query
@@ -226,3 +230,34 @@ def test_snippets_come_from_admitted_hits_only_and_the_search_entry_names_them(i
     assert all(h.snippet for h in cleared.hits)
     plain = query.run(inst, archivist.ctx, query.SearchRequest("quyhoachcanbo"))
     assert all(h.snippet is None for h in plain.hits)  # asked for by the page only
+
+
+def test_a_search_reads_its_hits_and_texts_without_holding_the_write_lock(inst, archivist):
+    """On SQLite the database has one write lock: a search reads its hits and the texts of
+    their snippets in a read transaction, so another writer (another worker's audit entry, a
+    filing) can take the lock meanwhile; the search's own entry is written after and names
+    what was shown."""
+    if not inst.database_url.startswith("sqlite:///"):
+        pytest.skip("SQLite's single write lock; PostgreSQL readers never hold one")
+    doc = _file(inst, archivist, "23-KH/TU", "thuong", BODY)
+    path = inst.database_url.removeprefix("sqlite:///")
+    lock_free = []
+
+    def cut(text: str):
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            lock_free.append(True)
+        except sqlite3.OperationalError:  # database is locked
+            lock_free.append(False)
+        finally:
+            other.close()
+        return None
+
+    hits = gate.admit_hits(inst, archivist.ctx, "đảng viên", [doc], None, snippet=cut)
+    assert [h.id for h in hits] == [doc]
+    assert lock_free == [True]
+    with inst.sessions() as session:
+        entry = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalar()
+    assert entry.action == "search" and entry.detail["ids"] == [doc]
