@@ -402,7 +402,7 @@ def write_segment(storage: EncryptedStorage, schema: Schema, entries: Iterable) 
     numeric = {name for name, field in schema.items() if isinstance(field, NUMERIC)}
     columns: dict[str, dict] = {name: {} for name in SUMMARY_COLUMNS if name in schema}
     months: dict[int, list[int]] = {}
-    dates = array("I")
+    dates, records = array("I"), array("Q")
     perdoc = W3PerDocWriter(codec, storage, segment)
     docnum = 0
     words_of = analysis.WORDS.findall
@@ -430,6 +430,7 @@ def write_segment(storage: EncryptedStorage, schema: Schema, entries: Iterable) 
         perdoc.finish_doc()
         date = values.get("date", 0)
         dates.append(date)
+        records.append(int(values["id"]))
         if date:
             months.setdefault(date // 100, []).append(docnum)
         docnum += 1
@@ -459,7 +460,7 @@ def write_segment(storage: EncryptedStorage, schema: Schema, entries: Iterable) 
         name: {value: _bitmap(ids, docnum) for value, ids in found.items()}
         for name, found in columns.items()
     }
-    summary.write(storage, segment, docnum, kept, bitmaps, dates)
+    summary.write(storage, segment, docnum, kept, bitmaps, dates, records)
     return segment
 
 
@@ -510,7 +511,7 @@ def merge(storage: EncryptedStorage, schema: Schema, readers: list) -> W3Segment
     lengths: dict[str, list[int]] = {n: [] for n in scorable}
     columns: dict[str, dict] = {n: {} for n in SUMMARY_COLUMNS if n in schema}
     months: dict[int, list[int]] = {}
-    dates = array("I")
+    dates, records = array("I"), array("Q")
     docmaps: list = []
     new = 0
     for reader in readers:
@@ -525,6 +526,7 @@ def merge(storage: EncryptedStorage, schema: Schema, readers: list) -> W3Segment
             if not isinstance(docmap, int):
                 docmap.append(new)
             stored = reader.stored_fields(docnum)
+            records.append(int(stored["id"]))
             perdoc.start_doc(new)
             for name in names:
                 length = reader.doc_field_length(docnum, name) if name in lengths else 0
@@ -580,7 +582,7 @@ def merge(storage: EncryptedStorage, schema: Schema, readers: list) -> W3Segment
         name: {value: _bitmap(ids, new) for value, ids in found.items()}
         for name, found in columns.items()
     }
-    summary.write(storage, segment, new, kept, bitmaps, dates)
+    summary.write(storage, segment, new, kept, bitmaps, dates, records)
     return segment
 
 
