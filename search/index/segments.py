@@ -12,14 +12,16 @@ knows all its documents up front, so this module writes Whoosh's own segment for
   thousand syllables, so the table is small and nearly every lookup hits);
 - an inverted index per segment in memory, written term by term in blocks of 128 postings
   through Whoosh's own codec classes (``W3PostingsWriter._write_block``, ``W3PerDocWriter``),
-  so the files are exactly the ones Whoosh would write and read back;
+  so Whoosh reads the files as its own; a block is pickled with protocol 4 rather than
+  Whoosh's 2 (``BLOCK_PICKLE``: bytes stay bytes) and the position values of all postings
+  are assembled at once with numpy (``position_values``, byte for byte Whoosh's);
 - the segment's summary (``search.index.summary``) from the same postings, at no extra reading;
 - one segment per batch of documents, batches shared among worker processes (fork), each
   writing its segment into the new index folder (sealed by ``search.index.storage`` like every
   index file); the parent commits one table of contents naming them all.
 
-``tests/test_search_segments.py`` checks the postings, columns and lengths are the ones
-Whoosh's writer gives for the same documents.
+``tests/unit/search/test_search_segments.py`` checks the postings, columns and lengths are the
+ones Whoosh's writer gives for the same documents.
 """
 
 from __future__ import annotations
