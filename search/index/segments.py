@@ -242,8 +242,8 @@ class _TextField:
 
 
 def _direct_index(field) -> Callable[[str], tuple] | None:
-    """``field.index`` without its chain of generators, for the analysis Kho's unique fields
-    use: a whole value as one term (``ID``), or words split at spaces (``KEYWORD``). None for
+    """``field.index`` without its chain of generators, for the analyses of Kho's ``ID`` and
+    ``KEYWORD`` fields: a whole value as one term, or words split at spaces. None for
     any other field (``tests/unit/search/test_search_segments.py`` compares with Whoosh's)."""
     analyzer, boost = field.analyzer, field.format.field_boost
     if type(field) not in (ID, KEYWORD):
