@@ -264,6 +264,12 @@ class SegmentSets:
                     per_value.setdefault(value, []).append(docnum)
         return {value: from_ids(ids, self.size) for value, ids in per_value.items()}
 
+    def record_id(self, docnum: int) -> int:
+        """A document's record id: from the summary (a block or two), else from Whoosh's
+        stored fields (which read the offsets of every document of the segment first)."""
+        found = self.summary.record_id(docnum) if self.summary is not None else None
+        return found if found is not None else int(self.reader.stored_fields(docnum)["id"])
+
     def dates(self) -> array:
         """yyyymmdd of each document (0: no date)."""
         if self._dates is None:

@@ -170,5 +170,5 @@ def _search(
         docnums = _ranked(snap, visible, tiers, wanted)
     else:
         docnums = _newest_first(snap, visible, wanted, oldest=sort == "date_asc")
-    ids = [int(snap.searcher.stored_fields(d)["id"]) for d in docnums[offset:]]
+    ids = [snap.record_id(d) for d in docnums[offset:]]
     return EngineResult(ids, visible.bit_count(), _facets(snap, visible) if facets else {})

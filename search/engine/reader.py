@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from bisect import bisect_right
 from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,6 +87,11 @@ class Snapshot:
                 self.queries.clear()
             self.queries[query] = found
         return found
+
+    def record_id(self, docnum: int) -> int:
+        """The record id of a document of this generation (numbered across its segments)."""
+        n = bisect_right(self.offsets, docnum) - 1
+        return self.segments[n].record_id(docnum - self.offsets[n])
 
     def column(self, name: str) -> dict:
         """value → documents for a column (facets, years) or ``month`` (yyyymm)."""

@@ -12,14 +12,16 @@ knows all its documents up front, so this module writes Whoosh's own segment for
   thousand syllables, so the table is small and nearly every lookup hits);
 - an inverted index per segment in memory, written term by term in blocks of 128 postings
   through Whoosh's own codec classes (``W3PostingsWriter._write_block``, ``W3PerDocWriter``),
-  so the files are exactly the ones Whoosh would write and read back;
+  so Whoosh reads the files as its own; a block is pickled with protocol 4 rather than
+  Whoosh's 2 (``BLOCK_PICKLE``: bytes stay bytes) and the position values of all postings
+  are assembled at once with numpy (``position_values``, byte for byte Whoosh's);
 - the segment's summary (``search.index.summary``) from the same postings, at no extra reading;
 - one segment per batch of documents, batches shared among worker processes (fork), each
   writing its segment into the new index folder (sealed by ``search.index.storage`` like every
   index file); the parent commits one table of contents naming them all.
 
-``tests/test_search_segments.py`` checks the postings, columns and lengths are the ones
-Whoosh's writer gives for the same documents.
+``tests/unit/search/test_search_segments.py`` checks the postings, columns and lengths are the
+ones Whoosh's writer gives for the same documents.
 """
 
 from __future__ import annotations
@@ -34,10 +36,12 @@ import traceback
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Sequence
+from itertools import pairwise
 from operator import sub
 from pathlib import Path
 from pickle import dumps
 
+from whoosh.analysis.tokenizers import IDTokenizer, RegexTokenizer
 from whoosh.codec.whoosh3 import (
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
@@ -46,8 +50,8 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter,
     W3Segment,
 )
-from whoosh.fields import NUMERIC, Schema
-from whoosh.formats import Frequency, Positions
+from whoosh.fields import ID, KEYWORD, NUMERIC, Schema
+from whoosh.formats import Existence, Frequency, Positions
 from whoosh.index import TOC, clean_files
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -62,13 +66,17 @@ SUMMARY_COLUMNS = ("level", "unit", "type_name", "issuer_name", "year")
 COMPRESSION = 1  # zlib level of posting blocks (Whoosh's 3: twice the time, 5% smaller)
 SMALL_BLOCK = 200  # pickled bytes under which a block is stored uncompressed
 PLAIN_VALUES = 100_000  # distinct values of a plain field whose terms a segment remembers
+# Pickle protocol of posting blocks. Whoosh writes protocol 2, where every bytes value (a
+# posting's positions) becomes a call of ``_codecs.encode`` on a latin-1 string: twice the
+# bytes, and 20 times the time to pickle and to unpickle a block of 128 postings. Protocol 4
+# pickles bytes as bytes; Whoosh's reader unpickles either (``pickle.loads`` reads any protocol).
+BLOCK_PICKLE = 4
 
 Batch = Callable[[], Iterable]  # yields search.index.IndexEntry
 
 
 # Analysis in bulk --------------------------------------------------------------------------
 
-_VALUES: dict = {}  # positions (one: the int, a few: a tuple) → posting value
 _LENGTHS = [byte_to_length(length_to_byte(n)) for n in range(4096)]  # as Whoosh stores them
 
 
@@ -76,20 +84,61 @@ def _quantized(length: int) -> int:
     return _LENGTHS[length] if length < 4096 else byte_to_length(length_to_byte(length))
 
 
-def _positions_value(positions: list[int]) -> bytes:
-    """``formats.Positions.encode``: the count, then the pickled position deltas (short lists,
-    nearly all of them, are remembered: the same few positions recur from document to
-    document)."""
-    key = positions[0] if len(positions) == 1 else tuple(positions)
-    found = _VALUES.get(key)
-    if found is None:
-        deltas = [positions[0], *map(sub, positions[1:], positions)]
-        found = pack_uint(len(deltas)) + dumps(deltas, 2)
-        if len(positions) <= 3:
-            if len(_VALUES) > 1_000_000:
-                _VALUES.clear()
-            _VALUES[key] = found
-    return found
+_PICKLE_HEAD = b"\x80\x02]q\x00("  # protocol 2, an empty list put in memo 0, a mark
+_OP_K, _OP_M, _OP_J = b"KMJ"  # pickle's ints of 1, 2 and 4 bytes
+_APPEND, _APPENDS, _STOP = b"ae."  # one item appended, the items since the mark, the end
+
+
+def position_values(where, firsts, freqs) -> list[bytes]:
+    """Each posting's value as ``formats.Positions.encode`` makes it, for all postings at once:
+    the count (``pack_uint``), then ``pickle.dumps(deltas, 2)`` of its position deltas.
+
+    ``where``: every token's position, grouped by posting (positions ascending in each);
+    ``firsts``: where each posting starts in it; ``freqs``: its number of positions. The
+    pickles are assembled with numpy, byte for byte what ``pickle`` writes for a list of small
+    ints (``K``/``M``/``J`` opcodes), and cut into one ``bytes`` per posting: no Python code
+    runs per position, and only a slice per posting."""
+    import numpy as np
+
+    where = np.asarray(where, dtype=np.int64)
+    firsts = np.asarray(firsts, dtype=np.int64)
+    freqs = np.asarray(freqs, dtype=np.int64)
+    if not len(firsts):
+        return []
+    if int(where.max(initial=0)) > 0x7FFFFFFF:
+        raise ValueError("a position past 2**31 cannot be stored")
+    deltas = np.diff(where, prepend=0)
+    deltas[firsts] = where[firsts]
+    width = np.where(deltas < 256, 2, np.where(deltas < 65536, 3, 5))
+    many = (freqs > 1).astype(np.int64)
+    head = 4 + 5 + many  # pack_uint(count), "\x80\x02]q\x00", "(" for a list of several
+    posting_of = np.repeat(np.arange(len(firsts)), freqs)
+    first_of = np.zeros(len(where), dtype=bool)
+    first_of[firsts] = True
+    last_of = np.zeros(len(where), dtype=bool)
+    last_of[firsts + freqs - 1] = True
+    span = width + np.where(first_of, head[posting_of], 0) + np.where(last_of, 2, 0)
+    ends = np.cumsum(span)
+    starts = ends - span
+    out = np.zeros(int(ends[-1]), dtype=np.uint8)
+    begin = starts[firsts]  # each posting's first byte
+    for shift, at in ((24, 0), (16, 1), (8, 2), (0, 3)):
+        out[begin + at] = (freqs >> shift) & 0xFF
+    for at in range(5):
+        out[begin + 4 + at] = _PICKLE_HEAD[at]
+    out[begin[many == 1] + 9] = _PICKLE_HEAD[5]
+    op = starts + np.where(first_of, head[posting_of], 0)
+    out[op] = np.where(width == 2, _OP_K, np.where(width == 3, _OP_M, _OP_J))
+    for at in range(4):
+        wide = width > at + 1
+        out[op[wide] + 1 + at] = (deltas[wide] >> (8 * at)) & 0xFF
+    last = ends[firsts + freqs - 1]
+    out[last - 2] = np.where(many == 1, _APPENDS, _APPEND)
+    out[last - 1] = _STOP
+    data = out.tobytes()
+    bounds = begin.tolist()
+    bounds.append(len(data))
+    return [data[a:b] for a, b in pairwise(bounds)]
 
 
 def _bitmap(ids, size: int) -> bytes:
@@ -179,15 +228,8 @@ class _TextField:
         freq_list = freqs.tolist()
         if self.positions:
             starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
-            where = (order - starts[docs]).tolist()  # each token's position in its document
-            first_list = firsts.tolist()
-            single = _VALUES.get
-            values = [
-                (single(where[at]) or _positions_value([where[at]]))
-                if freq == 1
-                else _positions_value(where[at : at + freq])
-                for at, freq in zip(first_list, freq_list, strict=True)
-            ]
+            where = order - starts[docs]  # each token's position in its document
+            values = position_values(where, firsts, freqs)
         else:
             values = list(map(pack_uint, freq_list))
         bounds = term_firsts.tolist()
@@ -197,6 +239,33 @@ class _TextField:
             if self.boost != 1.0:
                 weights = array("f", [w * self.boost for w in weights])
             yield self.terms[tid], _Postings(doc_list[a:b], weights, values[a:b])
+
+
+def _direct_index(field) -> Callable[[str], tuple] | None:
+    """``field.index`` without its chain of generators, for the analyses of Kho's ``ID`` and
+    ``KEYWORD`` fields: a whole value as one term, or words split at spaces. None for
+    any other field (``tests/unit/search/test_search_segments.py`` compares with Whoosh's)."""
+    analyzer, boost = field.analyzer, field.format.field_boost
+    if type(field) not in (ID, KEYWORD):
+        return None
+    if type(analyzer) is IDTokenizer and type(field.format) is Existence:
+        return lambda value: ((value.encode(), 1, boost, b""),)
+    keyword = type(analyzer) is RegexTokenizer and not analyzer.gaps
+    if (
+        keyword
+        and analyzer.expression.pattern == r"[^ \t\r\n]+"
+        and type(field.format) is Frequency
+    ):
+        split = analyzer.expression.findall
+
+        def index(value: str) -> tuple:
+            counts: dict[str, int] = {}
+            for word in split(value):
+                counts[word] = counts.get(word, 0) + 1
+            return tuple((w.encode(), n, n * boost, pack_uint(n)) for w, n in counts.items())
+
+        return index
+    return None
 
 
 class _PlainField:
@@ -211,14 +280,15 @@ class _PlainField:
         # A value's terms, remembered: levels, units, types, years, dates and dossiers recur
         # from document to document (a date is eight trie terms); ids never do.
         self._known: dict | None = None if field.unique else {}
+        self._make = _direct_index(field) or (lambda value: tuple(field.index(value)))
 
     def _index(self, value) -> tuple:
         known = self._known
         if known is None:
-            return tuple(self.field.index(value))
+            return self._make(value)
         found = known.get(value)
         if found is None:
-            found = tuple(self.field.index(value))
+            found = self._make(value)
             if len(known) < PLAIN_VALUES:
                 known[value] = found
         return found
@@ -286,7 +356,7 @@ class _BlockWriter(W3PostingsWriter):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        data = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+        data = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), BLOCK_PICKLE)
         compression = self._compression if len(data) >= SMALL_BLOCK else 0
         if compression:
             data = zlib.compress(data, compression)
@@ -334,7 +404,7 @@ def write_segment(storage: EncryptedStorage, schema: Schema, entries: Iterable) 
     numeric = {name for name, field in schema.items() if isinstance(field, NUMERIC)}
     columns: dict[str, dict] = {name: {} for name in SUMMARY_COLUMNS if name in schema}
     months: dict[int, list[int]] = {}
-    dates = array("I")
+    dates, records = array("I"), array("Q")
     perdoc = W3PerDocWriter(codec, storage, segment)
     docnum = 0
     words_of = analysis.WORDS.findall
@@ -362,6 +432,7 @@ def write_segment(storage: EncryptedStorage, schema: Schema, entries: Iterable) 
         perdoc.finish_doc()
         date = values.get("date", 0)
         dates.append(date)
+        records.append(int(values["id"]))
         if date:
             months.setdefault(date // 100, []).append(docnum)
         docnum += 1
@@ -391,7 +462,7 @@ def write_segment(storage: EncryptedStorage, schema: Schema, entries: Iterable) 
         name: {value: _bitmap(ids, docnum) for value, ids in found.items()}
         for name, found in columns.items()
     }
-    summary.write(storage, segment, docnum, kept, bitmaps, dates)
+    summary.write(storage, segment, docnum, kept, bitmaps, dates, records)
     return segment
 
 
@@ -442,7 +513,7 @@ def merge(storage: EncryptedStorage, schema: Schema, readers: list) -> W3Segment
     lengths: dict[str, list[int]] = {n: [] for n in scorable}
     columns: dict[str, dict] = {n: {} for n in SUMMARY_COLUMNS if n in schema}
     months: dict[int, list[int]] = {}
-    dates = array("I")
+    dates, records = array("I"), array("Q")
     docmaps: list = []
     new = 0
     for reader in readers:
@@ -457,6 +528,7 @@ def merge(storage: EncryptedStorage, schema: Schema, readers: list) -> W3Segment
             if not isinstance(docmap, int):
                 docmap.append(new)
             stored = reader.stored_fields(docnum)
+            records.append(int(stored["id"]))
             perdoc.start_doc(new)
             for name in names:
                 length = reader.doc_field_length(docnum, name) if name in lengths else 0
@@ -512,7 +584,7 @@ def merge(storage: EncryptedStorage, schema: Schema, readers: list) -> W3Segment
         name: {value: _bitmap(ids, new) for value, ids in found.items()}
         for name, found in columns.items()
     }
-    summary.write(storage, segment, new, kept, bitmaps, dates)
+    summary.write(storage, segment, new, kept, bitmaps, dates, records)
     return segment
 
 

@@ -107,6 +107,30 @@ def test_a_first_search_decrypts_a_small_part_of_the_index(built, monkeypatch):
     assert len(set(touched)) < total / 2, (len(set(touched)), total)
 
 
+def test_hits_take_their_record_ids_from_the_summary(built, monkeypatch):
+    """A first search reads the top hits' record ids from the segment summaries, not from
+    Whoosh's stored fields (which read the offsets of every document first), and gets the
+    same ids; a segment without a summary still answers from its stored fields."""
+    path, _ = built
+    storage.BLOCKS.clear()
+    engine.forget_all()
+    touched = _decrypted_files(monkeypatch)
+    everyone = ReadScope(level_rank("toi_mat"), frozenset({1, 2}))
+    found = engine.search(path, KEY, everyone, parse("dang vien"), UNITS, limit=50)
+    assert found.total > 0 and touched
+    assert not any(name.endswith("_stored.col") for name in touched)
+    snap = engine.snapshot(path, KEY)
+    for segment in snap.segments:
+        stored = [int(f["id"]) for f in segment.reader.all_stored_fields()]
+        assert [segment.record_id(d) for d in range(segment.size)] == stored
+    store.add(path, KEY, _entries(3, first=2000))  # Whoosh's writer: no summary
+    snap = engine.snapshot(path, KEY)
+    assert snap.segments[-1].summary is None
+    last = snap.offsets[-1]
+    assert [snap.record_id(last + d) for d in range(3)] == [2000, 2001, 2002]
+    assert snap.record_id(0) == 1
+
+
 def test_deleted_and_replaced_documents_leave_every_set(built):
     path, entries = built
     engine.search(path, KEY, READER, parse("dang vien"), UNITS, limit=5)  # sets now cached
