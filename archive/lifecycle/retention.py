@@ -342,9 +342,12 @@ def due(
     today: date | None = None,
     after: int = 0,
     limit: int | None = None,
+    one_more: bool = False,
 ) -> list[Due]:
     """Active records the person may see whose disposal day has come (held ones flagged), in
-    filing order; a page: the first ``limit`` due records filed after record ``after``.
+    filing order; a page: the first ``limit`` due records filed after record ``after``. With
+    ``one_more`` the record after the page is read too (a page needs it to know whether a next
+    one follows); the audit entry lists only the page's ``limit``, the ones shown.
 
     Set queries, not one schedule per record: the records with their lifecycle and dossier
     columns read in batches along the primary key (a page stops reading once it is full), the
@@ -382,14 +385,15 @@ def due(
             .order_by(Document.id)
             .limit(DUE_BATCH)
         )
-        while limit is None or len(out) < limit:  # batch by batch along the primary key
+        wanted = None if limit is None else limit + one_more
+        while wanted is None or len(out) < wanted:  # batch by batch along the primary key
             batch = session.execute(records.where(Document.id > after)).all()
             if not batch:
                 break
             after = batch[-1].id
             dossiers.load({doc.dossier_id for doc in batch if doc.dossier_id is not None})
             for doc in batch:
-                if limit is not None and len(out) >= limit:
+                if wanted is not None and len(out) >= wanted:
                     break
                 if not admits(scope, doc):
                     continue
@@ -416,6 +420,6 @@ def due(
             Action.DUE_LIST,
             "allowed",
             None,
-            {"on": today.isoformat(), "ids": [d.document_id for d in out]},
+            {"on": today.isoformat(), "ids": [d.document_id for d in out[:limit]]},
         )
     return out
