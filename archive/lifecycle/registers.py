@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from archive.accounts import accounts
 from archive.audit.actions import Action
-from archive.core import sealing
+from archive.core import grouping, sealing
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import Document, RecordStatus, Register, RegisterCounter, RegisterEntry
@@ -168,6 +168,7 @@ def add_entry(
             entered_by=who.user_id,
         )
         sealing.seal(inst, row, details)
+        row.sender_mac = grouping.issuer_mac(inst.keyring, details.get("sender"))
         session.add(row)
         session.flush()
         uow.audit(
