@@ -167,7 +167,7 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="seconds of py-spy in the load")
     args = parser.parse_args()
     home = _archive(args.work, args.records)
-    env = {**os.environ, "KHO_HOME": str(home), "KHO_SECURE_COOKIES": "0"}
+    env = {**os.environ, "KHO_HOME": str(home), "KHO_SECURE_COOKIES": "0", "KHO_SERVER_TIMING": "1"}
     out = args.work / "search-load"
     out.mkdir(parents=True, exist_ok=True)
     port = serving.free_port()

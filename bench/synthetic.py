@@ -43,7 +43,7 @@ from sqlalchemy import insert, update
 
 from archive.accounts import accounts
 from archive.audit import log as audit
-from archive.core import bindings, changelog
+from archive.core import bindings, changelog, grouping
 from archive.core.instance import Instance
 from archive.models import (
     AuditEntry,
@@ -198,6 +198,7 @@ def _register_row(inst: Instance, filer: int, rec: Record) -> dict:
         "unit_id": rec.unit_id,
         "entered_by": filer,
         "uid": row.uid,
+        "sender_mac": grouping.issuer_mac(inst.keyring, details.get("sender")),
         "kek_version": row.kek_version,
         "wrapped_key": row.wrapped_key,
         "sealed": row.sealed,
@@ -232,6 +233,7 @@ def _stored_rows(inst: Instance, filer: int, batch: list[Record]) -> tuple[list,
                 "filed_at": filed_at,
                 "content_mac": ring.content_mac(f"synthetic {uid}".encode()),
                 "number_mac": None,
+                "issuer_mac": grouping.issuer_mac(ring, rec.issuer),
                 "status": "active",
                 "needs_ocr": False,
                 "needs_review": rec.pending,

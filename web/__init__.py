@@ -95,7 +95,7 @@ def _add_pages(app: Flask) -> None:
     headers.init_app(app)
     accesslog.init_app(app)
     errors.init_app(app)
-    app.wsgi_app = timing.ServerTiming(app.wsgi_app)  # type: ignore[method-assign]
+    timing.init_app(app)
 
     @app.context_processor
     def _demo() -> dict:

@@ -13,6 +13,9 @@ not sent back over plain HTTP by every browser. ``KHO_SECURE_COOKIES=1`` or ``0`
 ``KHO_TRUSTED_PROXIES`` (default 0): how many reverse proxies in front of Kho set
 X-Forwarded-For; only then is the client's address taken from it (``kho serve --behind-proxy``
 sets 1).
+
+``KHO_SERVER_TIMING=1``: every answer says the server's own time (web/timing.py); otherwise
+only an administrator's pages do.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ ENV_KEYS = (
     "KHO_SECRET_KEY",
     "KHO_SECURE_COOKIES",
     "KHO_TRUSTED_PROXIES",
+    "KHO_SERVER_TIMING",
 )
 SECURE_COOKIE_NAME = "__Host-kho"
 PLAIN_COOKIE_NAME = "kho"

@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from flask import Flask, g
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from archive.audit.actions import Action
@@ -230,11 +232,27 @@ STATUS_NAMES = {
 }
 
 
+def said(label: object) -> str:
+    """A label in the request's language, translated once per request and language: a list
+    page shows the same few labels (actions, outcomes, levels) hundreds of times."""
+    if not isinstance(label, LazyString):
+        return str(label)
+    try:
+        memo = g.setdefault("said", {})
+    except RuntimeError:  # no application context: nothing to remember it in
+        return str(label)
+    key = (id(label), str(get_locale()))  # module-level labels: their ids stay theirs
+    text = memo.get(key)
+    if text is None:
+        text = memo[key] = str(label)
+    return text
+
+
 def named(names: dict, code: object) -> str:
     """The label of a code; an unknown code is shown as it is (never an empty cell)."""
     if code is None or code == "":
         return "—"
-    return str(names.get(code, code))
+    return said(names.get(code, code))
 
 
 def local_time(value: datetime | str | None, with_time: bool = True) -> str:
@@ -274,6 +292,9 @@ DETAIL_VALUES = {
 }
 
 
+YES, NO = _l("Có"), _l("Không")
+
+
 def detail_items(detail: dict | None) -> list[tuple[str, str]]:
     """An audit entry's detail as (label, value) pairs in words: levels, roles, units, types
     and yes/no by name; lists joined; unknown keys as they are."""
@@ -292,12 +313,12 @@ def detail_items(detail: dict | None) -> list[tuple[str, str]]:
         elif key == "unit":
             shown = unit_name(value)
         elif isinstance(value, bool):
-            shown = str(_l("Có") if value else _l("Không"))
+            shown = said(YES if value else NO)
         elif isinstance(value, list | tuple):
             shown = ", ".join(str(v) for v in value) if value else "—"
         else:
             shown = str(value)
-        items.append((str(DETAIL_NAMES.get(key, key)), shown))
+        items.append((said(DETAIL_NAMES.get(key, key)), shown))
     return items
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from archive.accounts import accounts
 from archive.audit.actions import Action
-from archive.core import sealing
+from archive.core import grouping, sealing
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
 from archive.models import Document, RecordStatus, Register, RegisterCounter, RegisterEntry
@@ -168,6 +168,7 @@ def add_entry(
             entered_by=who.user_id,
         )
         sealing.seal(inst, row, details)
+        row.sender_mac = grouping.issuer_mac(inst.keyring, details.get("sender"))
         session.add(row)
         session.flush()
         uow.audit(
@@ -187,10 +188,13 @@ def entries(
     action: Action = Action.REGISTER_LIST,
     after: int = 0,
     limit: int | None = None,
+    one_more: bool = False,
 ) -> list[Entry]:
     """The entries of a register's year this person may see, in number order; one audit entry.
-    A page: the first ``limit`` entries numbered after ``after`` (the year's whole list: none).
-    The scope narrows the query itself, so a page reads its own rows, not the year's."""
+    A page: the first ``limit`` entries numbered after ``after`` (the year's whole list: none);
+    with ``one_more`` the entry after the page too, so the page knows whether another follows
+    (the audit entry lists the page's own, the ones shown). The scope narrows the query
+    itself, so a page reads its own rows, not the year's."""
     with UnitOfWork(inst, ctx) as uow:
         session = uow.session
         reg = register_of(session, register)
@@ -206,8 +210,9 @@ def entries(
             .order_by(RegisterEntry.number)
         )
         out: list[Entry] = []
-        while limit is None or len(out) < limit:  # a page the row checks shortened reads on
-            wanted = None if limit is None else limit - len(out)
+        page = None if limit is None else limit + one_more
+        while page is None or len(out) < page:  # a page the row checks shortened reads on
+            wanted = None if page is None else page - len(out)
             read = stmt.where(RegisterEntry.number > after)
             rows = session.execute(read if wanted is None else read.limit(wanted)).all()
             shown = (_entry(inst, scope, reg.code, year, row, doc) for row, doc in rows)
@@ -216,7 +221,12 @@ def entries(
                 break
             after = rows[-1][0].number
         uow.audit(
-            action, "allowed", None, register=reg.code, year=year, entries=[e.id for e in out]
+            action,
+            "allowed",
+            None,
+            register=reg.code,
+            year=year,
+            entries=[e.id for e in out[:limit]],
         )
     return out
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, extract, literal, null, or_, select
 from sqlalchemy.orm import Session
 
 from archive.audit.actions import Action
@@ -334,6 +334,58 @@ class _Dossiers:
 
 
 DUE_BATCH = 1000  # records a query of the due list reads (by primary key), with their dossiers
+_YEARS = tuple(p for p in RETENTION_PERIODS if p.isdigit())  # the periods counted in years
+_UNKNOWN = "?"  # a rule code the table lacks: the record is read, and refused as before
+
+
+def _year_of(on, otherwise=None):
+    return (
+        extract("year", on)
+        if otherwise is None
+        else case((on.is_not(None), extract("year", on)), else_=extract("year", otherwise))
+    )
+
+
+def _old_enough(period, basis_year, today: date):
+    """SQL: a period in years that may have run out by ``today`` from a basis in
+    ``basis_year`` (a year of slack over ``due_on``: the exact day is computed in Python)."""
+    return or_(*(and_(period == p, basis_year <= today.year - int(p)) for p in _YEARS))
+
+
+def _may_be_due(table: _Table, today: date):
+    """The due list's filter in SQL, looser than ``due_on`` and never stricter: the records
+    whose period (their own, their rule's, their type's; their dossier's planned one, which
+    their documents can only lengthen) could have run out, so that a page does not read and
+    date the whole archive to find the few that are due."""
+    life = DocumentLifecycle
+
+    def mapped(mapping: dict[str, str], value, otherwise):
+        return case(mapping, value=value, else_=otherwise) if mapping else otherwise
+
+    period = case(
+        (and_(life.retention.is_not(None), life.retention != ""), life.retention),
+        (
+            and_(life.rule_code.is_not(None), life.rule_code != ""),
+            mapped(table.by_code, life.rule_code, literal(_UNKNOWN)),
+        ),
+        else_=mapped(table.by_type, Document.doc_type, null()),
+    )
+    alone = and_(
+        DossierMember.dossier_id.is_(None),
+        or_(
+            period == _UNKNOWN,
+            and_(period == "hhl", life.out_of_force_on.is_not(None)),
+            _old_enough(period, _year_of(Document.issued, Document.filed_at), today),
+        ),
+    )
+    in_dossier = and_(
+        Dossier.status == "closed",
+        or_(
+            Dossier.retention.not_in((*_YEARS, "vv")),  # hết hiệu lực, or unknown: read
+            _old_enough(Dossier.retention, _year_of(Dossier.end_date, Dossier.closed_at), today),
+        ),
+    )
+    return or_(alone, and_(DossierMember.dossier_id.is_not(None), in_dossier))
 
 
 def due(
@@ -342,9 +394,12 @@ def due(
     today: date | None = None,
     after: int = 0,
     limit: int | None = None,
+    one_more: bool = False,
 ) -> list[Due]:
     """Active records the person may see whose disposal day has come (held ones flagged), in
-    filing order; a page: the first ``limit`` due records filed after record ``after``.
+    filing order; a page: the first ``limit`` due records filed after record ``after``. With
+    ``one_more`` the record after the page is read too (a page needs it to know whether a next
+    one follows); the audit entry lists only the page's ``limit``, the ones shown.
 
     Set queries, not one schedule per record: the records with their lifecycle and dossier
     columns read in batches along the primary key (a page stops reading once it is full), the
@@ -378,18 +433,20 @@ def due(
             )
             .outerjoin(DocumentLifecycle, DocumentLifecycle.document_id == Document.id)
             .outerjoin(DossierMember, DossierMember.document_id == Document.id)
-            .where(Document.status == RecordStatus.ACTIVE)
+            .outerjoin(Dossier, Dossier.id == DossierMember.dossier_id)
+            .where(Document.status == RecordStatus.ACTIVE, _may_be_due(table, today))
             .order_by(Document.id)
             .limit(DUE_BATCH)
         )
-        while limit is None or len(out) < limit:  # batch by batch along the primary key
+        wanted = None if limit is None else limit + one_more
+        while wanted is None or len(out) < wanted:  # batch by batch along the primary key
             batch = session.execute(records.where(Document.id > after)).all()
             if not batch:
                 break
             after = batch[-1].id
             dossiers.load({doc.dossier_id for doc in batch if doc.dossier_id is not None})
             for doc in batch:
-                if limit is not None and len(out) >= limit:
+                if wanted is not None and len(out) >= wanted:
                     break
                 if not admits(scope, doc):
                     continue
@@ -416,6 +473,6 @@ def due(
             Action.DUE_LIST,
             "allowed",
             None,
-            {"on": today.isoformat(), "ids": [d.document_id for d in out]},
+            {"on": today.isoformat(), "ids": [d.document_id for d in out[:limit]]},
         )
     return out

@@ -191,6 +191,10 @@ class RegisterEntry(Sealed, Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     entered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Keyed fingerprint of the sealed sender (archive/core/grouping.py): the statistics count
+    # incoming lines by sender in SQL. "" no sender; NULL not computed yet (a line from before
+    # 0024, until ``grouping.backfill``).
+    sender_mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class DescriptionVersion(Sealed, Base):

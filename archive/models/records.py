@@ -55,6 +55,10 @@ class Document(Base):
     # Keyed fingerprint of (number, issuer): warns of a second file for the same document
     # without letting anyone confirm a guessed number.
     number_mac: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Keyed fingerprint of the sealed issuer (archive/core/grouping.py), kept with every
+    # (re-)seal of the description: the statistics count a register's incoming lines by sender
+    # in SQL. "" no issuer; NULL not computed yet (before 0024, until ``grouping.backfill``).
+    issuer_mac: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=RecordStatus.ACTIVE)
     needs_ocr: Mapped[bool] = mapped_column(default=False)
     # The classifier was unsure of a field, or found a secrecy mark: an archivist confirms.

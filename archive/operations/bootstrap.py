@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from archive.accounts import accounts
-from archive.core import schema
+from archive.core import grouping, schema
 from archive.core.instance import Instance
 from archive.models import User
 from security.actor import Context
@@ -72,6 +72,7 @@ def initialize(
         inst.adopt_keyring(Keyring.generate(), keyfile.KeySource(inst.key_file, seal_passphrase))
     inst.blobs.create()
     schema.upgrade(inst)
+    grouping.backfill(inst)  # fingerprints a migration could not compute (it has no keyring)
     with inst.sessions() as session:
         if session.execute(select(User).where(User.role == Role.ADMIN)).first():
             return None

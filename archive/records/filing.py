@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from archive import __version__
 from archive.audit.actions import Action
-from archive.core import bindings
+from archive.core import bindings, grouping
 from archive.core.events import Change
 from archive.core.instance import Instance
 from archive.core.uow import UnitOfWork
@@ -127,6 +127,7 @@ def file_record(
                 filed_by=ctx.principal.user_id,
                 content_mac=content_mac,
                 number_mac=new.number_mac,
+                issuer_mac=grouping.issuer_mac(keyring, meta.get("issuer")),
                 status=new.status,
                 needs_ocr=new.needs_ocr,
                 needs_review=new.needs_review or new.secrecy_pending,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from archive.core import bindings
+from archive.core import bindings, grouping
 from archive.core.instance import Instance
 from archive.models import Document, StoredObject
 from security.crypto.keys import new_data_key
@@ -37,6 +37,7 @@ def reseal_meta(inst: Instance, doc: Document, meta: dict) -> None:
     binding = bindings.meta(doc)
     doc.sealed_meta = encrypt_bytes(key, json.dumps(meta, ensure_ascii=False).encode(), binding)
     doc.meta_kek_version, doc.meta_wrapped_key = inst.keyring.wrap(key, binding)
+    doc.issuer_mac = grouping.issuer_mac(inst.keyring, meta.get("issuer"))
 
 
 def object_of(doc: Document, kind: str) -> StoredObject:

@@ -146,6 +146,13 @@ class Keyring:
         except InvalidTag:
             raise IntegrityError("wrapped data key failed authentication") from None
 
+    def group_mac(self, purpose: str, value: str) -> str:
+        """Keyed fingerprint of a sealed value that lists count by (a sender's name): equal
+        values group together in SQL, and without the key a guess cannot be confirmed. The
+        purpose keeps fingerprints of different fields (and files) from ever matching."""
+        message = b"kho/group/" + purpose.encode() + b"\0" + value.encode()
+        return hmac.new(self.mac_key, message, hashlib.sha256).hexdigest()
+
     def content_mac(self, data: bytes) -> str:
         """Keyed fingerprint for de-duplication: equal files match, guesses cannot be confirmed."""
         return hmac.new(self.mac_key, data, hashlib.sha256).hexdigest()

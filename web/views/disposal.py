@@ -115,7 +115,8 @@ def due():
     audited list through the gate), to pick from."""
     ctx = current_context()
     after = int_arg("after", 0)
-    rows = retention.due(kho(), ctx, after=after, limit=DUE_PAGE)
+    rows = retention.due(kho(), ctx, after=after, limit=DUE_PAGE, one_more=True)
+    more, rows = len(rows) > DUE_PAGE, rows[:DUE_PAGE]
     shown = gate.admit_listed(
         kho(), ctx, [d.document_id for d in rows], Action.LIST, {"page": "disposal_due"}
     )
@@ -125,7 +126,7 @@ def due():
         views={v.id: v for v in shown},
         form=ProposeForm(),
         after=after,
-        more=len(rows) == DUE_PAGE,
+        more=more,
     )
 
 

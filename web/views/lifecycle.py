@@ -96,8 +96,9 @@ def register_page():
             flash(exc.vi if current_language() == "vi" else exc.en, "error")
     after = int_arg("after", 0)
     rows = registers.entries(
-        kho(), current_context(), register, year, after=after, limit=REGISTER_PAGE
+        kho(), current_context(), register, year, after=after, limit=REGISTER_PAGE, one_more=True
     )
+    more, rows = len(rows) > REGISTER_PAGE, rows[:REGISTER_PAGE]
     # the loop closed in both registers: an incoming record's reply, the record a reply answers
     links = assignments.reply_links(
         kho(), current_context(), [r.document_id for r in rows if r.document_id]
@@ -114,7 +115,7 @@ def register_page():
         kind=kind,
         can_add=can_add,
         after=after,
-        more=len(rows) == REGISTER_PAGE,
+        more=more,
     )
 
 

@@ -275,20 +275,25 @@ def test_only_an_administrator_changes_the_retention_table(web_app, inst, people
 
 def test_the_due_list_is_read_page_by_page_in_filing_order(web_app, inst, people, monkeypatch):
     """A page of the due list stops reading once full; the next page starts after its last
-    record, and the pages together are the whole list (a record not yet due on none)."""
+    record, and the pages together are the whole list (a record not yet due on none); an
+    exactly full last page offers no next page, a later page one back to the first."""
     from web.views import disposal as views
 
     monkeypatch.setattr(views, "DUE_PAGE", 2)
     archivist = people["archivist"]
-    due = [file_doc(inst, archivist, issued=f"201{n}-01-01") for n in range(5)]
+    due = [file_doc(inst, archivist, issued=f"201{n}-01-01") for n in range(4)]
     young = file_doc(inst, archivist, issued="2025-01-01")
     client = _login(web_app, archivist)
-    seen, url = [], "/disposal/due"
+    seen, pages, url = [], [], "/disposal/due"
     while url:
         page = client.get(url).get_data(as_text=True)
+        pages.append(page)
         seen += [int(i) for i in re.findall(r'name="doc" value="(\d+)"', page)]
         found = re.search(r'href="(/disposal/due\?after=\d+)">Các văn bản tiếp theo', page)
         url = found.group(1) if found else None
     assert seen == due and young not in seen
+    assert len(pages) == 2  # the second page is full and the last: no link to an empty third
+    first = 'href="/disposal/due">← Trang đầu'
+    assert first not in pages[0] and first in pages[1]
     listed = [e for e in _entries(inst, "due_list") if e[0] == "allowed"]
-    assert len(listed) == 3  # one audited list per page
+    assert len(listed) == 2  # one audited list per page

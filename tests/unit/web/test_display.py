@@ -106,3 +106,18 @@ def test_an_audit_detail_reads_in_words(app):
         "Bước": "mã xác thực hai lớp",
         "novel": "x",
     }
+
+
+def test_labels_are_translated_once_per_request_and_language(app, monkeypatch):
+    """A list page names the same codes hundreds of times: each label is translated once per
+    request and language (``display.said``), and a page in English still gets English."""
+    with app.app_context(), app.test_request_context():  # a request's own ``g``
+        calls = []
+        real = display.LazyString.__str__
+        monkeypatch.setattr(display.LazyString, "__str__", lambda s: calls.append(1) or real(s))
+        vi = [display.named(display.OUTCOME_NAMES, "denied") for _ in range(50)]
+        with force_locale("en"):
+            en = [display.named(display.OUTCOME_NAMES, "denied") for _ in range(50)]
+        assert len(set(vi)) == len(set(en)) == 1 and vi[0] != en[0]
+        assert len(calls) == 2
+        assert display.named(display.OUTCOME_NAMES, "no-such-code") == "no-such-code"

@@ -147,3 +147,40 @@ def test_file_plan_dossiers_and_sealed_titles(inst, archivist):
         plan.show(inst, low.ctx, "2025-VP-07")
     shown, ids = plan.show(inst, high.ctx, "2025-VP-07")
     assert shown.title == title and ids == [a, b]
+
+
+def test_the_due_lists_sql_filter_never_hides_a_due_record(inst, archivist):
+    """The due list narrows its reading in SQL (records whose period could have run out) and
+    dates the rest as ``schedule`` does: on the day a period runs out, the day before, with
+    overrides, out-of-force dates and dossiers, it lists exactly the records ``schedule``
+    finds due, one record at a time."""
+    from archive.models import Document
+
+    docs = [
+        file_doc(inst, archivist, doc_type="CV", issued="2015-12-31"),  # 10 y: due 2026-01-01
+        file_doc(inst, archivist, doc_type="CV", issued="2016-01-01"),  # due 2027-01-01
+        file_doc(inst, archivist, doc_type="TB", issued=None),  # dated by its filing
+        file_doc(inst, archivist, doc_type="XX", issued="2001-01-01"),  # overridden below
+        file_doc(inst, archivist, doc_type="XX", issued="2001-01-01"),  # out of force below
+        file_doc(inst, archivist, doc_type="NQ", issued="1960-01-01"),  # permanent
+        file_doc(inst, archivist, doc_type="CV", issued="2019-04-01"),  # in a dossier below
+        file_doc(inst, archivist, doc_type="CV", issued="2019-05-01"),  # in an "hhl" dossier
+    ]
+    retention.assign(inst, archivist.ctx, docs[3], period="5")
+    retention.assign(inst, archivist.ctx, docs[4], period="hhl", out_of_force_on=date(2024, 6, 1))
+    plan.plan(inst, archivist.ctx, 2010, "2010-VP-02", "Hồ sơ 2010", "5")
+    plan.add(inst, archivist.ctx, "2010-VP-02", [docs[6]])
+    plan.close(inst, archivist.ctx, "2010-VP-02")
+    plan.plan(inst, archivist.ctx, 2012, "2012-VP-03", "Hồ sơ hết hiệu lực", "hhl")
+    plan.add(inst, archivist.ctx, "2012-VP-03", [docs[7]])
+    plan.close(inst, archivist.ctx, "2012-VP-03")
+    for today in (date(2025, 12, 31), date(2026, 1, 1), date(2031, 1, 1), date(2090, 1, 1)):
+        listed = {d.document_id for d in retention.due(inst, archivist.ctx, today)}
+        with inst.sessions() as session:
+            expected = set()
+            for doc_id in docs:
+                day = retention.schedule(session, session.get(Document, doc_id))[1]
+                if day is not None and day <= today:
+                    expected.add(doc_id)
+        assert listed == expected, today
+    assert docs[0] in listed and docs[5] not in listed
