@@ -10,6 +10,8 @@ is the worst failure; a proposal that reads as ordinary text costs one small OCR
 - ``frame``: a rectangle at any angle whose sides are inked (the stamp's box); on a bitonal
   scan a faint box is dashes a pixel thick, bridged and joined piece by piece before measuring
   (``dashed``: such a box may be found only in part, e.g. the "MẬT" half of a "TUYỆT MẬT");
+  fainter still, its sides are dots 3-4 mm apart, found from ink with paper on both sides of
+  the line (print has more of a letter beside each stroke), both vertical sides required;
 - ``light``: in grayscale, ink clearly lighter than the black print (red turned gray);
 - ``rotated``: a text-like blob turned by 4-25° (a stamp set by hand, boxed or not);
 - ``round``: a ring of ink (a round seal: never a secrecy mark, but never "unknown" either).
