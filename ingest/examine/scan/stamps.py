@@ -478,6 +478,17 @@ def _piece_of(frame: Candidate, ink: Candidate) -> bool:
     return holds and ink.size[0] * ink.size[1] > 1.6 * frame.size[0] * frame.size[1]
 
 
+def in_line_before(mark: Candidate, other: Candidate, px_mm: float, gap_mm: float = 8.0) -> bool:
+    """``other`` lies on the line of ``mark`` (turned as it is), just before it: where the
+    first word of a stamp would be ("TỐI" of "TỐI MẬT"), at most ``gap_mm`` of paper apart."""
+    angle = np.radians(mark.angle)
+    dx, dy = other.centre[0] - mark.centre[0], other.centre[1] - mark.centre[1]
+    along = dx * np.cos(angle) + dy * np.sin(angle)
+    across = -dx * np.sin(angle) + dy * np.cos(angle)
+    reach = (mark.size[0] + other.size[0]) / 2 + gap_mm * px_mm
+    return bool(-reach <= along < -mark.size[0] / 2 and abs(across) <= 0.6 * mark.size[1])
+
+
 def _to_page(c: Candidate, scale: float) -> Candidate:
     return Candidate(
         (c.centre[0] / scale, c.centre[1] / scale),

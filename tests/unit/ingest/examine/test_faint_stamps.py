@@ -264,3 +264,54 @@ def test_an_unread_box_of_dashes_is_held_only_when_shaped_like_a_stamp(size_mm, 
     crop = stamp_reading.Crop(cand, np.full((90, 300), 255, np.uint8), (20, 280))
     words = [stamp_reading.Word("~", 20.0, 30, 60), stamp_reading.Word("bỏ:", 30.0, 80, 140)]
     assert stamp_reading.judge(crop, words, px_mm).kind == kind
+
+
+# -- a word of a stamp found apart from the rest ------------------------------------------------
+
+
+def test_stamp_ink_in_line_before_a_word_is_its_first_word() -> None:
+    px_mm = 150 / 25.4
+    mat = stamps.Candidate((340, 284), (77, 32), -15.8, {"light"})  # "MẬT", turned 16°
+    toi = stamps.Candidate((253, 306), (64, 25), -16.1, {"light"})  # "TỐI", before it
+    after = stamps.Candidate((427, 262), (64, 25), -16.1, {"light"})  # after it
+    below = stamps.Candidate((360, 360), (77, 32), -15.8, {"light"})  # the next stamp down
+    far = stamps.Candidate((100, 352), (64, 25), -16.1, {"light"})  # 20 mm away on the line
+    assert stamps.in_line_before(mat, toi, px_mm)
+    assert not stamps.in_line_before(toi, mat, px_mm)
+    assert not any(stamps.in_line_before(mat, c, px_mm) for c in (after, below, far))
+
+
+@pytest.mark.parametrize(
+    ("value", "cues", "before_explained", "unsure"),
+    [
+        ("mat", {"light"}, False, True),  # "MẬT" read, "TỐI" beside it unread: maybe TỐI MẬT
+        ("toi_mat", {"red"}, False, True),  # maybe the "MẬT" half of a TUYỆT MẬT: not sure
+        ("mat", {"light"}, True, False),  # the ink before was read as another mark ("KHẨN")
+        ("tuyet_mat", {"light"}, False, False),  # nothing higher
+        ("mat", {"frame", "light"}, False, False),  # a whole box holds the reading
+    ],
+)
+def test_a_lower_level_with_unread_stamp_ink_before_it_is_not_sure(
+    value: str, cues: set[str], before_explained: bool, unsure: bool
+) -> None:
+    from ingest.examine.scan import page as page_reading
+
+    px_mm = 150 / 25.4
+    mark = stamps.Candidate((340, 284), (77, 32), -15.8, cues)
+    before = stamps.Candidate((253, 306), (64, 25), -16.1, {"light"})
+    verdict = stamp_reading.Verdict("level", value, "MẬT", 0.97)
+    explained = [before] if before_explained else []
+    lost = page_reading._first_word_maybe_lost(mark, verdict, [mark, before], explained, px_mm)
+    assert lost is unsure
+
+
+@pytest.mark.slow
+def test_a_faint_toi_mat_split_into_words_is_never_a_sure_mat() -> None:
+    """Faint red turned light gray at 16°: "TỐI" and "MẬT" are found as two words and "TỐI"
+    is not read; the "MẬT" alone must not be a sure level."""
+    if ocr.tesseract_version() is None:
+        pytest.fail(ocr.INSTALL_HINT)
+    data = _faint_scan("toi_mat", "gray", 150, 16.0, "png", 2, strength=1.0)
+    examined = stages.examine(data, "faint.png")
+    assert examined.stamps_searched
+    assert _held(examined.marks, "toi_mat"), examined.marks
