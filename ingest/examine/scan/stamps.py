@@ -33,6 +33,10 @@ PAPER_INK = 200  # gray below this is ink of any colour (faint red in gray is ab
 RED_MARGIN = 30  # red minus the larger of green and blue, for red ink
 STAMP_MM = ((7.0, 3.5), (110.0, 70.0))  # smallest and largest stamp (width, height), mm
 LIGHT_INK = 72  # in grayscale, ink at least this light is not black print (red turned gray)
+# Very faint red in grayscale is 165-205, show-through from a page's back 210-240: on paper
+# whose median is clean (CLEAN_PAPER), ink up to FAINT_INK is also looked at as stamp ink.
+CLEAN_PAPER, FAINT_INK = 245, 206
+FAINT_ZONE = 0.3  # share of the page (from the top) where so faint a stamp is looked for
 ROTATED_MIN, ROTATED_MAX = 6.0, 25.0
 ANGLES = tuple(range(-21, 22, 3))  # box angles tried, degrees
 RUN_MM = 1.5  # shortest straight run of ink that may be part of a box side (dashes of faint ink)
@@ -322,12 +326,12 @@ def _outermost(frames: list[tuple]) -> list[tuple]:
     return kept
 
 
-def light_ink(gray: np.ndarray, px_mm: float) -> np.ndarray:
-    """Ink clearly lighter than the black print and not just the soft edge of a black letter:
-    in a grayscale scan this is what red stamp ink became."""
+def light_ink(gray: np.ndarray, px_mm: float, lightest: int = PAPER_INK - 20) -> np.ndarray:
+    """Ink clearly lighter than the black print and not just the soft edge of a black letter
+    (up to ``lightest``): in a grayscale scan this is what red stamp ink became."""
     dark = cv2.dilate(np.where(gray < LIGHT_INK, 255, 0).astype(np.uint8),
                       np.ones((3, 3), np.uint8))  # fmt: skip
-    light = np.where((gray >= LIGHT_INK) & (gray < PAPER_INK - 20), 255, 0).astype(np.uint8)
+    light = np.where((gray >= LIGHT_INK) & (gray < lightest), 255, 0).astype(np.uint8)
     light &= ~dark
     # Stamp strokes are bold (0.5 mm and more); the thin strokes of small print are not kept.
     stroke = 3 if px_mm >= 5.5 else 2
@@ -398,6 +402,13 @@ def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
     if page.rgb is None and not page.bitonal:
         for contour in _words(light_ink(gray, px_mm), px_mm):
             _propose(found, contour, ink, px_mm, {"light"})
+        top = gray[: round(FAINT_ZONE * page.gray.shape[0] * scale)]
+        if np.median(gray) >= CLEAN_PAPER:
+            # Fainter red still turns as light as the show-through of a thin paper's back:
+            # looked for only on clean paper and where secrecy is stamped (not on the seal
+            # by the signature), as ink lighter than any print but darker than show-through.
+            for contour in _words(light_ink(top, px_mm, FAINT_INK), px_mm):
+                _propose(found, contour, ink, px_mm, {"light"})
     # Text-like blobs (ink smeared by a letter space) turned like a stamp set by hand.
     kernel = (max(3, round(2.0 * px_mm)), max(1, round(0.6 * px_mm)))
     smear = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
