@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -49,6 +49,7 @@ ZONE_BELOW_HEADER = 0.10  # stamps are searched this far below the header (page 
 ZONE_LIMITS = (0.3, 0.5)
 RED_OUT = 30
 TOUCHING = 0.006  # page heights: a piece this close to a read stamp belongs to it
+UNSURE_PART = 0.5  # confidence of a level that may be the second word of a higher one
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,15 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
     px_mm = page.dpi / 25.4
     found: list[FoundMark] = []
     used: list[stamps.Candidate] = []
-    for crop, words in zip(crops, readings, strict=True):
-        verdict = stamp_reading.judge(crop, words, px_mm)
+    verdicts = [stamp_reading.judge(crop, words, px_mm)
+                for crop, words in zip(crops, readings, strict=True)]  # fmt: skip
+    explained = [crop.candidate for crop, v in zip(crops, verdicts, strict=True)
+                 if v.kind in ("level", "urgency", "circulation") or v.value]  # fmt: skip
+    for crop, verdict in zip(crops, verdicts, strict=True):
         if verdict.kind is None:
             continue
+        if _first_word_maybe_lost(crop.candidate, verdict, candidates, explained, px_mm):
+            verdict = replace(verdict, confidence=min(verdict.confidence, UNSURE_PART))
         x0, y0, x1, y1 = crop.candidate.bounds()
         box = (
             round(max(0.0, x0 / width), 4),
@@ -110,6 +116,24 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
                                index, box, round(-crop.candidate.angle, 1)))  # fmt: skip
         used.append(crop.candidate)
     return _absorbed(found), used
+
+
+def _first_word_maybe_lost(cand: stamps.Candidate, verdict: stamp_reading.Verdict,
+                           candidates: list[stamps.Candidate], explained: list[stamps.Candidate],
+                           px_mm: float) -> bool:  # fmt: skip
+    """A level below TUYỆT MẬT read from a word of stamp ink with no box around it, and more
+    stamp ink in line just before it that nothing explains: faint ink may have split "TỐI MẬT"
+    (or "TUYỆT MẬT") into words found apart, the first one unread. The lower level is then
+    not sure: a person sets it."""
+    if verdict.kind != "level" or verdict.value == "tuyet_mat" or "frame" in cand.cues:
+        return False
+    return any(
+        other is not cand
+        and other.cues & {"light", "red"}
+        and not any(other is e for e in explained)
+        and stamps.in_line_before(cand, other, px_mm)
+        for other in candidates
+    )
 
 
 def _absorbed(found: list[FoundMark]) -> list[FoundMark]:

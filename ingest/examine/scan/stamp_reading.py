@@ -40,6 +40,7 @@ MAX_MARK_HEIGHT_MM = 18.0
 # wide as it is tall; an unread box of dashes less wide than this is not held as a stamp.
 DASHED_MIN_RATIO = 1.5
 READ_CONFIDENCE = 0.6  # mean word confidence for a reading to count as ordinary words
+FAINT_CONTRAST = 60  # gray levels between paper and ink below which a crop holds no ink
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,10 @@ def _source(page: PageImage, cand: Candidate) -> np.ndarray:
 
 def _binarize(gray: np.ndarray) -> np.ndarray:
     _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    if (binary > 0).mean() > 0.5:  # Otsu on an almost empty crop splits the paper's noise
+    # Otsu on an almost empty crop splits the paper's noise (little contrast); a faint stamp
+    # cut across by its own box is ink on half the crop, yet clearly darker than the paper.
+    low, high = np.percentile(gray, (5, 95))
+    if (binary > 0).mean() > 0.5 and high - low < FAINT_CONTRAST:
         binary = np.where(gray < 160, 255, 0).astype(np.uint8)
     return binary
 

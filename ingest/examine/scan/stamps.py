@@ -10,6 +10,8 @@ is the worst failure; a proposal that reads as ordinary text costs one small OCR
 - ``frame``: a rectangle at any angle whose sides are inked (the stamp's box); on a bitonal
   scan a faint box is dashes a pixel thick, bridged and joined piece by piece before measuring
   (``dashed``: such a box may be found only in part, e.g. the "MẬT" half of a "TUYỆT MẬT");
+  fainter still, its sides are dots 3-4 mm apart, found from ink with paper on both sides of
+  the line (print has more of a letter beside each stroke), both vertical sides required;
 - ``light``: in grayscale, ink clearly lighter than the black print (red turned gray);
 - ``rotated``: a text-like blob turned by 4-25° (a stamp set by hand, boxed or not);
 - ``round``: a ring of ink (a round seal: never a secrecy mark, but never "unknown" either).
@@ -31,6 +33,10 @@ PAPER_INK = 200  # gray below this is ink of any colour (faint red in gray is ab
 RED_MARGIN = 30  # red minus the larger of green and blue, for red ink
 STAMP_MM = ((7.0, 3.5), (110.0, 70.0))  # smallest and largest stamp (width, height), mm
 LIGHT_INK = 72  # in grayscale, ink at least this light is not black print (red turned gray)
+# Very faint red in grayscale is 165-205, show-through from a page's back 210-240: on paper
+# whose median is clean (CLEAN_PAPER), ink up to FAINT_INK is also looked at as stamp ink.
+CLEAN_PAPER, FAINT_INK = 245, 206
+FAINT_ZONE = 0.3  # share of the page (from the top) where so faint a stamp is looked for
 ROTATED_MIN, ROTATED_MAX = 6.0, 25.0
 ANGLES = tuple(range(-21, 22, 3))  # box angles tried, degrees
 RUN_MM = 1.5  # shortest straight run of ink that may be part of a box side (dashes of faint ink)
@@ -39,6 +45,10 @@ RUN_MM = 1.5  # shortest straight run of ink that may be part of a box side (das
 BRIDGE_MM = 0.7
 STEP_MM, GAP_MM, PIECE_MM = 0.6, 1.5, 2.0
 SIDE_MM = (6.0, 4.0)  # shortest horizontal and vertical side of a box
+# A fainter side still is dots and dashes (DOT_MM and longer) with gaps up to DOTTED_GAP_MM,
+# inking at least DOTTED_COVER of its length, horizontal and vertical (the short vertical sides
+# are a few dashes, so their share varies more; bitonal pages; see ``_dotted_boxes``).
+DOT_MM, DOTTED_GAP_MM, DOTTED_COVER = 0.5, 4.5, (0.3, 0.2)
 
 
 @dataclass
@@ -136,6 +146,14 @@ def _boxes_from_rules(horizontal: np.ndarray, vertical: np.ndarray, px_mm: float
         wide, tall = SIDE_MM[0] * px_mm, SIDE_MM[1] * px_mm
         across = [s for s in _chained(across, px_mm) if s[1] - s[0] >= wide]
         downs = [s for s in _chained(downs, px_mm) if s[1] - s[0] >= tall]
+    return _boxes_from_sides(across, downs, px_mm, pieces)
+
+
+def _boxes_from_sides(across: list[tuple[int, int, int]], downs: list[tuple[int, int, int]],
+                      px_mm: float, per_bottom: bool, both_sides: bool = False
+                      ) -> list[tuple[int, int, int, int]]:  # fmt: skip
+    """The boxes of ``_boxes_from_rules`` from sides already found; with ``both_sides``, only
+    boxes closed by a vertical side at each end."""
     tol = round(1.8 * px_mm)
     (min_w, min_h), (_, max_h) = STAMP_MM
     across.sort(key=lambda seg: seg[2])
@@ -161,32 +179,74 @@ def _boxes_from_rules(horizontal: np.ndarray, vertical: np.ndarray, px_mm: float
             ends_match = abs(ax0 - bx0) <= tol and abs(ax1 - bx1) <= tol
             sides = side(x0, ay, by) + side(x1, ay, by)
             score = sides + ends_match if sides == 2 or (ends_match and sides) else 0
+            if both_sides and sides < 2:
+                score = 0
             if score and (best is None or score > best[0]):
                 best = (score, (x0, ay, x1, by), (bx0, bx1, by))
         if not best:
             continue
-        key = best[2] if pieces else (ax0, ax1, ay)
+        key = best[2] if per_bottom else (ax0, ax1, ay)
         if key not in on_bottom or best[0] > on_bottom[key][0]:
             on_bottom[key] = best[:2]
     return _joined([box for _, box in on_bottom.values()])
 
 
-def _chained(segments: list[tuple[int, int, int]], px_mm: float) -> list[tuple[int, int, int]]:
+def _chained(segments: list[tuple[int, int, int]], px_mm: float, gap_mm: float = GAP_MM,
+             min_cover: float = 0.0) -> list[tuple[int, int, int]]:  # fmt: skip
     """Pieces of one side joined. A thin side a little off the angle tried steps from row to
     row, and the rule masks join pieces only within a row: pieces in line (within STEP_MM
-    across) over gaps up to GAP_MM become one segment, placed where its longest piece is."""
-    step, gap = STEP_MM * px_mm, GAP_MM * px_mm
+    across) over gaps up to ``gap_mm`` become one segment, placed where its longest piece is.
+    With ``min_cover``, a joined side whose pieces cover less of its length is dropped."""
+    step, gap = STEP_MM * px_mm, gap_mm * px_mm
     out: list[list[int]] = []
     for start, end, pos in sorted(segments):
         for seg in out:
             if abs(seg[2] - pos) <= step and start - seg[1] <= gap:
                 if end - start > seg[3]:
                     seg[2], seg[3] = pos, end - start
+                seg[4] += max(0, end - max(start, seg[1]))
                 seg[1] = max(seg[1], end)
                 break
         else:
-            out.append([start, end, pos, end - start])
-    return [(a, b, c) for a, b, c, _ in out]
+            out.append([start, end, pos, end - start, end - start])
+    return [(a, b, c) for a, b, c, _, inked in out if inked >= min_cover * (b - a)]
+
+
+def _isolated(ink: np.ndarray, px_mm: float, vertical: bool) -> np.ndarray:
+    """Ink with paper on both sides across a line (0.4 to 1 mm above and below it, or left and
+    right for ``vertical``): what a thin rule leaves. The strokes of letters have more of the
+    letter just beside them; a box side, even in dashes, has paper on both sides."""
+    near, far = max(1, round(0.4 * px_mm)), max(2, round(1.0 * px_mm))
+    mask = ink > 0
+    beside = np.zeros_like(mask)
+    for d in range(near, far + 1):
+        if vertical:
+            beside[:, d:] |= mask[:, :-d]
+            beside[:, :-d] |= mask[:, d:]
+        else:
+            beside[d:] |= mask[:-d]
+            beside[:-d] |= mask[d:]
+    return np.where(mask & ~beside, 255, 0).astype(np.uint8)
+
+
+def _dotted_boxes(upright: np.ndarray, px_mm: float) -> list[tuple[int, int, int, int]]:
+    """Boxes whose sides are dots and dashes with gaps of up to DOTTED_GAP_MM (a faint stamp
+    on a bitonal scan, its line cut by the threshold into 1-3 mm pieces 3-4 mm apart). Such
+    wide gaps would join the strokes of printed lines into false sides, so only ink with paper
+    on both sides of the line counts (``_isolated``), the pieces must ink DOTTED_COVER of the
+    side, and a box needs both of its vertical sides."""
+    sides = []
+    for vertical in (False, True):
+        thin = _isolated(upright, px_mm, vertical)
+        n = max(2, round(DOT_MM * px_mm))  # a dash, not a speck of the scanner's noise
+        shut, dash = ((2, 1), (n, 1)) if vertical else ((1, 2), (1, n))
+        dots = cv2.morphologyEx(cv2.morphologyEx(thin, cv2.MORPH_CLOSE, np.ones(shut, np.uint8)),
+                                cv2.MORPH_OPEN, np.ones(dash, np.uint8))  # fmt: skip
+        pieces = _segments(dots, vertical, 0.6 * px_mm)
+        least = SIDE_MM[1 if vertical else 0] * px_mm
+        joined = _chained(pieces, px_mm, DOTTED_GAP_MM, DOTTED_COVER[vertical])
+        sides.append([s for s in joined if s[1] - s[0] >= least])
+    return _boxes_from_sides(sides[0], sides[1], px_mm, per_bottom=True, both_sides=True)
 
 
 def _joined(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
@@ -212,8 +272,10 @@ def find_frames(ink: np.ndarray, px_mm: float, bitonal: bool = False) -> list[tu
     touching a box does not hide it: only long thin straight strokes count as its sides, and
     letters are never that long; short gaps in faint or blotchy sides are bridged. On a bitonal
     page a faint side is dashes (the scanner's threshold cut the light ink into pieces): the
-    rules are looked for a second time with the dashes bridged first."""
-    frames = []
+    rules are looked for a second time with the dashes bridged first, and a third time as dots
+    and dashes far apart (``_dotted_boxes``)."""
+    frames: list[tuple] = []
+    dots: list[tuple] = []  # boxes of dots (bitonal pages), kept unless found by their lines
     height, width = ink.shape
     centre = (width / 2, height / 2)
     for angle in ANGLES:
@@ -226,16 +288,27 @@ def find_frames(ink: np.ndarray, px_mm: float, bitonal: bool = False) -> list[tu
             vertical = _rules(upright, px_mm, True, SIDE_MM[1], bridge)
             found = _boxes_from_rules(horizontal, vertical, px_mm, pieces=bool(bridge))
             boxes += [(box, bool(bridge)) for box in found]
-        for (x0, y0, x1, y1), dashed in boxes:
+        boxes = [(box, dashed, False) for box, dashed in boxes]
+        if bitonal:
+            boxes += [(box, True, True) for box in _dotted_boxes(upright, px_mm)]
+        for (x0, y0, x1, y1), dashed, dotted in boxes:
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             ox = inverse[0, 0] * cx + inverse[0, 1] * cy + inverse[0, 2]
             oy = inverse[1, 0] * cx + inverse[1, 1] * cy + inverse[1, 2]
-            frames.append(((float(ox), float(oy)), (float(x1 - x0), float(y1 - y0)), angle, dashed))
+            size = (float(x1 - x0), float(y1 - y0))
+            (dots if dotted else frames).append(((float(ox), float(oy)), size, angle, dashed))
+    frames += [f for f in dots if not _refound(f, frames)]
     closed = [f for f in frames if not f[3]]
     return [
         (*f[:3], f[3] and not any(_inside(f[0], other) for other in closed))
         for f in _outermost(frames)
     ]  # a box also found without bridging is whole, not dashed
+
+
+def _refound(dotted: tuple, frames: list[tuple]) -> bool:
+    """A box of dots that holds a box found by its lines, about as wide: the same stamp, its
+    dotted search having reached a line of print beyond it (the lines' box is the truer)."""
+    return any(_inside(f[0], dotted) and f[1][0] >= 0.8 * dotted[1][0] for f in frames)
 
 
 def _inside(point: tuple[float, float], frame: tuple) -> bool:
@@ -253,12 +326,12 @@ def _outermost(frames: list[tuple]) -> list[tuple]:
     return kept
 
 
-def light_ink(gray: np.ndarray, px_mm: float) -> np.ndarray:
-    """Ink clearly lighter than the black print and not just the soft edge of a black letter:
-    in a grayscale scan this is what red stamp ink became."""
+def light_ink(gray: np.ndarray, px_mm: float, lightest: int = PAPER_INK - 20) -> np.ndarray:
+    """Ink clearly lighter than the black print and not just the soft edge of a black letter
+    (up to ``lightest``): in a grayscale scan this is what red stamp ink became."""
     dark = cv2.dilate(np.where(gray < LIGHT_INK, 255, 0).astype(np.uint8),
                       np.ones((3, 3), np.uint8))  # fmt: skip
-    light = np.where((gray >= LIGHT_INK) & (gray < PAPER_INK - 20), 255, 0).astype(np.uint8)
+    light = np.where((gray >= LIGHT_INK) & (gray < lightest), 255, 0).astype(np.uint8)
     light &= ~dark
     # Stamp strokes are bold (0.5 mm and more); the thin strokes of small print are not kept.
     stroke = 3 if px_mm >= 5.5 else 2
@@ -329,6 +402,13 @@ def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
     if page.rgb is None and not page.bitonal:
         for contour in _words(light_ink(gray, px_mm), px_mm):
             _propose(found, contour, ink, px_mm, {"light"})
+        top = gray[: round(FAINT_ZONE * page.gray.shape[0] * scale)]
+        if np.median(gray) >= CLEAN_PAPER:
+            # Fainter red still turns as light as the show-through of a thin paper's back:
+            # looked for only on clean paper and where secrecy is stamped (not on the seal
+            # by the signature), as ink lighter than any print but darker than show-through.
+            for contour in _words(light_ink(top, px_mm, FAINT_INK), px_mm):
+                _propose(found, contour, ink, px_mm, {"light"})
     # Text-like blobs (ink smeared by a letter space) turned like a stamp set by hand.
     kernel = (max(3, round(2.0 * px_mm)), max(1, round(0.6 * px_mm)))
     smear = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
@@ -407,6 +487,17 @@ def _piece_of(frame: Candidate, ink: Candidate) -> bool:
     ix0, iy0, ix1, iy1 = ink.bounds()
     holds = fx0 >= ix0 - 2 and fy0 >= iy0 - 2 and fx1 <= ix1 + 2 and fy1 <= iy1 + 2
     return holds and ink.size[0] * ink.size[1] > 1.6 * frame.size[0] * frame.size[1]
+
+
+def in_line_before(mark: Candidate, other: Candidate, px_mm: float, gap_mm: float = 8.0) -> bool:
+    """``other`` lies on the line of ``mark`` (turned as it is), just before it: where the
+    first word of a stamp would be ("TỐI" of "TỐI MẬT"), at most ``gap_mm`` of paper apart."""
+    angle = np.radians(mark.angle)
+    dx, dy = other.centre[0] - mark.centre[0], other.centre[1] - mark.centre[1]
+    along = dx * np.cos(angle) + dy * np.sin(angle)
+    across = -dx * np.sin(angle) + dy * np.cos(angle)
+    reach = (mark.size[0] + other.size[0]) / 2 + gap_mm * px_mm
+    return bool(-reach <= along < -mark.size[0] / 2 and abs(across) <= 0.6 * mark.size[1])
 
 
 def _to_page(c: Candidate, scale: float) -> Candidate:
