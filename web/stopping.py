@@ -97,8 +97,36 @@ def stop_on_signal() -> StopOnSignal:
     return _THE_ONE
 
 
+PARENT_ENV = "KHO_DIE_WITH_PARENT"  # the pid of a supervisor this process must not outlive
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(environ: dict | None = None) -> None:
+    """Ask Linux for SIGTERM when the process that started us ends (``PR_SET_PDEATHSIG``), if
+    a supervisor asked for it by naming itself in ``KHO_DIE_WITH_PARENT`` (web.supervisor).
+
+    Done here, as the child's first step, not between fork and exec (``preexec_fn``): the
+    supervisor runs in gunicorn's master beside other threads, and a forked child that runs
+    Python before exec can block for ever on a lock another thread held at the fork (a
+    restarted worker never started, seen under load). A parent that ended before this call
+    is noticed by its pid: we stop at once."""
+    wanted = (os.environ if environ is None else environ).get(PARENT_ENV)
+    if not wanted:
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the supervisor's clean stop ends us
+        return
+    if str(os.getppid()) != wanted:
+        sys.stderr.write("Tiến trình giám sát đã dừng / the supervisor has ended.\n")
+        raise SystemExit(STOPPED_STATUS)
+
+
 def early(argv: list[str]) -> None:
     """Install the stop handling now if this process is a `kho worker` (``kho worker …`` or
     ``python -m web.cli worker …``; argv[0] is "-m" while ``-m`` imports the package)."""
     if argv[1:2] == ["worker"] and os.path.basename(argv[0]) in ("kho", "-m"):
+        die_with_parent()
         _THE_ONE.install()

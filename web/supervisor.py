@@ -3,8 +3,9 @@ back-off when it dies, stopped with the server, and never outliving it.
 
 A thread in gunicorn's master starts `kho worker`, waits for it and starts it again after 1 s,
 2 s, 4 s … (at most a minute; the delay resets once a worker has run for a minute). The worker
-is asked to die with the thread that started it (Linux ``PR_SET_PDEATHSIG``), so a master killed
-with SIGKILL leaves no orphan; a clean stop sends SIGTERM, on which the worker hands its job
+is asked to die with the thread that started it (Linux ``PR_SET_PDEATHSIG``, which the worker
+sets itself as it starts: ``web.stopping.die_with_parent``), so a master killed with SIGKILL
+leaves no orphan; a clean stop sends SIGTERM, on which the worker hands its job
 back (``ingest.doors.jobs``), then SIGKILL after a grace period. Gunicorn's master reaps every
 child it has, ours included; ``Popen.wait`` then reports status 0, which is only logged.
 For production, run `kho serve` itself under systemd with ``Restart=`` (docs/operations.md).
@@ -12,27 +13,20 @@ For production, run `kho serve` itself under systemd with ``Restart=`` (docs/ope
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
+
+from web.stopping import PARENT_ENV
 
 log = logging.getLogger(__name__)
 # `-m web.cli` so it stops at once even while starting (web/stopping.py); at a lower priority
 # than the pages it is beside (web/cli/ingest.py, nice_option)
 WORKER = [sys.executable, "-m", "web.cli", "worker", "--nice", "10"]
 FIRST_DELAY, MAX_DELAY, HEALTHY_AFTER = 1.0, 60.0, 60.0
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: a clean stop ends it
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Supervisor:
@@ -54,7 +48,10 @@ class Supervisor:
         with self._lock:  # never two: a new worker only once the old one is gone
             if self._stop.is_set():
                 return None
-            self.proc = subprocess.Popen(self.command, env=self.env, preexec_fn=_die_with_parent)
+            # no preexec_fn: Python code between fork and exec may deadlock in this threaded
+            # process; the worker asks to die with us itself (web.stopping.die_with_parent)
+            env = {**self.env, PARENT_ENV: str(os.getpid())}
+            self.proc = subprocess.Popen(self.command, env=env)
             self.starts += 1
         log.warning("ingest worker started: pid %s", self.proc.pid)
         return self.proc
