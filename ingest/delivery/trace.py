@@ -71,9 +71,18 @@ def _from_image(data: bytes) -> str | None:
     if gray.width < 1600:  # small print reads better larger
         factor = 1600 / gray.width
         gray = gray.resize((1600, round(gray.height * factor)))
-    pgm = io.BytesIO()
-    gray.save(pgm, format="PPM")
-    return find_in_text(ocr.tesseract(pgm.getvalue(), Deadline(OCR_SECONDS), psm=11))
+    deadline = Deadline(OCR_SECONDS)
+    found = find_in_text(ocr.tesseract(_pgm(gray), deadline, psm=11))  # lines anywhere
+    if found is None:  # a second reading, as one block: the solid band at the bottom
+        band = gray.crop((0, gray.height * 9 // 10, gray.width, gray.height))
+        found = find_in_text(ocr.tesseract(_pgm(band), deadline, psm=6))
+    return found
+
+
+def _pgm(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PPM")
+    return out.getvalue()
 
 
 def trace_id_of(data: bytes) -> str | None:

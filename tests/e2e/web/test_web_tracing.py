@@ -107,6 +107,29 @@ def test_kho_trace_reads_a_screenshot_of_a_preview(app, inst, filed, tmp_path):
     assert trace_id_of(screenshot.getvalue()) == trace
 
 
+@pytest.mark.slow
+def test_a_screenshot_whose_page_reading_misses_the_id_is_read_again_from_its_band(monkeypatch):
+    if not ocr.ocr_available():
+        pytest.fail("Tesseract is missing: run scripts/system-deps.sh")
+    blank = io.BytesIO()
+    Image.new("RGB", (1600, 2263), "white").save(blank, format="PNG")
+    trace = "0A1B-C2D3-E4F5-6789"
+    marked = preview.watermark(
+        blank.getvalue(), f"Bản cấp cho canbo · Mã truy vết {trace}", "", trace
+    )
+    screenshot = io.BytesIO()
+    Image.open(io.BytesIO(marked)).convert("RGB").save(screenshot, format="PNG")
+    real, modes = ocr.tesseract, []
+
+    def first_reading_misses(image, deadline, psm=3, tsv=False):
+        modes.append(psm)
+        return "" if psm == 11 else real(image, deadline, psm, tsv)
+
+    monkeypatch.setattr(ocr, "tesseract", first_reading_misses)
+    assert trace_id_of(screenshot.getvalue()) == trace
+    assert modes == [11, 6]
+
+
 def test_the_trace_id_pattern_survives_ocr_confusions():
     assert find_in_text("Mã truy vết OA1B-C2D3-E4F5-67I9 ·") == "0A1B-C2D3-E4F5-6719"
     assert find_in_text("no trace here 1234-5678") is None
