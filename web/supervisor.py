@@ -28,6 +28,26 @@ log = logging.getLogger(__name__)
 WORKER = [sys.executable, "-m", "web.cli", "worker", "--nice", "10"]
 FIRST_DELAY, MAX_DELAY, HEALTHY_AFTER = 1.0, 60.0, 60.0
 
+# Starting a process from a thread while another thread forks is a race: `Popen` waits until
+# its child has exec'd, on a pipe whose write end a child forked meanwhile (a gunicorn web
+# worker: fork without exec) inherits and keeps open for its whole life, so `Popen` never
+# returns and the supervisor never supervises (seen under load: the ingest worker and the web
+# workers were started in the same instant, and a killed worker was never restarted). So in the
+# master every fork waits while the supervisor starts its worker, and the other way round.
+_STARTING = threading.Lock()
+_fork_guard_installed = False
+
+
+def _guard_forks() -> None:
+    global _fork_guard_installed
+    if not _fork_guard_installed:  # once per process; a forked child releases its copy
+        os.register_at_fork(
+            before=_STARTING.acquire,
+            after_in_parent=_STARTING.release,
+            after_in_child=_STARTING.release,
+        )
+        _fork_guard_installed = True
+
 
 class Supervisor:
     def __init__(self, env: dict, command: list[str] | None = None, grace: float = 20.0):
@@ -42,6 +62,7 @@ class Supervisor:
         self._thread = threading.Thread(target=self._run, name="kho-ingest-supervisor", daemon=True)
 
     def start(self) -> None:
+        _guard_forks()
         self._thread.start()
 
     def _spawn(self) -> subprocess.Popen | None:
@@ -51,7 +72,8 @@ class Supervisor:
             # no preexec_fn: Python code between fork and exec may deadlock in this threaded
             # process; the worker asks to die with us itself (web.stopping.die_with_parent)
             env = {**self.env, PARENT_ENV: str(os.getpid())}
-            self.proc = subprocess.Popen(self.command, env=env)
+            with _STARTING:  # no fork elsewhere in this process until it has exec'd
+                self.proc = subprocess.Popen(self.command, env=env)
             self.starts += 1
         log.warning("ingest worker started: pid %s", self.proc.pid)
         return self.proc
