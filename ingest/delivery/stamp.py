@@ -17,9 +17,12 @@ into the document information as ``/KhoTrace``. Everything happens in memory.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
 import logging
+import os
 import shutil
+import stat
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -57,6 +60,8 @@ class Stamped:
     trace_id: str
 
 
+log = logging.getLogger(__name__)
+
 # Latin, Latin-1, Latin Extended-A/B, combining marks, Vietnamese (Latin Extended Additional),
 # general punctuation: what names, units and markings use. A subset parses in a few
 # milliseconds, where the whole DejaVu Sans (750 kB) takes ~80 ms on every stamp.
@@ -65,10 +70,21 @@ _RANGES = [(0x20, 0x24F), (0x300, 0x36F), (0x1E00, 0x1EFF), (0x2000, 0x206F)]
 
 @cache
 def _font() -> Path | None:
-    """A small subset of DejaVu Sans, made once per process in a private temporary folder."""
+    """A small subset of DejaVu Sans, made once and shared by every process of this user.
+
+    It is kept in a private folder of the user's (``$TMPDIR/kho-fonts-UID``, mode 0700) under a
+    name taken from the source font, so workers, test processes and processes ended without their
+    exit handlers (a killed worker, a pool's child) reuse one file instead of leaving one behind
+    each. The file holds nothing of an archive's: only glyphs of a system font.
+    """
     source = next((p for p in FONT_CANDIDATES if p.is_file()), None)
     if source is None:
         return None
+    st = source.stat()
+    folder = _private_folder()
+    target = folder / f"stamp-{st.st_size}-{st.st_mtime_ns}.ttf"
+    if target.is_file():
+        return target
     from fontTools import subset
 
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM not subset"
@@ -76,11 +92,27 @@ def _font() -> Path | None:
     subsetter = subset.Subsetter(subset.Options())
     subsetter.populate(unicodes=[c for lo, hi in _RANGES for c in range(lo, hi + 1)])
     subsetter.subset(font)
-    folder = Path(tempfile.mkdtemp(prefix="kho-font-"))
-    atexit.register(shutil.rmtree, folder, True)
-    target = folder / "stamp.ttf"
-    font.save(str(target))
+    handle, partial = tempfile.mkstemp(dir=folder, suffix=".part")
+    with os.fdopen(handle, "wb") as out:
+        font.save(out)
+    os.replace(partial, target)  # whole or not at all, when two processes make it at once
     return target
+
+
+def _private_folder() -> Path:
+    """This user's own folder for the font. When the shared name is taken by someone else or
+    others can write to it (a font planted there would be parsed by every stamp), a fresh private
+    folder of this process is used instead, removed at exit."""
+    folder = Path(tempfile.gettempdir()) / f"kho-fonts-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    st = folder.lstat()
+    if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077:
+        return folder
+    log.warning("%s is not this user's private folder; the stamp font is made apart", folder)
+    own = Path(tempfile.mkdtemp(prefix="kho-fonts-"))
+    atexit.register(shutil.rmtree, own, True)
+    return own
 
 
 def fold(text: str) -> str:
