@@ -53,6 +53,7 @@ FACET_FIELDS = {
     "level": "mat",
     "unit": "donvi",
 }
+URL_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string, as url_for does
 
 
 def _narrow(q: str, facet: str, value: str) -> str:
@@ -70,9 +71,6 @@ def _narrowing(q: str, sort: str):
         return f"{base}?{urlencode({'q': _narrow(q, facet, value), 'sort': sort}, safe=URL_SAFE)}"
 
     return link
-
-
-URL_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string, as url_for does
 
 
 @bp.route("/search")
