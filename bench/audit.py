@@ -13,10 +13,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 from sqlalchemy import insert, update
 

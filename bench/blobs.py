@@ -31,8 +31,8 @@ import tracemalloc
 from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 from archive.core import bindings
 from archive.core.blobstore import LocalBlobStore

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 from ingest.describe.header import parse_header
 from ingest.examine.stages import examine

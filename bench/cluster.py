@@ -32,8 +32,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 from sqlalchemy import select
 
@@ -43,12 +43,11 @@ from archive.models import ChangeLogEntry, aware
 from archive.operations.bootstrap import initialize
 from archive.records import filing
 from archive.records.filing import NewRecord
+from bench import kit
 from ingest.demo import samples
 from search import follower, snapshot
 from search.index import position
 from security.actor import Context
-
-KHO = [sys.executable, "-c", "from web.cli import main; main()"]
 
 
 def _free_port() -> int:
@@ -111,7 +110,7 @@ def _lag(filer: Filer, env: dict, tmp: Path, samples_wanted: int) -> None:
     home_b = tmp / "b"
     log_b = open(tmp / "b.log", "wb")  # noqa: SIM115 - closed below
     node_b = subprocess.Popen(
-        [*KHO, "serve", "--bind", f"127.0.0.1:{port}", "--plain-http", "--no-ingest-worker"],
+        [*kit.KHO, "serve", "--bind", f"127.0.0.1:{port}", "--plain-http", "--no-ingest-worker"],
         env={**env, "KHO_HOME": str(home_b)},
         stdout=log_b,
         stderr=log_b,

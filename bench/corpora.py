@@ -31,19 +31,17 @@ from collections import Counter
 from pathlib import Path
 
 # Keep bench/ off the import path (its files are named like the packages they measure).
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 import pikepdf
 
-from archive.accounts import accounts
-from archive.core.instance import Instance
 from archive.core.limits import Limits
-from archive.operations.bootstrap import initialize
 from archive.operations.maintenance import check_store
 from archive.records import gate
+from bench import kit
 from ingest import pipeline
 from ingest.examine import ocr
-from security.actor import Context
 
 # What the files of a corpus look like; source code, build files and notes are left out.
 SKIP_SUFFIXES = {
@@ -117,17 +115,6 @@ def reason_kind(reason: str | None, path: Path) -> str:
     return english.split(":", 1)[0].strip()[:90]
 
 
-def _instance(folder: Path) -> tuple[Instance, Context]:
-    inst = Instance.from_settings(folder)
-    initialize(inst, "bench root passphrase")
-    accounts.create_account(
-        inst, Context(None, "bench"), "luutru", "bench pass phrase for filing",
-        "archivist", "tuyet_mat", "VP",
-    )  # fmt: skip
-    with inst.sessions() as session:
-        return inst, accounts.context_for(accounts.require_user(session, "luutru"), "bench")
-
-
 def run(files: list[Path], level: str | None, verbose: bool) -> dict:
     statuses: Counter[str] = Counter()
     reasons: Counter[tuple[str, str]] = Counter()
@@ -137,7 +124,7 @@ def run(files: list[Path], level: str | None, verbose: bool) -> dict:
     stored: list[tuple[int, Path]] = []
     quarantined: set[int | None] = set()
     with tempfile.TemporaryDirectory(prefix="kho-corpora-") as tmp:
-        inst, ctx = _instance(Path(tmp) / "home")
+        inst, ctx = kit.filing_instance(Path(tmp) / "home", clearance="tuyet_mat")
         limits = Limits()
         for number, path in enumerate(files, 1):
             started = time.perf_counter()

@@ -14,10 +14,14 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 from types import SimpleNamespace
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM

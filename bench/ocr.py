@@ -39,21 +39,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 import numpy as np
 from PIL import Image
 
-from archive.accounts import accounts
-from archive.core.instance import Instance
 from archive.core.limits import Limits
-from archive.operations.bootstrap import initialize
+from bench import kit
 from ingest import pipeline
 from ingest.demo import samples, scans
 from ingest.examine import ocr, ocr_pool
 from ingest.examine.limits import Deadline
 from ingest.examine.scan.raster import to_pgm
-from security.actor import Context
 
 DPI = 300
 TARGET = 0.9
@@ -122,17 +120,6 @@ def _load() -> str:
     return f"load average {os.getloadavg()[0]:.1f}"
 
 
-def _instance(folder: Path) -> tuple[Instance, Context]:
-    inst = Instance.from_settings(folder)
-    initialize(inst, "bench root passphrase")
-    accounts.create_account(
-        inst, Context(None, "bench"), "luutru", "bench pass phrase for filing", "archivist",
-        "toi_mat", "VP",
-    )  # fmt: skip
-    with inst.sessions() as session:
-        return inst, accounts.context_for(accounts.require_user(session, "luutru"), "bench")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=3, help="multi-page scans")
@@ -185,7 +172,7 @@ def main() -> None:
           f"{statistics.median(whole_after):5.1f} s")  # fmt: skip
 
     with tempfile.TemporaryDirectory(prefix="kho-bench-ocr-") as folder:
-        inst, ctx = _instance(Path(folder))
+        inst, ctx = kit.filing_instance(Path(folder))
         with Clock() as batch, ThreadPoolExecutor(pipeline.BATCH_WORKERS) as threads:
             results = list(threads.map(
                 lambda item: pipeline.ingest_bytes(inst, ctx, item[1], f"one-{item[0]}.tif",

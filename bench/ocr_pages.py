@@ -27,21 +27,19 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 from sqlalchemy import func, select
 
-from archive.accounts import accounts
 from archive.core.instance import Instance
 from archive.models import IngestJob, IngestWorker, OcrPageJob
-from archive.operations.bootstrap import initialize
+from bench import kit
 from ingest import pipeline
 from ingest.demo import samples, scans
 from ingest.doors import jobs
 from security.actor import Context
 
-KHO = [sys.executable, "-c", "from web.cli import main; main()"]
 DPI = 300
 
 
@@ -60,7 +58,7 @@ def _scan(pages: int, seed: int) -> bytes:
 def _round(inst: Instance, ctx: Context, env: dict, files: list[bytes], workers: int, tmp: Path):
     procs = [
         subprocess.Popen(
-            [*KHO, "worker"],
+            [*kit.KHO, "worker"],
             env={**env, "KHO_HOME": str(tmp / f"worker-{workers}-{n}")},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -138,15 +136,10 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="kho-bench-") as folder:
         tmp = Path(folder)
-        inst = Instance.from_settings(tmp / "node", url, blobs=blobs, s3_endpoint=endpoint)
-        initialize(inst, "bench root passphrase")
         name = f"luutru{secrets.token_hex(3)}"  # a database shared with other runs
-        accounts.create_account(
-            inst, Context(None, "bench"), name, "bench pass phrase for filing", "archivist",
-            "toi_mat", "VP",
-        )  # fmt: skip
-        with inst.sessions() as session:
-            ctx = accounts.context_for(accounts.require_user(session, name), "bench")
+        inst, ctx = kit.filing_instance(
+            tmp / "node", url, blobs=blobs, s3_endpoint=endpoint, username=name
+        )
         env = {
             **os.environ,
             "KHO_DATABASE_URL": url,

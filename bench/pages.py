@@ -35,14 +35,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
-import synthetic
 from sqlalchemy import create_engine, event, text
 
 from archive.accounts import accounts, sessions
 from archive.core import grouping, schema
+from bench import synthetic
 from security.actor import Context
 from security.identity import totp
 from web.timing import HEADER, SETTING, server_ms

@@ -51,9 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# This file is named like nothing it imports, but keep bench/ off the path like the others.
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 from archive.core.limits import Limits
 from ingest.describe.text import canonical_tones

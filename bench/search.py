@@ -56,11 +56,10 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
-import synthetic
-
+from bench import synthetic
 from ingest.demo import samples
 from search import engine, parse
 from search.index import store

@@ -31,8 +31,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 QUERIES = [
     "kế hoạch", "nghị quyết", "báo cáo", "đảng viên", "kiểm tra", "tổ chức", "công văn",
@@ -44,9 +44,9 @@ PASSWORD = "bench reader passphrase"  # noqa: S105 - a throw-away benchmark inst
 BUILT = "built.ok"
 
 if __name__ != "__main__":  # the locustfile, when locust loads this file
-    import serving
     from locust import HttpUser, between, events, task
 
+    from bench import serving
     from web.timing import server_ms
 
     class Searcher(HttpUser):
@@ -79,7 +79,7 @@ def _log_in_all(host: str, users: int, out: Path) -> list[float]:
     """One session per simulated user and one more, over the readers in turn, logged in all at
     once before any timed phase (``serving.log_in_all``): the password hashes of 30 people
     arriving together are measured apart, never in the search figures."""
-    import serving
+    from bench import serving
 
     def log_in(client, host: str, username: str):
         return serving.login(client, host, username, PASSWORD)
@@ -113,10 +113,9 @@ def _warm(host: str, sessions: Path, workers: int, rounds: int = 3) -> list[floa
 def _archive(work: Path, count: int) -> Path:
     """The synthetic archive with its index and the readers: built once, then reused; an
     archive of bench/pages.py (``sqlite-N``, no index) is given its index and used."""
-    import synthetic
-
     from archive.accounts import accounts
     from archive.core.instance import Instance
+    from bench import synthetic
     from search.index import position
     from security.actor import Context
 
@@ -155,7 +154,7 @@ def _row(title: str, stats: dict[str, dict], kind: str) -> str:
 
 
 def main() -> None:
-    import serving
+    from bench import serving
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=100_000)

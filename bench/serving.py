@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-KHO = [sys.executable, "-c", "from web.cli import main; main()"]
+from bench import kit
+
 SESSIONS_FILE = "KHO_LOAD_SESSIONS"  # environment: the cookies of the sessions logged in before
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -141,7 +142,7 @@ def locust(
 
 def serve(env: dict, port: int, workers: int = 3) -> subprocess.Popen:
     """``kho serve`` on loopback over plain HTTP with ``workers`` web workers."""
-    return subprocess.Popen([*KHO, "serve", "--bind", f"127.0.0.1:{port}", "--workers",
+    return subprocess.Popen([*kit.KHO, "serve", "--bind", f"127.0.0.1:{port}", "--workers",
                              str(workers), "--plain-http"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip
 

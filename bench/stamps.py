@@ -25,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 from archive.core.limits import Limits
 from ingest.demo import scans as synth

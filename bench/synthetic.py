@@ -2,7 +2,7 @@
 store and the search index: not through the ingest pipeline, so 100,000 records take a couple
 of minutes and 1,000,000 about half an hour instead of days.
 
-    from synthetic import build          # bench/ is on sys.path when a bench script runs
+    from bench.synthetic import build    # with the repository on sys.path
     inst = build(Path("/tmp/kho-1m"), 1_000_000)
 
     .venv/bin/python bench/synthetic.py /tmp/kho-100k --records 100000   # keep one to explore
@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 from sqlalchemy import insert, update
 

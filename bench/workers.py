@@ -26,22 +26,19 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # the repository, not bench/: its files are named like the packages
 
 from sqlalchemy import func, select
 
-from archive.accounts import accounts
 from archive.core.instance import Instance
 from archive.models import IngestJob
-from archive.operations.bootstrap import initialize
+from bench import kit
 from ingest import pipeline
 from ingest.demo import samples
 from ingest.doors import jobs
 from security.actor import Context
 from web import wiring
-
-KHO = [sys.executable, "-c", "from web.cli import main; main()"]
 
 
 def _documents(count: int, seed: int) -> list[samples.SampleDocument]:
@@ -55,7 +52,7 @@ def _queued_rate(inst: Instance, ctx: Context, env: dict, docs, workers: int, tm
         first_job = first_job or job
     procs = [
         subprocess.Popen(
-            [*KHO, "worker", "--once"],
+            [*kit.KHO, "worker", "--once"],
             env={**env, "KHO_HOME": str(tmp / f"worker-{workers}-{n}")},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -93,14 +90,7 @@ def main() -> None:
     blobs = f"s3://{os.environ.get('KHO_TEST_S3_BUCKET', 'kho-test')}/bench-{secrets.token_hex(4)}"
     with tempfile.TemporaryDirectory(prefix="kho-bench-") as folder:
         tmp = Path(folder)
-        inst = Instance.from_settings(tmp / "node", url, blobs=blobs, s3_endpoint=endpoint)
-        initialize(inst, "bench root passphrase")
-        accounts.create_account(
-            inst, Context(None, "bench"), "luutru", "bench pass phrase for filing", "archivist",
-            "toi_mat", "VP",
-        )  # fmt: skip
-        with inst.sessions() as session:
-            ctx = accounts.context_for(accounts.require_user(session, "luutru"), "bench")
+        inst, ctx = kit.filing_instance(tmp / "node", url, blobs=blobs, s3_endpoint=endpoint)
         env = {
             **os.environ,
             "KHO_DATABASE_URL": url,
