@@ -5,7 +5,8 @@ file, an incomplete S3 multipart upload) and complete blobs no row refers to; bo
 delete because nothing acknowledged uses them.
 A row whose blob is missing or whose ciphertext hash changed is damage, never a crash effect.
 Reasons typed before migration 0015, and the reasons and warnings of ingest jobs finished before
-0018, sit in clear in the database: reported, sealed on repair.
+0018, sit in clear in the database: reported, sealed on repair. Rows from before 0024 without
+their sender fingerprint (``archive.core.grouping``) are reported and filled on repair.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from archive.core import jobparts, sealing
+from archive.core import grouping, jobparts, sealing
 from archive.core.instance import Instance
 from archive.models import IndexSnapshot, IngestJob, StoredObject
 
@@ -84,6 +85,7 @@ def check_store(
     with inst.sessions() as session:
         clear = sealing.clear_reasons(session)
         outcomes = jobparts.clear_outcomes(session)
+        unfingerprinted = grouping.unfilled(session)
     if clear:
         report.notes.append(
             f"{clear} lý do còn lưu rõ / typed reasons stored in clear (written before 0015)"
@@ -95,7 +97,15 @@ def check_store(
             "reasons in clear (written before 0018)"
             + (" (sealed)" if repair else ": run kho check --repair")
         )
+    if unfingerprinted:
+        report.notes.append(
+            f"{unfingerprinted} dòng sổ và hồ sơ chưa có dấu nhận dạng nơi gửi / register lines "
+            "and records without their sender fingerprint (written before 0024: the statistics "
+            "open them one by one)" + (" (filled)" if repair else ": run kho check --repair")
+        )
     if repair:
+        if unfingerprinted:
+            grouping.backfill(inst)
         if outcomes:
             jobparts.seal_clear_outcomes(inst)
         if clear:

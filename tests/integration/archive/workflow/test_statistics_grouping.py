@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from archive.core import grouping, sealing
 from archive.lifecycle import registers
 from archive.models import Document, RegisterEntry
+from archive.operations.maintenance import check_store
 from archive.records import editing
 from archive.workflow import statistics
 from tests.support.records import file_doc
@@ -91,3 +92,16 @@ def test_a_fingerprint_is_keyed_and_says_nothing_of_the_name(inst, archivist):
     assert "Ban" not in mac and len(mac) == 64
     assert grouping.issuer_mac(ring, None) == grouping.issuer_mac(ring, "") == grouping.NONE
     assert mac != ring.content_mac("Ban Tổ chức".encode())  # its own purpose
+
+
+def test_check_reports_rows_without_fingerprints_and_repair_fills_them(inst, archivist):
+    _office(inst, archivist)
+    assert check_store(inst).notes == []
+    expected = _figures(inst, archivist.ctx)
+    _forget_fingerprints(inst)  # 10 register lines and 8 records, as before 0024
+    note = check_store(inst).notes
+    assert len(note) == 1 and note[0].startswith("18 dòng sổ và hồ sơ chưa có dấu nhận dạng")
+    assert note[0].endswith(": run kho check --repair")
+    assert check_store(inst, repair=True).notes[0].endswith("(filled)")
+    assert check_store(inst).notes == []
+    assert _figures(inst, archivist.ctx) == expected
