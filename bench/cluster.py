@@ -203,15 +203,7 @@ def main() -> None:
     parser.add_argument("--after", type=int, default=50, help="records filed after it")
     parser.add_argument("--samples", type=int, default=40, help="filings timed for the lag")
     args = parser.parse_args()
-    if not os.environ.get("KHO_TEST_DATABASE_URL"):
-        script = str(ROOT / "scripts/with-postgres.sh")
-        os.execvp("bash", ["bash", script, sys.executable, *sys.argv])  # noqa: S606
-    if not os.environ.get("KHO_TEST_S3_ENDPOINT"):
-        script = str(ROOT / "scripts/with-s3.sh")
-        os.execvp("bash", ["bash", script, sys.executable, *sys.argv])  # noqa: S606
-    url = os.environ["KHO_TEST_DATABASE_URL"]
-    endpoint = os.environ["KHO_TEST_S3_ENDPOINT"]
-    blobs = f"s3://{os.environ.get('KHO_TEST_S3_BUCKET', 'kho-test')}/bench-{secrets.token_hex(4)}"
+    url, endpoint, blobs = kit.shared_services()
     os.environ["KHO_INDEX_SNAPSHOTS"] = "0"  # snapshots only when this bench asks
     with tempfile.TemporaryDirectory(prefix="kho-bench-") as folder:
         tmp = Path(folder)

@@ -7,6 +7,8 @@ they measure (``search``, ``ingest``, ``web``), so bench/ itself must never be o
 
 from __future__ import annotations
 
+import os
+import secrets
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     from archive.core.instance import Instance
     from security.actor import Context
 
+ROOT = Path(__file__).resolve().parent.parent
 KHO = [sys.executable, "-c", "from web.cli import main; main()"]
 FILER_PASSWORD = "bench pass phrase for filing"  # noqa: S105 - throw-away benchmark archives
 
@@ -41,3 +44,20 @@ def filing_instance(
     )
     with inst.sessions() as session:
         return inst, accounts.context_for(accounts.require_user(session, username), "bench")
+
+
+def shared_services() -> tuple[str, str, str]:
+    """PostgreSQL and S3 for a benchmark of several processes or nodes. When they are not given
+    (``KHO_TEST_DATABASE_URL``, ``KHO_TEST_S3_ENDPOINT``), this process is run again under the
+    project's scripts that start them. Returns the database URL, the S3 endpoint and a blob
+    prefix of this run's own (the bucket is shared with other runs)."""
+    for variable, script in (
+        ("KHO_TEST_DATABASE_URL", "with-postgres.sh"),
+        ("KHO_TEST_S3_ENDPOINT", "with-s3.sh"),
+    ):
+        if not os.environ.get(variable):
+            command = ["bash", str(ROOT / "scripts" / script), sys.executable, *sys.argv]
+            os.execvp("bash", command)  # noqa: S606
+    bucket = os.environ.get("KHO_TEST_S3_BUCKET", "kho-test")
+    blobs = f"s3://{bucket}/bench-{secrets.token_hex(4)}"
+    return os.environ["KHO_TEST_DATABASE_URL"], os.environ["KHO_TEST_S3_ENDPOINT"], blobs

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -79,15 +78,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=40, help="documents per round")
     parser.add_argument("--workers", default="1,2", help="worker counts to measure")
     args = parser.parse_args()
-    if not os.environ.get("KHO_TEST_DATABASE_URL"):
-        script = str(ROOT / "scripts/with-postgres.sh")
-        os.execvp("bash", ["bash", script, sys.executable, *sys.argv])  # noqa: S606
-    if not os.environ.get("KHO_TEST_S3_ENDPOINT"):
-        script = str(ROOT / "scripts/with-s3.sh")
-        os.execvp("bash", ["bash", script, sys.executable, *sys.argv])  # noqa: S606
-    url = os.environ["KHO_TEST_DATABASE_URL"]
-    endpoint = os.environ["KHO_TEST_S3_ENDPOINT"]
-    blobs = f"s3://{os.environ.get('KHO_TEST_S3_BUCKET', 'kho-test')}/bench-{secrets.token_hex(4)}"
+    url, endpoint, blobs = kit.shared_services()
     with tempfile.TemporaryDirectory(prefix="kho-bench-") as folder:
         tmp = Path(folder)
         inst, ctx = kit.filing_instance(tmp / "node", url, blobs=blobs, s3_endpoint=endpoint)
