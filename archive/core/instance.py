@@ -82,6 +82,15 @@ class Instance:
         return factory
 
     @cached_property
+    def read_record_sessions(self) -> sessionmaker[Session]:
+        """Sessions whose transactions record only a read (a search's or a list's audit entry, a
+        session's idle clock): committed at once, the WAL synced a moment later outside the
+        write lock (``archive.core.db``, ``lazy_sync``)."""
+        factory = make_session_factory(self.engine, lazy_sync=True)
+        log.guard(factory, lambda: self.keyring)
+        return factory
+
+    @cached_property
     def read_sessions(self) -> sessionmaker[Session]:
         """Sessions that only read: on SQLite they neither take nor wait for the write lock
         (pollers, status pages); a write in one fails."""

@@ -435,7 +435,9 @@ def admit_listed(
     then the entry is written in a short one of its own: on SQLite a write transaction holds the
     one write lock of the database from its first statement, and every search of every worker
     would otherwise wait for the previous one's reads and decryptions. Nothing is shown unless
-    its entry is committed (the views are made after it)."""
+    its entry is committed (the views are made after it); the entry records a read only, so its
+    commit does not wait for the disk's sync (``read_record``: synced a moment after, outside
+    the write lock; see ``archive.core.db``)."""
     with inst.read_sessions() as session:
         if scope is None:
             scope = scope_of(session, ctx)
@@ -446,7 +448,7 @@ def admit_listed(
     snippets = _snippets(inst, ordered[:MAX_SNIPPETS], snippet) if snippet else {}
     if snippets:
         detail = {**detail, "snippets": sorted(snippets)}
-    with UnitOfWork(inst, ctx) as uow:
+    with UnitOfWork(inst, ctx, read_record=True) as uow:
         uow.audit(action, "allowed", None, {**detail, "ids": ids_shown}, sealed=sealed)
     return [_view(inst, d, snippets.get(d.id)) for d in ordered]
 
