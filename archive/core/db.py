@@ -9,26 +9,28 @@ for, the write lock, and a write attempted in it fails at once.
 
 Waiting for the write lock: SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25, … up to
 100 ms between tries, so under load a writer slept on long after the lock was free (a loaded
-web worker spent 13% of its time so). ``BEGIN IMMEDIATE`` is retried here instead, every
-fraction of a millisecond to 2 ms, for as long as SQLite's timeout would have waited (30 s);
-other statements keep SQLite's handler (in WAL they meet a busy database only in rare cases:
-a recovery, a truncating checkpoint).
+web worker spent 13% of its time waiting for the lock). ``BEGIN IMMEDIATE`` is retried here
+instead, every fraction of a millisecond to 2 ms, for as long as SQLite's timeout would have
+waited (30 s); other statements keep SQLite's handler (in WAL they meet a busy database only
+in rare cases: a recovery, a truncating checkpoint).
 
 Durability: every commit syncs the WAL (``synchronous=FULL``): a commit acknowledged survives a
 power cut. A transaction that records only a read (``lazy_sync``: the audit entry of a search
 or a list, a session's idle clock) commits with ``synchronous=NORMAL`` instead, as PostgreSQL's
-``synchronous_commit=off``: it is committed, visible and crash-safe for the process at once,
-never torn and never out of its audit chain (the WAL's checksummed frames are kept or dropped
-whole, the chain's head row with its entry), and a flusher of this process syncs the WAL within
-``SYNC_WITHIN`` seconds, outside the write lock, so a power cut can lose at most the read
-entries of that last fraction of a second. Such a commit held the one write lock for the whole
-sync (7–28 ms on the bench machine), and every search of every worker queued behind it. On
-PostgreSQL the same transactions set ``synchronous_commit`` off for themselves (its WAL writer
-flushes them within 3 × ``wal_writer_delay``).
+``synchronous_commit=off``: committed and visible at once, lost by no process crash, never torn
+and never out of its audit chain (the WAL's checksummed frames are kept or dropped whole, the
+chain's head row with its entry); a syncer thread of this process syncs the WAL within
+``SYNC_WITHIN`` seconds, outside the write lock, so a power cut or a kernel crash can lose at
+most the read entries of that last fraction of a second (any later commit that syncs, a
+record's, makes them durable too). Such a commit held the one write lock for the whole sync
+(an fsync took 7 ms median, 28 ms p95 on the bench machine), and every search of every worker
+queued behind it. On PostgreSQL the same transactions set ``synchronous_commit`` off for
+themselves (its WAL writer flushes them within 3 × ``wal_writer_delay``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -134,7 +136,10 @@ class _WalSyncer:
             self.due.wait()
             time.sleep(SYNC_WITHIN)  # what commits in this moment shares the sync
             self.due.clear()  # a commit after this point asks again
-            self.sync()
+            try:
+                self.sync()
+            except OSError:  # the next commit that syncs (any record's) makes them durable
+                logging.getLogger(__name__).warning("WAL sync failed", exc_info=True)
 
     def sync(self) -> None:
         try:
