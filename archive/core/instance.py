@@ -132,9 +132,9 @@ class Instance:
     @contextmanager
     def steady_keyring(self) -> Iterator[Keyring]:
         """Within the block, this thread's reads of ``keyring`` give the one read at its start:
-        a search page unwraps forty keys, and each look at the key file (a system call, the
-        interpreter's lock given up and waited for again by a loaded worker) cost more than
-        the unwrap. For a short read only: a rotation meanwhile is seen by the next block."""
+        a search page unwraps some forty keys, and each look at the key file is a system call
+        (in a loaded worker, the interpreter's lock given up and waited for again). For a short
+        read only: a key file changed meanwhile is seen by the next block."""
         if getattr(self._steady, "ring", None) is not None:  # nested: the outer block's
             yield self._steady.ring
             return
