@@ -7,6 +7,9 @@ services below never read configuration themselves.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +37,10 @@ class Instance:
     limits: Limits = field(default_factory=Limits)  # against hostile files, for every door
     _keys: tuple[Keyring, KeySource] | None = field(default=None, init=False, repr=False)
     _keys_stamp: tuple | None = field(default=None, init=False, repr=False)
+    # The keyring a thread holds steady for one short read (``steady_keyring``).
+    _steady: threading.local = field(
+        default_factory=threading.local, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_settings(
@@ -82,6 +89,15 @@ class Instance:
         return factory
 
     @cached_property
+    def read_record_sessions(self) -> sessionmaker[Session]:
+        """Sessions whose transactions record only a read (a search's or a list's audit entry, a
+        session's idle clock): committed at once, the WAL synced a moment later outside the
+        write lock (``archive.core.db``, ``lazy_sync``)."""
+        factory = make_session_factory(self.engine, lazy_sync=True)
+        log.guard(factory, lambda: self.keyring)
+        return factory
+
+    @cached_property
     def read_sessions(self) -> sessionmaker[Session]:
         """Sessions that only read: on SQLite they neither take nor wait for the write lock
         (pollers, status pages); a write in one fails."""
@@ -103,12 +119,30 @@ class Instance:
         A rotation or retirement by ``kho keys`` in another process is picked up at the next
         use, so no server keeps wrapping new data keys under a KEK that was retired.
         """
+        steady = getattr(self._steady, "ring", None)
+        if steady is not None:
+            return steady
         stamp = self._key_file_stamp()
         if self._keys is None or stamp != self._keys_stamp:
             known = self._keys[1].passphrase if self._keys else None
             self._keys = keyfile.load(self.key_file, passphrase=known)
             self._keys_stamp = stamp
         return self._keys[0]
+
+    @contextmanager
+    def steady_keyring(self) -> Iterator[Keyring]:
+        """Within the block, this thread's reads of ``keyring`` give the one read at its start:
+        a search page unwraps some forty keys, and each look at the key file is a system call
+        (in a loaded worker, the interpreter's lock given up and waited for again). For a short
+        read only: a key file changed meanwhile is seen by the next block."""
+        if getattr(self._steady, "ring", None) is not None:  # nested: the outer block's
+            yield self._steady.ring
+            return
+        self._steady.ring = self.keyring
+        try:
+            yield self._steady.ring
+        finally:
+            self._steady.ring = None
 
     @property
     def key_source(self) -> KeySource:

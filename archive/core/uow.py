@@ -42,10 +42,14 @@ from security.policy.decision import Decision
 
 
 class UnitOfWork:
-    def __init__(self, inst: Instance, ctx: Context, *, publish: bool = True) -> None:
+    def __init__(
+        self, inst: Instance, ctx: Context, *, publish: bool = True, read_record: bool = False
+    ) -> None:
         self.inst = inst
         self.ctx = ctx
-        self.session: Session = inst.sessions()
+        # read_record: the unit only records a read (its audit entry), synced a moment after its
+        # commit rather than during it (``Instance.read_record_sessions``).
+        self.session: Session = (inst.read_record_sessions if read_record else inst.sessions)()
         self.changes: list[RecordChange] = []
         self.published: tuple[RecordChange, ...] = ()
         self._publish = publish

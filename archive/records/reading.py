@@ -65,8 +65,7 @@ def _object_key(inst: Instance, doc: Document, obj: StoredObject) -> bytes:
 def read_object(inst: Instance, doc: Document, obj: StoredObject) -> bytes:
     """Decrypt one object into memory; raises IntegrityError without returning partial bytes."""
     key = _object_key(inst, doc, obj)
-    with inst.blobs.open(obj.blob) as fh:
-        return decrypt_bytes(key, fh, bindings.object(doc, obj))
+    return decrypt_bytes(key, inst.blobs.read(obj.blob), bindings.object(doc, obj))
 
 
 def stream_object(inst: Instance, doc: Document, obj: StoredObject) -> Iterator[bytes]:

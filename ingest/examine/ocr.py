@@ -124,19 +124,24 @@ def tesseract(image: bytes, deadline: Deadline, psm: int = 3, tsv: bool = False)
 
 
 def _frames(
-    data: bytes, limits: Limits, decode: bool = True, start: int = 0
+    data: bytes, limits: Limits, decode: bool = True, start: int = 0, load: bool = True
 ) -> Iterator[raster.PageImage | None]:
     """Frames of a JPEG/PNG/(multi-page) TIFF one at a time, each size-checked before it is
     decoded, and converted to a page image (any colour mode: CIELab, CMYK, 16-bit…) inside
     the same guard, so a damaged or exotic file is refused with a clear reason. Frames
-    before ``start`` are checked, not converted."""
+    before ``start`` are checked, not decoded (they were, by the caller); with ``decode``
+    false each frame is decoded (to validate it) but not converted, and with ``load`` false
+    not even decoded: only its header is checked."""
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only
         for number, frame in enumerate(ImageSequence.Iterator(image), 1):
             check_pages(number, limits)
             check_pixels(*frame.size, limits, f"image (page {number})")
+            if number <= start or not load:
+                yield None
+                continue
             frame.load()  # decodes this frame, within the checked size
-            yield raster.from_pil(frame) if decode and number > start else None
+            yield raster.from_pil(frame) if decode else None
     except Refused:
         raise
     except Image.DecompressionBombError:
@@ -154,9 +159,11 @@ def _frames(
         ) from None
 
 
-def image_frames(data: bytes, limits: Limits) -> int:
-    """Number of pages of an image file, each decoded once to validate it."""
-    return sum(1 for _ in _frames(data, limits, decode=False))
+def image_frames(data: bytes, limits: Limits, decode: bool = True) -> int:
+    """Number of pages of an image file, each decoded once to validate it (``decode`` false:
+    each page's header checked only, for a caller that decodes every page right after, as the
+    OCR does: a 6-page scan was decoded twice, on one core, before any Tesseract started)."""
+    return sum(1 for _ in _frames(data, limits, decode=False, load=decode))
 
 
 FirstPage = Callable[["OcrResult"], None]
@@ -372,7 +379,7 @@ def ocr_page(data: bytes, index: int, limits: Limits) -> tuple[str, str] | None:
     if data[:1024].lstrip().startswith(b"%PDF-"):
         page = raster.render_pdf_page(data, index, limits)
     else:
-        page = next(itertools.islice(_frames(data, limits), index, None))
+        page = next(itertools.islice(_frames(data, limits, start=index), index, None))
     return read_page(page, index, deadline, tesseract, first=False).text, version
 
 

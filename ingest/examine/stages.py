@@ -331,9 +331,13 @@ def _ocr_detail(found: ocr_stage.OcrResult) -> str:
 def _examine_image(data: bytes, limits: Limits, deadline: Deadline, rec: _Recorder,
                    result: Examined, run_ocr: bool,
                    first_page: FirstPage | None = None) -> None:  # fmt: skip
+    # When the OCR follows, it decodes every page within the same checks (a damaged page is
+    # refused by it with the same reason): the validation does not decode them all first.
+    ocr_follows = run_ocr and ocr_stage.ocr_available()
     with rec.stage(VALIDATION, "Pillow") as done:
-        result.pages = ocr_stage.image_frames(data, limits)
-        done("success", f"{result.pages} image pages, sizes within limits")
+        result.pages = ocr_stage.image_frames(data, limits, decode=not ocr_follows)
+        checked = "; pages decoded by the OCR" if ocr_follows else ""
+        done("success", f"{result.pages} image pages, sizes within limits{checked}")
     rec.add(SANITIZATION, "not applicable", "images carry no active content", 0.0, "kho")
     result.pages_needing_ocr = list(range(result.pages))
     with rec.stage(OCR) as done:

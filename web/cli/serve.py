@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -27,8 +28,17 @@ commands = KhoGroup("serve")
 KEEP_ALIVE = 75
 
 
+# How long a web worker's thread keeps the interpreter's lock while another asks for it. A
+# request's thread gives it up at every database statement, file open and system call, and
+# then may wait up to Python's default 5 ms for a thread busy rendering or decrypting to let
+# it go: a search page makes some forty such calls (bench/search_load.py measures the effect).
+SWITCH_INTERVAL = 0.001
+
+
 def build_app(behind_proxy: bool):
     from web import create_app, wiring
+
+    sys.setswitchinterval(SWITCH_INTERVAL)  # in each web worker (the app is not preloaded)
 
     app = create_app({"KHO_TRUSTED_PROXIES": 1} if behind_proxy else None)
     # this worker's index follows the log (what others filed: once they have left it a while)

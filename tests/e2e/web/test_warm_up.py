@@ -17,3 +17,22 @@ def test_a_new_worker_is_warm_before_its_first_request(app, inst, archivist):
     compiled = {key[1] for key in app.jinja_env.cache}
     assert pages and set(pages) <= compiled
     assert any(path == str(inst.index_dir) for path, _key in reader._SNAPSHOTS)
+
+
+def test_a_web_worker_hands_the_interpreter_lock_on_sooner(monkeypatch, app):
+    """A worker's threads give up the interpreter's lock at each statement and system call:
+    one that asks for it back waits at most SWITCH_INTERVAL, not Python's default 5 ms."""
+    import sys
+
+    import web
+    from web import wiring
+    from web.cli import serve
+
+    monkeypatch.setattr(web, "create_app", lambda _config=None: app)
+    monkeypatch.setattr(wiring, "follow_in_background", lambda *_args, **_kw: None)
+    before = sys.getswitchinterval()
+    try:
+        assert serve.build_app(False) is app
+        assert sys.getswitchinterval() == serve.SWITCH_INTERVAL < 0.005
+    finally:
+        sys.setswitchinterval(before)

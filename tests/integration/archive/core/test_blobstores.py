@@ -65,6 +65,8 @@ def test_the_interface_on_this_run_s_store(blob_area, tmp_path):
     assert not store.exists(written.name)
     with pytest.raises(FileNotFoundError):
         store.open(written.name)
+    with pytest.raises(FileNotFoundError):
+        store.read(written.name)
     store.delete("cd" * 16)
     assert store.is_empty()
     with pytest.raises(ValueError):
@@ -88,6 +90,7 @@ def test_objects_are_the_same_ciphertexts_as_on_disk(blob_area, tmp_path):
         there = disk.put(key, io.BytesIO(plain), b"kho/y/text/v2")
         kept = raw_of(store, here.name)
         assert kept == disk.path(there.name).read_bytes()
+        assert store.read(here.name) == kept and disk.read(there.name) == kept  # whole, at once
         assert here.ciphertext_sha256 == there.ciphertext_sha256
         assert kept[:4] == b"KHOS" and plain[:64] not in kept
 

@@ -82,3 +82,57 @@ def test_truncated_image_is_refused() -> None:
 def test_ocr_time_limit_stops_tesseract(tesseract: str) -> None:
     with pytest.raises(Refused, match="KHO_MAX_SECONDS"):
         stages.examine(fx.image(LINES), "a.png", Limits(max_seconds=0.01))
+
+
+@pytest.fixture
+def decodes(monkeypatch) -> list[int]:
+    """Each frame decode Pillow does (a frame whose pixels are read from the file), by size."""
+    from PIL import ImageFile
+
+    done: list[int] = []
+    load = ImageFile.ImageFile.load
+
+    def counted(self):
+        if self.tile:  # still to be decoded
+            done.append(self.size[1])
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counted)
+    return done
+
+
+def test_a_multipage_scan_is_decoded_once_per_page_before_and_during_ocr(
+    tesseract: str, decodes: list[int]
+) -> None:
+    """The validation checks the pages' headers and the OCR decodes each page once: before,
+    every page was decoded for the validation and again for the OCR (page 1 three times), on
+    one core, before any Tesseract started."""
+    result = stages.examine(fx.image(("TỈNH ỦY LÀO CAI NGHỊ QUYẾT",), "TIFF", pages=3), "a.tif")
+    assert result.pages == 3 and len(result.text.split("\f")) == 3
+    assert len(decodes) == 3
+    validation = next(e for e in result.events if e.stage == "validation")
+    assert "decoded by the OCR" in validation.detail
+
+
+def test_without_ocr_the_validation_still_decodes_every_page(monkeypatch, decodes) -> None:
+    monkeypatch.setattr(ocr, "tesseract_version", lambda: None)
+    result = stages.examine(fx.image(("NGHỊ QUYẾT",), "TIFF", pages=3), "a.tif")
+    assert result.needs_ocr and len(decodes) == 3
+    with pytest.raises(Refused, match="damaged or truncated"):
+        stages.examine(fx.image(("NGHỊ QUYẾT",), "TIFF", pages=3)[:-1000], "cut.tif")
+
+
+def test_a_damaged_last_page_is_refused_by_the_ocr(tesseract: str) -> None:
+    """Its header is sound, its pixels cut short: the OCR, decoding it, refuses the scan with
+    the validation's reason (nothing is half-read into a record)."""
+    data = fx.image(("TỈNH ỦY LÀO CAI NGHỊ QUYẾT",), "TIFF", pages=3)[:-1000]
+    assert ocr.image_frames(data, Limits(), decode=False) == 3
+    with pytest.raises(Refused, match="damaged or truncated"):
+        stages.examine(data, "cut.tif")
+
+
+def test_a_page_job_decodes_its_page_alone(tesseract: str, decodes: list[int]) -> None:
+    data = fx.image(("TỈNH ỦY LÀO CAI NGHỊ QUYẾT",), "TIFF", pages=3)
+    text, _version = ocr.ocr_page(data, 2, Limits())
+    assert "3" in text
+    assert len(decodes) == 1
