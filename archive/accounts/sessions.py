@@ -301,8 +301,8 @@ def _resume(inst: Instance, token: str, address: str | None, touched: list[int])
         now = utcnow()
         if _end_reason(ws, user, now) is None and now - aware(ws.last_seen) <= _TOUCH_EVERY:
             return user
-    # The idle clock moved on, or a session ended by time: a read's record (synced a moment
-    # after its commit, archive.core.db); a power cut losing it only ends the session again.
+    # The idle clock moved on, or a session ended by time: a read's record (synced after its
+    # commit, outside the write lock, with the other commits of that moment: archive.core.db).
     with UnitOfWork(inst, Context(None, address), read_record=True) as uow:
         session = uow.session
         ws = session.get(WebSession, _token_id(token))

@@ -16,20 +16,18 @@ in rare cases: a recovery, a truncating checkpoint).
 
 Durability: every commit syncs the WAL (``synchronous=FULL``): a commit acknowledged survives a
 power cut. A transaction that records only a read (``lazy_sync``: the audit entry of a search
-or a list, a session's idle clock) commits with ``synchronous=NORMAL`` instead, as PostgreSQL's
-``synchronous_commit=off``: committed and visible at once, lost by no process crash, never torn
-and never out of its audit chain (the WAL's checksummed frames are kept or dropped whole, the
-chain's head row with its entry); a syncer thread of this process syncs the WAL within
-``SYNC_WITHIN`` seconds, outside the write lock, so a power cut or a kernel crash can lose at
-most the read entries of that last fraction of a second (any later commit that syncs, a
-record's, makes them durable too). Such a commit held the one write lock for the whole sync
-(an fsync took 7 ms median, 28 ms p95 on the bench machine), and every search of every worker
-queued behind it. On PostgreSQL the same transactions set ``synchronous_commit`` off for
-themselves (its WAL writer flushes them within 3 × ``wal_writer_delay``).
+or a list, a session's idle clock) commits with ``synchronous=NORMAL`` instead, which releases
+the write lock without syncing, and then waits, outside the lock, for a sync of the WAL by this
+process's syncer thread (group commit): the commits made while one sync runs share the next
+one, so a read's entry is on disk before anything is shown, as before, but the one write lock
+is no longer held through the sync (7-28 ms on the bench machine; every search of every
+worker queued behind it). A failed sync fails the transaction's caller (nothing is shown).
+PostgreSQL commits in parallel and groups its own syncs: it is left as it is.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import sqlite3
@@ -42,9 +40,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 READ_ONLY = "kho_read_only"  # the execution option of an engine whose transactions only read
-LAZY_SYNC = "kho_lazy_sync"  # ... whose transactions record only reads (synced soon after)
+LAZY_SYNC = "kho_lazy_sync"  # ... whose transactions record only reads (group commit)
 BUSY_SECONDS = 30.0  # how long a statement waits for SQLite's write lock before it fails
-SYNC_WITHIN = 0.2  # seconds after a lazily synced commit before the WAL is synced
 
 
 def make_engine(url: str) -> Engine:
@@ -52,9 +49,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS})
         _tune_sqlite(engine)
         return engine
-    engine = create_engine(url, pool_pre_ping=True)
-    _tune_postgresql(engine)
-    return engine
+    return create_engine(url, pool_pre_ping=True)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -86,13 +81,6 @@ def _tune_sqlite(engine: Engine) -> None:
         begin_immediate(conn.exec_driver_sql)
 
 
-def _tune_postgresql(engine: Engine) -> None:
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        if conn.get_execution_options().get(LAZY_SYNC):
-            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-
-
 def begin_immediate(execute: Callable[[str], object], patience: float = BUSY_SECONDS) -> None:
     """``BEGIN IMMEDIATE`` through ``execute`` (a connection's), retried while another
     connection holds the write lock: at once, then after sleeps growing from 0.2 to 2 ms, until
@@ -122,24 +110,46 @@ def _is_busy(error: Exception) -> bool:
 
 
 class _WalSyncer:
-    """Syncs one database's WAL file a moment after lazily synced commits, from a thread of its
-    own, outside SQLite's write lock: many commits in that moment share one sync."""
+    """Syncs one database's WAL file for the commits that wait on it, from a thread of its own,
+    outside SQLite's write lock: the commits made while one sync runs share the next."""
 
     def __init__(self, wal: str) -> None:
         self.wal = wal
-        self.due = threading.Event()
         self.syncs = 0  # done so far (tests read it)
+        self._turn = threading.Condition()
+        self._asked = 0  # commits that asked for a sync
+        self._covered = 0  # of those, the ones a finished sync covers
+        self._failed: collections.deque = collections.deque(maxlen=1000)  # (first, last, error)
         threading.Thread(target=self._run, name="kho-wal-sync", daemon=True).start()
+
+    def wait_durable(self) -> None:
+        """Return once a sync begun after this call has finished: everything this thread
+        committed before the call is then on disk. Raises the sync's error when it failed."""
+        with self._turn:
+            self._asked += 1
+            ticket = self._asked
+            self._turn.notify_all()
+            while self._covered < ticket:
+                self._turn.wait()
+            failure = next((e for lo, hi, e in self._failed if lo <= ticket <= hi), None)
+        if failure is not None:
+            raise failure
 
     def _run(self) -> None:
         while True:
-            self.due.wait()
-            time.sleep(SYNC_WITHIN)  # what commits in this moment shares the sync
-            self.due.clear()  # a commit after this point asks again
+            with self._turn:
+                while self._covered == self._asked:
+                    self._turn.wait()
+                first, target = self._covered + 1, self._asked  # who asked before it begins
             try:
                 self.sync()
-            except OSError:  # the next commit that syncs (any record's) makes them durable
+            except OSError as error:
                 logging.getLogger(__name__).warning("WAL sync failed", exc_info=True)
+                with self._turn:
+                    self._failed.append((first, target, error))
+            with self._turn:
+                self._covered = target
+                self._turn.notify_all()
 
     def sync(self) -> None:
         try:
@@ -157,15 +167,14 @@ _syncers: dict[tuple[int, str], _WalSyncer] = {}
 _syncers_lock = threading.Lock()
 
 
-def sync_soon(wal: str) -> _WalSyncer:
-    """Ask this process's syncer of ``wal`` to sync it within ``SYNC_WITHIN`` seconds (a syncer
-    per process: a forked web worker starts its own, the parent's thread is not in it)."""
+def syncer_of(wal: str) -> _WalSyncer:
+    """This process's syncer of ``wal`` (a forked web worker starts its own: the parent's thread
+    is not in it)."""
     key = (os.getpid(), wal)
     syncer = _syncers.get(key)
     if syncer is None:
         with _syncers_lock:
             syncer = _syncers.get(key) or _syncers.setdefault(key, _WalSyncer(wal))
-    syncer.due.set()
     return syncer
 
 
@@ -181,11 +190,11 @@ def make_session_factory(
         return sessionmaker(engine, expire_on_commit=False)
     factory = sessionmaker(engine.execution_options(**{LAZY_SYNC: True}), expire_on_commit=False)
     wal = _wal_of(engine)
-    if wal is not None:  # after the commit, not before: its frames are written when it is asked
+    if wal is not None:  # after the commit: its frames are in the WAL, the write lock is free
 
         @event.listens_for(factory, "after_commit")
-        def _sync_soon(_session):
-            sync_soon(wal)
+        def _durable(_session):
+            syncer_of(wal).wait_durable()
 
     return factory
 

@@ -91,8 +91,8 @@ class Instance:
     @cached_property
     def read_record_sessions(self) -> sessionmaker[Session]:
         """Sessions whose transactions record only a read (a search's or a list's audit entry, a
-        session's idle clock): committed at once, the WAL synced a moment later outside the
-        write lock (``archive.core.db``, ``lazy_sync``)."""
+        session's idle clock): the commit frees the write lock, then waits for a sync of the WAL
+        shared with the other commits of that moment (``archive.core.db``, ``lazy_sync``)."""
         factory = make_session_factory(self.engine, lazy_sync=True)
         log.guard(factory, lambda: self.keyring)
         return factory

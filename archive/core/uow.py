@@ -47,8 +47,8 @@ class UnitOfWork:
     ) -> None:
         self.inst = inst
         self.ctx = ctx
-        # read_record: the unit only records a read (its audit entry), synced a moment after its
-        # commit rather than during it (``Instance.read_record_sessions``).
+        # read_record: the unit only records a read (its audit entry): its commit frees the
+        # write lock before the sync, then waits for it (``Instance.read_record_sessions``).
         self.session: Session = (inst.read_record_sessions if read_record else inst.sessions)()
         self.changes: list[RecordChange] = []
         self.published: tuple[RecordChange, ...] = ()

@@ -435,9 +435,9 @@ def admit_listed(
     then the entry is written in a short one of its own: on SQLite a write transaction holds the
     one write lock of the database from its first statement, and every search of every worker
     would otherwise wait for the previous one's reads and decryptions. Nothing is shown unless
-    its entry is committed (the views are made after it); the entry records a read only, so its
-    commit does not wait for the disk's sync (``read_record``: synced a moment after, outside
-    the write lock; see ``archive.core.db``)."""
+    its entry is committed and on disk (the views are made after it); the entry records a read
+    only, so its commit releases the write lock before the disk's sync and then waits for a
+    sync shared with the other commits of that moment (``read_record``; ``archive.core.db``)."""
     with inst.steady_keyring():  # one look at the key file for the page, not one per key
         with inst.read_sessions() as session:
             if scope is None:
