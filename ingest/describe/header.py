@@ -287,8 +287,9 @@ def _subject(
     subject, notes = clean_subject(raw, table)
     line = cells[start].line if start < len(cells) else None
     after = head.subject_span[1]
-    body = _body(text, cells[after - 1].line + 1)
+    body = _body(text, cells[after - 1].line + 1) if ocr else []
     mended = spelling.mend(subject, body) if ocr else spelling.Mended(subject)
+    cleaned = bool(notes)  # "V/v" dropped, debris, glued words: said, and doubted on a scan
     if mended.fixes:
         subject = mended.text
         fixed = ", ".join(f.note() for f in mended.fixes)
@@ -304,10 +305,10 @@ def _subject(
     elif ocr and (odd := _marks_differ(subject, body, mended.sure_words)):
         conf = min(conf, 0.75)
         notes.append("dấu khác với cùng chữ trong thân văn bản: " + ", ".join(odd[:3]))
-    elif ocr and (len(notes) > len(mended.fixes[:1]) or not mended.sure):
-        conf = min(conf, 0.75)  # a change made on the way, or a word put right unsurely
+    elif ocr and (cleaned or not mended.sure):
+        conf = min(conf, 0.75)
     elif mended.fixes:
-        conf = min(conf, 0.85)
+        conf = min(conf, 0.85)  # put right surely: shown, not sent to a person
     b.put("subject", subject or None, line, conf, "; ".join(notes) or None)
 
 
