@@ -19,7 +19,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from ingest.describe import blocks, gazetteer
+from ingest.describe import blocks, gazetteer, spelling
 from ingest.describe.cells import (
     Cell,
     HeadCells,
@@ -66,6 +66,7 @@ DOC_TYPE_NAMES: dict[str, str] = {
 HEAD_LINES = 70  # the header is looked for this far down (cells past HEADER_LINES only if needed)
 TAIL_LINES = 80  # signature and recipients are looked for in the last lines
 MAX_LINE = 2000
+BODY_CHARS = 200_000  # of the body, to check the subject's words against
 _INVISIBLE = re.compile(r"[\u200b-\u200d\ufeff]")
 
 
@@ -215,14 +216,25 @@ def _marks(cells: list[Cell], b: _Builder) -> None:
         b.put("urgency", value, best.line, best.confidence)
 
 
-_WORD = re.compile(r"[^\W\d_]+")
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
-    return list(itertools.pairwise(_WORD.findall(canonical_tones(text.lower()))))
+    """Neighbouring words; a number is a token, so no pair is made across it."""
+    words = _TOKEN.findall(canonical_tones(text.lower()))
+    return [p for p in itertools.pairwise(words) if p[0].isalpha() and p[1].isalpha()]
 
 
-def _marks_differ(subject: str, body: list[str]) -> list[str]:
+def _misread_by_body(ours: tuple[str, str], theirs: tuple[str, str]) -> bool:
+    """The body's form is the misreading by the word list: its word is no word ("nỗ công"
+    beside "nổ công"), or the subject's pair is a compound and the body's is not."""
+    if spelling.is_word(" ".join(ours)) and not spelling.is_word(" ".join(theirs)):
+        return True
+    differ = [k for k in (0, 1) if ours[k] != theirs[k]]
+    return all(spelling.is_word(ours[k]) and not spelling.is_word(theirs[k]) for k in differ)
+
+
+def _marks_differ(subject: str, body: list[str], fixed: frozenset[str] = frozenset()) -> list[str]:
     """Subject words OCR may have given the wrong marks: a pair of words that the body also
     has, but only with other marks ("Nhâm Dằn" / "Nhâm Dần", "chỉ tiết" / "chi tiết"). The body
     usually repeats the subject's words; a pair, not a word, since many words share letters.
@@ -236,13 +248,29 @@ def _marks_differ(subject: str, body: list[str]) -> list[str]:
     for pair in _pairs(subject):
         others = seen.get((fold(pair[0]), fold(pair[1])), Counter())
         best, count = others.most_common(1)[0] if others else (pair, 0)
-        if best != pair and count > others[pair]:
+        # The body confirms our form, or the reader just put this word right (surely, so
+        # the word list backs it): a body form that is no word does not put it in doubt.
+        backed = others[pair] >= spelling.MIN_BODY or bool(fixed.intersection(pair))
+        confirmed = backed and _misread_by_body(pair, best)
+        if best != pair and count > others[pair] and not confirmed:
             odd.append(f"'{' '.join(pair)}' / '{' '.join(best)}'")
     return odd
 
 
+def _body(text: str, line: int) -> list[str]:
+    """The document's lines from ``line`` on (the head's line numbers are the text's), up to
+    BODY_CHARS: the words the subject is checked against."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return _clean("\n".join(text.split("\n", line + 1)[line + 1 :])[:BODY_CHARS]).split("\n")
+
+
 def _subject(
-    b: _Builder, head: HeadCells, title: int | None, ocr: bool, table: gazetteer.Gazetteer
+    b: _Builder,
+    head: HeadCells,
+    title: int | None,
+    ocr: bool,
+    table: gazetteer.Gazetteer,
+    text: str,
 ) -> None:
     """The whole trích yếu, cleaned; OCR'd words that are no Vietnamese make it doubtful, and
     so do words whose marks differ from the same words in the body."""
@@ -258,8 +286,15 @@ def _subject(
         return
     subject, notes = clean_subject(raw, table)
     line = cells[start].line if start < len(cells) else None
-    share = word_share(subject)
     after = head.subject_span[1]
+    body = _body(text, cells[after - 1].line + 1) if ocr else []
+    mended = spelling.mend(subject, body) if ocr else spelling.Mended(subject)
+    cleaned = bool(notes)  # "V/v" dropped, debris, glued words: said, and doubted on a scan
+    if mended.fixes:
+        subject = mended.text
+        fixed = ", ".join(f.note() for f in mended.fixes)
+        notes.append(f"đã sửa theo thân văn bản và từ điển: {fixed}")
+    share = word_share(subject)
     near = cells[max(start, after - 1) : after + 3]
     if share < 0.9 or (ocr and share < 1.0):
         conf = min(conf, 0.7)
@@ -267,11 +302,13 @@ def _subject(
     elif ocr and any(c.role == "stamp" or noisy(c.text) for c in near):
         conf = min(conf, 0.7)
         notes.append("dấu hoặc chữ lẫn đè gần trích yếu")
-    elif ocr and (odd := _marks_differ(subject, b.lines[cells[after - 1].line + 1 :])):
+    elif ocr and (odd := _marks_differ(subject, body, mended.sure_words)):
         conf = min(conf, 0.75)
         notes.append("dấu khác với cùng chữ trong thân văn bản: " + ", ".join(odd[:3]))
-    elif notes and ocr:
+    elif ocr and (cleaned or not mended.sure):
         conf = min(conf, 0.75)
+    elif mended.fixes:
+        conf = min(conf, 0.85)  # put right surely: shown, not sent to a person
     b.put("subject", subject or None, line, conf, "; ".join(notes) or None)
 
 
@@ -402,7 +439,7 @@ def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer) -> Header:
     region = head.region
     cells = head.cells
     title = head.title_at
-    _subject(b, head, title, ocr, table)
+    _subject(b, head, title, ocr, table, text)
     number = _number(b, head, ocr)
     _date(b, head, title, number)
     _marks(cells[:region], b)

@@ -34,7 +34,7 @@ from PIL import Image, ImageSequence
 from archive.core.limits import Limits
 from ingest.examine import ocr_pool
 from ingest.examine.limits import Deadline, check_pages, check_pixels, reason
-from ingest.examine.scan import raster
+from ingest.examine.scan import number_ink, raster
 from ingest.examine.text import has_text, normalize
 from security.errors import Refused
 
@@ -81,6 +81,7 @@ class OcrResult:
     seconds: dict[str, float] = field(default_factory=dict)  # time by step, summed over pages
     first_page_after: float | None = None  # seconds from the start until page 1 was read
     whole_after: float | None = None  # seconds from the start until every page was read
+    number_ink: str | None = None  # page 1's number digits judged by their ink, and why
 
     def add(self, reading: PageReading) -> None:
         self.pages.append(normalize(reading.text))
@@ -274,6 +275,7 @@ def _read(
         try:
             if image is not None:
                 reading = read_page(image, 0, deadline, tesseract, first=True)
+                reading = _number_by_ink(image, reading, deadline, result)
                 del image
                 result.add(reading)
                 texts[0] = result.pages.pop()
@@ -290,6 +292,20 @@ def _read(
     result.text = "\n\f".join(result.pages)
     result.whole_after = time.perf_counter() - started
     return result
+
+
+def _number_by_ink(
+    image: raster.PageImage, reading: PageReading, deadline: Deadline, result: OcrResult
+) -> PageReading:
+    """Page 1's number whose clean digits OCR set apart from the symbol: printed (the gap
+    closed, as a text layer has it) or left to be taken as handwritten (``number_ink``)."""
+    started = time.perf_counter()
+    text, verdict = number_ink.settle(image, reading.text, reading.header_zone, deadline, tesseract)
+    if verdict is not None:
+        result.number_ink = verdict.reason if verdict.printed else f"kept: {verdict.reason}"
+        reading = replace(reading, text=text)
+        reading.seconds["number_ink"] = time.perf_counter() - started
+    return reading
 
 
 def ocr_image(

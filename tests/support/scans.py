@@ -72,3 +72,39 @@ def scan_pdf(page: Image.Image, dpi: int = 200) -> bytes:
     out = io.BytesIO()
     page.convert("RGB").save(out, format="PDF", resolution=dpi)
     return out.getvalue()
+
+
+BLUE = (30, 50, 170)
+HAND = "/usr/share/fonts/truetype/dejavu/DejaVuSans-BoldOblique.ttf"
+
+
+def number_line_page(
+    digits: str, symbol: str = "/QĐ-SCT", *, hand: bool = False, colour: bool = True, dpi: int = 200
+) -> Image.Image:
+    """A header's number line, "Số:" and the symbol printed, the digits printed with them in
+    the same type or written into the blank as a pen does: larger, bolder, slanted, above the
+    line, in blue ink (``colour``) or in gray once scanned in grayscale."""
+    scale = dpi / 200
+    page = Image.new("RGB", (round(1654 * scale), round(700 * scale)), "white")
+    draw = ImageDraw.Draw(page)
+    body = ImageFont.truetype(FONT, round(30 * scale))
+    x, y = round(150 * scale), round(285 * scale)
+    draw.text(
+        (round(160 * scale), round(150 * scale)), "UBND TỈNH LÀO CAI", fill="black", font=body
+    )
+    draw.text((round(180 * scale), round(195 * scale)), "SỞ CÔNG THƯƠNG", fill="black", font=body)
+    draw.text((x, y), "Số:", fill="black", font=body)
+    x += round(body.getlength("Số: "))
+    if hand:
+        pen = ImageFont.truetype(HAND, round(40 * scale))
+        draw.text(
+            (x, y - round(14 * scale)), digits, fill=BLUE if colour else (70, 70, 70), font=pen
+        )
+        x += round(pen.getlength(digits + " "))
+    else:
+        draw.text((x, y), digits, fill="black", font=body)
+        x += round(body.getlength(digits + "  "))
+    draw.text((x, y), symbol, fill="black", font=body)
+    draw.text((round(880 * scale), round(150 * scale)), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+              fill="black", font=body)  # fmt: skip
+    return page if colour else page.convert("L")

@@ -1,0 +1,206 @@
+"""Words of an OCR'd subject put right against the document's own body and a word list.
+
+Tesseract misreads Vietnamese marks in ways a reader sees at once ("vật liệu nỗ" for "nổ",
+"Nhâm Dằn" for "Dần") and garbles letters ("Quảng Nzgãi"). The body of the same document
+usually repeats the subject's words, read from the same page in the same type, and most of
+those readings are right; a Vietnamese word list (pyvi's dictionary of words and compounds)
+tells a word from a misreading that is no word ("nỗ" is only a word in "nỗ lực") and protects
+a compound the body misreads ("đầm ấm", read "đầm âm" twice in a body).
+
+A word is changed only to a form the body itself writes at least twice in the same context (the
+word beside it), more often than any other form, and only when the word list does not prefer
+the word as read. The change is **sure** only when the word list also prefers the new form;
+otherwise it is shown and the subject stays with a person. Nothing here reads the page image.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from ingest.describe.syllable import is_syllable
+from ingest.describe.text import canonical_tones, fold
+
+_TOKEN = re.compile(r"[^\W_]+")
+MIN_BODY = 2  # readings of the same context in the body before a word is changed
+MAX_EDITS = 2  # letters a garbled word may differ by from the body's word
+
+
+# Years are named by the sexagenary cycle ("Tết Nguyên đán Nhâm Dần", "Giáp Thìn"): a stem and a
+# branch of the same parity. The word list has the parts, not the names.
+_STEMS = ("giáp", "ất", "bính", "đinh", "mậu", "kỷ", "canh", "tân", "nhâm", "quý")
+_BRANCHES = ("tý", "sửu", "dần", "mão", "thìn", "tỵ", "ngọ", "mùi", "thân", "dậu", "tuất", "hợi")
+YEAR_NAMES = frozenset(
+    f"{stem} {branch}"
+    for i, stem in enumerate(_STEMS)
+    for j, branch in enumerate(_BRANCHES)
+    if i % 2 == j % 2
+)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> frozenset[str]:
+    """Vietnamese words and compounds, lower case, syllables joined by one space, and the
+    names of years; only the year names when the word list is not installed (then little is
+    sure, and the body decides alone)."""
+    try:
+        text = resources.files("pyvi").joinpath("models/words.txt").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return YEAR_NAMES
+    words = {canonical_tones(w.strip().lower()) for w in text.splitlines() if w.strip()}
+    return frozenset(words) | YEAR_NAMES
+
+
+@dataclass
+class Fix:
+    read: str
+    put: str
+    seen: int  # readings of the new form in the same context in the body
+    sure: bool
+
+    def note(self) -> str:
+        return f"'{self.read}' → '{self.put}' ({self.seen} lần trong thân văn bản)"
+
+
+@dataclass
+class Mended:
+    text: str
+    fixes: list[Fix] = field(default_factory=list)
+
+    @property
+    def sure(self) -> bool:
+        return all(f.sure for f in self.fixes)
+
+    @property
+    def sure_words(self) -> frozenset[str]:
+        """The words put right surely, as ``_lower`` writes them."""
+        return frozenset(_lower(f.put) for f in self.fixes if f.sure)
+
+
+def _lower(word: str) -> str:
+    return canonical_tones(word.lower())
+
+
+def _support(words: list[str], i: int, form: str, lex: frozenset[str]) -> int:
+    """How the word list backs ``form`` at position ``i``: 2 in a compound with its
+    neighbours, 1 as a word on its own, 0 not at all."""
+    for lo in range(max(0, i - 2), i + 1):
+        for hi in range(i + 1, min(len(words), i + 3) + 1):
+            if hi - lo < 2:
+                continue
+            phrase = [*words[lo:i], form, *words[i + 1 : hi]]
+            if " ".join(phrase) in lex:
+                return 2
+    return 1 if form in lex else 0
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (short words only)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _same_word(read: str, form: str) -> bool:
+    """Could ``form`` be what OCR read as ``read``: the same letters with other marks, or,
+    for a read word that is no syllable, a few letters off."""
+    if fold(read) == fold(form):
+        return True
+    if is_syllable(read) or not is_syllable(form):
+        return False
+    return abs(len(read) - len(form)) <= 1 and _edits(fold(read), fold(form)) <= MAX_EDITS
+
+
+def _apply_case(read: str, form: str) -> str:
+    if read.isupper() and len(read) > 1:
+        return form.upper()
+    if read[:1].isupper():
+        return form[:1].upper() + form[1:]
+    return form
+
+
+def _readings(words: list[str], i: int, body: list[str], at: dict[str, list[int]]) -> Counter:
+    """How the body writes the subject's word ``i`` where it stands beside the same word as in
+    the subject (before or after it): each reading in the body counted once."""
+    places = set()
+    if i > 0:
+        places |= {j + 1 for j in at.get(words[i - 1], ())}
+    if i + 1 < len(words):
+        places |= {j - 1 for j in at.get(words[i + 1], ())}
+    seen: Counter[str] = Counter()
+    for j in places:
+        if 0 <= j < len(body) and _same_word(words[i], body[j]):
+            seen[body[j]] += 1
+    return seen
+
+
+def _choose(word: str, seen: Counter[str], support: dict[str, int]) -> tuple[str, int, bool] | None:
+    """(form, readings, sure) to put for ``word``, or None to keep it.
+
+    The word list speaks first: the forms it backs most, among the word as read and those the
+    body reads at least twice. A single such form other than the word is taken when the body
+    reads it at least as often as the word (sure: the word list backs it more than the word);
+    several are decided by the body alone, when one is read strictly most often (never sure).
+    """
+    forms = [f for f, n in seen.items() if n >= MIN_BODY and f != word] + [word]
+    top = max(support[f] for f in forms)
+    if any(support[f] > top for f in seen):
+        return None  # the word list backs a form the body reads only once: undecided
+    level = [f for f in forms if support[f] == top]
+    if level == [word]:
+        return None
+    if len(level) == 1:
+        best = level[0]
+        if seen[best] < seen[word]:
+            return None
+        return best, seen[best], top > support[word]
+    ranked = sorted(level, key=lambda f: seen[f], reverse=True)
+    best = ranked[0]
+    if best == word or seen[best] == seen[ranked[1]]:
+        return None
+    return best, seen[best], False
+
+
+def mend(subject: str, body: list[str]) -> Mended:
+    """The subject with words put right where the body's readings of the same context and
+    the word list agree (see the module's docstring); every change listed."""
+    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(subject)]
+    words = [_lower(subject[a:b]) for a, b in spans]
+    if len(words) < 2 or not body:
+        return Mended(subject)
+    # Digits are tokens, so no neighbours are made across a number ("năm 2022 đảm").
+    text = [_lower(w) for w in _TOKEN.findall(" ".join(body))]
+    at: dict[str, list[int]] = {}
+    for j, word in enumerate(text):
+        at.setdefault(word, []).append(j)
+    lex = lexicon()
+    out = list(subject)
+    fixes: list[Fix] = []
+    for i, word in enumerate(words):
+        if not word.isalpha():
+            continue
+        seen = _readings(words, i, text, at)
+        found = _choose(word, seen, {f: _support(words, i, f, lex) for f in {*seen, word}})
+        if found is None:
+            continue
+        best, count, sure = found
+        a, b = spans[i]
+        read = subject[a:b]
+        put = _apply_case(read, best)
+        out[a:b] = [put] + [""] * (b - a - 1)
+        fixes.append(Fix(read, put, count, sure))
+    return Mended("".join(out), fixes)
+
+
+def is_word(form: str) -> bool:
+    """Does the word list know this word or phrase? True for everything when no word list is
+    installed (the year names alone say too little)."""
+    lex = lexicon()
+    return lex is YEAR_NAMES or _lower(form) in lex

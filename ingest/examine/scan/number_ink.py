@@ -1,0 +1,216 @@
+"""Printed or written by hand? The digits of a header's number, told by their ink.
+
+Offices print the number's blank and fill it in by hand ("Số: ___/CT-UBND"), so a number whose
+digits stand apart from the printed symbol ("Số: 53 /TB-UBND") is taken as handwritten and sent
+to a person (``ingest.describe.numbers.read_number``). Some offices print the whole number, and
+OCR may still leave a gap between the digits and the symbol ("Số:1050 /QĐ-SCT"): those digits
+are print, and the number is right as read.
+
+The page image tells them apart. Digits printed with the symbol are set in the same type: their
+height is the height of the symbol's capitals, their strokes as wide, their baseline the same,
+their ink the same colour, and Tesseract reads them with high confidence. A pen gives digits of
+another size, stroke and often colour (blue ink), on another baseline. Only digits that pass
+every test are called printed; the number line of the page's text then loses the gap, which is
+how a text layer writes it. Anything else (no clean digits, a test failed, a crop that could not
+be read) leaves the text as it was: the number stays with a person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from statistics import median
+
+import cv2
+import numpy as np
+
+from ingest.examine.limits import Deadline
+from ingest.examine.scan.raster import PageImage, to_pgm
+
+Runner = Callable[[bytes, Deadline, int, bool], str]
+# "Số: 1050 /QĐ-SCT": clean digits set apart from a state symbol (the case read as handwritten).
+NUMBER_LINE = re.compile(
+    r"^(?P<head>\W{0,2}S[ốỐoOóÓôÔồỒổỔõÕòÒọỌ6]\s*[:.;]?\s*)(?P<digits>\d{1,5})(?P<gap>\s+)"
+    r"(?P<symbol>/\s*\S+)",
+    re.MULTILINE,
+)
+HEIGHT_RATIO = (0.8, 1.2)  # digits' height against the symbol's capitals
+STROKE_RATIO = (0.7, 1.45)  # digits' stroke width against the symbol's
+BASELINE = 0.2  # of the capitals' height
+MAX_CHROMA_GAP = 30  # difference of mean colour spread (0-255) between digits and symbol ink
+MIN_CONFIDENCE = 80  # Tesseract's confidence in the digits (0-100)
+SEARCH_BELOW = 0.06  # page heights below the header zone where the number may still be
+
+
+@dataclass(frozen=True)
+class Ink:
+    """What one word's ink looks like: its capitals' height and bottom, stroke width, colour."""
+
+    height: float
+    bottom: float
+    stroke: float
+    chroma: float | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    printed: bool
+    reason: str  # for the event log: never the digits themselves
+
+
+def _words(tsv: str) -> list[tuple[int, int, int, int, float, str]]:
+    """(left, top, right, bottom, confidence, text) of each word of a Tesseract TSV."""
+    out = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or not cols[11].strip():
+            continue
+        left, top, width, height = (int(v) for v in cols[6:10])
+        out.append((left, top, left + width, top + height, float(cols[10]), cols[11].strip()))
+    return out
+
+
+def _ink(gray: np.ndarray, rgb: np.ndarray | None, box: tuple[int, int, int, int],
+         letters_only: bool) -> Ink | None:  # fmt: skip
+    """The ink of a word box: the components tall enough to be characters (with
+    ``letters_only``, "/" and "-" and marks above the capitals are left out by height)."""
+    left, top, right, bottom = box
+    pad = max(2, (bottom - top) // 4)
+    y0, x0 = max(0, top - pad), max(0, left - 1)
+    crop = gray[y0 : bottom + pad, x0 : right + 1]
+    if crop.size == 0:
+        return None
+    _, mask = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    parts = [stats[i] for i in range(1, count) if stats[i][cv2.CC_STAT_AREA] >= 4]
+    if not parts:
+        return None
+    tallest = max(p[cv2.CC_STAT_HEIGHT] for p in parts)
+    bodies = [p for p in parts if p[cv2.CC_STAT_HEIGHT] >= 0.6 * tallest]
+    if letters_only:
+        # "/" is taller than the capitals and reaches below the line: drop components much
+        # taller than the median, and the thin wide dash.
+        typical = median(p[cv2.CC_STAT_HEIGHT] for p in bodies)
+        bodies = [p for p in parts if 0.75 * typical <= p[cv2.CC_STAT_HEIGHT] <= 1.15 * typical]
+    if not bodies:
+        return None
+    height = float(median(p[cv2.CC_STAT_HEIGHT] for p in bodies))
+    low = float(median(p[cv2.CC_STAT_TOP] + p[cv2.CC_STAT_HEIGHT] for p in bodies)) + y0
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    ridge = (distance > 0) & (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8)))
+    stroke = float(2 * np.median(distance[ridge])) if ridge.any() else 0.0
+    chroma = None
+    if rgb is not None:
+        colour = rgb[y0 : bottom + pad, x0 : right + 1].astype(np.int16)
+        spread = colour.max(axis=2) - colour.min(axis=2)
+        chroma = float(spread[mask > 0].mean())
+    return Ink(height, low, stroke, chroma)
+
+
+def judge(digits: Ink, symbol: Ink, confidence: float) -> Verdict:
+    """Are the digits printed in the symbol's type? Every test must pass."""
+    if confidence < MIN_CONFIDENCE:
+        return Verdict(False, f"OCR confidence {confidence:.0f}")
+    ratio = digits.height / symbol.height if symbol.height else 0.0
+    if not HEIGHT_RATIO[0] <= ratio <= HEIGHT_RATIO[1]:
+        return Verdict(False, f"height {ratio:.2f} of the symbol's")
+    if abs(digits.bottom - symbol.bottom) > BASELINE * symbol.height:
+        return Verdict(False, "baseline differs")
+    stroke = digits.stroke / symbol.stroke if symbol.stroke else 0.0
+    if not STROKE_RATIO[0] <= stroke <= STROKE_RATIO[1]:
+        return Verdict(False, f"stroke {stroke:.2f} of the symbol's")
+    colours = (digits.chroma, symbol.chroma)
+    if None not in colours and abs(colours[0] - colours[1]) > MAX_CHROMA_GAP:
+        return Verdict(False, "ink of another colour")
+    return Verdict(True, f"height {ratio:.2f}, stroke {stroke:.2f} of the symbol's")
+
+
+def _locate(words: list, digits: str) -> tuple[tuple, tuple] | None:
+    """The digits' word and the symbol's word right after it on the same line."""
+    for word in words:
+        if not word[5].endswith(digits) or not (
+            word[5] == digits or word[5][-len(digits) - 1] in ":."
+        ):
+            continue
+        middle = (word[1] + word[3]) / 2
+        after = [w for w in words if w[0] >= word[2] - 2 and w[1] <= middle <= w[3]]
+        after = [w for w in after if w is not word and w[0] - word[2] < 4 * (word[3] - word[1])]
+        if after:
+            symbol = min(after, key=lambda w: w[0])
+            if symbol[5].startswith("/") or "-" in symbol[5]:
+                return word, symbol
+    return None
+
+
+def _right_glyphs(gray: np.ndarray, box: tuple[int, int, int, int],
+                  count: int) -> tuple[int, int, int, int] | None:  # fmt: skip
+    """The box of the last ``count`` full-height glyphs of a word ("1050" of "Số:1050"):
+    a colon's dots are too short to count."""
+    left, top, right, bottom = box
+    crop = gray[top:bottom, left:right]
+    if crop.size == 0:
+        return None
+    _, mask = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    parts = [stats[i] for i in range(1, n) if stats[i][cv2.CC_STAT_AREA] >= 4]
+    if not parts:
+        return None
+    tallest = max(p[cv2.CC_STAT_HEIGHT] for p in parts)
+    glyphs = sorted(
+        (p for p in parts if p[cv2.CC_STAT_HEIGHT] >= 0.6 * tallest),
+        key=lambda p: p[cv2.CC_STAT_LEFT],
+    )[-count:]
+    if len(glyphs) < count:
+        return None
+    x = min(p[cv2.CC_STAT_LEFT] for p in glyphs)
+    return left + x, top, right, bottom
+
+
+def _read_alone(gray: np.ndarray, box: tuple[int, int, int, int], digits: str,
+                deadline: Deadline, run: Runner) -> float:  # fmt: skip
+    """Tesseract's confidence in the digits read again on their own, as one line (0 when it
+    reads anything else): print is read back the same, a pen's digits seldom are."""
+    left, top, right, bottom = box
+    pad = max(4, (bottom - top) // 2)
+    crop = gray[max(0, top - pad) : bottom + pad, max(0, left - pad) : right + pad]
+    if crop.size == 0:
+        return 0.0
+    words = [
+        w for w in _words(run(to_pgm(crop), deadline, 7, True)) if any(c.isalnum() for c in w[5])
+    ]
+    return words[0][4] if len(words) == 1 and words[0][5] == digits else 0.0
+
+
+def settle(page: PageImage, text: str, zone: tuple[float, float, float, float] | None,
+           deadline: Deadline, run: Runner) -> tuple[str, Verdict | None]:  # fmt: skip
+    """The page's text with the number's gap closed when its digits are print; the verdict
+    (None when there was nothing to judge)."""
+    found = NUMBER_LINE.search(text)
+    if found is None or zone is None:
+        return text, None
+    height, width = page.gray.shape
+    x0, y0 = int(zone[0] * width), int(zone[1] * height)
+    x1, y1 = int(zone[2] * width), int(min(1.0, zone[3] + SEARCH_BELOW) * height)
+    crop = page.gray[y0:y1, x0:x1]
+    if crop.size == 0:
+        return text, None
+    words = _words(run(to_pgm(crop), deadline, 11, True))
+    pair = _locate(words, found["digits"])
+    if pair is None:
+        return text, Verdict(False, "digits not found on the image")
+    if pair[0][5] != found["digits"]:  # "Số:1050" read as one word
+        box = _right_glyphs(crop, pair[0][:4], len(found["digits"]))
+        if box is None:
+            return text, Verdict(False, "digits not found on the image")
+        pair = ((*box, *pair[0][4:]), pair[1])
+    rgb = page.rgb[y0:y1, x0:x1] if page.rgb is not None else None
+    digits = _ink(crop, rgb, pair[0][:4], letters_only=False)
+    symbol = _ink(crop, rgb, pair[1][:4], letters_only=True)
+    if digits is None or symbol is None:
+        return text, Verdict(False, "no ink measured")
+    verdict = judge(digits, symbol, _read_alone(crop, pair[0][:4], found["digits"], deadline, run))
+    if not verdict.printed:
+        return text, verdict
+    closed = found["head"] + found["digits"] + found["symbol"]
+    return text[: found.start()] + closed + text[found.end() :], verdict
