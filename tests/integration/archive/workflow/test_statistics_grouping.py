@@ -91,3 +91,15 @@ def test_a_fingerprint_is_keyed_and_says_nothing_of_the_name(inst, archivist):
     assert "Ban" not in mac and len(mac) == 64
     assert grouping.issuer_mac(ring, None) == grouping.issuer_mac(ring, "") == grouping.NONE
     assert mac != ring.content_mac("Ban Tổ chức".encode())  # its own purpose
+
+
+def test_lines_naming_no_sender_of_records_not_fingerprinted_are_opened(inst, archivist):
+    """A line naming no sender ("" fingerprint) counts its record's issuer; while that record
+    has no fingerprint yet (filed before 0024) the line is opened one by one, found through
+    its own statement, and the figures are those of the fingerprinted archive."""
+    _office(inst, archivist)
+    fingerprinted = _figures(inst, archivist.ctx)
+    with inst.sessions.begin() as session:
+        session.execute(update(Document).values(issuer_mac=None))
+    assert _figures(inst, archivist.ctx) == fingerprinted
+    assert statistics.compute(inst, archivist.ctx, YEAR).by_issuer["Tỉnh ủy Lào Cai"] == 2
