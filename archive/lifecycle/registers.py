@@ -28,11 +28,13 @@ from archive.accounts import accounts
 from archive.audit.actions import Action
 from archive.core import grouping, sealing
 from archive.core.instance import Instance
+from archive.core.paging import Window
 from archive.core.uow import UnitOfWork
 from archive.models import Document, RecordStatus, Register, RegisterCounter, RegisterEntry
 from archive.records import gate
 from archive.records.gate import scope_of
 from security.actor import Context
+from security.crypto.keys import Keyring
 from security.errors import NotFound, Refused
 from security.policy.lifecycle import may_register
 from security.vocabulary import LEVEL_NAMES, LEVELS, Level
@@ -188,13 +190,57 @@ def entries(
     action: Action = Action.REGISTER_LIST,
     after: int = 0,
     limit: int | None = None,
-    one_more: bool = False,
 ) -> list[Entry]:
     """The entries of a register's year this person may see, in number order; one audit entry.
-    A page: the first ``limit`` entries numbered after ``after`` (the year's whole list: none);
-    with ``one_more`` the entry after the page too, so the page knows whether another follows
-    (the audit entry lists the page's own, the ones shown). The scope narrows the query
-    itself, so a page reads its own rows, not the year's."""
+    The first ``limit`` entries numbered after ``after`` (the year's whole list: none)."""
+    return _entries(inst, ctx, register, year, action, after, limit, limit)
+
+
+def page(
+    inst: Instance, ctx: Context, register: str, year: int, after: int, size: int
+) -> Window[Entry]:
+    """A page of a register's year: ``size`` entries numbered after ``after``, and whether
+    another follows; the audit entry lists the page's own, the ones shown."""
+    read = _entries(
+        inst, ctx, register, year, Action.REGISTER_LIST, after, Window.reading(size), size
+    )
+    return Window.cut(read, size)
+
+
+# A register line and its record as columns (no ORM objects: a page opens two hundred lines);
+# the record's own names (id, level, unit_id, …) as ``gate.admits`` reads them from a record
+_LINE = (
+    RegisterEntry.id.label("entry_id"),
+    RegisterEntry.number,
+    RegisterEntry.entry_date,
+    RegisterEntry.document_id,
+    RegisterEntry.level.label("entry_level"),
+    RegisterEntry.unit_id.label("entry_unit"),
+    RegisterEntry.uid,
+    RegisterEntry.kek_version,
+    RegisterEntry.wrapped_key,
+    RegisterEntry.sealed,
+    Document.id,
+    Document.level,
+    Document.unit_id,
+    Document.status,
+    Document.secrecy_pending,
+    Document.filed_by,
+)
+
+
+def _entries(
+    inst: Instance,
+    ctx: Context,
+    register: str,
+    year: int,
+    action: Action,
+    after: int,
+    limit: int | None,
+    audited: int | None,
+) -> list[Entry]:
+    """Up to ``limit`` entries after ``after``; the audit entry lists the first ``audited``.
+    The scope narrows the query itself, so a page reads its own rows, not the year's."""
     with UnitOfWork(inst, ctx) as uow:
         session = uow.session
         reg = register_of(session, register)
@@ -203,46 +249,49 @@ def entries(
             uow.audit(action, "allowed", None, register=reg.code, year=year, entries=[])
             return []
         stmt = (
-            select(RegisterEntry, Document)
+            select(*_LINE)
             .outerjoin(Document, Document.id == RegisterEntry.document_id)
             .where(RegisterEntry.register == reg.code, RegisterEntry.year == year)
             .where(or_(RegisterEntry.document_id.is_(None), and_(*gate.reach_clauses(scope))))
             .order_by(RegisterEntry.number)
         )
+        ring = inst.keyring  # read once: a page opens every line it shows
         out: list[Entry] = []
-        page = None if limit is None else limit + one_more
-        while page is None or len(out) < page:  # a page the row checks shortened reads on
-            wanted = None if page is None else page - len(out)
+        while limit is None or len(out) < limit:  # a page the row checks shortened reads on
+            wanted = None if limit is None else limit - len(out)
             read = stmt.where(RegisterEntry.number > after)
             rows = session.execute(read if wanted is None else read.limit(wanted)).all()
-            shown = (_entry(inst, scope, reg.code, year, row, doc) for row, doc in rows)
+            shown = (_entry(ring, scope, reg.code, year, row) for row in rows)
             out += [entry for entry in shown if entry is not None]
             if not rows or wanted is None or len(rows) < wanted:
                 break
-            after = rows[-1][0].number
+            after = rows[-1].number
         uow.audit(
             action,
             "allowed",
             None,
             register=reg.code,
             year=year,
-            entries=[e.id for e in out[:limit]],
+            entries=[e.id for e in out[:audited]],
         )
     return out
 
 
-def _entry(inst: Instance, scope, code: str, year: int, row: RegisterEntry, doc) -> Entry | None:
+def _entry(ring: Keyring, scope, code: str, year: int, row) -> Entry | None:
     """A register line as this scope may see it (None: not shown): its record's level, unit and
     status decide; a paper-only line's own level and unit."""
-    if doc is not None and not gate.admits(scope, doc):
+    paper = row.id is None
+    if not paper and not gate.admits(scope, row):
         return None
-    if doc is None and not gate.admits_row(scope, row.level, row.unit_id):
+    if paper and not gate.admits_row(scope, row.entry_level, row.entry_unit):
         return None
-    if doc is not None and doc.status not in (RecordStatus.ACTIVE, RecordStatus.DESTROYED):
+    if not paper and row.status not in (RecordStatus.ACTIVE, RecordStatus.DESTROYED):
         return None
-    level = doc.level if doc is not None else row.level
-    details = sealing.unseal(inst, row)
-    return Entry(row.id, code, year, row.number, row.entry_date, row.document_id, level, details)
+    level = row.entry_level if paper else row.level
+    details = sealing.unseal_columns(ring, RegisterEntry.__tablename__, row)
+    return Entry(
+        row.entry_id, code, year, row.number, row.entry_date, row.document_id, level, details
+    )
 
 
 def columns(kind: str) -> list[tuple[str, str]]:

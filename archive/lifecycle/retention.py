@@ -21,19 +21,19 @@ from sqlalchemy.orm import Session
 
 from archive.audit.actions import Action
 from archive.core.instance import Instance
+from archive.core.paging import Window
 from archive.core.uow import UnitOfWork
 from archive.models import (
     Document,
     DocumentLifecycle,
     Dossier,
     DossierMember,
-    RecordStatus,
     RetentionRule,
     queries,
     utcnow,
 )
 from archive.models.queries import held_ids
-from archive.records.gate import admits, scope_of
+from archive.records.gate import admits, scope_clauses, scope_of
 from security.actor import Context
 from security.errors import NotFound, Refused
 from security.policy.lifecycle import may_edit_retention_table, may_manage_records
@@ -394,24 +394,47 @@ def due(
     today: date | None = None,
     after: int = 0,
     limit: int | None = None,
-    one_more: bool = False,
 ) -> list[Due]:
     """Active records the person may see whose disposal day has come (held ones flagged), in
-    filing order; a page: the first ``limit`` due records filed after record ``after``. With
-    ``one_more`` the record after the page is read too (a page needs it to know whether a next
-    one follows); the audit entry lists only the page's ``limit``, the ones shown.
+    filing order: the first ``limit`` due records filed after record ``after`` (all: none)."""
+    return _due(inst, ctx, today, after, limit, limit)
+
+
+def due_page(
+    inst: Instance, ctx: Context, after: int, size: int, today: date | None = None
+) -> Window[Due]:
+    """A page of the due list: ``size`` due records filed after record ``after``, and whether
+    another follows; the audit entry lists the page's own, the ones shown."""
+    return Window.cut(_due(inst, ctx, today, after, Window.reading(size), size), size)
+
+
+def _due(
+    inst: Instance,
+    ctx: Context,
+    today: date | None,
+    after: int,
+    wanted: int | None,
+    audited: int | None,
+) -> list[Due]:
+    """Up to ``wanted`` due records after ``after``; the audit entry lists the first
+    ``audited``.
 
     Set queries, not one schedule per record: the records with their lifecycle and dossier
     columns read in batches along the primary key (a page stops reading once it is full), the
     dossiers of each batch with their members, the retention table, the holds and the person's
     grants once each; the dates are computed from them as ``schedule`` computes them for one
     record. The number of statements does not grow with the archive, only with the batches a
-    page reads."""
+    page reads. The read scope narrows the query itself (a unit's archivist reads a quarter of
+    a four-unit archive, not all of it), ``admits`` checks each row again, and a page's batch is
+    sized to the page (the filter is close: most rows it lets through are due)."""
     today = today or date.today()
     with UnitOfWork(inst, ctx) as uow:
         session = uow.session
         uow.require(Action.DUE_LIST, None, may_manage_records(ctx.principal))
         scope = scope_of(session, ctx)
+        if scope is None or scope.empty:
+            uow.audit(Action.DUE_LIST, "allowed", None, {"on": today.isoformat(), "ids": []})
+            return []
         held = held_ids(session)
         table = _Table(session)
         dossiers = _Dossiers(session, table)
@@ -434,11 +457,10 @@ def due(
             .outerjoin(DocumentLifecycle, DocumentLifecycle.document_id == Document.id)
             .outerjoin(DossierMember, DossierMember.document_id == Document.id)
             .outerjoin(Dossier, Dossier.id == DossierMember.dossier_id)
-            .where(Document.status == RecordStatus.ACTIVE, _may_be_due(table, today))
+            .where(*scope_clauses(scope), _may_be_due(table, today))
             .order_by(Document.id)
-            .limit(DUE_BATCH)
+            .limit(DUE_BATCH if wanted is None else min(DUE_BATCH, 2 * wanted))
         )
-        wanted = None if limit is None else limit + one_more
         while wanted is None or len(out) < wanted:  # batch by batch along the primary key
             batch = session.execute(records.where(Document.id > after)).all()
             if not batch:
@@ -473,6 +495,6 @@ def due(
             Action.DUE_LIST,
             "allowed",
             None,
-            {"on": today.isoformat(), "ids": [d.document_id for d in out[:limit]]},
+            {"on": today.isoformat(), "ids": [d.document_id for d in out[:audited]]},
         )
     return out

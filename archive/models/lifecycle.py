@@ -179,7 +179,10 @@ class RegisterEntry(Sealed, Base):
     __tablename__ = "register_entries"
     __table_args__ = (
         UniqueConstraint("register", "year", "number"),
-        Index("ix_register_entries_year", "year"),  # a year of every register: the statistics
+        # a year of every register with its records: the statistics; the lines they open one
+        # by one (paper-only: no record; incoming without a fingerprint) through an index
+        Index("ix_register_entries_year_document", "year", "document_id"),
+        Index("ix_register_entries_register_year_sender", "register", "year", "sender_mac"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     register: Mapped[str] = mapped_column(ForeignKey("registers.code"))

@@ -21,6 +21,7 @@ from archive.audit import log
 from archive.audit.actions import READS, Action
 from archive.core import faults
 from archive.core.instance import Instance
+from archive.core.paging import Window
 from archive.core.uow import UnitOfWork
 from archive.models import AuditEntry, Document, utcnow
 from security.actor import Context
@@ -104,6 +105,12 @@ def entries(inst: Instance, ctx: Context, f: Filter, limit: int = 100) -> list[d
     with inst.sessions() as session:
         rows = session.execute(_query(f).order_by(AuditEntry.seq.desc()).limit(limit)).scalars()
         return [_shown(inst, session, ctx, e) for e in rows]
+
+
+def page(inst: Instance, ctx: Context, f: Filter, size: int) -> Window[dict]:
+    """A page of the log, newest first (``f.before``: older than that entry), and whether
+    older entries follow."""
+    return Window.cut(entries(inst, ctx, f, Window.reading(size)), size)
 
 
 TRACED = (Action.DOWNLOAD, Action.PREVIEW, Action.DOWNLOAD_ORIGINAL)

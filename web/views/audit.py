@@ -54,11 +54,11 @@ PAGE_SIZE = 200  # entries a page of the log shows; older ones a link away (keys
 @bp.route("")
 @requires(may_read_audit, Action.AUDIT_READ)
 def log():
-    entries = inspection.entries(kho(), current_context(), _filter(), limit=PAGE_SIZE + 1)
+    window = inspection.page(kho(), current_context(), _filter(), PAGE_SIZE)
     return render_template(
         "audit/log.html",
-        entries=entries[:PAGE_SIZE],
-        more=len(entries) > PAGE_SIZE,  # one read past the page: a next link only if it exists
+        entries=window.rows,
+        more=window.more,
         args=request.args,
         actions=ACTIONS,
         outcomes=OUTCOMES,

@@ -115,18 +115,17 @@ def due():
     audited list through the gate), to pick from."""
     ctx = current_context()
     after = int_arg("after", 0)
-    rows = retention.due(kho(), ctx, after=after, limit=DUE_PAGE, one_more=True)
-    more, rows = len(rows) > DUE_PAGE, rows[:DUE_PAGE]
+    window = retention.due_page(kho(), ctx, after, DUE_PAGE)
     shown = gate.admit_listed(
-        kho(), ctx, [d.document_id for d in rows], Action.LIST, {"page": "disposal_due"}
+        kho(), ctx, [d.document_id for d in window.rows], Action.LIST, {"page": "disposal_due"}
     )
     return render_template(
         "lifecycle/disposal_due.html",
-        rows=rows,
+        rows=window.rows,
         views={v.id: v for v in shown},
         form=ProposeForm(),
         after=after,
-        more=more,
+        more=window.more,
     )
 
 

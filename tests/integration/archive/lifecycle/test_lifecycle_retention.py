@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from archive.audit import log
 from archive.core import sealing
 from archive.lifecycle import plan, retention
 from archive.models import AuditEntry, Dossier
@@ -184,3 +185,31 @@ def test_the_due_lists_sql_filter_never_hides_a_due_record(inst, archivist):
                     expected.add(doc_id)
         assert listed == expected, today
     assert docs[0] in listed and docs[5] not in listed
+
+
+def test_a_units_due_list_pages_through_its_own_records_only(inst, archivist):
+    """The due list's query is narrowed by the reader's scope itself: another unit's due
+    records, filed in between, neither appear nor cut a page short, and the pages together
+    are the unit's whole list (the last, exactly full, says no more follow)."""
+    other = add_person(inst, "luutru.khac", "archivist", "tuyet_mat", unit="BTC")
+    own, theirs = [], []
+    for n in range(6):
+        own.append(file_doc(inst, archivist, doc_type="CV", issued=f"201{n}-03-01"))
+        theirs.append(file_doc(inst, other, doc_type="CV", issued=f"201{n}-03-02", unit="BTC"))
+    today = date(2030, 1, 1)
+    pages, after = [], 0
+    while True:
+        window = retention.due_page(inst, archivist.ctx, after, 2, today)
+        pages.append([d.document_id for d in window.rows])
+        if not window.more:
+            break
+        after = window.rows[-1].document_id
+    assert pages == [own[0:2], own[2:4], own[4:6]]
+    theirs_page = retention.due_page(inst, other.ctx, 0, 6, today)
+    assert [d.document_id for d in theirs_page.rows] == theirs and not theirs_page.more
+    with inst.sessions() as session:
+        listed = session.execute(
+            select(AuditEntry).where(AuditEntry.action == "due_list")
+        ).scalars()
+        shown = [len(log.payload_of(e)["detail"]["ids"]) for e in listed]
+    assert shown == [2, 2, 2, 6]  # each page audits its own, not the row read past it

@@ -105,3 +105,15 @@ def test_check_reports_rows_without_fingerprints_and_repair_fills_them(inst, arc
     assert check_store(inst, repair=True).notes[0].endswith("(filled)")
     assert check_store(inst).notes == []
     assert _figures(inst, archivist.ctx) == expected
+
+
+def test_lines_naming_no_sender_of_records_not_fingerprinted_are_opened(inst, archivist):
+    """A line naming no sender ("" fingerprint) counts its record's issuer; while that record
+    has no fingerprint yet (filed before 0024) the line is opened one by one, found through
+    its own statement, and the figures are those of the fingerprinted archive."""
+    _office(inst, archivist)
+    fingerprinted = _figures(inst, archivist.ctx)
+    with inst.sessions.begin() as session:
+        session.execute(update(Document).values(issuer_mac=None))
+    assert _figures(inst, archivist.ctx) == fingerprinted
+    assert statistics.compute(inst, archivist.ctx, YEAR).by_issuer["Tỉnh ủy Lào Cai"] == 2
