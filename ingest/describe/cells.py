@@ -292,7 +292,15 @@ def _classify(cell: Cell) -> None:
     elif fold(key).startswith("hen gio"):
         cell.role = "deadline"
     elif found := _fuzzy_mark(key):
-        cell.role, (cell.level, cell.urgency), cell.confidence = "mark", found, 0.6
+        # An urgency mark in capitals whose diacritics OCR dropped, all of them ("KHAN"), is
+        # the mark: no other line of a header reads so. A secrecy mark stays unsure ("MAT" may
+        # be a half-read "TỐI MẬT"), and so does one read with other diacritics ("KHĂN").
+        bare = found[0] == "thuong" and text.isupper() and not has_marks(text)
+        cell.role, (cell.level, cell.urgency), cell.confidence = (
+            "mark",
+            found,
+            0.85 if bare else 0.6,
+        )
     elif _MOTTO_DEBRIS.search(fold_same_length(text).translate(_DASH_CHARS)):
         cell.role, cell.value, cell.confidence = "motto", "state", 0.6
     elif text.isupper() and _AUTHORITY.match(folded) and len(folded.split()) >= 2:

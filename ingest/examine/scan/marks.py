@@ -143,11 +143,36 @@ def classify(text: str) -> Reading:
             ):
                 found = False
             return Reading(kind, value, found, words)
+    for kind, value, pattern in VOCABULARY:
+        if _find_loosely(words, tuple(_squeeze(p) for p in pattern)):
+            return Reading(kind, value, False, words)
     if _count_near(words, INCOMING_WORDS) >= 2:
         return Reading("other", "den", False, words)
     if _count_near(words, BODY_WORDS) >= 2:
         return Reading("other", None, False, words)
     return Reading(None, None, False, words)
+
+
+def _find_loosely(words: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    """A mark of several words, one of them long and read exactly, the others each at most
+    one letter off, however short ("THƯỢNG KHAV": THƯỢNG KHẨN). Tried only when no mark was
+    read (so it never hides a level), and never sure: the mark goes to a person as read."""
+    if len(pattern) < 2:
+        return False
+
+    def off_by_one(word: str, want: str) -> bool:
+        return len(word) == len(want) and sum(a != b for a, b in zip(word, want, strict=True)) <= 1
+
+    for i in range(len(words) - len(pattern) + 1):
+        window = words[i : i + len(pattern)]
+        anchored = any(
+            w == p and len(p) >= FUZZY_FROM for w, p in zip(window, pattern, strict=True)
+        )
+        if anchored and all(
+            _near(w, p) or off_by_one(w, p) for w, p in zip(window, pattern, strict=True)
+        ):
+            return True
+    return False
 
 
 def _count_near(words: tuple[str, ...], vocabulary: frozenset[str]) -> int:

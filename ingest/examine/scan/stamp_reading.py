@@ -9,7 +9,8 @@ to Tesseract as one image, one under the other, and its word table is split back
 
 Then each reading becomes a ``Mark`` (``ingest.stages``) or is dropped:
 - a level, urgency, circulation or known other mark when the words say so;
-- ``other`` for a round seal, or for a boxed or red stamp that reads as several ordinary words;
+- ``other`` for a round seal or an unread piece of one, or for a boxed or red stamp that reads
+  as several ordinary words;
 - ``unknown`` when a stamp-like mark (red, boxed or light ink) could not be read: it may be a
   secrecy stamp, so the record's level is unsure;
 - dropped when the candidate turns out to be ordinary printed text (a header line, a date).
@@ -224,6 +225,8 @@ def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
     width, height = cand.size[0] / px_mm, cand.size[1] / px_mm
     if not cand.strong or width < MIN_UNKNOWN_MM[0] or height < MIN_UNKNOWN_MM[1]:
         return Verdict(None, None, text, 0.0)
+    if "on_seal" in cand.cues:
+        return Verdict("other", "seal", text, 0.3)  # a piece of a round seal, unread
     if height > MAX_MARK_HEIGHT_MM and stamp_like and crop.rows >= 3:
         return Verdict("other", None, text, 0.3)  # a stamp of several lines, unread
     if (

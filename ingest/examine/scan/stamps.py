@@ -14,7 +14,10 @@ is the worst failure; a proposal that reads as ordinary text costs one small OCR
   the line (print has more of a letter beside each stroke), both vertical sides required;
 - ``light``: in grayscale, ink clearly lighter than the black print (red turned gray);
 - ``rotated``: a text-like blob turned by 4-25° (a stamp set by hand, boxed or not);
-- ``round``: a ring of ink (a round seal: never a secrecy mark, but never "unknown" either).
+- ``round``: a ring of ink (a round seal: never a secrecy mark, but never "unknown" either);
+- ``on_seal``: lying mostly on a round seal found by its ring (``find_seals``), also a seal that
+  the zone's bottom edge cuts (the signer's seal under a short body): a piece of the seal (its
+  star, its lettering, the signature across it) is not held as an unread stamp.
 
 Everything is measured in millimetres, so 150, 200 and 300 dpi scans behave alike.
 """
@@ -49,6 +52,11 @@ SIDE_MM = (6.0, 4.0)  # shortest horizontal and vertical side of a box
 # inking at least DOTTED_COVER of its length, horizontal and vertical (the short vertical sides
 # are a few dashes, so their share varies more; bitonal pages; see ``_dotted_boxes``).
 DOT_MM, DOTTED_GAP_MM, DOTTED_COVER = 0.5, 4.5, (0.3, 0.2)
+# Round seals: radius (mm), searched this far below the zone (a seal the zone's edge cuts),
+# found at SEAL_PX_MM (pixels per mm: a coarse image makes the circle search fast), and kept
+# when their outer ring is inked on at least SEAL_RING of its length (circles that the search
+# fits through lines of print are inked on a third of it or less).
+SEAL_RADIUS_MM, SEAL_BELOW_MM, SEAL_PX_MM, SEAL_RING = (14.0, 25.0), 45.0, 2.0, 0.5
 
 
 @dataclass
@@ -419,7 +427,58 @@ def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
         if ROTATED_MIN <= abs(rect[2]) <= ROTATED_MAX and rect[1][0] > 2 * rect[1][1]:
             found.append(Candidate(rect[0], rect[1], rect[2], {"rotated"}))
     merged = _merge(found)
+    seals = find_seals(page, zone_bottom)
+    for cand in merged:
+        if any(_on_seal(cand, seal, px_mm) for seal in seals):
+            cand.cues.add("on_seal")
     return [_to_page(c, scale) for c in merged]
+
+
+def find_seals(page: PageImage, zone_bottom: float) -> list[tuple[float, float, float]]:
+    """Round seals (centre x, y and radius, in pixels at ANALYSIS_DPI) reaching into the zone,
+    searched down to SEAL_BELOW_MM under it. A seal's ring is often crossed by the signer's
+    title and signature, so ring-shaped blobs miss it; circles are searched on a coarse image
+    instead, and each is kept only when the page's ink follows its outline (``SEAL_RING``)."""
+    scale = min(1.0, ANALYSIS_DPI / page.dpi)
+    px_mm = page.dpi * scale / 25.4
+    rows = page.gray.shape[0]
+    height = min(rows, round(rows * zone_bottom + SEAL_BELOW_MM * page.dpi / 25.4))
+    gray = page.gray[:height]
+    if scale < 1.0:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ink = np.where(gray < PAPER_INK, 255, 0).astype(np.uint8)
+    shrink = SEAL_PX_MM / px_mm
+    small = cv2.resize(255 - ink, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+    low, high = (round(r * SEAL_PX_MM) for r in SEAL_RADIUS_MM)
+    circles = cv2.HoughCircles(cv2.GaussianBlur(small, (3, 3), 1), cv2.HOUGH_GRADIENT, dp=1,
+                               minDist=2 * low, param1=100, param2=20, minRadius=low,
+                               maxRadius=high)  # fmt: skip
+    seals = []
+    for x, y, r in [] if circles is None else circles[0] / shrink:
+        near = np.arange(-3, 4)  # the coarse circle is a pixel or two off
+        ring = max(
+            _ring_coverage(ink, ((x + dx, y + dy), (2 * radius + 2, 2 * radius + 2), 0.0))
+            for dx in near for dy in near for radius in r + near
+        )  # fmt: skip
+        if ring >= SEAL_RING and y - r < rows * zone_bottom * scale:  # it reaches the zone
+            seals.append((float(x), float(y), float(r)))
+    return seals
+
+
+def _on_seal(cand: Candidate, seal: tuple[float, float, float], px_mm: float) -> bool:
+    """Most of the candidate lies on the seal (within its ring, a millimetre of slack) and it is
+    no wider than the seal: a box found where the signer's title crosses the ring, the star, the
+    lettering. A stamp beside a seal, or larger than it, is not a piece of it."""
+    x, y, r = seal
+    if cand.size[0] > 2 * r + 4 * px_mm:
+        return False
+    grid = np.stack(np.meshgrid(np.linspace(-0.45, 0.45, 10), np.linspace(-0.4, 0.4, 5)), -1)
+    angle = np.radians(cand.angle)
+    along = grid[..., 0] * cand.size[0]
+    across = grid[..., 1] * cand.size[1]
+    px = cand.centre[0] + along * np.cos(angle) - across * np.sin(angle)
+    py = cand.centre[1] + along * np.sin(angle) + across * np.cos(angle)
+    return bool((np.hypot(px - x, py - y) <= r + 1.0 * px_mm).mean() >= 0.5)
 
 
 def _propose(found: list[Candidate], contour: np.ndarray, ink: np.ndarray, px_mm: float,

@@ -372,3 +372,28 @@ def test_as_dict_keys() -> None:
         "level",
         "urgency",
     }
+
+
+@pytest.mark.parametrize(
+    ("mark", "urgency", "sure"),
+    [
+        ("KHẨN", "khan", True),
+        ("KHAN", "khan", True),  # OCR dropped every diacritic of a mark in capitals
+        ("THUONG KHAN", "thuong_khan", True),
+        ("HOA TOC", "hoa_toc", True),
+        ("KHĂN", "khan", False),  # read with other diacritics: a person looks
+        ("Khan", "khan", False),  # not in capitals, as marks are set
+    ],
+)
+def test_an_urgency_mark_read_without_its_diacritics(mark: str, urgency: str, sure: bool) -> None:
+    from ingest.describe.review import review_reasons
+
+    h = parse_header(_with_marks(mark))
+    assert h.urgency == urgency
+    assert ("urgency" not in review_reasons(h)) is sure
+
+
+@pytest.mark.parametrize("mark", ["MAT", "TOI MAT", "MAT KHAN"])
+def test_a_secrecy_mark_read_without_its_diacritics_stays_unsure(mark: str) -> None:
+    h = parse_header(_with_marks(mark))
+    assert h.level != "thuong" and h.confidence("level") < 0.8
