@@ -89,7 +89,7 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
                   run: Runner) -> tuple[list[FoundMark], list[stamps.Candidate]]:  # fmt: skip
     """Marks found in the top ``zone_bottom`` of the page, and the candidates they came from."""
     candidates = stamps.find_candidates(page, zone_bottom)
-    crops = [c for c in (stamp_reading.prepare(page, cand) for cand in candidates) if c]
+    crops, unread = _crops(page, candidates)
     deadline.check()
     readings = stamp_reading.read_crops(crops, deadline, run)
     width, height = page.size
@@ -105,17 +105,44 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
             continue
         if _first_word_maybe_lost(crop.candidate, verdict, candidates, explained, px_mm):
             verdict = replace(verdict, confidence=min(verdict.confidence, UNSURE_PART))
-        x0, y0, x1, y1 = crop.candidate.bounds()
-        box = (
-            round(max(0.0, x0 / width), 4),
-            round(max(0.0, y0 / height), 4),
-            round(min(1.0, x1 / width), 4),
-            round(min(1.0, y1 / height), 4),
-        )
+        box = _box(crop.candidate, width, height)
         found.append(FoundMark(verdict.kind, verdict.value, verdict.text, verdict.confidence,
                                index, box, round(-crop.candidate.angle, 1)))  # fmt: skip
         used.append(crop.candidate)
+    for cand in unread:  # a red box with nothing readable in it: a stamp nobody could read
+        found.append(FoundMark("unknown", None, "", 0.0, index, _box(cand, width, height),
+                               round(-cand.angle, 1)))  # fmt: skip
+        used.append(cand)
     return _absorbed(found), used
+
+
+def _crops(page: PageImage, candidates: list[stamps.Candidate]
+           ) -> tuple[list[stamp_reading.Crop], list[stamps.Candidate]]:  # fmt: skip
+    """The crops to read, and the red boxes that gave none. A frame whose rectangle leaves
+    nothing to read (its inset cut through the letters, a printed line closed it) is read
+    again by its red ink's own rectangle; red ink in a box that still gives nothing is never
+    dropped: it is the way secrecy is stamped, so it is held for a person."""
+    crops, unread = [], []
+    for cand in candidates:
+        crop = stamp_reading.prepare(page, cand)
+        ink = stamps.red_ink_of(cand) if crop is None else None
+        if ink is not None:
+            crop = stamp_reading.prepare(page, ink)
+        if crop is not None:
+            crops.append(crop)
+        elif {"red", "frame"} <= cand.cues:
+            unread.append(cand)
+    return crops, unread
+
+
+def _box(cand: stamps.Candidate, width: int, height: int) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = cand.bounds()
+    return (
+        round(max(0.0, x0 / width), 4),
+        round(max(0.0, y0 / height), 4),
+        round(min(1.0, x1 / width), 4),
+        round(min(1.0, y1 / height), 4),
+    )
 
 
 def _first_word_maybe_lost(cand: stamps.Candidate, verdict: stamp_reading.Verdict,

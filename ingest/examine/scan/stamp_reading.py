@@ -116,7 +116,10 @@ def prepare(page: PageImage, cand: Candidate) -> Crop | None:
     source = _source(page, cand)
     px_mm = page.dpi / 25.4
     margin = -FRAME_INSET_MM * px_mm if "frame" in cand.cues else 0.12 * cand.size[1]
-    letters = _letters(_binarize(_warp(source, cand, 1.0, margin)), px_mm)
+    first = _binarize(_warp(source, cand, 1.0, margin))
+    letters = _letters(first, px_mm)
+    if not letters and "frame" not in cand.cues:  # letters joined to a box drawn close round
+        letters = _letters(_remove_rules(first, 0.0), px_mm)  # them (a frame is read inset)
     if not letters:
         return None
     letter = float(np.median([s[3] for s in letters]))

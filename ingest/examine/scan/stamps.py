@@ -67,6 +67,9 @@ class Candidate:
     size: tuple[float, float]  # width along the text, height across it
     angle: float  # degrees the mark is turned (counter-clockwise positive, as OpenCV's)
     cues: set[str] = field(default_factory=set)
+    # The red ink's own rectangle when a frame's was kept for the mark (``_merge``): what is
+    # read when the frame's rectangle gives nothing to read.
+    red_rect: tuple | None = None
 
     def corners(self) -> np.ndarray:
         return cv2.boxPoints((self.centre, self.size, self.angle))
@@ -526,6 +529,8 @@ def _merge(found: list[Candidate]) -> list[Candidate]:
                     and (_closed_by_something_else(other, cand) or _piece_of(other, cand))
                 ):
                     other.centre, other.size, other.angle = cand.centre, cand.size, cand.angle
+                elif "frame" in other.cues and red:
+                    other.red_rect = (cand.centre, cand.size, cand.angle)
                 other.cues |= cand.cues
                 break
         else:
@@ -560,9 +565,23 @@ def in_line_before(mark: Candidate, other: Candidate, px_mm: float, gap_mm: floa
 
 
 def _to_page(c: Candidate, scale: float) -> Candidate:
+    red = None
+    if c.red_rect is not None:
+        (x, y), (w, h), angle = c.red_rect
+        red = ((x / scale, y / scale), (w / scale, h / scale), angle)
     return Candidate(
         (c.centre[0] / scale, c.centre[1] / scale),
         (c.size[0] / scale, c.size[1] / scale),
         c.angle,
         c.cues,
+        red,
     )
+
+
+def red_ink_of(frame: Candidate) -> Candidate | None:
+    """The red ink a frame was merged with, as a candidate of its own (read without the frame's
+    inset), or None."""
+    if frame.red_rect is None:
+        return None
+    centre, size, angle = frame.red_rect
+    return Candidate(centre, size, angle, frame.cues - {"frame", "dashed"})
