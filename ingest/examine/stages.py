@@ -207,7 +207,10 @@ def _examine_pdf(data: bytes, limits: Limits, password: str | None, deadline: De
     result.access_copy, result.pages = checked.access_copy, checked.pages
     result.removed_active_content, result.repaired = checked.removed, checked.repaired
     with rec.stage(EXTRACTION, text.SOFTWARE["pdf"]) as done:
-        extracted = text.pdf_text(checked.access_copy, deadline)
+        geometry: list[textlayer.PageGeometry] = []  # page 1's, read in the same pass
+        extracted = text.pdf_text(
+            checked.access_copy, deadline, lambda *page: geometry.append(textlayer.geometry(*page))
+        )
         layer = _drop_garbled(extracted, result)
         blank = len(extracted.pages_needing_ocr)
         detail = f"{checked.pages - len(result.pages_needing_ocr)} pages with text"
@@ -217,7 +220,15 @@ def _examine_pdf(data: bytes, limits: Limits, password: str | None, deadline: De
             detail += f"; {result.page_sources.count('garbled')} with an unreadable text layer"
         done("success", detail)
     if result.page_sources and result.page_sources[0] == "text":
-        _text_page_geometry(checked.access_copy, limits, deadline, rec, result, run_ocr)
+        _text_page_geometry(
+            checked.access_copy,
+            geometry[0] if geometry else None,
+            limits,
+            deadline,
+            rec,
+            result,
+            run_ocr,
+        )
     if result.pages_needing_ocr and run_ocr:
         _ocr_pdf(layer, limits, deadline, rec, result, first_page)
     elif result.pages_needing_ocr:
@@ -249,11 +260,11 @@ def _drop_garbled(extracted: text.Extracted, result: Examined) -> list[str]:
     return layer
 
 
-def _text_page_geometry(data: bytes, limits: Limits, deadline: Deadline, rec: _Recorder,
-                        result: Examined, run_ocr: bool) -> None:  # fmt: skip
+def _text_page_geometry(data: bytes, geometry: textlayer.PageGeometry | None, limits: Limits,
+                        deadline: Deadline, rec: _Recorder, result: Examined,
+                        run_ocr: bool) -> None:  # fmt: skip
     """Header zone of a text-layer first page; its image searched for stamps when an image
     (a scan under an OCR layer, a pasted stamp) reaches into the header zone."""
-    geometry = textlayer.first_page(data)
     if geometry is None:
         return
     zone = geometry.header.zone if geometry.header else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import docx
@@ -58,15 +59,19 @@ def has_text(page_text: str) -> bool:
 # --- PDF ------------------------------------------------------------------------------------------
 
 
-def pdf_text(data: bytes, deadline: Deadline | None = None) -> Extracted:
-    """Per-page text layers of an (already validated, unencrypted) PDF; blank pages noted."""
+def pdf_text(
+    data: bytes, deadline: Deadline | None = None, first: Callable | None = None
+) -> Extracted:
+    """Per-page text layers of an (already validated, unencrypted) PDF; blank pages noted.
+    ``first(page, textpage)`` is called on page 1 while it is open (the header's geometry is
+    read in the same pass: opening a page and its text again cost as much as the rest)."""
     with PDFIUM:
-        pages = _pdf_pages(data, deadline)
+        pages = _pdf_pages(data, deadline, first)
     blank = [i for i, text in enumerate(pages) if not has_text(text)]
     return Extracted("\n\f".join(pages), pages, blank)
 
 
-def _pdf_pages(data: bytes, deadline: Deadline | None) -> list[str]:
+def _pdf_pages(data: bytes, deadline: Deadline | None, first: Callable | None) -> list[str]:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -82,6 +87,8 @@ def _pdf_pages(data: bytes, deadline: Deadline | None) -> list[str]:
             page = document[index]
             textpage = page.get_textpage()
             pages.append(normalize(textpage.get_text_range()))
+            if index == 0 and first is not None:
+                first(page, textpage)
             textpage.close()
             page.close()
     finally:

@@ -11,10 +11,8 @@ from __future__ import annotations
 import ctypes
 from dataclasses import dataclass
 
-import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from ingest.examine.pdfium_guard import PDFIUM
 from ingest.examine.scan import layout
 
 Box = tuple[float, float, float, float]
@@ -32,30 +30,16 @@ class PageGeometry:
         return any(box[1] < bottom for box in self.images)
 
 
-def first_page(data: bytes) -> PageGeometry | None:
-    """Header and images of page 1 of an (already validated) PDF, or None if unreadable."""
-    with PDFIUM:
-        try:
-            document = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError:
-            return None
-        try:
-            if len(document) == 0:
-                return None
-            page = document[0]
-            width, height = page.get_size()
-            textpage = page.get_textpage()
-            rects = [textpage.get_rect(i) for i in range(textpage.count_rects())]
-            rects = [r for r in rects if r[3] > height * (1 - HEADER_SHARE)]  # the upper part
-            textpage.close()
-            images = []
-            for left, bottom, right, top in _image_bounds(page.raw, form=False):
-                box = (left / width, 1 - top / height, right / width, 1 - bottom / height)
-                if (box[2] - box[0]) * (box[3] - box[1]) >= IMAGE_MIN_SHARE:
-                    images.append(box)
-            page.close()
-        finally:
-            document.close()
+def geometry(page, textpage) -> PageGeometry:
+    """Header and images of an open PDFium page (with its text page)."""
+    width, height = page.get_size()
+    rects = [textpage.get_rect(i) for i in range(textpage.count_rects())]
+    rects = [r for r in rects if r[3] > height * (1 - HEADER_SHARE)]  # the upper part
+    images = []
+    for left, bottom, right, top in _image_bounds(page.raw, form=False):
+        box = (left / width, 1 - top / height, right / width, 1 - bottom / height)
+        if (box[2] - box[0]) * (box[3] - box[1]) >= IMAGE_MIN_SHARE:
+            images.append(box)
     return PageGeometry(layout.header_of_text_layer(rects, width, height), images)
 
 

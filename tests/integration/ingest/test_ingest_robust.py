@@ -22,8 +22,8 @@ from tests.support import documents as fx
 def _poison_pdf_text(real):
     """pdf_text that fails like a library bug on any PDF whose text layer says POISON."""
 
-    def fake(data, deadline=None):
-        extracted = real(data, deadline)
+    def fake(data, deadline=None, first=None):
+        extracted = real(data, deadline, first)
         if "POISON" in extracted.text:
             raise TypeError(f"cannot handle {extracted.text[-12:]!r}")
         return extracted
