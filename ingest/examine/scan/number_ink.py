@@ -71,6 +71,15 @@ def _words(tsv: str) -> list[tuple[int, int, int, int, float, str]]:
     return out
 
 
+def _blobs(crop: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A crop's ink (Otsu) and the statistics of its blobs, specks under 4 pixels left out."""
+    if crop.size == 0:
+        return crop, []
+    _, mask = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return mask, [stats[i] for i in range(1, count) if stats[i][cv2.CC_STAT_AREA] >= 4]
+
+
 def _ink(gray: np.ndarray, rgb: np.ndarray | None, box: tuple[int, int, int, int],
          letters_only: bool) -> Ink | None:  # fmt: skip
     """The ink of a word box: the components tall enough to be characters (with
@@ -78,12 +87,7 @@ def _ink(gray: np.ndarray, rgb: np.ndarray | None, box: tuple[int, int, int, int
     left, top, right, bottom = box
     pad = max(2, (bottom - top) // 4)
     y0, x0 = max(0, top - pad), max(0, left - 1)
-    crop = gray[y0 : bottom + pad, x0 : right + 1]
-    if crop.size == 0:
-        return None
-    _, mask = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    parts = [stats[i] for i in range(1, count) if stats[i][cv2.CC_STAT_AREA] >= 4]
+    mask, parts = _blobs(gray[y0 : bottom + pad, x0 : right + 1])
     if not parts:
         return None
     tallest = max(p[cv2.CC_STAT_HEIGHT] for p in parts)
@@ -148,12 +152,7 @@ def _right_glyphs(gray: np.ndarray, box: tuple[int, int, int, int],
     """The box of the last ``count`` full-height glyphs of a word ("1050" of "Số:1050"):
     a colon's dots are too short to count."""
     left, top, right, bottom = box
-    crop = gray[top:bottom, left:right]
-    if crop.size == 0:
-        return None
-    _, mask = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    parts = [stats[i] for i in range(1, n) if stats[i][cv2.CC_STAT_AREA] >= 4]
+    _, parts = _blobs(gray[top:bottom, left:right])
     if not parts:
         return None
     tallest = max(p[cv2.CC_STAT_HEIGHT] for p in parts)
