@@ -25,7 +25,9 @@ from archive.models.lifecycle import (
     Register,
     RegisterCounter,
     RegisterEntry,
+    RegisterTally,
     RetentionRule,
+    SenderTally,
 )
 from archive.models.people import (
     ClearanceRequest,
@@ -84,8 +86,10 @@ __all__ = [
     "Register",
     "RegisterCounter",
     "RegisterEntry",
+    "RegisterTally",
     "RetentionRule",
     "Sealed",
+    "SenderTally",
     "StoredObject",
     "TrustAnchor",
     "TrustCrl",

@@ -200,6 +200,36 @@ class RegisterEntry(Sealed, Base):
     sender_mac: Mapped[str | None] = mapped_column(String(64))
 
 
+class RegisterTally(Base):
+    """Lines of active records counted per year, month, register kind, type, unit, level and
+    ``pending_filer`` (0, or the filer of a record whose secrecy is pending): kept by triggers
+    in the transaction that changes a line or its record (archive/core/tallies.py, 0028)."""
+
+    __tablename__ = "register_tallies"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    doc_type: Mapped[str] = mapped_column(String(16), primary_key=True)  # "" none
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    pending_filer: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class SenderTally(Base):
+    """Incoming lines of active records counted per year, unit, level, ``pending_filer`` and
+    sender fingerprint, with the lowest line id of each (one line opened for the name)."""
+
+    __tablename__ = "sender_tallies"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    pending_filer: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" none named
+    n: Mapped[int] = mapped_column(Integer)
+    first_entry: Mapped[int | None] = mapped_column(Integer)
+
+
 class DescriptionVersion(Sealed, Base):
     """A sealed snapshot of a record's description after a change (who, when); consecutive
     snapshots give the old and new values without ever storing them in clear."""

@@ -7,6 +7,8 @@ A row whose blob is missing or whose ciphertext hash changed is damage, never a 
 Reasons typed before migration 0015, and the reasons and warnings of ingest jobs finished before
 0018, sit in clear in the database: reported, sealed on repair. Rows from before 0024 without
 their sender fingerprint (``archive.core.grouping``) are reported and filled on repair.
+The statistics' running counts (``archive.core.tallies``) are compared with a count of the
+register lines: a difference is reported and counted again on repair.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from archive.core import grouping, jobparts, sealing
+from archive.core import grouping, jobparts, sealing, tallies
 from archive.core.instance import Instance
 from archive.models import IndexSnapshot, IngestJob, StoredObject
 
@@ -86,6 +88,7 @@ def check_store(
         clear = sealing.clear_reasons(session)
         outcomes = jobparts.clear_outcomes(session)
         unfingerprinted = grouping.unfilled(session)
+        drifted = tallies.drift(session)
     if clear:
         report.notes.append(
             f"{clear} lý do còn lưu rõ / typed reasons stored in clear (written before 0015)"
@@ -103,9 +106,17 @@ def check_store(
             "and records without their sender fingerprint (written before 0024: the statistics "
             "open them one by one)" + (" (filled)" if repair else ": run kho check --repair")
         )
+    if drifted:
+        report.notes.append(
+            f"{drifted} số đếm thống kê sai lệch so với sổ / statistics counts that differ from "
+            "a count of the register lines"
+            + (" (counted again)" if repair else ": run kho check --repair")
+        )
     if repair:
         if unfingerprinted:
-            grouping.backfill(inst)
+            grouping.backfill(inst)  # the fingerprints change the counts by sender: first
+        if drifted or unfingerprinted:
+            tallies.refill(inst)
         if outcomes:
             jobparts.seal_clear_outcomes(inst)
         if clear:

@@ -319,6 +319,16 @@ def pending_clause(scope: ReadScope) -> ColumnElement[bool]:
     return or_(Document.secrecy_pending.is_(False), Document.filed_by == scope.pending_filer)
 
 
+def pending_filer_clause(scope: ReadScope, column: ColumnElement[int]) -> ColumnElement[bool]:
+    """The same rule on a count's ``pending_filer`` column (0: not pending, else the filer of
+    the records counted: ``archive.core.tallies``)."""
+    if scope.all_pending:
+        return true()
+    if scope.pending_filer is None:
+        return column == 0
+    return or_(column == 0, column == scope.pending_filer)
+
+
 def scope_clauses(scope: ReadScope) -> tuple[ColumnElement[bool], ...]:
     """The read scope as SQL conditions on ``documents`` (active records only): the one filter
     of lists and of counts (the office's statistics), so nothing is counted that is not shown.

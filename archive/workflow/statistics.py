@@ -32,6 +32,8 @@ from archive.models import (
     Document,
     Register,
     RegisterEntry,
+    RegisterTally,
+    SenderTally,
     Unit,
     User,
     aware,
@@ -120,11 +122,14 @@ def compute(
 
 
 def _count_registers(inst, session, scope, year, units, out: Statistics) -> None:
-    """Counted in SQL for the lines of records: by month, type, unit and level from clear
-    columns, by sender from the keyed fingerprints (archive/core/grouping.py), opening one line
-    per sender for its name. Opened one at a time, as before: the lines of paper-only
-    documents (their type is sealed, their own level and unit decide who sees them) and lines
-    whose fingerprints were not computed yet (written before 0024). The keyring read once."""
+    """The lines of records in the scope's units come from the running counts
+    (``archive.core.tallies``: a few hundred rows whatever the year's size), trimmed there by
+    unit, level and the pending rule; the lines of records the scope admits beyond its units
+    (shared with the unit, granted) are counted in SQL from the rows, as are their senders
+    (keyed fingerprints: archive/core/grouping.py). One line is opened per sender for its name.
+    Opened one at a time, as before: the lines of paper-only documents (their type is sealed,
+    their own level and unit decide who sees them), and for their sender the lines whose
+    fingerprints were not computed yet (written before 0024). The keyring read once."""
     in_scope = and_(*gate.scope_clauses(scope))
     incoming = Register.kind == "incoming"
     # a line of a record is counted in SQL unless its sender's fingerprint is missing
@@ -142,28 +147,27 @@ def _count_registers(inst, session, scope, year, units, out: Statistics) -> None
         .where(RegisterEntry.year == year)
     )
     records = of_year.join(Document, Document.id == RegisterEntry.document_id).where(in_scope)
-    month = extract("month", RegisterEntry.entry_date)
-    dims = (month, Register.kind, Document.doc_type, Document.unit_id, Document.level)
-    for m, kind, doc_type, unit_id, level, n in session.execute(
-        records.add_columns(*dims, func.count()).where(counted).group_by(*dims)
-    ):
-        out.months[int(m) - 1][kind] += n
-        _add(out.by_type, doc_type or "?", kind, n)
-        _add(out.by_unit, units.get(unit_id, "?"), kind, n)
-        _add(out.by_level, level, kind, n)
-    sender = case(
-        (RegisterEntry.sender_mac != grouping.NONE, RegisterEntry.sender_mac),
-        else_=Document.issuer_mac,
-    )
     incoming_codes = select(Register.code).where(incoming).scalar_subquery()
-    senders = session.execute(  # the incoming registers' own lines, through their index
-        records.add_columns(sender, func.count(), func.min(RegisterEntry.id))
-        .where(RegisterEntry.register.in_(incoming_codes), counted)
-        .group_by(sender)
-    ).all()
+    senders: Counter = Counter()  # fingerprint → lines
+    firsts: dict[str, int] = {}  # fingerprint → a line of it to open for the name
+    _count_tallies(session, scope, year, units, out, senders, firsts)
+    if scope.document_ids:  # beyond the scope's units: a few records, counted from the rows
+        beyond = records.where(Document.unit_id.not_in(scope.unit_ids))
+        _count_rows(session, beyond.where(counted), units, out)
+        sender = case(
+            (RegisterEntry.sender_mac != grouping.NONE, RegisterEntry.sender_mac),
+            else_=Document.issuer_mac,
+        )
+        for mac, n, first in session.execute(
+            beyond.add_columns(sender, func.count(), func.min(RegisterEntry.id))
+            .where(RegisterEntry.register.in_(incoming_codes), counted)
+            .group_by(sender)
+        ):
+            senders[mac] += n
+            firsts[mac] = min(first, firsts.get(mac, first))
     ring = inst.keyring
-    names = _sender_names(ring, session, [first for mac, _, first in senders if mac])
-    for name, n in sorted((names[first] if mac else "?", n) for mac, n, first in senders):
+    names = _sender_names(ring, session, firsts, year, incoming_codes)
+    for name, n in sorted((names[mac] if mac else "?", n) for mac, n in senders.items() if n):
         out.by_issuer[name] += n  # in name order: equal counts rank the same on every run
     # one by one: paper-only lines, lines of records not fingerprinted yet; each its own
     # statement, so that each reads its few lines through an index, not the year's lines
@@ -192,16 +196,59 @@ def _count_registers(inst, session, scope, year, units, out: Statistics) -> None
         details = {}
         if paper or kind == "incoming":
             details = sealing.unseal_columns(ring, RegisterEntry.__tablename__, row)
-        out.months[row.entry_date.month - 1][kind] += 1
-        doc_type = (row.doc_type if not paper else None) or details.get("doc_type") or "?"
-        _add(out.by_type, doc_type, kind)
-        _add(out.by_unit, units.get(row.entry_unit if paper else row.unit_id, "?"), kind)
-        _add(out.by_level, row.entry_level if paper else row.level, kind)
+        if paper or row.unit_id not in scope.unit_ids:  # else in the running counts already
+            out.months[row.entry_date.month - 1][kind] += 1
+            doc_type = (row.doc_type if not paper else None) or details.get("doc_type") or "?"
+            _add(out.by_type, doc_type, kind)
+            _add(out.by_unit, units.get(row.entry_unit if paper else row.unit_id, "?"), kind)
+            _add(out.by_level, row.entry_level if paper else row.level, kind)
         if kind == "incoming":
             issuer = details.get("sender")
             if not issuer and not paper:
                 issuer = _issuer(ring, row)
             out.by_issuer[grouping.folded(issuer or "?")] += 1
+
+
+def _count_tallies(session, scope, year, units, out, senders: Counter, firsts: dict) -> None:
+    """The running counts of the lines of records in the scope's units, at the levels it
+    admits, pending ones only as the gate's pending rule lets this reader see them."""
+    levels = LEVELS[: scope.max_level + 1]
+
+    def admitted(table):
+        return (
+            table.year == year,
+            table.unit_id.in_(scope.unit_ids),
+            table.level.in_(levels),
+            gate.pending_filer_clause(scope, table.pending_filer),
+            table.n != 0,
+        )
+
+    t = RegisterTally
+    for m, kind, doc_type, unit_id, level, n in session.execute(
+        select(t.month, t.kind, t.doc_type, t.unit_id, t.level, t.n).where(*admitted(t))
+    ):
+        _tally(out, m, kind, doc_type or "?", unit_id, level, n, units)
+    s = SenderTally
+    for mac, n, first in session.execute(select(s.sender, s.n, s.first_entry).where(*admitted(s))):
+        senders[mac] += n
+        if first is not None:
+            firsts[mac] = min(first, firsts.get(mac, first))
+
+
+def _count_rows(session, lines, units, out: Statistics) -> None:
+    month = extract("month", RegisterEntry.entry_date)
+    dims = (month, Register.kind, Document.doc_type, Document.unit_id, Document.level)
+    for m, kind, doc_type, unit_id, level, n in session.execute(
+        lines.add_columns(*dims, func.count()).group_by(*dims)
+    ):
+        _tally(out, m, kind, doc_type or "?", unit_id, level, n, units)
+
+
+def _tally(out: Statistics, month, kind, doc_type, unit_id, level, n, units) -> None:
+    out.months[int(month) - 1][kind] += n
+    _add(out.by_type, doc_type, kind, n)
+    _add(out.by_unit, units.get(unit_id, "?"), kind, n)
+    _add(out.by_level, level, kind, n)
 
 
 _ONE_BY_ONE = (
@@ -229,25 +276,54 @@ def _issuer(ring, row) -> str | None:
     return json.loads(decrypt_bytes(key, row.sealed_meta, where)).get("issuer")
 
 
-def _sender_names(ring, session, firsts: list[int]) -> dict[int, str]:
-    """The name each sender's first line shows (its own sender, else its record's issuer),
-    keyed by that line's id: one line opened per sender, not per line."""
-    names: dict[int, str] = {}
-    for start in range(0, len(firsts), 500):  # bounded IN lists
-        rows = session.execute(
-            select(RegisterEntry.id, RegisterEntry.sender_mac, *_ONE_BY_ONE)
-            .join(Register, Register.code == RegisterEntry.register)
-            .join(Document, Document.id == RegisterEntry.document_id)
-            .where(RegisterEntry.id.in_(firsts[start : start + 500]))
-        )
-        for row in rows:
-            issuer = None
-            if row.sender_mac != grouping.NONE:
-                issuer = sealing.unseal_columns(ring, RegisterEntry.__tablename__, row)["sender"]
-            else:
-                issuer = _issuer(ring, row)
-            names[row.id] = grouping.folded(issuer or "?")
+def _sender_names(ring, session, firsts: dict[str, int], year, incoming_codes) -> dict[str, str]:
+    """The name each sender shows, keyed by its fingerprint: one line opened per sender (its own
+    sender, else its record's issuer), not per line. A line whose fingerprint has changed since
+    it was counted first (its record's issuer edited) is passed over for another of the year."""
+    names: dict[str, str] = {}
+    wanted = {first: mac for mac, first in firsts.items() if mac}
+    ids = sorted(wanted)
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        batch = ids[start : start + 500]
+        for row in session.execute(_line_of().where(RegisterEntry.id.in_(batch))):
+            mac = wanted[row.id]
+            if _fingerprint(row) == mac:
+                names[mac] = _name(ring, row)
+    for mac in {m for m in wanted.values() if m not in names}:
+        row = session.execute(
+            _line_of()
+            .where(RegisterEntry.register.in_(incoming_codes), RegisterEntry.year == year)
+            .where(
+                or_(
+                    RegisterEntry.sender_mac == mac,
+                    and_(RegisterEntry.sender_mac == grouping.NONE, Document.issuer_mac == mac),
+                )
+            )
+            .order_by(RegisterEntry.id)
+            .limit(1)
+        ).first()
+        names[mac] = _name(ring, row) if row is not None else "?"
     return names
+
+
+def _line_of():
+    return (
+        select(RegisterEntry.id, RegisterEntry.sender_mac, Document.issuer_mac, *_ONE_BY_ONE)
+        .join(Register, Register.code == RegisterEntry.register)
+        .join(Document, Document.id == RegisterEntry.document_id)
+    )
+
+
+def _fingerprint(row) -> str | None:
+    return row.sender_mac if row.sender_mac != grouping.NONE else row.issuer_mac
+
+
+def _name(ring, row) -> str:
+    if row.sender_mac != grouping.NONE:
+        issuer = sealing.unseal_columns(ring, RegisterEntry.__tablename__, row)["sender"]
+    else:
+        issuer = _issuer(ring, row)
+    return grouping.folded(issuer or "?")
 
 
 def _count_assignments(session, scope, year: int, out: Statistics) -> None:
