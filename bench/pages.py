@@ -19,7 +19,8 @@ a large table. The smallest size is the anchor: the growth column is each p95 ov
 p95 in the same run. Beside each page's wall time (as the client saw it): Kho's own time from
 its ``Server-Timing`` header (``KHO_SERVER_TIMING`` is set), and the CPU time this process spent
 (test client and Kho; on PostgreSQL the server's CPU is not in it), so on a shared machine the
-work can be read apart from the waiting.
+work can be read apart from the waiting; the slowest round of each page is printed the same way
+(one slow round in ten is the p95: was it waiting or working?).
 """
 
 from __future__ import annotations
@@ -272,6 +273,11 @@ def main() -> None:
                 f"  p95 {_p95(page.times):7.1f} ms wall; p95 {_p95(page.server):7.1f} server,"
                 f" {_p95(page.cpu):7.1f} CPU ms  {len(page.statements):3} statements"
                 f" ({selects} SELECT)  {verdict}"
+            )
+            slow = max(range(len(page.times)), key=page.times.__getitem__)
+            print(  # waiting (the machine) or working (the code): its CPU time says which
+                f"  {'':<26} slowest round {page.times[slow]:7.1f} ms wall:"
+                f" {page.server[slow]:7.1f} server, {page.cpu[slow]:7.1f} CPU ms"
             )
             if args.plans or "SCAN" in verdict:
                 print("\n".join(plans))

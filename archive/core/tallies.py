@@ -5,7 +5,7 @@ Counting a year of ~83k lines in SQL on every view took 306 ms at a million reco
 tables hold the counts instead, kept by the database itself: triggers on ``register_entries``
 (a line written, moved, re-dated, re-linked, its sender fingerprinted, deleted) and on
 ``documents`` (a record's type, unit, level, status, secrecy pending, filer or issuer changed,
-or the record deleted) take the old row's contribution off and add the new one's, inside the
+or the record inserted or deleted) take the old row's contribution off and add the new one's, inside the
 statement that changed it, so in the same transaction as the change: a rolled-back filing
 leaves no count behind, and a bulk ``UPDATE`` is counted like one row.
 
@@ -145,6 +145,12 @@ def _triggers(dialect: str) -> dict[str, tuple[str, str, list[str], tuple[str, .
             "UPDATE",
             _record_change(dialect, "OLD", False) + _record_change(dialect, "NEW", True),
             (*DOCUMENT_COLUMNS, "issuer_mac"),
+        ),
+        "tally_record_insert": (  # lines written before their record (no foreign keys)
+            "documents",
+            "INSERT",
+            _record_change(dialect, "NEW", True),
+            (),
         ),
         "tally_record_delete": (
             "documents",
