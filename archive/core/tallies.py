@@ -5,9 +5,9 @@ Counting a year of ~83k lines in SQL on every view took 306 ms at a million reco
 tables hold the counts instead, kept by the database itself: triggers on ``register_entries``
 (a line written, moved, re-dated, re-linked, its sender fingerprinted, deleted) and on
 ``documents`` (a record's type, unit, level, status, secrecy pending, filer or issuer changed,
-or the record inserted or deleted) take the old row's contribution off and add the new one's, inside the
-statement that changed it, so in the same transaction as the change: a rolled-back filing
-leaves no count behind, and a bulk ``UPDATE`` is counted like one row.
+the record inserted or deleted) take the old row's contribution off and add the new one's,
+inside the statement that changed it, so in the same transaction as the change: a rolled-back
+filing leaves no count behind, and a bulk ``UPDATE`` is counted like one row.
 
 - ``register_tallies``: the lines of **active records** per year × month × register kind ×
   type × unit × level × ``pending_filer`` (0, or the filer of a record whose secrecy is
