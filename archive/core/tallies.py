@@ -25,7 +25,7 @@ beyond its units (records shared with the unit, or granted) is counted directly 
 
 A count that drifted (a write with the triggers missing, damage) is found by ``drift`` (the
 tables against a direct count of every line) and rebuilt by ``refill``: ``kho check`` reports
-and repairs it. Migration 0028 creates the tables and triggers and fills them.
+and repairs it. Migration 0026 creates the tables and triggers and fills them.
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def drop_triggers_sql(dialect: str) -> list[str]:
 
 
 def fill_sql(dialect: str) -> list[str]:
-    """Count every line again into the emptied tallies (migration 0028, ``refill``)."""
+    """Count every line again into the emptied tallies (migration 0026, ``refill``)."""
     return [
         "DELETE FROM register_tallies",
         "DELETE FROM sender_tallies",

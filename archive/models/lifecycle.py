@@ -203,7 +203,7 @@ class RegisterEntry(Sealed, Base):
 class RegisterTally(Base):
     """Lines of active records counted per year, month, register kind, type, unit, level and
     ``pending_filer`` (0, or the filer of a record whose secrecy is pending): kept by triggers
-    in the transaction that changes a line or its record (archive/core/tallies.py, 0028)."""
+    in the transaction that changes a line or its record (archive/core/tallies.py, 0026)."""
 
     __tablename__ = "register_tallies"
     year: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -2,11 +2,10 @@
 kept by triggers on register_entries and documents (archive/core/tallies.py), filled here from
 the lines an archive already holds
 
-Revision ID: 0028
+Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-02 11:00:00.000000
 
-(other branches add 0026 and 0027 in parallel; the lead re-chains at merge.)
 """
 from alembic import op
 import sqlalchemy as sa
@@ -14,7 +13,7 @@ import sqlalchemy as sa
 from archive.core import tallies
 
 
-revision = '0028'
+revision = '0026'
 down_revision = '0025'
 branch_labels = None
 depends_on = None
