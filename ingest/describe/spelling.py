@@ -11,18 +11,25 @@ A word is changed only to a form the body itself writes at least twice in the sa
 word beside it), more often than any other form, and only when the word list does not prefer
 the word as read. The change is **sure** only when the word list also prefers the new form;
 otherwise it is shown and the subject stays with a person. Nothing here reads the page image.
+
+Abbreviations are not words: one OCR garbled ("thuế ITNIN") is put right to the abbreviation
+the body writes ("Luật Thuế TNDN") or spells out ("thu nhập doanh nghiệp"), when it is the only
+one a few letters off; sure when the abbreviation is also a known one
+(``vocab.ABBREVIATIONS``). Names of places (the gazetteer's) count as words of the list.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from ingest.describe.syllable import is_syllable
+from ingest.describe.syllable import is_acronym, is_syllable
 from ingest.describe.text import canonical_tones, fold
+from ingest.describe.vocab import ABBREVIATIONS
 
 _TOKEN = re.compile(r"[^\W_]+")
 MIN_BODY = 2  # readings of the same context in the body before a word is changed
@@ -76,23 +83,26 @@ class Mended:
 
     @property
     def sure_words(self) -> frozenset[str]:
-        """The words put right surely, as ``_lower`` writes them."""
-        return frozenset(_lower(f.put) for f in self.fixes if f.sure)
+        """The words put right surely, as ``lower`` writes them."""
+        return frozenset(lower(f.put) for f in self.fixes if f.sure)
 
 
-def _lower(word: str) -> str:
+def lower(word: str) -> str:
+    """A word as the word list writes it: lower case, one tone placement."""
     return canonical_tones(word.lower())
 
 
-def _support(words: list[str], i: int, form: str, lex: frozenset[str]) -> int:
-    """How the word list backs ``form`` at position ``i``: 2 in a compound with its
-    neighbours, 1 as a word on its own, 0 not at all."""
+def _support(
+    words: list[str], i: int, form: str, lex: frozenset[str], names: frozenset[str]
+) -> int:
+    """How the word list (and the names) back ``form`` at position ``i``: 2 in a compound or
+    a name with its neighbours, 1 as a word on its own, 0 not at all."""
     for lo in range(max(0, i - 2), i + 1):
         for hi in range(i + 1, min(len(words), i + 3) + 1):
             if hi - lo < 2:
                 continue
-            phrase = [*words[lo:i], form, *words[i + 1 : hi]]
-            if " ".join(phrase) in lex:
+            phrase = " ".join([*words[lo:i], form, *words[i + 1 : hi]])
+            if phrase in lex or phrase in names:
                 return 2
     return 1 if form in lex else 0
 
@@ -141,6 +151,34 @@ def _readings(words: list[str], i: int, body: list[str], at: dict[str, list[int]
     return seen
 
 
+def _swapped(seen: Counter[str], word: str) -> Counter[str]:
+    """The body's readings with those that are no word and disagree with the subject's
+    ``word`` read with the other of hỏi and ngã."""
+    out: Counter[str] = Counter()
+    for form, count in seen.items():
+        out[form if form == word else _hook_or_tilde(form)] += count
+    return out
+
+
+_HOOK, _TILDE = "\u0309", "\u0303"
+
+
+def _hook_or_tilde(word: str) -> str:
+    """A body's reading that is no word, read with the other of the two marks OCR confuses
+    most (hỏi and ngã: "vật liệu nỗ" for "nổ") when that makes it a word of the list."""
+    if is_word(word):
+        return word
+    bare = unicodedata.normalize("NFD", word)
+    if _HOOK in bare:
+        other = bare.replace(_HOOK, _TILDE)
+    elif _TILDE in bare:
+        other = bare.replace(_TILDE, _HOOK)
+    else:
+        return word
+    other = lower(unicodedata.normalize("NFC", other))
+    return other if is_word(other) else word
+
+
 def _choose(word: str, seen: Counter[str], support: dict[str, int]) -> tuple[str, int, bool] | None:
     """(form, readings, sure) to put for ``word``, or None to keep it.
 
@@ -168,27 +206,87 @@ def _choose(word: str, seen: Counter[str], support: dict[str, int]) -> tuple[str
     return best, seen[best], False
 
 
-def mend(subject: str, body: list[str]) -> Mended:
+def _abbreviations(body: str) -> Counter[str]:
+    """The abbreviations the body writes, each with how often it writes it or (for a known
+    one) spells it out."""
+    seen: Counter[str] = Counter(
+        w for w in _TOKEN.findall(body) if is_acronym(w) and not is_syllable(w)
+    )
+    folded = " " + " ".join(fold(w) for w in _TOKEN.findall(body.lower())) + " "
+    for short, words in ABBREVIATIONS.items():
+        spelled = folded.count(" " + " ".join(fold(w) for w in words.split()) + " ")
+        if spelled:
+            seen[short] += spelled
+    return seen
+
+
+def _abbreviation_for(read: str, seen: Counter[str]) -> str | None:
+    """The one abbreviation of the body that OCR could have read as ``read`` (a word in
+    capitals that is no syllable, no known abbreviation and not in the body): a letter or two
+    off, the closest and only one so close."""
+    if not (read.isupper() and len(read) >= 2) or is_syllable(read):
+        return None
+    if read in ABBREVIATIONS or read in seen:
+        return None
+    limit = 1 if len(read) <= 3 else 2
+    near = sorted(
+        (_edits(fold(read), fold(form)), form)
+        for form, count in seen.items()
+        if count >= MIN_BODY and abs(len(form) - len(read)) <= 1
+    )
+    near = [(d, form) for d, form in near if d <= limit]
+    if not near or (len(near) > 1 and near[1][0] == near[0][0]):
+        return None
+    return near[0][1]
+
+
+def _mend_abbreviations(subject: str, body: str) -> tuple[str, list[Fix]]:
+    seen = _abbreviations(body)
+    fixes = []
+    out = []
+    last = 0
+    for m in _TOKEN.finditer(subject):
+        put = _abbreviation_for(m[0], seen) if seen else None
+        if put is None:
+            continue
+        out.append(subject[last : m.start()] + put)
+        last = m.end()
+        fixes.append(Fix(m[0], put, seen[put], put in ABBREVIATIONS))
+    return "".join(out) + subject[last:], fixes
+
+
+def mend(subject: str, body: list[str], names: frozenset[str] = frozenset()) -> Mended:
     """The subject with words put right where the body's readings of the same context and
-    the word list agree (see the module's docstring); every change listed."""
-    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(subject)]
-    words = [_lower(subject[a:b]) for a, b in spans]
-    if len(words) < 2 or not body:
+    the word list agree (see the module's docstring); every change listed. ``names``: names
+    of places, lower case, which the word list lacks ("quảng ngãi")."""
+    if not body:
         return Mended(subject)
+    subject, fixed = _mend_abbreviations(subject, " ".join(body))
+    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(subject)]
+    words = [lower(subject[a:b]) for a, b in spans]
+    if len(words) < 2:
+        return Mended(subject, fixed)
     # Digits are tokens, so no neighbours are made across a number ("năm 2022 đảm").
-    text = [_lower(w) for w in _TOKEN.findall(" ".join(body))]
+    text = [lower(w) for w in _TOKEN.findall(" ".join(body))]
     at: dict[str, list[int]] = {}
     for j, word in enumerate(text):
         at.setdefault(word, []).append(j)
     lex = lexicon()
     out = list(subject)
-    fixes: list[Fix] = []
+    fixes: list[Fix] = fixed
     for i, word in enumerate(words):
         if not word.isalpha():
             continue
         seen = _readings(words, i, text, at)
-        found = _choose(word, seen, {f: _support(words, i, f, lex) for f in {*seen, word}})
-        if found is None:
+        found = _choose(word, seen, {f: _support(words, i, f, lex, names) for f in {*seen, word}})
+        swapped = _swapped(seen, word)
+        if found is None and swapped != seen:
+            # Undecided: the body's readings that are no word, read with the other mark. The
+            # body never wrote the form put in, so the change is never sure.
+            support = {f: _support(words, i, f, lex, names) for f in {*swapped, word}}
+            found = _choose(word, swapped, support)
+            found = found and (found[0], found[1], False)
+        if not found:
             continue
         best, count, sure = found
         a, b = spans[i]
@@ -203,4 +301,4 @@ def is_word(form: str) -> bool:
     """Does the word list know this word or phrase? True for everything when no word list is
     installed (the year names alone say too little)."""
     lex = lexicon()
-    return lex is YEAR_NAMES or _lower(form) in lex
+    return lex is YEAR_NAMES or lower(form) in lex

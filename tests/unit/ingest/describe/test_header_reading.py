@@ -506,8 +506,30 @@ def test_a_decisions_title_behind_ocr_debris_is_its_title_and_the_articles_never
     h = parse_header(text, ocr=True)
     assert h.doc_type == "QĐ" and h.evidence["doc_type"].line == title
     assert h.subject == "Xử phạt vi phạm hành chính"
+    # What was dropped is shown in the evidence; it holds no syllable, so no word of the
+    # subject can have been lost with it and the subject is not sent to a person for it.
     debris = subject != "Xử phạt vi phạm hành chính"
-    assert ("subject" in _review(text, ocr=True)) is debris  # what was dropped is shown
+    assert ("møt0" in (h.evidence["subject"].note or "")) is debris
+    assert "subject" not in _review(text, ocr=True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "sure"),
+    [
+        (", \\ việc triển khai nộp thuế", True),  # signs dropped, "Về" restored
+        ("'x7..2/ Triển khai nộp thuế", True),  # a pen's mark: no syllable in it
+        ("'tỉnh2..4/ Triển khai nộp thuế", False),  # a syllable went with the mark
+        ("Triển khai thựchiện nộp thuế", False),  # "thự chiện": a split the word list denies
+        ("Triển khai nộpthuế điện tử", True),  # "nộp" and "thuế" are both words
+    ],
+)
+def test_a_scans_subject_cleaned_goes_to_a_person_only_when_a_word_may_have_changed(
+    raw: str, sure: bool
+) -> None:
+    _, notes, cleaned_surely = clean_subject(raw)
+    assert notes and cleaned_surely is sure
+    text = _DECISION_SCAN.format(title="QUYẾT ĐỊNH", subject=raw)
+    assert ("subject" in _review(text, ocr=True)) is not sure
 
 
 def test_the_decision_clause_with_its_colon_is_not_a_title() -> None:
