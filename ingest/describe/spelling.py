@@ -104,7 +104,25 @@ def _support(
             phrase = " ".join([*words[lo:i], form, *words[i + 1 : hi]])
             if phrase in lex or phrase in names:
                 return 2
+    if any(phrase in lex for phrase in _beside_abbreviation(words, i, form)):
+        return 2
     return 1 if form in lex else 0
+
+
+@lru_cache(maxsize=1)
+def _spelled_out() -> dict[str, list[str]]:
+    return {lower(short): lower(words).split() for short, words in ABBREVIATIONS.items()}
+
+
+def _beside_abbreviation(words: list[str], i: int, form: str) -> list[str]:
+    """Phrases ``form`` makes with the words an abbreviation beside it stands for ("thuế" +
+    "TNDN": "thuế thu nhập"), which the word list knows and the abbreviation hides."""
+    spelled = _spelled_out()
+    after = spelled.get(words[i + 1], []) if i + 1 < len(words) else []
+    before = spelled.get(words[i - 1], []) if i > 0 else []
+    return [" ".join([form, *after[:k]]) for k in range(1, len(after) + 1)] + [
+        " ".join([*before[-k:], form]) for k in range(1, len(before) + 1)
+    ]
 
 
 def _edits(a: str, b: str) -> int:

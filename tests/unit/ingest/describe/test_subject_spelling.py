@@ -95,15 +95,26 @@ def test_a_syllable_that_is_no_word_is_kept_as_printed() -> None:
 
 def test_a_garbled_abbreviation_is_put_right_to_the_one_the_body_writes() -> None:
     """ "ITNIN" is no syllable and no abbreviation; the body writes "TNDN" (a known one) three
-    times: put right surely. "thuê" then takes the body's "thuế TNDN" (both are words, so the
-    subject stays with a person for it)."""
+    times: put right surely. "thuê" then takes the body's "thuế TNDN", sure too: "TNDN" stands
+    for "thu nhập doanh nghiệp", and the word list knows "thuế thu nhập", not "thuê thu nhập"."""
     body = (
+        "Kính gửi: Thuế tỉnh Ninh Bình.\n\nCục Thuế nhận được công văn của Thuế tỉnh.\n"
         "Điều 12 Luật Thuế TNDN số 67/2025/QH15 quy định ưu đãi thuế TNDN.\n"
         "Căn cứ khoản 1 Điều 13 Luật Thuế TNDN thì doanh nghiệp được ưu đãi.\n"
     )
-    subject, review = _read("V/v chính sách thuê ITNIN", body)
-    assert subject == "chính sách thuế TNDN"
-    assert "'ITNIN' → 'TNDN'" in review["subject"].reason
+    h = parse_header(HEAD.format(subject="Về chính sách thuê ITNIN", body=body), ocr=True)
+    assert h.subject == "Về chính sách thuế TNDN"
+    assert "'ITNIN' → 'TNDN'" in h.evidence["subject"].note
+    assert "'thuê' → 'thuế'" in h.evidence["subject"].note
+    assert "subject" not in {item.field for item in review_items(h)}
+
+
+def test_a_word_beside_an_abbreviation_stays_with_a_person_when_its_words_do_not_decide() -> None:
+    """ "UBND" stands for "ủy ban nhân dân", which backs neither "huyện" nor "huyền": the body
+    decides alone, and the subject goes to a person."""
+    body = "Chủ tịch UBND huyện chỉ đạo; UBND huyện và các xã; UBND huyện thực hiện.\n"
+    mended = spelling.mend("báo cáo UBND huyền về đất đai", [body])
+    assert mended.text == "báo cáo UBND huyện về đất đai" and not mended.sure
 
 
 def test_an_abbreviation_spelled_out_by_the_body_backs_the_correction() -> None:
