@@ -29,7 +29,7 @@ from importlib import resources
 
 from ingest.describe.syllable import is_acronym, is_syllable
 from ingest.describe.text import canonical_tones, fold
-from ingest.describe.vocab import ABBREVIATIONS
+from ingest.describe.vocab import ABBREVIATIONS, COMPOUNDS
 
 _TOKEN = re.compile(r"[^\W_]+")
 MIN_BODY = 2  # readings of the same context in the body before a word is changed
@@ -50,15 +50,15 @@ YEAR_NAMES = frozenset(
 
 @lru_cache(maxsize=1)
 def lexicon() -> frozenset[str]:
-    """Vietnamese words and compounds, lower case, syllables joined by one space, and the
-    names of years; only the year names when the word list is not installed (then little is
-    sure, and the body decides alone)."""
+    """Vietnamese words and compounds, lower case, syllables joined by one space, the names
+    of years and the administrative compounds of ``vocab.COMPOUNDS``; only the year names
+    when the word list is not installed (then little is sure, and the body decides alone)."""
     try:
         text = resources.files("pyvi").joinpath("models/words.txt").read_text("utf-8")
     except (ModuleNotFoundError, FileNotFoundError, OSError):
         return YEAR_NAMES
     words = {canonical_tones(w.strip().lower()) for w in text.splitlines() if w.strip()}
-    return frozenset(words) | YEAR_NAMES
+    return frozenset(words) | YEAR_NAMES | {canonical_tones(w) for w in COMPOUNDS}
 
 
 @dataclass
@@ -320,3 +320,51 @@ def is_word(form: str) -> bool:
     installed (the year names alone say too little)."""
     lex = lexicon()
     return lex is YEAR_NAMES or lower(form) in lex
+
+
+# Words of grammar, read reliably (short and frequent) and next to anything: a compound made
+# with one of them by another mark ("có sự" / "cơ sự", "cả nước" / "cá nước") is chance.
+_GRAMMAR = frozenset((
+    "có", "đã", "ở", "và", "cả", "của", "là", "được", "các", "những", "với", "cho", "trong",
+    "đến", "để", "từ", "theo", "tại", "về", "này", "một",
+))  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _compounds_by_letters() -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """The word list's two-word compounds, by their letters without marks."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for entry in lexicon():
+        parts = entry.split()
+        if len(parts) == 2:
+            out.setdefault((fold(parts[0]), fold(parts[1])), []).append((parts[0], parts[1]))
+    return out
+
+
+def compound_slips(subject: str) -> list[str]:
+    """Neighbouring words of an OCR'd subject that make no compound, where one of them with
+    other marks makes one ("chỉ tiết" / "chi tiết"): OCR adds and drops marks, and a subject
+    is written in compounds. Shown to a person, never changed: without the body's word on it,
+    the word list alone does not say which was printed. Empty when no word list is installed."""
+    lex = lexicon()
+    if lex is YEAR_NAMES:
+        return []
+    read = _TOKEN.findall(subject)
+    words = [lower(w) for w in read]
+    index = _compounds_by_letters()
+    slips = []
+    for i in range(len(words) - 1):
+        a, b = words[i], words[i + 1]
+        if not (a.isalpha() and b.isalpha()) or {a, b} & _GRAMMAR:
+            continue
+        if i > 0 and any(w[:1].isupper() for w in read[i : i + 2]):
+            continue  # a name ("Thăng Long", "Đảng tỉnh"): its own spelling
+        if 2 in (
+            _support(words, i, a, lex, frozenset()),
+            _support(words, i + 1, b, lex, frozenset()),
+        ):
+            continue  # a word in a compound with its other neighbour
+        found = [c for c in index.get((fold(a), fold(b)), []) if (c[0] == a) != (c[1] == b)]
+        if found:
+            slips.append(f"'{a} {b}' / '{' '.join(found[0])}'")
+    return slips

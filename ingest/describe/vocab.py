@@ -184,3 +184,21 @@ ABBREVIATIONS: dict[str, str] = {
     "ĐMST": "đổi mới sáng tạo",
     "CĐS": "chuyển đổi số",
 }
+
+# Compounds of administrative writing that the general word list (pyvi's) lacks: they back a
+# subject's words as its own compounds do ("UBND cấp tỉnh" is no misreading of "cấp tính").
+COMPOUNDS = (
+    "cấp tỉnh",
+    "cấp huyện",
+    "cấp xã",
+    "cấp trung ương",
+    "cấp cơ sở",
+    "cấp ủy",
+    "đứng đầu",
+    "người đứng đầu",
+    "cả nước",
+    "không đúng",
+    "làm tăng",
+    "bình xét",
+    "thi đua khen thưởng",
+)
