@@ -1,6 +1,7 @@
 """How often the header reader is right, silently wrong or needlessly doubtful, on real files.
 
-    .venv/bin/python bench/real.py [FOLDER ...] [-v] [--only TEXT] [--watch]
+    .venv/bin/python bench/real.py [FOLDER ...] [-v] [--only TEXT] [--watch] [--generated N]
+                                   [--seed S]
 
 Every folder holding a ``truth.jsonl`` is measured (default: ``../shared/corpus/real`` and
 ``../shared/corpus/dev``). Each file goes through ``ingest.pipeline.describe`` exactly as ingest
