@@ -238,10 +238,12 @@ def _abbreviations(body: str) -> Counter[str]:
     return seen
 
 
-def _abbreviation_for(read: str, seen: Counter[str]) -> str | None:
-    """The one abbreviation of the body that OCR could have read as ``read`` (a word in
-    capitals that is no syllable, no known abbreviation and not in the body): a letter or two
-    off, the closest and only one so close."""
+def _abbreviation_for(read: str, seen: Counter[str]) -> tuple[str, bool] | None:
+    """(abbreviation, sure): the one abbreviation of the body that OCR could have read as
+    ``read`` (a word in capitals that is no syllable, no known abbreviation and not in the
+    body), a letter or two off, the closest and only one so close; sure when it is a known
+    one. None when a known one is closer (a "TNCM" is rather "TNCN" than the body's "TNDN");
+    one as close that the body never writes is outweighed by the body."""
     if not (read.isupper() and len(read) >= 2) or is_syllable(read):
         return None
     if read in ABBREVIATIONS or read in seen:
@@ -255,7 +257,15 @@ def _abbreviation_for(read: str, seen: Counter[str]) -> str | None:
     near = [(d, form) for d, form in near if d <= limit]
     if not near or (len(near) > 1 and near[1][0] == near[0][0]):
         return None
-    return near[0][1]
+    distance, form = near[0]
+    rivals = [
+        _edits(fold(read), fold(other))
+        for other in ABBREVIATIONS
+        if other != form and abs(len(other) - len(read)) <= 1
+    ]
+    if any(d < distance for d in rivals):
+        return None
+    return form, form in ABBREVIATIONS
 
 
 def _mend_abbreviations(subject: str, body: str) -> tuple[str, list[Fix]]:
@@ -264,12 +274,13 @@ def _mend_abbreviations(subject: str, body: str) -> tuple[str, list[Fix]]:
     out = []
     last = 0
     for m in _TOKEN.finditer(subject):
-        put = _abbreviation_for(m[0], seen) if seen else None
-        if put is None:
+        found = _abbreviation_for(m[0], seen) if seen else None
+        if found is None:
             continue
+        put, sure = found
         out.append(subject[last : m.start()] + put)
         last = m.end()
-        fixes.append(Fix(m[0], put, seen[put], put in ABBREVIATIONS))
+        fixes.append(Fix(m[0], put, seen[put], sure))
     return "".join(out) + subject[last:], fixes
 
 

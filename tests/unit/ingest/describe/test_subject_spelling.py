@@ -132,6 +132,8 @@ def test_an_abbreviation_spelled_out_by_the_body_backs_the_correction() -> None:
         ("chính sách thuế TNQN", "thuế TNDN, thuế TNDN, thuế TNCN, thuế TNCN."),
         # One reading in the body is not enough.
         ("chính sách thuế ITNIN", "Luật Thuế TNDN số 67/2025/QH15."),
+        # A known abbreviation closer than the body's: "TNCM" is rather "TNCN" than "TNDN".
+        ("chính sách thuế TNCM", "thuế TNDN, thuế TNDN, thuế TNDN."),
         # An abbreviation the body writes is kept.
         ("về VLNCN", "sử dụng VLNCN, kho VLNCN, vận chuyển VLUNCN."),
     ],
