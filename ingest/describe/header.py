@@ -39,6 +39,7 @@ from ingest.describe.vocab import (
     LEVEL_RANK,
     LEVELS,
     STATE_DOC_TYPES,
+    TYPE_CODES,
     URGENCIES,
     URGENCY_RANK,
 )
@@ -357,6 +358,30 @@ def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:
     return found
 
 
+_TYPE_CODES = frozenset(fold(c).upper() for c in (*TYPE_CODES, "CV"))
+
+
+def _number_against_issuer(b: _Builder, number: NumberReading, symbols: set[str]) -> None:
+    """An OCR'd number whose body code is one letter off the issuer's own symbol ("1933-CV/ĐĐU"
+    from a Đảng ủy, whose symbol is "ĐU") was misread in one of the two: the number goes to a
+    person, the issuer's symbol shown. A code far from it is no slip (state symbols often end
+    in a unit that is no body: "QĐ-XPVPHC") and says nothing."""
+    wanted = {fold(s).upper(): s for s in symbols if len(s) >= 2}
+    codes = {fold(part).upper(): part for part in number.parts if part}
+    if any(c.startswith(w) or w.startswith(c) for c in codes for w in wanted):
+        return  # the symbol names the issuer (as issuer._fits has it)
+    for code, part in codes.items():
+        if code in _TYPE_CODES:
+            continue
+        near = sorted(wanted[w] for w in wanted if spelling.edits(code, w) == 1)
+        if near:
+            evidence = b.header.evidence["number"]
+            note = f"ký hiệu '{part}' lệch một chữ so với ký hiệu của cơ quan ban hành ({near[0]})"
+            b.put("number", number.value, evidence.line_no, min(evidence.confidence, 0.7),
+                  "; ".join(n for n in (evidence.note, note) if n))  # fmt: skip
+            return
+
+
 def _date(b: _Builder, head: HeadCells, title: int | None, number: NumberReading | None) -> None:
     """The date line of the header (never one from the body)."""
     cells, region = head.cells, head.region
@@ -460,6 +485,8 @@ def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer) -> Header:
     _date(b, head, title, number)
     _marks(cells[:region], b)
     reading = _issuer(b, head, number, table, ocr)
+    if ocr and number is not None and number.value and reading is not None:
+        _number_against_issuer(b, number, reading.symbols)
     mottos = [c for c in cells[:region] if c.role == "motto"]
     party = next((c for c in mottos if c.value == "party"), None)
     motto = party or (mottos[0] if mottos else None)

@@ -125,7 +125,7 @@ def _beside_abbreviation(words: list[str], i: int, form: str) -> list[str]:
     ]
 
 
-def _edits(a: str, b: str) -> int:
+def edits(a: str, b: str) -> int:
     """Levenshtein distance (short words only)."""
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -143,7 +143,7 @@ def _same_word(read: str, form: str) -> bool:
         return True
     if is_syllable(read) or not is_syllable(form):
         return False
-    return abs(len(read) - len(form)) <= 1 and _edits(fold(read), fold(form)) <= MAX_EDITS
+    return abs(len(read) - len(form)) <= 1 and edits(fold(read), fold(form)) <= MAX_EDITS
 
 
 def _apply_case(read: str, form: str) -> str:
@@ -250,7 +250,7 @@ def _abbreviation_for(read: str, seen: Counter[str]) -> tuple[str, bool] | None:
         return None
     limit = 1 if len(read) <= 3 else 2
     near = sorted(
-        (_edits(fold(read), fold(form)), form)
+        (edits(fold(read), fold(form)), form)
         for form, count in seen.items()
         if count >= MIN_BODY and abs(len(form) - len(read)) <= 1
     )
@@ -259,7 +259,7 @@ def _abbreviation_for(read: str, seen: Counter[str]) -> tuple[str, bool] | None:
         return None
     distance, form = near[0]
     rivals = [
-        _edits(fold(read), fold(other))
+        edits(fold(read), fold(other))
         for other in ABBREVIATIONS
         if other != form and abs(len(other) - len(read)) <= 1
     ]

@@ -597,3 +597,40 @@ def test_a_scans_day_is_doubted_only_when_the_number_beside_it_was_written_by_ha
     h = parse_header(text, ocr=True)
     assert h.date == "2025-01-24"
     assert ("date" in _review(text, ocr=True)) is doubted
+
+
+_PARTY_SCAN = (
+    "ĐẢNG BỘ XÃ XUÂN QUANG\nĐẢNG ỦY XÃ XUÂN QUANG\n*\nSố {number}\n\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+    "Xuân Quang, ngày 12 tháng 3 năm 2025\n\nV/v triển khai công tác kiểm tra\n\n"
+    "Kính gửi: các chi bộ.\n\nThực hiện kế hoạch của cấp trên.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("number", "doubted"),
+    [
+        ("1933-CV/ĐĐU", True),  # a letter doubled by OCR: one off the Đảng ủy's "ĐU"
+        ("1933-CV/ĐU", False),
+        ("1933-CV/BTCTU", False),  # far from it: another matter, the issuer's check notes it
+    ],
+)
+def test_a_scanned_numbers_symbol_one_letter_off_the_issuers_goes_to_a_person(
+    number: str, doubted: bool
+) -> None:
+    text = _PARTY_SCAN.format(number=number)
+    h = parse_header(text, ocr=True)
+    assert h.number == number and h.issuer == "Đảng ủy xã Xuân Quang"
+    review = _review(text, ocr=True)
+    assert ("number" in review) is doubted
+    if doubted:
+        assert "(ĐU)" in review["number"].reason
+    assert "number" not in _review(text)  # a text layer's symbol is what was typed
+
+
+def test_a_state_symbol_ending_in_a_unit_is_no_slip_of_the_issuers() -> None:
+    text = _DECISION_SCAN.replace("pổế /QĐ-XPVPHC", "26/QĐ-XPVPHC").format(
+        title="QUYẾT ĐỊNH", subject="Xử phạt vi phạm hành chính"
+    )
+    h = parse_header(text, ocr=True)
+    assert h.number == "26/QĐ-XPVPHC"
+    assert "number" not in _review(text, ocr=True)
