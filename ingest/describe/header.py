@@ -324,7 +324,7 @@ def _subject(
         notes.append("có thể đọc sai dấu (từ ghép): " + ", ".join(slips[:3]))
     elif ocr and not (clean_sure and mended.sure):
         conf = min(conf, 0.75)
-    elif notes:
+    elif ocr and notes:
         conf = min(conf, 0.85)  # put right surely: shown, not sent to a person
     b.put("subject", subject or None, line, conf, "; ".join(notes) or None)
 
