@@ -39,6 +39,7 @@ from ingest.describe.vocab import (
     LEVEL_RANK,
     LEVELS,
     STATE_DOC_TYPES,
+    TYPE_CODES,
     URGENCIES,
     URGENCY_RANK,
 )
@@ -234,6 +235,14 @@ def _misread_by_body(ours: tuple[str, str], theirs: tuple[str, str]) -> bool:
     return all(spelling.is_word(ours[k]) and not spelling.is_word(theirs[k]) for k in differ)
 
 
+def _compound(pair: tuple[str, str], others: Counter[tuple[str, str]]) -> bool:
+    """A compound of the word list that the body reads only as no compound ("đầm ấm" /
+    "đầm âm"): the body's misreading, however often the body repeats it."""
+    return spelling.is_word(" ".join(pair)) and not any(
+        spelling.is_word(" ".join(other)) for other in others if other != pair
+    )
+
+
 def _marks_differ(subject: str, body: list[str], fixed: frozenset[str] = frozenset()) -> list[str]:
     """Subject words OCR may have given the wrong marks: a pair of words that the body also
     has, but only with other marks ("Nhâm Dằn" / "Nhâm Dần", "chỉ tiết" / "chi tiết"). The body
@@ -244,15 +253,20 @@ def _marks_differ(subject: str, body: list[str], fixed: frozenset[str] = frozens
     for line in body:
         for pair in _pairs(line):
             seen.setdefault((fold(pair[0]), fold(pair[1])), Counter())[pair] += 1
+    pairs = [
+        (pair, seen.get((fold(pair[0]), fold(pair[1])), Counter())) for pair in _pairs(subject)
+    ]
+    # Words a compound confirms are confirmed beside their other neighbour too ("ấm và").
+    compounds = {w for pair, others in pairs if _compound(pair, others) for w in pair}
     odd = []
-    for pair in _pairs(subject):
-        others = seen.get((fold(pair[0]), fold(pair[1])), Counter())
+    for pair, others in pairs:
         best, count = others.most_common(1)[0] if others else (pair, 0)
         # The body confirms our form, or the reader just put this word right (surely, so
         # the word list backs it): a body form that is no word does not put it in doubt.
         backed = others[pair] >= spelling.MIN_BODY or bool(fixed.intersection(pair))
-        confirmed = backed and _misread_by_body(pair, best)
-        if best != pair and count > others[pair] and not confirmed:
+        confirmed = (backed or _compound(pair, others)) and _misread_by_body(pair, best)
+        differ = {w for w, b in zip(pair, best, strict=True) if w != b}
+        if best != pair and count > others[pair] and not confirmed and not differ <= compounds:
             odd.append(f"'{' '.join(pair)}' / '{' '.join(best)}'")
     return odd
 
@@ -284,12 +298,12 @@ def _subject(
     raw, conf = subject_at(cells, start, skip_header=skip)
     if not raw:
         return
-    subject, notes = clean_subject(raw, table)
+    subject, notes, clean_sure = clean_subject(raw, table)
     line = cells[start].line if start < len(cells) else None
     after = head.subject_span[1]
     body = _body(text, cells[after - 1].line + 1) if ocr else []
-    mended = spelling.mend(subject, body) if ocr else spelling.Mended(subject)
-    cleaned = bool(notes)  # "V/v" dropped, debris, glued words: said, and doubted on a scan
+    names = frozenset(spelling.lower(e.name) for e in table.places.values())
+    mended = spelling.mend(subject, body, names) if ocr else spelling.Mended(subject)
     if mended.fixes:
         subject = mended.text
         fixed = ", ".join(f.note() for f in mended.fixes)
@@ -305,9 +319,12 @@ def _subject(
     elif ocr and (odd := _marks_differ(subject, body, mended.sure_words)):
         conf = min(conf, 0.75)
         notes.append("dấu khác với cùng chữ trong thân văn bản: " + ", ".join(odd[:3]))
-    elif ocr and (cleaned or not mended.sure):
+    elif ocr and (slips := spelling.compound_slips(subject)):
         conf = min(conf, 0.75)
-    elif mended.fixes:
+        notes.append("có thể đọc sai dấu (từ ghép): " + ", ".join(slips[:3]))
+    elif ocr and not (clean_sure and mended.sure):
+        conf = min(conf, 0.75)
+    elif ocr and notes:
         conf = min(conf, 0.85)  # put right surely: shown, not sent to a person
     b.put("subject", subject or None, line, conf, "; ".join(notes) or None)
 
@@ -339,6 +356,30 @@ def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:
         note = f"văn bản chưa có số (bản chưa đăng ký hoặc dự thảo): '{cell.text}'"
         b.put("number", None, cell.line, 0.3, note, "blank")
     return found
+
+
+_TYPE_CODES = frozenset(fold(c).upper() for c in (*TYPE_CODES, "CV"))
+
+
+def _number_against_issuer(b: _Builder, number: NumberReading, symbols: set[str]) -> None:
+    """An OCR'd number whose body code is one letter off the issuer's own symbol ("1933-CV/ĐĐU"
+    from a Đảng ủy, whose symbol is "ĐU") was misread in one of the two: the number goes to a
+    person, the issuer's symbol shown. A code far from it is no slip (state symbols often end
+    in a unit that is no body: "QĐ-XPVPHC") and says nothing."""
+    wanted = {fold(s).upper(): s for s in symbols if len(s) >= 2}
+    codes = {fold(part).upper(): part for part in number.parts if part}
+    if any(c.startswith(w) or w.startswith(c) for c in codes for w in wanted):
+        return  # the symbol names the issuer (as issuer._fits has it)
+    for code, part in codes.items():
+        if code in _TYPE_CODES:
+            continue
+        near = sorted(wanted[w] for w in wanted if spelling.edits(code, w) == 1)
+        if near:
+            evidence = b.header.evidence["number"]
+            note = f"ký hiệu '{part}' lệch một chữ so với ký hiệu của cơ quan ban hành ({near[0]})"
+            b.put("number", number.value, evidence.line_no, min(evidence.confidence, 0.7),
+                  "; ".join(n for n in (evidence.note, note) if n))  # fmt: skip
+            return
 
 
 def _date(b: _Builder, head: HeadCells, title: int | None, number: NumberReading | None) -> None:
@@ -444,6 +485,8 @@ def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer) -> Header:
     _date(b, head, title, number)
     _marks(cells[:region], b)
     reading = _issuer(b, head, number, table, ocr)
+    if ocr and number is not None and number.value and reading is not None:
+        _number_against_issuer(b, number, reading.symbols)
     mottos = [c for c in cells[:region] if c.role == "motto"]
     party = next((c for c in mottos if c.value == "party"), None)
     motto = party or (mottos[0] if mottos else None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.describe import spelling
 from ingest.describe.gazetteer import Gazetteer, Key, key_of
 from ingest.describe.syllable import is_syllable, split_glued
 from ingest.describe.text import fold, match_key
@@ -20,15 +21,17 @@ _VV = re.compile(r"^[VW]\s*[/⁄|.]\s*[vV]\b\s*[:.]?\s*")
 _LEAD_DEBRIS = re.compile(r"^[^\w(“\"]+")
 _TOKEN = re.compile(r"^(?P<pre>\W*)(?P<core>[^\W\d_]+)(?P<post>\W*)$")
 _SPACES = re.compile(r"\s+")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _JUNK = re.compile(r"\d|[./\\|_~^*#@]{2}")
 # "Đảng" as the Party keeps its capital ("của Đảng", "Đảng Cộng sản"), not "đảng viên".
 _PARTY = re.compile(r"\bcủa đảng\b|\bđảng(?= cộng sản)|\bđiều lệ đảng\b")
 
 
-def _unglue(words: list[str]) -> tuple[list[str], bool]:
-    """Split glued syllables; a word in capitals only when the whole subject is in capitals
-    (elsewhere it is an abbreviation: "TNDN", "VLNCN")."""
-    out, changed = [], False
+def _unglue(words: list[str]) -> tuple[list[str], bool, bool]:
+    """(words, changed, sure): glued syllables split; a word in capitals only when the whole
+    subject is in capitals (elsewhere it is an abbreviation: "TNDN", "VLNCN"). The splits are
+    sure when the word list knows both halves of each."""
+    out, changed, sure = [], False, True
     upper = all(not ch.islower() for ch in " ".join(words))
     for word in words:
         m = _TOKEN.match(word)
@@ -36,9 +39,10 @@ def _unglue(words: list[str]) -> tuple[list[str], bool]:
         if m and split:
             out += [m["pre"] + split[0], split[1] + m["post"]]
             changed = True
+            sure = sure and all(spelling.is_word(half) for half in split)
         else:
             out.append(word)
-    return out, changed
+    return out, changed, sure
 
 
 def _without_leading_junk(words: list[str]) -> tuple[list[str], list[str]]:
@@ -52,6 +56,13 @@ def _without_leading_junk(words: list[str]) -> tuple[list[str], list[str]]:
         if all(_JUNK.search(w) and any(c.isalpha() for c in w) for w in head):
             return rest, head
     return words, []
+
+
+def _no_word_in(junk: list[str]) -> bool:
+    """Nothing dropped as junk could have been a word of the subject: none of its runs of two
+    or more letters is a Vietnamese syllable ("møt0..2Ÿ.../2/" is a pen's mark read as text)."""
+    runs = [r for w in junk for r in _LETTERS.findall(w) if len(r) >= 2]
+    return not any(is_syllable(r) for r in runs)
 
 
 def _names(table: Gazetteer) -> dict[Key, str]:
@@ -87,10 +98,14 @@ def sentence_case(text: str, table: Gazetteer) -> str:
     return out[:1].upper() + out[1:]
 
 
-def clean_subject(raw: str, table: Gazetteer | None = None) -> tuple[str, list[str]]:
-    """(subject, notes): "V/v" dropped, debris and glued words put right, capitals made a
-    sentence when a gazetteer is given (each noted)."""
+def clean_subject(raw: str, table: Gazetteer | None = None) -> tuple[str, list[str], bool]:
+    """(subject, notes, sure): "V/v" dropped, debris and glued words put right, capitals made a
+    sentence when a gazetteer is given (each noted). ``sure`` is False when a change may have
+    changed the words themselves (a dropped piece that could be a word, a split the word list
+    does not back): the subject then goes to a person. Dropping signs, restoring "Về việc" and
+    the case of letters change no word."""
     notes: list[str] = []
+    sure = True
     text = _SPACES.sub(" ", raw).strip()
     dropped = []
     debris = _LEAD_DEBRIS.match(text)
@@ -101,9 +116,11 @@ def clean_subject(raw: str, table: Gazetteer | None = None) -> tuple[str, list[s
     words, junk = _without_leading_junk(text.split())
     if debris or junk:
         notes.append(f"bỏ ký tự thừa ở đầu: '{' '.join(dropped + junk)}'")
-    words, glued = _unglue(words)
+        sure = _no_word_in(junk)
+    words, glued, split_sure = _unglue(words)
     if glued:
         notes.append("tách chữ dính liền")
+        sure = sure and split_sure
     folded = fold(" ".join(words[:2])).split()
     if folded[:1] == ["viec"]:  # "\ việc ..." : the "Về" was lost
         words.insert(0, "Về")
@@ -119,4 +136,4 @@ def clean_subject(raw: str, table: Gazetteer | None = None) -> tuple[str, list[s
     if table is not None and any(c.isalpha() for c in text) and not any(c.islower() for c in text):
         text = sentence_case(text, table)
         notes.append("chữ in hoa viết lại theo câu")
-    return text, notes
+    return text, notes, sure

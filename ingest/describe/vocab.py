@@ -134,3 +134,71 @@ POSITIONS: dict[str, str] = {
     "THƯ KÝ": "Thư ký",
     "NGƯỜI GHI BIÊN BẢN": "Người ghi biên bản",
 }
+
+
+# Abbreviations documents write in their subjects and bodies, with what they stand for: an OCR'd
+# subject's garbled abbreviation ("thuế ITNIN") is put right to one of these that the same
+# document's body writes ("Luật Thuế TNDN"), or whose words it spells out ("thuế thu nhập doanh
+# nghiệp"). Edit this table, not the reader.
+ABBREVIATIONS: dict[str, str] = {
+    "UBND": "ủy ban nhân dân",
+    "HĐND": "hội đồng nhân dân",
+    "MTTQ": "mặt trận tổ quốc",
+    "BCH": "ban chấp hành",
+    "BTV": "ban thường vụ",
+    "ĐBQH": "đại biểu quốc hội",
+    "TNDN": "thu nhập doanh nghiệp",
+    "TNCN": "thu nhập cá nhân",
+    "GTGT": "giá trị gia tăng",
+    "TTĐB": "tiêu thụ đặc biệt",
+    "NSNN": "ngân sách nhà nước",
+    "KTXH": "kinh tế xã hội",
+    "BHXH": "bảo hiểm xã hội",
+    "BHYT": "bảo hiểm y tế",
+    "BHTN": "bảo hiểm thất nghiệp",
+    "KHCN": "khoa học công nghệ",
+    "CNTT": "công nghệ thông tin",
+    "CCHC": "cải cách hành chính",
+    "TTHC": "thủ tục hành chính",
+    "PCCC": "phòng cháy chữa cháy",
+    "ANTT": "an ninh trật tự",
+    "ATGT": "an toàn giao thông",
+    "GPMB": "giải phóng mặt bằng",
+    "XDCB": "xây dựng cơ bản",
+    "VLNCN": "vật liệu nổ công nghiệp",
+    "QPAN": "quốc phòng an ninh",
+    "THCS": "trung học cơ sở",
+    "THPT": "trung học phổ thông",
+    "DNNN": "doanh nghiệp nhà nước",
+    "HTX": "hợp tác xã",
+    "TMCP": "thương mại cổ phần",
+    "TNHH": "trách nhiệm hữu hạn",
+    "MTV": "một thành viên",
+    "CSGT": "cảnh sát giao thông",
+    "TDTT": "thể dục thể thao",
+    "VHTTDL": "văn hóa thể thao và du lịch",
+    "CCVC": "công chức viên chức",
+    "CBCCVC": "cán bộ công chức viên chức",
+    "ĐTM": "đánh giá tác động môi trường",
+    "CMCN": "cách mạng công nghiệp",
+    "ĐMST": "đổi mới sáng tạo",
+    "CĐS": "chuyển đổi số",
+}
+
+# Compounds of administrative writing that the general word list (pyvi's) lacks: they back a
+# subject's words as its own compounds do ("UBND cấp tỉnh" is no misreading of "cấp tính").
+COMPOUNDS = (
+    "cấp tỉnh",
+    "cấp huyện",
+    "cấp xã",
+    "cấp trung ương",
+    "cấp cơ sở",
+    "cấp ủy",
+    "đứng đầu",
+    "người đứng đầu",
+    "cả nước",
+    "không đúng",
+    "làm tăng",
+    "bình xét",
+    "thi đua khen thưởng",
+)
