@@ -124,3 +124,64 @@ def test_unit_defaults_to_the_filers_and_unknown_unit_is_refused(inst, archivist
         inst, archivist.ctx, sample_docs[2].content, "a.pdf", unit_code="NOPE"
     )
     assert other.status == "rejected" and "NOPE" in other.reason
+
+
+def test_bytes_another_unit_filed_are_filed_again_as_ones_own(inst, archivist, sample_docs):
+    """A copy the uploader may not see is no duplicate (another unit files its own copy of the
+    same incoming document); one they may see is."""
+    doc = sample_doc(sample_docs, fmt="pdf", level="thuong")
+    first = pipeline.ingest_bytes(inst, archivist.ctx, doc.content, doc.filename)
+    other = add_person(inst, "vanthu.btc", "archivist", "toi_mat", unit="BTC")
+    own = pipeline.ingest_bytes(inst, other.ctx, doc.content, doc.filename)
+    assert own.status == "stored" and own.id != first.id, own.reason
+    again = pipeline.ingest_bytes(inst, other.ctx, doc.content, "lan-hai.pdf")
+    assert (again.status, again.id) == ("duplicate", own.id)
+    assert _blob_count(inst) == 6
+
+
+def test_what_filing_needs_to_know_is_read_without_the_write_lock(
+    inst, archivist, sample_docs, monkeypatch
+):
+    """The look for copies before filing is a read-only transaction (on SQLite it neither waits
+    for nor holds up the other files' commits); the one inside the filing's transaction is
+    not."""
+    if not inst.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    from sqlalchemy import text
+
+    from archive.models import queries
+
+    real, query_only = queries.find_by_content, []
+
+    def spy(session, content_mac):
+        query_only.append(session.execute(text("PRAGMA query_only")).scalar())
+        return real(session, content_mac)
+
+    monkeypatch.setattr(queries, "find_by_content", spy)
+    doc = sample_doc(sample_docs, fmt="pdf", level="thuong")
+    result = pipeline.ingest_bytes(inst, archivist.ctx, doc.content, doc.filename)
+    assert result.status == "stored", result.reason
+    assert query_only == [1, 0]
+
+
+def test_a_filing_that_fails_after_its_blobs_are_written_keeps_none(
+    inst, archivist, sample_docs, monkeypatch, tmp_path
+):
+    from security.crypto.keys import Keyring
+
+    real, calls = Keyring.wrap, []
+
+    def failing(self, data_key, binding):
+        calls.append(binding)
+        if len(calls) == 2:
+            raise OSError(5, "Input/output error")
+        return real(self, data_key, binding)
+
+    monkeypatch.setattr(Keyring, "wrap", failing)
+    doc = sample_doc(sample_docs, fmt="pdf", level="thuong")
+    (tmp_path / "a.pdf").write_bytes(doc.content)
+    result = pipeline.ingest_file(inst, archivist.ctx, tmp_path / "a.pdf")
+    assert result.status == "rejected" and "nothing was kept half-stored" in result.reason
+    assert _blob_count(inst) == 0
+    with inst.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 0
