@@ -139,29 +139,27 @@ def test_bytes_another_unit_filed_are_filed_again_as_ones_own(inst, archivist, s
     assert _blob_count(inst) == 6
 
 
-def test_what_filing_needs_to_know_is_read_without_the_write_lock(
-    inst, archivist, sample_docs, monkeypatch
-):
-    """The look for copies before filing is a read-only transaction (on SQLite it neither waits
-    for nor holds up the other files' commits); the one inside the filing's transaction is
-    not."""
-    if not inst.database_url.startswith("sqlite"):
-        pytest.skip("SQLite's write lock")
-    from sqlalchemy import text
+def test_a_pdf_is_filed_in_one_writing_transaction(inst, archivist, sample_docs):
+    """What filing needs to know (the unit, copies and same-number records, the signatures'
+    trust store) is read in read-only transactions: on SQLite they neither wait for nor hold up
+    the commits of a batch's other files. Only the filing itself writes."""
+    from sqlalchemy import event
 
-    from archive.models import queries
+    from archive.core import db
 
-    real, query_only = queries.find_by_content, []
+    writing = []
 
-    def spy(session, content_mac):
-        query_only.append(session.execute(text("PRAGMA query_only")).scalar())
-        return real(session, content_mac)
+    def began(conn):
+        writing.append(not conn.get_execution_options().get(db.READ_ONLY))
 
-    monkeypatch.setattr(queries, "find_by_content", spy)
-    doc = sample_doc(sample_docs, fmt="pdf", level="thuong")
-    result = pipeline.ingest_bytes(inst, archivist.ctx, doc.content, doc.filename)
+    event.listen(inst.engine, "begin", began)
+    try:
+        doc = sample_doc(sample_docs, fmt="pdf", level="thuong")
+        result = pipeline.ingest_bytes(inst, archivist.ctx, doc.content, doc.filename)
+    finally:
+        event.remove(inst.engine, "begin", began)
     assert result.status == "stored", result.reason
-    assert query_only == [1, 0]
+    assert writing.count(True) == 1 and writing.count(False) >= 2
 
 
 def test_a_filing_that_fails_after_its_blobs_are_written_keeps_none(
