@@ -303,15 +303,18 @@ def ingest_bytes(
         content_mac = inst.keyring.content_mac(data)
         number_mac = _number_mac(inst, fields)
         filer = ctx.principal.user_id if ctx.principal else None
-        with inst.sessions() as session:  # one read for what filing needs to know
+        # One read for what filing needs to know, without SQLite's write lock: it neither
+        # waits for nor holds up the commits (and their syncs) of the batch's other files.
+        with inst.read_sessions() as session:
             unit = accounts.unit_for_filing(session, unit_code, ctx.principal)
             # Duplicates and same-number records are spoken of only when the uploader may see
-            # them; otherwise the file is filed as the uploader's own record.
-            scope = gate.scope_of(session, ctx)
+            # them; otherwise the file is filed as the uploader's own record. The reader's
+            # scope is read only when there is a record to judge (most files have none).
             copies = queries.find_by_content(session, content_mac)
+            numbered = queries.same_number(session, number_mac, filer)
+            scope = gate.scope_of(session, ctx) if copies or numbered else None
             existing = next((d for d in copies if gate.admits(scope, d)), None)
-            numbered = queries.same_number(session, number_mac, filer) if existing is None else []
-            same = [d.id for d in numbered if gate.admits(scope, d)]
+            same = [d.id for d in numbered if gate.admits(scope, d)] if existing is None else []
     except stages.StageRefused as exc:
         return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc)), exc.events)
     except KhoError as exc:

@@ -50,14 +50,16 @@ def _state(session: Session) -> TrustStoreState:
 
 
 def version(inst: Instance) -> int:
-    with inst.sessions() as session:
+    with inst.read_sessions() as session:
         row = session.get(TrustStoreState, 1)
         return row.version if row else 0
 
 
 def material(inst: Instance) -> TrustMaterial:
-    """The current store for validation (one small query when it has not changed)."""
-    with inst.sessions() as session:
+    """The current store for validation (one small query when it has not changed), read
+    without SQLite's write lock: every PDF filed asks, and a batch's files would otherwise wait
+    here for each other's commits."""
+    with inst.read_sessions() as session:
         row = session.get(TrustStoreState, 1)
         current = row.version if row else 0
         key = (str(inst.home), current)

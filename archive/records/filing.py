@@ -95,10 +95,16 @@ def file_record(
         parts.append(("access", new.access_media_type or new.media_type, new.access_copy))
     parts.extend(new.extra_objects)
     written: list[tuple[str, str, object, int, bytes]] = []
+    blobs: list = []
     try:
-        for kind, media_type, data in parts:
-            key = new_data_key()
-            blob = inst.blobs.put(key, io.BytesIO(data), bindings.record(uid, kind))
+        keys = [new_data_key() for _ in parts]
+        blobs = inst.blobs.put_all(
+            [
+                (key, data, bindings.record(uid, kind))
+                for key, (kind, _, data) in zip(keys, parts, strict=True)
+            ]
+        )  # side by side: their syncs overlap; all durable before the row below
+        for key, (kind, media_type, _), blob in zip(keys, parts, blobs, strict=True):
             version, wrapped = keyring.wrap(key, bindings.record(uid, kind))
             written.append((kind, media_type, blob, version, wrapped))
         meta_key = new_data_key()
@@ -176,7 +182,7 @@ def file_record(
                 uow.changed(doc.id, Change.FILED)
         return doc
     except BaseException:
-        for _kind, _media, blob, _v, _w in written:
+        for blob in blobs:
             inst.blobs.delete(blob.name)
         raise
 
@@ -189,8 +195,10 @@ def _visible_copy(session: Session, ctx: Context, content_mac: str) -> int | Non
     (another unit files its own copy of the same incoming document)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(int(content_mac[:15], 16))))
-    scope = gate.scope_of(session, ctx)
     copies = queries.find_by_content(session, content_mac)
+    if not copies:  # the usual case: no scope to read (its shares and grants: a query)
+        return None
+    scope = gate.scope_of(session, ctx)
     return next((d.id for d in copies if gate.admits(scope, d)), None)
 
 

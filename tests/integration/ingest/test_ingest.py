@@ -124,3 +124,62 @@ def test_unit_defaults_to_the_filers_and_unknown_unit_is_refused(inst, archivist
         inst, archivist.ctx, sample_docs[2].content, "a.pdf", unit_code="NOPE"
     )
     assert other.status == "rejected" and "NOPE" in other.reason
+
+
+def test_bytes_another_unit_filed_are_filed_again_as_ones_own(inst, archivist, sample_docs):
+    """A copy the uploader may not see is no duplicate (another unit files its own copy of the
+    same incoming document); one they may see is."""
+    doc = sample_doc(sample_docs, fmt="pdf", level="thuong")
+    first = pipeline.ingest_bytes(inst, archivist.ctx, doc.content, doc.filename)
+    other = add_person(inst, "vanthu.btc", "archivist", "toi_mat", unit="BTC")
+    own = pipeline.ingest_bytes(inst, other.ctx, doc.content, doc.filename)
+    assert own.status == "stored" and own.id != first.id, own.reason
+    again = pipeline.ingest_bytes(inst, other.ctx, doc.content, "lan-hai.pdf")
+    assert (again.status, again.id) == ("duplicate", own.id)
+    assert _blob_count(inst) == 6
+
+
+def test_a_pdf_is_filed_in_one_writing_transaction(inst, archivist, sample_docs):
+    """What filing needs to know (the unit, copies and same-number records, the signatures'
+    trust store) is read in read-only transactions: on SQLite they neither wait for nor hold up
+    the commits of a batch's other files. Only the filing itself writes."""
+    from sqlalchemy import event
+
+    from archive.core import db
+
+    writing = []
+
+    def began(conn):
+        writing.append(not conn.get_execution_options().get(db.READ_ONLY))
+
+    event.listen(inst.engine, "begin", began)
+    try:
+        doc = sample_doc(sample_docs, fmt="pdf", level="thuong")
+        result = pipeline.ingest_bytes(inst, archivist.ctx, doc.content, doc.filename)
+    finally:
+        event.remove(inst.engine, "begin", began)
+    assert result.status == "stored", result.reason
+    assert writing.count(True) == 1 and writing.count(False) >= 2
+
+
+def test_a_filing_that_fails_after_its_blobs_are_written_keeps_none(
+    inst, archivist, sample_docs, monkeypatch, tmp_path
+):
+    from security.crypto.keys import Keyring
+
+    real, calls = Keyring.wrap, []
+
+    def failing(self, data_key, binding):
+        calls.append(binding)
+        if len(calls) == 2:
+            raise OSError(5, "Input/output error")
+        return real(self, data_key, binding)
+
+    monkeypatch.setattr(Keyring, "wrap", failing)
+    doc = sample_doc(sample_docs, fmt="pdf", level="thuong")
+    (tmp_path / "a.pdf").write_bytes(doc.content)
+    result = pipeline.ingest_file(inst, archivist.ctx, tmp_path / "a.pdf")
+    assert result.status == "rejected" and "nothing was kept half-stored" in result.reason
+    assert _blob_count(inst) == 0
+    with inst.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 0

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -71,6 +72,48 @@ def test_the_interface_on_this_run_s_store(blob_area, tmp_path):
     assert store.is_empty()
     with pytest.raises(ValueError):
         store.open("../../etc/passwd")
+
+
+def _items(count: int) -> list[tuple[bytes, bytes, bytes]]:
+    return [
+        (os.urandom(32), f"phần {n} của văn bản ".encode() * 400, f"kho/z/part{n}/v1".encode())
+        for n in range(count)
+    ]
+
+
+def test_a_records_objects_are_written_side_by_side(blob_area, tmp_path, monkeypatch):
+    """``put_all`` writes the objects at once (here each write waits until all three have
+    begun: one after another would never get past the first), each under its own key."""
+    store = _store(blob_area, tmp_path)
+    items = _items(3)
+    all_begun = threading.Barrier(3, timeout=20)
+    real = store.put
+
+    def put(key, src, binding):
+        all_begun.wait()
+        return real(key, src, binding)
+
+    monkeypatch.setattr(store, "put", put)
+    written = store.put_all(items)
+    for (key, plain, binding), blob in zip(items, written, strict=True):
+        assert blob.size == len(plain)
+        assert decrypt_bytes(key, io.BytesIO(store.read(blob.name)), binding) == plain
+    assert sorted(store.names()) == sorted(blob.name for blob in written)
+
+
+def test_when_one_of_a_records_objects_fails_none_is_kept(blob_area, tmp_path, monkeypatch):
+    store = _store(blob_area, tmp_path)
+    real = store.put
+
+    def put(key, src, binding):
+        if binding == b"kho/z/part1/v1":
+            raise OSError(28, "No space left on device")
+        return real(key, src, binding)
+
+    monkeypatch.setattr(store, "put", put)
+    with pytest.raises(OSError, match="No space"):
+        store.put_all(_items(3))
+    assert store.is_empty()
 
 
 def raw_of(store, name: str) -> bytes:

@@ -89,6 +89,18 @@ def test_tampering_is_reported_by_verify_and_retrieval_returns_nothing(inst, two
     assert (entry.action, entry.outcome) == ("fixity", "damaged")
 
 
+@pytest.mark.parametrize("how", ["flip", "truncate", "append"])
+def test_a_larger_object_decrypted_as_it_is_read_is_whole_or_refused(inst, two, how, monkeypatch):
+    """Above ``READ_WHOLE_LIMIT`` an object is decrypted as it is read rather than read whole
+    first: the same plaintext, and the same refusal of a damaged one."""
+    whole = _read_original(inst, two[0])
+    monkeypatch.setattr(reading, "READ_WHOLE_LIMIT", 0)
+    assert _read_original(inst, two[0]) == whole
+    _tamper(inst, two, how)
+    with pytest.raises(IntegrityError):
+        _read_original(inst, _docs(inst)[0])
+
+
 def test_kho_verify_exits_non_zero_and_names_the_record(app, inst, two, home_env):
     runner = CliRunner()
     env = home_env
