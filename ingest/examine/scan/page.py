@@ -50,6 +50,8 @@ ZONE_LIMITS = (0.3, 0.5)
 RED_OUT = 30
 TOUCHING = 0.006  # page heights: a piece this close to a read stamp belongs to it
 UNSURE_PART = 0.5  # confidence of a level that may be the second word of a higher one
+# Ink a secrecy stamp is made of: red on colour scans, light (red turned gray) on grayscale.
+STAMP_INK = frozenset({"red", "light"})
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
         found.append(FoundMark(verdict.kind, verdict.value, verdict.text, verdict.confidence,
                                index, box, round(-crop.candidate.angle, 1)))  # fmt: skip
         used.append(crop.candidate)
-    for cand in unread:  # a red box with nothing readable in it: a stamp nobody could read
+    for cand in unread:  # a box of stamp ink with nothing readable in it: a stamp nobody could read
         found.append(FoundMark("unknown", None, "", 0.0, index, _box(cand, width, height),
                                round(-cand.angle, 1)))  # fmt: skip
         used.append(cand)
@@ -120,8 +122,10 @@ def _crops(page: PageImage, candidates: list[stamps.Candidate]
            ) -> tuple[list[stamp_reading.Crop], list[stamps.Candidate]]:  # fmt: skip
     """The crops to read, and the red boxes that gave none. A frame whose rectangle leaves
     nothing to read (its inset cut through the letters, a printed line closed it) is read
-    again by its red ink's own rectangle; red ink in a box that still gives nothing is never
-    dropped: it is the way secrecy is stamped, so it is held for a person."""
+    again by its red ink's own rectangle; stamp ink in a box that still gives nothing is never
+    dropped: it is the way secrecy is stamped, so it is held for a person. Stamp ink is red on
+    a colour scan, and on a grayscale one light ink (red turned gray): a faint stamp at 150 dpi
+    whose box was found at the wrong angle or size crops to nothing legible."""
     crops, unread = [], []
     for cand in candidates:
         crop = stamp_reading.prepare(page, cand)
@@ -130,7 +134,7 @@ def _crops(page: PageImage, candidates: list[stamps.Candidate]
             crop = stamp_reading.prepare(page, ink)
         if crop is not None:
             crops.append(crop)
-        elif {"red", "frame"} <= cand.cues:
+        elif "frame" in cand.cues and cand.cues & STAMP_INK:
             unread.append(cand)
     return crops, unread
 

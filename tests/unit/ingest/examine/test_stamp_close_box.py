@@ -76,3 +76,23 @@ def test_a_frame_with_nothing_readable_is_read_by_its_red_inks_own_rectangle():
     frame.red_rect = (centre, size, 0.0)
     crops, unread = scan_page._crops(page, [frame])
     assert unread == [] and len(crops) == 1
+
+
+def test_a_faint_box_of_light_ink_on_a_150_dpi_gray_scan_is_held_not_dropped():
+    """A faint red stamp on a grayscale scan is light ink: its box found at the wrong angle or
+    size at 150 dpi crops to nothing legible, and is held like a red one (a faint TỐI MẬT
+    turned 11° was filed as ordinary so). A black box (a table's cell) is still not held."""
+    canvas = synth._Canvas(DPI)
+    mask = Image.new("L", (canvas.mm(22), canvas.mm(10)), 0)
+    d = ImageDraw.Draw(mask)
+    d.rectangle((0, 0, mask.width - 1, mask.height - 1), outline=255, width=3)
+    d.rectangle((7, 7, mask.width - 8, mask.height - 8), outline=255, width=2)
+    xy = (canvas.mm(35), canvas.mm(38))
+    synth.apply_ink(canvas.image, mask, xy, synth.INKS["red"])
+    page = raster.from_pil(synth.scan(canvas.image, "gray", DPI, random.Random(7)), DPI)
+    assert page.rgb is None and not page.bitonal
+    centre, size = (xy[0] + mask.width / 2, xy[1] + mask.height / 2), (mask.width, mask.height)
+    light_frame = stamps.Candidate(centre, size, 0.0, {"light", "frame", "rotated"})
+    black_frame = stamps.Candidate(centre, size, 0.0, {"frame"})
+    crops, unread = scan_page._crops(page, [light_frame, black_frame])
+    assert crops == [] and unread == [light_frame]
