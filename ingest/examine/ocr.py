@@ -1,14 +1,14 @@
 """OCR with Tesseract's Vietnamese model, entirely through pipes (nothing touches the disk).
 
-Page images go to ``tesseract stdin stdout -l vie`` as uncompressed PGM or multi-page TIFF (no
-encoding cost, and Leptonica reads them from memory); the text comes back on stdout. Every run
-goes through the process's pool (``ingest.examine.ocr_pool``), so the pages of a document, and
-the documents of a batch, keep every core busy. Image sizes are checked from headers (images) or
-page boxes (PDF) before anything is decoded or rendered. The first page of a document is read
-here with its layout (``ingest.examine.scan.page``: stamps read on their own, then the header
-column by column), its runs ahead of every other page's; meanwhile a thread decodes or renders
-the other pages and hands them to the pool, read whole, several to a run. When Tesseract or its
-Vietnamese model is missing, callers get ``needs_ocr=True`` and the record waits for
+Page images go as uncompressed PGM through a pipe (no encoding cost, and Leptonica reads them
+from memory) to a long-lived Tesseract of the process's pool (``ingest.examine.ocr_pool``),
+which has its model loaded; the text comes back through a pipe. The pool keeps every core busy
+with the pages of a document and the documents of a batch. Image sizes are checked from headers
+(images) or page boxes (PDF) before anything is decoded or rendered. The first page of a
+document is read here with its layout (``ingest.examine.scan.page``: stamps read on their own,
+then the header column by column), its runs ahead of every other page's; meanwhile a thread
+decodes or renders the other pages and hands them to the pool, each read whole. When Tesseract
+or its Vietnamese model is missing, callers get ``needs_ocr=True`` and the record waits for
 ``kho ocr --pending``.
 """
 
@@ -18,7 +18,6 @@ import contextlib
 import functools
 import io
 import itertools
-import math
 import shutil
 import subprocess
 import threading
@@ -169,21 +168,19 @@ def image_frames(data: bytes, limits: Limits, decode: bool = True) -> int:
 
 FirstPage = Callable[["OcrResult"], None]
 Numbered = tuple[int, raster.PageImage]  # a page image and its 0-based index
-MAX_BATCH = 6  # pages read by one Tesseract run, at most (memory: 9 MB an A4 page)
 
 
 class _Body:
     """The pages after the first: decoded or rendered by a thread of their own, in order, and
-    handed to the pool a few to a run while page 1 is read by the caller: as many runs as
-    the pool has slots (each Tesseract process loads the model once, a sixth of a page's
-    work), at most ``MAX_BATCH`` pages each. At most one run more than the pool has slots
-    is held in memory."""
+    handed to the pool one page a run while page 1 is read by the caller (each slot's
+    Tesseract has its model loaded already, so a run of one page costs no more than a share
+    of a longer run, and the slots finish together). At most one page more than the pool has
+    slots is held in memory (9 MB an A4 page)."""
 
     def __init__(self, wanted: list[int], pages: Callable[[], Iterator[Numbered]],
                  deadline: Deadline) -> None:  # fmt: skip
         self.pool = ocr_pool.pool()
         self.deadline = deadline
-        self.batch = max(1, min(MAX_BATCH, math.ceil(len(wanted) / self.pool.size)))
         self.sent: list[tuple[list[int], Future]] = []
         self.error: BaseException | None = None
         self._slots = threading.Semaphore(self.pool.size + 1)
@@ -195,29 +192,23 @@ class _Body:
 
     def _feed(self, pages: Callable[[], Iterator[Numbered]]) -> None:
         try:
-            batch: list[Numbered] = []
             for index, page in pages():
-                batch.append((index, page))
-                if len(batch) == self.batch:
-                    self._send(batch)
-                    batch = []
-            if batch:
-                self._send(batch)
+                self._send(index, page)
         except _Stopped:
             pass
         except BaseException as exc:  # a damaged page, the time budget: raised by ``texts``
             self.error = exc
 
-    def _send(self, batch: list[Numbered]) -> None:
+    def _send(self, index: int, page: raster.PageImage) -> None:
         while not self._slots.acquire(timeout=0.2):
             if self._stop.is_set():
                 raise _Stopped
             self.deadline.check()
         if self._stop.is_set():
             raise _Stopped
-        future = self.pool.submit([page.gray for _, page in batch], self.deadline)
+        future = self.pool.submit([page.gray], self.deadline)
         future.add_done_callback(lambda _: self._slots.release())
-        self.sent.append(([index for index, _ in batch], future))
+        self.sent.append(([index], future))
 
     def stop(self) -> None:
         """The document is abandoned (page 1 failed): nothing more is read for it."""
