@@ -15,6 +15,7 @@ or its Vietnamese model is missing, callers get ``needs_ocr=True`` and the recor
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
 import io
 import itertools
@@ -123,25 +124,32 @@ def tesseract(image: bytes, deadline: Deadline, psm: int = 3, tsv: bool = False)
     return ocr_pool.pool().run(image, deadline, psm, tsv)
 
 
+class Reading(enum.Enum):
+    """How far ``_frames`` reads each frame of an image file."""
+
+    HEADER = "header"  # its size and the page count checked, nothing decoded
+    DECODED = "decoded"  # decoded too (the whole file validated), then dropped
+    PAGE = "page"  # decoded and converted to a page image for OCR
+
+
 def _frames(
-    data: bytes, limits: Limits, decode: bool = True, start: int = 0, load: bool = True
+    data: bytes, limits: Limits, start: int = 0, reading: Reading = Reading.PAGE
 ) -> Iterator[raster.PageImage | None]:
     """Frames of a JPEG/PNG/(multi-page) TIFF one at a time, each size-checked before it is
     decoded, and converted to a page image (any colour mode: CIELab, CMYK, 16-bit…) inside
     the same guard, so a damaged or exotic file is refused with a clear reason. Frames
-    before ``start`` are checked, not decoded (they were, by the caller); with ``decode``
-    false each frame is decoded (to validate it) but not converted, and with ``load`` false
-    not even decoded: only its header is checked."""
+    before ``start`` are checked, not decoded (they were, by the caller); past it, each is
+    read as far as ``reading`` says (``None`` for a frame not converted)."""
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only
         for number, frame in enumerate(ImageSequence.Iterator(image), 1):
             check_pages(number, limits)
             check_pixels(*frame.size, limits, f"image (page {number})")
-            if number <= start or not load:
+            if number <= start or reading is Reading.HEADER:
                 yield None
                 continue
             frame.load()  # decodes this frame, within the checked size
-            yield raster.from_pil(frame) if decode else None
+            yield raster.from_pil(frame) if reading is Reading.PAGE else None
     except Refused:
         raise
     except Image.DecompressionBombError:
@@ -163,7 +171,8 @@ def image_frames(data: bytes, limits: Limits, decode: bool = True) -> int:
     """Number of pages of an image file, each decoded once to validate it (``decode`` false:
     each page's header checked only, for a caller that decodes every page right after, as the
     OCR does: a 6-page scan was decoded twice, on one core, before any Tesseract started)."""
-    return sum(1 for _ in _frames(data, limits, decode=False, load=decode))
+    reading = Reading.DECODED if decode else Reading.HEADER
+    return sum(1 for _ in _frames(data, limits, reading=reading))
 
 
 FirstPage = Callable[["OcrResult"], None]
