@@ -1,24 +1,24 @@
 """OCR with Tesseract's Vietnamese model, entirely through pipes (nothing touches the disk).
 
-Page images go to ``tesseract stdin stdout -l vie`` as uncompressed PGM or multi-page TIFF (no
-encoding cost, and Leptonica reads them from memory); the text comes back on stdout. Every run
-goes through the process's pool (``ingest.examine.ocr_pool``), so the pages of a document, and
-the documents of a batch, keep every core busy. Image sizes are checked from headers (images) or
-page boxes (PDF) before anything is decoded or rendered. The first page of a document is read
-here with its layout (``ingest.examine.scan.page``: stamps read on their own, then the header
-column by column), its runs ahead of every other page's; meanwhile a thread decodes or renders
-the other pages and hands them to the pool, read whole, several to a run. When Tesseract or its
-Vietnamese model is missing, callers get ``needs_ocr=True`` and the record waits for
+Page images go as uncompressed PGM through a pipe (no encoding cost, and Leptonica reads them
+from memory) to a long-lived Tesseract of the process's pool (``ingest.examine.ocr_pool``),
+which has its model loaded; the text comes back through a pipe. The pool keeps every core busy
+with the pages of a document and the documents of a batch. Image sizes are checked from headers
+(images) or page boxes (PDF) before anything is decoded or rendered. The first page of a
+document is read here with its layout (``ingest.examine.scan.page``: stamps read on their own,
+then the header column by column), its runs ahead of every other page's; meanwhile a thread
+decodes or renders the other pages and hands them to the pool, each read whole. When Tesseract
+or its Vietnamese model is missing, callers get ``needs_ocr=True`` and the record waits for
 ``kho ocr --pending``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
 import io
 import itertools
-import math
 import shutil
 import subprocess
 import threading
@@ -124,25 +124,32 @@ def tesseract(image: bytes, deadline: Deadline, psm: int = 3, tsv: bool = False)
     return ocr_pool.pool().run(image, deadline, psm, tsv)
 
 
+class Reading(enum.Enum):
+    """How far ``_frames`` reads each frame of an image file."""
+
+    HEADER = "header"  # its size and the page count checked, nothing decoded
+    DECODED = "decoded"  # decoded too (the whole file validated), then dropped
+    PAGE = "page"  # decoded and converted to a page image for OCR
+
+
 def _frames(
-    data: bytes, limits: Limits, decode: bool = True, start: int = 0, load: bool = True
+    data: bytes, limits: Limits, start: int = 0, reading: Reading = Reading.PAGE
 ) -> Iterator[raster.PageImage | None]:
     """Frames of a JPEG/PNG/(multi-page) TIFF one at a time, each size-checked before it is
     decoded, and converted to a page image (any colour mode: CIELab, CMYK, 16-bit…) inside
     the same guard, so a damaged or exotic file is refused with a clear reason. Frames
-    before ``start`` are checked, not decoded (they were, by the caller); with ``decode``
-    false each frame is decoded (to validate it) but not converted, and with ``load`` false
-    not even decoded: only its header is checked."""
+    before ``start`` are checked, not decoded (they were, by the caller); past it, each is
+    read as far as ``reading`` says (``None`` for a frame not converted)."""
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only
         for number, frame in enumerate(ImageSequence.Iterator(image), 1):
             check_pages(number, limits)
             check_pixels(*frame.size, limits, f"image (page {number})")
-            if number <= start or not load:
+            if number <= start or reading is Reading.HEADER:
                 yield None
                 continue
             frame.load()  # decodes this frame, within the checked size
-            yield raster.from_pil(frame) if decode else None
+            yield raster.from_pil(frame) if reading is Reading.PAGE else None
     except Refused:
         raise
     except Image.DecompressionBombError:
@@ -164,26 +171,25 @@ def image_frames(data: bytes, limits: Limits, decode: bool = True) -> int:
     """Number of pages of an image file, each decoded once to validate it (``decode`` false:
     each page's header checked only, for a caller that decodes every page right after, as the
     OCR does: a 6-page scan was decoded twice, on one core, before any Tesseract started)."""
-    return sum(1 for _ in _frames(data, limits, decode=False, load=decode))
+    reading = Reading.DECODED if decode else Reading.HEADER
+    return sum(1 for _ in _frames(data, limits, reading=reading))
 
 
 FirstPage = Callable[["OcrResult"], None]
 Numbered = tuple[int, raster.PageImage]  # a page image and its 0-based index
-MAX_BATCH = 6  # pages read by one Tesseract run, at most (memory: 9 MB an A4 page)
 
 
 class _Body:
     """The pages after the first: decoded or rendered by a thread of their own, in order, and
-    handed to the pool a few to a run while page 1 is read by the caller: as many runs as
-    the pool has slots (each Tesseract process loads the model once, a sixth of a page's
-    work), at most ``MAX_BATCH`` pages each. At most one run more than the pool has slots
-    is held in memory."""
+    handed to the pool one page a run while page 1 is read by the caller (each slot's
+    Tesseract has its model loaded already, so a run of one page costs no more than a share
+    of a longer run, and the slots finish together). At most one page more than the pool has
+    slots is held in memory (9 MB an A4 page)."""
 
     def __init__(self, wanted: list[int], pages: Callable[[], Iterator[Numbered]],
                  deadline: Deadline) -> None:  # fmt: skip
         self.pool = ocr_pool.pool()
         self.deadline = deadline
-        self.batch = max(1, min(MAX_BATCH, math.ceil(len(wanted) / self.pool.size)))
         self.sent: list[tuple[list[int], Future]] = []
         self.error: BaseException | None = None
         self._slots = threading.Semaphore(self.pool.size + 1)
@@ -195,29 +201,23 @@ class _Body:
 
     def _feed(self, pages: Callable[[], Iterator[Numbered]]) -> None:
         try:
-            batch: list[Numbered] = []
             for index, page in pages():
-                batch.append((index, page))
-                if len(batch) == self.batch:
-                    self._send(batch)
-                    batch = []
-            if batch:
-                self._send(batch)
+                self._send(index, page)
         except _Stopped:
             pass
         except BaseException as exc:  # a damaged page, the time budget: raised by ``texts``
             self.error = exc
 
-    def _send(self, batch: list[Numbered]) -> None:
+    def _send(self, index: int, page: raster.PageImage) -> None:
         while not self._slots.acquire(timeout=0.2):
             if self._stop.is_set():
                 raise _Stopped
             self.deadline.check()
         if self._stop.is_set():
             raise _Stopped
-        future = self.pool.submit([page.gray for _, page in batch], self.deadline)
+        future = self.pool.submit([page.gray], self.deadline)
         future.add_done_callback(lambda _: self._slots.release())
-        self.sent.append(([index for index, _ in batch], future))
+        self.sent.append(([index], future))
 
     def stop(self) -> None:
         """The document is abandoned (page 1 failed): nothing more is read for it."""

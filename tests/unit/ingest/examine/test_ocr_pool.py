@@ -7,9 +7,9 @@ These tests FAIL (not skip) without Tesseract: CI installs it with scripts/syste
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 
 import pytest
 
@@ -34,11 +34,12 @@ def tesseract() -> None:
 
 
 @pytest.fixture
-def pool(monkeypatch) -> ocr_pool.OcrPool:
-    """A pool of its own with one slot: pages 2-4 then go to one Tesseract run."""
+def pool(monkeypatch) -> Iterator[ocr_pool.OcrPool]:
+    """A pool of its own with one slot: every run goes to one long-lived Tesseract."""
     own = ocr_pool.OcrPool(size=1)
     monkeypatch.setattr(ocr_pool, "_POOL", own)
-    return own
+    yield own
+    own.close()
 
 
 @pytest.fixture(scope="module")
@@ -61,77 +62,121 @@ def one_by_one(scan: bytes) -> list[str]:
     ]
 
 
-def _killing_run(kill, killed: list[bytes]):
-    """``subprocess.run`` that starts Tesseract for real and, for the inputs ``kill`` picks,
-    kills it with SIGKILL while it reads: a pool process dying under the document."""
-    real = subprocess.run
+def _killing(pick, killed: list[bytes]):
+    """``Tesseract.read`` that, for the images ``pick`` picks, kills the slot's long-lived
+    Tesseract (SIGKILL) just before it is given the page: a pool process dying under the
+    document."""
+    real = ocr_pool.Tesseract.read
 
-    def run(args, input=None, timeout=None, env=None, **kwargs):
-        if not kill(input):
-            return real(args, input=input, timeout=timeout, env=env, **kwargs)
-        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env)  # fmt: skip
-        proc.kill()
-        out, err = proc.communicate(input)
-        killed.append(input[:2])
-        return subprocess.CompletedProcess(args, proc.returncode, out, err)
+    def read(self, image, deadline, psm, tsv):
+        if pick(image):
+            proc = self._proc or self._start(deadline)
+            proc.kill()
+            proc.wait()
+            killed.append(image[:2])
+        return real(self, image, deadline, psm, tsv)
 
-    return run
+    return read
 
 
 def _first_time(*images: bytes):
-    """Picks each of these inputs (or any TIFF, for ``b"TIFF"``) the first time it is seen."""
+    """Picks each of these inputs the first time it is seen."""
     left = list(images)
 
     def pick(image: bytes) -> bool:
-        for wanted in left:
-            if image == wanted or (wanted == b"TIFF" and image[:2] in (b"II", b"MM")):
-                left.remove(wanted)
-                return True
+        if image in left:
+            left.remove(image)
+            return True
         return False
 
     return pick
 
 
 def test_the_pool_gives_the_same_text_as_page_after_page(pool, scan, one_by_one) -> None:
-    runs = []
-    real = ocr_pool.spawn
-    pool_spawn = lambda image, *rest: runs.append(image[:2]) or real(image, *rest)  # noqa: E731
+    """One slot: its Tesseract is started once (the model loaded once) for every run of the
+    document (page 1's stamp crops and page, then each other page), and the text is the text
+    of ``tesseract`` commands reading the pages one by one."""
+    runs, starts = [], []
+    real_read, real_start = ocr_pool.Tesseract.read, ocr_pool.Tesseract._start
+
+    def read(self, *args):
+        runs.append(id(self))
+        return real_read(self, *args)
+
+    def start(self, *args):
+        starts.append(id(self))
+        return real_start(self, *args)
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ocr_pool, "spawn", pool_spawn)
+        patch.setattr(ocr_pool.Tesseract, "read", read)
+        patch.setattr(ocr_pool.Tesseract, "_start", start)
         result = ocr.ocr_image(scan, Limits())
     assert result.pages == one_by_one
     assert result.text == "\n\f".join(one_by_one)
     assert all(f"NGHỊ QUYẾT {n}" in result.pages[n - 1] for n in range(2, PAGES + 1))
-    assert b"II" in runs or b"MM" in runs, runs  # pages did go several to a run (a TIFF)
+    assert len(runs) >= PAGES and len(set(runs)) == 1 and starts == runs[:1], (runs, starts)
 
 
-def test_a_run_of_several_pages_reads_as_each_page_alone(scan, one_by_one) -> None:
-    frames = [page.gray for page in ocr._frames(scan, Limits(), start=1) if page is not None]
-    texts = ocr_pool.read_pages(frames, Deadline(120))
-    singles = [ocr_pool.read_pages([frame], Deadline(120))[0] for frame in frames]
-    assert texts == singles and len(texts) == PAGES - 1
+def test_the_long_lived_tesseract_reads_as_the_command_does(scan) -> None:
+    """Text and TSV tables, whole pages and crops, in several page segmentation modes: byte
+    for byte what ``tesseract stdin stdout`` prints for the same image."""
+    page = next(ocr._frames(scan, Limits()))
+    assert page is not None
+    images = [to_pgm(page.gray), to_pgm(page.gray[: page.gray.shape[0] // 4])]
+    deadline = Deadline(120)
+    tesseract = ocr_pool.Tesseract()
+    try:
+        for image in images:
+            for psm, tsv in ((3, False), (3, True), (6, True), (11, False)):
+                alone = ocr_pool.spawn(image, deadline, psm, tsv)
+                assert tesseract.read(image, deadline, psm, tsv) == alone, (psm, tsv)
+    finally:
+        tesseract.close()
 
 
 def test_a_killed_tesseract_loses_no_page(pool, scan, one_by_one, monkeypatch) -> None:
     killed: list[bytes] = []
     page_2 = to_pgm(next(p for p in ocr._frames(scan, Limits(), start=1) if p is not None).gray)
-    # the run of pages 2-4 dies, then page 2's own first process: all are read again
-    monkeypatch.setattr(
-        ocr_pool.subprocess, "run", _killing_run(_first_time(b"TIFF", page_2), killed)
-    )
+    # the Tesseract reading page 2 dies: a new one reads it again
+    monkeypatch.setattr(ocr_pool.Tesseract, "read", _killing(_first_time(page_2), killed))
     result = ocr.ocr_image(scan, Limits())
-    assert sorted(killed) == sorted([b"II", b"P5"]) or sorted(killed) == sorted([b"MM", b"P5"])
+    assert killed == [b"P5"]
     assert result.pages == one_by_one
 
 
 def test_a_page_whose_process_is_killed_twice_is_refused_not_lost(pool, monkeypatch) -> None:
     killed: list[bytes] = []
     image = _pgm()
-    monkeypatch.setattr(ocr_pool.subprocess, "run", _killing_run(_first_time(image, image), killed))
+    monkeypatch.setattr(ocr_pool.Tesseract, "read", _killing(_first_time(image, image), killed))
     with pytest.raises(Refused, match="OCR failed on a page") as caught:
         ocr_pool.pool().run(image, Deadline(60))
     assert len(killed) == 2 and "quét lại" in caught.value.vi
+
+
+def test_a_run_past_the_time_budget_ends_its_tesseract_and_the_slot_goes_on(scan) -> None:
+    page = to_pgm(next(p for p in ocr._frames(scan, Limits()) if p is not None).gray)
+    tesseract = ocr_pool.Tesseract()
+    try:
+        tesseract.read(_pgm(), Deadline(60), 6, False)  # started, model loaded
+        with pytest.raises(Refused, match="KHO_MAX_SECONDS"):
+            tesseract.read(page, Deadline(0.05), 3, False)
+        assert tesseract._proc is None  # ended, not left reading
+        assert "NGHỊ QUYẾT" in tesseract.read(page, Deadline(120), 3, False).decode()
+    finally:
+        tesseract.close()
+
+
+def test_where_the_long_lived_tesseract_cannot_start_the_command_reads(monkeypatch) -> None:
+    monkeypatch.setattr(ocr_pool, "_UNAVAILABLE", [])
+    monkeypatch.setattr(ocr_pool.sys, "executable", "/bin/false")  # starts and ends at once
+    image = fx.image(LINES, "PNG")
+    page = next(ocr._frames(image, Limits()))
+    assert page is not None
+    deadline = Deadline(120)
+    tesseract = ocr_pool.Tesseract()
+    text = tesseract.read(to_pgm(page.gray), deadline, 3, False)
+    assert ocr_pool._UNAVAILABLE and tesseract._proc is None
+    assert text == ocr_pool.spawn(to_pgm(page.gray), deadline, 3, False)
 
 
 def _pgm() -> bytes:
@@ -139,14 +184,14 @@ def _pgm() -> bytes:
 
 
 def test_page_one_is_known_before_the_other_pages(scan, monkeypatch) -> None:
-    """Two slots: pages 2-3 in one run, 4 in another. While page 1 is read, the other pages
-    have one slot, so page 1's runs never wait, and page 4's run waits until page 1 is read."""
+    """Two slots: while page 1 is read, the other pages have one slot, so page 1's runs never
+    wait, and page 4 is still to be read when page 1 is known."""
     monkeypatch.setattr(ocr_pool, "_POOL", ocr_pool.OcrPool(size=2))
     bodies: list = []
     real = ocr._Body._send
 
-    def send(self, batch):
-        real(self, batch)
+    def send(self, index, page):
+        real(self, index, page)
         bodies.append(self.sent[-1][1])
 
     def first(found: ocr.OcrResult) -> None:
@@ -156,7 +201,7 @@ def test_page_one_is_known_before_the_other_pages(scan, monkeypatch) -> None:
     monkeypatch.setattr(ocr._Body, "_send", send)
     result = ocr.ocr_image(scan, Limits(), first_page=first)
     assert len(seen) == 1 and seen[0][0] == result.pages[:1]
-    assert len(seen[0][1]) == 2 and not seen[0][1][1], seen  # page 4 still to be read
+    assert seen[0][1] and not seen[0][1][-1], seen  # the last page sent is still to be read
     assert result.first_page_after is not None and result.whole_after is not None
     assert result.first_page_after < result.whole_after
 
