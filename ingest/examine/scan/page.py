@@ -104,6 +104,8 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
                  if v.kind in ("level", "urgency", "circulation") or v.value]  # fmt: skip
     for crop, verdict in zip(crops, verdicts, strict=True):
         if verdict.kind is None:
+            if _stamp_box(crop.candidate):  # read, but to nothing a mark is made of
+                unread.append(crop.candidate)
             continue
         if _first_word_maybe_lost(crop.candidate, verdict, candidates, explained, px_mm):
             verdict = replace(verdict, confidence=min(verdict.confidence, UNSURE_PART))
@@ -134,9 +136,16 @@ def _crops(page: PageImage, candidates: list[stamps.Candidate]
             crop = stamp_reading.prepare(page, ink)
         if crop is not None:
             crops.append(crop)
-        elif "frame" in cand.cues and cand.cues & STAMP_INK:
+        elif _stamp_box(cand):
             unread.append(cand)
     return crops, unread
+
+
+def _stamp_box(cand: stamps.Candidate) -> bool:
+    """A box of stamp ink: the way secrecy is stamped. When what is read in it is nothing (no
+    letters, or letters that make no mark's word: a box that printed text runs into is found
+    only in part), it is held for a person, never dropped."""
+    return "frame" in cand.cues and bool(cand.cues & STAMP_INK)
 
 
 def _box(cand: stamps.Candidate, width: int, height: int) -> tuple[float, float, float, float]:

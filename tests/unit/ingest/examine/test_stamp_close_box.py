@@ -8,10 +8,12 @@ Pages are drawn here; the crop finder is checked on its own, without Tesseract.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from PIL import Image, ImageDraw
 
 from ingest.demo import scans as synth
+from ingest.examine.limits import Deadline
 from ingest.examine.scan import page as scan_page
 from ingest.examine.scan import raster, stamp_reading, stamps
 
@@ -96,3 +98,24 @@ def test_a_faint_box_of_light_ink_on_a_150_dpi_gray_scan_is_held_not_dropped():
     black_frame = stamps.Candidate(centre, size, 0.0, {"frame"})
     crops, unread = scan_page._crops(page, [light_frame, black_frame])
     assert crops == [] and unread == [light_frame]
+
+
+def test_a_box_of_stamp_ink_read_to_no_mark_is_held_not_dropped(monkeypatch):
+    """A clear boxed TỐI MẬT stamped over the header's printed line was found only in part (the
+    line running into its box): a light 8 x 6 mm frame, too small to be held as an unread stamp,
+    which read to "1`". A box of stamp ink whose reading makes no mark is held for a person; a
+    black box read so (a table's cell) is still dropped."""
+    page, (centre, size) = _page(_close_box("MẬT"))
+    crop = stamp_reading.prepare(page, stamps.Candidate(centre, size, 0.0, {"red"}))
+    assert crop is not None
+    part = (8 * PX_MM, 6 * PX_MM)
+    light_frame = stamps.Candidate(centre, part, 6.0, {"light", "frame"})
+    black_frame = stamps.Candidate(centre, part, 6.0, {"frame"})
+    pieces = [replace(crop, candidate=light_frame), replace(crop, candidate=black_frame)]
+    monkeypatch.setattr(scan_page, "_crops", lambda page, candidates: (pieces, []))
+    junk = [stamp_reading.Word("1`", 36.7, 16, 97)]
+    monkeypatch.setattr(
+        stamp_reading, "read_crops", lambda crops, deadline, run: [junk] * len(crops)
+    )
+    found, used = scan_page.search_stamps(page, 0, 0.5, Deadline(60), run=None)
+    assert [(m.kind, m.value) for m in found] == [("unknown", None)] and used == [light_frame]
