@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -185,23 +186,32 @@ def _pgm() -> bytes:
 
 def test_page_one_is_known_before_the_other_pages(scan, monkeypatch) -> None:
     """Two slots: while page 1 is read, the other pages have one slot, so page 1's runs never
-    wait, and page 4 is still to be read when page 1 is known."""
+    wait for them. The body runs are held until page 1 is known (at most 30 s): were page 1
+    to wait for the body, or the body to take both slots, page 1 would come only after the
+    hold ran out, with every other page read."""
     monkeypatch.setattr(ocr_pool, "_POOL", ocr_pool.OcrPool(size=2))
     bodies: list = []
-    real = ocr._Body._send
+    known = threading.Event()
+    real_send, real_read = ocr._Body._send, ocr_pool.read_pages
 
     def send(self, index, page):
-        real(self, index, page)
+        real_send(self, index, page)
         bodies.append(self.sent[-1][1])
+
+    def read_pages(*args, **kwargs):
+        known.wait(30)
+        return real_read(*args, **kwargs)
 
     def first(found: ocr.OcrResult) -> None:
         seen.append((list(found.pages), [future.done() for future in bodies]))
+        known.set()
 
     seen: list = []
     monkeypatch.setattr(ocr._Body, "_send", send)
+    monkeypatch.setattr(ocr_pool, "read_pages", read_pages)
     result = ocr.ocr_image(scan, Limits(), first_page=first)
     assert len(seen) == 1 and seen[0][0] == result.pages[:1]
-    assert seen[0][1] and not seen[0][1][-1], seen  # the last page sent is still to be read
+    assert seen[0][1] and not any(seen[0][1]), seen  # no other page read yet
     assert result.first_page_after is not None and result.whole_after is not None
     assert result.first_page_after < result.whole_after
 
