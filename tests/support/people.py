@@ -19,10 +19,20 @@ class Person:
 
 
 def add_person(
-    inst: Instance, username: str, role: str, clearance: str, unit: str | None = "VP"
+    inst: Instance,
+    username: str,
+    role: str,
+    clearance: str,
+    unit: str | None = "VP",
+    *,
+    unit_head: bool = False,
 ) -> Person:
+    """An account made as an administrator would, with its context; ``unit_head`` makes it the
+    head of its unit (who sees the unit's assignments and statistics)."""
     password = f"correct horse battery {role}"
-    accounts.create_account(inst, Context(None, "test"), username, password, role, clearance, unit)
+    accounts.create_account(
+        inst, Context(None, "test"), username, password, role, clearance, unit, unit_head=unit_head
+    )
     with inst.sessions() as session:
         ctx = accounts.context_for(accounts.require_user(session, username), "test")
     return Person(username, password, ctx)

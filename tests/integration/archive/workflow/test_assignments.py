@@ -15,7 +15,6 @@ from archive.models import Assignment, AuditEntry, Grant
 from archive.records import gate, grants
 from archive.workflow import assignments
 from archive.workflow.assignments import AccessRequested
-from security.actor import Context
 from security.errors import NotFound, Refused
 from tests.support.people import add_person
 from tests.support.workflow import incoming, outgoing
@@ -30,20 +29,7 @@ def people(inst, archivist):
         "btc": add_person(inst, "canbo.btc", "reader", "toi_mat", "BTC"),
         "officer": add_person(inst, "baomat", "security_officer", "tuyet_mat", "VP"),
     }
-    accounts.create_account(
-        inst,
-        Context(None, "test"),
-        "chanhvp",
-        "correct horse battery head",
-        "reader",
-        "mat",
-        "VP",
-        unit_head=True,
-    )
-    with inst.sessions() as session:
-        made["head"] = type(made["handler"])(
-            "chanhvp", "", accounts.context_for(accounts.require_user(session, "chanhvp"), "t")
-        )
+    made["head"] = add_person(inst, "chanhvp", "reader", "mat", "VP", unit_head=True)
     made["archivist"] = archivist
     return made
 

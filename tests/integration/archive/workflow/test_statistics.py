@@ -11,11 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from archive.accounts import accounts
 from archive.lifecycle import registers
 from archive.models import Assignment, AuditEntry
 from archive.workflow import assignments, statistics
-from security.actor import Context
 from security.errors import NotFound
 from tests.support.people import add_person
 from tests.support.workflow import incoming, outgoing
@@ -26,18 +24,7 @@ YEAR = date.today().year
 @pytest.fixture
 def office(inst, archivist):
     add_person(inst, "chuyenvien", "reader", "mat", "VP")
-    accounts.create_account(
-        inst,
-        Context(None, "test"),
-        "chanhvp",
-        "correct horse battery head",
-        "reader",
-        "mat",
-        "VP",
-        unit_head=True,
-    )
-    with inst.sessions() as session:
-        head = accounts.context_for(accounts.require_user(session, "chanhvp"), "t")
+    head = add_person(inst, "chanhvp", "reader", "mat", "VP", unit_head=True).ctx
     btc_archivist = add_person(inst, "vanthu.btc", "archivist", "mat", "BTC")
     jan, feb = date(YEAR, 1, 15), date(YEAR, 2, 3)
     docs = {

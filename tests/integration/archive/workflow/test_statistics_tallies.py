@@ -13,14 +13,12 @@ from datetime import date
 from alembic import command
 from sqlalchemy import extract, func, inspect, select, update
 
-from archive.accounts import accounts
 from archive.core import schema, tallies
 from archive.lifecycle import registers
 from archive.models import Document, Register, RegisterEntry, RegisterTally
 from archive.operations.maintenance import check_store
 from archive.records import editing, gate, grants
 from archive.workflow import statistics
-from security.actor import Context
 from tests.support.people import add_person
 from tests.support.records import file_doc
 
@@ -125,18 +123,7 @@ def test_the_counts_follow_every_change_in_the_same_transaction(inst, archivist)
 
 def test_each_viewer_sees_what_the_gates_scope_admits(inst, archivist):
     other, btc, _docs = _office(inst, archivist)
-    accounts.create_account(
-        inst,
-        Context(None, "test"),
-        "chanhvp",
-        "correct horse battery head",
-        "reader",
-        "mat",
-        "VP",
-        unit_head=True,
-    )
-    with inst.sessions() as session:
-        head = accounts.context_for(accounts.require_user(session, "chanhvp"), "t")
+    head = add_person(inst, "chanhvp", "reader", "mat", "VP", unit_head=True).ctx
     officer = add_person(inst, "anninh", "security_officer", "tuyet_mat", "VP")
     viewers = {
         "filer": archivist.ctx,
