@@ -19,9 +19,31 @@ def test_a_new_worker_is_warm_before_its_first_request(app, inst, archivist):
     assert any(path == str(inst.index_dir) for path, _key in reader._SNAPSHOTS)
 
 
+def test_a_new_worker_sets_its_startup_apart_from_full_collections(monkeypatch, app):
+    """What a worker built before its first request is frozen (``gc.freeze``): the collector's
+    full passes, which come now and then under requests, no longer walk all of it."""
+    import gc
+
+    import web
+    from web import wiring
+    from web.cli import serve
+
+    monkeypatch.setattr(web, "create_app", lambda _config=None: app)
+    monkeypatch.setattr(wiring, "follow_in_background", lambda *_args, **_kw: None)
+    gc.unfreeze()
+    try:
+        assert serve.build_app(False) is app
+        assert gc.get_freeze_count() > 0
+        tracked = len(gc.get_objects())
+        assert tracked < gc.get_freeze_count()  # a full pass walks far fewer than were built
+    finally:
+        gc.unfreeze()  # the rest of the tests' objects are collected as before
+
+
 def test_a_web_worker_hands_the_interpreter_lock_on_sooner(monkeypatch, app):
     """A worker's threads give up the interpreter's lock at each statement and system call:
     one that asks for it back waits at most SWITCH_INTERVAL, not Python's default 5 ms."""
+    import gc
     import sys
 
     import web
@@ -36,3 +58,4 @@ def test_a_web_worker_hands_the_interpreter_lock_on_sooner(monkeypatch, app):
         assert sys.getswitchinterval() == serve.SWITCH_INTERVAL < 0.005
     finally:
         sys.setswitchinterval(before)
+        gc.unfreeze()  # build_app froze what the tests built so far
