@@ -298,11 +298,21 @@ def _number_by_ink(
     image: raster.PageImage, reading: PageReading, deadline: Deadline, result: OcrResult
 ) -> PageReading:
     """Page 1's number whose clean digits OCR set apart from the symbol: printed (the gap
-    closed, as a text layer has it) or left to be taken as handwritten (``number_ink``)."""
+    closed, as a text layer has it) or left to be taken as handwritten (``number_ink``); a
+    number line whose symbol OCR garbled is read again from the header zone first."""
     started = time.perf_counter()
-    text, verdict = number_ink.settle(image, reading.text, reading.header_zone, deadline, tesseract)
+    zone = number_ink.LazyZone(image, reading.header_zone, deadline, tesseract)
+    if number_ink.needs_symbol(reading.text):
+        text, mended = number_ink.mend_symbol(reading.text, zone.get())
+        if mended:
+            result.number_ink = "symbol read again from the header zone"
+            reading = replace(reading, text=text)
+    text, verdict = number_ink.settle(
+        image, reading.text, reading.header_zone, deadline, tesseract, zone
+    )
     if verdict is not None:
-        result.number_ink = verdict.reason if verdict.printed else f"kept: {verdict.reason}"
+        judged = verdict.reason if verdict.printed else f"kept: {verdict.reason}"
+        result.number_ink = "; ".join(filter(None, (result.number_ink, judged)))
         reading = replace(reading, text=text)
         reading.seconds["number_ink"] = time.perf_counter() - started
     return reading
