@@ -66,10 +66,11 @@ _NGAY = re.compile(r"ng[a]?[yv]")
 _THANG = re.compile(r"th[a]ng")
 
 
-def _row(words: list, year: str) -> tuple[tuple, tuple, int, tuple] | None:
+def _row(words: list, month: str, year: str) -> tuple[tuple, tuple, int, tuple] | None:
     """On the image: the word holding "ngày", the left edge of "tháng" (cut out of a word
     OCR glued to the day: "04tháng"), the right edge of "ngày" (likewise "ngày06") and the
-    year's word, all on one line whose year is the text's."""
+    year's word, all on one line whose year (and month, where it reads as digits) is the
+    text's."""
     for ngay in words:
         folded = _fold(ngay[5])
         head = _NGAY.match(folded)
@@ -91,8 +92,9 @@ def _row(words: list, year: str) -> tuple[tuple, tuple, int, tuple] | None:
             right = thang[0] + round(found.start() * share)
             own = ngay[5][head.end() :] if thang is not ngay else ""
             left = ngay[2] - round(len(own) * (ngay[2] - ngay[0]) / max(1, len(ngay[5])))
-            if thang is ngay or right - left < 4:
-                return None
+            after = [w for w in line if thang[2] <= w[0] < year[0] and w[5].isdigit()]
+            if thang is ngay or right - left < 4 or (after and after[0][5] != month):
+                return None  # "ngày06tháng", or another line's month: not this date
             return ngay, (left, right), year[0], year
     return None
 
@@ -182,14 +184,20 @@ def judge(day: tuple[float, float, float, float | None],
     return DayVerdict("unsure", ratios + f" of the year's, read alone {read:.0f}")
 
 
+def header_text(text: str) -> str:
+    """The part of page 1's text the header's date line may be in: its first lines, and no
+    further than its first two blocks (the header's columns, as ``page.read_by_layout`` gives
+    them), so a date the body cites is never touched."""
+    blocks = "\n".join(text.split("\n")[:HEADER_LINES]).split("\n\n")
+    return "\n\n".join(blocks[:2])
+
+
 def settle(page: PageImage, text: str, zone: tuple[float, float, float, float] | None,
            deadline: Deadline, run: Runner,
            read: LazyZone | None = None) -> tuple[str, DayVerdict | None]:  # fmt: skip
     """The page's text with the header's day put right by its ink (see the module); the
     verdict (None when there was no date line to judge)."""
-    lines = text.split("\n")
-    head = "\n".join(lines[:HEADER_LINES])
-    found = DATE_LINE.search(head)
+    found = DATE_LINE.search(header_text(text))
     if found is None or zone is None:
         return text, None
     day = found["day"].strip()
@@ -198,7 +206,7 @@ def settle(page: PageImage, text: str, zone: tuple[float, float, float, float] |
     zoned = (read or LazyZone(page, zone, deadline, run)).get()
     if zoned is None:
         return text, None
-    verdict, digits = _verdict(zoned, found["year"], deadline, run)
+    verdict, digits = _verdict(zoned, found["month"], found["year"], deadline, run)
     if verdict is None:
         return text, DayVerdict("unsure", "date line not found on the image")
     if verdict.kind == "printed" and digits and not day.isdigit():
@@ -210,9 +218,9 @@ def settle(page: PageImage, text: str, zone: tuple[float, float, float, float] |
     return text[: found.start()] + mended + text[found.end() :], verdict
 
 
-def _verdict(zoned: ZoneWords, year: str, deadline: Deadline,
+def _verdict(zoned: ZoneWords, month: str, year: str, deadline: Deadline,
              run: Runner) -> tuple[DayVerdict | None, str | None]:  # fmt: skip
-    row = _row(zoned.words, year)
+    row = _row(zoned.words, month, year)
     if row is None:
         return None, None
     ngay, span, _, year_word = row

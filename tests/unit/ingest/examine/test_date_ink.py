@@ -39,7 +39,9 @@ def test_a_verdict_needs_clear_evidence(day, read: float, kind: str) -> None:
 def test_only_a_date_line_among_the_first_lines_is_judged() -> None:
     page = raster.from_pil(date_line_page("06"), dpi=200)
     body = "\n".join(["x"] * 20 + ["Căn cứ Nghị định ngày 30 tháng 8 năm 2019"])
-    for text in ("UBND TỈNH LÀO CAI\nSố: 1050/QĐ-SCT", body, "Lào Cai, ngày 2026 tháng 3"):
+    cited = "UBND\nSố: 5/QĐ-SCT\n\nCỘNG HÒA\nHà Nội, ngày 0Ÿ tháng # năm 2026\n\n" + body[-41:]
+    texts = ("UBND TỈNH LÀO CAI\nSố: 1050/QĐ-SCT", body, cited, "Lào Cai, ngày 2026 tháng 3")
+    for text in texts:
         assert date_ink.settle(page, text, ZONE, Deadline(60), ocr.tesseract) == (text, None)
     text = "Lào Cai, ngày U6_ tháng 3 năm 2026"
     assert date_ink.settle(page, text, None, Deadline(60), ocr.tesseract) == (text, None)
