@@ -12,7 +12,8 @@ the line alone proves nothing (a line above or a raised print day), it only keep
 
 Three verdicts, each acted on only when the evidence is clear:
 
-- **printed**: every test passes; a day OCR read as debris is put back as the digits read alone.
+- **printed**: every test passes; a day OCR read as debris is put back as the digits read
+  alone, when the debris's own digits agree with them.
 - **pen**: the ink shows a pen (taller, broader, another colour than the print), and it is
   not a day of the print's height that reads back surely: digits OCR took from it are set
   aside as debris ("(04)"), so the date goes to a person with the printed month and year, as
@@ -184,6 +185,13 @@ def judge(day: tuple[float, float, float, float | None],
     return DayVerdict("unsure", ratios + f" of the year's, read alone {read:.0f}")
 
 
+def agrees(debris: str, digits: str) -> bool:
+    """Do the digits read alone agree with those whole-page OCR saw in the debris, place by
+    place ("U6_" and "06" do; "U8_" and "06" do not)? Two readings of print that disagree are
+    no print read surely: the date stays with a person."""
+    return all(not ch.isdigit() or ch == want for ch, want in zip(debris, digits, strict=False))
+
+
 def header_text(text: str) -> str:
     """The part of page 1's text the header's date line may be in: its first lines, and no
     further than its first two blocks (the header's columns, as ``page.read_by_layout`` gives
@@ -209,7 +217,7 @@ def settle(page: PageImage, text: str, zone: tuple[float, float, float, float] |
     verdict, digits = _verdict(zoned, found["month"], found["year"], deadline, run)
     if verdict is None:
         return text, DayVerdict("unsure", "date line not found on the image")
-    if verdict.kind == "printed" and digits and not day.isdigit():
+    if verdict.kind == "printed" and digits and not day.isdigit() and agrees(day, digits):
         mended = f"{found['head']} {digits} {found['tail']}"
     elif verdict.kind == "pen" and day.isdigit():
         mended = f"{found['head']} ({day}) {found['tail']}"

@@ -47,6 +47,20 @@ def test_only_a_date_line_among_the_first_lines_is_judged() -> None:
     assert date_ink.settle(page, text, None, Deadline(60), ocr.tesseract) == (text, None)
 
 
+def test_a_day_read_alone_must_agree_with_the_digits_in_the_debris() -> None:
+    assert date_ink.agrees("U6_", "06") and date_ink.agrees("Z", "15") and date_ink.agrees("", "7")
+    assert not date_ink.agrees("U8_", "06") and not date_ink.agrees("1", "24")
+
+
+@pytest.mark.slow
+def test_a_printed_day_that_disagrees_with_its_debris_stays_with_a_person() -> None:
+    _tesseract()
+    page = raster.from_pil(date_line_page("06", how="raised"), dpi=200)
+    text = HEADER + "Lào Cai, ngày U8_ tháng 3 năm 2026\n\nQUYẾT ĐỊNH"
+    settled, verdict = date_ink.settle(page, text, ZONE, Deadline(120), ocr.tesseract)
+    assert verdict is not None and verdict.kind == "printed" and settled == text
+
+
 def test_a_day_set_aside_goes_to_a_person_with_the_printed_month() -> None:
     reading = read_date("Lào Cai, ngày (04) tháng 3 năm 2026")
     assert reading is not None and reading.iso is None and reading.blank
