@@ -34,7 +34,7 @@ from PIL import Image, ImageSequence
 from archive.core.limits import Limits
 from ingest.examine import ocr_pool
 from ingest.examine.limits import Deadline, check_pages, check_pixels, reason
-from ingest.examine.scan import number_ink, raster
+from ingest.examine.scan import date_ink, number_ink, raster
 from ingest.examine.text import has_text, normalize
 from security.errors import Refused
 
@@ -82,6 +82,7 @@ class OcrResult:
     first_page_after: float | None = None  # seconds from the start until page 1 was read
     whole_after: float | None = None  # seconds from the start until every page was read
     number_ink: str | None = None  # page 1's number digits judged by their ink, and why
+    date_ink: str | None = None  # page 1's day judged by its ink (printed, pen, unsure), and why
 
     def add(self, reading: PageReading) -> None:
         self.pages.append(normalize(reading.text))
@@ -298,13 +299,29 @@ def _number_by_ink(
     image: raster.PageImage, reading: PageReading, deadline: Deadline, result: OcrResult
 ) -> PageReading:
     """Page 1's number whose clean digits OCR set apart from the symbol: printed (the gap
-    closed, as a text layer has it) or left to be taken as handwritten (``number_ink``)."""
+    closed, as a text layer has it) or left to be taken as handwritten (``number_ink``); a
+    number line whose symbol OCR garbled is read again from the header zone first."""
     started = time.perf_counter()
-    text, verdict = number_ink.settle(image, reading.text, reading.header_zone, deadline, tesseract)
+    zone = number_ink.LazyZone(image, reading.header_zone, deadline, tesseract)
+    if number_ink.needs_symbol(reading.text):
+        text, mended = number_ink.mend_symbol(reading.text, zone.get())
+        if mended:
+            result.number_ink = "symbol read again from the header zone"
+            reading = replace(reading, text=text)
+    text, verdict = number_ink.settle(
+        image, reading.text, reading.header_zone, deadline, tesseract, zone
+    )
     if verdict is not None:
-        result.number_ink = verdict.reason if verdict.printed else f"kept: {verdict.reason}"
+        judged = verdict.reason if verdict.printed else f"kept: {verdict.reason}"
+        result.number_ink = "; ".join(filter(None, (result.number_ink, judged)))
         reading = replace(reading, text=text)
         reading.seconds["number_ink"] = time.perf_counter() - started
+    started = time.perf_counter()
+    text, day = date_ink.settle(image, reading.text, reading.header_zone, deadline, tesseract, zone)
+    if day is not None:
+        result.date_ink = f"{day.kind}: {day.reason}"
+        reading = replace(reading, text=text)
+        reading.seconds["date_ink"] = time.perf_counter() - started
     return reading
 
 

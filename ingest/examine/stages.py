@@ -335,6 +335,8 @@ def _ocr_detail(found: ocr_stage.OcrResult) -> str:
     detail = f"; page 1 read by layout, {len(found.marks)} stamp-like marks ({seconds})"
     if found.number_ink:
         detail += f"; number digits by their ink: {found.number_ink}"
+    if found.date_ink:
+        detail += f"; day by its ink: {found.date_ink}"
     if found.first_page_after is not None and len(found.pages) > 1:
         detail += (f"; page 1 read after {found.first_page_after:.2f} s, all "
                    f"{len(found.pages)} pages after {found.whole_after or 0:.2f} s")  # fmt: skip

@@ -108,3 +108,55 @@ def number_line_page(
     draw.text((round(880 * scale), round(150 * scale)), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
               fill="black", font=body)  # fmt: skip
     return page if colour else page.convert("L")
+
+
+SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+ITALIC = "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf"
+
+
+def date_line_page(
+    day: str, *, how: str = "printed", colour: bool = True, dpi: int = 200,
+    number: tuple[str, str] = ("1050", "/QĐ-SCT"), pen_number: bool | None = None,
+) -> Image.Image:  # fmt: skip
+    """A state header whose date line "Lào Cai, ngày __ tháng 3 năm 2026" (italic print) has
+    its day ``how``: "printed" in the line's own type; "raised" in another, upright type set a
+    little above the line, as e-signing systems print it; "pen" written into the blank as a pen
+    does (larger, bolder, slanted, in blue ink, or gray once scanned in grayscale); "blank"
+    left empty. ``number`` is the number line's digits and its printed symbol; the digits are
+    written by a pen when ``pen_number`` says so (by default, when the day is)."""
+    scale = dpi / 200
+    page = Image.new("RGB", (round(1654 * scale), round(700 * scale)), "white")
+    draw = ImageDraw.Draw(page)
+    body = ImageFont.truetype(SERIF, round(30 * scale))
+    italic = ImageFont.truetype(ITALIC, round(30 * scale))
+    pen = ImageFont.truetype(HAND, round(40 * scale))
+    ink = BLUE if colour else (70, 70, 70)
+
+    def at(x: float, y: float, text: str, font=body, fill="black") -> float:
+        draw.text((round(x), round(y)), text, fill=fill, font=font)
+        return x + font.getlength(text)
+
+    at(160 * scale, 150 * scale, "UBND TỈNH LÀO CAI")
+    at(180 * scale, 195 * scale, "SỞ CÔNG THƯƠNG")
+    at(880 * scale, 150 * scale, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    at(950 * scale, 195 * scale, "Độc lập - Tự do - Hạnh phúc")
+    y = 285 * scale
+    x = at(150 * scale, y, "Số: ")
+    if how == "pen" if pen_number is None else pen_number:
+        x = at(x, y - 14 * scale, number[0], pen, ink) + body.getlength(" ")
+    else:
+        x = at(x, y, number[0] + " ")
+    at(x, y, number[1])
+    x = at(860 * scale, y, "Lào Cai, ngày ", italic)
+    if how == "printed":
+        x = at(x, y, day, italic)
+    elif how == "raised":
+        upright = ImageFont.truetype(SERIF, round(28 * scale))
+        x = at(x + 4 * scale, y - 5 * scale, day, upright) + 4 * scale
+    elif how == "pen":
+        x = at(x + 6 * scale, y - 14 * scale, day, pen, ink) + 6 * scale
+    else:
+        x += italic.getlength("    ")
+    at(x, y, " tháng 3 năm 2026", italic)
+    at(640 * scale, 420 * scale, "QUYẾT ĐỊNH", ImageFont.truetype(BOLD, round(36 * scale)))
+    return page if colour else page.convert("L")

@@ -181,20 +181,58 @@ def _read_alone(gray: np.ndarray, box: tuple[int, int, int, int], digits: str,
     return words[0][4] if len(words) == 1 and words[0][5] == digits else 0.0
 
 
-def settle(page: PageImage, text: str, zone: tuple[float, float, float, float] | None,
-           deadline: Deadline, run: Runner) -> tuple[str, Verdict | None]:  # fmt: skip
-    """The page's text with the number's gap closed when its digits are print; the verdict
-    (None when there was nothing to judge)."""
-    found = NUMBER_LINE.search(text)
-    if found is None or zone is None:
-        return text, None
+@dataclass
+class ZoneWords:
+    """The header zone (and a little below it) cut from page 1, and its words as Tesseract
+    reads them one by one (sparse text, psm 11): read once for the number and the day."""
+
+    crop: np.ndarray
+    rgb: np.ndarray | None
+    words: list[tuple[int, int, int, int, float, str]]
+
+
+def read_zone(page: PageImage, zone: tuple[float, float, float, float] | None,
+              deadline: Deadline, run: Runner) -> ZoneWords | None:  # fmt: skip
+    """The words of the header zone, or None when there is no zone to read."""
+    if zone is None:
+        return None
     height, width = page.gray.shape
     x0, y0 = int(zone[0] * width), int(zone[1] * height)
     x1, y1 = int(zone[2] * width), int(min(1.0, zone[3] + SEARCH_BELOW) * height)
     crop = page.gray[y0:y1, x0:x1]
     if crop.size == 0:
+        return None
+    rgb = page.rgb[y0:y1, x0:x1] if page.rgb is not None else None
+    return ZoneWords(crop, rgb, _words(run(to_pgm(crop), deadline, 11, True)))
+
+
+class LazyZone:
+    """``read_zone`` run at most once, and only when a caller needs the words."""
+
+    def __init__(self, page: PageImage, zone: tuple[float, float, float, float] | None,
+                 deadline: Deadline, run: Runner) -> None:  # fmt: skip
+        self._args = (page, zone, deadline, run)
+        self._read: ZoneWords | None = None
+        self._done = False
+
+    def get(self) -> ZoneWords | None:
+        if not self._done:
+            self._read, self._done = read_zone(*self._args), True
+        return self._read
+
+
+def settle(page: PageImage, text: str, zone: tuple[float, float, float, float] | None,
+           deadline: Deadline, run: Runner,
+           read: LazyZone | None = None) -> tuple[str, Verdict | None]:  # fmt: skip
+    """The page's text with the number's gap closed when its digits are print; the verdict
+    (None when there was nothing to judge)."""
+    found = NUMBER_LINE.search(text)
+    if found is None or zone is None:
         return text, None
-    words = _words(run(to_pgm(crop), deadline, 11, True))
+    zoned = (read or LazyZone(page, zone, deadline, run)).get()
+    if zoned is None:
+        return text, None
+    crop, rgb, words = zoned.crop, zoned.rgb, zoned.words
     pair = _locate(words, found["digits"])
     if pair is None:
         return text, Verdict(False, "digits not found on the image")
@@ -203,7 +241,6 @@ def settle(page: PageImage, text: str, zone: tuple[float, float, float, float] |
         if box is None:
             return text, Verdict(False, "digits not found on the image")
         pair = ((*box, *pair[0][4:]), pair[1])
-    rgb = page.rgb[y0:y1, x0:x1] if page.rgb is not None else None
     digits = _ink(crop, rgb, pair[0][:4], letters_only=False)
     symbol = _ink(crop, rgb, pair[1][:4], letters_only=True)
     if digits is None or symbol is None:
@@ -213,3 +250,75 @@ def settle(page: PageImage, text: str, zone: tuple[float, float, float, float] |
         return text, verdict
     closed = found["head"] + found["digits"] + found["symbol"]
     return text[: found.start()] + closed + text[found.end() :], verdict
+
+
+# A number's printed symbol as read on its own: "/CT-CS", "/QĐ-UBND", "/2024/NĐ-CP", "-KH/TU".
+SYMBOL = re.compile(r"(?:/(?:\d{4}/)?[A-ZĐ][A-Za-zĐ]{0,9}(?:-[A-ZĐ0-9][A-Za-zĐ0-9]{0,11})+"
+                    r"|-[A-ZĐ][A-Za-zĐ]{0,5}/[A-ZĐ][A-Za-zĐ0-9]{0,11})$")  # fmt: skip
+_PREFIX = re.compile(r"^\W{0,2}[Ss][ốỐoOóÓôÔồỒổỔõÕòÒọỌ6]\s*[:.;]?")
+NUMBER_HEAD_LINES = 12  # the number line is among the first lines of page 1's text
+COLUMN_GAP = 3.0  # line heights between two words that belong to the two columns
+
+
+# Any symbol at all, however OCR spelt its letters ("/QĐÐ-SCT", "/TTr -UBND", "-KH/BTCTU").
+_ANY_SYMBOL = re.compile(
+    r"/\s*(?:\d{4}\s*/\s*)?[^\W\d_][^\W_]{0,9}\s*-\s*[^\W\d_]|/\s*[^\W\d_]{2,}"
+    r"|-\s*[^\W\d_]{1,6}\s*/\s*[^\W\d_]"
+)
+
+
+def _garbled_line(lines: list[str]) -> int | None:
+    """The index of the header's number line when it holds no symbol OCR could spell."""
+    at = next((i for i, ln in enumerate(lines[:NUMBER_HEAD_LINES]) if _PREFIX.match(ln)), None)
+    if at is None or _ANY_SYMBOL.search(lines[at]):
+        return None
+    return at
+
+
+def needs_symbol(text: str) -> bool:
+    """Is the header's number line there with its symbol garbled (``mend_symbol``)?"""
+    return _garbled_line(text.split("\n")) is not None
+
+
+def mend_symbol(text: str, zoned: ZoneWords | None) -> tuple[str, bool]:
+    """The page's text with a number line whose printed symbol whole-page OCR garbled ("Số:
+    2/J “€TI-CS") read again from the header zone's words ("Số: 2/01 /CT-CS"), when those give
+    a clean symbol; (text, whether it was mended). What stands before the symbol is kept apart
+    from it, so digits there are judged by their ink (``settle``) and never taken unchecked."""
+    lines = text.split("\n")
+    at = _garbled_line(lines)
+    if at is None or zoned is None:
+        return text, False
+    row = _number_row(zoned.words)
+    if row is None:
+        return text, False
+    before, symbol = row
+    lines[at] = " ".join(["Số:", *before, symbol])
+    return "\n".join(lines), True
+
+
+def _number_row(words: list) -> tuple[list[str], str] | None:
+    """The words after "Số" on its line, up to the column gap, split into what comes before
+    the symbol and the symbol itself; None when no clean symbol is among them."""
+    for head in words:
+        if not _PREFIX.match(head[5]):
+            continue
+        middle, height = (head[1] + head[3]) / 2, head[3] - head[1]
+        line = sorted((w for w in words if w[0] > head[0] and w[1] <= middle <= w[3]),
+                      key=lambda w: w[0])  # fmt: skip
+        taken, right = [], head[2]
+        for word in line:
+            if word[0] - right > COLUMN_GAP * height:
+                break
+            taken.append(word[5])
+            right = word[2]
+        rest = head[5][_PREFIX.match(head[5]).end() :]  # type: ignore[union-attr]
+        tokens = [t for t in (rest, *taken) if t]
+        for i, token in enumerate(tokens):
+            if SYMBOL.fullmatch(token):
+                return tokens[:i], token
+            for cut in (token.find("/"), token.find("-")):  # "2191/CT-CS", "12-KH/BTCTU"
+                if cut > 0 and SYMBOL.fullmatch(token[cut:]):
+                    return [*tokens[:i], token[:cut]], token[cut:]
+        return None
+    return None
