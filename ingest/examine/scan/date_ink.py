@@ -32,7 +32,14 @@ import cv2
 import numpy as np
 
 from ingest.examine.limits import Deadline
-from ingest.examine.scan.number_ink import LazyZone, Runner, ZoneWords, _blobs, _ink, _words
+from ingest.examine.scan.number_ink import (
+    LazyZone,
+    Runner,
+    ZoneWords,
+    ink_blobs,
+    tsv_words,
+    word_ink,
+)
 from ingest.examine.scan.raster import PageImage, to_pgm
 
 # A date line as whole-page OCR gives it: the day (digits or debris), a printed month and year.
@@ -108,7 +115,7 @@ def _day_box(crop: np.ndarray, ngay: tuple, span: tuple[int, int]) -> tuple | No
     left, right = span[0] + 2, span[1] - 1
     if right - left < 4:
         return None
-    _, parts = _blobs(crop[top:bottom, left:right])
+    _, parts = ink_blobs(crop[top:bottom, left:right])
     # Ink of the line: tall enough to be a digit, and reaching into the line's own band (the
     # descenders and rules of the line above do not; a raised day does, by its lower part).
     band = (ngay[1] - top + 0.3 * height, ngay[3] - top)
@@ -137,7 +144,7 @@ def _read_alone(crop: np.ndarray, box: tuple, deadline: Deadline, run: Runner
     best: tuple[str | None, float] = (None, 0.0)
     for psm in (8, 7):
         words = [
-            w for w in _words(run(to_pgm(piece), deadline, psm, True))
+            w for w in tsv_words(run(to_pgm(piece), deadline, psm, True))
             if any(c.isalnum() for c in w[5])
         ]  # fmt: skip
         day = words[0] if len(words) == 1 and re.fullmatch(r"\d{1,2}", words[0][5]) else None
@@ -152,7 +159,7 @@ def stroke_width(crop: np.ndarray, box: tuple[int, int, int, int]) -> float:
     a distance transform it does not jump by whole pixels, which at 150-200 dpi is a third of a
     stroke."""
     left, top, right, bottom = box
-    mask, _ = _blobs(crop[max(0, top - 1) : bottom + 2, max(0, left - 1) : right + 2])
+    mask, _ = ink_blobs(crop[max(0, top - 1) : bottom + 2, max(0, left - 1) : right + 2])
     if mask.size == 0:
         return 0.0
     contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
@@ -235,8 +242,8 @@ def _verdict(zoned: ZoneWords, month: str, year: str, deadline: Deadline,
     box = _day_box(zoned.crop, ngay, span)
     if box is None:
         return DayVerdict("unsure", "no ink in the day's blank"), None
-    day_ink = _ink(zoned.crop, zoned.rgb, box, letters_only=False)
-    year_ink = _ink(zoned.crop, zoned.rgb, year_word[:4], letters_only=False)
+    day_ink = word_ink(zoned.crop, zoned.rgb, box, letters_only=False)
+    year_ink = word_ink(zoned.crop, zoned.rgb, year_word[:4], letters_only=False)
     if day_ink is None or year_ink is None:
         return DayVerdict("unsure", "no ink measured"), None
     digits, confidence = _read_alone(zoned.crop, box, deadline, run)

@@ -59,7 +59,7 @@ class Verdict:
     reason: str  # for the event log: never the digits themselves
 
 
-def _words(tsv: str) -> list[tuple[int, int, int, int, float, str]]:
+def tsv_words(tsv: str) -> list[tuple[int, int, int, int, float, str]]:
     """(left, top, right, bottom, confidence, text) of each word of a Tesseract TSV."""
     out = []
     for row in tsv.splitlines()[1:]:
@@ -71,7 +71,7 @@ def _words(tsv: str) -> list[tuple[int, int, int, int, float, str]]:
     return out
 
 
-def _blobs(crop: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+def ink_blobs(crop: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """A crop's ink (Otsu) and the statistics of its blobs, specks under 4 pixels left out."""
     if crop.size == 0:
         return crop, []
@@ -80,14 +80,15 @@ def _blobs(crop: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     return mask, [stats[i] for i in range(1, count) if stats[i][cv2.CC_STAT_AREA] >= 4]
 
 
-def _ink(gray: np.ndarray, rgb: np.ndarray | None, box: tuple[int, int, int, int],
-         letters_only: bool) -> Ink | None:  # fmt: skip
+def word_ink(
+    gray: np.ndarray, rgb: np.ndarray | None, box: tuple[int, int, int, int], letters_only: bool
+) -> Ink | None:
     """The ink of a word box: the components tall enough to be characters (with
     ``letters_only``, "/" and "-" and marks above the capitals are left out by height)."""
     left, top, right, bottom = box
     pad = max(2, (bottom - top) // 4)
     y0, x0 = max(0, top - pad), max(0, left - 1)
-    mask, parts = _blobs(gray[y0 : bottom + pad, x0 : right + 1])
+    mask, parts = ink_blobs(gray[y0 : bottom + pad, x0 : right + 1])
     if not parts:
         return None
     tallest = max(p[cv2.CC_STAT_HEIGHT] for p in parts)
@@ -152,7 +153,7 @@ def _right_glyphs(gray: np.ndarray, box: tuple[int, int, int, int],
     """The box of the last ``count`` full-height glyphs of a word ("1050" of "Số:1050"):
     a colon's dots are too short to count."""
     left, top, right, bottom = box
-    _, parts = _blobs(gray[top:bottom, left:right])
+    _, parts = ink_blobs(gray[top:bottom, left:right])
     if not parts:
         return None
     tallest = max(p[cv2.CC_STAT_HEIGHT] for p in parts)
@@ -176,7 +177,7 @@ def _read_alone(gray: np.ndarray, box: tuple[int, int, int, int], digits: str,
     if crop.size == 0:
         return 0.0
     words = [
-        w for w in _words(run(to_pgm(crop), deadline, 7, True)) if any(c.isalnum() for c in w[5])
+        w for w in tsv_words(run(to_pgm(crop), deadline, 7, True)) if any(c.isalnum() for c in w[5])
     ]
     return words[0][4] if len(words) == 1 and words[0][5] == digits else 0.0
 
@@ -203,7 +204,7 @@ def read_zone(page: PageImage, zone: tuple[float, float, float, float] | None,
     if crop.size == 0:
         return None
     rgb = page.rgb[y0:y1, x0:x1] if page.rgb is not None else None
-    return ZoneWords(crop, rgb, _words(run(to_pgm(crop), deadline, 11, True)))
+    return ZoneWords(crop, rgb, tsv_words(run(to_pgm(crop), deadline, 11, True)))
 
 
 class LazyZone:
@@ -241,8 +242,8 @@ def settle(page: PageImage, text: str, zone: tuple[float, float, float, float] |
         if box is None:
             return text, Verdict(False, "digits not found on the image")
         pair = ((*box, *pair[0][4:]), pair[1])
-    digits = _ink(crop, rgb, pair[0][:4], letters_only=False)
-    symbol = _ink(crop, rgb, pair[1][:4], letters_only=True)
+    digits = word_ink(crop, rgb, pair[0][:4], letters_only=False)
+    symbol = word_ink(crop, rgb, pair[1][:4], letters_only=True)
     if digits is None or symbol is None:
         return text, Verdict(False, "no ink measured")
     verdict = judge(digits, symbol, _read_alone(crop, pair[0][:4], found["digits"], deadline, run))
