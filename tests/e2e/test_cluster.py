@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +31,7 @@ from ingest.demo import samples
 from search import feed, follower
 from tests.support.blobs import S3_BUCKET, S3_ENDPOINT
 from tests.support.people import add_person
+from tests.support.serving import free_ports
 from web.cli.support import OPERATOR
 
 pytestmark = [
@@ -45,23 +45,9 @@ pytestmark = [
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "cluster.sh"
 
 
-def _free_pair() -> int:
-    for _ in range(50):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        with socket.socket() as other:
-            try:
-                other.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no two free ports in a row")
-
-
 class Cluster:
     def __init__(self, folder: Path, database_url: str, prefix: str) -> None:
-        self.folder, self.port = folder, _free_pair()
+        self.folder, self.port = folder, free_ports(2)
         self.env = {
             **os.environ,
             "KHO_CLUSTER_DIR": str(folder),

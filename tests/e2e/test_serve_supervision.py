@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,17 +18,12 @@ from sqlalchemy import select
 
 from archive.core.instance import Instance
 from archive.models import IngestWorker
+from tests.support.serving import free_ports
 from web.cli import main
 from web.cli.serve import control_socket
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 KHO = [sys.executable, "-c", "from web.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _alive(pid: int) -> bool:
@@ -62,7 +56,7 @@ def test_serve_supervises_its_ingest_worker(tmp_path, database_url):
     cli_env = {"KHO_HOME": str(home), "KHO_DATABASE_URL": database_url}
     assert CliRunner().invoke(main, ["init"], env=cli_env).exit_code == 0
     inst = Instance.from_settings(home, database_url)
-    port = _free_port()
+    port = free_ports()
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed in finally
     master = subprocess.Popen(
         [*KHO, "serve", "--bind", f"127.0.0.1:{port}", "--threads", "2", "--plain-http"],
