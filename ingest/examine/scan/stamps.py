@@ -344,15 +344,25 @@ def _inside(point: tuple[float, float], frame: tuple) -> bool:
 
 def _outermost(frames: list[tuple]) -> list[tuple]:
     """One rectangle per box: a double frame's inner line, or the same box found at two close
-    angles, is dropped in favour of the wider rectangle. Wider, not larger: a secrecy stamp is
-    one line in a long box, and a box at another angle across it, made of its letters and
-    pieces of its sides, is shorter and taller (a TUYỆT MẬT turned 16° lost its own box to
-    such a one, larger in area). A box lying mostly on a wider one is dropped too (``_merge``
-    would otherwise keep the larger rectangle of the two)."""
+    angles, is dropped in favour of the larger rectangle. A long box (at least twice as wide
+    as tall: a secrecy stamp's one line) comes first, widest first, and a box lying mostly on
+    it goes too: a box at another angle made of the stamp's letters and pieces of its sides,
+    shorter, taller and larger in area, swallowed a TUYỆT MẬT's own box turned 16°. Other
+    boxes (cells, broken print on real bitonal scans) are kept as before."""
+
+    def long(frame: tuple) -> bool:
+        return frame[1][0] >= 2 * frame[1][1]
+
+    ordered = sorted(
+        frames, key=lambda f: (not long(f), -f[1][0] if long(f) else -f[1][0] * f[1][1])
+    )
     kept: list[tuple] = []
-    for frame in sorted(frames, key=lambda f: -f[1][0]):
+    for frame in ordered:
         box = Candidate(*frame[:3])
-        if not any(_inside(frame[0], k) or _overlap(box, Candidate(*k[:3])) > 0.6 for k in kept):
+        if not any(
+            _inside(frame[0], k) or (long(k) and _overlap(box, Candidate(*k[:3])) > 0.6)
+            for k in kept
+        ):
             kept.append(frame)
     return kept
 

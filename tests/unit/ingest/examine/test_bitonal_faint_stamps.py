@@ -167,3 +167,12 @@ def test_a_word_turned_alike_before_a_lower_level_on_a_bitonal_page_makes_it_uns
     verdict = stamp_reading.Verdict("level", "mat", "MẬT", 0.97)
     lost = page_reading._first_word_maybe_lost(mat, verdict, [mat, tuyet], [], px_mm, bitonal)
     assert lost is unsure
+
+
+def test_boxes_of_broken_print_keep_the_larger_one() -> None:
+    """On a real bitonal scan of dense print, boxes of dashes are found all over the text: none
+    is long like a stamp's, so the larger one is kept, as before (taking the wider one there
+    held an 11 x 7 mm piece of print as an unread stamp)."""
+    tall = ((512.0, 1348.0), (106.0, 328.0), 6, True)
+    small = ((505.0, 1211.0), (130.0, 86.0), 0, True)
+    assert stamps._outermost([small, tall]) == [tall]
