@@ -52,6 +52,7 @@ TOUCHING = 0.006  # page heights: a piece this close to a read stamp belongs to 
 UNSURE_PART = 0.5  # confidence of a level that may be the second word of a higher one
 # Ink a secrecy stamp is made of: red on colour scans, light (red turned gray) on grayscale.
 STAMP_INK = frozenset({"red", "light"})
+MARK_KINDS = ("level", "urgency", "circulation")  # what a stamp is read for
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
     used: list[stamps.Candidate] = []
     verdicts = [stamp_reading.judge(crop, words, px_mm)
                 for crop, words in zip(crops, readings, strict=True)]  # fmt: skip
+    if page.bitonal:
+        crops, verdicts = _healed(page, crops, verdicts, deadline, run)
     explained = [crop.candidate for crop, v in zip(crops, verdicts, strict=True)
                  if v.kind in ("level", "urgency", "circulation") or v.value]  # fmt: skip
     for crop, verdict in zip(crops, verdicts, strict=True):
@@ -107,7 +110,9 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
             if _stamp_box(crop.candidate):  # read, but to nothing a mark is made of
                 unread.append(crop.candidate)
             continue
-        if _first_word_maybe_lost(crop.candidate, verdict, candidates, explained, px_mm):
+        if _first_word_maybe_lost(
+            crop.candidate, verdict, candidates, explained, px_mm, page.bitonal
+        ):
             verdict = replace(verdict, confidence=min(verdict.confidence, UNSURE_PART))
         box = _box(crop.candidate, width, height)
         found.append(FoundMark(verdict.kind, verdict.value, verdict.text, verdict.confidence,
@@ -118,6 +123,29 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
                                round(-cand.angle, 1)))  # fmt: skip
         used.append(cand)
     return _absorbed(found), used
+
+
+def _healed(page: PageImage, crops: list[stamp_reading.Crop],
+            verdicts: list[stamp_reading.Verdict], deadline: Deadline, run: Runner
+            ) -> tuple[list[stamp_reading.Crop], list[stamp_reading.Verdict]]:  # fmt: skip
+    """On a bitonal scan, the candidates that read as no mark are read once more with their
+    ink healed (``stamp_reading.heal``; all in one more Tesseract run): a faint stamp there is
+    dots, its letters in pieces that read as nothing or as other letters. A mark read so takes
+    the place of the first reading; anything else leaves it as it was."""
+    redo = [i for i, v in enumerate(verdicts)
+            if v.kind in (None, "unknown") and "round" not in crops[i].candidate.cues]  # fmt: skip
+    again = [(i, stamp_reading.prepare(page, crops[i].candidate, healed=True)) for i in redo]
+    again = [(i, crop) for i, crop in again if crop is not None]
+    if not again:
+        return crops, verdicts
+    deadline.check()
+    readings = stamp_reading.read_crops([crop for _, crop in again], deadline, run)
+    crops, verdicts = list(crops), list(verdicts)
+    for (i, crop), words in zip(again, readings, strict=True):
+        verdict = stamp_reading.judge(crop, words, page.dpi / 25.4)
+        if verdict.kind in MARK_KINDS:
+            crops[i], verdicts[i] = crop, verdict
+    return crops, verdicts
 
 
 def _crops(page: PageImage, candidates: list[stamps.Candidate]
@@ -160,16 +188,23 @@ def _box(cand: stamps.Candidate, width: int, height: int) -> tuple[float, float,
 
 def _first_word_maybe_lost(cand: stamps.Candidate, verdict: stamp_reading.Verdict,
                            candidates: list[stamps.Candidate], explained: list[stamps.Candidate],
-                           px_mm: float) -> bool:  # fmt: skip
+                           px_mm: float, bitonal: bool = False) -> bool:  # fmt: skip
     """A level below TUYỆT MẬT read from a word of stamp ink with no box around it, and more
     stamp ink in line just before it that nothing explains: faint ink may have split "TỐI MẬT"
     (or "TUYỆT MẬT") into words found apart, the first one unread. The lower level is then
-    not sure: a person sets it."""
+    not sure: a person sets it. On a bitonal scan no ink can be told for stamp ink: a word
+    turned as the mark is (within 3°), unread, counts as it."""
     if verdict.kind != "level" or verdict.value == "tuyet_mat" or "frame" in cand.cues:
         return False
+
+    def stamp_ink(other: stamps.Candidate) -> bool:
+        if other.cues & {"light", "red"}:
+            return True
+        return bitonal and "rotated" in other.cues and abs(other.angle - cand.angle) <= 3.0
+
     return any(
         other is not cand
-        and other.cues & {"light", "red"}
+        and stamp_ink(other)
         and not any(other is e for e in explained)
         and stamps.in_line_before(cand, other, px_mm)
         for other in candidates

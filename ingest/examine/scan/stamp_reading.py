@@ -42,6 +42,9 @@ MAX_MARK_HEIGHT_MM = 18.0
 DASHED_MIN_RATIO = 1.5
 READ_CONFIDENCE = 0.6  # mean word confidence for a reading to count as ordinary words
 FAINT_CONTRAST = 60  # gray levels between paper and ink below which a crop holds no ink
+# Broken faint ink on bitonal scans is healed by a blur of HEAL_MM (sigma) and a threshold at
+# HEAL_LEVEL: a pixel with about a sixth of its neighbourhood inked becomes ink.
+HEAL_MM, HEAL_LEVEL = 0.4, 220
 
 
 @dataclass(frozen=True)
@@ -111,12 +114,27 @@ def _letters(ink: np.ndarray, px_mm: float) -> list[tuple[int, int, int, int]]:
     ]  # fmt: skip
 
 
-def prepare(page: PageImage, cand: Candidate) -> Crop | None:
-    """The candidate as Tesseract should see it, or None when nothing is left to read."""
+def heal(gray: np.ndarray, px_mm: float) -> np.ndarray:
+    """Faint stamp ink on a bitonal scan made whole again: the scanner's threshold left its
+    strokes as dots and specks (a letter in five pieces, read as nothing or as other letters),
+    so the ink is blurred over HEAL_MM and everything near enough to ink becomes ink. Only for
+    re-reading what was read as nothing: it also thickens solid strokes."""
+    blurred = cv2.GaussianBlur(gray, (0, 0), HEAL_MM * px_mm)
+    return np.where(blurred < HEAL_LEVEL, 0, 255).astype(np.uint8)
+
+
+def prepare(page: PageImage, cand: Candidate, healed: bool = False) -> Crop | None:
+    """The candidate as Tesseract should see it, or None when nothing is left to read;
+    ``healed``: its broken ink made whole first (``heal``)."""
     source = _source(page, cand)
     px_mm = page.dpi / 25.4
     margin = -FRAME_INSET_MM * px_mm if "frame" in cand.cues else 0.12 * cand.size[1]
-    first = _binarize(_warp(source, cand, 1.0, margin))
+
+    def warp(scale: float) -> np.ndarray:
+        cut = _warp(source, cand, scale, margin)
+        return heal(cut, px_mm * scale) if healed else cut
+
+    first = _binarize(warp(1.0))
     letters = _letters(first, px_mm)
     if not letters and "frame" not in cand.cues:  # letters joined to a box drawn close round
         letters = _letters(_remove_rules(first, 0.0), px_mm)  # them (a frame is read inset)
@@ -125,7 +143,7 @@ def prepare(page: PageImage, cand: Candidate) -> Crop | None:
     letter = float(np.median([s[3] for s in letters]))
     scale = float(np.clip(LETTER_PX / letter, 0.4, 8.0))
     scale = min(scale, MAX_CROP_WIDTH / max(1.0, cand.size[0] * 1.3))
-    ink = _binarize(_warp(source, cand, scale, margin))
+    ink = _binarize(warp(scale))
     ink[:2], ink[-2:], ink[:, :2], ink[:, -2:] = 0, 0, 0, 0
     ink = _remove_rules(ink, letter * scale)
     ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks

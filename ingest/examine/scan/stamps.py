@@ -13,7 +13,8 @@ is the worst failure; a proposal that reads as ordinary text costs one small OCR
   fainter still, its sides are dots 3-4 mm apart, found from ink with paper on both sides of
   the line (print has more of a letter beside each stroke), both vertical sides required;
 - ``light``: in grayscale, ink clearly lighter than the black print (red turned gray);
-- ``rotated``: a text-like blob turned by 4-25° (a stamp set by hand, boxed or not);
+- ``rotated``: a text-like blob turned by 4-25° (a stamp set by hand, boxed or not); on a
+  bitonal page also two such words in line, turned alike (``words_in_line``);
 - ``round``: a ring of ink (a round seal: never a secrecy mark, but never "unknown" either);
 - ``on_seal``: lying mostly on a round seal found by its ring (``find_seals``), also a seal that
   the zone's bottom edge cuts (the signer's seal under a short body): a piece of the seal (its
@@ -287,11 +288,9 @@ def find_frames(ink: np.ndarray, px_mm: float, bitonal: bool = False) -> list[tu
     and dashes far apart (``_dotted_boxes``)."""
     frames: list[tuple] = []
     dots: list[tuple] = []  # boxes of dots (bitonal pages), kept unless found by their lines
-    height, width = ink.shape
-    centre = (width / 2, height / 2)
     for angle in ANGLES:
-        matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
-        upright = cv2.warpAffine(ink, matrix, (width, height), flags=cv2.INTER_NEAREST)
+        matrix, size = turned_canvas(ink.shape, angle)
+        upright = cv2.warpAffine(ink, matrix, size, flags=cv2.INTER_NEAREST)
         inverse = cv2.invertAffineTransform(matrix)
         boxes = []
         for bridge in (0.0, BRIDGE_MM) if bitonal else (0.0,):
@@ -316,6 +315,22 @@ def find_frames(ink: np.ndarray, px_mm: float, bitonal: bool = False) -> list[tu
     ]  # a box also found without bridging is whole, not dashed
 
 
+def turned_canvas(shape: tuple[int, ...], angle: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The matrix turning an image of ``shape`` by ``angle`` about its centre, and the (width,
+    height) of a canvas that holds all of it turned. Turned within its own size, a wide zone
+    loses its corners: a stamp set in the top right corner (where secrecy is often stamped)
+    and turned by 8-16° left the canvas with its top side, so its box was never found."""
+    height, width = shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    # Whole pixels of margin: a fractional shift would sample a one-pixel dotted side anew.
+    pad_x = int(np.ceil((width * cos + height * sin - width) / 2))
+    pad_y = int(np.ceil((width * sin + height * cos - height) / 2))
+    matrix[0, 2] += pad_x
+    matrix[1, 2] += pad_y
+    return matrix, (width + 2 * pad_x, height + 2 * pad_y)
+
+
 def _refound(dotted: tuple, frames: list[tuple]) -> bool:
     """A box of dots that holds a box found by its lines, about as wide: the same stamp, its
     dotted search having reached a line of print beyond it (the lines' box is the truer)."""
@@ -329,10 +344,25 @@ def _inside(point: tuple[float, float], frame: tuple) -> bool:
 
 def _outermost(frames: list[tuple]) -> list[tuple]:
     """One rectangle per box: a double frame's inner line, or the same box found at two close
-    angles, is dropped in favour of the larger rectangle."""
+    angles, is dropped in favour of the larger rectangle. A long box (at least twice as wide
+    as tall: a secrecy stamp's one line) comes first, widest first, and a box lying mostly on
+    it goes too: a box at another angle made of the stamp's letters and pieces of its sides,
+    shorter, taller and larger in area, swallowed a TUYỆT MẬT's own box turned 16°. Other
+    boxes (cells, broken print on real bitonal scans) are kept as before."""
+
+    def long(frame: tuple) -> bool:
+        return frame[1][0] >= 2 * frame[1][1]
+
+    ordered = sorted(
+        frames, key=lambda f: (not long(f), -f[1][0] if long(f) else -f[1][0] * f[1][1])
+    )
     kept: list[tuple] = []
-    for frame in sorted(frames, key=lambda f: -f[1][0] * f[1][1]):
-        if not any(_inside(frame[0], k) for k in kept):
+    for frame in ordered:
+        box = Candidate(*frame[:3])
+        if not any(
+            _inside(frame[0], k) or (long(k) and _overlap(box, Candidate(*k[:3])) > 0.6)
+            for k in kept
+        ):
             kept.append(frame)
     return kept
 
@@ -429,12 +459,35 @@ def find_candidates(page: PageImage, zone_bottom: float) -> list[Candidate]:
             continue
         if ROTATED_MIN <= abs(rect[2]) <= ROTATED_MAX and rect[1][0] > 2 * rect[1][1]:
             found.append(Candidate(rect[0], rect[1], rect[2], {"rotated"}))
+    if page.bitonal:
+        found += words_in_line([c for c in found if c.cues == {"rotated"}], px_mm)
     merged = _merge(found)
     seals = find_seals(page, zone_bottom)
     for cand in merged:
         if any(_on_seal(cand, seal, px_mm) for seal in seals):
             cand.cues.add("on_seal")
     return [_to_page(c, scale) for c in merged]
+
+
+def words_in_line(words: list[Candidate], px_mm: float) -> list[Candidate]:
+    """Two turned words of ink in line, turned alike, a word space apart, as one candidate:
+    faint ink on a bitonal scan is dots, so a word space is too wide for the smear that joins
+    letters, and "TUYỆT" and "MẬT" are found apart. Read apart, "MẬT" would be a sure lower
+    level; read together the stamp is read whole (its pieces then go into it, ``_merge``)."""
+    joined = []
+    for word in words:
+        for before in words:
+            if (
+                before is not word
+                and abs(before.angle - word.angle) <= 3.0
+                and 0.6 <= before.size[1] / word.size[1] <= 1.6
+                and in_line_before(word, before, px_mm, gap_mm=6.0)
+            ):
+                points = np.concatenate([word.corners(), before.corners()])
+                rect = _upright(cv2.minAreaRect(points.astype(np.float32)))
+                if _fits(rect[1], px_mm):
+                    joined.append(Candidate(rect[0], rect[1], rect[2], {"rotated"}))
+    return joined
 
 
 def find_seals(page: PageImage, zone_bottom: float) -> list[tuple[float, float, float]]:
