@@ -53,7 +53,15 @@ def normalize(text: str) -> str:
 
 
 def has_text(page_text: str) -> bool:
-    return sum(1 for ch in page_text if ch.isalnum()) >= MIN_TEXT_CHARS
+    """At least ``MIN_TEXT_CHARS`` letters or digits; stops at the third (a page of text was
+    counted to its end before, for every page filed)."""
+    found = 0
+    for ch in page_text:
+        if ch.isalnum():
+            found += 1
+            if found >= MIN_TEXT_CHARS:
+                return True
+    return False
 
 
 # --- PDF ------------------------------------------------------------------------------------------

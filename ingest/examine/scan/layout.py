@@ -60,21 +60,35 @@ class Header:
 
 
 def _rows(boxes: list[Box]) -> list[list[Box]]:
-    """Boxes grouped into rows: a box joins a row when it overlaps the row's span by half."""
+    """Boxes grouped into rows: a box joins a row when it overlaps the row's span by half.
+
+    Runs on every word of a text layer's page 1, each against every row so far: the test is
+    written out with plain comparisons (no ``min``/``max`` calls), and a row's top is its
+    span's, not searched again to sort the rows."""
     rows: list[list[Box]] = []
     spans: list[list[float]] = []
-    for box in sorted(boxes, key=lambda b: (b[1] + b[3]) / 2):
-        height = box[3] - box[1]
+    for box in sorted(boxes, key=_middle):
+        y0, y1 = box[1], box[3]
+        height = y1 - y0
         for row, span in zip(rows, spans, strict=True):
-            overlap = min(span[1], box[3]) - max(span[0], box[1])
-            if overlap > 0.5 * min(height, span[1] - span[0]):
+            s0, s1 = span
+            overlap = (s1 if s1 < y1 else y1) - (s0 if s0 > y0 else y0)
+            if overlap > 0.5 * (height if height <= s1 - s0 else s1 - s0):
                 row.append(box)
-                span[0], span[1] = min(span[0], box[1]), max(span[1], box[3])
+                if y0 < s0:
+                    span[0] = y0
+                if y1 > s1:
+                    span[1] = y1
                 break
         else:
             rows.append([box])
-            spans.append([box[1], box[3]])
-    return sorted(rows, key=lambda r: min(b[1] for b in r))
+            spans.append([y0, y1])
+    order = sorted(range(len(rows)), key=lambda i: spans[i][0])
+    return [rows[i] for i in order]
+
+
+def _middle(box: Box) -> float:
+    return (box[1] + box[3]) / 2
 
 
 def _gutter(boxes: list[Box]) -> tuple[float, float] | None:

@@ -7,6 +7,8 @@ disk.
 from __future__ import annotations
 
 import io
+import random
+import unicodedata
 
 import pytest
 from PIL import Image
@@ -15,6 +17,7 @@ from archive.core.limits import Limits
 from ingest.demo import samples
 from ingest.demo import scans as synth
 from ingest.examine import stages
+from ingest.examine import text as text_stage
 from ingest.examine.scan import garbled, layout, marks, raster
 from ingest.examine.scan.syllables import is_syllable
 from tests.support import documents as fx
@@ -151,3 +154,49 @@ def test_header_columns_found_from_boxes() -> None:
     assert header is not None and header.rows == 3
     assert 0.4 < header.gutter < 0.48 and abs(header.bottom - 0.125) < 1e-9
     assert layout.find_header([*title, (0.1, 0.3, 0.9, 0.315)], mm) is None  # one column
+
+
+def _rows_by_definition(boxes: list[layout.Box]) -> list[list[layout.Box]]:
+    """The row grouping as first written (min/max over every row, rows sorted by their boxes):
+    the faster ``layout._rows`` must group every set of boxes exactly as this does."""
+    rows: list[list[layout.Box]] = []
+    spans: list[list[float]] = []
+    for box in sorted(boxes, key=lambda b: (b[1] + b[3]) / 2):
+        height = box[3] - box[1]
+        for row, span in zip(rows, spans, strict=True):
+            overlap = min(span[1], box[3]) - max(span[0], box[1])
+            if overlap > 0.5 * min(height, span[1] - span[0]):
+                row.append(box)
+                span[0], span[1] = min(span[0], box[1]), max(span[1], box[3])
+                break
+        else:
+            rows.append([box])
+            spans.append([box[1], box[3]])
+    return sorted(rows, key=lambda r: min(b[1] for b in r))
+
+
+def test_rows_are_grouped_as_defined() -> None:
+    rnd = random.Random(7)
+    for _ in range(400):
+        boxes = []
+        for _ in range(rnd.randint(0, 50)):
+            top = round(rnd.random(), rnd.choice([1, 2, 6]))  # ties in tops and middles too
+            height = round(rnd.random() * rnd.choice([0.01, 0.05, 0.2]), rnd.choice([2, 6]))
+            left = rnd.random()
+            boxes.append((left, top, left + 0.1, top + height * rnd.choice([1, 1, 0])))
+        assert layout._rows(boxes) == _rows_by_definition(boxes)
+
+
+def test_page_statistics_count_characters_as_defined() -> None:
+    rnd = random.Random(3)
+    odd_spaces = " \u00a0\u2003\u3000\u200b\x1c\x1f\x85\t\n\f"
+    alphabet = [chr(c) for c in range(0x3100)] + list(odd_spaces) * 40
+    texts = [fx.SENTENCE, "Ã¡Ã  Ä'Æ°á»£c \u00a0 12/CV-ĐU", odd_spaces, "ab", "a b c"]
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 80))) for _ in range(300)]
+    for page in texts:
+        nfc = unicodedata.normalize("NFC", page)
+        measured = garbled.measure(page)
+        assert measured.characters == sum(1 for ch in nfc if not ch.isspace())
+        kept = nfc.translate(garbled._DELETE_ORDINARY)
+        assert measured.odd == sum(1 for ch in kept if not ch.isspace())
+        assert text_stage.has_text(page) == (sum(1 for ch in page if ch.isalnum()) >= 3)
