@@ -11,7 +11,8 @@ is the worst failure; a proposal that reads as ordinary text costs one small OCR
   scan a faint box is dashes a pixel thick, bridged and joined piece by piece before measuring
   (``dashed``: such a box may be found only in part, e.g. the "MẬT" half of a "TUYỆT MẬT");
   fainter still, its sides are dots 3-4 mm apart, found from ink with paper on both sides of
-  the line (print has more of a letter beside each stroke), both vertical sides required;
+  the line (print has more of a letter beside each stroke), both vertical sides required
+  (a long one-line box: two long dotted sides and a few dots at or beyond each end);
 - ``light``: in grayscale, ink clearly lighter than the black print (red turned gray);
 - ``rotated``: a text-like blob turned by 4-25° (a stamp set by hand, boxed or not); on a
   bitonal page also two such words in line, turned alike (``words_in_line``);
@@ -53,6 +54,9 @@ SIDE_MM = (6.0, 4.0)  # shortest horizontal and vertical side of a box
 # inking at least DOTTED_COVER of its length, horizontal and vertical (the short vertical sides
 # are a few dashes, so their share varies more; bitonal pages; see ``_dotted_boxes``).
 DOT_MM, DOTTED_GAP_MM, DOTTED_COVER = 0.5, 4.5, (0.3, 0.2)
+# A long one-line box of dots (``_long_dotted_boxes``): long sides of LONG_SIDE_MM and more,
+# its short sides found only as SHORT_END_MM of dots.
+LONG_SIDE_MM, SHORT_END_MM = 20.0, 2.0
 # Round seals: radius (mm), searched this far below the zone (a seal the zone's edge cuts),
 # found at SEAL_PX_MM (pixels per mm: a coarse image makes the circle search fast), and kept
 # when their outer ring is inked on at least SEAL_RING of its length (circles that the search
@@ -246,8 +250,9 @@ def _dotted_boxes(upright: np.ndarray, px_mm: float) -> list[tuple[int, int, int
     on a bitonal scan, its line cut by the threshold into 1-3 mm pieces 3-4 mm apart). Such
     wide gaps would join the strokes of printed lines into false sides, so only ink with paper
     on both sides of the line counts (``_isolated``), the pieces must ink DOTTED_COVER of the
-    side, and a box needs both of its vertical sides."""
-    sides = []
+    side, and a box needs both of its vertical sides (of a long box, a few dots of each
+    will do: ``_long_dotted_boxes``)."""
+    sides, short = [], []
     for vertical in (False, True):
         thin = _isolated(upright, px_mm, vertical)
         n = max(2, round(DOT_MM * px_mm))  # a dash, not a speck of the scanner's noise
@@ -258,7 +263,45 @@ def _dotted_boxes(upright: np.ndarray, px_mm: float) -> list[tuple[int, int, int
         least = SIDE_MM[1 if vertical else 0] * px_mm
         joined = _chained(pieces, px_mm, DOTTED_GAP_MM, DOTTED_COVER[vertical])
         sides.append([s for s in joined if s[1] - s[0] >= least])
-    return _boxes_from_sides(sides[0], sides[1], px_mm, per_bottom=True, both_sides=True)
+        short.append([s for s in joined if s[1] - s[0] >= SHORT_END_MM * px_mm])
+    boxes = _boxes_from_sides(sides[0], sides[1], px_mm, per_bottom=True, both_sides=True)
+    return _joined(boxes + _long_dotted_boxes(sides[0], short[1], px_mm))
+
+
+def _long_dotted_boxes(across: list[tuple[int, int, int]], downs: list[tuple[int, int, int]],
+                       px_mm: float) -> list[tuple[int, int, int, int]]:  # fmt: skip
+    """Long one-line boxes of dots whose ends are barely inked: a faint TUYỆT MẬT at 150 dpi
+    left its short vertical sides as 2-4 mm of dots (under SIDE_MM), and the dots of its long
+    sides stopped 2-5 mm short of the corners, so ``_boxes_from_sides`` found no box. Two long
+    dotted sides one above the other (LONG_SIDE_MM each, overlapping along most of the shorter,
+    the box at least twice as wide as tall) are the evidence that print does not give; each end
+    then needs only a dotted piece of SHORT_END_MM within the box's height, at most
+    DOTTED_GAP_MM beyond the long sides' ends (and not within them), and the box reaches out
+    to it."""
+    (_, min_h), (_, max_h) = STAMP_MM
+    reach, longest, step = DOTTED_GAP_MM * px_mm, LONG_SIDE_MM * px_mm, STEP_MM * px_mm
+    long = sorted((s for s in across if s[1] - s[0] >= longest), key=lambda s: s[2])
+    out = []
+    for i, (ax0, ax1, ay) in enumerate(long):
+        for bx0, bx1, by in long[i + 1 :]:
+            height = by - ay
+            if not min_h * px_mm <= height <= max_h * px_mm:
+                continue
+            if min(ax1, bx1) - max(ax0, bx0) < 0.6 * min(ax1 - ax0, bx1 - bx0):
+                continue
+            x0, x1 = min(ax0, bx0), max(ax1, bx1)
+            inside = [vx for va, vb, vx in downs
+                      if min(vb, by) - max(va, ay) >= SHORT_END_MM * px_mm]  # fmt: skip
+            # The long sides' dots stop short of the corners, never past the short sides: an
+            # end lies at or beyond them. Stems of letters (a line of print between two long
+            # runs of isolated strokes) lie within.
+            left = [vx for vx in inside if x0 - reach <= vx <= x0 + step]
+            right = [vx for vx in inside if x1 - step <= vx <= x1 + reach]
+            if left and right:
+                box = (min(x0, *left), ay, max(x1, *right), by)
+                if box[2] - box[0] >= 2 * height:
+                    out.append(box)
+    return out
 
 
 def _joined(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:

@@ -176,3 +176,41 @@ def test_boxes_of_broken_print_keep_the_larger_one() -> None:
     tall = ((512.0, 1348.0), (106.0, 328.0), 6, True)
     small = ((505.0, 1211.0), (130.0, 86.0), 0, True)
     assert stamps._outermost([small, tall]) == [tall]
+
+
+def test_a_long_box_of_dots_with_barely_inked_ends_is_found() -> None:
+    """Two long dotted sides one above the other, their dots stopping short of the corners,
+    and only 2-4 mm of dots at each end (a faint TUYỆT MẬT at 150 dpi): the box reaches out to
+    the end pieces. Without a long side below, or without dots at or beyond each end (strokes
+    of letters lie within them), there is no box."""
+    px_mm = 150 / 25.4
+    top, bottom = (337, 551, 340), (306, 568, 411)
+    left, right = (357, 380, 292), (350, 403, 578)
+    assert stamps._long_dotted_boxes([top, bottom], [left, right], px_mm) == [(292, 340, 578, 411)]
+    assert stamps._long_dotted_boxes([top], [left, right], px_mm) == []
+    assert stamps._long_dotted_boxes([top, bottom], [right], px_mm) == []
+    short = (460, 551, 411)  # under 20 mm: a rule of print, not a stamp's long side
+    assert stamps._long_dotted_boxes([top, short], [left, right], px_mm) == []
+    far = (357, 380, 250)  # 7 mm beyond the sides' ends: not this box's end
+    assert stamps._long_dotted_boxes([top, bottom], [far, right], px_mm) == []
+    stems = [(360, 380, 320), (350, 370, 540)]  # strokes of letters within the sides' ends
+    assert stamps._long_dotted_boxes([top, bottom], stems, px_mm) == []
+
+
+@pytest.mark.slow
+def test_a_faint_tuyet_mat_under_the_number_in_a_dashed_box_is_read_or_held() -> None:
+    """Bitonal, 150 dpi, turned 15°, clearly legible: its box is dashes 2.7 mm apart with
+    2-4 mm of ink for its short sides; no box was found and the word row alone read as
+    nothing, so the stamp was missed."""
+    if ocr.tesseract_version() is None:
+        pytest.fail(ocr.INSTALL_HINT)
+    data = _faint_bitonal("tuyet_mat", 150, 15.0, "under_number", 2)
+    page = next(iter(ocr._frames(data, Limits())))
+    assert page.bitonal
+    frames = [c for c in stamps.find_candidates(page, 0.5) if "frame" in c.cues]
+    assert any(40 <= f.size[0] / (page.dpi / 25.4) <= 55 for f in frames), frames
+    found, _ = search_stamps(page, 0, 0.5, Deadline(600), ocr.tesseract)
+    levels = [m for m in found if m.kind == "level"]
+    sure_lower = [m for m in levels if LEVEL_RANK[m.value] < 3 and m.confidence >= marks.SURE]
+    assert not sure_lower, found
+    assert [m for m in found if m.kind == "unknown" or m.value == "tuyet_mat"], found
