@@ -14,6 +14,7 @@ quarantine, readable by nobody, until an administrator releases it with a refere
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +31,7 @@ from archive.core.instance import Instance
 from archive.core.limits import Limits
 from archive.core.uow import UnitOfWork
 from archive.models import RecordStatus, queries
+from archive.operations import trust
 from archive.records import filing, gate
 from archive.records.quarantine import NOT_DIGITIZED
 from ingest import signatures
@@ -263,6 +265,24 @@ def _record_events(described: Described) -> tuple[dict, ...]:
     )
 
 
+class BatchTrust:
+    """The trust store (roots, CRLs) as a batch last read it, shared by its files: read once
+    per batch and again when a file finds its version changed, instead of in a transaction of
+    its own for every file. A signature is never judged under a store older than the one in
+    force when its record's filing was decided (``ingest_bytes`` re-checks the version)."""
+
+    def __init__(self) -> None:
+        self.material: trust.TrustMaterial | None = None  # read by the first file that needs it
+        self._lock = threading.Lock()
+
+    def get(self, inst: Instance) -> trust.TrustMaterial:
+        """The store as last read; read now (by one of the batch's threads) the first time."""
+        with self._lock:
+            if self.material is None:
+                self.material = trust.material(inst)
+            return self.material
+
+
 def ingest_bytes(
     inst: Instance,
     ctx: Context,
@@ -275,46 +295,58 @@ def ingest_bytes(
     password: str | None = None,
     announce: bool = True,
     declared: dict | None = None,
+    trusted: BatchTrust | None = None,
 ) -> IngestResult:
     """File one document. A stored record is announced after its commit (the index follows);
     with ``announce=False`` the caller announces it (a batch: ``ingest_files``). ``declared``:
     what a sending system says of the file (``ingest.describe.declared``), checked against
-    what is read in it."""
+    what is read in it. ``trusted``: a batch's trust store, read once for all its files
+    (each file still checks, in the read it makes anyway, that the store has not changed)."""
     shown = path or filename
     limits = limits or inst.limits
     fields: dict = {}
     try:
-        described = describe(data, filename, declared_level, limits, password, inst.home)
-        described = signatures.check_at_ingest(inst, described, data, limits, password)
-        disagreed: list[str] = []
-        if declared:
-            readings = described.secrecy.readings if described.secrecy else ()
-            merged, review, disagreed = reconcile(
-                described.fields, described.review, declared, readings
-            )
-            described = replace(described, fields=merged, review=review)
-        fields = described.fields
-        decision = may_file(ctx.principal, fields["level"]) if ctx.principal else None
-        if decision is None or not decision.allowed:
-            raise Refused(
-                "Bạn không được nộp văn bản ở mức mật này.",
-                f"You may not file this document ({decision and decision.reason}).",
-            )
-        content_mac = inst.keyring.content_mac(data)
-        number_mac = _number_mac(inst, fields)
-        filer = ctx.principal.user_id if ctx.principal else None
-        # One read for what filing needs to know, without SQLite's write lock: it neither
-        # waits for nor holds up the commits (and their syncs) of the batch's other files.
-        with inst.read_sessions() as session:
-            unit = accounts.unit_for_filing(session, unit_code, ctx.principal)
-            # Duplicates and same-number records are spoken of only when the uploader may see
-            # them; otherwise the file is filed as the uploader's own record. The reader's
-            # scope is read only when there is a record to judge (most files have none).
-            copies = queries.find_by_content(session, content_mac)
-            numbered = queries.same_number(session, number_mac, filer)
-            scope = gate.scope_of(session, ctx) if copies or numbered else None
-            existing = next((d for d in copies if gate.admits(scope, d)), None)
-            same = [d.id for d in numbered if gate.admits(scope, d)] if existing is None else []
+        read = describe(data, filename, declared_level, limits, password, inst.home)
+        material = trusted.get(inst) if trusted is not None else None
+        while True:  # once, unless the trust store changed since the batch last read it
+            described = signatures.check_at_ingest(inst, read, data, limits, password, material)
+            disagreed: list[str] = []
+            if declared:
+                readings = described.secrecy.readings if described.secrecy else ()
+                merged, review, disagreed = reconcile(
+                    described.fields, described.review, declared, readings
+                )
+                described = replace(described, fields=merged, review=review)
+            fields = described.fields
+            decision = may_file(ctx.principal, fields["level"]) if ctx.principal else None
+            if decision is None or not decision.allowed:
+                raise Refused(
+                    "Bạn không được nộp văn bản ở mức mật này.",
+                    f"You may not file this document ({decision and decision.reason}).",
+                )
+            content_mac = inst.keyring.content_mac(data)
+            number_mac = _number_mac(inst, fields)
+            filer = ctx.principal.user_id if ctx.principal else None
+            # One read for what filing needs to know, without SQLite's write lock: it neither
+            # waits for nor holds up the commits (and their syncs) of the batch's other files.
+            with inst.read_sessions() as session:
+                if material is not None and trust.version_in(session) != material.version:
+                    # validated under an older store: again under this one (rare: an
+                    # administrator changed it during the batch); later files use it too
+                    material = trust.material_in(inst, session)
+                    if trusted is not None:
+                        trusted.material = material
+                    continue
+                unit = accounts.unit_for_filing(session, unit_code, ctx.principal)
+                # Duplicates and same-number records are spoken of only when the uploader may
+                # see them; otherwise the file is filed as the uploader's own record. The
+                # reader's scope is read only when there is a record to judge (most have none).
+                copies = queries.find_by_content(session, content_mac)
+                numbered = queries.same_number(session, number_mac, filer)
+                scope = gate.scope_of(session, ctx) if copies or numbered else None
+                existing = next((d for d in copies if gate.admits(scope, d)), None)
+                same = [d.id for d in numbered if gate.admits(scope, d)] if existing is None else []
+            break
     except stages.StageRefused as exc:
         return _refuse(inst, ctx, IngestResult(shown, "rejected", reason=str(exc)), exc.events)
     except KhoError as exc:
@@ -441,13 +473,14 @@ def ingest_files(
     last = time.monotonic()
     todo = iter(paths)
     ahead: deque[Future[IngestResult]] = deque()
+    trusted = BatchTrust()
 
     def submit(pool: ThreadPoolExecutor) -> None:
         path = next(todo, None)
         if path is not None:
             ahead.append(pool.submit(
                 ingest_file, inst, ctx, path, unit_code, declared_level, limits, password,
-                announce=False,
+                announce=False, trusted=trusted,
             ))  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -493,6 +526,7 @@ def ingest_file(
     limits: Limits | None = None,
     password: str | None = None,
     announce: bool = True,
+    trusted: BatchTrust | None = None,
 ) -> IngestResult:
     """File one document from disk; never raises for a bad file (a rejection says why)."""
     limits = limits or inst.limits
@@ -513,6 +547,7 @@ def ingest_file(
             limits,
             password,
             announce,
+            trusted=trusted,
         )
     except Exception as exc:  # storing failed: nothing was kept (blobs are removed on error)
         return _failed(inst, ctx, str(path), exc, "filing")

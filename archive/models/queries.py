@@ -93,18 +93,27 @@ def lifecycle_of(session: Session, doc_id: int) -> DocumentLifecycle:
     return row
 
 
+def _any(session: Session, condition) -> bool:
+    """Is there a record matching ``condition``? One indexed probe of ids, without building
+    rows (and joining their units): every file filed asks for its copies and same-number
+    records, once before and once inside its filing transaction, and almost always finds none."""
+    return session.execute(select(Document.id).where(condition).limit(1)).first() is not None
+
+
 def find_by_content(session: Session, content_mac: str) -> list[Document]:
     """Records with these exact bytes (their keyed fingerprint). Several units may each file
     their own copy of the same incoming document, so there can be more than one; callers
     speak only of those the person may see (``archive.records.gate.admits``)."""
-    stmt = select(Document).where(Document.content_mac == content_mac).order_by(Document.id)
-    return list(session.execute(stmt).scalars())
+    condition = Document.content_mac == content_mac
+    if not _any(session, condition):
+        return []
+    return list(session.execute(select(Document).where(condition).order_by(Document.id)).scalars())
 
 
 def same_number(session: Session, number_mac: str | None, filer: int | None) -> list[Document]:
     """Records with the same number and issuer (their keyed fingerprint); a held-back one only
     for the person who filed it. Callers keep only those the person may see."""
-    if number_mac is None:
+    if number_mac is None or not _any(session, Document.number_mac == number_mac):
         return []
     stmt = select(Document).where(
         Document.number_mac == number_mac,

@@ -51,8 +51,14 @@ def _state(session: Session) -> TrustStoreState:
 
 def version(inst: Instance) -> int:
     with inst.read_sessions() as session:
-        row = session.get(TrustStoreState, 1)
-        return row.version if row else 0
+        return version_in(session)
+
+
+def version_in(session: Session) -> int:
+    """The store's version, read in a transaction the caller has open anyway (ingest reads it
+    with its duplicate lookup: no transaction of its own per file)."""
+    row = session.get(TrustStoreState, 1)
+    return row.version if row else 0
 
 
 def material(inst: Instance) -> TrustMaterial:
@@ -60,17 +66,22 @@ def material(inst: Instance) -> TrustMaterial:
     without SQLite's write lock: every PDF filed asks, and a batch's files would otherwise wait
     here for each other's commits."""
     with inst.read_sessions() as session:
-        row = session.get(TrustStoreState, 1)
-        current = row.version if row else 0
-        key = (str(inst.home), current)
-        with _lock:
-            if key in _cache:
-                return _cache[key]
-        roots = session.execute(
-            select(TrustAnchor.der).where(TrustAnchor.removed_at.is_(None)).order_by(TrustAnchor.id)
-        ).scalars()
-        crls = session.execute(select(TrustCrl.der).order_by(TrustCrl.id)).scalars()
-        found = TrustMaterial(current, tuple(roots), tuple(crls))
+        return material_in(inst, session)
+
+
+def material_in(inst: Instance, session: Session) -> TrustMaterial:
+    """``material`` in the caller's (read) transaction: its version and, when that version is
+    not cached yet, its roots and CRLs, all of one snapshot."""
+    current = version_in(session)
+    key = (str(inst.home), current)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    roots = session.execute(
+        select(TrustAnchor.der).where(TrustAnchor.removed_at.is_(None)).order_by(TrustAnchor.id)
+    ).scalars()
+    crls = session.execute(select(TrustCrl.der).order_by(TrustCrl.id)).scalars()
+    found = TrustMaterial(current, tuple(roots), tuple(crls))
     with _lock:
         _cache[key] = found
     return found

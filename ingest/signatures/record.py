@@ -122,14 +122,19 @@ def _signer_evidence(check: SignatureCheck) -> tuple[str, dict] | None:
 
 
 def check_at_ingest(inst: Instance, described, data: bytes, limits: Limits,
-                    password: str | None = None):  # fmt: skip
-    """The ``Described`` of a PDF with its signatures checked (unchanged for other files)."""
+                    password: str | None = None,
+                    material: trust.TrustMaterial | None = None):  # fmt: skip
+    """The ``Described`` of a PDF with its signatures checked (unchanged for other files),
+    against ``material`` (the store a batch last read) or else the store as it is now. The
+    given ``Described`` is left as it was (a new one is returned), so that a file can be
+    checked again when the store changed meanwhile."""
     examined = described.examined
     if examined.media_type != MediaType.PDF:
         return described
     from ingest.signatures.validate import SOFTWARE, validate_pdf  # pyHanko: only for PDFs
 
-    check = validate_pdf(data, trust.material(inst), Deadline(limits.max_seconds), None, password)
+    material = material if material is not None else trust.material(inst)
+    check = validate_pdf(data, material, Deadline(limits.max_seconds), None, password)
     fields = dict(described.fields)
     evidence = dict(described.evidence)
     if check.signatures:
@@ -138,17 +143,12 @@ def check_at_ingest(inst: Instance, described, data: bytes, limits: Limits,
     if offered and not fields.get("signer_name"):
         fields["signer_name"], evidence["signer_name"] = offered
     digest = hashlib.sha256(_report_bytes(check)).hexdigest()
-    examined.events.append(
-        stages.Event(
-            EVENT,
-            outcome(check.status),
-            _detail(check, 1, digest),
-            round(check.seconds, 6),
-            SOFTWARE,
-        )
+    event = stages.Event(
+        EVENT, outcome(check.status), _detail(check, 1, digest), round(check.seconds, 6), SOFTWARE
     )
     return dataclasses.replace(
         described,
+        examined=dataclasses.replace(examined, events=[*examined.events, event]),
         fields=fields,
         evidence=evidence,
         review=tuple(described.review) + tuple(_review_items(check)),

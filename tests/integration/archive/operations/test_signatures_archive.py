@@ -105,6 +105,53 @@ def test_ingest_seals_report_and_flags_broken_signature(inst, admin, archivist):
                 assert not any(n in blob for n in needles), path
 
 
+def test_a_batch_reads_the_trust_store_once_not_for_every_file(
+    inst, archivist, tmp_path, monkeypatch
+):
+    reads = []
+    real = trust.material
+    monkeypatch.setattr(trust, "material", lambda *a: reads.append(1) or real(*a))
+    paths = []
+    for n in range(3):
+        paths.append(tmp_path / f"{n}.pdf")
+        paths[-1].write_bytes(sp.sign(sp.unsigned_pdf(f"{sp.HEADER}\n\nBản số {n}.")))
+    results = list(pipeline.ingest_files(inst, archivist.ctx, paths))
+    assert [r.status for r in results] == ["stored"] * 3
+    assert len(reads) == 1  # the store as the batch first read it, not once per file
+
+
+def test_a_file_validated_before_the_store_changed_is_checked_again(
+    inst, admin, archivist, tmp_path, monkeypatch
+):
+    """The batch's store went out of date between a file's validation and its filing decision
+    (an administrator added the root meanwhile): the file is checked again under the new store,
+    and so are the files after it."""
+    pki = sp.pki()
+    real = sigrecord.check_at_ingest
+    seen = []
+
+    def root_added_meanwhile(*args, **kwargs):
+        checked = real(*args, **kwargs)
+        seen.append(checked.signatures.report["trust_store_version"])
+        if len(seen) == 1:
+            trust.add_roots(inst, admin.ctx, pki.root.pem)
+        return checked
+
+    monkeypatch.setattr(pipeline.signatures, "check_at_ingest", root_added_meanwhile)
+    paths = []
+    for n in range(2):
+        paths.append(tmp_path / f"{n}.pdf")
+        paths[-1].write_bytes(sp.sign(sp.unsigned_pdf(f"{sp.HEADER}\n\nBản số {n}.")))
+    results = list(pipeline.ingest_files(inst, archivist.ctx, paths, workers=1))
+    assert [r.as_json()["signatures"][0]["status"] for r in results] == ["valid", "valid"]
+    assert seen == [0, 1, 1]  # the first file twice, the second once, under the new store
+    with inst.sessions() as session:
+        events = session.execute(
+            select(RecordEvent).where(RecordEvent.event == sigrecord.EVENT)
+        ).scalars()
+        assert sorted(e.outcome for e in events) == ["valid", "valid"]  # one event per record
+
+
 def test_unsigned_pdf_gets_no_report(inst, archivist):
     result = _ingest(inst, archivist, sp.unsigned_pdf())
     assert result.as_json()["signatures"] == []
