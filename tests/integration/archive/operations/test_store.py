@@ -126,6 +126,7 @@ def _file_many(inst, archivist, count: int, start: int = 0) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 500 files, 1,500 rewraps and 2,000 reads: on object storage at load 20
 def test_rotation_over_1000_objects_changes_no_ciphertext_and_frees_the_old_kek(
     inst, archivist, unwired
 ):
