@@ -282,6 +282,11 @@ class BatchTrust:
                 self.material = trust.material(inst)
             return self.material
 
+    def renew(self, material: trust.TrustMaterial) -> None:
+        """The store a file found changed: later files of the batch use it."""
+        with self._lock:
+            self.material = material
+
 
 def ingest_bytes(
     inst: Instance,
@@ -335,7 +340,7 @@ def ingest_bytes(
                     # administrator changed it during the batch); later files use it too
                     material = trust.material_in(inst, session)
                     if trusted is not None:
-                        trusted.material = material
+                        trusted.renew(material)
                     continue
                 unit = accounts.unit_for_filing(session, unit_code, ctx.principal)
                 # Duplicates and same-number records are spoken of only when the uploader may

@@ -104,7 +104,7 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
     if page.bitonal:
         crops, verdicts = _healed(page, crops, verdicts, deadline, run)
     explained = [crop.candidate for crop, v in zip(crops, verdicts, strict=True)
-                 if v.kind in ("level", "urgency", "circulation") or v.value]  # fmt: skip
+                 if v.kind in MARK_KINDS or v.value]  # fmt: skip
     for crop, verdict in zip(crops, verdicts, strict=True):
         if verdict.kind is None:
             if _stamp_box(crop.candidate):  # read, but to nothing a mark is made of
@@ -198,7 +198,7 @@ def _first_word_maybe_lost(cand: stamps.Candidate, verdict: stamp_reading.Verdic
         return False
 
     def stamp_ink(other: stamps.Candidate) -> bool:
-        if other.cues & {"light", "red"}:
+        if other.cues & STAMP_INK:
             return True
         return bitonal and "rotated" in other.cues and abs(other.angle - cand.angle) <= 3.0
 
