@@ -37,10 +37,10 @@ from ingest.examine.scan.number_ink import (
     Runner,
     ZoneWords,
     ink_blobs,
-    tsv_words,
     word_ink,
+    words_alone,
 )
-from ingest.examine.scan.raster import PageImage, to_pgm
+from ingest.examine.scan.raster import PageImage
 
 # A date line as whole-page OCR gives it: the day (digits or debris), a printed month and year.
 DATE_LINE = re.compile(
@@ -138,15 +138,9 @@ def _read_alone(crop: np.ndarray, box: tuple, deadline: Deadline, run: Runner
                 ) -> tuple[str | None, float]:  # fmt: skip
     """The day read again on its own, as one word and as one line: (digits, confidence) of
     the surest reading that is a day, or (None, 0)."""
-    left, top, right, bottom = box
-    pad = max(4, (bottom - top) // 2)
-    piece = crop[max(0, top - pad) : bottom + pad, max(0, left - pad) : right + pad]
     best: tuple[str | None, float] = (None, 0.0)
     for psm in (8, 7):
-        words = [
-            w for w in tsv_words(run(to_pgm(piece), deadline, psm, True))
-            if any(c.isalnum() for c in w[5])
-        ]  # fmt: skip
+        words = words_alone(crop, box, deadline, run, psm)
         day = words[0] if len(words) == 1 and re.fullmatch(r"\d{1,2}", words[0][5]) else None
         if day is not None and 1 <= int(day[5]) <= 31 and day[4] > best[1]:
             best = (day[5], day[4])

@@ -167,18 +167,24 @@ def _right_glyphs(gray: np.ndarray, box: tuple[int, int, int, int],
     return left + x, top, right, bottom
 
 
-def _read_alone(gray: np.ndarray, box: tuple[int, int, int, int], digits: str,
-                deadline: Deadline, run: Runner) -> float:  # fmt: skip
-    """Tesseract's confidence in the digits read again on their own, as one line (0 when it
-    reads anything else): print is read back the same, a pen's digits seldom are."""
+def words_alone(gray: np.ndarray, box: tuple[int, int, int, int], deadline: Deadline,
+                run: Runner, psm: int) -> list[tuple[int, int, int, int, float, str]]:  # fmt: skip
+    """The words (with a letter or digit) of a box read again on its own, with a margin of half
+    its height: the digits of a number or a day, to see whether print is read back the same."""
     left, top, right, bottom = box
     pad = max(4, (bottom - top) // 2)
     crop = gray[max(0, top - pad) : bottom + pad, max(0, left - pad) : right + pad]
     if crop.size == 0:
-        return 0.0
-    words = [
-        w for w in tsv_words(run(to_pgm(crop), deadline, 7, True)) if any(c.isalnum() for c in w[5])
-    ]
+        return []
+    words = tsv_words(run(to_pgm(crop), deadline, psm, True))
+    return [w for w in words if any(c.isalnum() for c in w[5])]
+
+
+def _read_alone(gray: np.ndarray, box: tuple[int, int, int, int], digits: str,
+                deadline: Deadline, run: Runner) -> float:  # fmt: skip
+    """Tesseract's confidence in the digits read again on their own, as one line (0 when it
+    reads anything else): print is read back the same, a pen's digits seldom are."""
+    words = words_alone(gray, box, deadline, run, 7)
     return words[0][4] if len(words) == 1 and words[0][5] == digits else 0.0
 
 
