@@ -137,7 +137,14 @@ def describe(
         assert on_header is not None
         found = first.text.strip() != ""
         header = (
-            parse_header(first.text, ocr=True, bodies=gazetteer.for_home(home)) if found else None
+            parse_header(
+                first.text,
+                ocr=True,
+                bodies=gazetteer.for_home(home),
+                printed_date=first.printed_date,
+            )
+            if found
+            else None
         )
         on_header(header, secrecy.assess(first, header, declared_level))
 
@@ -150,6 +157,7 @@ def describe(
             examined.text,
             ocr=read_from_image(examined),
             bodies=gazetteer.for_home(home),
+            printed_date=examined.printed_date,
         )
         if has_text
         else None

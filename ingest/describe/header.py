@@ -382,8 +382,10 @@ def _number_against_issuer(b: _Builder, number: NumberReading, symbols: set[str]
             return
 
 
-def _date(b: _Builder, head: HeadCells, title: int | None, number: NumberReading | None) -> None:
-    """The date line of the header (never one from the body)."""
+def _date(b: _Builder, head: HeadCells, title: int | None, number: NumberReading | None,
+          printed_date: str | None) -> None:  # fmt: skip
+    """The date line of the header (never one from the body). ``printed_date``: the date whose
+    day the page's ink proved printed (see ``parse_header``)."""
     cells, region = head.cells, head.region
     date_at = first(cells, "date", region if title is None else title)
     if date_at is None and title is not None:
@@ -402,8 +404,11 @@ def _date(b: _Builder, head: HeadCells, title: int | None, number: NumberReading
         conf, note = found.confidence, None
         # Filled in by hand with the number: digits written into both blanks read like print.
         # A number blank where nothing was read (a stamped number OCR lost, a faint pen)
-        # says nothing against a day printed with the date.
-        if number is not None and not number.value and number.handwritten:
+        # says nothing against a day printed with the date; nor does a handwritten number
+        # against a day whose ink was proved printed, and read the same twice (``date_ink``):
+        # only that very date is trusted, any other reading (pen, unsure) keeps the doubt.
+        handwritten = number is not None and not number.value and number.handwritten
+        if handwritten and found.iso != printed_date:
             conf, note = min(conf, 0.7), "số văn bản viết tay: ngày có thể cũng viết tay"
         b.put("date", found.iso, line, conf, note)
     if found.place:
@@ -473,7 +478,7 @@ _BODY_WORDS = frozenset((
 ))  # fmt: skip
 
 
-def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer) -> Header:
+def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer, printed_date: str | None) -> Header:
     lines, offset = _lines(text)
     b = _Builder(lines, offset)
     head = header_cells(lines[:HEAD_LINES])
@@ -482,7 +487,7 @@ def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer) -> Header:
     title = head.title_at
     _subject(b, head, title, ocr, table, text)
     number = _number(b, head, ocr)
-    _date(b, head, title, number)
+    _date(b, head, title, number, printed_date)
     _marks(cells[:region], b)
     reading = _issuer(b, head, number, table, ocr)
     if ocr and number is not None and number.value and reading is not None:
@@ -541,18 +546,24 @@ def _tail(b: _Builder, lines: list[str], cells: list[Cell], region: int) -> None
 
 
 def parse_header(
-    text: str, *, ocr: bool = False, bodies: gazetteer.Gazetteer | None = None
+    text: str,
+    *,
+    ocr: bool = False,
+    bodies: gazetteer.Gazetteer | None = None,
+    printed_date: str | None = None,
 ) -> Header:
     """Parse the header fields of a document; fields that cannot be found stay None.
 
     ``ocr`` says the header was read from a page image: a blank number there was filled in by
     hand (its printed part is kept, see ``_number``), and OCR'd words are trusted less.
     ``bodies`` is the gazetteer to name issuers with (default: the instance's or the shipped
-    one, see ``gazetteer.for_home``). Ingestion must not stop on one damaged document, so
-    unexpected input yields an empty Header instead of an exception.
+    one, see ``gazetteer.for_home``). ``printed_date`` is the date (ISO) whose day the page's
+    ink proved printed (``Examined.printed_date``): read beside a handwritten number, that date
+    keeps its confidence instead of being doubted with the number. Ingestion must not stop on
+    one damaged document, so unexpected input yields an empty Header instead of an exception.
     """
     try:
-        return _parse(text, ocr, bodies or gazetteer.for_home())
+        return _parse(text, ocr, bodies or gazetteer.for_home(), printed_date)
     except Exception:  # a bad scan must not abort a batch import
         log.exception("header parse failed")
         return Header()

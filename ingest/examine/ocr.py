@@ -83,6 +83,7 @@ class OcrResult:
     whole_after: float | None = None  # seconds from the start until every page was read
     number_ink: str | None = None  # page 1's number digits judged by their ink, and why
     date_ink: str | None = None  # page 1's day judged by its ink (printed, pen, unsure), and why
+    printed_date: str | None = None  # page 1's date whose day its ink proved printed (ISO)
 
     def add(self, reading: PageReading) -> None:
         self.pages.append(normalize(reading.text))
@@ -320,6 +321,7 @@ def _number_by_ink(
     text, day = date_ink.settle(image, reading.text, reading.header_zone, deadline, tesseract, zone)
     if day is not None:
         result.date_ink = f"{day.kind}: {day.reason}"
+        result.printed_date = day.printed_date
         reading = replace(reading, text=text)
         reading.seconds["date_ink"] = time.perf_counter() - started
     return reading

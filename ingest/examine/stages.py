@@ -105,6 +105,9 @@ class Examined:
     stamps_searched: bool = False
     # Where the header was read on page 1 (x0, y0, x1, y1 as fractions), for the review crop.
     header_zone: tuple[float, float, float, float] | None = None
+    # Page 1's date whose day the ink proved printed (``date_ink``): the header reader keeps its
+    # confidence beside a handwritten number. None when not proven (no scan, pen, unsure).
+    printed_date: str | None = None
     pages_needing_ocr: list[int] = field(default_factory=list)  # 0-based, still without text
     needs_ocr: bool = False  # OCR was needed but unavailable: flag the record for `kho ocr`
     access_copy: bytes | None = None  # sanitized PDF people download; None for other formats
@@ -325,6 +328,7 @@ def _take_page_image_findings(found: ocr_stage.OcrResult, result: Examined) -> N
         result.stamps_searched = True
     if found.header_zone is not None:
         result.header_zone = found.header_zone
+    result.printed_date = found.printed_date
 
 
 def _ocr_detail(found: ocr_stage.OcrResult) -> str:

@@ -13,7 +13,9 @@ the line alone proves nothing (a line above or a raised print day), it only keep
 Three verdicts, each acted on only when the evidence is clear:
 
 - **printed**: every test passes; a day OCR read as debris is put back as the digits read
-  alone, when the debris's own digits agree with them.
+  alone, when the debris's own digits agree with them. When the text then reads the day the
+  digits read alone do, the verdict holds that date (``printed_date``): the header reader
+  keeps its confidence even where the number beside it was written by hand.
 - **pen**: the ink shows a pen (taller, broader, another colour than the print), and it is
   not a day of the print's height that reads back surely: digits OCR took from it are set
   aside as debris ("(04)"), so the date goes to a person with the printed month and year, as
@@ -24,9 +26,10 @@ Three verdicts, each acted on only when the evidence is clear:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -63,6 +66,11 @@ MIN_HEIGHT_PX = 12  # smaller ink is not measured (a ratio of a few pixels means
 class DayVerdict:
     kind: str  # printed | pen | unsure
     reason: str  # for the event log: ratios only, never the digits
+    # The date ("2026-03-06") whose day the ink proved printed, when the page's text, once
+    # settled, reads that very day as digits; None for any other verdict. The header reader
+    # trusts a date only on this (``parse_header``'s ``printed_date``); kept out of the repr,
+    # which may reach a log.
+    printed_date: str | None = field(default=None, repr=False)
 
 
 def _fold(word: str) -> str:
@@ -220,11 +228,24 @@ def settle(page: PageImage, text: str, zone: tuple[float, float, float, float] |
         return text, DayVerdict("unsure", "date line not found on the image")
     if verdict.kind == "printed" and digits and not day.isdigit() and agrees(day, digits):
         mended = f"{found['head']} {digits} {found['tail']}"
+        verdict = _proven(verdict, digits, found["month"], found["year"])
+    elif verdict.kind == "printed" and digits and day.isdigit() and int(day) == int(digits):
+        return text, _proven(verdict, digits, found["month"], found["year"])
     elif verdict.kind == "pen" and day.isdigit():
         mended = f"{found['head']} ({day}) {found['tail']}"
     else:
         return text, verdict
     return text[: found.start()] + mended + text[found.end() :], verdict
+
+
+def _proven(verdict: DayVerdict, day: str, month: str, year: str) -> DayVerdict:
+    """A printed verdict holding the date it proved: the day read alone, which the text now
+    reads too (two readings of print that agree), with the line's printed month and year."""
+    try:
+        iso = dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return verdict
+    return replace(verdict, printed_date=iso)
 
 
 def _verdict(zoned: ZoneWords, month: str, year: str, deadline: Deadline,

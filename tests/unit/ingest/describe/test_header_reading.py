@@ -314,6 +314,29 @@ def test_handwritten_scan_header_goes_to_review_with_its_reasons() -> None:
     assert "issuer" not in review and "doc_type" not in review
 
 
+PRINTED_DAY = SCAN.replace("ngày Z tháng", "ngày 06 tháng")
+
+
+def test_a_day_beside_a_handwritten_number_is_doubted_unless_its_ink_proved_it_printed() -> None:
+    """A pen that filled the number may have filled the day: without proof the date goes to a
+    person. The day's ink proved printed (``date_ink``) for this very date: it is no doubt."""
+    for proof in (None, "2020-04-16", "2020-05-06", "2021-04-06"):  # none, or another date's
+        h = parse_header(PRINTED_DAY, ocr=True, printed_date=proof)
+        review = {i.field: i for i in review_items(h)}
+        assert h.date == "2020-04-06" and h.evidence["date"].confidence <= 0.7
+        assert "viết tay" in review["date"].reason
+    h = parse_header(PRINTED_DAY, ocr=True, printed_date="2020-04-06")
+    review = {i.field: i for i in review_items(h)}
+    assert h.date == "2020-04-06" and "date" not in review
+    assert h.evidence["date"].note is None and h.evidence["date"].confidence >= 0.9
+    assert (h.number, review["number"].code) == ("/CT-UBND", "blank")  # the number still is
+
+
+def test_a_proven_day_says_nothing_for_a_blank_one() -> None:
+    h = parse_header(SCAN, ocr=True, printed_date="2020-04-06")  # "ngày Z tháng 4": not read
+    assert h.date is None and {i.field: i for i in review_items(h)}["date"].code == "blank"
+
+
 def test_unnumbered_working_copy_has_empty_number_and_date_flagged() -> None:
     text = SCAN.replace("Số: 2 #ˆ /CT-UBND", "Số:          /CT-UBND").replace(
         "ngày Z tháng", "ngày        tháng"

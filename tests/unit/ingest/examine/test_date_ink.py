@@ -59,6 +59,7 @@ def test_a_printed_day_that_disagrees_with_its_debris_stays_with_a_person() -> N
     text = HEADER + "Lào Cai, ngày U8_ tháng 3 năm 2026\n\nQUYẾT ĐỊNH"
     settled, verdict = date_ink.settle(page, text, ZONE, Deadline(120), ocr.tesseract)
     assert verdict is not None and verdict.kind == "printed" and settled == text
+    assert verdict.printed_date is None  # no date proved: the header reader keeps its doubt
 
 
 def test_a_day_set_aside_goes_to_a_person_with_the_printed_month() -> None:
@@ -88,6 +89,7 @@ def test_a_printed_day_read_as_debris_is_put_back(how: str, colour: bool) -> Non
     assert verdict is not None and verdict.kind == "printed", verdict
     assert "ngày 06 tháng 3 năm 2026" in settled
     assert read_date(settled.split("\n")[5]).iso == "2026-03-06"  # type: ignore[union-attr]
+    assert verdict.printed_date == "2026-03-06" and "printed_date" not in repr(verdict)
 
 
 @pytest.mark.slow
@@ -98,7 +100,7 @@ def test_a_pens_day_read_as_digits_is_set_aside(colour: bool) -> None:
     text = HEADER + "Lào Cai, ngày 24 tháng 3 năm 2026\n\nQUYẾT ĐỊNH"
     settled, verdict = date_ink.settle(page, text, ZONE, Deadline(120), ocr.tesseract)
     assert verdict is not None and verdict.kind == "pen", verdict
-    assert "ngày (24) tháng 3 năm 2026" in settled
+    assert "ngày (24) tháng 3 năm 2026" in settled and verdict.printed_date is None
     reading = read_date(settled.split("\n")[5])
     assert reading is not None and reading.iso is None and reading.blank
 
@@ -111,6 +113,36 @@ def test_a_printed_day_read_as_digits_stays(dpi: int) -> None:
     text = HEADER + "Lào Cai, ngày 06 tháng 3 năm 2026\n\nQUYẾT ĐỊNH"
     settled, verdict = date_ink.settle(page, text, ZONE, Deadline(120), ocr.tesseract)
     assert settled == text and verdict is not None and verdict.kind != "pen", verdict
+    assert verdict.printed_date == ("2026-03-06" if verdict.kind == "printed" else None)
+
+
+@pytest.mark.slow
+def test_a_printed_day_read_otherwise_alone_proves_no_date() -> None:
+    """Print's ink, read surely alone as "06", where whole-page OCR read "08": two readings of
+    print that disagree prove no date (the header reader keeps its doubt)."""
+    _tesseract()
+    page = raster.from_pil(date_line_page("06", colour=False), dpi=200)
+    text = HEADER + "Lào Cai, ngày 08 tháng 3 năm 2026\n\nQUYẾT ĐỊNH"
+    settled, verdict = date_ink.settle(page, text, ZONE, Deadline(120), ocr.tesseract)
+    assert settled == text and verdict is not None and verdict.kind == "printed", verdict
+    assert verdict.printed_date is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ("printed", "raised"))
+def test_a_printed_day_beside_a_handwritten_number_is_not_doubted(how: str) -> None:
+    """The number's digits a pen wrote, the day printed: the number goes to a person, the date
+    does not (it was capped at 0.7 with "ngày có thể cũng viết tay", a needless doubt)."""
+    _tesseract()
+    from ingest import pipeline
+    from tests.support.scans import scan_pdf
+
+    page = date_line_page("06", how=how, pen_number=True)
+    described = pipeline.describe(scan_pdf(page), "scan.pdf", None, Limits(max_seconds=240), None)
+    review = {item["field"]: item for item in described.review}
+    assert described.examined.printed_date == "2026-03-06"
+    assert described.fields.get("date") == "2026-03-06" and "date" not in review, review
+    assert review["number"]["code"] == "blank"
 
 
 @pytest.mark.slow
@@ -125,5 +157,5 @@ def test_a_scan_whose_day_a_pen_wrote_sends_the_date_to_a_person(pen_number: boo
     page = date_line_page("24", how="pen", pen_number=pen_number)
     described = pipeline.describe(scan_pdf(page), "scan.pdf", None, Limits(max_seconds=240), None)
     review = {item["field"]: item for item in described.review}
-    assert described.fields.get("date") is None
+    assert described.fields.get("date") is None and described.examined.printed_date is None
     assert review["date"]["code"] == "blank" and "tháng 3 năm 2026" in review["date"]["reason"]
