@@ -53,6 +53,8 @@ UNSURE_PART = 0.5  # confidence of a level that may be the second word of a high
 # Ink a secrecy stamp is made of: red on colour scans, light (red turned gray) on grayscale.
 STAMP_INK = frozenset({"red", "light"})
 MARK_KINDS = ("level", "urgency", "circulation")  # what a stamp is read for
+# The row of a piece of a faint box (bitonal scans): this long, read at these turns off it.
+ROW_MM, ROW_TURNS = 50.0, (-6.0, 0.0, 6.0)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
         found.append(FoundMark(verdict.kind, verdict.value, verdict.text, verdict.confidence,
                                index, box, round(-crop.candidate.angle, 1)))  # fmt: skip
         used.append(crop.candidate)
+    if page.bitonal:
+        unread += _rows_with_a_level(page, crops, verdicts, deadline, run)
     for cand in unread:  # a box of stamp ink with nothing readable in it: a stamp nobody could read
         found.append(FoundMark("unknown", None, "", 0.0, index, _box(cand, width, height),
                                round(-cand.angle, 1)))  # fmt: skip
@@ -146,6 +150,44 @@ def _healed(page: PageImage, crops: list[stamp_reading.Crop],
         if verdict.kind in MARK_KINDS:
             crops[i], verdicts[i] = crop, verdict
     return crops, verdicts
+
+
+def _rows_with_a_level(page: PageImage, crops: list[stamp_reading.Crop],
+                       verdicts: list[stamp_reading.Verdict], deadline: Deadline, run: Runner
+                       ) -> list[stamps.Candidate]:  # fmt: skip
+    """On a bitonal scan, the boxes of dashes found only in part that read as nothing, whose
+    row reads as a secrecy level: held for a person. A faint box lying over a line of print
+    loses the sides that cross the print, and only a piece of it is found (a faint TUYỆT MẬT
+    turned 8° over the "CỘNG HÒA ..." line, 150 dpi: a 12 x 12 mm piece read "E ì \\ Vị", and
+    the stamp was missed). Its row, ROW_MM along the piece at its angle and ROW_TURNS off it
+    (the piece's angle is not the stamp's), is read healed, all rows in one more Tesseract run;
+    a level read there in capitals (stamps are set in capitals; "mặt", "bảo mật" in running
+    text are not) holds the piece, never as a sure level: the row also holds print."""
+    px_mm = page.dpi / 25.4
+    pieces = [
+        crop.candidate for crop, v in zip(crops, verdicts, strict=True)
+        if v.kind is None and {"frame", "dashed"} <= crop.candidate.cues
+        and not crop.candidate.cues & {"round", "on_seal"}
+    ]  # fmt: skip
+    rows = []
+    for piece in pieces:
+        width = max(piece.size[0], ROW_MM * px_mm)
+        for turn in ROW_TURNS:
+            angle = float(np.clip(piece.angle + turn, -stamps.ROTATED_MAX, stamps.ROTATED_MAX))
+            row = stamps.Candidate(piece.centre, (width, piece.size[1]), angle, {"rotated"})
+            crop = stamp_reading.prepare(page, row, healed=True)
+            if crop is not None:
+                rows.append((piece, crop))
+    if not rows:
+        return []
+    deadline.check()
+    readings = stamp_reading.read_crops([crop for _, crop in rows], deadline, run)
+    held: list[stamps.Candidate] = []
+    for (piece, _), words in zip(rows, readings, strict=True):
+        capitals = " ".join(w.text for w in words if w.text.upper() == w.text)
+        if marks.classify(capitals).kind == "level" and not any(piece is h for h in held):
+            held.append(piece)
+    return held
 
 
 def _crops(page: PageImage, candidates: list[stamps.Candidate]
