@@ -120,7 +120,9 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
         found.append(FoundMark(verdict.kind, verdict.value, verdict.text, verdict.confidence,
                                index, box, round(-crop.candidate.angle, 1)))  # fmt: skip
         used.append(crop.candidate)
-    rows = _rows_with_a_level(page, candidates, crops, verdicts, deadline, run) if page.bitonal else []
+    rows: list[tuple[stamps.Candidate, str]] = []
+    if page.bitonal:
+        rows = _rows_with_a_level(page, candidates, crops, verdicts, deadline, run)
     for cand, text in [(c, "") for c in unread] + rows:
         # A box of stamp ink with nothing readable in it, or a box whose row reads as a level:
         # a stamp nobody could read.
@@ -155,7 +157,8 @@ def _healed(page: PageImage, crops: list[stamp_reading.Crop],
 
 def _rows_with_a_level(page: PageImage, candidates: list[stamps.Candidate],
                        crops: list[stamp_reading.Crop], verdicts: list[stamp_reading.Verdict],
-                       deadline: Deadline, run: Runner) -> list[tuple[stamps.Candidate, str]]:
+                       deadline: Deadline, run: Runner
+                       ) -> list[tuple[stamps.Candidate, str]]:  # fmt: skip
     """On a bitonal scan, the boxes that read as nothing (or crop to nothing) whose row reads
     as a secrecy level, with that reading: held for a person. A box lying over a line of print
     loses the sides that cross the print, and only a piece of it is found: a faint TUYỆT MẬT
@@ -163,8 +166,8 @@ def _rows_with_a_level(page: PageImage, candidates: list[stamps.Candidate],
     "E ì \\ Vị"; a clear one over "ĐẢNG CỘNG SẢN VIỆT NAM" a box 4 mm tall (its top side and
     the print), inset to nothing. No colour tells stamp ink there, so both were missed. The
     row, ROW_MM along the piece and at least ROW_HEIGHT_MM tall, at its angle and ROW_TURNS off
-    it (a piece's angle is not the stamp's), is read healed, all rows in one more Tesseract
-    run; a level read there in capitals (stamps are set in capitals; "mặt", "bảo mật" in
+    it (a piece's angle is not the stamp's), is read (healed when the box is dashes: faint
+    ink), all rows in one more Tesseract run; a level read there in capitals (stamps are set in capitals; "mặt", "bảo mật" in
     running text are not) holds the piece, never as a sure level: the row holds print too."""
     px_mm = page.dpi / 25.4
     read = {id(crop.candidate): v for crop, v in zip(crops, verdicts, strict=True)}
