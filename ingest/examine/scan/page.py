@@ -167,8 +167,9 @@ def _rows_with_a_level(page: PageImage, candidates: list[stamps.Candidate],
     the print), inset to nothing. No colour tells stamp ink there, so both were missed. The
     row, ROW_MM along the piece and at least ROW_HEIGHT_MM tall, at its angle and ROW_TURNS off
     it (a piece's angle is not the stamp's), is read (healed when the box is dashes: faint
-    ink), all rows in one more Tesseract run; a level read there in capitals (stamps are set in capitals; "mặt", "bảo mật" in
-    running text are not) holds the piece, never as a sure level: the row holds print too."""
+    ink), all rows in one more Tesseract run. A level read there in capitals (stamps are set
+    in capitals; "mặt", "bảo mật" in running text are not) holds the piece, never as a sure
+    level: the row holds print too."""
     px_mm = page.dpi / 25.4
     read = {id(crop.candidate): v for crop, v in zip(crops, verdicts, strict=True)}
     pieces = [
