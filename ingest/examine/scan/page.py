@@ -55,6 +55,7 @@ STAMP_INK = frozenset({"red", "light"})
 MARK_KINDS = ("level", "urgency", "circulation")  # what a stamp is read for
 # The row of a piece of a faint box (bitonal scans): this long, read at these turns off it.
 ROW_MM, ROW_HEIGHT_MM, ROW_TURNS = 50.0, 16.0, (-6.0, 0.0, 6.0)
+PRINT_PITCH_MM = 8.0  # lines of running text (13 pt, 1.5 spaced) are about 7 mm apart
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,11 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
                 for crop, words in zip(crops, readings, strict=True)]  # fmt: skip
     if page.bitonal:
         crops, verdicts = _healed(page, crops, verdicts, deadline, run)
+        verdicts = [
+            replace(v, kind=None) if v.kind == "unknown" and _dashes_of_print(c.candidate, height,
+                                                                               px_mm) else v
+            for c, v in zip(crops, verdicts, strict=True)
+        ]  # fmt: skip
     explained = [crop.candidate for crop, v in zip(crops, verdicts, strict=True)
                  if v.kind in MARK_KINDS or v.value]  # fmt: skip
     for crop, verdict in zip(crops, verdicts, strict=True):
@@ -196,6 +202,20 @@ def _rows_with_a_level(page: PageImage, candidates: list[stamps.Candidate],
         if marks.classify(capitals).kind == "level" and id(piece) not in held:
             held[id(piece)] = (piece, capitals)
     return list(held.values())
+
+
+def _dashes_of_print(cand: stamps.Candidate, page_height: int, px_mm: float) -> bool:
+    """A box found only by bridging dashes, no taller than a line of print is spaced
+    (PRINT_PITCH_MM), lying below the top FAINT_ZONE of the page, that read as nothing: the
+    baselines and serifs of two lines of running text, bridged, and the stems between them
+    (on bitonal pages rendered at 300 dpi, 11-13 x 7 mm boxes in the body held ordinary pages
+    for a person). Its row is still read (``_rows_with_a_level``): a level read there holds it."""
+    return (
+        cand.cues <= {"frame", "dashed", "rotated"}
+        and "dashed" in cand.cues
+        and cand.size[1] <= PRINT_PITCH_MM * px_mm
+        and cand.bounds()[1] >= stamps.FAINT_ZONE * page_height
+    )
 
 
 def _crops(page: PageImage, candidates: list[stamps.Candidate]
