@@ -18,7 +18,8 @@ from ingest.demo import scans as synth
 from ingest.demo.scans import StampSpec
 from ingest.examine import ocr
 from ingest.examine.limits import Deadline
-from ingest.examine.scan import marks, raster
+from ingest.examine.scan import marks, raster, stamps
+from ingest.examine.scan import page as page_reading
 from ingest.examine.scan.page import search_stamps
 
 LEVEL_RANK = {"mat": 1, "toi_mat": 2, "tuyet_mat": 3}
@@ -74,3 +75,22 @@ def test_an_ordinary_header_page_gets_no_mark_from_its_rows() -> None:
     page = _first_page(synth.encode(synth.scan(image, "bitonal", 150, rng), "png", 150))
     found, _ = search_stamps(page, 0, 0.5, Deadline(600), ocr.tesseract)
     assert not [m for m in found if m.kind in ("level", "unknown")], found
+
+
+def test_a_box_of_bridged_dashes_in_running_text_is_print() -> None:
+    """Two lines of running text 7 mm apart, their baselines bridged, make a box of dashes in
+    the body of a 300 dpi bitonal page (seen 11-13 x 7 mm at 31-45% of the page height): read
+    as nothing, it is print, not an unread stamp. Taller, higher on the page, or found by more
+    than bridged dashes, it stays a possible stamp."""
+    px_mm, height = 300 / 25.4, 3508
+
+    def box(top: float, tall_mm: float, cues: set[str]) -> stamps.Candidate:
+        size = (12.0 * px_mm, tall_mm * px_mm)
+        return stamps.Candidate((1700.0, top * height + size[1] / 2), size, -3.0, cues)
+
+    assert page_reading._dashes_of_print(box(0.36, 6.9, {"frame", "dashed"}), height, px_mm)
+    assert not page_reading._dashes_of_print(box(0.2, 6.9, {"frame", "dashed"}), height, px_mm)
+    assert not page_reading._dashes_of_print(box(0.36, 12.5, {"frame", "dashed"}), height, px_mm)
+    assert not page_reading._dashes_of_print(box(0.36, 6.9, {"frame"}), height, px_mm)
+    assert not page_reading._dashes_of_print(box(0.36, 6.9, {"frame", "dashed", "light"}),
+                                             height, px_mm)  # fmt: skip
