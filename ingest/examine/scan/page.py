@@ -53,6 +53,9 @@ UNSURE_PART = 0.5  # confidence of a level that may be the second word of a high
 # Ink a secrecy stamp is made of: red on colour scans, light (red turned gray) on grayscale.
 STAMP_INK = frozenset({"red", "light"})
 MARK_KINDS = ("level", "urgency", "circulation")  # what a stamp is read for
+# The row of a piece of a faint box (bitonal scans): this long, read at these turns off it.
+ROW_MM, ROW_HEIGHT_MM, ROW_TURNS = 50.0, 16.0, (-6.0, 0.0, 6.0)
+PRINT_PITCH_MM = 8.0  # lines of running text (13 pt, 1.5 spaced) are about 7 mm apart
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,11 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
                 for crop, words in zip(crops, readings, strict=True)]  # fmt: skip
     if page.bitonal:
         crops, verdicts = _healed(page, crops, verdicts, deadline, run)
+        verdicts = [
+            replace(v, kind=None) if v.kind == "unknown" and _dashes_of_print(c.candidate, height,
+                                                                               px_mm) else v
+            for c, v in zip(crops, verdicts, strict=True)
+        ]  # fmt: skip
     explained = [crop.candidate for crop, v in zip(crops, verdicts, strict=True)
                  if v.kind in MARK_KINDS or v.value]  # fmt: skip
     for crop, verdict in zip(crops, verdicts, strict=True):
@@ -118,8 +126,13 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
         found.append(FoundMark(verdict.kind, verdict.value, verdict.text, verdict.confidence,
                                index, box, round(-crop.candidate.angle, 1)))  # fmt: skip
         used.append(crop.candidate)
-    for cand in unread:  # a box of stamp ink with nothing readable in it: a stamp nobody could read
-        found.append(FoundMark("unknown", None, "", 0.0, index, _box(cand, width, height),
+    rows: list[tuple[stamps.Candidate, str]] = []
+    if page.bitonal:
+        rows = _rows_with_a_level(page, candidates, crops, verdicts, deadline, run)
+    for cand, text in [(c, "") for c in unread] + rows:
+        # A box of stamp ink with nothing readable in it, or a box whose row reads as a level:
+        # a stamp nobody could read.
+        found.append(FoundMark("unknown", None, text, 0.0, index, _box(cand, width, height),
                                round(-cand.angle, 1)))  # fmt: skip
         used.append(cand)
     return _absorbed(found), used
@@ -146,6 +159,63 @@ def _healed(page: PageImage, crops: list[stamp_reading.Crop],
         if verdict.kind in MARK_KINDS:
             crops[i], verdicts[i] = crop, verdict
     return crops, verdicts
+
+
+def _rows_with_a_level(page: PageImage, candidates: list[stamps.Candidate],
+                       crops: list[stamp_reading.Crop], verdicts: list[stamp_reading.Verdict],
+                       deadline: Deadline, run: Runner
+                       ) -> list[tuple[stamps.Candidate, str]]:  # fmt: skip
+    """On a bitonal scan, the boxes that read as nothing (or crop to nothing) whose row reads
+    as a secrecy level, with that reading: held for a person. A box lying over a line of print
+    loses the sides that cross the print, and only a piece of it is found: a faint TUYỆT MẬT
+    turned 8° over the "CỘNG HÒA ..." line (150 dpi) left a 12 x 12 mm piece that read
+    "E ì \\ Vị"; a clear one over "ĐẢNG CỘNG SẢN VIỆT NAM" a box 4 mm tall (its top side and
+    the print), inset to nothing. No colour tells stamp ink there, so both were missed. The
+    row, ROW_MM along the piece and at least ROW_HEIGHT_MM tall, at its angle and ROW_TURNS off
+    it (a piece's angle is not the stamp's), is read (healed when the box is dashes: faint
+    ink), all rows in one more Tesseract run. A level read there in capitals (stamps are set
+    in capitals; "mặt", "bảo mật" in running text are not) holds the piece, never as a sure
+    level: the row holds print too."""
+    px_mm = page.dpi / 25.4
+    read = {id(crop.candidate): v for crop, v in zip(crops, verdicts, strict=True)}
+    pieces = [
+        cand for cand in candidates
+        if "frame" in cand.cues and not cand.cues & {"round", "on_seal", *STAMP_INK}
+        and (id(cand) not in read or read[id(cand)].kind is None)
+    ]  # fmt: skip
+    rows = []
+    for piece in pieces:
+        size = (max(piece.size[0], ROW_MM * px_mm), max(piece.size[1], ROW_HEIGHT_MM * px_mm))
+        for turn in ROW_TURNS:
+            angle = float(np.clip(piece.angle + turn, -stamps.ROTATED_MAX, stamps.ROTATED_MAX))
+            row = stamps.Candidate(piece.centre, size, angle, {"rotated"})
+            crop = stamp_reading.prepare(page, row, healed="dashed" in piece.cues)
+            if crop is not None:
+                rows.append((piece, crop))
+    if not rows:
+        return []
+    deadline.check()
+    readings = stamp_reading.read_crops([crop for _, crop in rows], deadline, run)
+    held: dict[int, tuple[stamps.Candidate, str]] = {}
+    for (piece, _), words in zip(rows, readings, strict=True):
+        capitals = " ".join(w.text for w in words if w.text.upper() == w.text)
+        if marks.classify(capitals).kind == "level" and id(piece) not in held:
+            held[id(piece)] = (piece, capitals)
+    return list(held.values())
+
+
+def _dashes_of_print(cand: stamps.Candidate, page_height: int, px_mm: float) -> bool:
+    """A box found only by bridging dashes, no taller than a line of print is spaced
+    (PRINT_PITCH_MM), lying below the top FAINT_ZONE of the page, that read as nothing: the
+    baselines and serifs of two lines of running text, bridged, and the stems between them
+    (on bitonal pages rendered at 300 dpi, 11-13 x 7 mm boxes in the body held ordinary pages
+    for a person). Its row is still read (``_rows_with_a_level``): a level read there holds it."""
+    return (
+        cand.cues <= {"frame", "dashed", "rotated"}
+        and "dashed" in cand.cues
+        and cand.size[1] <= PRINT_PITCH_MM * px_mm
+        and cand.bounds()[1] >= stamps.FAINT_ZONE * page_height
+    )
 
 
 def _crops(page: PageImage, candidates: list[stamps.Candidate]
