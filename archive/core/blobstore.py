@@ -24,7 +24,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -35,6 +35,32 @@ PART_SUFFIX = ".part"
 BLOB_NAME = re.compile(r"[0-9a-f]{32}")
 COPY_CHUNK = 1 << 20
 PUTS_AT_ONCE = 4  # blobs of one record written side by side (``BlobStore.put_all``)
+# Threads writing blobs for ``put_all``, shared by every caller of the process: enough for the
+# blobs of a few records filed at once (a batch's threads) to sync side by side.
+PUT_THREADS = 12
+_put_pool: ThreadPoolExecutor | None = None
+_put_pool_lock = threading.Lock()
+
+
+def _puts() -> ThreadPoolExecutor:
+    """The process's pool of blob writers, made on first use. A pool per call cost a record
+    the start of three threads (each ``Thread.start`` waits for the new thread to take the
+    GIL: milliseconds while a batch's threads keep it busy, issue 20). Its threads are
+    idle between records and end with the process (``concurrent.futures`` joins them at
+    exit); a forked child makes its own (the parent's threads do not exist there)."""
+    global _put_pool
+    with _put_pool_lock:
+        if _put_pool is None:
+            _put_pool = ThreadPoolExecutor(PUT_THREADS, "kho-blob-put")
+        return _put_pool
+
+
+def _forget_put_pool() -> None:
+    global _put_pool, _put_pool_lock
+    _put_pool, _put_pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_put_pool)
 
 
 @dataclass(frozen=True)
@@ -94,11 +120,14 @@ class BlobStore(Protocol):
         object storage uploads them in parallel."""
         if len(items) < 2:
             return [self.put(key, io.BytesIO(data), binding) for key, data, binding in items]
-        with ThreadPoolExecutor(min(len(items), PUTS_AT_ONCE), "kho-blob-put") as pool:
-            futures = [
+        pool = _puts()
+        futures = []
+        for start in range(0, len(items), PUTS_AT_ONCE):
+            futures += [
                 pool.submit(self.put, key, io.BytesIO(data), binding)
-                for key, data, binding in items
+                for key, data, binding in items[start : start + PUTS_AT_ONCE]
             ]
+            wait(futures)
         written, errors = [], []
         for future in futures:
             try:
