@@ -195,17 +195,27 @@ class HashingSink:
     disk, or uploads to object storage) and the hash with encryption keeps large files near the
     speed of the slowest. hashlib, file writes and sockets release the GIL. The queue holds at
     most a few segments, so memory stays bounded.
+
+    The first ``INLINE_BYTES`` are hashed and written in the caller's thread, and the second
+    thread is started only for what comes after: most blobs (a record's original, text and
+    access copy) are one segment, with nothing to overlap, and starting a thread for each cost a
+    record milliseconds in a busy batch (``Thread.start`` waits until the new thread gets the
+    GIL; issue 20).
     """
+
+    INLINE_BYTES = 2 << 20  # a 1 MiB segment with its header and tag, and then some
 
     def __init__(self, sink: Callable[[bytes], object], depth: int = 4) -> None:
         self.sink = sink
         self.digest = hashlib.sha256()
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._depth = depth
+        self._inline = 0
+        self._queue: queue.Queue[bytes | None] | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._drain, daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
     def _drain(self) -> None:
+        assert self._queue is not None
         while (chunk := self._queue.get()) is not None:
             if self._error is None:
                 try:
@@ -217,12 +227,22 @@ class HashingSink:
     def write(self, data: bytes) -> int:
         if self._error is not None:
             raise self._error
+        if self._queue is None and self._inline + len(data) <= self.INLINE_BYTES:
+            self._inline += len(data)
+            self.digest.update(data)
+            self.sink(data)
+            return len(data)
+        if self._queue is None:  # a large blob: from here on, the sink overlaps encryption
+            self._queue = queue.Queue(maxsize=self._depth)
+            self._thread = threading.Thread(target=self._drain, daemon=True)
+            self._thread.start()
         self._queue.put(data)
         return len(data)
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
         if self._error is not None:
             raise self._error
 

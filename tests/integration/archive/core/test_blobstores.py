@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.core.blobstore import LocalBlobStore
+from archive.core.blobstore import HashingSink, LocalBlobStore
 from archive.core.instance import open_store
 from archive.models import Document
 from archive.operations import backup, fixity
@@ -99,6 +99,45 @@ def test_a_records_objects_are_written_side_by_side(blob_area, tmp_path, monkeyp
         assert blob.size == len(plain)
         assert decrypt_bytes(key, io.BytesIO(store.read(blob.name)), binding) == plain
     assert sorted(store.names()) == sorted(blob.name for blob in written)
+
+
+def test_a_small_blob_starts_no_thread_and_a_large_one_overlaps_its_sink(blob_area, tmp_path):
+    """A one-segment blob is hashed and written in the caller's thread (a thread per blob cost
+    a record milliseconds in a busy batch, issue 20); past ``HashingSink.INLINE_BYTES`` the
+    sink runs in its own thread, and both are stored whole and hashed right."""
+    store = _store(blob_area, tmp_path)
+    key = os.urandom(32)
+    started = []
+    real_start = threading.Thread.start
+
+    def start(thread):
+        started.append(thread.name)
+        return real_start(thread)
+
+    for size in (40_000, 5 * 2**20 + 3):
+        plain = os.urandom(size)
+        started.clear()
+        threading.Thread.start = start
+        try:
+            written = store.put(key, io.BytesIO(plain), b"kho/y/original/v1")
+        finally:
+            threading.Thread.start = real_start
+        assert bool(started) == (size > HashingSink.INLINE_BYTES)
+        assert (
+            decrypt_bytes(key, io.BytesIO(store.read(written.name)), b"kho/y/original/v1") == plain
+        )
+        assert store.sha256(written.name) == written.ciphertext_sha256
+
+
+def test_put_all_reuses_the_process_s_blob_writers(blob_area, tmp_path):
+    """Records filed one after another share one pool of writer threads (issue 20)."""
+    store = _store(blob_area, tmp_path)
+    store.put_all(_items(3))
+    before = {t.ident for t in threading.enumerate() if t.name.startswith("kho-blob-put")}
+    for _ in range(5):
+        store.put_all(_items(3))
+    after = {t.ident for t in threading.enumerate() if t.name.startswith("kho-blob-put")}
+    assert before and after == before
 
 
 def test_when_one_of_a_records_objects_fails_none_is_kept(blob_area, tmp_path, monkeypatch):
