@@ -240,7 +240,8 @@ class HashingSink:
         return len(data)
 
     def close(self) -> None:
-        if self._queue is not None and self._thread is not None:
+        if self._thread is not None:  # a large blob: its sink thread ends after the queue
+            assert self._queue is not None
             self._queue.put(None)
             self._thread.join()
         if self._error is not None:

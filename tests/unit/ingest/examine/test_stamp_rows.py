@@ -25,27 +25,25 @@ from ingest.examine.scan.page import search_stamps
 LEVEL_RANK = {"mat": 1, "toi_mat": 2, "tuyet_mat": 3}
 
 
-def _over_the_line(angle: float, seed: int, dpi: int = 150) -> bytes:
-    """A generated Party header page (its right column opens with "ĐẢNG CỘNG SẢN VIỆT NAM")
-    with a red boxed TUYỆT MẬT from the generator's faint ink, turned ``angle``, its top 3 mm
-    under the page's top and its right end 12 mm from the edge: it lies over the column's
-    first line. Scanned bitonal, as a PNG."""
+def _header_page(seed: int, stamp_angle: float | None = None, dpi: int = 150) -> raster.PageImage:
+    """A generated Party header page (its right column opens with "ĐẢNG CỘNG SẢN VIỆT NAM"),
+    scanned bitonal as a PNG and decoded as ingest does. With ``stamp_angle``, a red boxed TUYỆT
+    MẬT from the generator's faint ink, turned that much, its top 3 mm under the page's top and
+    its right end 12 mm from the edge: it lies over the column's first line."""
     rng = random.Random(seed)
     doc = samples.generate(6, seed=seed, formats=("txt",))[seed % 6]
-    spec = StampSpec("level", "tuyet_mat", (synth.LEVEL_TEXT["tuyet_mat"],), angle, True, True,
-                     "top_right")  # fmt: skip
-    mask = synth.stamp_image(spec, dpi, rng)
     page, _ = synth.compose_page(doc.truth, doc.content.decode(), dpi, 0)
-    px_mm = dpi / 25.4
-    xy = (page.width - mask.width - round(12 * px_mm), round(3 * px_mm))
-    synth.apply_ink(page, mask, xy, synth.INKS["red"])
-    return synth.encode(synth.scan(page, "bitonal", dpi, rng), "png", dpi)
-
-
-def _first_page(data: bytes) -> raster.PageImage:
-    page = next(iter(ocr._frames(data, Limits())))
-    assert page.bitonal
-    return page
+    if stamp_angle is not None:
+        spec = StampSpec("level", "tuyet_mat", (synth.LEVEL_TEXT["tuyet_mat"],), stamp_angle,
+                         True, True, "top_right")  # fmt: skip
+        mask = synth.stamp_image(spec, dpi, rng)
+        px_mm = dpi / 25.4
+        xy = (page.width - mask.width - round(12 * px_mm), round(3 * px_mm))
+        synth.apply_ink(page, mask, xy, synth.INKS["red"])
+    data = synth.encode(synth.scan(page, "bitonal", dpi, rng), "png", dpi)
+    decoded = next(iter(ocr._frames(data, Limits())))
+    assert decoded.bitonal
+    return decoded
 
 
 @pytest.mark.slow
@@ -54,7 +52,7 @@ def test_a_tuyet_mat_over_the_header_line_is_held_not_missed() -> None:
     and the print (4 mm tall, inset to nothing), and the stamp was missed."""
     if ocr.tesseract_version() is None:
         pytest.fail(ocr.INSTALL_HINT)
-    page = _first_page(_over_the_line(8.4, 1))
+    page = _header_page(1, stamp_angle=8.4)
     found, _ = search_stamps(page, 0, 0.5, Deadline(600), ocr.tesseract)
     sure_lower = [m for m in found if m.kind == "level" and LEVEL_RANK[m.value] < 3
                   and m.confidence >= marks.SURE]  # fmt: skip
@@ -69,10 +67,7 @@ def test_an_ordinary_header_page_gets_no_mark_from_its_rows() -> None:
     """The same page without the stamp: its boxes' rows (print only) hold nothing."""
     if ocr.tesseract_version() is None:
         pytest.fail(ocr.INSTALL_HINT)
-    rng = random.Random(1)
-    doc = samples.generate(6, seed=1, formats=("txt",))[1]
-    image, _ = synth.compose_page(doc.truth, doc.content.decode(), 150, 0)
-    page = _first_page(synth.encode(synth.scan(image, "bitonal", 150, rng), "png", 150))
+    page = _header_page(1)
     found, _ = search_stamps(page, 0, 0.5, Deadline(600), ocr.tesseract)
     assert not [m for m in found if m.kind in ("level", "unknown")], found
 
