@@ -74,8 +74,11 @@ _TITLE_THEN_SUBJECT = re.compile(
 _VV = re.compile(r"^[\W_]{0,2}[VW]\s*[/⁄|.]\s*[vV]\b\s*:?\s*")
 _ABOUT = re.compile(r"^về\s", re.IGNORECASE)
 _RECIPIENT = re.compile(r"^(?:KÍNH GỬI|NƠI NHẬN)\b")
+# A list item ("1- ", "II. ") opens the body; a year range a subject wrapped onto its own line
+# ("nhiệm kỳ" / "2021- 2026", OCR having closed the space before the dash) does not.
 _BODY_START = re.compile(
-    r"^(?:Căn cứ|Thực hiện|Kính gửi|Nơi nhận|Xét|Theo|Để|Trong|Qua|Nhằm|Sau khi|Trên cơ sở|"
+    r"^(?!\d{4}\s*[-–—]\s*\d{4}\b)"
+    r"(?:Căn cứ|Thực hiện|Kính gửi|Nơi nhận|Xét|Theo|Để|Trong|Qua|Nhằm|Sau khi|Trên cơ sở|"
     r"Trả lời|Phúc đáp|Vừa qua|Thời gian qua|Hiện nay|Điều\s+\d|Chương\s+[IVX\d]|Phần\s+[IVX\d]|"
     r"[IVX\d]{1,4}(?:[.)]|-\s)|[a-zđ]\)|[-+•])"
 )

@@ -275,6 +275,25 @@ def test_subject_tail_word_pushed_to_next_line() -> None:
     assert parse_header(text).subject == "về đưa những đảng viên không còn đủ tư cách ra khỏi Đảng"
 
 
+@pytest.mark.parametrize("wrapped", ["2021- 2026", "2021 - 2026", "2021-2026", "2021 – 2026"])
+def test_a_term_wrapped_whole_onto_the_next_line_stays_in_the_subject(wrapped: str) -> None:
+    """OCR closes the space before the dash ("2021- 2026"): a year range is never a list item
+    ("1- ...") that would open the body and silently cut the subject short."""
+    text = STATE_QD.replace(
+        "Về việc ban hành Quy chế quản lý tài liệu lưu trữ điện tử",
+        f"về việc miễn nhiệm chức danh Ủy viên Ủy ban nhân dân tỉnh nhiệm kỳ\n{wrapped}\n\n"
+        "Căn cứ Luật Tổ chức chính quyền địa phương;",
+    )
+    h = parse_header(text, ocr=wrapped == "2021- 2026")
+    want = f"về việc miễn nhiệm chức danh Ủy viên Ủy ban nhân dân tỉnh nhiệm kỳ {wrapped}"
+    assert h.subject == want
+
+
+def test_a_numbered_item_still_opens_the_body() -> None:
+    text = STATE_QD + "1- Giao Sở Nội vụ thực hiện các nội dung sau đây\n"
+    assert parse_header(text).subject == "Về việc ban hành Quy chế quản lý tài liệu lưu trữ điện tử"
+
+
 def test_committee_named_by_superior_line() -> None:
     text = (
         "ĐẢNG BỘ TỈNH CAO BẰNG\nTỈNH ỦY\n*\nSố 77-CT/TU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
