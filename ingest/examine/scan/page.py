@@ -180,7 +180,8 @@ def _rows_with_a_level(page: PageImage, candidates: list[stamps.Candidate],
     read = {id(crop.candidate): v for crop, v in zip(crops, verdicts, strict=True)}
     pieces = [
         cand for cand in candidates
-        if "frame" in cand.cues and not cand.cues & {"round", "on_seal", *STAMP_INK}
+        if ("frame" in cand.cues or cand.cues == {"rotated"})
+        and not cand.cues & {"round", "on_seal", *STAMP_INK}
         and (id(cand) not in read or read[id(cand)].kind is None)
     ]  # fmt: skip
     rows = []
