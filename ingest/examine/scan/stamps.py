@@ -124,20 +124,21 @@ def blob_boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
 
 def _segments(mask: np.ndarray, vertical: bool, thickest: float) -> list[tuple[int, int, int]]:
     """Thin straight strokes of a rule mask as (start, end, position across); thick ones are
-    letters run together, not rules. A stroke is as thick as its line is across (the median
-    of its columns, or rows when ``vertical``), and its bounding box may be taller than that
-    by what a side half an angle step off the angle tried drifts over its length: a strong
-    TUYỆT MẬT's 0.85 mm side, 0.5° off, 49 mm long, had a box 1.7 mm tall and was dropped
-    (its box was never found). A line further off drifts more and is found at another angle."""
+    letters run together, not rules. A long stroke whose bounding box is thicker is still a
+    rule when its line is thin (the median of its columns, or rows when ``vertical``) and the
+    box is no thicker than that line drifts over its length half an angle step off the angle
+    tried: a strong TUYỆT MẬT's 0.85 mm side, 0.5° off, 49 mm long, had a box 1.7 mm tall and
+    was dropped, so its box was never found. A line further off is found at another angle."""
     out = []
     drift = float(np.tan(np.radians(ANGLE_STEP / 2)))
     for x, y, w, h in blob_boxes(mask):
         thick, length = (w, h) if vertical else (h, w)
-        if thickest < thick <= thickest + drift * length:
+        if thick > thickest:
             cut = mask[y : y + h, x : x + w] > 0
-            thick = float(np.median(cut.sum(axis=1 if vertical else 0)))
-        if thick <= thickest:
-            out.append((y, y + h, x + w // 2) if vertical else (x, x + w, y + h // 2))
+            line = float(np.median(cut.sum(axis=1 if vertical else 0)))
+            if line > thickest or thick > line + drift * length:
+                continue
+        out.append((y, y + h, x + w // 2) if vertical else (x, x + w, y + h // 2))
     return out
 
 
