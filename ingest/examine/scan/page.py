@@ -130,7 +130,7 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
     rows: list[tuple[stamps.Candidate, str]] = []
     if page.bitonal:
         rows = _rows_with_a_level(page, candidates, crops, verdicts, deadline, run)
-    for cand, text in rows:
+    for cand, _ in rows:
         # A turned word read as a lower level whose row reads a higher one: not sure.
         i = next((i for i, c in enumerate(used) if c is cand), None)
         if i is not None:
@@ -215,7 +215,8 @@ def _rows_with_a_level(page: PageImage, candidates: list[stamps.Candidate],
         for turn in ROW_TURNS:
             angle = float(np.clip(piece.angle + turn, -stamps.ROTATED_MAX, stamps.ROTATED_MAX))
             along = np.radians(angle)
-            centre = (piece.centre[0] - back * np.cos(along), piece.centre[1] - back * np.sin(along))
+            x, y = piece.centre
+            centre = (x - back * np.cos(along), y - back * np.sin(along))
             row = stamps.Candidate(centre, size, angle, {"rotated"})
             crop = stamp_reading.prepare(page, row, healed="dashed" in piece.cues)
             if crop is not None:
