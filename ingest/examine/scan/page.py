@@ -105,6 +105,9 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
     used: list[stamps.Candidate] = []
     verdicts = [stamp_reading.judge(crop, words, px_mm)
                 for crop, words in zip(crops, readings, strict=True)]  # fmt: skip
+    if page.rgb is not None:
+        verdicts = [replace(v, kind=None) if _unread_not_red(c.candidate, v) else v
+                    for c, v in zip(crops, verdicts, strict=True)]  # fmt: skip
     if page.bitonal:
         crops, verdicts = _healed(page, crops, verdicts, deadline, run)
         verdicts = [
@@ -235,6 +238,14 @@ def _rows_with_a_level(page: PageImage, candidates: list[stamps.Candidate],
         if word is None or LEVELS.index(str(reading.value)) > LEVELS.index(word):
             held[id(piece)] = (piece, capitals)
     return list(held.values())
+
+
+def _unread_not_red(cand: stamps.Candidate, verdict: stamp_reading.Verdict) -> bool:
+    """On a colour scan, an unread box with no red ink in it is no secrecy stamp: secrecy is
+    stamped in red, and a colour scan keeps red (faint red ink still stands 100 and more above
+    green and blue). A violet or blue incoming ("ĐẾN") stamp's row, found as a box of its own
+    and read "IẾN Số.", held an ordinary page for a person."""
+    return verdict.kind == "unknown" and "red" not in cand.cues
 
 
 def _dashes_of_print(cand: stamps.Candidate, page_height: int, px_mm: float) -> bool:
