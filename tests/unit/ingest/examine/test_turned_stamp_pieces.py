@@ -163,3 +163,30 @@ def test_a_turned_word_of_print_holds_nothing() -> None:
     for words in (("QUYẾT", "ĐỊNH"), None):
         found = _search(_one_word_found(21.0, words))
         assert not [m for m in found if m.kind in ("level", "unknown")], (words, found)
+
+
+def _colour_box(ink: tuple[int, int, int]) -> raster.PageImage:
+    """A colour header zone with a 20 x 8 mm box in ``ink`` holding marks that read as no
+    word (a row of an incoming stamp, read "IẾN Số."; a stamp nobody can read)."""
+    zone = _header_zone().convert("RGB")
+    box = Image.new("RGB", (round(20 * PX_MM), round(8 * PX_MM)), (255, 255, 255))
+    draw = ImageDraw.Draw(box)
+    draw.rectangle((0, 0, box.width - 1, box.height - 1), outline=ink, width=round(0.5 * PX_MM))
+    for i in range(5):  # scribbles: strokes of letter height, no letters
+        x = round((3 + 3 * i) * PX_MM)
+        draw.line((x, round(2 * PX_MM), x + round(2 * PX_MM), round(6 * PX_MM)), fill=ink,
+                  width=round(0.5 * PX_MM))  # fmt: skip
+    zone.paste(box, (round(40 * PX_MM), round(36 * PX_MM)))
+    rgb = np.asarray(zone).copy()
+    gray = np.asarray(zone.convert("L")).copy()
+    return raster.PageImage(gray, rgb, DPI, bitonal=False)
+
+
+@pytest.mark.slow
+def test_an_unread_box_not_in_red_on_a_colour_scan_is_not_held() -> None:
+    """Secrecy is stamped in red and a colour scan keeps red: an unread violet or blue box (a
+    row of an incoming stamp found as a box of its own) is not held; a red one still is."""
+    assert [m.kind for m in _search(_colour_box(synth.INKS["red"]))] == ["unknown"]
+    for ink in (synth.INKS["violet"], synth.INKS["blue"]):
+        found = _search(_colour_box(ink))
+        assert not [m for m in found if m.kind in ("level", "unknown")], (ink, found)
