@@ -117,11 +117,17 @@ def _find(words: tuple[str, ...], pattern: tuple[str, ...]) -> bool | None:
 
 
 def _unexplained_before(words: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
-    """A word read just before a one-word mark ("TOL MAT"): it may be the unread half of a
-    longer mark (TỐI MẬT, THƯỢNG KHẨN), so the shorter reading is not sure."""
+    """A word read just before a one-word mark ("TOL MAT"), or glued to it ("IUYYMAT"): it
+    may be the unread half of a longer mark (TỐI MẬT, THƯỢNG KHẨN), so the shorter reading is
+    not sure. However long it is: a TUYỆT over print, or blotchy, reads as more letters than
+    it has ("FJƯUUNWBET MẠT", "IƯY#Y,MAT]" were read as sure MẬT)."""
+    mark = pattern[0]
     for i, word in enumerate(words):
         before = words[i - 1] if i > 0 else ""
-        if word == pattern[0] and 2 <= len(before) <= 6 and _VOWEL.search(before):
+        if word == mark and len(before) >= 2 and _VOWEL.search(before):
+            return True
+        glued = word[: -len(mark)]
+        if word.endswith(mark) and len(glued) >= 2 and _VOWEL.search(glued):
             return True
     return False
 

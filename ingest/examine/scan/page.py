@@ -53,6 +53,7 @@ UNSURE_PART = 0.5  # confidence of a level that may be the second word of a high
 # Ink a secrecy stamp is made of: red on colour scans, light (red turned gray) on grayscale.
 STAMP_INK = frozenset({"red", "light"})
 MARK_KINDS = ("level", "urgency", "circulation")  # what a stamp is read for
+LEVELS = ("mat", "toi_mat", "tuyet_mat")  # secrecy levels, lowest first
 # The row of a piece of a faint box (bitonal scans): this long, read at these turns off it.
 ROW_MM, ROW_HEIGHT_MM, ROW_TURNS = 50.0, 16.0, (-6.0, 0.0, 6.0)
 PRINT_PITCH_MM = 8.0  # lines of running text (13 pt, 1.5 spaced) are about 7 mm apart
@@ -104,6 +105,9 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
     used: list[stamps.Candidate] = []
     verdicts = [stamp_reading.judge(crop, words, px_mm)
                 for crop, words in zip(crops, readings, strict=True)]  # fmt: skip
+    if page.rgb is not None:
+        verdicts = [replace(v, kind=None) if _unread_not_red(c.candidate, v) else v
+                    for c, v in zip(crops, verdicts, strict=True)]  # fmt: skip
     if page.bitonal:
         crops, verdicts = _healed(page, crops, verdicts, deadline, run)
         verdicts = [
@@ -129,6 +133,12 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
     rows: list[tuple[stamps.Candidate, str]] = []
     if page.bitonal:
         rows = _rows_with_a_level(page, candidates, crops, verdicts, deadline, run)
+    for cand, _ in rows:
+        # A turned word read as a lower level whose row reads a higher one: not sure.
+        i = next((i for i, c in enumerate(used) if c is cand), None)
+        if i is not None:
+            found[i] = replace(found[i], confidence=min(found[i].confidence, UNSURE_PART))
+    rows = [(c, text) for c, text in rows if not any(c is u for u in used)]
     for cand, text in [(c, "") for c in unread] + rows:
         # A box of stamp ink with nothing readable in it, or a box whose row reads as a level:
         # a stamp nobody could read.
@@ -175,20 +185,42 @@ def _rows_with_a_level(page: PageImage, candidates: list[stamps.Candidate],
     it (a piece's angle is not the stamp's), is read (healed when the box is dashes: faint
     ink), all rows in one more Tesseract run. A level read there in capitals (stamps are set
     in capitals; "mặt", "bảo mật" in running text are not) holds the piece, never as a sure
-    level: the row holds print too."""
+    level: the row holds print too.
+
+    A turned word with no box (cue "rotated" alone) is such a piece too: when it reads as
+    nothing (a faint TUYỆT MẬT turned 15° under the number was found only as "TUYỆT", its
+    "MẬT" too short and broken to be proposed), and when it reads as a level below TUYỆT MẬT
+    (a TUYỆT MẬT turned 22° without a box was found only as "MẬT", read as a sure MẬT: its
+    first word's smeared blob leant less than a stamp's). Such a word is returned when its
+    row reads a higher level: its own reading is then not sure."""
     px_mm = page.dpi / 25.4
     read = {id(crop.candidate): v for crop, v in zip(crops, verdicts, strict=True)}
+
+    def lower(cand: stamps.Candidate) -> str | None:
+        """The level a turned word with no box was read as, when a higher one exists."""
+        verdict = read.get(id(cand))
+        if cand.cues != {"rotated"} or verdict is None or verdict.kind != "level":
+            return None
+        return verdict.value if verdict.value in LEVELS[:-1] else None
+
     pieces = [
         cand for cand in candidates
-        if "frame" in cand.cues and not cand.cues & {"round", "on_seal", *STAMP_INK}
-        and (id(cand) not in read or read[id(cand)].kind is None)
+        if ("frame" in cand.cues or cand.cues == {"rotated"})
+        and not cand.cues & {"round", "on_seal", *STAMP_INK}
+        and (id(cand) not in read or read[id(cand)].kind is None or lower(cand))
     ]  # fmt: skip
     rows = []
     for piece in pieces:
         size = (max(piece.size[0], ROW_MM * px_mm), max(piece.size[1], ROW_HEIGHT_MM * px_mm))
+        # Of a word read as a lower level, the row ends where the word ends: a first word
+        # ("TUYỆT", "TỐI") lies before it.
+        back = (size[0] - piece.size[0]) / 2 if lower(piece) else 0.0
         for turn in ROW_TURNS:
             angle = float(np.clip(piece.angle + turn, -stamps.ROTATED_MAX, stamps.ROTATED_MAX))
-            row = stamps.Candidate(piece.centre, size, angle, {"rotated"})
+            along = np.radians(angle)
+            x, y = piece.centre
+            centre = (x - back * np.cos(along), y - back * np.sin(along))
+            row = stamps.Candidate(centre, size, angle, {"rotated"})
             crop = stamp_reading.prepare(page, row, healed="dashed" in piece.cues)
             if crop is not None:
                 rows.append((piece, crop))
@@ -199,9 +231,21 @@ def _rows_with_a_level(page: PageImage, candidates: list[stamps.Candidate],
     held: dict[int, tuple[stamps.Candidate, str]] = {}
     for (piece, _), words in zip(rows, readings, strict=True):
         capitals = " ".join(w.text for w in words if w.text.upper() == w.text)
-        if marks.classify(capitals).kind == "level" and id(piece) not in held:
+        reading = marks.classify(capitals)
+        if reading.kind != "level" or id(piece) in held:
+            continue
+        word = lower(piece)
+        if word is None or LEVELS.index(str(reading.value)) > LEVELS.index(word):
             held[id(piece)] = (piece, capitals)
     return list(held.values())
+
+
+def _unread_not_red(cand: stamps.Candidate, verdict: stamp_reading.Verdict) -> bool:
+    """On a colour scan, an unread box with no red ink in it is no secrecy stamp: secrecy is
+    stamped in red, and a colour scan keeps red (faint red ink still stands 100 and more above
+    green and blue). A violet or blue incoming ("ĐẾN") stamp's row, found as a box of its own
+    and read "IẾN Số.", held an ordinary page for a person."""
+    return verdict.kind == "unknown" and "red" not in cand.cues
 
 
 def _dashes_of_print(cand: stamps.Candidate, page_height: int, px_mm: float) -> bool:

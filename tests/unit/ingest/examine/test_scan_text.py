@@ -79,6 +79,8 @@ def test_garbled_layer_is_never_kept_when_ocr_is_unavailable(monkeypatch, texts)
         ("| MẬT |", "level", "mat", True),
         ("TOL MẬT", "level", "mat", False),  # an unread word before MẬT: maybe TỐI MẬT
         ("TƯY£T MAT", "level", "mat", False),  # a sign inside the unread word: still one word
+        ("FJƯUUNWBET MẠT", "level", "mat", False),  # a TUYỆT over print: more letters than it has
+        ("IƯY#Y,MAT]", "level", "mat", False),  # letters glued to MẬT: maybe TUYỆT
         ("-MẬT,", "level", "mat", True),
         ("TUYÊT MÂT", "level", "tuyet_mat", True),
         ("GIẢI MẬT", "circulation", "giai_mat", True),
