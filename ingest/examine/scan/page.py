@@ -53,6 +53,10 @@ UNSURE_PART = 0.5  # confidence of a level that may be the second word of a high
 # Ink a secrecy stamp is made of: red on colour scans, light (red turned gray) on grayscale.
 STAMP_INK = frozenset({"red", "light"})
 MARK_KINDS = ("level", "urgency", "circulation")  # what a stamp is read for
+# An unread box on a colour scan is of another stamp (violet, blue) when at least this share of
+# its ink is coloured (channels this far apart) and not red; black print or a black
+# (photocopied) stamp is not.
+OTHER_INK_SPREAD, OTHER_INK_SHARE = 40, 0.5
 LEVELS = ("mat", "toi_mat", "tuyet_mat")  # secrecy levels, lowest first
 # The row of a piece of a faint box (bitonal scans): this long, read at these turns off it.
 ROW_MM, ROW_HEIGHT_MM, ROW_TURNS = 50.0, 16.0, (-6.0, 0.0, 6.0)
@@ -106,7 +110,7 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
     verdicts = [stamp_reading.judge(crop, words, px_mm)
                 for crop, words in zip(crops, readings, strict=True)]  # fmt: skip
     if page.rgb is not None:
-        verdicts = [replace(v, kind=None) if _unread_not_red(c.candidate, v) else v
+        verdicts = [replace(v, kind=None) if _unread_in_another_ink(page, c.candidate, v) else v
                     for c, v in zip(crops, verdicts, strict=True)]  # fmt: skip
     if page.bitonal:
         crops, verdicts = _healed(page, crops, verdicts, deadline, run)
@@ -240,12 +244,30 @@ def _rows_with_a_level(page: PageImage, candidates: list[stamps.Candidate],
     return list(held.values())
 
 
-def _unread_not_red(cand: stamps.Candidate, verdict: stamp_reading.Verdict) -> bool:
-    """On a colour scan, an unread box with no red ink in it is no secrecy stamp: secrecy is
-    stamped in red, and a colour scan keeps red (faint red ink still stands 100 and more above
-    green and blue). A violet or blue incoming ("ĐẾN") stamp's row, found as a box of its own
-    and read "IẾN Số.", held an ordinary page for a person."""
-    return verdict.kind == "unknown" and "red" not in cand.cues
+def _unread_in_another_ink(page: PageImage, cand: stamps.Candidate,
+                           verdict: stamp_reading.Verdict) -> bool:  # fmt: skip
+    """On a colour scan, an unread box inked in a colour that is not red is no secrecy stamp:
+    secrecy is stamped in red, and a colour scan keeps red (faint red ink still stands 100 and
+    more above green and blue). A violet or blue incoming ("ĐẾN") stamp's row, found as a box
+    of its own and read "IẾN Số.", held an ordinary page for a person. A box in black or gray
+    ink stays held: a photocopied secret stamp is black, on a copy that may carry a violet
+    "ĐẾN" stamp of its own (the page then counts as colour)."""
+    if verdict.kind != "unknown" or "red" in cand.cues or page.rgb is None:
+        return False
+    x0, y0, x1, y1 = (round(v) for v in cand.bounds())
+    x0, y0 = max(x0, 0), max(y0, 0)
+    rgb = page.rgb[y0:y1, x0:x1].astype(np.int16)
+    if rgb.size == 0:
+        return False
+    inside = np.zeros(rgb.shape[:2], np.uint8)
+    cv2.fillPoly(inside, [np.round(cand.corners() - (x0, y0)).astype(np.int32)], 1)
+    ink = (page.gray[y0:y1, x0:x1] < stamps.PAPER_INK) & (inside > 0)
+    if not ink.any():
+        return False
+    spread = rgb.max(axis=2) - rgb.min(axis=2)
+    red = rgb[..., 0] - np.maximum(rgb[..., 1], rgb[..., 2])
+    other_colour = (spread > OTHER_INK_SPREAD) & (red <= stamps.RED_MARGIN)
+    return float(other_colour[ink].mean()) >= OTHER_INK_SHARE
 
 
 def _dashes_of_print(cand: stamps.Candidate, page_height: int, px_mm: float) -> bool:
