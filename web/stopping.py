@@ -14,6 +14,11 @@ The handlers are installed explicitly, so a worker started with SIGINT ignored (
 of a shell script inherits that) still stops on it. A second signal while stopping is ignored:
 it would only interrupt the hand-back.
 
+A few steps must not be cut in two: a job's outcome is committed and then its queued bytes are
+deleted, and a stop between the two left the bytes behind as an orphan blob (seen on object
+storage, whose delete is a request). ``held()`` wraps such steps: a stop asked inside waits for
+the end of the block, then raises as usual (the watchdog still ends a block that hangs).
+
 They are installed before anything else the process does (``early``, called first thing by
 ``web/__init__.py``): the imports and the start take seconds on a busy machine (flask and
 SQLAlchemy alone took 4 s at a load of 8), and a signal in them was lost (SIGINT ignored) or
@@ -30,6 +35,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 STOP_GRACE = 10.0  # seconds a clean stop may take before the process ends itself
@@ -44,6 +51,8 @@ class StopOnSignal:
         self.stopping = False
         self.armed = False  # the work began: a stop is a KeyboardInterrupt that hands back
         self.installed = False
+        self.holding = False  # inside ``held()``: a stop waits for the end of the block
+        self.held_back = False  # a stop was asked while holding
 
     def install(self) -> None:
         if self.installed:
@@ -72,7 +81,23 @@ class StopOnSignal:
         self.stopping = True
         if not self.armed:
             self._stopped_before_work()
+        if self.holding:
+            self.held_back = True
+            return
         raise KeyboardInterrupt
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Steps that finish together or not at all: a stop asked meanwhile is raised at the
+        end of the block (also when the block failed: the stop is what the caller must see)."""
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+            if self.held_back:
+                self.held_back = False
+                raise KeyboardInterrupt
 
     @staticmethod
     def _stopped_before_work() -> None:

@@ -39,6 +39,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import timedelta
 
@@ -193,8 +194,16 @@ def worker_address() -> str:
     return f"worker {socket.gethostname()}:{os.getpid()}"[:64]
 
 
-def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
-    """File one claimed job as the person who uploaded it; record the outcome on the job."""
+def run(
+    inst: Instance,
+    job: IngestJob,
+    limits: Limits | None = None,
+    uninterrupted: Callable[[], AbstractContextManager] = nullcontext,
+) -> dict:
+    """File one claimed job as the person who uploaded it; record the outcome on the job.
+
+    ``uninterrupted`` keeps a stop (``web.stopping``) out of the two last steps, the outcome's
+    commit and the deletion of the job's bytes: a stop between them left the bytes behind."""
     key = jobparts.job_key(inst, job)
     filename = jobparts.filename_of(key, job)
     try:
@@ -236,12 +245,12 @@ def run(inst: Instance, job: IngestJob, limits: Limits | None = None) -> dict:
             outcome = _run_deposit(inst, replace(ctx, token_id=request.get("token")), data,
                                    filename, job, request)  # fmt: skip
     outcome["attempts"] = job.attempts
-    if _finish(
-        inst, job, {"status": "done", "blob": None, **jobparts.outcome_values(inst, job, outcome)}
-    ):
-        inst.blobs.delete(job.blob)
-    else:
-        log.warning("ingest job %s was taken over by another worker; its outcome is theirs", job.id)
+    values = {"status": "done", "blob": None, **jobparts.outcome_values(inst, job, outcome)}
+    with uninterrupted():
+        if _finish(inst, job, values):
+            inst.blobs.delete(job.blob)
+        else:
+            log.warning("ingest job %s was taken over by another worker: theirs", job.id)
     return outcome
 
 
@@ -321,8 +330,10 @@ def work(
     limits: Limits | None = None,
     sleep: Callable[[float], None] = time.sleep,
     beat: float = HEARTBEAT,
+    uninterrupted: Callable[[], AbstractContextManager] = nullcontext,
 ) -> int:
-    """Process jobs until the queue is empty (``once``) or forever; returns how many ran."""
+    """Process jobs until the queue is empty (``once``) or forever; returns how many ran
+    (``uninterrupted``: see ``run``)."""
     done, pause = 0, idle
     with Worker(inst, beat) as me:
         while True:
@@ -339,7 +350,7 @@ def work(
                 sleep(idle)
                 continue
             try:
-                run(inst, job, limits)
+                run(inst, job, limits, uninterrupted)
             except Exception as exc:  # keep the worker alive; the job says why it failed
                 if faults.is_disk_full(exc):
                     pause = _wait_for_room(inst, job, pause, None if once else sleep)

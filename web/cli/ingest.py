@@ -183,7 +183,8 @@ def worker_command(inst, once: bool, retry_failed: bool, niceness: int) -> None:
     machines, with the same database, object storage and keyring, as many as the load needs);
     the index follows the change log meanwhile."""
     # SIGINT or SIGTERM: the running job is handed back, at any moment (before: the start ends)
-    stopping.stop_on_signal().arm()
+    stop = stopping.stop_on_signal()
+    stop.arm()
     click.echo(f"Kho worker: blobs {inst.blobs.location}", err=True)
     follower = None
     try:
@@ -193,7 +194,7 @@ def worker_command(inst, once: bool, retry_failed: bool, niceness: int) -> None:
         if not once:
             pipeline.preload()
         lower_priority(niceness)  # once started: a restart on a busy machine is not slowed
-        count = jobs.work(inst, once=once, limits=inst.limits)
+        count = jobs.work(inst, once=once, limits=inst.limits, uninterrupted=stop.held)
         click.echo(f"{count} tệp / files")
     except KeyboardInterrupt:
         if follower is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import signal
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ingest import pipeline
 from ingest.doors import jobs
 from tests.support import documents as fx
 from tests.support.people import add_person
+from web.stopping import StopOnSignal
 
 
 def test_queued_upload_is_encrypted_then_filed_by_the_worker(inst, archivist, sample_docs):
@@ -37,6 +39,28 @@ def test_queued_upload_is_encrypted_then_filed_by_the_worker(inst, archivist, sa
     status = jobs.statuses(inst, archivist.ctx, [job_id])[0]
     assert (status["state"], status["status"]) == ("done", "stored") and status["id"]
     assert not check_store(inst, grace=0).problems  # the job's blob is gone
+
+
+def test_a_stop_while_a_job_finishes_waits_for_its_bytes_to_be_deleted(
+    inst, archivist, sample_docs, monkeypatch
+):
+    """A stop between the outcome's commit and the deletion of the job's bytes left them as an
+    orphan blob (seen with two workers on object storage): `kho worker` holds the stop back."""
+    job_id = jobs.submit(inst, archivist.ctx, sample_docs[0].content, "a.pdf")
+    stop = StopOnSignal()
+    stop.armed = True
+    real = jobs._finish
+
+    def stopped_meanwhile(*args, **kwargs):
+        stop._interrupt(signal.SIGTERM, None)  # as the signal handler does, mid-commit
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "_finish", stopped_meanwhile)
+    with pytest.raises(KeyboardInterrupt):
+        jobs.work(inst, once=True, uninterrupted=stop.held)
+    status = jobs.statuses(inst, archivist.ctx, [job_id])[0]
+    assert (status["state"], status["status"]) == ("done", "stored")
+    assert not check_store(inst, grace=0).problems  # the job's bytes went with it
 
 
 def _csrf(html: str) -> str:
