@@ -329,9 +329,13 @@ def _first_word_maybe_lost(cand: stamps.Candidate, verdict: stamp_reading.Verdic
     stamp ink in line just before it that nothing explains: faint ink may have split "TỐI MẬT"
     (or "TUYỆT MẬT") into words found apart, the first one unread. The lower level is then
     not sure: a person sets it. On a bitonal scan no ink can be told for stamp ink: a word
-    turned as the mark is (within 3°), unread, counts as it."""
+    turned as the mark is (within 3°), unread, counts as it; and a turned word with no box
+    (cue "rotated" alone) is never sure of a lower level, as its first word in faint dots may
+    be found as nothing at all (a dotted TUYỆT MẬT turned 18° was read as a sure "mậT")."""
     if verdict.kind != "level" or verdict.value == "tuyet_mat" or "frame" in cand.cues:
         return False
+    if bitonal and cand.cues == {"rotated"}:
+        return True
 
     def stamp_ink(other: stamps.Candidate) -> bool:
         if other.cues & STAMP_INK:

@@ -152,17 +152,25 @@ def test_a_faint_tuyet_mat_turned_in_the_top_right_corner_is_read_or_held() -> N
 
 
 @pytest.mark.parametrize(
-    ("bitonal", "angle", "unsure"), [(True, -14.9, True), (False, -14.9, False), (True, 6.0, False)]
+    ("bitonal", "angle", "cues", "unsure"),
+    [
+        (True, -14.9, {"rotated", "on_seal"}, True),
+        (False, -14.9, {"rotated", "on_seal"}, False),
+        (True, 6.0, {"rotated", "on_seal"}, False),
+        (True, 6.0, {"rotated"}, True),
+    ],
 )
 def test_a_word_turned_alike_before_a_lower_level_on_a_bitonal_page_makes_it_unsure(
-    bitonal: bool, angle: float, unsure: bool
+    bitonal: bool, angle: float, cues: set[str], unsure: bool
 ) -> None:
     """ "MẬT" read alone from a turned word, "TUYỆT" unread in line before it, turned alike:
-    on a bitonal scan that word may be the stamp's first one (no colour tells it apart)."""
+    on a bitonal scan that word may be the stamp's first one (no colour tells it apart); a
+    word turned otherwise is not. A turned word found by its lean alone (no other cue) is never
+    sure on a bitonal scan, whatever lies before it (its first word may be found as nothing)."""
     from ingest.examine.scan import page as page_reading
 
     px_mm = 150 / 25.4
-    mat = stamps.Candidate((360.0, 334.0), (101.0, 37.0), -14.9, {"rotated"})
+    mat = stamps.Candidate((360.0, 334.0), (101.0, 37.0), -14.9, set(cues))
     tuyet = stamps.Candidate((226.0, 368.0), (160.0, 56.0), angle, {"rotated"})
     verdict = stamp_reading.Verdict("level", "mat", "MẬT", 0.97)
     lost = page_reading._first_word_maybe_lost(mat, verdict, [mat, tuyet], [], px_mm, bitonal)
