@@ -21,7 +21,7 @@ from ingest.describe.numbers import (
     is_fuzzy_date_cell,
     read_number,
 )
-from ingest.describe.syllable import is_syllable
+from ingest.describe.syllable import is_acronym, is_syllable
 from ingest.describe.text import canonical_tones, fold, fold_same_length, has_marks, match_key
 from ingest.describe.vocab import DOC_TYPES, HEADER_PHRASES, LEVELS, URGENCIES
 
@@ -83,6 +83,9 @@ _BODY_START = re.compile(
     r"[IVX\d]{1,4}(?:[.)]|-\s)|[a-zđ]\)|[-+•])"
 )
 _TERMINAL = re.compile(r"[.;:!?]$")
+# A lone sign before a capital on the line under a title: OCR's reading of a speck of the short
+# rule printed there, not a list item ("+ Xử phạt vi phạm hành chính").
+_SPECK = re.compile(r"^[+•*]\s+")
 _YEAR_WRAP = re.compile(r"^[-–—]\s*\d{4}\b")
 _YEAR_END = re.compile(r"\b\d{4}$")
 _CONNECTOR_WORDS = (  # a subject line ending in one of these words is surely wrapped
@@ -346,6 +349,8 @@ def _continues(prev: str, nxt: str, upper: bool, summary: bool = False) -> bool:
         return False
     if summary and not nxt.isupper() and len(nxt.split()) <= 10 and not _TERMINAL.search(nxt):
         return True
+    if summary and not upper and len(nxt.split()) <= 2 and all(map(is_acronym, nxt.split())):
+        return True  # an abbreviation wrapped alone ("… huấn luyện KTAT" / "VLNCN")
     if upper:  # a subject in capitals goes on in capitals (or with a year: "2011-2020")
         return not any(ch.islower() for ch in nxt)
     if nxt.isupper():
@@ -374,7 +379,7 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
     """
     parts: list[str] = []
     i = start
-    upper = False
+    upper = unsure = False
     while i < len(cells) and len(parts) < SUBJECT_MAX_LINES:
         cell = cells[i]
         if parts and skip_header and cell.role in ("motto", "date", "sep", "stamp"):
@@ -390,9 +395,17 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
             ):
                 i += 1
             continue
-        # an article ("Điều 1."), a list item or a clause opens the body, never a subject
-        starts = not parts and cell.role in ("other", "vv") and not _BODY_START.match(cell.text)
-        if starts:
+        # an article ("Điều 1."), a list item or a clause opens the body, never a subject:
+        # no line after it is one either ("Căn cứ Luật …" / "2020, 2025);" was taken)
+        if not parts and cell.role in ("other", "vv") and _BODY_START.match(cell.text):
+            rest = _SPECK.sub("", cell.text)
+            if i == start and not skip_header and rest != cell.text and rest[:1].isupper():
+                parts.append(rest)  # a speck of the rule under the title read as "+"
+                upper, unsure = rest.isupper(), True
+                i += 1
+                continue
+            break
+        if not parts and cell.role in ("other", "vv"):
             parts.append(cell.text)
             upper = cell.text.isupper()
         elif (
@@ -403,7 +416,7 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
             break
         i += 1
     conf = 0.6 if len(parts) >= SUBJECT_MAX_LINES else 0.9 if len(parts) <= 3 else 0.8
-    return " ".join(parts)[:500].strip() or None, i, conf
+    return " ".join(parts)[:500].strip() or None, i, min(conf, 0.75) if unsure else conf
 
 
 def subject_at(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | None, float]:

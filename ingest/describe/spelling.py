@@ -378,4 +378,49 @@ def compound_slips(subject: str) -> list[str]:
         found = [c for c in index.get((fold(a), fold(b)), []) if (c[0] == a) != (c[1] == b)]
         if found:
             slips.append(f"'{a} {b}' / '{' '.join(found[0])}'")
+    return slips + _bound_slips(read, words, lex)
+
+
+def _bound_slips(read: list[str], words: list[str], lex: frozenset[str]) -> list[str]:
+    """Words that live only inside compounds ("nỗ": "nỗ lực"), read in none, where the same
+    letters with other marks are a word of their own ("vật liệu nỗ công nghiệp": "nổ"). The
+    hook and the tilde are what OCR confuses most; the body may carry the same misreading, so
+    only the word list tells."""
+    singles = _words_by_letters()
+    slips = []
+    for i, word in enumerate(words):
+        if not word.isalpha() or (i > 0 and read[i][:1].isupper()):
+            continue  # a name keeps its own spelling
+        if _support(words, i, word, lex, frozenset()):
+            continue  # a word, or part of a compound with its neighbours
+        shape = _toneless(word)
+        others = [w for w in singles.get(fold(word), ()) if w != word and _toneless(w) == shape]
+        if others:  # the hook read for the tilde or back first: the likeliest slip
+            hooked = _tone(word) in _HOOK_TILDE
+            others.sort(key=lambda w: not (hooked and _tone(w) in _HOOK_TILDE))
+            slips.append(f"'{word}' / '{others[0]}'")
     return slips
+
+
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+_HOOK_TILDE = frozenset("\u0303\u0309")  # ngã and hỏi: the pair OCR swaps most
+
+
+def _tone(word: str) -> str:
+    return next((ch for ch in unicodedata.normalize("NFD", word) if ch in _TONE_MARKS), "")
+
+
+def _toneless(word: str) -> str:
+    """The letters with their vowel shapes (â, ơ, ư) but no tone: "nỗ", "nổ" -> "nô"."""
+    kept = (ch for ch in unicodedata.normalize("NFD", word) if ch not in _TONE_MARKS)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+@lru_cache(maxsize=1)
+def _words_by_letters() -> dict[str, list[str]]:
+    """The word list's one-syllable words, by their letters without marks."""
+    out: dict[str, list[str]] = {}
+    for entry in sorted(lexicon()):
+        if " " not in entry:
+            out.setdefault(fold(entry), []).append(entry)
+    return out

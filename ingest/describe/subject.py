@@ -19,6 +19,7 @@ from ingest.describe.text import fold, match_key
 MAX_LENGTH = 500
 _VV = re.compile(r"^[VW]\s*[/⁄|.]\s*[vV]\b\s*[:.]?\s*")
 _LEAD_DEBRIS = re.compile(r"^[^\w(“\"]+")
+_WORD_STOP = re.compile(r"[^\W\d_]+\.")  # a word of letters and one full stop
 _TOKEN = re.compile(r"^(?P<pre>\W*)(?P<core>[^\W\d_]+)(?P<post>\W*)$")
 _SPACES = re.compile(r"\s+")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -98,6 +99,16 @@ def sentence_case(text: str, table: Gazetteer) -> str:
     return out[:1].upper() + out[1:]
 
 
+def _without_specks(words: list[str]) -> tuple[list[str], bool]:
+    """A full stop between a word and a lower-case one ("chấn. chỉnh", "02 cấp. trong") ends
+    no sentence: a speck OCR read as a sign. Dropping it changes no word."""
+    out = [
+        w[:-1] if _WORD_STOP.fullmatch(w) and nxt[:1].islower() else w
+        for w, nxt in zip(words, [*words[1:], ""], strict=True)
+    ]
+    return out, out != words
+
+
 def clean_subject(raw: str, table: Gazetteer | None = None) -> tuple[str, list[str], bool]:
     """(subject, notes, sure): "V/v" dropped, debris and glued words put right, capitals made a
     sentence when a gazetteer is given (each noted). ``sure`` is False when a change may have
@@ -121,6 +132,9 @@ def clean_subject(raw: str, table: Gazetteer | None = None) -> tuple[str, list[s
     if glued:
         notes.append("tách chữ dính liền")
         sure = sure and split_sure
+    words, specked = _without_specks(words)
+    if specked:
+        notes.append("bỏ dấu chấm lẫn giữa câu")
     folded = fold(" ".join(words[:2])).split()
     if folded[:1] == ["viec"]:  # "\ việc ..." : the "Về" was lost
         words.insert(0, "Về")

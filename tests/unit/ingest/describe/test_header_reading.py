@@ -657,3 +657,49 @@ def test_a_state_symbol_ending_in_a_unit_is_no_slip_of_the_issuers() -> None:
     h = parse_header(text, ocr=True)
     assert h.number == "26/QĐ-XPVPHC"
     assert "number" not in _review(text, ocr=True)
+
+
+# -- subject: what OCR adds around it -----------------------------------------------------------
+
+_QD_HEAD = (
+    "BỘ CÔNG THƯƠNG\nCỤC HÓA CHẤT\nSố: 26/QĐ-XPVPHC\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+    "Độc lập - Tự do - Hạnh phúc\nHà Nội, ngày 08 tháng 7 năm 2026\n\nQUYẾT ĐỊNH\n{subject}\n\n"
+    "CỤC TRƯỞNG CỤC HÓA CHẤT\n\nCăn cứ Luật Xử lý vi phạm hành chính 2012 (được sửa đổi năm\n"
+    "2020, 2025);\n\nTheo đề nghị của Trưởng đoàn kiểm tra.\n"
+)
+
+
+def test_a_speck_read_as_a_sign_before_the_subject_is_dropped_and_doubted() -> None:
+    """The short rule under the title read as "+" glued to the subject: the subject is the
+    rest, sent to a person; it was taken for a list item, and the subject sought on down the
+    body ("2020, 2025);" filed as sure)."""
+    h = parse_header(_QD_HEAD.format(subject="+ Xử phạt vi phạm hành chính"), ocr=True)
+    assert h.subject == "Xử phạt vi phạm hành chính"
+    assert h.evidence["subject"].confidence < 0.8
+
+
+def test_no_subject_is_sought_past_the_start_of_the_body() -> None:
+    h = parse_header(_QD_HEAD.format(subject="- Căn cứ Điều lệ Đảng;"), ocr=True)
+    assert h.subject is None and "subject" in _review(_QD_HEAD.format(subject=""), ocr=True)
+
+
+def test_a_full_stop_between_words_of_a_subject_is_a_speck() -> None:
+    subject, notes, sure = clean_subject(
+        "Về việc chấn. chỉnh công tác quản lý ở 02 cấp. trong tỉnh"
+    )
+    assert subject == "Về việc chấn chỉnh công tác quản lý ở 02 cấp trong tỉnh" and sure
+    assert notes == ["bỏ dấu chấm lẫn giữa câu"]
+    assert clean_subject("Kế hoạch năm 2026. Triển khai v.v. khác")[1] == []
+
+
+def test_an_abbreviation_wrapped_alone_ends_a_summary() -> None:
+    text = (
+        "UBND TỈNH LÀO CAI\nSỞ CÔNG THƯƠNG\nSố: 15/SCT-CN\nV/v giải quyết đề nghị\n"
+        "huấn luyện, kiểm tra\ncấp Giấy chứng nhận\nhuấn luyện KTAT\nVLNCN\n\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Lào Cai, ngày 05 tháng 6 năm 2026\nKính gửi: Hợp tác xã Văn Thịnh\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert h.subject == (
+        "giải quyết đề nghị huấn luyện, kiểm tra cấp Giấy chứng nhận huấn luyện KTAT VLNCN"
+    )

@@ -200,3 +200,17 @@ def test_a_subject_made_of_compounds_is_not_doubted_for_its_marks(subject: str) 
     assert spelling.compound_slips(subject) == []
     _, review = _read(subject, "")
     assert "subject" not in review
+
+
+def test_a_word_that_lives_only_in_compounds_read_in_none_is_doubted() -> None:
+    """ "nỗ" is a word only in "nỗ lực"; "vật liệu nỗ công nghiệp" read so on a scan (the
+    body read the same) goes to a person with "nổ" shown, and is left as read."""
+    subject, review = _read(
+        "Kết quả kiểm tra sử dụng vật liệu nỗ công nghiệp trên địa bàn tỉnh",
+        "Đoàn kiểm tra sử dụng vật liệu nỗ công nghiệp tại các mỏ đá.",
+    )
+    assert subject == "Kết quả kiểm tra sử dụng vật liệu nỗ công nghiệp trên địa bàn tỉnh"
+    assert "'nỗ' / 'nổ'" in review["subject"].reason
+    assert spelling.compound_slips("Về việc nỗ lực hoàn thành kế hoạch năm 2026") == []
+    assert spelling.compound_slips("Về việc giữ ổn định tình hình") == []
+    assert spelling.compound_slips("Kế hoạch tổ chức Lễ kỷ niệm tại Nỗ Lực") == []  # a name
