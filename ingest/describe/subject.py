@@ -101,11 +101,16 @@ def sentence_case(text: str, table: Gazetteer) -> str:
 
 def _without_specks(words: list[str]) -> tuple[list[str], bool]:
     """A full stop between a word and a lower-case one ("chấn. chỉnh", "02 cấp. trong") ends
-    no sentence: a speck OCR read as a sign. Dropping it changes no word."""
-    out = [
-        w[:-1] if _WORD_STOP.fullmatch(w) and nxt[:1].islower() else w
-        for w, nxt in zip(words, [*words[1:], ""], strict=True)
-    ]
+    no sentence: a speck OCR read as a sign. In a subject in capitals, the same after a word
+    ("CHẤN. CHỈNH"; not after an abbreviation: "TP. HUẾ"). Dropping it changes no word."""
+    capitals = all(w.isupper() for w in words if any(c.isalpha() for c in w))
+
+    def speck(word: str, nxt: str) -> bool:
+        if not _WORD_STOP.fullmatch(word) or not nxt:
+            return False
+        return nxt[:1].islower() or (capitals and is_syllable(word[:-1]) and nxt[:1].isalpha())
+
+    out = [w[:-1] if speck(w, nxt) else w for w, nxt in zip(words, [*words[1:], ""], strict=True)]
     return out, out != words
 
 
@@ -139,11 +144,8 @@ def clean_subject(raw: str, table: Gazetteer | None = None) -> tuple[str, list[s
     if folded[:1] == ["viec"]:  # "\ việc ..." : the "Về" was lost
         words.insert(0, "Về")
         notes.append("khôi phục 'Về việc' ở đầu")
-    elif (
-        folded[:2] == ["ve", "viec"]
-        and fold(words[0]) == "ve"
-        and words[0] not in ("về", "Về", "VỀ")
-    ):
+    elif folded[:2] in (["ve", "viec"], ["va", "viec"]) and words[0] not in ("về", "Về", "VỀ"):
+        # "vê việc", "và việc": no subject opens so; OCR's reading of "Về"
         words[0] = "Về" if words[0][:1].isupper() else "về"
         notes.append("khôi phục 'Về việc' ở đầu")
     text = " ".join(words)[:MAX_LENGTH].strip()

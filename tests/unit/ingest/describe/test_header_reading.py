@@ -690,6 +690,15 @@ def test_a_full_stop_between_words_of_a_subject_is_a_speck() -> None:
     assert subject == "Về việc chấn chỉnh công tác quản lý ở 02 cấp trong tỉnh" and sure
     assert notes == ["bỏ dấu chấm lẫn giữa câu"]
     assert clean_subject("Kế hoạch năm 2026. Triển khai v.v. khác")[1] == []
+    assert clean_subject("VỀ VIỆC CHẤN. CHỈNH CÔNG TÁC TẠI TP. HUẾ")[0] == (
+        "VỀ VIỆC CHẤN CHỈNH CÔNG TÁC TẠI TP. HUẾ"
+    )
+
+
+def test_a_subject_read_as_opening_with_and_opens_with_about() -> None:
+    subject, notes, _ = clean_subject("và việc tham dự Hội nghị đánh giá Chương trình")
+    assert subject == "về việc tham dự Hội nghị đánh giá Chương trình"
+    assert notes == ["khôi phục 'Về việc' ở đầu"]
 
 
 def test_an_abbreviation_wrapped_alone_ends_a_summary() -> None:
