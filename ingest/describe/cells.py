@@ -213,6 +213,24 @@ def _merge_split_marks(cells: list[Cell]) -> list[Cell]:
     return out
 
 
+_DATE_WANTING_YEAR = re.compile(r"\bng[àa]y\b.*\bn[ăa]m\s*$", re.IGNORECASE)
+_YEAR_ALONE = re.compile(r"^\d{4}\.?$")
+
+
+def _merge_wrapped_years(cells: list[Cell]) -> list[Cell]:
+    """Join a place and date line wrapped before its year ("Yên Bái, ngày 18 tháng 10 năm" /
+    "2018", a narrow right column): apart, neither is a date, and the first was read as the
+    start of the subject."""
+    out: list[Cell] = []
+    for cell in cells:
+        prev = out[-1] if out else None
+        if prev and _DATE_WANTING_YEAR.search(prev.text) and _YEAR_ALONE.match(cell.text):
+            out[-1] = Cell(prev.line, f"{prev.text} {cell.text}", f"{prev.key} {cell.key}")
+        else:
+            out.append(cell)
+    return out
+
+
 def _fuzzy_mark(key: str) -> tuple[str, str] | None:
     m = _FOLDED_MARKS.match(fold(key))
     if not m or not (m["level"] or m["urgency"]):
@@ -485,7 +503,7 @@ def _fallback_number(cells: list[Cell], end: int) -> int | None:
 
 def header_cells(lines: list[str]) -> HeadCells:
     """Cut and classify the head lines, and locate the header's elements and region."""
-    cells = _merge_split_marks(_cut(lines))
+    cells = _merge_wrapped_years(_merge_split_marks(_cut(lines)))
     for cell in cells:
         _classify(cell)
     in_header = sum(1 for c in cells if c.line < HEADER_LINES)

@@ -345,8 +345,13 @@ def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:
         return None
     conf = head.number_confidence
     if found.value:
-        note = f"đã sửa lỗi nhận dạng: {', '.join(found.fixes)}" if found.fixes else None
-        b.put("number", found.value, cell.line, min(conf, 0.85) if found.fixes else conf, note)
+        notes = [f"đã sửa lỗi nhận dạng: {', '.join(found.fixes)}"] if found.fixes else []
+        if found.fixes:
+            conf = min(conf, 0.85)
+        if found.odd_code:
+            conf = min(conf, 0.75)
+            notes.append("loại văn bản trong ký hiệu không có trong danh mục")
+        b.put("number", found.value, cell.line, conf, "; ".join(notes) or None)
         return found
     seen = f" (bản quét đọc được '{found.handwritten}')" if found.handwritten else ""
     if ocr or found.handwritten:

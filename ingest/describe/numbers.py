@@ -58,6 +58,7 @@ class NumberReading:
     handwritten: str | None = None  # what OCR read in the blank, when anything
     fixes: list[str] = field(default_factory=list)  # corrections of OCR slips
     end: int = 0  # where the number ends in the cell text
+    odd_code: bool = False  # a Party symbol whose type code is no known type, or was guessed
 
 
 def _clean_symbol(symbol: str) -> str:
@@ -110,16 +111,25 @@ def _state(
     return text, code or "CV", parts  # "1502/SNV-VTLT": a công văn
 
 
-def _party(number: str, code: str, body: str, fixes: list[str]) -> tuple[str, str, list[str]]:
+def _party(number: str, code: str, body: str, fixes: list[str]) -> tuple[str, str, list[str], bool]:
+    """(number, type code, symbol parts, odd): a Party symbol always carries a type code
+    ("-KL/"); one that is no known type is odd, and so is one put right from a two-letter
+    code (a letter dropped from "KIL" leaves "KL", and from other slips other codes)."""
     raw = _clean_symbol(code)
     fixed, fix = known_code(raw)
+    odd = fixed is None
+    if odd:
+        shorter = {raw[:i] + raw[i + 1 :] for i, ch in enumerate(raw) if ch in _INSERTED}
+        found = sorted(c for c in shorter if c in TYPE_CODES)
+        if len(found) == 1:
+            fixed, fix = found[0], f"'{raw}' → '{found[0]}'"
     if fix:
         fixes.append(fix)
     code = fixed or raw
     body_clean = _clean_symbol(body)
     if body_clean != body.replace(" ", ""):
         fixes.append(f"'{body}' → '{body_clean}'")
-    return f"{number}-{code}/{body_clean}", code, [code, body_clean]
+    return f"{number}-{code}/{body_clean}", code, [code, body_clean], odd
 
 
 def read_number(text: str, ocr: bool = False) -> NumberReading | None:
@@ -133,8 +143,9 @@ def read_number(text: str, ocr: bool = False) -> NumberReading | None:
     rest = _DASHES.sub("-", text[start:])
     fixes: list[str] = []
     if m := _PARTY.match(rest):
-        value, code, parts = _party(m["n"], m["t"], m["b"], fixes)
-        return NumberReading(value, value, "party", code, parts, fixes=fixes, end=start + m.end())
+        value, code, parts, odd = _party(m["n"], m["t"], m["b"], fixes)
+        return NumberReading(value, value, "party", code, parts, fixes=fixes,
+                             end=start + m.end(), odd_code=odd)  # fmt: skip
     m = _STATE.match(rest)
     if m and (len(m["s"].split("-")[0].strip()) >= 2 or "-" in m["s"]):
         value, code, parts = _state(m["n"], m["y"], m["s"], fixes)
@@ -152,9 +163,9 @@ def read_number(text: str, ocr: bool = False) -> NumberReading | None:
     party = _PARTY_TAIL.search(window)
     if party and (tail is None or party.start() <= tail.start()):
         junk = window[: party.start()].strip()
-        value, code, parts = _party("", party["t"], party["b"], fixes)
+        value, code, parts, odd = _party("", party["t"], party["b"], fixes)
         reading = NumberReading(None, value, "party", code, parts, fixes=fixes,
-                                end=start + party.end())  # fmt: skip
+                                end=start + party.end(), odd_code=odd)  # fmt: skip
     elif tail:
         junk = window[: tail.start()].strip()
         value, code, parts = _state("", tail["y"], tail["s"], fixes)

@@ -712,3 +712,34 @@ def test_an_abbreviation_wrapped_alone_ends_a_summary() -> None:
     assert h.subject == (
         "giải quyết đề nghị huấn luyện, kiểm tra cấp Giấy chứng nhận huấn luyện KTAT VLNCN"
     )
+
+
+def test_a_party_symbol_with_no_known_type_goes_to_a_person() -> None:
+    """ "519-KIL/BNCTU" (OCR put an I into "KL") was filed as sure: a Party symbol always
+    carries a type code; one put right from a two-letter code, or no known type, is doubted."""
+    found = read_number("Số 519-KIL/BNCTU", ocr=True)
+    assert (found.value, found.odd_code) == ("519-KL/BNCTU", True)
+    assert read_number("Số 519-KX/BNCTU").odd_code and not read_number("Số 26-NQ/TU").odd_code
+    text = (
+        "ĐẢNG BỘ TỈNH YÊN BÁI\nBAN NỘI CHÍNH TỈNH ỦY\nSố 519-KIL/BNCTU\n\n"
+        "ĐẢNG CỘNG SẢN VIỆT NAM\nYên Bái, ngày 05 tháng 3 năm 2025\n\nKẾT LUẬN\n"
+        "về công tác kiểm tra năm 2024\n\nCăn cứ Điều lệ Đảng;\n"
+    )
+    assert "number" in _review(text, ocr=True)
+    assert "number" not in _review(text.replace("KIL", "KL"), ocr=True)
+
+
+def test_a_date_wrapped_before_its_year_is_one_date_and_no_subject() -> None:
+    """A narrow right column wraps "… năm" / "2018": apart, the place and date line was taken
+    for the start of the subject ("Yên Bái, ngày 18 … 2018 về việc …"), and no date found."""
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH YÊN BÁI\nSố: 2280/KH-UBND\nKẾ HOẠCH\n\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA\nVIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Yên Bái, ngày 18 tháng 10 năm\n2018\n\n"
+        "về việc thành lập Đoàn kiểm tra của Ban Thường vụ Tỉnh ủy\n\nCăn cứ Điều lệ Đảng;\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert (h.date, h.subject) == (
+        "2018-10-18",
+        "về việc thành lập Đoàn kiểm tra của Ban Thường vụ Tỉnh ủy",
+    )
