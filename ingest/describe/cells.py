@@ -71,7 +71,9 @@ _TITLE_THEN_SUBJECT = re.compile(
     "^(" + "|".join(sorted(DOC_TYPES, key=len, reverse=True)) + r")\s+(?=(?:về|Về|V/v)\s)"
 )
 # "V/v", and OCR's "W⁄v", "V/V:", "V.v"
-_VV = re.compile(r"^[\W_]{0,2}[VW]\s*[/⁄|.]\s*[vV]\b\s*:?\s*")
+# "V/v" (về việc); OCR may lose its second "v" ("V⁄ tuyên truyền"): then a slash and a word in
+# lower case follow
+_VV = re.compile(r"^[\W_]{0,2}[VW]\s*(?:[/⁄|.]\s*[vV]\b|[/⁄|]\s*(?=[^\W\d_A-ZĐ]))\s*:?\s*")
 _ABOUT = re.compile(r"^về\s", re.IGNORECASE)
 _RECIPIENT = re.compile(r"^(?:KÍNH GỬI|NƠI NHẬN)\b")
 # A list item ("1- ", "II. ") opens the body; a year range a subject wrapped onto its own line

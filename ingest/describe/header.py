@@ -17,10 +17,11 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from ingest.describe import blocks, gazetteer, spelling
 from ingest.describe.cells import (
+    HEADER_LINES,
     Cell,
     HeadCells,
     first,
@@ -194,6 +195,21 @@ def _doc_type(
     if code:
         return code, 0.95 if kind == "state" else 0.85
     return None, 0.0
+
+
+def _marks_past(cells: list[Cell], region: int) -> list[Cell]:
+    """Standalone marks below where the header region was cut but above the header's last
+    element ("KHẨN" between a summary whose first line OCR damaged, which ended the region,
+    and the motto and date of the other column): still marks, but a person confirms them
+    (they were filed as ordinary and not urgent, silently). A mark word below the whole
+    header is the body's."""
+    elements = [c.line for c in cells if c.role in ("motto", "date", "number", "title")]
+    last = max(elements, default=-1)
+    return [
+        replace(c, confidence=min(c.confidence, 0.7))
+        for c in cells[region:]
+        if c.role == "mark" and c.line < min(last, HEADER_LINES)
+    ]
 
 
 def _marks(cells: list[Cell], b: _Builder) -> None:
@@ -493,7 +509,7 @@ def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer, printed_date: str |
     _subject(b, head, title, ocr, table, text)
     number = _number(b, head, ocr)
     _date(b, head, title, number, printed_date)
-    _marks(cells[:region], b)
+    _marks(cells[:region] + _marks_past(cells, region), b)
     reading = _issuer(b, head, number, table, ocr)
     if ocr and number is not None and number.value and reading is not None:
         _number_against_issuer(b, number, reading.symbols)

@@ -17,7 +17,7 @@ from ingest.describe.syllable import is_syllable, split_glued
 from ingest.describe.text import fold, match_key
 
 MAX_LENGTH = 500
-_VV = re.compile(r"^[VW]\s*[/⁄|.]\s*[vV]\b\s*[:.]?\s*")
+_VV = re.compile(r"^[VW]\s*(?:[/⁄|.]\s*[vV]\b|[/⁄|]\s*(?=[^\W\d_A-ZĐ]))\s*[:.]?\s*")  # cells._VV
 _LEAD_DEBRIS = re.compile(r"^[^\w(“\"]+")
 _WORD_STOP = re.compile(r"[^\W\d_]+\.")  # a word of letters and one full stop
 _TOKEN = re.compile(r"^(?P<pre>\W*)(?P<core>[^\W\d_]+)(?P<post>\W*)$")

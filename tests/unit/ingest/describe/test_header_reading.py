@@ -743,3 +743,25 @@ def test_a_date_wrapped_before_its_year_is_one_date_and_no_subject() -> None:
         "2018-10-18",
         "về việc thành lập Đoàn kiểm tra của Ban Thường vụ Tỉnh ủy",
     )
+
+
+_CV_HEAD = (
+    "BAN CHẤP HÀNH TRUNG ƯƠNG\n*\nSố 1638-CV/TW\n{summary}\nbiểu Đảng bộ tỉnh lần thứ I\n"
+    "KHẨN\nĐồng chí Phó Bí thư Thường trực\nTỉnh ủy tham mưu tổng hợp kết quả.\n\n"
+    "ĐẢNG CỘNG SẢN VIỆT NAM\nHà Nội, ngày 1 tháng 3 năm 2023\n\nRà soát các thủ tục.\n"
+)
+
+
+def test_a_summary_whose_v_slash_v_lost_a_letter_is_a_summary() -> None:
+    h = parse_header(_CV_HEAD.format(summary="V⁄ tuyên truyền kết quả Đại hội đại"), ocr=True)
+    assert h.subject == "tuyên truyền kết quả Đại hội đại biểu Đảng bộ tỉnh lần thứ I"
+    assert (h.urgency, h.evidence["urgency"].confidence) == ("khan", 0.95)
+
+
+def test_a_mark_below_a_header_region_cut_short_is_a_mark_a_person_confirms() -> None:
+    """A first summary line read as a sentence ends the header region early: "KHẨN" under it,
+    above the other column's motto and date, was dropped (filed not urgent, silently)."""
+    text = _CV_HEAD.format(summary="Vào tuyên truyền kết quả Đại hội đại biểu Đảng bộ")
+    h = parse_header(text, ocr=True)
+    assert (h.urgency, h.evidence["urgency"].confidence) == ("khan", 0.7)
+    assert "urgency" in _review(text, ocr=True)
