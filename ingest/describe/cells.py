@@ -87,7 +87,7 @@ _BODY_START = re.compile(
 _TERMINAL = re.compile(r"[.;:!?]$")
 # A lone sign before a capital on the line under a title: OCR's reading of a speck of the short
 # rule printed there, not a list item ("+ Xử phạt vi phạm hành chính").
-_SPECK = re.compile(r"^[+•*]\s+")
+_SPECK = re.compile(r"^[+•]\s+")
 _YEAR_WRAP = re.compile(r"^[-–—]\s*\d{4}\b")
 _YEAR_END = re.compile(r"\b\d{4}$")
 _CONNECTOR_WORDS = (  # a subject line ending in one of these words is surely wrapped
