@@ -61,6 +61,12 @@ LEVELS = ("mat", "toi_mat", "tuyet_mat")  # secrecy levels, lowest first
 # The row of a piece of a faint box (bitonal scans): this long, read at these turns off it.
 ROW_MM, ROW_HEIGHT_MM, ROW_TURNS = 50.0, 16.0, (-6.0, 0.0, 6.0)
 PRINT_PITCH_MM = 8.0  # lines of running text (13 pt, 1.5 spaced) are about 7 mm apart
+# A rubber stamp sets its words off from its box: just inside its long sides (this far in, mm)
+# there is paper. A box bridged out of two lines of print has letters there on at least
+# LETTERS_ALONG of a side's length (the side is a baseline or the top of the small letters).
+# Measured on pieces of SIDE_PIECE_MM, each finding its side's own line (a side 1.5° off the
+# angle the box was found at drifts across a long box).
+MARGIN_BAND_MM, LETTERS_ALONG, SIDE_PIECE_MM = (0.4, 1.1), 0.25, 4.0
 
 
 @dataclass(frozen=True)
@@ -115,8 +121,10 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
     if page.bitonal:
         crops, verdicts = _healed(page, crops, verdicts, deadline, run)
         verdicts = [
-            replace(v, kind=None) if v.kind == "unknown" and _dashes_of_print(c.candidate, height,
-                                                                               px_mm) else v
+            replace(v, kind=None)
+            if v.kind == "unknown"
+            and (_dashes_of_print(c.candidate, height, px_mm) or _print_box(page, c.candidate))
+            else v
             for c, v in zip(crops, verdicts, strict=True)
         ]  # fmt: skip
     explained = [crop.candidate for crop, v in zip(crops, verdicts, strict=True)
@@ -282,6 +290,37 @@ def _dashes_of_print(cand: stamps.Candidate, page_height: int, px_mm: float) -> 
         and cand.size[1] <= PRINT_PITCH_MM * px_mm
         and cand.bounds()[1] >= stamps.FAINT_ZONE * page_height
     )
+
+
+def _print_box(page: PageImage, cand: stamps.Candidate) -> bool:
+    """A box found only by bridging dashes (no stamp ink) with letters just inside one of its
+    long sides over much of its length, that read as nothing: lines of print, not a stamp. A
+    rubber stamp leaves paper between its box and its words (a margin of 1.5 mm and more);
+    the top of the small letters of one line of running text and the baseline of the next,
+    bridged, with stems between them, make a box whose sides run along letters (on bitonal
+    scans at 300 dpi, 12-27 x 5-12 mm boxes over a subject or the first lines of the body
+    held ordinary pages for a person). Its row is still read (``_rows_with_a_level``)."""
+    if not (cand.cues <= {"frame", "dashed", "rotated"} and "dashed" in cand.cues):
+        return False
+    px_mm = page.dpi / 25.4
+    reach = round(1.5 * px_mm)  # room round the box to find each side's own line
+    ink = stamp_reading.upright(page.gray, cand, reach) < stamps.PAPER_INK
+    rows = ink.shape[0]
+    width, height = round(cand.size[0]), round(cand.size[1])
+    near, far = (round(mm * px_mm) for mm in MARGIN_BAND_MM)
+    slack, piece = round(0.8 * px_mm), max(4, round(SIDE_PIECE_MM * px_mm))
+    x0, x1 = reach + round(0.1 * width), reach + round(0.9 * width)  # clear of the end sides
+    for side, inward in ((reach, 1), (reach + height, -1)):
+        lettered = 0
+        for start in range(x0, x1, piece):
+            cols = ink[:, start : min(start + piece, x1)]
+            lines = range(max(0, side - slack), min(rows, side + slack + 1))
+            line = max(lines, key=lambda y: int(cols[y].sum()))  # this piece of the side
+            a, b = sorted((line + inward * near, line + inward * far))
+            lettered += int(cols[max(0, a) : max(0, b)].any(axis=0).sum())
+        if lettered >= LETTERS_ALONG * max(1, x1 - x0):
+            return True
+    return False
 
 
 def _crops(page: PageImage, candidates: list[stamps.Candidate]

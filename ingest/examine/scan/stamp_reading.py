@@ -76,6 +76,11 @@ def _warp(source: np.ndarray, cand: Candidate, scale: float, margin: float) -> n
                           borderMode=cv2.BORDER_CONSTANT, borderValue=255)  # fmt: skip
 
 
+def upright(source: np.ndarray, cand: Candidate, margin: float) -> np.ndarray:
+    """The candidate's rectangle and ``margin`` pixels round it, cut out upright at full size."""
+    return _warp(source, cand, 1.0, margin)
+
+
 def _source(page: PageImage, cand: Candidate) -> np.ndarray:
     """What to read: the red ink alone for red stamps on colour scans, else the gray page."""
     if page.rgb is not None and "red" in cand.cues:
