@@ -36,7 +36,10 @@ MAX_CROP_WIDTH = 1800
 MIN_UNKNOWN_MM = (11.0, 5.0)  # smaller unreadable marks are not stamps ("MẬT" boxes ~16 mm)
 # Secrecy and urgency stamps are one line in a box about 8 mm tall (two for HẸN GIỜ); a taller
 # box with three lines or more is an incoming-mail ("ĐẾN") or copy stamp, never a secrecy mark.
-MAX_MARK_HEIGHT_MM = 18.0
+# Found boxes of secrecy stamps measure up to 13.5 mm (a box found a little wide of its lines,
+# the print it lies over read as more rows); a ĐẾN stamp's box 17.8 mm tall, four rows, held
+# an ordinary page at the former 18 mm.
+MAX_MARK_HEIGHT_MM = 16.0
 # A secrecy stamp's box ("MẬT" alone, or the half of a "TUYỆT MẬT") is at least 1.7 times as
 # wide as it is tall; an unread box of dashes less wide than this is not held as a stamp.
 DASHED_MIN_RATIO = 1.5
@@ -262,5 +265,11 @@ def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
     ):
         # Only bridged dashes make this box (on real bitonal scans, also broken print and
         # table lines): unread, it counts only when shaped like a secrecy stamp's one line.
+        return Verdict(None, None, text, 0.0)
+    if cand.cues <= {"frame", "dashed", "rotated"} and width < height:
+        # A secrecy stamp is one line in its box, always wider than tall. A box taller than
+        # wide in no stamp ink (black, or any ink of a bitonal scan) is something else: a
+        # column of an incoming stamp's lines closed by its rules held an ordinary page. (On
+        # a bitonal page its row is still read for a level: ``page._rows_with_a_level``.)
         return Verdict(None, None, text, 0.0)
     return Verdict("unknown", None, text, 0.0)
