@@ -63,7 +63,9 @@ ROW_MM, ROW_HEIGHT_MM, ROW_TURNS = 50.0, 16.0, (-6.0, 0.0, 6.0)
 PRINT_PITCH_MM = 8.0  # lines of running text (13 pt, 1.5 spaced) are about 7 mm apart
 # A rubber stamp sets its words off from its box: just inside its long sides (this far in, mm)
 # there is paper. A box bridged out of two lines of print has letters there on at least
-# LETTERS_ALONG of a side's length (the side is a baseline or the top of the small letters).
+# LETTERS_ALONG of a side's length (the side is a baseline or the top of the small letters),
+# and just beyond that side at most half as much (the space between two lines): a stamp laid
+# over print has print on both sides of its box alike, and stays held.
 # Measured on pieces of SIDE_PIECE_MM, each finding its side's own line (a side 1.5° off the
 # angle the box was found at drifts across a long box).
 MARGIN_BAND_MM, LETTERS_ALONG, SIDE_PIECE_MM = (0.4, 1.1), 0.25, 4.0
@@ -294,7 +296,8 @@ def _dashes_of_print(cand: stamps.Candidate, page_height: int, px_mm: float) -> 
 
 def _print_box(page: PageImage, cand: stamps.Candidate) -> bool:
     """A box found only by bridging dashes (no stamp ink) with letters just inside one of its
-    long sides over much of its length, that read as nothing: lines of print, not a stamp. A
+    long sides over much of its length, and paper beyond it (the space between two lines),
+    that read as nothing: lines of print, not a stamp. A
     rubber stamp leaves paper between its box and its words (a margin of 1.5 mm and more);
     the top of the small letters of one line of running text and the baseline of the next,
     bridged, with stems between them, make a box whose sides run along letters (on bitonal
@@ -311,14 +314,16 @@ def _print_box(page: PageImage, cand: stamps.Candidate) -> bool:
     slack, piece = round(0.8 * px_mm), max(4, round(SIDE_PIECE_MM * px_mm))
     x0, x1 = reach + round(0.1 * width), reach + round(0.9 * width)  # clear of the end sides
     for side, inward in ((reach, 1), (reach + height, -1)):
-        lettered = 0
+        lettered = beyond = 0
         for start in range(x0, x1, piece):
             cols = ink[:, start : min(start + piece, x1)]
             lines = range(max(0, side - slack), min(rows, side + slack + 1))
             line = max(lines, key=lambda y: int(cols[y].sum()))  # this piece of the side
             a, b = sorted((line + inward * near, line + inward * far))
             lettered += int(cols[max(0, a) : max(0, b)].any(axis=0).sum())
-        if lettered >= LETTERS_ALONG * max(1, x1 - x0):
+            a, b = sorted((line - inward * near, line - inward * far))
+            beyond += int(cols[max(0, a) : max(0, b)].any(axis=0).sum())
+        if lettered >= LETTERS_ALONG * max(1, x1 - x0) and beyond <= lettered / 2:
             return True
     return False
 

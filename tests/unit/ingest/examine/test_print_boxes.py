@@ -124,3 +124,14 @@ def test_a_stamp_box_of_dashes_keeps_its_margin_and_stays_a_stamp(angle: float) 
     light = stamps.Candidate((110 * PX_MM, (top + bottom) / 2), (16 * PX_MM, bottom - top), 0.0,
                              {"frame", "dashed", "light"})  # fmt: skip
     assert not page_reading._print_box(_scanned(image), light)
+
+
+def test_a_box_across_lines_of_print_stays_a_stamp() -> None:
+    """A box whose long sides cut through the middle of two lines of small letters, as a
+    stamp's box laid over print does: letters on both sides of each side alike, so nothing
+    says it is print; unread, it is held (a faint TUYỆT MẬT's only held box lay so)."""
+    image, baselines, x_height = _running_text(60.0, "DejaVuSerif.ttf")
+    top, bottom = baselines[2] - x_height / 2, baselines[3] - x_height / 2
+    box = stamps.Candidate((110 * PX_MM, (top + bottom) / 2), (16 * PX_MM, bottom - top), 0.0,
+                           {"frame", "dashed"})  # fmt: skip
+    assert not page_reading._print_box(_scanned(image), box)
