@@ -22,7 +22,14 @@ from ingest.describe.numbers import (
     read_number,
 )
 from ingest.describe.syllable import is_acronym, is_syllable
-from ingest.describe.text import canonical_tones, fold, fold_same_length, has_marks, match_key
+from ingest.describe.text import (
+    ABOUT_MARK,
+    canonical_tones,
+    fold,
+    fold_same_length,
+    has_marks,
+    match_key,
+)
 from ingest.describe.vocab import DOC_TYPES, HEADER_PHRASES, LEVELS, URGENCIES
 
 HEADER_LINES = 40  # the number, title and subject are looked for this far down
@@ -70,10 +77,7 @@ _FOLDED_TITLES = {fold(title): title for title in DOC_TYPES}
 _TITLE_THEN_SUBJECT = re.compile(
     "^(" + "|".join(sorted(DOC_TYPES, key=len, reverse=True)) + r")\s+(?=(?:về|Về|V/v)\s)"
 )
-# "V/v", and OCR's "W⁄v", "V/V:", "V.v"
-# "V/v" (về việc); OCR may lose its second "v" ("V⁄ tuyên truyền"): then a slash and a word in
-# lower case follow
-_VV = re.compile(r"^[\W_]{0,2}[VW]\s*(?:[/⁄|.]\s*[vV]\b|[/⁄|]\s*(?=[^\W\d_A-ZĐ]))\s*:?\s*")
+_VV = re.compile(r"^[\W_]{0,2}" + ABOUT_MARK + r"\s*:?\s*")  # a speck may come before it
 _ABOUT = re.compile(r"^về\s", re.IGNORECASE)
 _RECIPIENT = re.compile(r"^(?:KÍNH GỬI|NƠI NHẬN)\b")
 # A list item ("1- ", "II. ") opens the body; a year range a subject wrapped onto its own line

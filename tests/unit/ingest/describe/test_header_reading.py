@@ -752,10 +752,23 @@ _CV_HEAD = (
 )
 
 
-def test_a_summary_whose_v_slash_v_lost_a_letter_is_a_summary() -> None:
-    h = parse_header(_CV_HEAD.format(summary="V⁄ tuyên truyền kết quả Đại hội đại"), ocr=True)
+@pytest.mark.parametrize("mark", ["V⁄ ", "V⁄4v ", "V/1v "])
+def test_a_summary_whose_v_slash_v_ocr_spoilt_is_a_summary(mark: str) -> None:
+    """Its second "v" lost, or a digit read on the slash: before, the summary was not found and
+    the header region ended there, so the other column's date read after it was lost too."""
+    h = parse_header(_CV_HEAD.format(summary=mark + "tuyên truyền kết quả Đại hội đại"), ocr=True)
     assert h.subject == "tuyên truyền kết quả Đại hội đại biểu Đảng bộ tỉnh lần thứ I"
     assert (h.urgency, h.evidence["urgency"].confidence) == ("khan", 0.95)
+    text = (
+        f"BAN CHẤP HÀNH TRUNG ƯƠNG\nVĂN PHÒNG\n*\nSố 1929-CV/VPTW\n{mark}thành lập Đoàn kiểm "
+        "tra của Ban\nThường vụ Tỉnh ủy\n\nĐẢNG CỘNG SẢN VIỆT NAM\nHà Nội, ngày 11 tháng 11 năm "
+        "2022\n\nTổ chức tập huấn nghiệp vụ cho đội ngũ cán bộ.\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert (h.subject, h.date) == (
+        "thành lập Đoàn kiểm tra của Ban Thường vụ Tỉnh ủy",
+        "2022-11-11",
+    )
 
 
 def test_a_mark_below_a_header_region_cut_short_is_a_mark_a_person_confirms() -> None:
