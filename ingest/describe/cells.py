@@ -393,8 +393,11 @@ def _continues(prev: str, nxt: str, upper: bool, summary: bool = False) -> bool:
     return (in_name and words <= 12) or (words <= 2 and len(prev.split()) >= 8)
 
 
-def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | None, int, float]:
-    """Collect a subject starting at cells[start]; return it, the index after it, confidence.
+def _subject(
+    cells: list[Cell], start: int, skip_header: bool
+) -> tuple[str | None, int, float, str | None]:
+    """Collect a subject starting at cells[start]; return it, the index after it, confidence
+    and, when the confidence is lowered, why (a person reviewing it must see the reason).
 
     With skip_header (a "V/v" under the number) right-column cells met in between are stepped
     over, since column interleaving may put the date between two lines of the summary. The
@@ -403,7 +406,8 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
     """
     parts: list[str] = []
     i = start
-    upper = unsure = False
+    upper = False
+    speck = ""
     while i < len(cells) and len(parts) < SUBJECT_MAX_LINES:
         cell = cells[i]
         if parts and skip_header and cell.role in ("motto", "date", "sep", "stamp"):
@@ -425,7 +429,7 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
             rest = _SPECK.sub("", cell.text)
             if i == start and not skip_header and rest != cell.text and rest[:1].isupper():
                 parts.append(rest)  # a speck of the rule under the title read as "+"
-                upper, unsure = rest.isupper(), True
+                upper, speck = rest.isupper(), cell.text[: len(cell.text) - len(rest)].strip()
                 i += 1
                 continue
             break
@@ -439,13 +443,20 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
         elif parts or cell.role == "sep":
             break
         i += 1
-    conf = 0.6 if len(parts) >= SUBJECT_MAX_LINES else 0.9 if len(parts) <= 3 else 0.8
-    return " ".join(parts)[:500].strip() or None, i, min(conf, 0.75) if unsure else conf
+    conf, note = 0.9 if len(parts) <= 3 else 0.8, None
+    if len(parts) >= SUBJECT_MAX_LINES:
+        conf, note = 0.6, f"trích yếu dài {len(parts)} dòng trở lên: có thể lẫn dòng thân văn bản"
+    elif speck:
+        conf, note = 0.75, f"bỏ ký hiệu '{speck}' đầu dòng dưới tên loại: có thể là vết bẩn"
+    return " ".join(parts)[:500].strip() or None, i, conf, note
 
 
-def subject_at(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | None, float]:
-    subject, _, conf = _subject(cells, start, skip_header)
-    return subject, conf
+def subject_at(
+    cells: list[Cell], start: int, skip_header: bool
+) -> tuple[str | None, float, str | None]:
+    """The subject starting at cells[start], its confidence and why it is lowered (or None)."""
+    subject, _, conf, note = _subject(cells, start, skip_header)
+    return subject, conf, note
 
 
 def is_issuer_cell(cell: Cell) -> bool:
@@ -518,10 +529,10 @@ def header_cells(lines: list[str]) -> HeadCells:
     number_conf = 0.97
     summary_at = None
     if title is not None:
-        _, after, _ = _subject(cells, title + 1, skip_header=False)
+        _, after, _, _ = _subject(cells, title + 1, skip_header=False)
         span = (title, after)
     elif (summary_at := _cv_subject_at(cells, number_at, in_header)) is not None:
-        _, after, _ = _subject(cells, summary_at, skip_header=True)
+        _, after, _, _ = _subject(cells, summary_at, skip_header=True)
         span = (summary_at, after)
     else:
         after = 0 if number_at is None else number_at + 1

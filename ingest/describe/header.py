@@ -311,10 +311,11 @@ def _subject(
         start, skip = head.summary_at, True
     else:
         return
-    raw, conf = subject_at(cells, start, skip_header=skip)
+    raw, conf, why = subject_at(cells, start, skip_header=skip)
     if not raw:
         return
     subject, notes, clean_sure = clean_subject(raw, table)
+    notes = [why, *notes] if why else notes
     line = cells[start].line if start < len(cells) else None
     after = head.subject_span[1]
     body = _body(text, cells[after - 1].line + 1) if ocr else []

@@ -676,6 +676,16 @@ def test_a_speck_read_as_a_sign_before_the_subject_is_dropped_and_doubted() -> N
     h = parse_header(_QD_HEAD.format(subject="+ Xử phạt vi phạm hành chính"), ocr=True)
     assert h.subject == "Xử phạt vi phạm hành chính"
     assert h.evidence["subject"].confidence < 0.8
+    assert "'+'" in h.evidence["subject"].note  # the person sees why it is doubted
+
+
+def test_a_subject_of_six_lines_or_more_is_doubted_with_its_reason() -> None:
+    lines = "\n".join(
+        ["Xử phạt vi phạm hành chính trong lĩnh vực"] + ["hóa chất và vật liệu nổ công nghiệp"] * 6
+    )
+    h = parse_header(_QD_HEAD.format(subject=lines))
+    assert h.evidence["subject"].confidence < 0.8
+    assert "6 dòng" in h.evidence["subject"].note
 
 
 def test_no_subject_is_sought_past_the_start_of_the_body() -> None:
