@@ -788,3 +788,29 @@ def test_a_mark_below_a_header_region_cut_short_is_a_mark_a_person_confirms() ->
     h = parse_header(text, ocr=True)
     assert (h.urgency, h.evidence["urgency"].confidence) == ("khan", 0.7)
     assert "urgency" in _review(text, ocr=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the title says one type, the number's code another
+        "TỈNH ỦY YÊN BÁI\n*\nSố 12-CT/TU\n\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+        "Yên Bái, ngày 05 tháng 3 năm 2025\n\nKẾT LUẬN\nvề công tác kiểm tra năm 2024\n\n"
+        "Căn cứ Điều lệ Đảng;\n",
+        # a V/v line under a number whose code is no công văn's
+        "TỈNH ỦY YÊN BÁI\n*\nSố 12-KL/TU\nV/v công tác kiểm tra năm 2024\n\n"
+        "ĐẢNG CỘNG SẢN VIỆT NAM\nYên Bái, ngày 05 tháng 3 năm 2025\n\nKính gửi: Các chi bộ.\n",
+        # two secrecy marks that disagree
+        "TỈNH ỦY YÊN BÁI\n*\nSố 12-KL/TU\nMẬT\nTỐI MẬT\n\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+        "Yên Bái, ngày 05 tháng 3 năm 2025\n\nKẾT LUẬN\nvề công tác kiểm tra năm 2024\n\n"
+        "Căn cứ Điều lệ Đảng;\n",
+        # a mark below a header region cut short
+        _CV_HEAD.format(summary="Vào tuyên truyền kết quả Đại hội đại biểu Đảng bộ"),
+    ],
+)
+def test_every_doubted_field_says_why(text: str) -> None:
+    """A person sent a field to check must see the reason, not a bare confidence."""
+    h = parse_header(text, ocr=True)
+    doubted = {k: e for k, e in h.evidence.items() if e.confidence < 0.8 and e.code != "blank"}
+    assert doubted
+    assert all(e.note for e in doubted.values()), {k: e for k, e in doubted.items() if not e.note}
