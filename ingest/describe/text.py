@@ -12,9 +12,10 @@ import unicodedata
 _WORDS = re.compile(r"\w+")
 
 # "V/v" (về việc: "about") opening a summary, as OCR also reads it: "W⁄v", "V/V", "V.v", a stray
-# digit on the slash ("V⁄4v"), or the second "v" lost, when a word in lower case follows
-# ("V⁄ tuyên truyền"). ``cells`` and ``subject`` anchor it each their own way.
-ABOUT_MARK = r"[VW]\s*(?:[/⁄|.]\s*\d?[vV]\b|[/⁄|]\s*(?=[^\W\d_A-ZĐ]))"
+# digit on the slash ("V⁄4v"), or, when a word in lower case follows, the second "v" lost
+# ("V⁄ tuyên truyền") or the slash and "v" read as one "4" ("V4 cấp giấy phép").
+# ``cells`` and ``subject`` anchor it each their own way.
+ABOUT_MARK = r"[VW]\s*(?:[/⁄|.]\s*\d?[vV]\b|(?:[/⁄|]|4\s)\s*(?=[^\W\d_A-ZĐ]))"
 
 
 def fold_char(ch: str) -> str:

@@ -762,7 +762,7 @@ _CV_HEAD = (
 )
 
 
-@pytest.mark.parametrize("mark", ["V⁄ ", "V⁄4v ", "V/1v "])
+@pytest.mark.parametrize("mark", ["V⁄ ", "V⁄4v ", "V/1v ", "V4 "])
 def test_a_summary_whose_v_slash_v_ocr_spoilt_is_a_summary(mark: str) -> None:
     """Its second "v" lost, or a digit read on the slash: before, the summary was not found and
     the header region ended there, so the other column's date read after it was lost too."""
@@ -814,3 +814,17 @@ def test_every_doubted_field_says_why(text: str) -> None:
     doubted = {k: e for k, e in h.evidence.items() if e.confidence < 0.8 and e.code != "blank"}
     assert doubted
     assert all(e.note for e in doubted.values()), {k: e for k, e in doubted.items() if not e.note}
+
+
+def test_the_summarys_opening_formula_is_not_doubted_against_the_bodys_misreading() -> None:
+    """OCR read "vê việc" in the subject and in the body: the subject's is put right (a summary
+    opens "về việc"), and the body's misreading is no reason to send it to a person."""
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 12/TB-UBND\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày 05 tháng 3 năm 2024\n\nTHÔNG BÁO\n"
+        "vê việc tham dự Hội nghị đánh giá chương trình\n\n"
+        "Ủy ban Dân tộc có văn bản vê việc tham dự Hội nghị đánh giá chương trình.\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert h.subject == "về việc tham dự Hội nghị đánh giá chương trình"
+    assert "subject" not in _review(text, ocr=True), h.evidence["subject"]
