@@ -316,7 +316,9 @@ def _classify(cell: Cell) -> None:
     elif folded in _FOLDED_TITLES and text.isupper() and _CLAUSE.search(text):
         cell.role = "clause"
     elif folded in _FOLDED_TITLES and text.isupper():
-        cell.role, cell.value, cell.confidence = "title", _FOLDED_TITLES[folded], 0.75
+        # a title line whose marks OCR changed ("QUYÉT ĐỊNH"): its letters name one type (no
+        # two types share them), so it is that type; the debris case below is less sure
+        cell.role, cell.value, cell.confidence = "title", _FOLDED_TITLES[folded], 0.85
     elif title := _title_after_debris(text):
         cell.role, cell.value, cell.confidence = "title", title, 0.75
     elif fold(key).startswith("hen gio"):

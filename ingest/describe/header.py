@@ -183,7 +183,7 @@ def _doc_type(
     """The title line decides (a Politburo Quy định keeps QĐ/TW); else a công văn's V/v line
     (a state symbol's first part may be the body: "2191/CT-CS" is Cục Thuế's); else the code.
     Returns the type, its confidence and, when doubted, why."""
-    fuzzy = title is not None and title.confidence < 0.9
+    fuzzy = title is not None and title.confidence < 0.8
     if title is not None:
         found = STATE_DOC_TYPES.get(title.value, DOC_TYPES[title.value])
         found = found if kind == "state" else DOC_TYPES[title.value]
@@ -194,7 +194,7 @@ def _doc_type(
             return found, 0.6, f"tên loại '{title.text}' khác ký hiệu trong số văn bản ({code})"
         if fuzzy:
             return found, 0.75, f"tên loại đọc không rõ: '{title.text}'"
-        return found, 0.9, None
+        return found, min(0.9, title.confidence), None
     if summary:
         if code in (None, "CV") or kind == "state":
             return "CV", 0.9, None

@@ -828,3 +828,12 @@ def test_the_summarys_opening_formula_is_not_doubted_against_the_bodys_misreadin
     h = parse_header(text, ocr=True)
     assert h.subject == "về việc tham dự Hội nghị đánh giá chương trình"
     assert "subject" not in _review(text, ocr=True), h.evidence["subject"]
+
+
+def test_a_title_whose_marks_ocr_changed_names_its_type_without_a_doubt() -> None:
+    """ "QUYÉT ĐỊNH": its letters are one type's alone, so the type is not sent to a person even
+    when the number was unreadable (it was, needlessly)."""
+    text = _QD_HEAD.replace("Số: 26/QĐ-XPVPHC", "Số: v“ 2D-XPVPHC").replace("QUYẾT", "QUYÉT")
+    text = text.format(subject="Xử phạt vi phạm hành chính")
+    h = parse_header(text, ocr=True)
+    assert h.doc_type == "QĐ" and "doc_type" not in _review(text, ocr=True)
