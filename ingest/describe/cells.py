@@ -464,10 +464,13 @@ def subject_at(
 def is_issuer_cell(cell: Cell) -> bool:
     """Left-column body names: capitals (or an organ word in legacy text), no digits.
 
-    Vietnamese syllables have at most 7 letters, so longer "words" are OCR debris, not a name.
+    Vietnamese syllables have at most 7 letters, so longer "words" are OCR debris, not a name;
+    a line of one letter is the star or rule under the name, read by OCR ("M"), not a part of it.
     """
     text, words = cell.text, cell.text.split()
     if cell.role != "other" or any(ch.isdigit() for ch in text) or cell.key in _NOT_ISSUER:
+        return False
+    if sum(ch.isalpha() for ch in text) < 2:
         return False
     if len(words) > 12 or any(len(word.strip(",.")) > 7 for word in words):
         return False

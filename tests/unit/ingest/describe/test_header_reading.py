@@ -837,3 +837,15 @@ def test_a_title_whose_marks_ocr_changed_names_its_type_without_a_doubt() -> Non
     text = text.format(subject="Xử phạt vi phạm hành chính")
     h = parse_header(text, ocr=True)
     assert h.doc_type == "QĐ" and "doc_type" not in _review(text, ocr=True)
+
+
+def test_a_star_under_the_issuer_read_as_a_letter_is_not_part_of_the_name() -> None:
+    """At 150 dpi OCR read the "*" under the body's name as "M": it was dropped as the other
+    column's debris and the issuer doubted, needlessly."""
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH YÊN BÁI\nM\n:\nSố: 262/BC-UBND\n\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT\nNAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Yên Bái, ngày 6 tháng 6 năm 2016\n\nBÁO CÁO\nrà soát, bổ sung quy hoạch cán bộ\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert h.issuer == "Ủy ban nhân dân tỉnh Yên Bái" and "issuer" not in _review(text, ocr=True)
