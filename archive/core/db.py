@@ -12,7 +12,13 @@ Waiting for the write lock: SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20
 web worker spent 13% of its time waiting for the lock). ``BEGIN IMMEDIATE`` is retried here
 instead, every fraction of a millisecond to 2 ms, for as long as SQLite's timeout would have
 waited (30 s); other statements keep SQLite's handler (in WAL they meet a busy database only
-in rare cases: a recovery, a truncating checkpoint).
+in rare cases: a recovery, a truncating checkpoint). Threads of one process do not poll for it at
+all: they queue for this process's writer gate of the database (``writers_of``), taken before
+``BEGIN IMMEDIATE`` and let go once the transaction's COMMIT or ROLLBACK has returned, so only
+one of them at a time asks SQLite and the next starts as soon as the lock is free. Polled, the
+four threads of an ingest batch retried ~9 times per file filed (each try an exception through
+SQLAlchemy and a wake-up competing for the GIL: ~2 ms of CPU per file, more on a busy machine);
+a writer in another process is still polled for as above.
 
 Durability: every commit syncs the WAL (``synchronous=FULL``): a commit acknowledged survives a
 power cut. A transaction that records only a read (``lazy_sync``: the audit entry of a search
@@ -46,10 +52,61 @@ BUSY_SECONDS = 30.0  # how long a statement waits for SQLite's write lock before
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS})
+        engine = create_engine(
+            url, connect_args={"timeout": BUSY_SECONDS, "factory": _GatedConnection}
+        )
         _tune_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+_gates: dict[tuple[int, str], threading.Lock] = {}
+_gates_lock = threading.Lock()
+
+
+def writers_of(database: str) -> threading.Lock:
+    """This process's writer gate of a SQLite database file: held by the one thread of this
+    process whose transaction holds (or is about to take) the database's write lock. Keyed by
+    process, as the syncers: a forked child starts with its own, never with one a thread of its
+    parent held at the fork."""
+    key = (os.getpid(), os.path.abspath(database))
+    gate = _gates.get(key)
+    if gate is None:
+        with _gates_lock:
+            gate = _gates.setdefault(key, threading.Lock())
+    return gate
+
+
+class _GatedConnection(sqlite3.Connection):
+    """A SQLite connection that lets go of its process's writer gate when its transaction ends:
+    after COMMIT or ROLLBACK has returned (the lock is free, the commit synced), or when it is
+    closed. SQLAlchemy ends every transaction with one of these, and a pooled connection is
+    rolled back when returned."""
+
+    gate: threading.Lock | None = None  # the gate it holds, while its transaction writes
+
+    def let_go(self) -> None:
+        gate, self.gate = self.gate, None
+        if gate is not None:
+            gate.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.let_go()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.let_go()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.let_go()
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -78,7 +135,21 @@ def _tune_sqlite(engine: Engine) -> None:
         if info.get(LAZY_SYNC, False) != lazy:
             conn.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if lazy else 'FULL'}")
             info[LAZY_SYNC] = lazy
-        begin_immediate(conn.exec_driver_sql)
+        raw = conn.connection.dbapi_connection
+        database = engine.url.database
+        if not isinstance(raw, _GatedConnection) or not database or database == ":memory:":
+            begin_immediate(conn.exec_driver_sql)
+            return
+        started = time.monotonic()
+        gate = writers_of(database)
+        if not gate.acquire(timeout=BUSY_SECONDS):  # as SQLite says it after its timeout
+            raise sqlite3.OperationalError("database is locked (by this process's writers)")
+        raw.gate = gate
+        try:
+            begin_immediate(conn.exec_driver_sql, BUSY_SECONDS - (time.monotonic() - started))
+        except BaseException:
+            raw.let_go()
+            raise
 
 
 def begin_immediate(execute: Callable[[str], object], patience: float = BUSY_SECONDS) -> None:

@@ -22,7 +22,14 @@ from ingest.describe.numbers import (
     read_number,
 )
 from ingest.describe.syllable import is_acronym, is_syllable
-from ingest.describe.text import canonical_tones, fold, fold_same_length, has_marks, match_key
+from ingest.describe.text import (
+    ABOUT_MARK,
+    canonical_tones,
+    fold,
+    fold_same_length,
+    has_marks,
+    match_key,
+)
 from ingest.describe.vocab import DOC_TYPES, HEADER_PHRASES, LEVELS, URGENCIES
 
 HEADER_LINES = 40  # the number, title and subject are looked for this far down
@@ -70,10 +77,7 @@ _FOLDED_TITLES = {fold(title): title for title in DOC_TYPES}
 _TITLE_THEN_SUBJECT = re.compile(
     "^(" + "|".join(sorted(DOC_TYPES, key=len, reverse=True)) + r")\s+(?=(?:về|Về|V/v)\s)"
 )
-# "V/v", and OCR's "W⁄v", "V/V:", "V.v"
-# "V/v" (về việc); OCR may lose its second "v" ("V⁄ tuyên truyền"): then a slash and a word in
-# lower case follow
-_VV = re.compile(r"^[\W_]{0,2}[VW]\s*(?:[/⁄|.]\s*[vV]\b|[/⁄|]\s*(?=[^\W\d_A-ZĐ]))\s*:?\s*")
+_VV = re.compile(r"^[\W_]{0,2}" + ABOUT_MARK + r"\s*:?\s*")  # a speck may come before it
 _ABOUT = re.compile(r"^về\s", re.IGNORECASE)
 _RECIPIENT = re.compile(r"^(?:KÍNH GỬI|NƠI NHẬN)\b")
 # A list item ("1- ", "II. ") opens the body; a year range a subject wrapped onto its own line
@@ -312,7 +316,9 @@ def _classify(cell: Cell) -> None:
     elif folded in _FOLDED_TITLES and text.isupper() and _CLAUSE.search(text):
         cell.role = "clause"
     elif folded in _FOLDED_TITLES and text.isupper():
-        cell.role, cell.value, cell.confidence = "title", _FOLDED_TITLES[folded], 0.75
+        # a title line whose marks OCR changed ("QUYÉT ĐỊNH"): its letters name one type (no
+        # two types share them), so it is that type; the debris case below is less sure
+        cell.role, cell.value, cell.confidence = "title", _FOLDED_TITLES[folded], 0.85
     elif title := _title_after_debris(text):
         cell.role, cell.value, cell.confidence = "title", title, 0.75
     elif fold(key).startswith("hen gio"):
@@ -389,8 +395,11 @@ def _continues(prev: str, nxt: str, upper: bool, summary: bool = False) -> bool:
     return (in_name and words <= 12) or (words <= 2 and len(prev.split()) >= 8)
 
 
-def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | None, int, float]:
-    """Collect a subject starting at cells[start]; return it, the index after it, confidence.
+def _subject(
+    cells: list[Cell], start: int, skip_header: bool
+) -> tuple[str | None, int, float, str | None]:
+    """Collect a subject starting at cells[start]; return it, the index after it, confidence
+    and, when the confidence is lowered, why (a person reviewing it must see the reason).
 
     With skip_header (a "V/v" under the number) right-column cells met in between are stepped
     over, since column interleaving may put the date between two lines of the summary. The
@@ -399,7 +408,8 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
     """
     parts: list[str] = []
     i = start
-    upper = unsure = False
+    upper = False
+    speck = ""
     while i < len(cells) and len(parts) < SUBJECT_MAX_LINES:
         cell = cells[i]
         if parts and skip_header and cell.role in ("motto", "date", "sep", "stamp"):
@@ -421,7 +431,7 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
             rest = _SPECK.sub("", cell.text)
             if i == start and not skip_header and rest != cell.text and rest[:1].isupper():
                 parts.append(rest)  # a speck of the rule under the title read as "+"
-                upper, unsure = rest.isupper(), True
+                upper, speck = rest.isupper(), cell.text[: len(cell.text) - len(rest)].strip()
                 i += 1
                 continue
             break
@@ -435,22 +445,32 @@ def _subject(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | No
         elif parts or cell.role == "sep":
             break
         i += 1
-    conf = 0.6 if len(parts) >= SUBJECT_MAX_LINES else 0.9 if len(parts) <= 3 else 0.8
-    return " ".join(parts)[:500].strip() or None, i, min(conf, 0.75) if unsure else conf
+    conf, note = 0.9 if len(parts) <= 3 else 0.8, None
+    if len(parts) >= SUBJECT_MAX_LINES:
+        conf, note = 0.6, f"trích yếu dài {len(parts)} dòng trở lên: có thể lẫn dòng thân văn bản"
+    elif speck:
+        conf, note = 0.75, f"bỏ ký hiệu '{speck}' đầu dòng dưới tên loại: có thể là vết bẩn"
+    return " ".join(parts)[:500].strip() or None, i, conf, note
 
 
-def subject_at(cells: list[Cell], start: int, skip_header: bool) -> tuple[str | None, float]:
-    subject, _, conf = _subject(cells, start, skip_header)
-    return subject, conf
+def subject_at(
+    cells: list[Cell], start: int, skip_header: bool
+) -> tuple[str | None, float, str | None]:
+    """The subject starting at cells[start], its confidence and why it is lowered (or None)."""
+    subject, _, conf, note = _subject(cells, start, skip_header)
+    return subject, conf, note
 
 
 def is_issuer_cell(cell: Cell) -> bool:
     """Left-column body names: capitals (or an organ word in legacy text), no digits.
 
-    Vietnamese syllables have at most 7 letters, so longer "words" are OCR debris, not a name.
+    Vietnamese syllables have at most 7 letters, so longer "words" are OCR debris, not a name;
+    a line of one letter is the star or rule under the name, read by OCR ("M"), not a part of it.
     """
     text, words = cell.text, cell.text.split()
     if cell.role != "other" or any(ch.isdigit() for ch in text) or cell.key in _NOT_ISSUER:
+        return False
+    if sum(ch.isalpha() for ch in text) < 2:
         return False
     if len(words) > 12 or any(len(word.strip(",.")) > 7 for word in words):
         return False
@@ -514,10 +534,10 @@ def header_cells(lines: list[str]) -> HeadCells:
     number_conf = 0.97
     summary_at = None
     if title is not None:
-        _, after, _ = _subject(cells, title + 1, skip_header=False)
+        _, after, _, _ = _subject(cells, title + 1, skip_header=False)
         span = (title, after)
     elif (summary_at := _cv_subject_at(cells, number_at, in_header)) is not None:
-        _, after, _ = _subject(cells, summary_at, skip_header=True)
+        _, after, _, _ = _subject(cells, summary_at, skip_header=True)
         span = (summary_at, after)
     else:
         after = 0 if number_at is None else number_at + 1

@@ -179,22 +179,29 @@ class _Builder:
 
 def _doc_type(
     title: Cell | None, kind: str | None, code: str | None, summary: bool
-) -> tuple[str | None, float]:
+) -> tuple[str | None, float, str | None]:
     """The title line decides (a Politburo Quy định keeps QĐ/TW); else a công văn's V/v line
-    (a state symbol's first part may be the body: "2191/CT-CS" is Cục Thuế's); else the code."""
-    fuzzy = title is not None and title.confidence < 0.9
+    (a state symbol's first part may be the body: "2191/CT-CS" is Cục Thuế's); else the code.
+    Returns the type, its confidence and, when doubted, why."""
+    fuzzy = title is not None and title.confidence < 0.8
     if title is not None:
         found = STATE_DOC_TYPES.get(title.value, DOC_TYPES[title.value])
         found = found if kind == "state" else DOC_TYPES[title.value]
         agrees = code in (None, "CV") or code == found or {code, found} <= {"QĐ", "QĐi", "QyĐ"}
         if code and agrees:
-            return found, 0.98
-        return found, (0.6 if code else 0.75 if fuzzy else 0.9)
+            return found, 0.98, None
+        if code:
+            return found, 0.6, f"tên loại '{title.text}' khác ký hiệu trong số văn bản ({code})"
+        if fuzzy:
+            return found, 0.75, f"tên loại đọc không rõ: '{title.text}'"
+        return found, min(0.9, title.confidence), None
     if summary:
-        return "CV", 0.9 if code in (None, "CV") or kind == "state" else 0.7
+        if code in (None, "CV") or kind == "state":
+            return "CV", 0.9, None
+        return "CV", 0.7, f"có dòng V/v của công văn nhưng ký hiệu trong số là {code}"
     if code:
-        return code, 0.95 if kind == "state" else 0.85
-    return None, 0.0
+        return code, 0.95 if kind == "state" else 0.85, None
+    return None, 0.0, None
 
 
 def _marks_past(cells: list[Cell], region: int) -> list[Cell]:
@@ -212,28 +219,41 @@ def _marks_past(cells: list[Cell], region: int) -> list[Cell]:
     ]
 
 
-def _marks(cells: list[Cell], b: _Builder) -> None:
-    """Highest secrecy and urgency among the standalone stamps of the header region.
+def _mark_note(mark: Cell, past: list[Cell]) -> str | None:
+    """Why a mark's reading is doubted, for the person who confirms it."""
+    if mark.confidence >= 0.8:
+        return None
+    if mark in past:
+        return "dấu nằm dưới phần đầu văn bản đọc được (bị cắt ngang): cần xác nhận"
+    return f"chữ của dấu đọc không rõ: '{mark.text}'"
+
+
+def _marks(cells: list[Cell], past: list[Cell], b: _Builder) -> None:
+    """Highest secrecy and urgency among the standalone stamps of the header region, and of
+    ``past`` (see ``_marks_past``).
 
     Missing a secrecy mark would expose the document, an extra one only restricts it: so OCR-
     damaged stamps count (with low confidence), and disagreeing stamps resolve upward.
     """
+    cells = cells + past
     levels = [c for c in cells if c.role == "mark" and c.level != "thuong"]
     urgent = [c for c in cells if c.role == "mark" and c.urgency != "thuong"]
     deadline = any(c.role == "deadline" for c in cells)
     if levels:
         best = max(levels, key=lambda c: (LEVEL_RANK.index(c.level), c.confidence))
         mixed = len({c.level for c in levels}) > 1
-        b.put("level", best.level, best.line, min(best.confidence, 0.7 if mixed else 1.0))
+        note = "các dấu độ mật khác nhau: lấy mức cao nhất" if mixed else _mark_note(best, past)
+        b.put("level", best.level, best.line, min(best.confidence, 0.7 if mixed else 1.0), note)
     else:
         b.header.evidence["level"] = Evidence(None, None, 0.9)
     if urgent:
         best = max(urgent, key=lambda c: (URGENCY_RANK.index(c.urgency), c.confidence))
         value = "hoa_toc_hen_gio" if best.urgency == "hoa_toc" and deadline else best.urgency
-        b.put("urgency", value, best.line, best.confidence)
+        b.put("urgency", value, best.line, best.confidence, _mark_note(best, past))
 
 
 _TOKEN = re.compile(r"[^\W_]+")
+_ABOUT = ("về", "việc")  # "về việc" opens a summary; ``clean_subject`` restores its marks
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -276,6 +296,8 @@ def _marks_differ(subject: str, body: list[str], fixed: frozenset[str] = frozens
     compounds = {w for pair, others in pairs if _compound(pair, others) for w in pair}
     odd = []
     for pair, others in pairs:
+        if pair == _ABOUT:
+            continue  # the summary's opening formula: its marks are the reader's, not OCR's
         best, count = others.most_common(1)[0] if others else (pair, 0)
         # The body confirms our form, or the reader just put this word right (surely, so
         # the word list backs it): a body form that is no word does not put it in doubt.
@@ -311,10 +333,11 @@ def _subject(
         start, skip = head.summary_at, True
     else:
         return
-    raw, conf = subject_at(cells, start, skip_header=skip)
+    raw, conf, why = subject_at(cells, start, skip_header=skip)
     if not raw:
         return
     subject, notes, clean_sure = clean_subject(raw, table)
+    notes = [why, *notes] if why else notes
     line = cells[start].line if start < len(cells) else None
     after = head.subject_span[1]
     body = _body(text, cells[after - 1].line + 1) if ocr else []
@@ -422,7 +445,8 @@ def _date(b: _Builder, head: HeadCells, title: int | None, number: NumberReading
         note = f"ngày ban hành viết tay hoặc để trống{seen}; in sẵn: {found.printed}"
         b.put("date", None, line, 0.3, note, "blank")
     else:
-        conf, note = found.confidence, None
+        conf = found.confidence
+        note = "dòng ngày tháng đọc không rõ" if conf < 0.8 else None
         # Filled in by hand with the number: digits written into both blanks read like print.
         # A number blank where nothing was read (a stamped number OCR lost, a faint pen)
         # says nothing against a day printed with the date; nor does a handwritten number
@@ -509,7 +533,7 @@ def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer, printed_date: str |
     _subject(b, head, title, ocr, table, text)
     number = _number(b, head, ocr)
     _date(b, head, title, number, printed_date)
-    _marks(cells[:region] + _marks_past(cells, region), b)
+    _marks(cells[:region], _marks_past(cells, region), b)
     reading = _issuer(b, head, number, table, ocr)
     if ocr and number is not None and number.value and reading is not None:
         _number_against_issuer(b, number, reading.symbols)
@@ -523,9 +547,9 @@ def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer, printed_date: str |
     elif reading is not None and reading.kind:
         b.put("kind", reading.kind, None, 0.8)
     elif b.header.date or title is not None or b.header.issuer:
-        b.put("kind", "other", None, 0.6)
+        b.put("kind", "other", None, 0.6, "không rõ văn bản của Đảng hay của Nhà nước")
     code = number.code if number else None
-    doc_type, type_conf = _doc_type(
+    doc_type, type_conf, type_note = _doc_type(
         cells[title] if title is not None else None,
         b.header.kind,
         code,
@@ -535,7 +559,7 @@ def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer, printed_date: str |
     type_line = cells[title].line if title is not None else number_line if code else None
     if type_line is None and head.summary_at is not None:
         type_line = cells[head.summary_at].line
-    b.put("doc_type", doc_type, type_line, type_conf)
+    b.put("doc_type", doc_type, type_line, type_conf, type_note)
     region_lines = [(c.line, c.text) for c in cells[:region]]
     notes = blocks.find_circulation(region_lines)
     b.put("circulation", [n.value for n in notes], notes[0].line_no if notes else None, 0.85)

@@ -14,10 +14,10 @@ import re
 from ingest.describe import spelling
 from ingest.describe.gazetteer import Gazetteer, Key, key_of
 from ingest.describe.syllable import is_syllable, split_glued
-from ingest.describe.text import fold, match_key
+from ingest.describe.text import ABOUT_MARK, fold, match_key
 
 MAX_LENGTH = 500
-_VV = re.compile(r"^[VW]\s*(?:[/⁄|.]\s*[vV]\b|[/⁄|]\s*(?=[^\W\d_A-ZĐ]))\s*[:.]?\s*")  # cells._VV
+_VV = re.compile("^" + ABOUT_MARK + r"\s*[:.]?\s*")
 _LEAD_DEBRIS = re.compile(r"^[^\w(“\"]+")
 _WORD_STOP = re.compile(r"[^\W\d_]+\.")  # a word of letters and one full stop
 _TOKEN = re.compile(r"^(?P<pre>\W*)(?P<core>[^\W\d_]+)(?P<post>\W*)$")

@@ -26,6 +26,7 @@ MIN_GUTTER = 0.012  # narrowest gap accepted between the columns (~2.5 mm on A4)
 AXIS_TOLERANCE = 0.09  # a right-column line is centred within this of the column's axis
 RIGHT_EDGE_TOLERANCE = 0.05
 MAX_HEADER_BOTTOM = 0.5
+JOIN_MM = 1.0  # pieces of one line closer than this are one run of ink (under MIN_GUTTER)
 LINE_MM = (1.2, 14.0)  # heights of text lines (and stamp boxes) considered, in millimetres
 
 
@@ -113,6 +114,23 @@ def _gutter(boxes: list[Box]) -> tuple[float, float] | None:
     return max(gaps, key=lambda g: g[1] - g[0]) if gaps else None
 
 
+def _crosses(row: list[Box], start: float, end: float, join: float) -> bool:
+    """Whether the row's ink runs across the gap between the columns: one line of the body.
+
+    A body line on a turned or bitonal page comes out in pieces, none of them as wide as the gap,
+    so pieces that overlap or lie closer than ``join`` (less than the narrowest gap between
+    columns) are one run of ink."""
+    run_start = run_end = None
+    for x0, _, x1, _ in sorted(row):
+        if run_end is not None and x0 <= run_end + join:
+            run_end = max(run_end, x1)
+            continue
+        if run_start is not None and run_start < start - 1e-6 and run_end > end + 1e-6:
+            return True
+        run_start, run_end = x0, x1
+    return run_start is not None and run_start < start - 1e-6 and run_end > end + 1e-6
+
+
 def _right_part(row: list[Box], start: float) -> list[Box]:
     return [b for b in row if b[0] >= start - 1e-6]
 
@@ -160,7 +178,7 @@ def find_header(boxes: list[Box], mm: tuple[float, float]) -> Header | None:
         if min(b[1] for b in row) < first_top - 1e-6:
             continue
         part = _right_part(row, start)
-        crossing = any(b[0] < start - 1e-6 and b[2] > end + 1e-6 for b in row)
+        crossing = _crosses(row, start, end, JOIN_MM * mm[0])
         if crossing or (part and not _in_right_column(part, axis, right_end)):
             next_top = min(b[1] for b in row)
             break

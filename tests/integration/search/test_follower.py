@@ -73,6 +73,33 @@ def test_the_index_follows_the_log_from_its_position(inst, archivist, unwired):
     assert follower.catch_up(inst) == 0  # nothing new: nothing applied
 
 
+def test_a_nudge_applies_what_was_committed_before_it_in_one_index_commit(
+    inst, archivist, unwired, monkeypatch
+):
+    """A batch's other files keep committing while a nudge applies the log: the nudge applied
+    them too, in a second index commit of one or two records (a segment each, merged later;
+    about twice the commits of text-PDF ingest, issue 20). Now they wait for the next nudge."""
+    file_doc(inst, archivist)
+    follower.catch_up(inst)
+    ids = [file_doc(inst, archivist, text=f"chữ canarynudge{n}") for n in range(2)]
+    refreshed: list[set[int]] = []
+    real_refresh = feed.refresh
+
+    def refresh_while_another_files(inst_, record_ids):
+        refreshed.append(set(record_ids))
+        if len(refreshed) == 1:  # committed while the first nudge applies the log
+            ids.append(file_doc(inst, archivist, text="chữ canarynudgelate"))
+        return real_refresh(inst_, record_ids)
+
+    monkeypatch.setattr(feed, "refresh", refresh_while_another_files)
+    assert follower.catch_up(inst) == 2
+    assert refreshed == [set(ids[:2])]  # one index commit, for what was there when it began
+    assert follower.status(inst).lag == 1  # the late one: for the next nudge
+    assert follower.catch_up(inst) == 1
+    assert refreshed[1:] == [{ids[2]}]
+    assert _found(inst, archivist, "canarynudgelate") == [ids[2]]
+
+
 def test_a_serving_follower_leaves_changes_to_their_maker_and_applies_what_stays_behind(
     inst, archivist, unwired
 ):

@@ -676,6 +676,16 @@ def test_a_speck_read_as_a_sign_before_the_subject_is_dropped_and_doubted() -> N
     h = parse_header(_QD_HEAD.format(subject="+ Xử phạt vi phạm hành chính"), ocr=True)
     assert h.subject == "Xử phạt vi phạm hành chính"
     assert h.evidence["subject"].confidence < 0.8
+    assert "'+'" in h.evidence["subject"].note  # the person sees why it is doubted
+
+
+def test_a_subject_of_six_lines_or_more_is_doubted_with_its_reason() -> None:
+    lines = "\n".join(
+        ["Xử phạt vi phạm hành chính trong lĩnh vực"] + ["hóa chất và vật liệu nổ công nghiệp"] * 6
+    )
+    h = parse_header(_QD_HEAD.format(subject=lines))
+    assert h.evidence["subject"].confidence < 0.8
+    assert "6 dòng" in h.evidence["subject"].note
 
 
 def test_no_subject_is_sought_past_the_start_of_the_body() -> None:
@@ -752,10 +762,23 @@ _CV_HEAD = (
 )
 
 
-def test_a_summary_whose_v_slash_v_lost_a_letter_is_a_summary() -> None:
-    h = parse_header(_CV_HEAD.format(summary="V⁄ tuyên truyền kết quả Đại hội đại"), ocr=True)
+@pytest.mark.parametrize("mark", ["V⁄ ", "V⁄4v ", "V/1v ", "V4 ", "V⁄% "])
+def test_a_summary_whose_v_slash_v_ocr_spoilt_is_a_summary(mark: str) -> None:
+    """Its second "v" lost, or a digit read on the slash: before, the summary was not found and
+    the header region ended there, so the other column's date read after it was lost too."""
+    h = parse_header(_CV_HEAD.format(summary=mark + "tuyên truyền kết quả Đại hội đại"), ocr=True)
     assert h.subject == "tuyên truyền kết quả Đại hội đại biểu Đảng bộ tỉnh lần thứ I"
     assert (h.urgency, h.evidence["urgency"].confidence) == ("khan", 0.95)
+    text = (
+        f"BAN CHẤP HÀNH TRUNG ƯƠNG\nVĂN PHÒNG\n*\nSố 1929-CV/VPTW\n{mark}thành lập Đoàn kiểm "
+        "tra của Ban\nThường vụ Tỉnh ủy\n\nĐẢNG CỘNG SẢN VIỆT NAM\nHà Nội, ngày 11 tháng 11 năm "
+        "2022\n\nTổ chức tập huấn nghiệp vụ cho đội ngũ cán bộ.\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert (h.subject, h.date) == (
+        "thành lập Đoàn kiểm tra của Ban Thường vụ Tỉnh ủy",
+        "2022-11-11",
+    )
 
 
 def test_a_mark_below_a_header_region_cut_short_is_a_mark_a_person_confirms() -> None:
@@ -765,3 +788,64 @@ def test_a_mark_below_a_header_region_cut_short_is_a_mark_a_person_confirms() ->
     h = parse_header(text, ocr=True)
     assert (h.urgency, h.evidence["urgency"].confidence) == ("khan", 0.7)
     assert "urgency" in _review(text, ocr=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the title says one type, the number's code another
+        "TỈNH ỦY YÊN BÁI\n*\nSố 12-CT/TU\n\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+        "Yên Bái, ngày 05 tháng 3 năm 2025\n\nKẾT LUẬN\nvề công tác kiểm tra năm 2024\n\n"
+        "Căn cứ Điều lệ Đảng;\n",
+        # a V/v line under a number whose code is no công văn's
+        "TỈNH ỦY YÊN BÁI\n*\nSố 12-KL/TU\nV/v công tác kiểm tra năm 2024\n\n"
+        "ĐẢNG CỘNG SẢN VIỆT NAM\nYên Bái, ngày 05 tháng 3 năm 2025\n\nKính gửi: Các chi bộ.\n",
+        # two secrecy marks that disagree
+        "TỈNH ỦY YÊN BÁI\n*\nSố 12-KL/TU\nMẬT\nTỐI MẬT\n\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+        "Yên Bái, ngày 05 tháng 3 năm 2025\n\nKẾT LUẬN\nvề công tác kiểm tra năm 2024\n\n"
+        "Căn cứ Điều lệ Đảng;\n",
+        # a mark below a header region cut short
+        _CV_HEAD.format(summary="Vào tuyên truyền kết quả Đại hội đại biểu Đảng bộ"),
+    ],
+)
+def test_every_doubted_field_says_why(text: str) -> None:
+    """A person sent a field to check must see the reason, not a bare confidence."""
+    h = parse_header(text, ocr=True)
+    doubted = {k: e for k, e in h.evidence.items() if e.confidence < 0.8 and e.code != "blank"}
+    assert doubted
+    assert all(e.note for e in doubted.values()), {k: e for k, e in doubted.items() if not e.note}
+
+
+def test_the_summarys_opening_formula_is_not_doubted_against_the_bodys_misreading() -> None:
+    """OCR read "vê việc" in the subject and in the body: the subject's is put right (a summary
+    opens "về việc"), and the body's misreading is no reason to send it to a person."""
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 12/TB-UBND\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày 05 tháng 3 năm 2024\n\nTHÔNG BÁO\n"
+        "vê việc tham dự Hội nghị đánh giá chương trình\n\n"
+        "Ủy ban Dân tộc có văn bản vê việc tham dự Hội nghị đánh giá chương trình.\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert h.subject == "về việc tham dự Hội nghị đánh giá chương trình"
+    assert "subject" not in _review(text, ocr=True), h.evidence["subject"]
+
+
+def test_a_title_whose_marks_ocr_changed_names_its_type_without_a_doubt() -> None:
+    """ "QUYÉT ĐỊNH": its letters are one type's alone, so the type is not sent to a person even
+    when the number was unreadable (it was, needlessly)."""
+    text = _QD_HEAD.replace("Số: 26/QĐ-XPVPHC", "Số: v“ 2D-XPVPHC").replace("QUYẾT", "QUYÉT")
+    text = text.format(subject="Xử phạt vi phạm hành chính")
+    h = parse_header(text, ocr=True)
+    assert h.doc_type == "QĐ" and "doc_type" not in _review(text, ocr=True)
+
+
+def test_a_star_under_the_issuer_read_as_a_letter_is_not_part_of_the_name() -> None:
+    """At 150 dpi OCR read the "*" under the body's name as "M": it was dropped as the other
+    column's debris and the issuer doubted, needlessly."""
+    text = (
+        "ỦY BAN NHÂN DÂN\nTỈNH YÊN BÁI\nM\n:\nSố: 262/BC-UBND\n\n"
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT\nNAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Yên Bái, ngày 6 tháng 6 năm 2016\n\nBÁO CÁO\nrà soát, bổ sung quy hoạch cán bộ\n"
+    )
+    h = parse_header(text, ocr=True)
+    assert h.issuer == "Ủy ban nhân dân tỉnh Yên Bái" and "issuer" not in _review(text, ocr=True)

@@ -158,6 +158,22 @@ def test_header_columns_found_from_boxes() -> None:
     assert layout.find_header([*title, (0.1, 0.3, 0.9, 0.315)], mm) is None  # one column
 
 
+def test_a_body_line_in_pieces_across_the_gutter_ends_the_header() -> None:
+    """On a turned or bitonal page a body line's ink comes out in pieces, none spanning the gap
+    between the columns: its right part, centred like the right column, was taken for a header
+    row, and OCR read the body's first line as the end of the summary ("… Tỉnh ủy Tổ chức …")."""
+    mm = (1 / 210, 1 / 297)
+    left = [(0.15, 0.06, 0.4, 0.075), (0.2, 0.08, 0.35, 0.095), (0.18, 0.11, 0.37, 0.125)]
+    right = [(0.48, 0.06, 0.9, 0.075), (0.55, 0.08, 0.83, 0.095), (0.5, 0.11, 0.88, 0.125)]
+    body = [(0.12, 0.2, 0.41, 0.215), (0.41, 0.201, 0.45, 0.216), (0.451, 0.2, 0.62, 0.215),
+            (0.62, 0.202, 0.9, 0.217), (0.12, 0.22, 0.5, 0.235)]  # fmt: skip
+    header = layout.find_header(left + right + body, mm)
+    assert header is not None and header.rows == 3 and abs(header.next_top - 0.2) < 1e-9
+    # the columns' own lines, however close to the gap, are not one run of ink
+    near = [(0.15, 0.14, 0.395, 0.155), (0.49, 0.14, 0.87, 0.155)]
+    assert layout.find_header(left + right + near + body, mm).rows == 4
+
+
 def _rows_by_definition(boxes: list[layout.Box]) -> list[list[layout.Box]]:
     """The row grouping as first written (min/max over every row, rows sorted by their boxes):
     the faster ``layout._rows`` must group every set of boxes exactly as this does."""
