@@ -253,7 +253,7 @@ def _marks(cells: list[Cell], past: list[Cell], b: _Builder) -> None:
 
 
 _TOKEN = re.compile(r"[^\W_]+")
-_ABOUT = ("về", "việc")  # "về việc" opens a summary; ``clean_subject`` restores its marks
+_OPENING = ("về", "việc")  # "về việc" opens a summary; ``clean_subject`` restores its marks
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -296,7 +296,7 @@ def _marks_differ(subject: str, body: list[str], fixed: frozenset[str] = frozens
     compounds = {w for pair, others in pairs if _compound(pair, others) for w in pair}
     odd = []
     for pair, others in pairs:
-        if pair == _ABOUT:
+        if pair == _OPENING:
             continue  # the summary's opening formula: its marks are the reader's, not OCR's
         best, count = others.most_common(1)[0] if others else (pair, 0)
         # The body confirms our form, or the reader just put this word right (surely, so

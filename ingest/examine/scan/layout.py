@@ -114,21 +114,18 @@ def _gutter(boxes: list[Box]) -> tuple[float, float] | None:
     return max(gaps, key=lambda g: g[1] - g[0]) if gaps else None
 
 
-def _crosses(row: list[Box], start: float, end: float, join: float) -> bool:
-    """Whether the row's ink runs across the gap between the columns: one line of the body.
+def _runs(row: list[Box], join: float) -> list[tuple[float, float]]:
+    """The row's runs of ink along x: boxes that overlap or lie closer than ``join`` are one.
 
-    A body line on a turned or bitonal page comes out in pieces, none of them as wide as the gap,
-    so pieces that overlap or lie closer than ``join`` (less than the narrowest gap between
-    columns) are one run of ink."""
-    run_start = run_end = None
+    A body line on a turned or bitonal page comes out in pieces, none of them as wide as the gap
+    between the columns; ``join`` is less than the narrowest such gap."""
+    runs: list[tuple[float, float]] = []
     for x0, _, x1, _ in sorted(row):
-        if run_end is not None and x0 <= run_end + join:
-            run_end = max(run_end, x1)
-            continue
-        if run_start is not None and run_start < start - 1e-6 and run_end > end + 1e-6:
-            return True
-        run_start, run_end = x0, x1
-    return run_start is not None and run_start < start - 1e-6 and run_end > end + 1e-6
+        if runs and x0 <= runs[-1][1] + join:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], x1))
+        else:
+            runs.append((x0, x1))
+    return runs
 
 
 def _right_part(row: list[Box], start: float) -> list[Box]:
@@ -178,7 +175,10 @@ def find_header(boxes: list[Box], mm: tuple[float, float]) -> Header | None:
         if min(b[1] for b in row) < first_top - 1e-6:
             continue
         part = _right_part(row, start)
-        crossing = _crosses(row, start, end, JOIN_MM * mm[0])
+        # a run of ink across the gap between the columns: a line of the body
+        crossing = any(
+            x0 < start - 1e-6 and x1 > end + 1e-6 for x0, x1 in _runs(row, JOIN_MM * mm[0])
+        )
         if crossing or (part and not _in_right_column(part, axis, right_end)):
             next_top = min(b[1] for b in row)
             break
