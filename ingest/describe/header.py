@@ -358,6 +358,9 @@ def _subject(
     elif ocr and (odd := _marks_differ(subject, body, mended.sure_words)):
         conf = min(conf, 0.75)
         notes.append("dấu khác với cùng chữ trong thân văn bản: " + ", ".join(odd[:3]))
+    elif ocr and (broken := spelling.broken_compounds(subject)):
+        conf = min(conf, 0.75)
+        notes.append("dấu phẩy chia đôi một từ ghép: có thể là vết bẩn: " + ", ".join(broken[:3]))
     elif ocr and (slips := spelling.compound_slips(subject)):
         conf = min(conf, 0.75)
         notes.append("có thể đọc sai dấu (từ ghép): " + ", ".join(slips[:3]))

@@ -29,7 +29,7 @@ from importlib import resources
 
 from ingest.describe.syllable import is_acronym, is_syllable
 from ingest.describe.text import canonical_tones, fold
-from ingest.describe.vocab import ABBREVIATIONS, COMPOUNDS
+from ingest.describe.vocab import ABBREVIATIONS, COMPOUNDS, COORDINATED
 
 _TOKEN = re.compile(r"[^\W_]+")
 MIN_BODY = 2  # readings of the same context in the body before a word is changed
@@ -379,6 +379,41 @@ def compound_slips(subject: str) -> list[str]:
         if found:
             slips.append(f"'{a} {b}' / '{' '.join(found[0])}'")
     return slips + _bound_slips(read, words, lex)
+
+
+_BREAK = re.compile(r"\s*[,.;:]\s*")
+
+
+def broken_compounds(subject: str) -> list[str]:
+    """Two words of an OCR'd subject kept apart by a comma (or another stop) that make a
+    compound, where neither makes one with its other neighbour ("VỀ VIỆC CHẤN, CHỈNH CÔNG
+    TÁC"): a speck over the space read as a comma. Shown to a person, never changed, since
+    the page may say so; pairs written apart as coordinated words ("phòng, chống",
+    ``vocab.COORDINATED``) are not doubted. Empty when no word list is installed."""
+    lex = lexicon()
+    if lex is YEAR_NAMES:
+        return []
+    tokens = list(_TOKEN.finditer(subject))
+    words = [lower(t.group()) for t in tokens]
+    broken = []
+    for i in range(len(words) - 1):
+        gap = subject[tokens[i].end() : tokens[i + 1].start()]
+        pair = f"{words[i]} {words[i + 1]}"
+        if not _BREAK.fullmatch(gap) or pair not in lex or pair in COORDINATED:
+            continue
+        if _joined(words, i, i + 1, lex) or _joined(words, i + 1, i, lex):
+            continue  # "văn thư, lưu trữ": each word is in a compound on its own side
+        broken.append(f"'{tokens[i].group()}{gap.strip()} {tokens[i + 1].group()}'")
+    return broken
+
+
+def _joined(words: list[str], i: int, other: int, lex: frozenset[str]) -> bool:
+    """Does word ``i`` make a compound of two or three words without word ``other``?"""
+    for lo in range(max(0, i - 2), i + 1):
+        for hi in range(max(i + 1, lo + 2), min(len(words), lo + 3) + 1):
+            if not lo <= other < hi and " ".join(words[lo:hi]) in lex:
+                return True
+    return False
 
 
 def _bound_slips(read: list[str], words: list[str], lex: frozenset[str]) -> list[str]:

@@ -202,3 +202,19 @@ COMPOUNDS = (
     "bình xét",
     "thi đua khen thưởng",
 )
+
+# Pairs of words that make a compound ("phòng chống") but that documents write apart, with a
+# comma, as two coordinated words ("Luật Phòng, chống tham nhũng", "xuất, nhập khẩu"). Any other
+# compound an OCR'd subject shows broken by a comma ("chấn, chỉnh") is a speck read as a comma.
+COORDINATED = frozenset((
+    "phòng chống",
+    "xuất nhập",
+    "thu chi",
+    "mua bán",
+    "đi đến",
+    "rách nát",
+    "trong ngoài",
+    "nam nữ",
+    "ra vào",
+    "tỉnh thành",
+))  # fmt: skip

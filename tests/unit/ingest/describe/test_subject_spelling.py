@@ -202,6 +202,35 @@ def test_a_subject_made_of_compounds_is_not_doubted_for_its_marks(subject: str) 
     assert "subject" not in review
 
 
+def test_a_comma_inside_a_compound_sends_the_subject_to_a_person() -> None:
+    """ "VỀ VIỆC CHẤN, CHỈNH CÔNG TÁC": a speck over the space between the two words of
+    "chấn chỉnh" is read as a comma. The subject is left as read, and a person sees why."""
+    subject, review = _read("Về việc chấn, chỉnh công tác quản lý các khu kinh tế", "")
+    assert subject == "Về việc chấn, chỉnh công tác quản lý các khu kinh tế"
+    assert "'chấn, chỉnh'" in review["subject"].reason
+    assert (
+        parse_header(  # a text layer is what was typed
+            HEAD.format(subject="Về việc chấn, chỉnh công tác quản lý", body="")
+        ).confidence("subject")
+        >= 0.8
+    )
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Về công tác phòng, chống tham nhũng, lãng phí, tiêu cực",  # written apart, by style
+        "Về việc kiểm tra hoạt động xuất, nhập khẩu hóa chất",
+        "Về công tác văn thư, lưu trữ năm 2026",  # each word in a compound on its own side
+        "Về việc tổng kết công tác của các tỉnh, thành phố",
+    ],
+)
+def test_words_written_apart_on_purpose_are_not_doubted(subject: str) -> None:
+    assert spelling.broken_compounds(subject) == []
+    _, review = _read(subject, "")
+    assert "subject" not in review
+
+
 def test_a_word_that_lives_only_in_compounds_read_in_none_is_doubted() -> None:
     """ "nỗ" is a word only in "nỗ lực"; "vật liệu nỗ công nghiệp" read so on a scan (the
     body read the same) goes to a person with "nổ" shown, and is left as read."""
