@@ -77,13 +77,16 @@ class Evidence:
     """Where a field's value came from: the line (0-based, in the NFC text), how sure we are,
     and what the reader did or doubted on the way (``note``, Vietnamese, shown in review).
     ``code`` classifies a doubt for the review queue: "blank" (a number or day left blank or
-    written by hand), "unknown" (a body the gazetteer does not know)."""
+    written by hand), "unknown" (a body the gazetteer does not know). ``proposal`` is what
+    the reader thinks likelier but did not dare file ("hiệu quả" for "hiệu quá"): offered to
+    the person in one click, so a doubt costs a glance rather than typing."""
 
     line_no: int | None
     line: str | None
     confidence: float
     note: str | None = None
     code: str | None = None
+    proposal: str | None = None  # the likelier value, offered to the person, never filed
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -169,12 +172,13 @@ class _Builder:
         confidence: float,
         note: str | None = None,
         code: str | None = None,
+        proposal: str | None = None,
     ) -> None:
         setattr(self.header, name, value)
         if value in (None, [], "") and code is None:
             return
         no, text = self.line_of(line) if line is not None else (None, None)
-        self.header.evidence[name] = Evidence(no, text, round(confidence, 2), note, code)
+        self.header.evidence[name] = Evidence(no, text, round(confidence, 2), note, code, proposal)
 
 
 def _doc_type(
@@ -348,6 +352,7 @@ def _subject(
         fixed = ", ".join(f.note() for f in mended.fixes)
         notes.append(f"đã sửa theo thân văn bản và từ điển: {fixed}")
     share = word_share(subject)
+    proposal = None
     near = cells[max(start, after - 1) : after + 3]
     if share < 0.9 or (ocr and share < 1.0):
         conf = min(conf, 0.7)
@@ -358,17 +363,23 @@ def _subject(
     elif ocr and (odd := _marks_differ(subject, body, mended.sure_words)):
         conf = min(conf, 0.75)
         notes.append("dấu khác với cùng chữ trong thân văn bản: " + ", ".join(odd[:3]))
-    elif ocr and (broken := spelling.broken_compounds(subject)):
+    elif ocr and (slips := spelling.broken_compounds(subject)):
         conf = min(conf, 0.75)
-        notes.append("dấu phẩy chia đôi một từ ghép: có thể là vết bẩn: " + ", ".join(broken[:3]))
+        notes.append("dấu phẩy chia đôi một từ ghép: có thể là vết bẩn: " + _shown(slips))
+        proposal = spelling.propose(subject, slips)
     elif ocr and (slips := spelling.compound_slips(subject)):
         conf = min(conf, 0.75)
-        notes.append("có thể đọc sai dấu (từ ghép): " + ", ".join(slips[:3]))
+        notes.append("có thể đọc sai dấu (từ ghép): " + _shown(slips))
+        proposal = spelling.propose(subject, slips)
     elif ocr and not (clean_sure and mended.sure):
         conf = min(conf, 0.75)
     elif ocr and notes:
         conf = min(conf, 0.85)  # put right surely: shown, not sent to a person
-    b.put("subject", subject or None, line, conf, "; ".join(notes) or None)
+    b.put("subject", subject or None, line, conf, "; ".join(notes) or None, proposal=proposal)
+
+
+def _shown(slips: list[spelling.Slip]) -> str:
+    return ", ".join(slip.note() for slip in slips[:3])
 
 
 def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:

@@ -37,6 +37,7 @@ class ReviewItem:
     line_no: int | None
     line: str | None
     code: str = "unsure"  # secret | blank | missing | unknown | unsure | deadline
+    proposal: str | None = None  # a likelier value the page offers in one click
 
 
 def _reason(header: Header, name: str, threshold: float) -> tuple[str, str] | None:
@@ -68,7 +69,8 @@ def review_items(header: Header, threshold: float = THRESHOLD) -> list[ReviewIte
         ev = header.evidence.get(name)
         conf = ev.confidence if ev else 0.0
         line_no, line = (ev.line_no, ev.line) if ev else (None, None)
-        items.append(ReviewItem(name, found[1], conf, line_no, line, found[0]))
+        proposal = ev.proposal if ev and ev.proposal != getattr(header, name) else None
+        items.append(ReviewItem(name, found[1], conf, line_no, line, found[0], proposal))
     return items
 
 

@@ -87,6 +87,32 @@ class Mended:
         return frozenset(lower(f.put) for f in self.fixes if f.sure)
 
 
+@dataclass(frozen=True)
+class Slip:
+    """A likely misreading in an OCR'd subject: the text at ``start:end`` (``read``, as the
+    note shows it) and the likelier form (``likely``; ``put`` is it in the subject's case).
+    Never applied by the reader: offered to the person who reviews the subject."""
+
+    start: int
+    end: int
+    read: str
+    likely: str
+    put: str
+
+    def note(self) -> str:
+        return f"'{self.read}' / '{self.likely}'"
+
+
+def propose(subject: str, slips: list[Slip]) -> str:
+    """The subject with every slip put right (the first of any that overlap)."""
+    out, at = [], 0
+    for slip in sorted(slips, key=lambda s: s.start):
+        if slip.start >= at:
+            out += [subject[at : slip.start], slip.put]
+            at = slip.end
+    return "".join([*out, subject[at:]])
+
+
 def lower(word: str) -> str:
     """A word as the word list writes it: lower case, one tone placement."""
     return canonical_tones(word.lower())
@@ -352,7 +378,7 @@ def _compounds_by_letters() -> dict[tuple[str, str], list[tuple[str, str]]]:
     return out
 
 
-def compound_slips(subject: str) -> list[str]:
+def compound_slips(subject: str) -> list[Slip]:
     """Neighbouring words of an OCR'd subject that make no compound, where one of them with
     other marks makes one ("chỉ tiết" / "chi tiết"): OCR adds and drops marks, and a subject
     is written in compounds. Shown to a person, never changed: without the body's word on it,
@@ -360,7 +386,8 @@ def compound_slips(subject: str) -> list[str]:
     lex = lexicon()
     if lex is YEAR_NAMES:
         return []
-    read = _TOKEN.findall(subject)
+    tokens = list(_TOKEN.finditer(subject))
+    read = [t.group() for t in tokens]
     words = [lower(w) for w in read]
     index = _compounds_by_letters()
     slips = []
@@ -377,14 +404,18 @@ def compound_slips(subject: str) -> list[str]:
             continue  # a word in a compound with its other neighbour
         found = [c for c in index.get((fold(a), fold(b)), []) if (c[0] == a) != (c[1] == b)]
         if found:
-            slips.append(f"'{a} {b}' / '{' '.join(found[0])}'")
-    return slips + _bound_slips(read, words, lex)
+            first, second = tokens[i], tokens[i + 1]
+            put = subject[first.start() : second.end()]
+            put = put.replace(read[i], _apply_case(read[i], found[0][0]), 1)
+            put = put[: len(put) - len(read[i + 1])] + _apply_case(read[i + 1], found[0][1])
+            slips.append(Slip(first.start(), second.end(), f"{a} {b}", " ".join(found[0]), put))
+    return slips + _bound_slips(tokens, words, lex)
 
 
 _BREAK = re.compile(r"\s*[,.;:]\s*")
 
 
-def broken_compounds(subject: str) -> list[str]:
+def broken_compounds(subject: str) -> list[Slip]:
     """Two words of an OCR'd subject kept apart by a comma (or another stop) that make a
     compound, where neither makes one with its other neighbour ("VỀ VIỆC CHẤN, CHỈNH CÔNG
     TÁC"): a speck over the space read as a comma. Shown to a person, never changed, since
@@ -403,7 +434,10 @@ def broken_compounds(subject: str) -> list[str]:
             continue
         if _joined(words, i, i + 1, lex) or _joined(words, i + 1, i, lex):
             continue  # "văn thư, lưu trữ": each word is in a compound on its own side
-        broken.append(f"'{tokens[i].group()}{gap.strip()} {tokens[i + 1].group()}'")
+        first, second = tokens[i], tokens[i + 1]
+        joined = f"{first.group()} {second.group()}"
+        shown = f"{first.group()}{gap.strip()} {second.group()}"
+        broken.append(Slip(first.start(), second.end(), shown, joined, joined))
     return broken
 
 
@@ -416,7 +450,7 @@ def _joined(words: list[str], i: int, other: int, lex: frozenset[str]) -> bool:
     return False
 
 
-def _bound_slips(read: list[str], words: list[str], lex: frozenset[str]) -> list[str]:
+def _bound_slips(tokens: list[re.Match[str]], words: list[str], lex: frozenset[str]) -> list[Slip]:
     """Words that live only inside compounds ("nỗ": "nỗ lực"), read in none, where the same
     letters with other marks are a word of their own ("vật liệu nỗ công nghiệp": "nổ"). The
     hook and the tilde are what OCR confuses most; the body may carry the same misreading, so
@@ -424,7 +458,8 @@ def _bound_slips(read: list[str], words: list[str], lex: frozenset[str]) -> list
     singles = _words_by_letters()
     slips = []
     for i, word in enumerate(words):
-        if not word.isalpha() or (i > 0 and read[i][:1].isupper()):
+        read = tokens[i].group()
+        if not word.isalpha() or (i > 0 and read[:1].isupper()):
             continue  # a name keeps its own spelling
         if _support(words, i, word, lex, frozenset()):
             continue  # a word, or part of a compound with its neighbours
@@ -433,7 +468,8 @@ def _bound_slips(read: list[str], words: list[str], lex: frozenset[str]) -> list
         if others:  # the hook read for the tilde or back first: the likeliest slip
             hooked = _tone(word) in _HOOK_TILDE
             others.sort(key=lambda w: not (hooked and _tone(w) in _HOOK_TILDE))
-            slips.append(f"'{word}' / '{others[0]}'")
+            put = _apply_case(read, others[0])
+            slips.append(Slip(tokens[i].start(), tokens[i].end(), word, others[0], put))
     return slips
 
 

@@ -183,6 +183,8 @@ def test_a_mark_that_breaks_a_compound_sends_the_subject_to_a_person() -> None:
     subject, review = _read("Quy định chỉ tiết một số điều của Luật Lưu trữ", "")
     assert subject == "Quy định chỉ tiết một số điều của Luật Lưu trữ"
     assert "'chỉ tiết' / 'chi tiết'" in review["subject"].reason
+    # offered, never filed: the page puts it in the field in one click
+    assert review["subject"].proposal == "Quy định chi tiết một số điều của Luật Lưu trữ"
 
 
 @pytest.mark.parametrize(
@@ -208,6 +210,7 @@ def test_a_comma_inside_a_compound_sends_the_subject_to_a_person() -> None:
     subject, review = _read("Về việc chấn, chỉnh công tác quản lý các khu kinh tế", "")
     assert subject == "Về việc chấn, chỉnh công tác quản lý các khu kinh tế"
     assert "'chấn, chỉnh'" in review["subject"].reason
+    assert review["subject"].proposal == "Về việc chấn chỉnh công tác quản lý các khu kinh tế"
     assert (
         parse_header(  # a text layer is what was typed
             HEAD.format(subject="Về việc chấn, chỉnh công tác quản lý", body="")
@@ -240,6 +243,14 @@ def test_a_word_that_lives_only_in_compounds_read_in_none_is_doubted() -> None:
     )
     assert subject == "Kết quả kiểm tra sử dụng vật liệu nỗ công nghiệp trên địa bàn tỉnh"
     assert "'nỗ' / 'nổ'" in review["subject"].reason
+    assert review["subject"].proposal == subject.replace("nỗ", "nổ")
     assert spelling.compound_slips("Về việc nỗ lực hoàn thành kế hoạch năm 2026") == []
     assert spelling.compound_slips("Về việc giữ ổn định tình hình") == []
     assert spelling.compound_slips("Kế hoạch tổ chức Lễ kỷ niệm tại Nỗ Lực") == []  # a name
+
+
+def test_a_proposal_puts_every_slip_right_in_the_case_read() -> None:
+    subject = "Chỉ tiết về việc chấn, chỉnh hiệu quá hoạt động"
+    slips = spelling.compound_slips(subject) + spelling.broken_compounds(subject)
+    assert spelling.propose(subject, slips) == "Chi tiết về việc chấn chỉnh hiệu quả hoạt động"
+    assert spelling.propose(subject, []) == subject
