@@ -6,6 +6,7 @@ Nothing here is read from disk except the DejaVu font; every fixture is built in
 from __future__ import annotations
 
 import io
+import random
 import struct
 import unicodedata
 import zipfile
@@ -16,6 +17,7 @@ import pikepdf
 from PIL import Image, ImageDraw, ImageFont
 
 from ingest.demo import samples
+from ingest.demo import scans as synth
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 SENTENCE = "Tỉnh ủy Lào Cai ban hành nghị quyết về công tác cán bộ đảng viên"
@@ -247,3 +249,29 @@ def fold(text: str) -> str:
     """Lower case without diacritics (đ -> d), to compare OCR output tolerantly."""
     text = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
     return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+MISMARKED_SUBJECT = "về việc lập hồ sơ chỉ tiết năm 2026"  # printed so: "chi tiết" is the compound
+
+
+def mismarked_scan() -> bytes:
+    """A 300 dpi gray scan of a plan whose subject carries a word with the wrong mark, which
+    OCR reads as printed: the reader offers "chi tiết" to the person reviewing it."""
+    truth = {
+        "kind": "party",
+        "doc_type": "KH",
+        "number": "12-KH/TU",
+        "issuer": "Tỉnh ủy Lào Cai",
+        "date": "2026-03-05",
+        "subject": MISMARKED_SUBJECT,
+        "level": "thuong",
+        "urgency": "thuong",
+    }
+    body = [
+        "Thực hiện chương trình công tác năm 2026, Ban Thường vụ Tỉnh ủy ban hành kế hoạch.",
+        "Các cơ quan, đơn vị rà soát tài liệu, lập danh mục và nộp lưu đúng thời hạn.",
+        "Văn phòng Tỉnh ủy hướng dẫn, kiểm tra và tổng hợp kết quả thực hiện.",
+    ]
+    text = samples.render_text(truth, body)
+    scan, _, _ = synth.make_scan(truth, text, [], "gray", 300, "png", False, random.Random(3))
+    return scan

@@ -164,6 +164,30 @@ def test_archivist_uploads_a_pdf_and_a_scan_then_reviews_and_confirms(
     assert "46-TB/TU" not in page.locator("main").inner_text()  # left the queue
 
 
+def test_archivist_takes_the_offered_reading_of_a_subject(live_server, browser, inst):
+    """The review page offers a doubted subject's likelier reading; one click puts it in the
+    field, and confirming files it."""
+    from tests.support import documents as fx
+
+    with inst.sessions() as session:
+        archivist = context_for(require_user(session, demo.FILER), "test")
+    doc_id = pipeline.ingest_bytes(inst, archivist, fx.mismarked_scan(), "kh.png").id
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    _login(page, live_server, "vanthu")
+    page.wait_for_selector("table.docs")
+    page.goto(f"{live_server}/review/{doc_id}")
+    subject = page.locator("textarea#subject")
+    assert subject.input_value().strip() == fx.MISMARKED_SUBJECT
+    page.get_by_role("button", name="Dùng cách đọc này").click()
+    assert subject.input_value() == fx.MISMARKED_SUBJECT.replace("chỉ tiết", "chi tiết")
+    page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_selector(".flash.info")
+    assert "chi tiết" in gate.view_document(inst, archivist, doc_id).subject
+    assert errors == []
+
+
 def test_reader_changes_the_password_and_logs_in_with_the_new_one(live_server, browser):
     """Issue 14, item 7, end to end: the link in the header, the form, the other session ended,
     the old password refused and the new one accepted."""

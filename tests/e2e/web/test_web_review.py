@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import random
 import re
 
 from archive.records import review
 from ingest import pipeline
 from ingest.demo import samples
-from ingest.demo import scans as synth
+from tests.support import documents as fx
 from tests.support.people import add_person
 
 
@@ -83,24 +82,7 @@ def test_a_likelier_reading_is_offered_in_one_click(app, inst):
     the field (web/static/review.js), so the archivist checks rather than types."""
     app.config["WTF_CSRF_ENABLED"] = True
     person, client = _login(app, inst, "vanthu.quet", "archivist", "thuong")
-    truth = {
-        "kind": "party",
-        "doc_type": "KH",
-        "number": "12-KH/TU",
-        "issuer": "Tỉnh ủy Lào Cai",
-        "date": "2026-03-05",
-        "subject": "về việc lập hồ sơ chỉ tiết năm 2026",
-        "level": "thuong",
-        "urgency": "thuong",
-    }
-    body = [
-        "Thực hiện chương trình công tác năm 2026, Ban Thường vụ Tỉnh ủy ban hành kế hoạch.",
-        "Các cơ quan, đơn vị rà soát tài liệu, lập danh mục và nộp lưu đúng thời hạn.",
-        "Văn phòng Tỉnh ủy hướng dẫn, kiểm tra và tổng hợp kết quả thực hiện.",
-    ]
-    text = samples.render_text(truth, body)
-    scan, _, _ = synth.make_scan(truth, text, [], "gray", 300, "png", False, random.Random(3))
-    doc_id = pipeline.ingest_bytes(inst, person.ctx, scan, "kh.png").id
+    doc_id = pipeline.ingest_bytes(inst, person.ctx, fx.mismarked_scan(), "kh.png").id
     page = client.get(f"/review/{doc_id}").get_data(as_text=True)
     assert "&#39;chỉ tiết&#39; / &#39;chi tiết&#39;" in page
     button = re.search(r'<button type="button" class="use-proposal"[^>]*>', page).group(0)
