@@ -15,7 +15,9 @@ level, urgency, kind) is put in one class:
   (or, for the number, as its printed part only: "/CT-UBND" for "05/CT-UBND") and flagged with
   the reason code ``blank``. It is not right (the value is not there) but nothing is wrong:
   the archivist types it in. The targets count it as done.
-- **caught**: wrong (or missing) but in ``review``: a person will look at it.
+- **caught**: wrong (or missing) but in ``review``: a person will look at it. The summary also
+  counts the caught fields whose review item offers the right value (``proposal``): the person
+  takes it in one click.
 - **silently wrong**: wrong and not in ``review``: the failure that must not happen.
 
 Comparison rules (the same for every field unless said): None and "" are the same; text is NFC
@@ -344,8 +346,21 @@ def report(outcomes: list[Outcome], title: str) -> None:
             print(
                 f"{'all fields':10s} right {right:.1f}%, right or handled "
                 f"{right + share['handled']:.1f}%, silently wrong {share['silent']:.1f}%, "
-                f"caught {share['caught']:.1f}%, needlessly flagged {share['needless']:.1f}%"
+                f"caught {share['caught']:.1f}% (the right value offered for "
+                f"{_offered(outcomes)} of {counts['caught']}), "
+                f"needlessly flagged {share['needless']:.1f}%"
             )
+
+
+def _offered(outcomes: list[Outcome]) -> int:
+    """Caught fields whose review item offers the right value (one click on the review page)."""
+    offered = [
+        (name, (o.review.get(name) or {}).get("proposal"), o.truth.get(name))
+        for o in outcomes
+        for name, c in o.classes.items()
+        if c == "caught"
+    ]
+    return sum(bool(value) and same(name, value, want) for name, value, want in offered)
 
 
 def details(outcomes: list[Outcome]) -> None:
@@ -360,6 +375,8 @@ def details(outcomes: list[Outcome]) -> None:
         for name in bad:
             item = out.review.get(name) or out.review.get("all") or {}
             why = f"  <{item.get('code') or ''}: {item.get('reason') or ''}>" if item else ""
+            if item.get("proposal"):
+                why += f" offered {item['proposal']!r:.90}"
             print(
                 f"    {out.classes[name]:8s} {name:8s} got {out.fields.get(name)!r:.90}"
                 f" want {out.truth.get(name)!r:.90}{why}"

@@ -283,25 +283,31 @@ def _compound(pair: tuple[str, str], others: Counter[tuple[str, str]]) -> bool:
     )
 
 
-def _marks_differ(subject: str, body: list[str], fixed: frozenset[str] = frozenset()) -> list[str]:
+def _marks_differ(
+    subject: str, body: list[str], fixed: frozenset[str] = frozenset()
+) -> list[spelling.Slip]:
     """Subject words OCR may have given the wrong marks: a pair of words that the body also
     has, but only with other marks ("Nhâm Dằn" / "Nhâm Dần", "chỉ tiết" / "chi tiết"). The body
     usually repeats the subject's words; a pair, not a word, since many words share letters.
     OCR errs in the body too, so a pair the body also has counts as odd when the body writes
-    it more often with other marks ("vật liệu nỗ" once, "vật liệu nổ" four times)."""
+    it more often with other marks ("vật liệu nỗ" once, "vật liệu nổ" four times). Each word
+    the body writes otherwise is a slip, with its pair as the note shows it."""
     seen: dict[tuple[str, str], Counter[tuple[str, str]]] = {}
     for line in body:
         for pair in _pairs(line):
             seen.setdefault((fold(pair[0]), fold(pair[1])), Counter())[pair] += 1
-    pairs = [
-        (pair, seen.get((fold(pair[0]), fold(pair[1])), Counter())) for pair in _pairs(subject)
-    ]
+    tokens = list(_TOKEN.finditer(subject))
+    words = [canonical_tones(t.group().lower()) for t in tokens]
+    at = [i for i in range(len(words) - 1) if words[i].isalpha() and words[i + 1].isalpha()]
+    pairs = [(i, (words[i], words[i + 1])) for i in at]
+    others_of = {i: seen.get((fold(p[0]), fold(p[1])), Counter()) for i, p in pairs}
     # Words a compound confirms are confirmed beside their other neighbour too ("ấm và").
-    compounds = {w for pair, others in pairs if _compound(pair, others) for w in pair}
+    compounds = {w for i, pair in pairs if _compound(pair, others_of[i]) for w in pair}
     odd = []
-    for pair, others in pairs:
+    for i, pair in pairs:
         if pair == _OPENING:
             continue  # the summary's opening formula: its marks are the reader's, not OCR's
+        others = others_of[i]
         best, count = others.most_common(1)[0] if others else (pair, 0)
         # The body confirms our form, or the reader just put this word right (surely, so
         # the word list backs it): a body form that is no word does not put it in doubt.
@@ -309,7 +315,12 @@ def _marks_differ(subject: str, body: list[str], fixed: frozenset[str] = frozens
         confirmed = (backed or _compound(pair, others)) and _misread_by_body(pair, best)
         differ = {w for w, b in zip(pair, best, strict=True) if w != b}
         if best != pair and count > others[pair] and not confirmed and not differ <= compounds:
-            odd.append(f"'{' '.join(pair)}' / '{' '.join(best)}'")
+            read, likely = " ".join(pair), " ".join(best)
+            for k in (0, 1):
+                if pair[k] != best[k]:
+                    token = tokens[i + k]
+                    put = spelling.apply_case(token.group(), best[k])
+                    odd.append(spelling.Slip(token.start(), token.end(), read, likely, put))
     return odd
 
 
@@ -360,9 +371,10 @@ def _subject(
     elif ocr and any(c.role == "stamp" or noisy(c.text) for c in near):
         conf = min(conf, 0.7)
         notes.append("dấu hoặc chữ lẫn đè gần trích yếu")
-    elif ocr and (odd := _marks_differ(subject, body, mended.sure_words)):
+    elif ocr and (slips := _marks_differ(subject, body, mended.sure_words)):
         conf = min(conf, 0.75)
-        notes.append("dấu khác với cùng chữ trong thân văn bản: " + ", ".join(odd[:3]))
+        notes.append("dấu khác với cùng chữ trong thân văn bản: " + _shown(slips))
+        proposal = spelling.propose(subject, slips)
     elif ocr and (slips := spelling.broken_compounds(subject)):
         conf = min(conf, 0.75)
         notes.append("dấu phẩy chia đôi một từ ghép: có thể là vết bẩn: " + _shown(slips))
@@ -379,7 +391,8 @@ def _subject(
 
 
 def _shown(slips: list[spelling.Slip]) -> str:
-    return ", ".join(slip.note() for slip in slips[:3])
+    """The first three slips as the note shows them, each once."""
+    return ", ".join(list(dict.fromkeys(slip.note() for slip in slips))[:3])
 
 
 def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:

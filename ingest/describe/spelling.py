@@ -172,7 +172,8 @@ def _same_word(read: str, form: str) -> bool:
     return abs(len(read) - len(form)) <= 1 and edits(fold(read), fold(form)) <= MAX_EDITS
 
 
-def _apply_case(read: str, form: str) -> str:
+def apply_case(read: str, form: str) -> str:
+    """``form`` written in the case OCR read: all capitals, a capital first, or lower case."""
     if read.isupper() and len(read) > 1:
         return form.upper()
     if read[:1].isupper():
@@ -346,7 +347,7 @@ def mend(subject: str, body: list[str], names: frozenset[str] = frozenset()) -> 
         best, count, sure = found
         a, b = spans[i]
         read = subject[a:b]
-        put = _apply_case(read, best)
+        put = apply_case(read, best)
         out[a:b] = [put] + [""] * (b - a - 1)
         fixes.append(Fix(read, put, count, sure))
     return Mended("".join(out), fixes)
@@ -406,8 +407,8 @@ def compound_slips(subject: str) -> list[Slip]:
         if found:
             first, second = tokens[i], tokens[i + 1]
             put = subject[first.start() : second.end()]
-            put = put.replace(read[i], _apply_case(read[i], found[0][0]), 1)
-            put = put[: len(put) - len(read[i + 1])] + _apply_case(read[i + 1], found[0][1])
+            put = put.replace(read[i], apply_case(read[i], found[0][0]), 1)
+            put = put[: len(put) - len(read[i + 1])] + apply_case(read[i + 1], found[0][1])
             slips.append(Slip(first.start(), second.end(), f"{a} {b}", " ".join(found[0]), put))
     return slips + _bound_slips(tokens, words, lex)
 
@@ -468,7 +469,7 @@ def _bound_slips(tokens: list[re.Match[str]], words: list[str], lex: frozenset[s
         if others:  # the hook read for the tilde or back first: the likeliest slip
             hooked = _tone(word) in _HOOK_TILDE
             others.sort(key=lambda w: not (hooked and _tone(w) in _HOOK_TILDE))
-            put = _apply_case(read, others[0])
+            put = apply_case(read, others[0])
             slips.append(Slip(tokens[i].start(), tokens[i].end(), word, others[0], put))
     return slips
 

@@ -472,6 +472,7 @@ def test_ocr_subject_whose_words_have_other_marks_in_the_body_is_doubted() -> No
     review = _review(text, ocr=True)
     assert review["subject"].code == "unsure"
     assert "'nhâm dằn' / 'nhâm dần'" in review["subject"].reason
+    assert review["subject"].proposal.endswith("dịp Tết Nhâm Dần")  # the body's marks, offered
     clean = text.replace("Dằn", "Dần").replace(",Vêviệc", "Về việc")
     assert "subject" not in _review(clean, ocr=True)
 
