@@ -16,8 +16,8 @@ level, urgency, kind) is put in one class:
   the reason code ``blank``. It is not right (the value is not there) but nothing is wrong:
   the archivist types it in. The targets count it as done.
 - **caught**: wrong (or missing) but in ``review``: a person will look at it. The summary also
-  counts the caught fields whose review item offers the right value (``proposal``): the person
-  takes it in one click.
+  counts the caught fields whose review item offers the right value (``proposal``: the person
+  takes it in one click) and the fields offered a wrong one (which the person must reject).
 - **silently wrong**: wrong and not in ``review``: the failure that must not happen.
 
 Comparison rules (the same for every field unless said): None and "" are the same; text is NFC
@@ -346,21 +346,27 @@ def report(outcomes: list[Outcome], title: str) -> None:
             print(
                 f"{'all fields':10s} right {right:.1f}%, right or handled "
                 f"{right + share['handled']:.1f}%, silently wrong {share['silent']:.1f}%, "
-                f"caught {share['caught']:.1f}% (the right value offered for "
-                f"{_offered(outcomes)} of {counts['caught']}), "
-                f"needlessly flagged {share['needless']:.1f}%"
+                f"caught {share['caught']:.1f}%, needlessly flagged {share['needless']:.1f}%"
+            )
+            right_offers, wrong_offers = _offers(by_format[fmt])
+            print(
+                f"{'':10s} values offered on the review page: the right one for {right_offers}"
+                f" of {counts['caught']} caught fields; a wrong one for {wrong_offers} fields"
             )
 
 
-def _offered(outcomes: list[Outcome]) -> int:
-    """Caught fields whose review item offers the right value (one click on the review page)."""
+def _offers(outcomes: list[Outcome]) -> tuple[int, int]:
+    """Caught fields whose review item offers the right value (the person takes it in one
+    click), and fields offered a value that is not the right one (one the person must reject)."""
     offered = [
-        (name, (o.review.get(name) or {}).get("proposal"), o.truth.get(name))
+        (c, name, value, o.truth.get(name))
         for o in outcomes
         for name, c in o.classes.items()
-        if c == "caught"
+        if (value := (o.review.get(name) or {}).get("proposal"))
     ]
-    return sum(bool(value) and same(name, value, want) for name, value, want in offered)
+    right = sum(c == "caught" and same(name, value, want) for c, name, value, want in offered)
+    wrong = sum(not same(name, value, want) for c, name, value, want in offered)
+    return right, wrong
 
 
 def details(outcomes: list[Outcome]) -> None:

@@ -135,6 +135,12 @@ def _support(
     return 1 if form in lex else 0
 
 
+def in_compound(words: list[str], i: int, form: str) -> bool:
+    """Does ``form``, put at position ``i`` of ``words`` (as ``lower`` writes them), make a
+    compound of the word list with its neighbours?"""
+    return _support(words, i, form, lexicon(), frozenset()) == 2
+
+
 @lru_cache(maxsize=1)
 def _spelled_out() -> dict[str, list[str]]:
     return {lower(short): lower(words).split() for short, words in ABBREVIATIONS.items()}

@@ -201,6 +201,9 @@ COMPOUNDS = (
     "làm tăng",
     "bình xét",
     "thi đua khen thưởng",
+    "nguồn vốn",
+    "vốn ngân sách",
+    "vốn đầu tư",
 )
 
 # Pairs of words that make a compound ("phòng chống") but that documents write apart, with a

@@ -254,3 +254,17 @@ def test_a_proposal_puts_every_slip_right_in_the_case_read() -> None:
     slips = spelling.compound_slips(subject) + spelling.broken_compounds(subject)
     assert spelling.propose(subject, slips) == "Chi tiết về việc chấn chỉnh hiệu quả hoạt động"
     assert spelling.propose(subject, []) == subject
+
+
+def test_a_body_misreading_is_shown_but_not_offered_against_a_compound() -> None:
+    """The body reads "vôn ngân sách" three times (OCR's slip there). The subject's "vốn ngân
+    sách" is a compound and "vôn ngân sách" none: the doubt is shown, but the body's form is
+    not offered as the likelier reading."""
+    subject = "Về việc phân bổ vốn ngân sách năm 2026"
+    body = "Các dự án dùng vôn ngân sách tỉnh, vôn ngân sách huyện và vôn ngân sách xã.\n"
+    read, review = _read(subject, body)
+    assert read == subject
+    assert "'vốn ngân' / 'vôn ngân'" in review["subject"].reason
+    assert review["subject"].proposal is None
+    _, review = _read(subject.replace("phân bổ ", ""), body.replace("vôn", "vốn"))
+    assert "subject" not in review
