@@ -412,9 +412,8 @@ def compound_slips(subject: str) -> list[Slip]:
         found = [c for c in index.get((fold(a), fold(b)), []) if (c[0] == a) != (c[1] == b)]
         if found:
             first, second = tokens[i], tokens[i + 1]
-            put = subject[first.start() : second.end()]
-            put = put.replace(read[i], apply_case(read[i], found[0][0]), 1)
-            put = put[: len(put) - len(read[i + 1])] + apply_case(read[i + 1], found[0][1])
+            between = subject[first.end() : second.start()]
+            put = apply_case(read[i], found[0][0]) + between + apply_case(read[i + 1], found[0][1])
             slips.append(Slip(first.start(), second.end(), f"{a} {b}", " ".join(found[0]), put))
     return slips + _bound_slips(tokens, words, lex)
 
