@@ -23,8 +23,6 @@ MIN_LENGTH = 12
 MAX_LENGTH = 256
 BLOCKLIST = Path(__file__).with_name("data") / "common-passwords.txt"
 _hasher = PasswordHasher()  # Argon2id with the library's RFC 9106 low-memory profile
-# A dummy hash so that an unknown user costs as much time as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 _TAIL = re.compile(r"[\d\W_]+$")
 
 
@@ -80,9 +78,17 @@ def hash_password(password: str, username: str | None = None) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, so that an unknown user costs as much time as a wrong
+    password. Made on the first sign-in, not on import: a command that never checks a password
+    (`kho search`) does not pay an Argon2 hash to start."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

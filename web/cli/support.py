@@ -9,12 +9,16 @@ Commands that act for the operator rather than a person (``kho user add``, ``kho
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask.cli import AppGroup
@@ -94,6 +98,8 @@ def user_errors(func: Callable) -> Callable:
         except KeyboardInterrupt:
             click.echo("Đã dừng. / Interrupted.", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            _reader_gone()
         except Exception as exc:
             if os.environ.get("KHO_DEBUG") and not isinstance(exc, KhoError):
                 raise
@@ -106,6 +112,16 @@ def user_errors(func: Callable) -> Callable:
             sys.exit(1)
 
     return wrapper
+
+
+def _reader_gone() -> NoReturn:
+    """What reads the output stopped reading (`kho search … | head`): nothing went wrong here,
+    so no message and no incident; the exit status is a pipe's (128 + SIGPIPE), as a shell
+    command's would be. Standard output goes to /dev/null first, so that Python's own flush
+    on the way out does not fail again."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(128 + signal.SIGPIPE)
 
 
 def _with_instance(func: Callable) -> Callable:

@@ -76,3 +76,18 @@ def test_interrupted_command_says_so(kho, monkeypatch):
     monkeypatch.setattr("web.cli.store.check_store", interrupted)
     result = kho("check", ok=False)
     assert result.exit_code == 130 and "Interrupted" in result.output
+
+
+def test_a_reader_that_stops_reading_is_no_incident(kho, tmp_path, monkeypatch):
+    """`kho search … | head`: the pipe closes before the command has written everything. That
+    is no error of Kho's: no message, no incident, and a pipe's exit status."""
+    kho("init")
+    kho("user", "add", "canbo", "--role", "reader", "--clearance", "mat", "--unit", "VP")
+
+    def closed(*_args, **_kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(query, "run", closed)
+    result = kho("search", "kế hoạch", "--as", "canbo", ok=False)
+    assert result.exit_code == 128 + 13 and result.output == ""
+    assert not (tmp_path / "home" / "logs" / "incidents.jsonl").exists()

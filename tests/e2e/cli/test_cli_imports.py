@@ -1,5 +1,6 @@
 """A `kho` command imports only what it uses: searching from the command line loads neither
-the classifier (scikit-learn), nor OpenCV, nor pyHanko, nor the ingest pipeline and the pages."""
+the classifier (scikit-learn), nor OpenCV, nor pyHanko, nor the ingest pipeline and the pages,
+nor Alembic (only commands that migrate need it)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,16 @@ try:
 finally:
     print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {heavy})))
 """
-HEAVY = {"sklearn", "scipy", "cv2", "pyhanko", "pyhanko_certvalidator", "ingest", "flask_babel"}
+HEAVY = {
+    "sklearn",
+    "scipy",
+    "cv2",
+    "pyhanko",
+    "pyhanko_certvalidator",
+    "ingest",
+    "flask_babel",
+    "alembic",
+}
 
 
 def _loaded(inst, database_url: str, *args: str) -> tuple[subprocess.CompletedProcess, list]:
