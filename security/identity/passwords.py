@@ -86,6 +86,11 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
+def warm_up() -> None:
+    """Make the dummy hash now (a web worker, before it takes requests)."""
+    _dummy_hash()
+
+
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None

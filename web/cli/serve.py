@@ -63,10 +63,15 @@ def freeze_startup() -> None:
 def warm_up(app) -> None:
     """Before a new worker takes requests, what its first ones would otherwise wait for (a
     first search took 3 s against 0.3 s for the next on a busy machine): every page template
-    compiled, and the search index's segments opened (``search.engine.reader`` keeps them)."""
+    compiled, the search index's segments opened (``search.engine.reader`` keeps them), and the
+    dummy password hash made, so that the first sign-in of an unknown name costs what any
+    other does."""
     import logging
 
     from search.engine import reader
+    from security.identity import passwords
+
+    passwords.warm_up()
 
     for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
         app.jinja_env.get_template(name)

@@ -4,6 +4,7 @@ requests, so its first request does not pay for them (issue 16, item 7)."""
 from __future__ import annotations
 
 from search.engine import reader
+from security.identity import passwords
 from tests.support.records import file_doc
 from web.cli.serve import warm_up
 
@@ -12,11 +13,13 @@ def test_a_new_worker_is_warm_before_its_first_request(app, inst, archivist):
     file_doc(inst, archivist)
     reader._SNAPSHOTS.clear()
     app.jinja_env.cache.clear()
+    passwords._dummy_hash.cache_clear()
     warm_up(app)
     pages = app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html"))
     compiled = {key[1] for key in app.jinja_env.cache}
     assert pages and set(pages) <= compiled
     assert any(path == str(inst.index_dir) for path, _key in reader._SNAPSHOTS)
+    assert passwords._dummy_hash.cache_info().currsize == 1  # an unknown name costs the same
 
 
 def test_a_new_worker_sets_its_startup_apart_from_full_collections(monkeypatch, app):
