@@ -320,10 +320,10 @@ def _marks_differ(
                 if pair[k] != best[k]:
                     token = tokens[i + k]
                     put = spelling.apply_case(token.group(), best[k])
-                    if spelling.in_compound(words, i + k, pair[k]) and not spelling.in_compound(
-                        words, i + k, best[k]
-                    ):
-                        put = token.group()  # ours makes a compound, the body's not: no offer
+                    if spelling.backing(words, i + k, best[k]) < spelling.backing(
+                        words, i + k, pair[k]
+                    ):  # the word list prefers ours ("vốn ngân sách", "nổ"): no offer
+                        put = token.group()
                     odd.append(spelling.Slip(token.start(), token.end(), read, likely, put))
     return odd
 

@@ -135,10 +135,10 @@ def _support(
     return 1 if form in lex else 0
 
 
-def in_compound(words: list[str], i: int, form: str) -> bool:
-    """Does ``form``, put at position ``i`` of ``words`` (as ``lower`` writes them), make a
-    compound of the word list with its neighbours?"""
-    return _support(words, i, form, lexicon(), frozenset()) == 2
+def backing(words: list[str], i: int, form: str) -> int:
+    """How the word list backs ``form`` put at position ``i`` of ``words`` (as ``lower``
+    writes them): 2 in a compound with its neighbours, 1 as a word of its own, 0 not at all."""
+    return _support(words, i, form, lexicon(), frozenset())
 
 
 @lru_cache(maxsize=1)

@@ -268,3 +268,9 @@ def test_a_body_misreading_is_shown_but_not_offered_against_a_compound() -> None
     assert review["subject"].proposal is None
     _, review = _read(subject.replace("phân bổ ", ""), body.replace("vôn", "vốn"))
     assert "subject" not in review
+    # "nổ" is a word; the body's "nỗ" is none outside "nỗ lực": shown, not offered
+    subject = "Kết quả kiểm tra sử dụng vật liệu nổ công nghiệp"
+    body = "Kho vật liệu nỗ công nghiệp; vật liệu nỗ công nghiệp; vật liệu nỗ công nghiệp.\n"
+    read, review = _read(subject, body)
+    assert read == subject and "'liệu nổ' / 'liệu nỗ'" in review["subject"].reason
+    assert review["subject"].proposal is None
