@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
@@ -280,9 +281,24 @@ def all_dictionaries(
         else:
             continue
         # Indirect children are in ``pdf.objects`` already; only nested direct ones are pushed.
-        stack.extend(
-            c for c in children if isinstance(c, (Dictionary, Stream, Array)) and not c.is_indirect
-        )
+        stack.extend(_direct_containers(children))
+
+
+# What pikepdf hands out as Python's own numbers (integers, booleans, reals as Decimal): never
+# a dictionary, stream or array, and told apart by a plain type test.
+_NUMBERS = (int, Decimal)
+_CONTAINERS = (Dictionary, Stream, Array)
+
+
+def _direct_containers(values: list[object]) -> list[object]:
+    """The direct dictionaries, streams and arrays among ``values``. Numbers are passed over by
+    Python's own ``isinstance`` first: pikepdf's type test costs several times more, and a font's
+    widths (``/W``, ``/Widths``) are hundreds of numbers, most of the walk's values."""
+    return [
+        c
+        for c in values
+        if not isinstance(c, _NUMBERS) and isinstance(c, _CONTAINERS) and not c.is_indirect
+    ]
 
 
 _DELIM = rb"(?=[\s/\[\]<>(){}%]|$)"

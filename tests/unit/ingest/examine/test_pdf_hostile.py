@@ -160,3 +160,47 @@ def test_resources_merely_named_like_active_content_are_kept() -> None:
     assert "Tỉnh ủy Lào Cai" in result.text
     with pikepdf.open(io.BytesIO(result.access_copy)) as copy:
         assert set(copy.pages[0].obj.Resources.Font.keys()) == {"/JS", "/F1"}
+
+
+def _key(obj: pikepdf.Object) -> bytes:
+    return repr(obj.objgen).encode() if obj.is_indirect else obj.unparse()
+
+
+def _every_dictionary(obj: object, found: list[bytes]) -> None:
+    """The walk's answer worked out the slow, obvious way: the dictionary or stream and every
+    direct one nested in it, through arrays of any depth."""
+    if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+        found.append(_key(obj))
+        values: list[object] = list(obj.values())
+    elif isinstance(obj, pikepdf.Array):
+        values = list(obj)
+    else:
+        return
+    for value in values:
+        if isinstance(value, (pikepdf.Dictionary, pikepdf.Array)) and not value.is_indirect:
+            _every_dictionary(value, found)
+
+
+def test_the_walk_reaches_dictionaries_nested_among_numbers() -> None:
+    """The walk passes over numbers without pikepdf's type test (a font's widths are hundreds
+    of them): a dictionary among numbers, reals and booleans in nested arrays is still reached,
+    cleaned, and its action gone from the copy."""
+    with pikepdf.open(io.BytesIO(fx.pdf())) as doc:
+        script = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert"))
+        deep = pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe"))
+        doc.pages[0].obj.KhoWidths = pikepdf.Array(
+            [1, 2.5, True, 600, script, pikepdf.Array([3, 4.25, False, pikepdf.Array([deep, 9])])]
+        )
+        expected: list[bytes] = []
+        for obj in [doc.trailer, *doc.objects]:
+            _every_dictionary(obj, expected)
+        walked = [_key(obj) for obj, _items in pdf_sanitize.all_dictionaries(doc)]
+        assert sorted(walked) == sorted(expected)
+        assert any(b"app.alert" in key for key in walked)
+        assert any(b"cmd.exe" in key for key in walked)
+        out = io.BytesIO()
+        doc.save(out)
+    checked = check_pdf(out.getvalue())
+    flat = _flat(checked.access_copy)
+    assert b"app.alert" not in flat and b"cmd.exe" not in flat
+    assert {"JavaScript", "Launch action"} <= set(checked.removed)
