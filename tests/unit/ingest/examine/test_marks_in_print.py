@@ -92,6 +92,27 @@ def test_a_box_of_stamp_ink_is_never_judged_print(cues: set[str]) -> None:
     assert stamp_reading.judge(crop, _words(READ), PX_MM).kind == "urgency"
 
 
+def test_a_line_of_body_text_that_speaks_of_secrecy_is_no_mark() -> None:
+    """A box round one line of print about secret documents, read with its "mật" (old code:
+    an unsure MẬT, the page held for a person)."""
+    line = "quy định; tài liệu mật phải được quản lý chặt chẽ,"
+    page, cand = _boxed((line,), (120.0, 9.0))
+    crop = stamp_reading.prepare(page, cand)
+    assert crop is not None and crop.rows < 3
+    text = "uy định; tài Hiệu mật phải được quản lý chặt chế,"
+    assert marks.classify(text).value == "mat"
+    assert stamp_reading.judge(crop, _words(text), PX_MM).kind is None
+
+
+def test_a_mark_in_lower_case_with_a_few_words_is_still_read() -> None:
+    """A stamp read in lower case beside a little print (fewer than five lower-case words in
+    one line) is not running text: the level stays (unsure, for a person)."""
+    page, cand = _boxed(("tài liệu MẬT",), (40.0, 9.0))
+    crop = stamp_reading.prepare(page, cand)
+    assert crop is not None and crop.rows < 3
+    assert stamp_reading.judge(crop, _words("tài liệu mật"), PX_MM).kind == "level"
+
+
 def test_one_line_of_a_mark_in_lower_case_is_still_read() -> None:
     """A stamp of one line read in lower case (OCR's case is unsure on a lone word) is no
     body of print: the rule needs several lines."""
