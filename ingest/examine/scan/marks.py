@@ -165,20 +165,37 @@ def _find_loosely(words: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
     read (so it never hides a level), and never sure: the mark goes to a person as read."""
     if len(pattern) < 2:
         return False
-
-    def off_by_one(word: str, want: str) -> bool:
-        return len(word) == len(want) and sum(a != b for a, b in zip(word, want, strict=True)) <= 1
-
     for i in range(len(words) - len(pattern) + 1):
         window = words[i : i + len(pattern)]
         anchored = any(
             w == p and len(p) >= FUZZY_FROM for w, p in zip(window, pattern, strict=True)
         )
         if anchored and all(
-            _near(w, p) or off_by_one(w, p) for w, p in zip(window, pattern, strict=True)
+            _near(w, p) or _off_by_one(w, p) for w, p in zip(window, pattern, strict=True)
         ):
             return True
     return False
+
+
+def spelt_in_lower_case(text: str, value: str) -> bool:
+    """Every word of the reading that spells a word of the mark ``value`` (as ``classify``
+    matches it: exactly, one letter off, or off by one letter in place) has lower-case letters
+    ("Thương nhận" read as THƯỢNG KHẨN): a stamp is set in capitals, so such a reading is of
+    running text. OCR's lower-case "l" for an "I" does not count. False when no word of the
+    reading spells the mark on its own (a mark found only glued inside a longer word)."""
+    pattern = next((tuple(_squeeze(w) for w in p) for _, v, p in VOCABULARY if v == value), ())
+    spelling = [
+        piece for piece in text.split()
+        if (folded := "".join(fold_words(piece)))
+        and any(_near(folded, want) or _off_by_one(folded, want) for want in pattern)
+    ]  # fmt: skip
+    return bool(spelling) and all(
+        any(ch.islower() and ch != "l" for ch in piece) for piece in spelling
+    )
+
+
+def _off_by_one(word: str, want: str) -> bool:
+    return len(word) == len(want) and sum(a != b for a, b in zip(word, want, strict=True)) <= 1
 
 
 def _count_near(words: tuple[str, ...], vocabulary: frozenset[str]) -> int:

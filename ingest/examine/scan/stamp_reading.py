@@ -43,6 +43,10 @@ MAX_MARK_HEIGHT_MM = 16.0
 # A secrecy stamp's box ("MẬT" alone, or the half of a "TUYỆT MẬT") is at least 1.7 times as
 # wide as it is tall; an unread box of dashes less wide than this is not held as a stamp.
 DASHED_MIN_RATIO = 1.5
+# A box whose inside is PRINT_ROWS lines of letters or more, or a line of PRINT_WORDS lower-case
+# words or more, is print, not a mark, when the words that spell the mark there are in lower
+# case too (``_mark_in_print``).
+PRINT_ROWS, PRINT_WORDS = 3, 5
 READ_CONFIDENCE = 0.6  # mean word confidence for a reading to count as ordinary words
 FAINT_CONTRAST = 60  # gray levels between paper and ink below which a crop holds no ink
 # Broken faint ink on bitonal scans is healed by a blur of HEAL_MM (sigma) and a threshold at
@@ -223,6 +227,28 @@ class Verdict:
     confidence: float
 
 
+def _mark_in_print(crop: Crop, text: str, reading: marks.Reading) -> bool:
+    """A mark's words found in running text: a box (no stamp ink) holding PRINT_ROWS lines of
+    letters or more, or PRINT_WORDS lower-case words or more, read as mostly lower-case
+    words, in which the words that spell the mark are lower case too. A secrecy, urgency or
+    circulation stamp is one or two words of capitals (two lines for HỎA TỐC HẸN GIỜ) in its
+    own box. A box bridged out of the letters of a body of print, turned a little off it, held
+    seven lines of it ("... ng Thương nhận được ...", matched loosely as THƯỢNG KHẨN: an
+    urgency sent to a person for nothing); a box round one line of body text that speaks of
+    secrecy ("... tài liệu mật phải được quản lý chặt chẽ,") read as a MẬT to hold. A stamp
+    laid over print still reads its own words in capitals, a stamp read alone in lower case
+    ("mậT") is one word, and stamp ink (red, light) is never judged so."""
+    if reading.kind not in ("level", "urgency", "circulation") or reading.value is None:
+        return False
+    if not crop.candidate.cues <= {"frame", "dashed", "rotated"}:
+        return False
+    pieces = [p for p in text.split() if any(ch.isalpha() for ch in p)]
+    lower = [p for p in pieces if any(ch.islower() and ch != "l" for ch in p)]
+    if crop.rows < PRINT_ROWS and len(lower) < PRINT_WORDS:
+        return False
+    return 2 * len(lower) >= len(pieces) and marks.spelt_in_lower_case(text, reading.value)
+
+
 def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
     """What the reading of one candidate means (see the module's docstring)."""
     cand = crop.candidate
@@ -230,6 +256,8 @@ def judge(crop: Crop, words: list[Word], px_mm: float) -> Verdict:
     reading = marks.classify(text)
     confs = [w.conf for w in words if w.conf >= 0]
     conf = (sum(confs) / len(confs) / 100) if confs else 0.0
+    if reading.kind is not None and _mark_in_print(crop, text, reading):
+        return Verdict(None, None, text, 0.0)
     if reading.kind is not None:
         read_span = sum(w.x1 - w.x0 for w in words if marks.fold_words(w.text))
         ink_width = max(1, crop.ink_span[1] - crop.ink_span[0])
