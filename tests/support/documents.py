@@ -251,6 +251,19 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+BODY_LINES = (  # lines of plain body text, for pages that tests draw
+    "Tổ chức tập huấn nghiệp vụ cho đội ngũ cán bộ làm công tác văn thư,",
+    "lưu trữ ở các đảng bộ trực thuộc.",
+    "Văn phòng cấp ủy chủ trì, phối hợp với các cơ quan liên quan theo dõi,",
+    "đôn đốc, kiểm tra việc thực hiện, định kỳ báo cáo Ban Thường vụ.",
+    "Đẩy mạnh ứng dụng công nghệ thông tin trong quản lý văn bản đi, văn",
+    "bản đến; thực hiện quy trình xử lý văn bản trên môi trường mạng.",
+    "Sở Công Thương nhận được Văn bản số 11/VT ngày 29/5/2026 và hồ sơ nộp",
+    "trên dịch vụ công quốc gia của Hợp tác xã Văn Thịnh về việc đề nghị",
+    "huấn luyện, kiểm tra cấp Giấy chứng nhận huấn luyện kỹ thuật an toàn",
+)
+
+
 MISMARKED_SUBJECT = "về việc lập hồ sơ chỉ tiết năm 2026"  # printed so: "chi tiết" is the compound
 
 

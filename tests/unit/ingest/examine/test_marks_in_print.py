@@ -19,6 +19,7 @@ from ingest.examine import ocr
 from ingest.examine.limits import Deadline
 from ingest.examine.scan import marks, raster, stamp_reading, stamps
 from ingest.examine.scan.page import search_stamps
+from tests.support.documents import BODY_LINES
 
 DPI = 300
 PX_MM = DPI / 25.4
@@ -122,19 +123,6 @@ def test_one_line_of_a_mark_in_lower_case_is_still_read() -> None:
     assert stamp_reading.judge(crop, _words("Khẩn"), PX_MM).kind == "urgency"
 
 
-LINES = (
-    "Tổ chức tập huấn nghiệp vụ cho đội ngũ cán bộ làm công tác văn thư,",
-    "lưu trữ ở các đảng bộ trực thuộc.",
-    "Văn phòng cấp ủy chủ trì, phối hợp với các cơ quan liên quan theo dõi,",
-    "đôn đốc, kiểm tra việc thực hiện, định kỳ báo cáo Ban Thường vụ.",
-    "Đẩy mạnh ứng dụng công nghệ thông tin trong quản lý văn bản đi, văn",
-    "bản đến; thực hiện quy trình xử lý văn bản trên môi trường mạng.",
-    "Sở Công Thương nhận được Văn bản số 11/VT ngày 29/5/2026 và hồ sơ nộp",
-    "trên dịch vụ công quốc gia của Hợp tác xã Văn Thịnh về việc đề nghị",
-    "huấn luyện, kiểm tra cấp Giấy chứng nhận huấn luyện kỹ thuật an toàn",
-)
-
-
 def _body(face: str, spacing: float, angle: float) -> raster.PageImage:
     """An A4 page of justified body text (13 pt) from 60 mm down, turned ``angle``, with the
     scanner's noise, cut at a bitonal threshold (300 dpi)."""
@@ -143,7 +131,7 @@ def _body(face: str, spacing: float, angle: float) -> raster.PageImage:
     size = round(13 / 72 * DPI)
     font = ImageFont.truetype(synth.FONT_DIR + face, size)
     left, right, y = 30 * PX_MM, 195 * PX_MM, 60 * PX_MM
-    for line in LINES:
+    for line in BODY_LINES:
         words = line.split()
         widths = [draw.textlength(word, font=font) for word in words]
         gap = (right - left - sum(widths)) / max(1, len(words) - 1)

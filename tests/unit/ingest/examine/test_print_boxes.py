@@ -19,17 +19,11 @@ from ingest.examine.limits import Deadline
 from ingest.examine.scan import page as page_reading
 from ingest.examine.scan import raster, stamps
 from ingest.examine.scan.page import search_stamps
+from tests.support.documents import BODY_LINES
 
 DPI = 300
 PX_MM = DPI / 25.4
-LINES = (
-    "Tổ chức tập huấn nghiệp vụ cho đội ngũ cán bộ làm công tác văn thư,",
-    "lưu trữ ở các đảng bộ trực thuộc.",
-    "Văn phòng cấp ủy chủ trì, phối hợp với các cơ quan liên quan theo dõi,",
-    "đôn đốc, kiểm tra việc thực hiện, định kỳ báo cáo Ban Thường vụ.",
-    "Đẩy mạnh ứng dụng công nghệ thông tin trong quản lý văn bản đi, văn",
-    "bản đến; thực hiện quy trình xử lý văn bản trên môi trường mạng.",
-)
+LINES = BODY_LINES[:6]
 
 
 def _scanned(image: Image.Image, angle: float = 0.0) -> raster.PageImage:
