@@ -375,17 +375,10 @@ def _subject(
     elif ocr and any(c.role == "stamp" or noisy(c.text) for c in near):
         conf = min(conf, 0.7)
         notes.append("dấu hoặc chữ lẫn đè gần trích yếu")
-    elif ocr and (slips := _marks_differ(subject, body, mended.sure_words)):
+    elif ocr and (found := _slips(subject, body, mended.sure_words)):
+        why, slips = found
         conf = min(conf, 0.75)
-        notes.append("dấu khác với cùng chữ trong thân văn bản: " + _shown(slips))
-        proposal = spelling.propose(subject, slips)
-    elif ocr and (slips := spelling.broken_compounds(subject)):
-        conf = min(conf, 0.75)
-        notes.append("dấu phẩy chia đôi một từ ghép: có thể là vết bẩn: " + _shown(slips))
-        proposal = spelling.propose(subject, slips)
-    elif ocr and (slips := spelling.compound_slips(subject)):
-        conf = min(conf, 0.75)
-        notes.append("có thể đọc sai dấu (từ ghép): " + _shown(slips))
+        notes.append(why + ", ".join(list(dict.fromkeys(s.note() for s in slips))[:3]))
         proposal = spelling.propose(subject, slips)
     elif ocr and not (clean_sure and mended.sure):
         conf = min(conf, 0.75)
@@ -394,9 +387,24 @@ def _subject(
     b.put("subject", subject or None, line, conf, "; ".join(notes) or None, proposal=proposal)
 
 
-def _shown(slips: list[spelling.Slip]) -> str:
-    """The first three slips as the note shows them, each once."""
-    return ", ".join(list(dict.fromkeys(slip.note() for slip in slips))[:3])
+def _slips(
+    subject: str, body: list[str], fixed: frozenset[str]
+) -> tuple[str, list[spelling.Slip]] | None:
+    """The first kind of likely OCR slip an OCR'd subject shows, with the note that names it:
+    marks the body writes otherwise, a speck read as a comma inside a compound, then marks
+    that break a compound."""
+    checks = (
+        ("dấu khác với cùng chữ trong thân văn bản: ", lambda: _marks_differ(subject, body, fixed)),
+        (
+            "dấu phẩy chia đôi một từ ghép: có thể là vết bẩn: ",
+            lambda: spelling.broken_compounds(subject),
+        ),
+        ("có thể đọc sai dấu (từ ghép): ", lambda: spelling.compound_slips(subject)),
+    )
+    for why, find in checks:
+        if slips := find():
+            return why, slips
+    return None
 
 
 def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:
