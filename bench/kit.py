@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from security.actor import Context
 
 ROOT = Path(__file__).resolve().parent.parent
-KHO = [sys.executable, "-c", "from web.cli import main; main()"]
+KHO = [sys.executable, "-c", "from web.cli.launch import main; main()"]  # as the entry point
 FILER_PASSWORD = "bench pass phrase for filing"  # noqa: S105 - throw-away benchmark archives
 
 

@@ -28,6 +28,10 @@ from tests.support.people import ADMIN_PASSWORD, Person, add_person
 from tests.support.postgres import postgres_database
 from web import create_app
 
+# A `kho` started by a test runs in its own process even when the tests run at a terminal: no
+# resident command process is left behind (tests/e2e/cli/test_cli_resident.py asks for one).
+os.environ["KHO_CLI_RESIDENT"] = "0"
+
 
 def pytest_collection_modifyitems(items) -> None:
     for item in items:

@@ -6,22 +6,25 @@ import sys
 
 from web import stopping
 
-# First, before the imports below (seconds on a busy machine): a `kho worker` stops on a signal
-# that comes while it starts (web/stopping.py).
+# First, before anything else (imports take seconds on a busy machine): a `kho worker` stops
+# on a signal that comes while it starts (web/stopping.py).
 stopping.early(sys.argv)
 
-import secrets  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
-from flask import Flask, current_app  # noqa: E402
+if TYPE_CHECKING:
+    from flask import Flask
 
-from archive.core.instance import Instance  # noqa: E402
-from archive.core.limits import Limits  # noqa: E402
-from web import config as kho_config  # noqa: E402
-from web import params  # noqa: E402
+    from archive.core.instance import Instance
+
+# Flask, the instance and what they import are imported inside the functions below: `kho`
+# starts with web/cli/launch.py, which must not pay for them (web/cli/launch.py says why).
 
 
 def current_instance() -> Instance:
     """The instance of the application serving this request or command."""
+    from flask import current_app
+
     return current_app.extensions["kho"]
 
 
@@ -41,6 +44,15 @@ def create_app(config: dict | None = None, *, pages: bool = True) -> Flask:
     ``pages``, every page (blueprints, sign-in, headers, error pages, translations). The `kho`
     command builds it without pages: a command that never serves a page does not import the
     views and what they import (previews, uploads, the ingest pipeline)."""
+    import secrets
+
+    from flask import Flask
+
+    from archive.core.instance import Instance
+    from archive.core.limits import Limits
+    from web import config as kho_config
+    from web import params
+
     app = Flask(
         __name__, instance_path=str(kho_config.home_of(config)), instance_relative_config=True
     )

@@ -1,5 +1,5 @@
 """`python -m web.cli …` is `kho …` (how `kho serve` starts its ingest worker)."""
 
-from web.cli import main
+from web.cli.group import main
 
 main(prog_name="kho")

@@ -56,3 +56,19 @@ def test_every_command_is_listed_where_it_is_defined():
     (or a new one not listed) would still work, but would import every module to be found."""
     defined = {name: s for s in cli.SUBJECTS for name in cli.commands_of(s)}
     assert defined == cli.COMMANDS
+
+
+def test_kho_starts_on_the_standard_library_alone():
+    """What `kho` runs first (web/cli/launch.py) decides where the command runs before anything
+    heavy is imported: the resident process is worth nothing if its caller pays the imports."""
+    probe = (
+        "import json, sys\n"
+        "before = set(sys.modules)\n"
+        "import web.cli.launch\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    added = json.loads(done.stdout)
+    ours = {m for m in added if m.split(".")[0] == "web"}
+    assert ours == {"web", "web.stopping", "web.cli", "web.cli.catalog", "web.cli.launch"}
+    assert not {m.split(".")[0] for m in added} & {*HEAVY, "flask", "sqlalchemy", "whoosh"}
