@@ -14,10 +14,12 @@ level, urgency, kind) is put in one class:
 - **handled**: a number or date that is handwritten or left blank on the page, returned empty
   (or, for the number, as its printed part only: "/CT-UBND" for "05/CT-UBND") and flagged with
   the reason code ``blank``. It is not right (the value is not there) but nothing is wrong:
-  the archivist types it in. The targets count it as done.
+  the archivist types it in. The targets count it as done. When OCR read clean digits in the
+  blank, the review page offers the whole number (counted with the offers below).
 - **caught**: wrong (or missing) but in ``review``: a person will look at it. The summary also
-  counts the caught fields whose review item offers the right value (``proposal``: the person
-  takes it in one click) and the fields offered a wrong one (which the person must reject).
+  counts the caught or handled fields whose review item offers the right value
+  (``proposal``: the person takes it in one click) and the fields offered a wrong one (which
+  the person must reject).
 - **silently wrong**: wrong and not in ``review``: the failure that must not happen.
 
 Comparison rules (the same for every field unless said): None and "" are the same; text is NFC
@@ -351,20 +353,24 @@ def report(outcomes: list[Outcome], title: str) -> None:
             right_offers, wrong_offers = _offers(by_format[fmt])
             print(
                 f"{'':10s} values offered on the review page: the right one for {right_offers}"
-                f" of {counts['caught']} caught fields; a wrong one for {wrong_offers} fields"
+                f" of {counts['caught'] + counts['handled']} caught or handled fields; a wrong"
+                f" one for {wrong_offers} fields"
             )
 
 
 def _offers(outcomes: list[Outcome]) -> tuple[int, int]:
-    """Caught fields whose review item offers the right value (the person takes it in one
-    click), and fields offered a value that is not the right one (one the person must reject)."""
+    """Caught or handled fields whose review item offers the right value (the person takes it
+    in one click), and fields offered a value that is not the right one (one the person must
+    reject)."""
     offered = [
         (c, name, value, o.truth.get(name))
         for o in outcomes
         for name, c in o.classes.items()
         if (value := (o.review.get(name) or {}).get("proposal"))
     ]
-    right = sum(c == "caught" and same(name, value, want) for c, name, value, want in offered)
+    right = sum(
+        c in ("caught", "handled") and same(name, value, want) for c, name, value, want in offered
+    )
     wrong = sum(not same(name, value, want) for c, name, value, want in offered)
     return right, wrong
 

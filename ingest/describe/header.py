@@ -407,6 +407,9 @@ def _slips(
     return None
 
 
+_WRITTEN_NUMBER = re.compile(r"[0-9]{1,5}")  # a document's number: "01", "575", "2191"
+
+
 def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:
     """The document's own number; a blank or handwritten one is never guessed.
 
@@ -434,7 +437,12 @@ def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:
     seen = f" (bản quét đọc được '{found.handwritten}')" if found.handwritten else ""
     if ocr or found.handwritten:
         note = f"số văn bản viết tay hoặc để trống{seen}: giữ phần in sẵn '{found.printed}'"
-        b.put("number", found.printed, cell.line, 0.3, note, "blank")
+        # Clean digits in the blank (a number typed in, or written clearly) are offered, with
+        # the printed part, next to the crop of the header: never filed unless a person takes
+        # them. What OCR makes of most handwriting ("O{_", "2#") is offered nothing.
+        digits = found.handwritten if _WRITTEN_NUMBER.fullmatch(found.handwritten or "") else None
+        offer = f"{digits}{found.printed}" if digits and found.printed else None
+        b.put("number", found.printed, cell.line, 0.3, note, "blank", proposal=offer)
     else:
         note = f"văn bản chưa có số (bản chưa đăng ký hoặc dự thảo): '{cell.text}'"
         b.put("number", None, cell.line, 0.3, note, "blank")

@@ -314,6 +314,24 @@ def test_handwritten_scan_header_goes_to_review_with_its_reasons() -> None:
     assert "issuer" not in review and "doc_type" not in review
 
 
+@pytest.mark.parametrize(
+    ("number_line", "offer"),
+    [
+        ("Số: 1050 /CT-UBND", "1050/CT-UBND"),  # clean digits with a gap: typed or clear pen
+        ("Số: 01 /CT-UBND", "01/CT-UBND"),
+        ("Số: 2 #ˆ /CT-UBND", None),  # what OCR makes of handwriting: nothing to offer
+        ("Số: ___/CT-UBND", None),  # an empty blank
+    ],
+)
+def test_clean_digits_in_a_number_blank_are_offered_never_filed(number_line, offer) -> None:
+    """The archivist sees the crop and, when OCR read clean digits in the blank, the whole
+    number offered in one click; the field itself keeps only the printed part until then."""
+    text = SCAN.replace("Số: 2 #ˆ /CT-UBND", number_line)
+    h = parse_header(text, ocr=True)
+    item = {i.field: i for i in review_items(h)}["number"]
+    assert (h.number, item.code, item.proposal) == ("/CT-UBND", "blank", offer)
+
+
 PRINTED_DAY = SCAN.replace("ngày Z tháng", "ngày 06 tháng")
 
 
