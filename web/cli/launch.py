@@ -46,7 +46,7 @@ ENV_SWITCH = "KHO_CLI_RESIDENT"
 ENV_IDLE = "KHO_CLI_RESIDENT_IDLE"
 PACKAGES = ("archive", "ingest", "search", "security", "web")
 MAX_REQUEST = 1 << 20  # bytes: arguments and environment
-_LENGTH = struct.Struct("!I")
+FRAME = struct.Struct("!I")  # the length of the request, sent before it
 ROOT = Path(__file__).resolve().parents[2]  # where the packages are
 
 
@@ -90,7 +90,7 @@ def _ask(client: socket.socket, args: list[str]) -> int | None:
     may run it itself (``None``); after that, never: a command must not run twice."""
     try:
         request = _request(args)
-        socket.send_fds(client, [_LENGTH.pack(len(request)) + request], [0, 1, 2])
+        socket.send_fds(client, [FRAME.pack(len(request)) + request], [0, 1, 2])
         replies = client.makefile("rb")
         started = replies.readline()
     except OSError:

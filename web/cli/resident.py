@@ -121,15 +121,17 @@ def _request(conn: socket.socket) -> tuple[dict, list[int]]:
     another account or when incomplete."""
     conn.settimeout(10)
     peer = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CREDENTIALS.size)
+    if _CREDENTIALS.unpack(peer)[1] != os.getuid():
+        raise ValueError("another account")
     fds: list[int] = []
     try:
         data, fds, _, _ = socket.recv_fds(conn, 65536, 3)
-        if _CREDENTIALS.unpack(peer)[1] != os.getuid() or len(fds) != 3 or len(data) < 4:
-            raise ValueError("refused")
-        (size,) = struct.unpack("!I", data[:4])
+        if len(fds) != 3 or len(data) < launch.FRAME.size:
+            raise ValueError("incomplete")
+        (size,) = launch.FRAME.unpack(data[: launch.FRAME.size])
         if size > launch.MAX_REQUEST:
             raise ValueError("too large")
-        body = data[4:]
+        body = data[launch.FRAME.size :]
         while len(body) < size:
             more = conn.recv(size - len(body))
             if not more:
