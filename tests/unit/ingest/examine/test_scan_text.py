@@ -218,3 +218,21 @@ def test_page_statistics_count_characters_as_defined() -> None:
         kept = nfc.translate(garbled._DELETE_ORDINARY)
         assert measured.odd == sum(1 for ch in kept if not ch.isspace())
         assert text_stage.has_text(page) == (sum(1 for ch in page if ch.isalnum()) >= 3)
+
+
+def test_page_statistics_count_tokens_as_the_regex_over_the_page_finds_them(texts) -> None:
+    """``measure`` takes whole words as tokens when they are all letters and digits; its counts
+    are those of ``_TOKEN`` (runs of letters and digits) over the whole page."""
+    rnd = random.Random(5)
+    alphabet = [chr(c) for c in range(0x3100)] + list(" \u00a0\u2003\t\n_.,-") * 60
+    pages = [*texts[:20], *(synth.mojibake(t) for t in texts[:10])]
+    pages += [synth.poor_ocr(t) for t in texts[:10]]
+    pages += ["l6p_12 a_b Tỉnh,ủy (Lào)Cai 12/CV-ĐU \u00a0x\u0301y", "", "___", "a\u0301 b\u0323c"]
+    pages += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 120))) for _ in range(300)]
+    for page in pages:
+        counts = [
+            garbled._token(t) for t in garbled._TOKEN.findall(unicodedata.normalize("NFC", page))
+        ]
+        measured = garbled.measure(page)
+        expected = tuple(sum(c[i] for c in counts) for i in range(3))
+        assert (measured.tokens, measured.syllables, measured.marked) == expected, page
