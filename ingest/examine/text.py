@@ -106,10 +106,11 @@ def pdf_pages_needing_ocr(data: bytes, fewest: int = 0) -> list[int]:
 
 
 def _layer_has_text(raw: str) -> bool:
-    """``has_text(normalize(raw))``, without normalizing a page whose first letters are ASCII:
-    an ASCII letter or digit stays one through every step of ``normalize`` (NFC only composes
-    a mark onto it; the TCVN3 and VNI readings map other characters, upper-case or add an "ư"),
-    so three of them in the raw text are three in the normalized one."""
+    """``has_text(normalize(raw))``, without normalizing a page with three ASCII letters or
+    digits (most pages have them in their first word): an ASCII letter or digit stays one
+    through every step of ``normalize`` (NFC only composes a mark onto it; the TCVN3 and VNI
+    readings map other characters, upper-case or add an "ư"), so three of them in the raw text
+    are three in the normalized one."""
     found = 0
     for ch in raw:
         if ch.isascii() and ch.isalnum():
