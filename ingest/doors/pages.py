@@ -55,7 +55,7 @@ def pages_to_split(data: bytes, filename: str, limits: Limits, others: bool = Tr
     scan, or no other worker alive: ``others``)."""
     if not others or not ocr.ocr_available():
         return []
-    wanted = ocr.scan_pages(data, filename, limits) or []
+    wanted = ocr.scan_pages(data, filename, limits, fewest=SPLIT_FROM) or []
     return [p for p in wanted if p > 0] if len(wanted) >= SPLIT_FROM else []
 
 

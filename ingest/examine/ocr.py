@@ -384,17 +384,19 @@ def ocr_pdf_pages(
     )
 
 
-def scan_pages(data: bytes, filename: str, limits: Limits) -> list[int] | None:
+def scan_pages(data: bytes, filename: str, limits: Limits, fewest: int = 0) -> list[int] | None:
     """The pages of a file that OCR would read (0-based): every frame of an image, the pages
     of a PDF without a text layer; ``None`` for anything else or what does not open (the
-    pipeline then examines it and gives its reason)."""
+    pipeline then examines it and gives its reason). A caller that only wants to know of
+    ``fewest`` pages or more may get fewer than there are when there are fewer than that (a
+    PDF's pages are then not all looked at: ``text.pdf_pages_needing_ocr``)."""
     from ingest.examine import sniff
-    from ingest.examine.text import pdf_text
+    from ingest.examine.text import pdf_pages_needing_ocr
 
     try:
         kind = sniff.media_type(data, filename)
         if kind == sniff.MediaType.PDF:
-            return pdf_text(data).pages_needing_ocr
+            return pdf_pages_needing_ocr(data, fewest)
         if kind in sniff.IMAGES:
             return list(range(image_frames(data, limits)))
     except Exception:  # refused, damaged, encrypted: the filing says why

@@ -79,14 +79,59 @@ def pdf_text(
     return Extracted("\n\f".join(pages), pages, blank)
 
 
-def _pdf_pages(data: bytes, deadline: Deadline | None, first: Callable | None) -> list[str]:
+def pdf_pages_needing_ocr(data: bytes, fewest: int = 0) -> list[int]:
+    """The pages of a PDF without a text layer, as ``pdf_text(data).pages_needing_ocr``, for the
+    job door's question "is this a long scan?" (``ocr.scan_pages``): no page's text is kept or
+    normalized when ASCII already shows it has text, and the walk stops once fewer than
+    ``fewest`` such pages could still be found (the list is then partial and shorter than
+    ``fewest``). Reading every page's whole text only to learn that a text PDF is no scan cost
+    as much as its filing's own extraction."""
+    with PDFIUM:
+        document = _open(data)
+        try:
+            count = len(document)
+            blank: list[int] = []
+            for index in range(count):
+                if len(blank) + count - index < fewest:
+                    break
+                page = document[index]
+                textpage = page.get_textpage()
+                if not _layer_has_text(textpage.get_text_range()):
+                    blank.append(index)
+                textpage.close()
+                page.close()
+        finally:
+            document.close()
+    return blank
+
+
+def _layer_has_text(raw: str) -> bool:
+    """``has_text(normalize(raw))``, without normalizing a page with three ASCII letters or
+    digits (most pages have them in their first word): an ASCII letter or digit stays one
+    through every step of ``normalize`` (NFC only composes a mark onto it; the TCVN3 and VNI
+    readings map other characters, upper-case or add an "ư"), so three of them in the raw text
+    are three in the normalized one."""
+    found = 0
+    for ch in raw:
+        if ch.isascii() and ch.isalnum():
+            found += 1
+            if found >= MIN_TEXT_CHARS:
+                return True
+    return has_text(normalize(raw))
+
+
+def _open(data: bytes) -> pdfium.PdfDocument:
     try:
-        document = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise Refused(
             "Không đọc được lớp chữ của tệp PDF: hãy lấy lại bản gốc.",
             f"The PDF's text cannot be read ({exc}): get the original again.",
         ) from None
+
+
+def _pdf_pages(data: bytes, deadline: Deadline | None, first: Callable | None) -> list[str]:
+    document = _open(data)
     pages: list[str] = []
     try:
         for index in range(len(document)):

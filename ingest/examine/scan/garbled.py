@@ -115,13 +115,27 @@ _DELETE_ORDINARY = _ordinary_characters()
 
 def measure(text: str) -> Readability:
     """Character and syllable statistics of one page (or any text)."""
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text)  # a no-op scan in C on a text layer's pages
     # Characters other than whitespace, counted by ``str.split`` (the same ``isspace`` test) in
     # C rather than one Python step per character: this runs on every text-layer page filed.
-    characters = sum(map(len, text.split()))
+    words = text.split()
+    characters = sum(map(len, words))
     odd = sum(map(len, text.translate(_DELETE_ORDINARY).split()))
+    # The tokens are the runs of ``isalnum`` characters (what ``[^\W_]`` matches), which never
+    # span whitespace: a word that is all letters and digits (most of them) is one token as it
+    # is, and only the others (punctuation attached, "l6p.", "a_b") go through the regex, in
+    # one call. The regex over the whole page cost more than the rest of this function.
     tokens = syllables = marked = 0
-    for token in _TOKEN.findall(text):
+    others = []
+    for word in words:
+        if word.isalnum():
+            counted, syllable, mark = _token(word)
+            tokens += counted
+            syllables += syllable
+            marked += mark
+        else:
+            others.append(word)
+    for token in _TOKEN.findall(" ".join(others)):
         counted, syllable, mark = _token(token)
         tokens += counted
         syllables += syllable

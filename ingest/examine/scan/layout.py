@@ -13,6 +13,7 @@ layer (PDFium's text rectangles), all in fractions of the page so the review cro
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from statistics import median
 
@@ -61,17 +62,38 @@ class Header:
 
 
 def _rows(boxes: list[Box]) -> list[list[Box]]:
-    """Boxes grouped into rows: a box joins a row when it overlaps the row's span by half.
+    """Boxes grouped into rows: a box joins a row when it overlaps the row's span by half."""
+    return _rows_and_tops(boxes)[0]
 
-    Runs on every word of a text layer's page 1, each against every row so far: the test is
+
+def _rows_and_tops(boxes: list[Box]) -> tuple[list[list[Box]], list[float]]:
+    """The rows (``_rows``), top first, and each row's top.
+
+    Runs on every word of a text layer's page 1, each against the rows so far: the test is
     written out with plain comparisons (no ``min``/``max`` calls), and a row's top is its
-    span's, not searched again to sort the rows."""
+    span's, not searched again to sort the rows. Boxes come in the order of their middles, so
+    once a row ends above the middle so far less the tallest box's height, no box to come can
+    join it (its top lies at most half that height above its middle, and a box upside down or
+    a row's span upside down overlaps by less than its own half): such rows at the front are
+    no longer compared. Not used when a coordinate is not finite (the order of the middles
+    then says nothing; no caller's are)."""
     rows: list[list[Box]] = []
     spans: list[list[float]] = []
-    for box in sorted(boxes, key=_middle):
+    ordered = sorted(boxes, key=_middle)
+    heights = [b[3] - b[1] for b in ordered]
+    tallest = max(heights, default=0.0)
+    reach = max(tallest, 0.0) + 1e-9 if math.isfinite(sum(heights)) else math.inf
+    live_rows: list[list[Box]] = []  # the rows a box may still join, in the order made
+    live_spans: list[list[float]] = []
+    for box, height in zip(ordered, heights, strict=True):
         y0, y1 = box[1], box[3]
-        height = y1 - y0
-        for row, span in zip(rows, spans, strict=True):
+        cutoff = (y0 + y1) / 2 - reach
+        dead = 0
+        while dead < len(live_spans) and live_spans[dead][1] < cutoff:
+            dead += 1
+        if dead:
+            del live_rows[:dead], live_spans[:dead]
+        for row, span in zip(live_rows, live_spans, strict=True):
             s0, s1 = span
             overlap = (s1 if s1 < y1 else y1) - (s0 if s0 > y0 else y0)
             if overlap > 0.5 * (height if height <= s1 - s0 else s1 - s0):
@@ -84,8 +106,10 @@ def _rows(boxes: list[Box]) -> list[list[Box]]:
         else:
             rows.append([box])
             spans.append([y0, y1])
+            live_rows.append(rows[-1])
+            live_spans.append(spans[-1])
     order = sorted(range(len(rows)), key=lambda i: spans[i][0])
-    return [rows[i] for i in order]
+    return [rows[i] for i in order], [spans[i][0] for i in order]
 
 
 def _middle(box: Box) -> float:
@@ -152,11 +176,15 @@ def find_header(boxes: list[Box], mm: tuple[float, float]) -> Header | None:
     low, high = LINE_MM[0] * mm[1], LINE_MM[1] * mm[1]
     lines = [b for b in boxes if low <= b[3] - b[1] <= high and b[1] < MAX_HEADER_BOTTOM]
     lines = [b for b in lines if b[2] - b[0] >= 1.5 * mm[0]]
-    rows = _rows(lines)
+    rows, tops = _rows_and_tops(lines)
     if len(rows) < 2:
         return None
-    first_top = min(b[1] for b in rows[0])
-    first = [row for row in rows[:4] if min(b[1] for b in row) < first_top + FIRST_ROWS_SPAN]
+    first_top = tops[0]
+    first = [
+        row
+        for row, top in zip(rows[:4], tops[:4], strict=True)
+        if top < first_top + FIRST_ROWS_SPAN
+    ]
     gap = None
     while first and gap is None:  # a long title among the first rows hides the gap: drop it
         gap = _gutter([b for row in first for b in row])
@@ -171,16 +199,15 @@ def find_header(boxes: list[Box], mm: tuple[float, float]) -> Header | None:
     right_end = max(b[2] for b in _right_part(first[0], start) or first[0])
     header_rows: list[list[Box]] = []
     next_top = None
-    for row in rows:
-        if min(b[1] for b in row) < first_top - 1e-6:
+    join = JOIN_MM * mm[0]
+    for row, top in zip(rows, tops, strict=True):
+        if top < first_top - 1e-6:
             continue
         part = _right_part(row, start)
         # a run of ink across the gap between the columns: a line of the body
-        crossing = any(
-            x0 < start - 1e-6 and x1 > end + 1e-6 for x0, x1 in _runs(row, JOIN_MM * mm[0])
-        )
+        crossing = any(x0 < start - 1e-6 and x1 > end + 1e-6 for x0, x1 in _runs(row, join))
         if crossing or (part and not _in_right_column(part, axis, right_end)):
-            next_top = min(b[1] for b in row)
+            next_top = top
             break
         header_rows.append(row)
     if len(header_rows) < 2:

@@ -7,6 +7,7 @@ disk.
 from __future__ import annotations
 
 import io
+import math
 import random
 import unicodedata
 
@@ -202,6 +203,24 @@ def test_rows_are_grouped_as_defined() -> None:
             height = round(rnd.random() * rnd.choice([0.01, 0.05, 0.2]), rnd.choice([2, 6]))
             left = rnd.random()
             boxes.append((left, top, left + 0.1, top + height * rnd.choice([1, 1, 0])))
+        rows, tops = layout._rows_and_tops(boxes)
+        assert rows == _rows_by_definition(boxes)
+        assert tops == [min(b[1] for b in row) for row in rows]
+
+
+def test_rows_are_grouped_as_defined_among_tall_and_upside_down_boxes() -> None:
+    """Rows far above the boxes to come are no longer compared (``_rows_and_tops``): a tall box
+    keeps them in reach; boxes upside down cannot reach them either; a coordinate that is not
+    a number (none in practice) turns that off."""
+    rnd = random.Random(11)
+    for _ in range(600):
+        boxes = []
+        for _ in range(rnd.randint(0, 40)):
+            top = round(rnd.random(), rnd.choice([1, 2, 6]))
+            height = rnd.random() * rnd.choice([0.005, 0.02, 0.02, 0.3])
+            sign = -1 if rnd.random() < 0.1 else 1
+            bottom = math.nan if rnd.random() < 0.01 else top + sign * height
+            boxes.append((0.1, top, 0.2, bottom))
         assert layout._rows(boxes) == _rows_by_definition(boxes)
 
 
@@ -218,3 +237,21 @@ def test_page_statistics_count_characters_as_defined() -> None:
         kept = nfc.translate(garbled._DELETE_ORDINARY)
         assert measured.odd == sum(1 for ch in kept if not ch.isspace())
         assert text_stage.has_text(page) == (sum(1 for ch in page if ch.isalnum()) >= 3)
+
+
+def test_page_statistics_count_tokens_as_the_regex_over_the_page_finds_them(texts) -> None:
+    """``measure`` takes whole words as tokens when they are all letters and digits; its counts
+    are those of ``_TOKEN`` (runs of letters and digits) over the whole page."""
+    rnd = random.Random(5)
+    alphabet = [chr(c) for c in range(0x3100)] + list(" \u00a0\u2003\t\n_.,-") * 60
+    pages = [*texts[:20], *(synth.mojibake(t) for t in texts[:10])]
+    pages += [synth.poor_ocr(t) for t in texts[:10]]
+    pages += ["l6p_12 a_b Tỉnh,ủy (Lào)Cai 12/CV-ĐU \u00a0x\u0301y", "", "___", "a\u0301 b\u0323c"]
+    pages += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 120))) for _ in range(300)]
+    for page in pages:
+        counts = [
+            garbled._token(t) for t in garbled._TOKEN.findall(unicodedata.normalize("NFC", page))
+        ]
+        measured = garbled.measure(page)
+        expected = tuple(sum(c[i] for c in counts) for i in range(3))
+        assert (measured.tokens, measured.syllables, measured.marked) == expected, page

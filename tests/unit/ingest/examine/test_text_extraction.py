@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import unicodedata
 
+import pikepdf
 import pytest
 
 from ingest.examine import legacy, stages
+from ingest.examine import text as text_layer
 from ingest.examine.office import convert
 from ingest.examine.sniff import MediaType
 from ingest.examine.text import decode_plain, plain_text
@@ -26,6 +29,47 @@ def test_pdf_text_layer_per_page() -> None:
     assert result.pages == 3 and result.pages_needing_ocr == []
     assert result.text.count("\f") == 2 and S in result.text.replace("\n", " ")
     assert _is_nfc(result.text)
+
+
+def _pdf_of(pages: list[bytes]) -> bytes:
+    """One PDF made of the first page of each PDF given, in order."""
+    with pikepdf.new() as doc:
+        for data in pages:
+            with pikepdf.open(io.BytesIO(data)) as page:
+                doc.pages.append(page.pages[0])
+        out = io.BytesIO()
+        doc.save(out)
+    return out.getvalue()
+
+
+def test_the_split_decision_finds_the_pages_the_filing_would_ocr() -> None:
+    """The job door's walk (``pdf_pages_needing_ocr``: no whole text kept, stopping once
+    too few pages could be left) names the pages ``pdf_text`` finds without a text layer, or
+    says there are fewer than ``fewest``: a text page, a scanned one, two letters only, a
+    page whose letters are not ASCII (normalized before they are counted), a legacy one."""
+    scan = fx.scanned_pdf(fx.image())
+    data = _pdf_of([fx.pdf(), scan, fx.pdf("ab"), fx.pdf("Đồ ỦY"), scan, fx.pdf(TCVN3_SENTENCE),
+                    fx.pdf("— đ —"), scan])  # fmt: skip
+    expected = [1, 2, 4, 6, 7]
+    assert text_layer.pdf_text(data).pages_needing_ocr == expected
+    assert text_layer.pdf_pages_needing_ocr(data) == expected
+    for fewest in range(len(expected) + 3):
+        found = text_layer.pdf_pages_needing_ocr(data, fewest)
+        assert found == expected if len(expected) >= fewest else len(found) < fewest, fewest
+    assert text_layer.pdf_pages_needing_ocr(fx.pdf_pages(2), 3) == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "ab", "abc", "a\u0301b\u0301", "1 2 3", "\x00a\x00b\r\n", "đđ", "ĐĐĐ", "ᄀ\u1161ᆨ",
+     "ᄀ\u1161ᆨ ᄀ\u1161ᆨ ᄀ\u1161", "— đ —", "ab\u0301đ", TCVN3_SENTENCE, VNI_SENTENCE,
+     "TØnh", "µ¸ ¸"],
+)  # fmt: skip
+def test_a_page_has_text_when_its_normalized_text_would(raw: str) -> None:
+    """The door's shortcut counts ASCII letters in the raw text; it must agree with counting
+    after ``normalize`` (Hangul jamo compose into one letter: raw counting would not)."""
+    expected = text_layer.has_text(text_layer.normalize(raw))
+    assert text_layer._layer_has_text(raw) == expected
 
 
 def test_pdf_page_without_text_layer_is_flagged_when_ocr_is_postponed() -> None:
