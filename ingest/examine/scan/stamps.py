@@ -58,6 +58,9 @@ DOT_MM, DOTTED_GAP_MM, DOTTED_COVER = 0.5, 4.5, (0.3, 0.2)
 # A long one-line box of dots (``_long_dotted_boxes``): long sides of LONG_SIDE_MM and more,
 # its short sides found only as SHORT_END_MM of dots.
 LONG_SIDE_MM, SHORT_END_MM = 20.0, 2.0
+# A one-line box closed from its two dotted ends (``_two_ended_boxes``): the dotted rows along
+# its top and bottom span together at least this share of its two long sides.
+TWO_ENDED_SPAN = 0.5
 # Round seals: radius (mm), searched this far below the zone (a seal the zone's edge cuts),
 # found at SEAL_PX_MM (pixels per mm: a coarse image makes the circle search fast), and kept
 # when their outer ring is inked on at least SEAL_RING of its length (circles that the search
@@ -263,7 +266,7 @@ def _dotted_boxes(upright: np.ndarray, px_mm: float) -> list[tuple[int, int, int
     on both sides of the line counts (``_isolated``), the pieces must ink DOTTED_COVER of the
     side, and a box needs both of its vertical sides (of a long box, a few dots of each
     will do: ``_long_dotted_boxes``)."""
-    sides, short = [], []
+    sides, short, every = [], [], []
     for vertical in (False, True):
         thin = _isolated(upright, px_mm, vertical)
         n = max(2, round(DOT_MM * px_mm))  # a dash, not a speck of the scanner's noise
@@ -275,8 +278,13 @@ def _dotted_boxes(upright: np.ndarray, px_mm: float) -> list[tuple[int, int, int
         joined = _chained(pieces, px_mm, DOTTED_GAP_MM, DOTTED_COVER[vertical])
         sides.append([s for s in joined if s[1] - s[0] >= least])
         short.append([s for s in joined if s[1] - s[0] >= SHORT_END_MM * px_mm])
+        every.append(joined)
+    # Strokes of print across a row (ink in runs longer than a side is thick) hide a side.
+    across_runs = np.ones((max(2, round(1.0 * px_mm)), 1), np.uint8)
+    hidden = cv2.morphologyEx(upright, cv2.MORPH_OPEN, across_runs) > 0
     boxes = _boxes_from_sides(sides[0], sides[1], px_mm, per_bottom=True, both_sides=True)
-    return _joined(boxes + _long_dotted_boxes(sides[0], short[1], px_mm))
+    boxes += _long_dotted_boxes(sides[0], short[1], px_mm)
+    return _joined(boxes + _two_ended_boxes(every[0], sides[1], px_mm, hidden))
 
 
 def _long_dotted_boxes(across: list[tuple[int, int, int]], downs: list[tuple[int, int, int]],
@@ -312,6 +320,63 @@ def _long_dotted_boxes(across: list[tuple[int, int, int]], downs: list[tuple[int
                 box = (min(x0, *left), ay, max(x1, *right), by)
                 if box[2] - box[0] >= 2 * height:
                     out.append(box)
+    return out
+
+
+def _two_ended_boxes(across: list[tuple[int, int, int]], downs: list[tuple[int, int, int]],
+                     px_mm: float, hidden: np.ndarray | None = None
+                     ) -> list[tuple[int, int, int, int]]:  # fmt: skip
+    """One-line boxes closed from their two ends: a faint TUYỆT MẬT at 200 dpi, turned 18° over
+    the motto, left both short sides as dotted lines but its long sides broken beyond joining
+    (gaps of 5-6 mm where the ink thinned out, part of each under a line of print), so no long
+    side was found whole and only pieces of the box were proposed. Two dotted vertical sides
+    level with each other (sharing most of the shorter one's rows), at least twice their box's
+    height apart, are what print does not give; the box then closes along the dotted row just
+    above their tops and the one just below their bottoms (within DOTTED_GAP_MM). A side is
+    judged only where it can be seen: where a stroke of print (``hidden``: ink in runs across
+    the row longer than a side is thick) crosses the row, its dots cannot show. The dots of the
+    two rows must span together at least TWO_ENDED_SPAN of what is seen of the two long sides,
+    each at least DOTTED_COVER of its own, and at least half of each side must be seen."""
+    (_, min_h), (max_w, max_h) = STAMP_MM
+    reach, step = DOTTED_GAP_MM * px_mm, STEP_MM * px_mm
+    downs = sorted(downs, key=lambda s: s[2])
+
+    def row(x0: int, x1: int, low: float, high: float) -> tuple[float, int]:
+        """Of the rows between ``low`` and ``high``, the one whose dotted pieces span most of
+        what is seen of x0..x1: that share, and the row."""
+        best: tuple[float, int] = (0.0, 0)
+        for _, _, y in across:
+            if not low <= y <= high:
+                continue
+            dotted = np.zeros(x1 - x0, bool)
+            for a, b, c in across:
+                if abs(c - y) <= step:
+                    dotted[max(0, a - x0) : max(0, min(b, x1) - x0)] = True
+            seen = np.ones(x1 - x0, bool)
+            if hidden is not None:
+                band = hidden[max(0, round(y - step)) : round(y + step) + 1, x0:x1]
+                seen[: band.shape[1]] = ~band.any(axis=0)
+                seen |= dotted
+            if seen.sum() >= 0.5 * (x1 - x0):
+                best = max(best, (float(dotted.sum() / seen.sum()), y))
+        return best
+
+    out = []
+    for i, (la, lb, lx) in enumerate(downs):
+        for ra, rb, rx in downs[i + 1 :]:
+            if rx - lx > max_w * px_mm:
+                break
+            if min(lb, rb) - max(la, ra) < 0.6 * min(lb - la, rb - ra):
+                continue
+            top, bottom = min(la, ra), max(lb, rb)
+            upper = row(lx, rx, top - reach, top + step)
+            lower = row(lx, rx, bottom - step, bottom + reach)
+            height = lower[1] - upper[1]
+            if not (min_h * px_mm <= height <= max_h * px_mm and rx - lx >= 2 * height):
+                continue
+            spans = upper[0] + lower[0]
+            if min(upper[0], lower[0]) >= DOTTED_COVER[0] and spans >= 2 * TWO_ENDED_SPAN:
+                out.append((lx, upper[1], rx, lower[1]))
     return out
 
 
