@@ -27,7 +27,7 @@ PX_MM = DPI / 25.4
 def _body(face: str = "DejaVuSerif-Bold.ttf", top_mm: float = 60.0, angle: float = 0.0,
           spacing: float = 1.2) -> tuple[Image.Image, list[float]]:  # fmt: skip
     """An A4 page of body text (13 pt, justified) from ``top_mm`` down, and its baselines."""
-    image = Image.new("L", (round(210 * PX_MM), round(130 * PX_MM)), 255)
+    image = Image.new("L", (round(210 * PX_MM), round(297 * PX_MM)), 255)
     draw = ImageDraw.Draw(image)
     size = round(13 / 72 * DPI)
     font = ImageFont.truetype(synth.FONT_DIR + face, size)
