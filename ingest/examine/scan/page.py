@@ -69,6 +69,10 @@ PRINT_PITCH_MM = 8.0  # lines of running text (13 pt, 1.5 spaced) are about 7 mm
 # Measured on pieces of SIDE_PIECE_MM, each finding its side's own line (a side 1.5° off the
 # angle the box was found at drifts across a long box).
 MARGIN_BAND_MM, LETTERS_ALONG, SIDE_PIECE_MM = (0.4, 1.1), 0.25, 4.0
+# A stamp's box side is a ruled line: along most of it, ink no thicker than RULE_MM across it.
+# A box bridged out of bold print has "sides" cut through letters: thin ink along at most
+# RULED_SIDE of each (measured 0.11-0.38 on the better side; stamps' found boxes 0.69-0.97).
+RULE_MM, RULED_SIDE = 0.7, 0.5
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,11 @@ def search_stamps(page: PageImage, index: int, zone_bottom: float, deadline: Dea
         verdicts = [
             replace(v, kind=None)
             if v.kind == "unknown"
-            and (_dashes_of_print(c.candidate, height, px_mm) or _print_box(page, c.candidate))
+            and (
+                _dashes_of_print(c.candidate, height, px_mm)
+                or _print_box(page, c.candidate)
+                or _unruled_box(page, c.candidate)
+            )
             else v
             for c, v in zip(crops, verdicts, strict=True)
         ]  # fmt: skip
@@ -326,6 +334,54 @@ def _print_box(page: PageImage, cand: stamps.Candidate) -> bool:
         if lettered >= LETTERS_ALONG * max(1, x1 - x0) and beyond <= lettered / 2:
             return True
     return False
+
+
+def _ruled_share(page: PageImage, cand: stamps.Candidate) -> tuple[float, float]:
+    """For each long side of a box (top, bottom), the share of its length (clear of the end
+    sides) along which the side's own line is inked by ink no thicker across it than RULE_MM:
+    a ruled line there, not the stroke of a letter that the side cuts through."""
+    px_mm = page.dpi / 25.4
+    reach = round(1.5 * px_mm)  # room round the box to find each side's own line
+    ink = stamp_reading.upright(page.gray, cand, reach) < stamps.PAPER_INK
+    rows = ink.shape[0]
+    width, height = round(cand.size[0]), round(cand.size[1])
+    slack, piece = round(0.8 * px_mm), max(4, round(SIDE_PIECE_MM * px_mm))
+    thin = max(1, round(RULE_MM * px_mm))
+    x0, x1 = reach + round(0.1 * width), reach + round(0.9 * width)  # clear of the end sides
+    shares = []
+    for side in (reach, reach + height):
+        ruled = 0
+        for start in range(x0, x1, piece):
+            cols = ink[:, start : min(start + piece, x1)]
+            lines = range(max(0, side - slack), min(rows, side + slack + 1))
+            line = max(lines, key=lambda y: int(cols[y].sum()))  # this piece of the side
+            for col in cols.T:
+                hit = next((y for y in (line, line - 1, line + 1) if 0 <= y < rows and col[y]),
+                           None)  # fmt: skip
+                if hit is None:
+                    continue
+                top = hit
+                while top > 0 and col[top - 1]:
+                    top -= 1
+                bottom = hit
+                while bottom < rows - 1 and col[bottom + 1]:
+                    bottom += 1
+                ruled += int(bottom - top + 1 <= thin)
+        shares.append(ruled / max(1, x1 - x0))
+    return shares[0], shares[1]
+
+
+def _unruled_box(page: PageImage, cand: stamps.Candidate) -> bool:
+    """A box found only by bridging dashes (no stamp ink) neither of whose long sides is a
+    ruled line (``_ruled_share`` under RULED_SIDE on both), that read as nothing: the bridged
+    pieces of bold letters that happen to line up across two to four lines of print, turned
+    12-21° to it (11-22 x 5-13 mm boxes held ordinary pages of bold body text for a person).
+    ``_print_box`` does not see them, as there is print on both sides of their "sides". A
+    stamp's box, even faint, keeps at least one side ruled. Its row is still read
+    (``_rows_with_a_level``)."""
+    if not (cand.cues <= {"frame", "dashed", "rotated"} and "dashed" in cand.cues):
+        return False
+    return max(_ruled_share(page, cand)) < RULED_SIDE
 
 
 def _crops(page: PageImage, candidates: list[stamps.Candidate]

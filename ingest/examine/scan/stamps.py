@@ -58,6 +58,16 @@ DOT_MM, DOTTED_GAP_MM, DOTTED_COVER = 0.5, 4.5, (0.3, 0.2)
 # A long one-line box of dots (``_long_dotted_boxes``): long sides of LONG_SIDE_MM and more,
 # its short sides found only as SHORT_END_MM of dots.
 LONG_SIDE_MM, SHORT_END_MM = 20.0, 2.0
+# A one-line box closed from its two dotted ends (``_two_ended_boxes``): the dotted rows along
+# its top and bottom span together at least this share of its two long sides.
+TWO_ENDED_SPAN = 0.5
+# ... and its rows of dots stop at its ends: beyond them, over BEYOND_END_MM, they ink less
+# than DOTTED_COVER (a line of serif print's baseline dots runs on across the page).
+BEYOND_END_MM = 8.0
+# ... and between its ends at most this many other dotted lines as long as a side: a faint
+# stamp's letters break into specks (a stem of one may stay), but the thin stems of serif
+# print, chained from line to line, stand all along a line of body text.
+STEMS_BETWEEN = 1
 # Round seals: radius (mm), searched this far below the zone (a seal the zone's edge cuts),
 # found at SEAL_PX_MM (pixels per mm: a coarse image makes the circle search fast), and kept
 # when their outer ring is inked on at least SEAL_RING of its length (circles that the search
@@ -256,14 +266,18 @@ def _isolated(ink: np.ndarray, px_mm: float, vertical: bool) -> np.ndarray:
     return np.where(mask & ~beside, 255, 0).astype(np.uint8)
 
 
-def _dotted_boxes(upright: np.ndarray, px_mm: float) -> list[tuple[int, int, int, int]]:
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 on an upright canvas
+
+
+def _dotted_boxes(upright: np.ndarray, px_mm: float) -> tuple[list[Box], list[Box]]:
     """Boxes whose sides are dots and dashes with gaps of up to DOTTED_GAP_MM (a faint stamp
     on a bitonal scan, its line cut by the threshold into 1-3 mm pieces 3-4 mm apart). Such
     wide gaps would join the strokes of printed lines into false sides, so only ink with paper
     on both sides of the line counts (``_isolated``), the pieces must ink DOTTED_COVER of the
     side, and a box needs both of its vertical sides (of a long box, a few dots of each
-    will do: ``_long_dotted_boxes``)."""
-    sides, short = [], []
+    will do: ``_long_dotted_boxes``). Apart, the boxes closed only from their two ends
+    (``_two_ended_boxes``): the weakest evidence, kept only where nothing else found a box."""
+    sides, short, every = [], [], []
     for vertical in (False, True):
         thin = _isolated(upright, px_mm, vertical)
         n = max(2, round(DOT_MM * px_mm))  # a dash, not a speck of the scanner's noise
@@ -275,8 +289,13 @@ def _dotted_boxes(upright: np.ndarray, px_mm: float) -> list[tuple[int, int, int
         joined = _chained(pieces, px_mm, DOTTED_GAP_MM, DOTTED_COVER[vertical])
         sides.append([s for s in joined if s[1] - s[0] >= least])
         short.append([s for s in joined if s[1] - s[0] >= SHORT_END_MM * px_mm])
+        every.append(joined)
+    # Strokes of print across a row (ink in runs longer than a side is thick) hide a side.
+    across_runs = np.ones((max(2, round(1.0 * px_mm)), 1), np.uint8)
+    hidden = cv2.morphologyEx(upright, cv2.MORPH_OPEN, across_runs) > 0
     boxes = _boxes_from_sides(sides[0], sides[1], px_mm, per_bottom=True, both_sides=True)
-    return _joined(boxes + _long_dotted_boxes(sides[0], short[1], px_mm))
+    boxes += _long_dotted_boxes(sides[0], short[1], px_mm)
+    return _joined(boxes), _joined(_two_ended_boxes(every[0], sides[1], px_mm, hidden))
 
 
 def _long_dotted_boxes(across: list[tuple[int, int, int]], downs: list[tuple[int, int, int]],
@@ -315,6 +334,80 @@ def _long_dotted_boxes(across: list[tuple[int, int, int]], downs: list[tuple[int
     return out
 
 
+def _two_ended_boxes(across: list[tuple[int, int, int]], downs: list[tuple[int, int, int]],
+                     px_mm: float, hidden: np.ndarray | None = None
+                     ) -> list[tuple[int, int, int, int]]:  # fmt: skip
+    """One-line boxes closed from their two ends: a faint TUYỆT MẬT at 200 dpi, turned 18° over
+    the motto, left both short sides as dotted lines but its long sides broken beyond joining
+    (gaps of 5-6 mm where the ink thinned out, part of each under a line of print), so no long
+    side was found whole and only pieces of the box were proposed. Two dotted vertical sides
+    level with each other (sharing most of the shorter one's rows), at least twice their box's
+    height apart, with at most STEMS_BETWEEN dotted line as long between them, are what print
+    does not give; the box then closes along the dotted row just
+    above their tops and the one just below their bottoms (within DOTTED_GAP_MM). A side is
+    judged only where it can be seen: where a stroke of print (``hidden``: ink in runs across
+    the row longer than a side is thick) crosses the row, its dots cannot show. The dots of the
+    two rows must span together at least TWO_ENDED_SPAN of what is seen of the two long sides,
+    each at least DOTTED_COVER of its own, and at least half of each side must be seen."""
+    (_, min_h), (max_w, max_h) = STAMP_MM
+    reach, step = DOTTED_GAP_MM * px_mm, STEP_MM * px_mm
+    downs = sorted(downs, key=lambda s: s[2])
+
+    def row(x0: int, x1: int, low: float, high: float) -> tuple[float, int]:
+        """Of the rows between ``low`` and ``high`` whose dots stop at the box's ends, the one
+        whose dotted pieces span most of what is seen of x0..x1: that share, and the row."""
+        best: tuple[float, int] = (0.0, 0)
+        beyond = round(BEYOND_END_MM * px_mm)
+        for _, _, y in across:
+            if not low <= y <= high:
+                continue
+            line = [(a, b) for a, b, c in across if abs(c - y) <= step]
+            dotted = _inked(line, x0, x1)
+            gap = round(step)
+            before = _inked(line, x0 - gap - beyond, x0 - gap)
+            after = _inked(line, x1 + gap, x1 + gap + beyond)
+            if max(before.mean(), after.mean()) >= DOTTED_COVER[0]:
+                continue  # a line running on past the box (a baseline of print), not its side
+            seen = np.ones(x1 - x0, bool)
+            if hidden is not None:
+                band = hidden[max(0, round(y - step)) : round(y + step) + 1, x0:x1]
+                seen[: band.shape[1]] = ~band.any(axis=0)
+                seen |= dotted
+            if seen.sum() >= 0.5 * (x1 - x0):
+                best = max(best, (float(dotted.sum() / seen.sum()), y))
+        return best
+
+    out = []
+    for i, (la, lb, lx) in enumerate(downs):
+        for ra, rb, rx in downs[i + 1 :]:
+            if rx - lx > max_w * px_mm:
+                break
+            if min(lb, rb) - max(la, ra) < 0.6 * min(lb - la, rb - ra):
+                continue
+            top, bottom = min(la, ra), max(lb, rb)
+            stems = [x for a, b, x in downs
+                     if lx + step < x < rx - step and min(b, bottom) > max(a, top)]  # fmt: skip
+            if len(stems) > STEMS_BETWEEN:
+                continue  # thin stems of print, chained from line to line, stand between
+            upper = row(lx, rx, top - reach, top + step)
+            lower = row(lx, rx, bottom - step, bottom + reach)
+            height = lower[1] - upper[1]
+            if not (min_h * px_mm <= height <= max_h * px_mm and rx - lx >= 2 * height):
+                continue
+            spans = upper[0] + lower[0]
+            if min(upper[0], lower[0]) >= DOTTED_COVER[0] and spans >= 2 * TWO_ENDED_SPAN:
+                out.append((lx, upper[1], rx, lower[1]))
+    return out
+
+
+def _inked(line: list[tuple[int, int]], start: int, end: int) -> np.ndarray:
+    """Which columns of start..end the pieces (from, to) of a row ink."""
+    cols = np.zeros(max(1, end - start), bool)
+    for a, b in line:
+        cols[max(0, a - start) : max(0, min(b, end) - start)] = True
+    return cols
+
+
 def _joined(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """Boxes found in pieces (a side broken by blotchy ink or overprint) joined: boxes at one
     angle that overlap, or touch, along most of their height become their union."""
@@ -342,6 +435,7 @@ def find_frames(ink: np.ndarray, px_mm: float, bitonal: bool = False) -> list[tu
     and dashes far apart (``_dotted_boxes``)."""
     frames: list[tuple] = []
     dots: list[tuple] = []  # boxes of dots (bitonal pages), kept unless found by their lines
+    ends: list[tuple] = []  # closed from their two dotted ends, kept unless found otherwise
     for angle in ANGLES:
         matrix, size = turned_canvas(ink.shape, angle)
         upright = cv2.warpAffine(ink, matrix, size, flags=cv2.INTER_NEAREST)
@@ -352,16 +446,19 @@ def find_frames(ink: np.ndarray, px_mm: float, bitonal: bool = False) -> list[tu
             vertical = _rules(upright, px_mm, True, SIDE_MM[1], bridge)
             found = _boxes_from_rules(horizontal, vertical, px_mm, pieces=bool(bridge))
             boxes += [(box, bool(bridge)) for box in found]
-        boxes = [(box, dashed, False) for box, dashed in boxes]
+        boxes = [(box, dashed, frames) for box, dashed in boxes]
         if bitonal:
-            boxes += [(box, True, True) for box in _dotted_boxes(upright, px_mm)]
-        for (x0, y0, x1, y1), dashed, dotted in boxes:
+            dotted, closed_from_ends = _dotted_boxes(upright, px_mm)
+            boxes += [(box, True, dots) for box in dotted]
+            boxes += [(box, True, ends) for box in closed_from_ends]
+        for (x0, y0, x1, y1), dashed, found_in in boxes:
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             ox = inverse[0, 0] * cx + inverse[0, 1] * cy + inverse[0, 2]
             oy = inverse[1, 0] * cx + inverse[1, 1] * cy + inverse[1, 2]
             size = (float(x1 - x0), float(y1 - y0))
-            (dots if dotted else frames).append(((float(ox), float(oy)), size, angle, dashed))
+            found_in.append(((float(ox), float(oy)), size, angle, dashed))
     frames += [f for f in dots if not _refound(f, frames)]
+    frames += [f for f in ends if not _refound(f, frames)]
     closed = [f for f in frames if not f[3]]
     return [
         (*f[:3], f[3] and not any(_inside(f[0], other) for other in closed))

@@ -132,7 +132,7 @@ def test_lines_of_print_make_no_box_of_dots(dpi: int, seed: int) -> None:
     for angle in (-6, 0, 3):
         matrix = cv2.getRotationMatrix2D((ink.shape[1] / 2, ink.shape[0] / 2), angle, 1.0)
         upright = cv2.warpAffine(ink, matrix, ink.shape[::-1], flags=cv2.INTER_NEAREST)
-        assert stamps._dotted_boxes(upright, px_mm) == []
+        assert stamps._dotted_boxes(upright, px_mm) == ([], [])
 
 
 def test_pieces_of_a_side_in_line_are_joined_and_others_are_not() -> None:
