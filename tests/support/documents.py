@@ -264,6 +264,35 @@ BODY_LINES = (  # lines of plain body text, for pages that tests draw
 )
 
 
+def justified_page(
+    lines: tuple[str, ...] = BODY_LINES,
+    face: str = "DejaVuSerif-Bold.ttf",
+    top_mm: float = 60.0,
+    spacing: float = 1.2,
+    dpi: int = 300,
+) -> tuple[Image.Image, list[float], float]:
+    """An A4 page (grey, white paper) of ``lines`` justified as body text, 13 pt, from
+    ``top_mm`` down; the baselines in pixels and the height of the small letters."""
+    px_mm = dpi / 25.4
+    image = Image.new("L", (round(210 * px_mm), round(297 * px_mm)), 255)
+    draw = ImageDraw.Draw(image)
+    size = round(13 / 72 * dpi)
+    font = ImageFont.truetype(synth.FONT_DIR + face, size)
+    left, right = 30 * px_mm, 195 * px_mm
+    baseline, baselines = top_mm * px_mm + size, []
+    for line in lines:
+        words = line.split()
+        widths = [draw.textlength(word, font=font) for word in words]
+        gap = (right - left - sum(widths)) / max(1, len(words) - 1)
+        x = left
+        for word, width in zip(words, widths, strict=True):
+            draw.text((x, baseline), word, fill=0, font=font, anchor="ls")
+            x += width + gap
+        baselines.append(baseline)
+        baseline += spacing * size
+    return image, baselines, -font.getbbox("x", anchor="ls")[1]
+
+
 MISMARKED_SUBJECT = "về việc lập hồ sơ chỉ tiết năm 2026"  # printed so: "chi tiết" is the compound
 
 

@@ -19,7 +19,7 @@ from ingest.examine.limits import Deadline
 from ingest.examine.scan import page as page_reading
 from ingest.examine.scan import raster, stamps
 from ingest.examine.scan.page import search_stamps
-from tests.support.documents import BODY_LINES
+from tests.support.documents import BODY_LINES, justified_page
 
 DPI = 300
 PX_MM = DPI / 25.4
@@ -38,24 +38,7 @@ def _running_text(top_mm: float, face: str = "DejaVuSerif-Bold.ttf"
                   ) -> tuple[Image.Image, list[float], float]:  # fmt: skip
     """An A4 page with LINES justified from ``top_mm`` (13 pt, 1.5 spaced); the baselines in
     pixels and the height of the small letters."""
-    image = Image.new("L", (round(210 * PX_MM), round(297 * PX_MM)), 255)
-    draw = ImageDraw.Draw(image)
-    size = round(13 / 72 * DPI)
-    font = ImageFont.truetype(synth.FONT_DIR + face, size)
-    left, right = 30 * PX_MM, 195 * PX_MM
-    baseline, baselines = top_mm * PX_MM + size, []
-    for line in LINES:
-        words = line.split()
-        widths = [draw.textlength(word, font=font) for word in words]
-        gap = (right - left - sum(widths)) / (len(words) - 1)
-        x = left
-        for word, width in zip(words, widths, strict=True):
-            draw.text((x, baseline), word, fill=0, font=font, anchor="ls")
-            x += width + gap
-        baselines.append(baseline)
-        baseline += 1.5 * size
-    x_height = -font.getbbox("x", anchor="ls")[1]
-    return image, baselines, x_height
+    return justified_page(LINES, face, top_mm, spacing=1.5, dpi=DPI)
 
 
 @pytest.mark.slow

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from ingest.demo import scans as synth
 from ingest.examine import ocr
 from ingest.examine.limits import Deadline
 from ingest.examine.scan import page as page_reading
 from ingest.examine.scan import raster, stamps
 from ingest.examine.scan.page import search_stamps
-from tests.support.documents import BODY_LINES
+from tests.support.documents import BODY_LINES, justified_page
 
 DPI = 300
 PX_MM = DPI / 25.4
@@ -27,22 +26,7 @@ PX_MM = DPI / 25.4
 def _body(face: str = "DejaVuSerif-Bold.ttf", top_mm: float = 60.0, angle: float = 0.0,
           spacing: float = 1.2) -> tuple[Image.Image, list[float]]:  # fmt: skip
     """An A4 page of body text (13 pt, justified) from ``top_mm`` down, and its baselines."""
-    image = Image.new("L", (round(210 * PX_MM), round(297 * PX_MM)), 255)
-    draw = ImageDraw.Draw(image)
-    size = round(13 / 72 * DPI)
-    font = ImageFont.truetype(synth.FONT_DIR + face, size)
-    left, right = 30 * PX_MM, 195 * PX_MM
-    baseline, baselines = top_mm * PX_MM + size, []
-    for line in BODY_LINES:
-        words = line.split()
-        widths = [draw.textlength(word, font=font) for word in words]
-        gap = (right - left - sum(widths)) / max(1, len(words) - 1)
-        x = left
-        for word, width in zip(words, widths, strict=True):
-            draw.text((x, baseline), word, fill=0, font=font, anchor="ls")
-            x += width + gap
-        baselines.append(baseline)
-        baseline += spacing * size
+    image, baselines, _ = justified_page(BODY_LINES, face, top_mm, spacing, DPI)
     return image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255), baselines
 
 
