@@ -39,14 +39,14 @@ finally:
 
 
 @pytest.fixture
-def resident(inst, database_url, tmp_path):
-    """The environment of a person at a terminal with the resident process wanted; stopped
-    (SIGTERM, as an operator would) at the end."""
+def resident(inst, home_env, tmp_path):
+    """The environment of a person at a terminal with the resident process wanted (the test's
+    instance: its home, database and blobs); stopped (SIGTERM, as an operator would) at the
+    end."""
     run_dir = Path(tempfile.mkdtemp(prefix="kr", dir="/tmp"))  # a socket path has 108 bytes
     env = {
         **os.environ,
-        "KHO_HOME": str(inst.home),
-        "KHO_DATABASE_URL": database_url,
+        **home_env,
         "XDG_RUNTIME_DIR": str(run_dir),
         "KHO_CLI_RESIDENT": "1",
         "KHO_CLI_RESIDENT_IDLE": "120",
