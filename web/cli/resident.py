@@ -70,6 +70,7 @@ def serve(path: Path, idle: float) -> None:
         listener.bind(str(path))
     finally:
         os.umask(mask)
+    bound = os.stat(path).st_ino  # the socket file is ours while it has this inode
     listener.listen(32)
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
@@ -85,7 +86,7 @@ def serve(path: Path, idle: float) -> None:
                     _report(key.fileobj, selector, children)  # type: ignore[arg-type]
     finally:
         with contextlib.suppress(OSError):
-            if os.stat(path).st_ino == os.fstat(listener.fileno()).st_ino:
+            if os.stat(path).st_ino == bound:  # not one a newer process bound since
                 path.unlink()
         listener.close()
 

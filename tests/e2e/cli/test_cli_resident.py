@@ -276,6 +276,18 @@ def test_a_folder_others_can_enter_is_not_used(tmp_path, monkeypatch):
     assert launch.private_folder() is None
 
 
+def test_it_leaves_when_idle_and_takes_its_socket_with_it(inst, archivist, resident):
+    env = {**resident, "KHO_CLI_RESIDENT_IDLE": "1"}
+    _kho(env, "search", "x", "--as", archivist.username)
+    path = _socket_of(env)
+    _wait_listening(path)
+    deadline = time.monotonic() + 120
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not path.exists()  # gone, not left for the next caller to trip over
+    assert _kho(env, "search", "x", "--as", archivist.username)[0].returncode == 0
+
+
 def test_only_short_commands_that_never_prompt_are_sent_there():
     assert {"search", "show", "get", "due", "audit", "task"} <= launch.RESIDENT
     assert not {"user", "init", "keys", "ingest", "worker", "serve", "reindex"} & launch.RESIDENT
