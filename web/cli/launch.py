@@ -38,6 +38,7 @@ import socket
 import stat
 import struct
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from web.cli.catalog import RESIDENT
@@ -163,13 +164,13 @@ def private_folder() -> Path | None:
     return folder if mine and stat.S_IMODE(st.st_mode) == 0o700 else None
 
 
-def fingerprint(root: Path = ROOT) -> str:
+def fingerprint(root: Path = ROOT, env: Mapping[str, str] = os.environ) -> str:
     """A name for everything that makes a command behave differently (see the module's
     docstring): a resident process started with other code or settings is never used."""
     digest = hashlib.sha256(f"{sys.executable}\0{sys.version}\0".encode())
-    for key in sorted(os.environ):
+    for key in sorted(env):
         if key.startswith(("KHO_", "PYTHON", "LC_")) or key in ("LANG", "LANGUAGE"):
-            digest.update(f"{key}={os.environ[key]}\0".encode("utf-8", "surrogateescape"))
+            digest.update(f"{key}={env[key]}\0".encode("utf-8", "surrogateescape"))
     for package in PACKAGES:
         for folder, dirs, files in os.walk(root / package):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")

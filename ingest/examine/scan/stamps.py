@@ -290,11 +290,13 @@ def _dotted_boxes(upright: np.ndarray, px_mm: float) -> tuple[list[Box], list[Bo
         sides.append([s for s in joined if s[1] - s[0] >= least])
         short.append([s for s in joined if s[1] - s[0] >= SHORT_END_MM * px_mm])
         every.append(joined)
+    boxes = _boxes_from_sides(sides[0], sides[1], px_mm, per_bottom=True, both_sides=True)
+    boxes += _long_dotted_boxes(sides[0], short[1], px_mm)
+    if len(sides[1]) < 2:  # no two ends to close a box from (most angles of most pages)
+        return _joined(boxes), []
     # Strokes of print across a row (ink in runs longer than a side is thick) hide a side.
     across_runs = np.ones((max(2, round(1.0 * px_mm)), 1), np.uint8)
     hidden = cv2.morphologyEx(upright, cv2.MORPH_OPEN, across_runs) > 0
-    boxes = _boxes_from_sides(sides[0], sides[1], px_mm, per_bottom=True, both_sides=True)
-    boxes += _long_dotted_boxes(sides[0], short[1], px_mm)
     return _joined(boxes), _joined(_two_ended_boxes(every[0], sides[1], px_mm, hidden))
 
 
@@ -335,8 +337,7 @@ def _long_dotted_boxes(across: list[tuple[int, int, int]], downs: list[tuple[int
 
 
 def _two_ended_boxes(across: list[tuple[int, int, int]], downs: list[tuple[int, int, int]],
-                     px_mm: float, hidden: np.ndarray | None = None
-                     ) -> list[tuple[int, int, int, int]]:  # fmt: skip
+                     px_mm: float, hidden: np.ndarray | None = None) -> list[Box]:  # fmt: skip
     """One-line boxes closed from their two ends: a faint TUYỆT MẬT at 200 dpi, turned 18° over
     the motto, left both short sides as dotted lines but its long sides broken beyond joining
     (gaps of 5-6 mm where the ink thinned out, part of each under a line of print), so no long
@@ -351,13 +352,13 @@ def _two_ended_boxes(across: list[tuple[int, int, int]], downs: list[tuple[int, 
     each at least DOTTED_COVER of its own, and at least half of each side must be seen."""
     (_, min_h), (max_w, max_h) = STAMP_MM
     reach, step = DOTTED_GAP_MM * px_mm, STEP_MM * px_mm
+    beyond = round(BEYOND_END_MM * px_mm)
     downs = sorted(downs, key=lambda s: s[2])
 
     def row(x0: int, x1: int, low: float, high: float) -> tuple[float, int]:
         """Of the rows between ``low`` and ``high`` whose dots stop at the box's ends, the one
         whose dotted pieces span most of what is seen of x0..x1: that share, and the row."""
         best: tuple[float, int] = (0.0, 0)
-        beyond = round(BEYOND_END_MM * px_mm)
         for _, _, y in across:
             if not low <= y <= high:
                 continue

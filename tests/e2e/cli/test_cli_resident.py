@@ -5,6 +5,7 @@ account, never from a folder others can enter, never after the code or settings 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -56,17 +57,9 @@ def resident(inst, home_env, tmp_path):
     for lock in run_dir.glob("kho-cli-*/*.lock"):
         pid = lock.read_text().strip()
         if pid:
-            with _suppress_gone():
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGTERM)
     shutil.rmtree(run_dir, ignore_errors=True)
-
-
-class _suppress_gone:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, *_):
-        return kind is ProcessLookupError
 
 
 def _kho(
@@ -85,17 +78,7 @@ def _kho(
 
 def _socket_of(env: dict) -> Path:
     folder = Path(env["XDG_RUNTIME_DIR"]) / f"kho-cli-{os.getuid()}"
-    keys = ("KHO_", "PYTHON", "LC_", "LANG")
-    saved = {k: v for k, v in os.environ.items() if k.startswith(keys)}
-    try:  # the fingerprint is computed in the caller's environment
-        for key in saved:
-            del os.environ[key]
-        os.environ.update({k: v for k, v in env.items() if k.startswith(keys)})
-        return folder / f"{launch.fingerprint()}.sock"
-    finally:
-        for key in [k for k in os.environ if k.startswith(keys)]:
-            del os.environ[key]
-        os.environ.update(saved)
+    return folder / f"{launch.fingerprint(env=env)}.sock"  # named in the caller's environment
 
 
 def _wait_listening(path: Path, seconds: float = 240) -> None:
