@@ -4,8 +4,10 @@ A stamp read as part of the page is lost among the lines it overprints, at the w
 its box read as "|" and "_". Read alone it is one or two words in capitals: each candidate is
 cut out of the page along its own rotated rectangle, turned upright, its box lines removed,
 scaled so its letters are about 40 pixels tall, and binarized (for red stamps on colour scans,
-from the red ink alone, so the black print under the stamp disappears). All crops of a page go
-to Tesseract as one image, one under the other, and its word table is split back per crop.
+from the red ink alone, so the black print under the stamp disappears). Each crop is read by
+Tesseract on its own, framed in white: read together, one under the other on one sheet, a crop
+read differently with other crops beside it (a TỐI MẬT read right alone was held when another
+box of the page was added to the sheet), so a stamp's reading depended on what else the page held.
 
 Then each reading becomes a ``Mark`` (``ingest.stages``) or is dropped:
 - a level, urgency, circulation or known other mark when the words say so;
@@ -31,7 +33,7 @@ from ingest.examine.scan.stamps import Candidate, blob_boxes, red_ink
 
 LETTER_PX = 40  # letter height Tesseract reads best
 FRAME_INSET_MM = 1.5  # a box is read from this far inside its lines
-GAP_PX = 60  # white between stacked crops
+FRAME_PX = 60  # white around a crop read by Tesseract
 MAX_CROP_WIDTH = 1800
 MIN_UNKNOWN_MM = (11.0, 5.0)  # smaller unreadable marks are not stamps ("MẬT" boxes ~16 mm)
 # Secrecy and urgency stamps are one line in a box about 8 mm tall (two for HẸN GIỜ); a taller
@@ -177,46 +179,31 @@ def _rows(letters: list[tuple[int, int, int, int]]) -> int:
     return len(rows)
 
 
-def _stack(crops: list[Crop]) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
-    """Crops one under the other on white; per crop its (top, bottom, left) in the stack."""
-    width = max(c.image.shape[1] for c in crops) + 2 * GAP_PX
-    height = sum(c.image.shape[0] for c in crops) + GAP_PX * (len(crops) + 1)
-    sheet = np.full((height, width), 255, np.uint8)
-    places = []
-    y = GAP_PX
-    for crop in crops:
-        h, w = crop.image.shape
-        sheet[y : y + h, GAP_PX : GAP_PX + w] = crop.image
-        places.append((y, y + h, GAP_PX))
-        y += h + GAP_PX
-    return sheet, places
+def _framed(image: np.ndarray) -> np.ndarray:
+    """The crop with FRAME_PX of white around it: Tesseract reads letters that touch the image's
+    edge poorly."""
+    return cv2.copyMakeBorder(
+        image, FRAME_PX, FRAME_PX, FRAME_PX, FRAME_PX, cv2.BORDER_CONSTANT, value=255
+    )
 
 
-def _words(tsv: str) -> list[tuple[Word, float]]:
-    """Tesseract's TSV as (word, vertical centre) pairs."""
+def _words(tsv: str) -> list[Word]:
+    """Tesseract's TSV as words, their columns relative to the crop (not its white frame)."""
     out = []
     for line in tsv.splitlines()[1:]:
         cols = line.split("\t")
         if len(cols) < 12 or not cols[11].strip():
             continue
-        left, top, width, height = (int(v) for v in cols[6:10])
-        out.append((Word(cols[11].strip(), float(cols[10]), left, left + width), top + height / 2))
+        left, width = int(cols[6]) - FRAME_PX, int(cols[8])
+        out.append(Word(cols[11].strip(), float(cols[10]), left, left + width))
     return out
 
 
 def read_crops(crops: list[Crop], deadline: Deadline, run) -> list[list[Word]]:
-    """One Tesseract run (``run(pgm, deadline, psm, tsv)``) for every crop of a page."""
-    if not crops:
-        return []
-    sheet, places = _stack(crops)
-    table = _words(run(to_pgm(sheet), deadline, 6, True))
-    per_crop: list[list[Word]] = [[] for _ in crops]
-    for word, centre in table:
-        for i, (top, bottom, left) in enumerate(places):
-            if top - GAP_PX / 2 <= centre <= bottom + GAP_PX / 2:
-                per_crop[i].append(Word(word.text, word.conf, word.x0 - left, word.x1 - left))
-                break
-    return per_crop
+    """Each crop's words, one Tesseract run (``run(pgm, deadline, psm, tsv)``) per crop: the
+    runs go to a long-lived Tesseract (``ingest.examine.ocr_pool``), so a run costs the crop's
+    letters, not a model load."""
+    return [_words(run(to_pgm(_framed(crop.image)), deadline, 6, True)) for crop in crops]
 
 
 @dataclass(frozen=True)
