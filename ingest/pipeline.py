@@ -142,6 +142,7 @@ def describe(
                 ocr=True,
                 bodies=gazetteer.for_home(home),
                 printed_date=first.printed_date,
+                empty_number_blank=first.empty_number_blank,
             )
             if found
             else None
@@ -158,6 +159,7 @@ def describe(
             ocr=read_from_image(examined),
             bodies=gazetteer.for_home(home),
             printed_date=examined.printed_date,
+            empty_number_blank=examined.empty_number_blank,
         )
         if has_text
         else None

@@ -410,12 +410,14 @@ def _slips(
 _WRITTEN_NUMBER = re.compile(r"[0-9]{1,5}")  # a document's number: "01", "575", "2191"
 
 
-def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:
+def _number(b: _Builder, head: HeadCells, ocr: bool, empty_blank: bool) -> NumberReading | None:
     """The document's own number; a blank or handwritten one is never guessed.
 
     A blank in a text layer or a Word file is an unnumbered working copy: the field stays
     empty. A blank on a scan was (or will be) filled in by hand: the printed part is kept
-    ("/CT-UBND") for the archivist to complete. Both go to review.
+    ("/CT-UBND") for the archivist to complete, unless the page image proved the blank empty
+    (``empty_blank``: no ink in it at all), which makes it an unnumbered copy too. All go to
+    review.
     """
     at = head.number_at
     if at is None:
@@ -435,7 +437,7 @@ def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:
         b.put("number", found.value, cell.line, conf, "; ".join(notes) or None)
         return found
     seen = f" (bản quét đọc được '{found.handwritten}')" if found.handwritten else ""
-    if ocr or found.handwritten:
+    if (ocr and not (empty_blank and found.blank)) or found.handwritten:
         note = f"số văn bản viết tay hoặc để trống{seen}: giữ phần in sẵn '{found.printed}'"
         # Clean digits in the blank (a number typed in, or written clearly) are offered, with
         # the printed part, next to the crop of the header: never filed unless a person takes
@@ -444,7 +446,8 @@ def _number(b: _Builder, head: HeadCells, ocr: bool) -> NumberReading | None:
         offer = f"{digits}{found.printed}" if digits and found.printed else None
         b.put("number", found.printed, cell.line, 0.3, note, "blank", proposal=offer)
     else:
-        note = f"văn bản chưa có số (bản chưa đăng ký hoặc dự thảo): '{cell.text}'"
+        empty = "; ô số trên bản quét để trống" if ocr else ""
+        note = f"văn bản chưa có số (bản chưa đăng ký hoặc dự thảo){empty}: '{cell.text}'"
         b.put("number", None, cell.line, 0.3, note, "blank")
     return found
 
@@ -570,7 +573,13 @@ _BODY_WORDS = frozenset((
 ))  # fmt: skip
 
 
-def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer, printed_date: str | None) -> Header:
+def _parse(
+    text: str,
+    ocr: bool,
+    table: gazetteer.Gazetteer,
+    printed_date: str | None,
+    empty_number_blank: bool,
+) -> Header:
     lines, offset = _lines(text)
     b = _Builder(lines, offset)
     head = header_cells(lines[:HEAD_LINES])
@@ -578,7 +587,7 @@ def _parse(text: str, ocr: bool, table: gazetteer.Gazetteer, printed_date: str |
     cells = head.cells
     title = head.title_at
     _subject(b, head, title, ocr, table, text)
-    number = _number(b, head, ocr)
+    number = _number(b, head, ocr, empty_number_blank)
     _date(b, head, title, number, printed_date)
     _marks(cells[:region], _marks_past(cells, region), b)
     reading = _issuer(b, head, number, table, ocr)
@@ -643,6 +652,7 @@ def parse_header(
     ocr: bool = False,
     bodies: gazetteer.Gazetteer | None = None,
     printed_date: str | None = None,
+    empty_number_blank: bool = False,
 ) -> Header:
     """Parse the header fields of a document; fields that cannot be found stay None.
 
@@ -651,11 +661,13 @@ def parse_header(
     ``bodies`` is the gazetteer to name issuers with (default: the instance's or the shipped
     one, see ``gazetteer.for_home``). ``printed_date`` is the date (ISO) whose day the page's
     ink proved printed (``Examined.printed_date``): read beside a handwritten number, that date
-    keeps its confidence instead of being doubted with the number. Ingestion must not stop on
+    keeps its confidence instead of being doubted with the number. ``empty_number_blank``: the
+    page image proved the number's blank empty (``Examined.empty_number_blank``), so a blank
+    number there is an unnumbered copy's, not a hand-written one. Ingestion must not stop on
     one damaged document, so unexpected input yields an empty Header instead of an exception.
     """
     try:
-        return _parse(text, ocr, bodies or gazetteer.for_home(), printed_date)
+        return _parse(text, ocr, bodies or gazetteer.for_home(), printed_date, empty_number_blank)
     except Exception:  # a bad scan must not abort a batch import
         log.exception("header parse failed")
         return Header()

@@ -84,6 +84,9 @@ class OcrResult:
     number_ink: str | None = None  # page 1's number digits judged by their ink, and why
     date_ink: str | None = None  # page 1's day judged by its ink (printed, pen, unsure), and why
     printed_date: str | None = None  # page 1's date whose day its ink proved printed (ISO)
+    # Page 1's number blank, read as nothing by OCR, proved empty by the image (no ink there):
+    # an unnumbered copy, not a number written by hand that OCR lost.
+    empty_number_blank: bool = False
 
     def add(self, reading: PageReading) -> None:
         self.pages.append(normalize(reading.text))
@@ -317,6 +320,11 @@ def _number_by_ink(
         result.number_ink = "; ".join(filter(None, (result.number_ink, judged)))
         reading = replace(reading, text=text)
         reading.seconds["number_ink"] = time.perf_counter() - started
+    if number_ink.has_blank_number(reading.text) and (zoned := zone.get()) is not None:
+        empty = number_ink.blank_is_empty(zoned)
+        result.empty_number_blank = empty is True
+        seen = {True: "empty", False: "ink in it", None: "not found on the image"}[empty]
+        result.number_ink = "; ".join(filter(None, (result.number_ink, f"blank: {seen}")))
     started = time.perf_counter()
     text, day = date_ink.settle(image, reading.text, reading.header_zone, deadline, tesseract, zone)
     if day is not None:

@@ -108,6 +108,10 @@ class Examined:
     # Page 1's date whose day the ink proved printed (``date_ink``): the header reader keeps its
     # confidence beside a handwritten number. None when not proven (no scan, pen, unsure).
     printed_date: str | None = None
+    # Page 1's number blank proved empty on the image (``number_ink.blank_is_empty``): an
+    # unnumbered copy, so the header reader leaves the number empty instead of keeping its
+    # printed part for a hand-written number.
+    empty_number_blank: bool = False
     pages_needing_ocr: list[int] = field(default_factory=list)  # 0-based, still without text
     needs_ocr: bool = False  # OCR was needed but unavailable: flag the record for `kho ocr`
     access_copy: bytes | None = None  # sanitized PDF people download; None for other formats
@@ -329,6 +333,7 @@ def _take_page_image_findings(found: ocr_stage.OcrResult, result: Examined) -> N
     if found.header_zone is not None:
         result.header_zone = found.header_zone
     result.printed_date = found.printed_date
+    result.empty_number_blank = found.empty_number_blank
 
 
 def _ocr_detail(found: ocr_stage.OcrResult) -> str:

@@ -79,11 +79,19 @@ HAND = "/usr/share/fonts/truetype/dejavu/DejaVuSans-BoldOblique.ttf"
 
 
 def number_line_page(
-    digits: str, symbol: str = "/QĐ-SCT", *, hand: bool = False, colour: bool = True, dpi: int = 200
+    digits: str,
+    symbol: str = "/QĐ-SCT",
+    *,
+    hand: bool = False,
+    colour: bool = True,
+    dpi: int = 200,
+    gap: str = "  ",
 ) -> Image.Image:
     """A header's number line, "Số:" and the symbol printed, the digits printed with them in
     the same type or written into the blank as a pen does: larger, bolder, slanted, above the
-    line, in blue ink (``colour``) or in gray once scanned in grayscale."""
+    line, in blue ink (``colour``) or in gray once scanned in grayscale. ``gap``: what is
+    printed between the (printed) digits and the symbol: the blank's width when there are no
+    digits ("" and a wide gap: an unnumbered copy)."""
     scale = dpi / 200
     page = Image.new("RGB", (round(1654 * scale), round(700 * scale)), "white")
     draw = ImageDraw.Draw(page)
@@ -102,8 +110,8 @@ def number_line_page(
         )
         x += round(pen.getlength(digits + " "))
     else:
-        draw.text((x, y), digits, fill="black", font=body)
-        x += round(body.getlength(digits + "  "))
+        draw.text((x, y), digits + gap, fill="black", font=body)
+        x += round(body.getlength(digits + gap))
     draw.text((x, y), symbol, fill="black", font=body)
     draw.text((round(880 * scale), round(150 * scale)), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
               fill="black", font=body)  # fmt: skip

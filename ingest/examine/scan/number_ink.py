@@ -329,3 +329,74 @@ def _number_row(words: list) -> tuple[list[str], str] | None:
                     return [*tokens[:i], token[:cut]], token[cut:]
         return None
     return None
+
+
+# -- an empty blank: an unnumbered copy -----------------------------------------------------------
+
+# "Số:      /TB-UBND" (or dots, or a rule, in the blank): the number line as OCR read it when
+# nothing was read in the blank. Whether that blank is empty on the page is ``blank_is_empty``.
+BLANK_LINE = re.compile(r"^\W{0,2}S[ốỐoOóÓôÔồỒổỔõÕòÒọỌ6]\s*[:.;]?[\s_.…·]*[/-]\s*[^\W\d_]")
+BLANK_INK_CONTRAST = 50  # gray levels below the paper that count as ink (a light blue pen: 90)
+BLANK_INK_HEIGHT = 0.4  # of the symbol's height: a digit's stroke is taller; dots, a rule are not
+BLANK_BAND = 0.4  # of the symbol's height, above and below its line: a pen's digits stray so far
+MIN_BLANK = 0.4  # symbol heights: a narrower gap leaves nothing to look at
+MAX_BLANK = 12.0  # symbol heights between "Số:" and its symbol: beyond, another column
+# Where the printed symbol starts, however OCR ended it ("/KH-" with "SCT" on the next line).
+_SYMBOL_START = re.compile(r"/\s*[^\W\d_]")
+
+
+def blank_is_empty(zoned: ZoneWords) -> bool | None:
+    """Is the number's blank empty on the page image? True: no ink at all between "Số:" and the
+    printed symbol (dots, a rule or specks are no ink), as on an unnumbered working copy that
+    was printed and scanned. False: something is there (a number written by hand that OCR could
+    not read, a stamp's ink over it). None: the number line, or a blank wide enough to write
+    in, was not found on the image. Only True may empty the number: a pen's faint digits must
+    never be taken for an empty blank, so any stroke as tall as BLANK_INK_HEIGHT counts."""
+    row = _blank_row(zoned.words)
+    if row is None:
+        return None
+    head, between, symbol = row
+    if between:
+        return False  # OCR read something in the blank from the zone
+    height = symbol[3] - symbol[1]
+    x0, x1 = head[2] + 1, symbol[0] - max(1, round(0.15 * height))
+    if x1 - x0 < MIN_BLANK * height:
+        return None
+    top = max(0, round(symbol[1] - BLANK_BAND * height))
+    bottom = round(symbol[3] + BLANK_BAND * height)
+    line = zoned.crop[top:bottom, head[0] : symbol[2]]
+    blank = zoned.crop[top:bottom, x0:x1]
+    if blank.size == 0 or line.size == 0:
+        return None
+    paper = float(np.percentile(line, 90))
+    ink = (blank < paper - BLANK_INK_CONTRAST).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    tall = [i for i in range(1, count) if stats[i][cv2.CC_STAT_HEIGHT] >= BLANK_INK_HEIGHT * height]
+    return not tall
+
+
+def _blank_row(words: list) -> tuple[tuple, list, tuple] | None:
+    """The "Số:" word, the words read between it and the printed symbol, and the symbol's word
+    (its start is enough), on one line of the zone; None when no such line is there."""
+    for head in words:
+        prefix = _PREFIX.match(head[5])
+        if not prefix or head[5][prefix.end() :].strip(" _.…·"):
+            continue  # not "Số", or "Số:/TB-UBND" read as one word: no blank to look at
+        middle, height = (head[1] + head[3]) / 2, head[3] - head[1]
+        line = sorted((w for w in words if w[0] > head[0] and w[1] <= middle <= w[3]),
+                      key=lambda w: w[0])  # fmt: skip
+        between, right = [], head[2]
+        for word in line:
+            if word[0] - right > MAX_BLANK * height:
+                break
+            if SYMBOL.fullmatch(word[5]) or _SYMBOL_START.match(word[5]):
+                return head, [w for w in between if any(c.isalnum() for c in w[5])], word
+            between.append(word)
+            right = word[2]
+    return None
+
+
+def has_blank_number(text: str) -> bool:
+    """Is the header's number line one whose blank OCR read as nothing ("Số:   /TB-UBND")?"""
+    lines = text.split("\n")[:NUMBER_HEAD_LINES]
+    return any(BLANK_LINE.match(line.strip()) for line in lines)

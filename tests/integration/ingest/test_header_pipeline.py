@@ -13,6 +13,7 @@ from ingest import pipeline
 from ingest.describe import gazetteer
 from ingest.examine import ocr
 from tests.support import header_variants as hv
+from tests.support.scans import number_line_page, scan_pdf
 
 
 def _state_variant(layout: str) -> hv.Variant:
@@ -47,13 +48,17 @@ def test_instance_gazetteer_names_the_issuer(tmp_path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not ocr.ocr_available(), reason="Tesseract with Vietnamese is not installed")
-def test_scan_blank_keeps_the_printed_part_for_the_archivist() -> None:
-    """On a scan the blank is where the number is written by hand: its printed part is kept."""
-    v = _state_variant("blank_text")
-    described = pipeline.describe(hv.to_scan(v, 200), "scan.pdf", None, Limits(), None)
-    assert pipeline.read_from_image(described.examined)
-    typed = next(line for line in v.parts[0] if line.startswith("Số"))
-    assert described.fields["number"] == typed.split()[-1]  # "Số:      /QĐ-UBND" -> "/QĐ-UBND"
-    items = {item["field"]: item for item in described.review}
-    assert items["number"]["code"] == "blank"
-    assert described.fields["issuer"] == v.truth["issuer"]
+def test_scan_blank_keeps_the_printed_part_unless_the_image_shows_it_empty() -> None:
+    """On a scan the blank is where the number is written by hand: its printed part is kept
+    (here a pen's 575 that OCR may or may not read). An unnumbered copy printed and scanned has
+    nothing in its blank, which the page image proves: its number is empty, as a text layer's
+    is. Both go to review as blanks."""
+    for hand, digits, empty in ((False, "", True), (True, "575", False)):
+        page = number_line_page(digits, "/TB-UBND", hand=hand, gap=" " * 14)
+        described = pipeline.describe(scan_pdf(page), "scan.pdf", None, Limits(), None)
+        assert pipeline.read_from_image(described.examined)
+        assert described.examined.empty_number_blank is empty
+        items = {item["field"]: item for item in described.review}
+        assert described.fields["number"] == (None if empty else "/TB-UBND")
+        assert items["number"]["code"] == "blank"
+        assert described.fields["issuer"] == "Sở Công Thương tỉnh Lào Cai"

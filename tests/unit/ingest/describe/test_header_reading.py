@@ -332,6 +332,28 @@ def test_clean_digits_in_a_number_blank_are_offered_never_filed(number_line, off
     assert (h.number, item.code, item.proposal) == ("/CT-UBND", "blank", offer)
 
 
+@pytest.mark.parametrize(
+    ("number_line", "number"),
+    [
+        ("Số:      /CT-UBND", None),  # nothing read, and the image shows nothing: unnumbered
+        ("Số: ___/CT-UBND", None),
+        ("Số: 2 #ˆ /CT-UBND", "/CT-UBND"),  # something was read there: a hand-written number
+        ("Số: 1050 /CT-UBND", "/CT-UBND"),
+    ],
+)
+def test_a_scan_blank_the_image_proved_empty_is_an_unnumbered_copy(number_line, number) -> None:
+    """A scan's blank is where a number is written by hand, so its printed part is kept for
+    the archivist; when the page image proved it empty (``Examined.empty_number_blank``: no
+    ink at all there), it is an unnumbered copy printed and scanned: no number, for review."""
+    text = SCAN.replace("Số: 2 #ˆ /CT-UBND", number_line)
+    h = parse_header(text, ocr=True, empty_number_blank=True)
+    item = {i.field: i for i in review_items(h)}["number"]
+    assert (h.number, item.code) == (number, "blank")
+    if number is None:
+        assert "chưa có số" in item.reason and "để trống" in item.reason
+    assert parse_header(text, ocr=True).number == "/CT-UBND"  # not proved: kept as before
+
+
 PRINTED_DAY = SCAN.replace("ngày Z tháng", "ngày 06 tháng")
 
 

@@ -5,12 +5,14 @@ person. Pages are drawn here (tests/support/scans.py), never read from a corpus.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from ingest.examine import ocr
 from ingest.examine.limits import Deadline
 from ingest.examine.scan import number_ink, raster
-from tests.support.scans import date_line_page, number_line_page
+from tests.support.scans import HAND, date_line_page, number_line_page
 
 ZONE = (0.03, 0.15, 0.97, 0.5)  # the header's rows on the drawn page, as fractions
 
@@ -83,3 +85,56 @@ def test_a_number_line_with_a_symbol_is_left_as_read() -> None:
     zoned = number_ink.ZoneWords(None, None, words)  # type: ignore[arg-type]
     assert number_ink.mend_symbol("A\nSố: 2/J “€TI-CS\nB", zoned) == ("A\nSố: 2/01 /CT-CS\nB", True)
     assert number_ink.mend_symbol("A\nSố: 2/J “€TI-CS\nB", None) == ("A\nSố: 2/J “€TI-CS\nB", False)
+
+
+def _zone(page) -> number_ink.ZoneWords:
+    zoned = number_ink.read_zone(page, ZONE, Deadline(120), ocr.tesseract)
+    assert zoned is not None
+    return zoned
+
+
+def _pen_in_blank(zoned: number_ink.ZoneWords, digits: str, gray: int) -> number_ink.ZoneWords:
+    """The zone with ``digits`` written into its empty blank by a pen (larger, bolder, slanted,
+    above the line; ``gray``: its ink once scanned) and the same words: OCR read nothing of
+    them, as on real scans ("Số: /UBND-KTTH" read where 575 was written)."""
+    row = number_ink._blank_row(zoned.words)
+    assert row is not None and row[1] == [], zoned.words
+    head, _, symbol = row
+    image = Image.fromarray(zoned.crop)
+    pen = ImageFont.truetype(HAND, 40)
+    left = head[2] + (symbol[0] - head[2]) // 4
+    ImageDraw.Draw(image).text((left, head[1] - 14), digits, fill=gray, font=pen)
+    return number_ink.ZoneWords(np.asarray(image), None, zoned.words)
+
+
+@pytest.mark.slow
+def test_an_empty_blank_is_told_from_a_pens_digits_ocr_lost() -> None:
+    """An unnumbered copy printed and scanned ("Số:          /TB-UBND", or dots in the blank)
+    has no ink in its blank: proved empty. Digits written there by a pen (blue, or gray on a
+    grayscale scan) are ink even when OCR read nothing of them: never empty."""
+    if ocr.tesseract_version() is None:
+        pytest.skip("Tesseract is not installed")
+    for gap in (" " * 14, "   .........   "):
+        for colour in (True, False):
+            page = number_line_page("", "/TB-UBND", colour=colour, gap=gap)
+            zoned = _zone(raster.from_pil(page, 200))
+            assert number_ink.blank_is_empty(zoned) is True, (gap, colour)
+    for digits, gray in (("575", 70), ("5", 70), ("53", 150)):  # 150: a light blue pen
+        written = _pen_in_blank(zoned, digits, gray)
+        assert number_ink.blank_is_empty(written) is False, (digits, gray)
+
+
+def test_only_a_number_line_read_with_nothing_in_its_blank_is_looked_at() -> None:
+    blank = ("Số:   /TB-UBND", "Số: ....... /CT-UBND", "Số:/QĐ-SCT", "Số -KH/BTCTU", "Sô: _ /TTr")
+    for line in blank:
+        assert number_ink.has_blank_number(f"UBND TỈNH\n{line}\nCỘNG HÒA"), line
+    for line in ("Số: 2# /CT-UBND", "Số: 53/TB-UBND", "Số 12-KH/BTCTU", "Số: O{_ /TTr-UBND"):
+        assert not number_ink.has_blank_number(f"UBND TỈNH\n{line}\nCỘNG HÒA"), line
+
+
+def test_a_number_line_missing_from_the_zone_proves_nothing() -> None:
+    crop = np.full((200, 800), 255, np.uint8)
+    words = [(10, 10, 60, 40, 95.0, "UBND"), (100, 10, 200, 40, 95.0, "TỈNH")]
+    assert number_ink.blank_is_empty(number_ink.ZoneWords(crop, None, words)) is None
+    glued = [(10, 60, 200, 90, 95.0, "Số:/TB-UBND")]  # no blank to look at
+    assert number_ink.blank_is_empty(number_ink.ZoneWords(crop, None, glued)) is None
