@@ -11,11 +11,15 @@ import unicodedata
 
 _WORDS = re.compile(r"\w+")
 
-# "V/v" (về việc: "about") opening a summary, as OCR also reads it: "W⁄v", "V/V", "V.v", a stray
-# digit on the slash ("V⁄4v"), or, when a word in lower case follows, the second "v" lost or
-# read as a sign ("V⁄ tuyên truyền", "V⁄% công tác") or the slash and "v" read as one sign
-# ("V4 cấp giấy phép"). ``cells`` and ``subject`` anchor it each their own way.
-ABOUT_MARK = r"[VW]\s*(?:[/⁄|.]\s*\d?[vV]\b|(?:[/⁄|][^\w\s]?|[/⁄|]?[4%]\s)\s*(?=[^\W\d_A-ZĐ]))"
+# "V/v" (về việc: "about") opening a summary, as OCR also reads it: "W⁄v", "V/V", "V.v", the
+# slash as a low quote and the "v" as a "y" ("V„y", a gray 150 dpi scan), a stray digit on the
+# slash ("V⁄4v"), or, when a word in lower case follows, the second "v" lost or read as a sign
+# ("V⁄ tuyên truyền", "V⁄% công tác") or the slash and "v" read as one sign ("V4 cấp giấy
+# phép"). ``cells`` and ``subject`` anchor it each their own way.
+ABOUT_MARK = (
+    r"[VW]\s*(?:[/⁄|.„]\s*\d?[vV]\b|„\s*y\b"
+    r"|(?:[/⁄|„][^\w\s]?|[/⁄|]?[4%]\s)\s*(?=[^\W\d_A-ZĐ]))"
+)
 
 
 def fold_char(ch: str) -> str:

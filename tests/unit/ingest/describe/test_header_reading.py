@@ -803,7 +803,7 @@ _CV_HEAD = (
 )
 
 
-@pytest.mark.parametrize("mark", ["V⁄ ", "V⁄4v ", "V/1v ", "V4 ", "V⁄% "])
+@pytest.mark.parametrize("mark", ["V⁄ ", "V⁄4v ", "V/1v ", "V4 ", "V⁄% ", "V„y ", "V„v ", "V„ "])
 def test_a_summary_whose_v_slash_v_ocr_spoilt_is_a_summary(mark: str) -> None:
     """Its second "v" lost, or a digit read on the slash: before, the summary was not found and
     the header region ended there, so the other column's date read after it was lost too."""
