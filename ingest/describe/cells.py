@@ -514,10 +514,11 @@ def _own_number_line(cells: list[Cell], at: int) -> bool:
 
 
 def _fallback_number(cells: list[Cell], end: int) -> int | None:
-    """A bare "117-KH/TU" cell in the header when OCR lost the "Số" word."""
+    """A bare "117-KH/TU" cell in the header when OCR lost the "Số" word, or a bare printed
+    symbol ("/QĐ-XPVPHC") when it lost the number too."""
     for i, cell in enumerate(cells[:end]):
         found = read_number(cell.text) if cell.role == "other" else None
-        symbol = found and found.value and (found.kind == "party" or "-" in found.value)
+        symbol = found and (found.value is None or found.kind == "party" or "-" in found.value)
         if symbol and len(cell.text.split()) <= 3:
             return i
     return None

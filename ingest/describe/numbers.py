@@ -157,7 +157,7 @@ def read_number(text: str, ocr: bool = False) -> NumberReading | None:
             reading.printed = value[len(m["n"]) :]
         return reading
     if prefix is None:
-        return None
+        return _bare_symbol(rest, start, fixes)
     window = rest[:24]
     tail = _STATE_TAIL.search(window)
     party = _PARTY_TAIL.search(window)
@@ -180,6 +180,21 @@ def read_number(text: str, ocr: bool = False) -> NumberReading | None:
     else:
         reading.handwritten = junk
     return reading
+
+
+def _bare_symbol(rest: str, start: int, fixes: list[str]) -> NumberReading | None:
+    """A cell that is only a number's printed symbol, "/QĐ-XPVPHC" or "-KH/TU": "Số:" and
+    the number were lost (a pen's digits written over them, read as nothing). Its printed
+    part, as for a blank: the number itself is for a person to type."""
+    if (m := _PARTY_TAIL.fullmatch(rest.strip())) and m["t"][0].isupper():
+        value, code, parts, odd = _party("", m["t"], m["b"], fixes)
+        return NumberReading(None, value, "party", code, parts, fixes=fixes,
+                             end=start + m.end(), odd_code=odd)  # fmt: skip
+    m = _STATE_TAIL.fullmatch(rest.strip())
+    if m is None or "-" not in m["s"] or not m["s"][0].isupper():
+        return None
+    value, code, parts = _state("", m["y"], m["s"], fixes)
+    return NumberReading(None, value, "state", code, parts, fixes=fixes, end=start + m.end())
 
 
 # -- dates ------------------------------------------------------------------------------------

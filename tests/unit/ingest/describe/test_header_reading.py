@@ -354,6 +354,34 @@ def test_a_scan_blank_the_image_proved_empty_is_an_unnumbered_copy(number_line, 
     assert parse_header(text, ocr=True).number == "/CT-UBND"  # not proved: kept as before
 
 
+_LOST_HEAD = (
+    "BỘ CÔNG THƯƠNG\nCỤC HÓA CHẤT\n{number}\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+    "Độc lập - Tự do - Hạnh phúc\nHà Nội, ngày OÂ tháng 7 năm 2026\n\nQUYẾT ĐỊNH\n"
+    "Xử phạt vi phạm hành chính\n\nCỤC TRƯỞNG CỤC HÓA CHẤT\n\nCăn cứ Luật Xử lý vi phạm.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "number"),
+    [
+        ("/QĐ-XPVPHC", "/QĐ-XPVPHC"),  # "Số: 26" written over by a pen, read as nothing
+        ("-KH/TU", "-KH/TU"),
+        ("/2024/NĐ-CP", "/2024/NĐ-CP"),
+        ("/xử-lý", None),  # lower case: no printed symbol
+        ("/UBND", None),  # no dash: too little to tell from other words
+    ],
+)
+def test_a_bare_printed_symbol_is_a_number_whose_head_was_lost(line: str, number) -> None:
+    """On a scan whose "Số: 26" a pen wrote over, OCR read the number line as its printed
+    symbol alone: kept as the printed part, for the archivist to complete (before: no number
+    found at all)."""
+    text = _LOST_HEAD.format(number=line)
+    h = parse_header(text, ocr=True)
+    assert h.number == number
+    if number:
+        assert _review(text, ocr=True)["number"].code == "blank"
+
+
 PRINTED_DAY = SCAN.replace("ngày Z tháng", "ngày 06 tháng")
 
 
