@@ -7,6 +7,9 @@ is used, so a typo never stops ingest. The table holds *parts*, not every body: 
 "Ban", "Đảng ủy"), the functions each head takes ("Công Thương", "Tổ chức"), provinces (with the
 2025 mergers), localities and levels ("tỉnh", "xã"), plus the national bodies that are names on
 their own ("Chính phủ", "Bộ Chính trị"). ``ingest.describe.issuer`` composes names from them.
+Every commune, ward and special zone since the July 2025 reform (3,321, from the
+``vietnam-provinces`` package's data) is a known locality too, under any table, so a commune's
+name read by OCR is known rather than kept as printed and doubted.
 
 Everything is indexed by folded words ("ỦY BAN" and "UY BAN" are the same key), so OCR that
 damaged or dropped diacritics still finds the known name; the caller compares the words as
@@ -16,14 +19,16 @@ printed with the canonical ones to say whether it had to correct them.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.describe.text import fold, match_key
+from ingest.describe.text import canonical_tones, fold, match_key
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +88,30 @@ class Gazetteer:
     spellings: dict[Key, set[str]] = field(default_factory=dict)  # key -> names as printed
     longest: int = 1
 
+    names: dict[str, str] = field(default_factory=dict)  # a spelling (upper case) -> the name
+    # The communes known only from the package: matched as whole words, never from a reading
+    # letters off (``near_places`` leaves them out): they are short and many, so one letter
+    # off one is often another ("Na Hấu", a place of a test, lies one letter from "Nà Tấu").
+    exact_only: set[Key] = field(default_factory=set)
+    near_places: dict[Key, Entry] = field(default_factory=dict)  # places a near reading may be
+    # The table's own place names as the word list writes words (lower case, one tone
+    # placement), for the subject's spelling check: computed once per table, not per document.
+    # Not the communes: many are words too ("Đoàn Kết", "Thống Nhất", "Thành Công").
+    place_words: frozenset[str] = frozenset()
+
     def spelled(self, key: Key, printed: str) -> bool:
         """Is ``printed`` (upper case) one of the known spellings of the name with this key?"""
         return printed in self.spellings.get(key, ())
+
+    def ambiguous(self, key: Key) -> bool:
+        """Do several communes share these letters, told apart by their marks only ("Thanh
+        Xuân", "Thạnh Xuân")? Then OCR, which drops and swaps marks, may have read another.
+        (The table's own names are its administrator's: a province is never in doubt.)"""
+        return key in self.exact_only and len(self.spellings.get(key, ())) > 1
+
+    def as_printed(self, printed: str) -> str | None:
+        """The known name spelled as ``printed`` (upper case), written as registers write it."""
+        return self.names.get(printed)
 
 
 def _date(value: object, where: str) -> dt.date | None:
@@ -126,6 +152,29 @@ def _add(table: Gazetteer, index: dict[Key, Entry], name: str, entry: Entry, whe
         raise GazetteerError(f"{where}: empty name")
     index.setdefault(key, entry)
     table.spellings.setdefault(key, set()).add(match_key(name))
+    table.names.setdefault(match_key(name), name)
+
+
+# "Xã Mường Hum", "Phường Sa Pa", "Đặc khu Phú Quốc": the unit's kind, then its name.
+_UNIT_KIND = re.compile(r"^(?:Xã|Phường|Đặc khu)\s+")
+
+
+@lru_cache(maxsize=1)
+def communes() -> tuple[str, ...]:
+    """The names of every commune, ward and special zone (without "Xã", "Phường"), from the
+    ``vietnam-provinces`` package's data file, read as a file: importing the package builds
+    enumerations of all 3,321 units, which the reader does not need. Empty (and said once in
+    the log) when the package is missing or its data unreadable: the table's own localities
+    still work."""
+    spec = importlib.util.find_spec("vietnam_provinces")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    try:
+        path = Path(folders[0]) / "data" / "flat-divisions.json"
+        units = json.loads(path.read_text(encoding="utf-8"))
+        return tuple(sorted({_UNIT_KIND.sub("", unit["name"]).strip() for unit in units}))
+    except (IndexError, OSError, ValueError, KeyError, TypeError):
+        log.warning("vietnam-provinces data not found: communes are not known to the reader")
+        return ()
 
 
 def parse(data: object, source: str) -> Gazetteer:
@@ -155,6 +204,11 @@ def parse(data: object, source: str) -> Gazetteer:
         if not isinstance(name, str) or not name.strip():
             raise GazetteerError(f"{source}: localities[{n}] must be a name")
         _add(table, table.places, name, Entry(name), f"{source}: localities[{n}]")
+    table.near_places = dict(table.places)
+    for name in communes():
+        if key_of(name) not in table.near_places:
+            table.exact_only.add(key_of(name))
+        _add(table, table.places, name, Entry(name), "vietnam-provinces")
     for n, item in enumerate(data.get("bodies", [])):
         where = f"{source}: bodies[{n}]"
         entry = _entry(item, where)
@@ -183,6 +237,9 @@ def parse(data: object, source: str) -> Gazetteer:
     sizes = [len(k) for index in (table.bodies, table.heads, table.places) for k in index]
     sizes += [len(k) for index in table.functions.values() for k in index]
     table.longest = max(sizes, default=1)
+    table.place_words = frozenset(
+        canonical_tones(e.name.lower()) for e in table.near_places.values()
+    )
     return table
 
 

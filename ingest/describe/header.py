@@ -360,8 +360,7 @@ def _subject(
     line = cells[start].line if start < len(cells) else None
     after = head.subject_span[1]
     body = _body(text, cells[after - 1].line + 1) if ocr else []
-    names = frozenset(spelling.lower(e.name) for e in table.places.values())
-    mended = spelling.mend(subject, body, names) if ocr else spelling.Mended(subject)
+    mended = spelling.mend(subject, body, table.place_words) if ocr else spelling.Mended(subject)
     if mended.fixes:
         subject = mended.text
         fixed = ", ".join(f.note() for f in mended.fixes)
@@ -555,6 +554,10 @@ def _issuer(
     notes = list(reading.notes)
     if ocr and any(b.place_entry is None and b.place for b in reading.bodies):
         conf = min(conf, 0.7)  # a place not in the gazetteer, read by OCR: its marks may be off
+    alike = [b.place for b in reading.bodies if b.place_ambiguous]
+    if ocr and alike:  # OCR drops and swaps marks: "Thanh Xuân" may have been "Thạnh Xuân"
+        conf = min(conf, 0.7)
+        notes.append("địa danh trùng chữ với địa danh khác, chỉ khác dấu: " + ", ".join(alike))
     if fallback:
         conf = min(conf, 0.6)
         notes.append("không thấy dòng tên cơ quan: đọc từ dòng thẩm quyền ký")

@@ -65,6 +65,9 @@ class Body:
     level: str | None = None
     place: str | None = None
     place_entry: Entry | None = None
+    # The place's letters are those of several known names, told apart by their marks alone
+    # ("Thanh Xuân", "Thạnh Xuân"): the one printed is kept, and on a scan it is doubted.
+    place_ambiguous: bool = False
     central: bool = False  # "... TRUNG ƯƠNG"
     inner: Body | None = None  # "BAN CÁN SỰ ĐẢNG" + "UBND TỈNH"
     lines: set[int] = field(default_factory=set)  # which input lines it was read from
@@ -229,12 +232,17 @@ class _Reader:
         found = self._match(i, self.table.places)
         fuzzy = False
         if found is None and not self._starts_body(i, strict=True):
-            found = self._fuzzy(i, self.table.places)
+            found = self._fuzzy(i, self.table.near_places)
             fuzzy = found is not None
         if found:
             entry, size = found
             self._take(i, entry, size, fuzzy)
             body.place, body.place_entry = entry.name, entry
+            key = key_of(entry.name)
+            if self.table.ambiguous(key):
+                printed = " ".join(t.text for t in self.tokens[i : i + size])
+                body.place = (not fuzzy and self.table.as_printed(printed)) or entry.name
+                body.place_ambiguous = True
             return size
         if self._starts_body(i, strict=True):
             return 0

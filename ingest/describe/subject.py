@@ -67,8 +67,9 @@ def _no_word_in(junk: list[str]) -> bool:
 
 
 def _names(table: Gazetteer) -> dict[Key, str]:
-    """Names a sentence keeps in capitals: places, national bodies, ministries."""
-    names = {key: e.name for key, e in table.places.items()}
+    """Names a sentence keeps in capitals: the table's places (not the 3,321 communes, many of
+    which are words too: "đoàn kết", "thống nhất"), national bodies, ministries."""
+    names = {key: e.name for key, e in table.near_places.items()}
     names |= {key: e.name for key, e in table.bodies.items() if key == key_of(e.name)}
     for key, entry in table.functions.get("ministry", {}).items():
         names[("bo", *key)] = f"Bộ {entry.name}"
