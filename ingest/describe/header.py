@@ -375,10 +375,14 @@ def _subject(
         conf = min(conf, 0.7)
         notes.append("dấu hoặc chữ lẫn đè gần trích yếu")
     elif ocr and (found := _slips(subject, body, mended.sure_words)):
-        why, slips = found
+        why, slips, put_right = found
         conf = min(conf, 0.75)
         notes.append(why + ", ".join(list(dict.fromkeys(s.note() for s in slips))[:3]))
-        proposal = spelling.propose(subject, slips)
+        if put_right:  # the likelier reading is kept; a person still confirms it
+            notes.append(f"đã sửa, cần xem lại; đọc được: '{subject}'")
+            subject = spelling.propose(subject, slips)
+        else:
+            proposal = spelling.propose(subject, slips)
     elif ocr and not (clean_sure and mended.sure):
         conf = min(conf, 0.75)
     elif ocr and notes:
@@ -388,21 +392,29 @@ def _subject(
 
 def _slips(
     subject: str, body: list[str], fixed: frozenset[str]
-) -> tuple[str, list[spelling.Slip]] | None:
-    """The first kind of likely OCR slip an OCR'd subject shows, with the note that names it:
-    marks the body writes otherwise, a speck read as a comma inside a compound, then marks
-    that break a compound."""
+) -> tuple[str, list[spelling.Slip], bool] | None:
+    """The first kind of likely OCR slip an OCR'd subject shows, with the note that names it
+    and whether the subject is put right while a person confirms it: marks the body writes
+    otherwise (offered only: the body was read by the same OCR, and either reading may be the
+    slip), a speck read as a comma inside a compound, then marks that break a compound (put
+    right: "chỉ tiết", "hiệu quá", "vật liệu nỗ" are no Vietnamese, "chi tiết", "hiệu quả",
+    "vật liệu nổ" are; the field then holds the likelier reading, not the misread one)."""
     checks = (
-        ("dấu khác với cùng chữ trong thân văn bản: ", lambda: _marks_differ(subject, body, fixed)),
+        (
+            "dấu khác với cùng chữ trong thân văn bản: ",
+            lambda: _marks_differ(subject, body, fixed),
+            False,
+        ),
         (
             "dấu phẩy chia đôi một từ ghép: có thể là vết bẩn: ",
             lambda: spelling.broken_compounds(subject),
+            True,
         ),
-        ("có thể đọc sai dấu (từ ghép): ", lambda: spelling.compound_slips(subject)),
+        ("có thể đọc sai dấu (từ ghép): ", lambda: spelling.compound_slips(subject), True),
     )
-    for why, find in checks:
+    for why, find, put_right in checks:
         if slips := find():
-            return why, slips
+            return why, slips, put_right
     return None
 
 

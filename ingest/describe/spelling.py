@@ -91,7 +91,8 @@ class Mended:
 class Slip:
     """A likely misreading in an OCR'd subject: the text at ``start:end`` (``read``, as the
     note shows it) and the likelier form (``likely``; ``put`` is it in the subject's case).
-    Never applied by the reader: offered to the person who reviews the subject."""
+    Never applied silently: offered to the person who reviews the subject, or (a compound
+    misread, ``header._slips``) applied while that person confirms it."""
 
     start: int
     end: int
@@ -388,8 +389,9 @@ def _compounds_by_letters() -> dict[tuple[str, str], list[tuple[str, str]]]:
 def compound_slips(subject: str) -> list[Slip]:
     """Neighbouring words of an OCR'd subject that make no compound, where one of them with
     other marks makes one ("chỉ tiết" / "chi tiết"): OCR adds and drops marks, and a subject
-    is written in compounds. Shown to a person, never changed: without the body's word on it,
-    the word list alone does not say which was printed. Empty when no word list is installed."""
+    is written in compounds. Without the body's word on it the word list alone does not say
+    which was printed, so the subject always goes to a person (the header reader keeps the
+    likelier reading meanwhile). Empty when no word list is installed."""
     lex = lexicon()
     if lex is YEAR_NAMES:
         return []
@@ -424,8 +426,8 @@ _BREAK = re.compile(r"\s*[,.;:]\s*")
 def broken_compounds(subject: str) -> list[Slip]:
     """Two words of an OCR'd subject kept apart by a comma (or another stop) that make a
     compound, where neither makes one with its other neighbour ("VỀ VIỆC CHẤN, CHỈNH CÔNG
-    TÁC"): a speck over the space read as a comma. Shown to a person, never changed, since
-    the page may say so; pairs written apart as coordinated words ("phòng, chống",
+    TÁC"): a speck over the space read as a comma. Always shown to a person, since the page
+    may say so; pairs written apart as coordinated words ("phòng, chống",
     ``vocab.COORDINATED``) are not doubted. Empty when no word list is installed."""
     lex = lexicon()
     if lex is YEAR_NAMES:

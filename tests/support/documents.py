@@ -293,12 +293,14 @@ def justified_page(
     return image, baselines, -font.getbbox("x", anchor="ls")[1]
 
 
-MISMARKED_SUBJECT = "về việc lập hồ sơ chỉ tiết năm 2026"  # printed so: "chi tiết" is the compound
+# Printed so; the body writes "Tết Nhâm Dần" once: which marks are right is for a person.
+MISMARKED_SUBJECT = "về việc tổ chức đón Tết Nhâm Dằn năm 2026"
 
 
 def mismarked_scan() -> bytes:
-    """A 300 dpi gray scan of a plan whose subject carries a word with the wrong mark, which
-    OCR reads as printed: the reader offers "chi tiết" to the person reviewing it."""
+    """A 300 dpi gray scan of a plan whose subject carries a word with other marks than the
+    body's, which OCR reads as printed: the reader offers the body's "Nhâm Dần" to the person
+    reviewing it."""
     truth = {
         "kind": "party",
         "doc_type": "KH",
@@ -311,7 +313,7 @@ def mismarked_scan() -> bytes:
     }
     body = [
         "Thực hiện chương trình công tác năm 2026, Ban Thường vụ Tỉnh ủy ban hành kế hoạch.",
-        "Các cơ quan, đơn vị rà soát tài liệu, lập danh mục và nộp lưu đúng thời hạn.",
+        "Các cơ quan, đơn vị chuẩn bị đón Tết Nhâm Dần an toàn, tiết kiệm và lành mạnh.",
         "Văn phòng Tỉnh ủy hướng dẫn, kiểm tra và tổng hợp kết quả thực hiện.",
     ]
     text = samples.render_text(truth, body)

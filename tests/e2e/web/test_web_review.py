@@ -77,16 +77,16 @@ def _login(app, inst, name: str, role: str, clearance: str):
 
 
 def test_a_likelier_reading_is_offered_in_one_click(app, inst):
-    """A scan whose subject reads "chỉ tiết" (no compound; "chi tiết" is one): the subject goes
-    to a person as read, and the page offers the likelier reading with a button that puts it in
-    the field (web/static/review.js), so the archivist checks rather than types."""
+    """A scan whose subject reads "Tết Nhâm Dằn" where its body writes "Tết Nhâm Dần": the
+    subject goes to a person as read, and the page offers the body's reading with a button that
+    puts it in the field (web/static/review.js), so the archivist checks rather than types."""
     app.config["WTF_CSRF_ENABLED"] = True
     person, client = _login(app, inst, "vanthu.quet", "archivist", "thuong")
     doc_id = pipeline.ingest_bytes(inst, person.ctx, fx.mismarked_scan(), "kh.png").id
     page = client.get(f"/review/{doc_id}").get_data(as_text=True)
-    assert "&#39;chỉ tiết&#39; / &#39;chi tiết&#39;" in page
+    assert "&#39;nhâm dằn&#39; / &#39;nhâm dần&#39;" in page
     button = re.search(r'<button type="button" class="use-proposal"[^>]*>', page).group(0)
     assert 'data-field="subject"' in button
-    assert 'data-value="về việc lập hồ sơ chi tiết năm 2026"' in button
+    assert 'data-value="về việc tổ chức đón Tết Nhâm Dần năm 2026"' in button
     assert "review.js" in page
     assert client.get("/static/review.js").status_code == 200

@@ -178,13 +178,13 @@ def test_text_layers_are_never_mended() -> None:
 
 def test_a_mark_that_breaks_a_compound_sends_the_subject_to_a_person() -> None:
     """ "chỉ tiết": both are words, the pair is no compound, and "chi tiết" is one. With no body
-    to tell which was printed (a scan's first page of a decree), the subject is left as read and
-    goes to a person with the compound shown, never filed as sure."""
+    to tell which was printed (a scan's first page of a decree), the subject holds the compound
+    (right in every such case the benches met: "hiệu quả", "dấu hiệu", "vật liệu nổ") and goes
+    to a person with what was read shown, never filed as sure."""
     subject, review = _read("Quy định chỉ tiết một số điều của Luật Lưu trữ", "")
-    assert subject == "Quy định chỉ tiết một số điều của Luật Lưu trữ"
-    assert "'chỉ tiết' / 'chi tiết'" in review["subject"].reason
-    # offered, never filed: the page puts it in the field in one click
-    assert review["subject"].proposal == "Quy định chi tiết một số điều của Luật Lưu trữ"
+    assert subject == "Quy định chi tiết một số điều của Luật Lưu trữ"
+    reason = review["subject"].reason
+    assert "'chỉ tiết' / 'chi tiết'" in reason and "'Quy định chỉ tiết một số điều" in reason
 
 
 @pytest.mark.parametrize(
@@ -208,9 +208,8 @@ def test_a_comma_inside_a_compound_sends_the_subject_to_a_person() -> None:
     """ "VỀ VIỆC CHẤN, CHỈNH CÔNG TÁC": a speck over the space between the two words of
     "chấn chỉnh" is read as a comma. The subject is left as read, and a person sees why."""
     subject, review = _read("Về việc chấn, chỉnh công tác quản lý các khu kinh tế", "")
-    assert subject == "Về việc chấn, chỉnh công tác quản lý các khu kinh tế"
-    assert "'chấn, chỉnh'" in review["subject"].reason
-    assert review["subject"].proposal == "Về việc chấn chỉnh công tác quản lý các khu kinh tế"
+    assert subject == "Về việc chấn chỉnh công tác quản lý các khu kinh tế"
+    assert "'chấn, chỉnh'" in review["subject"].reason and "đọc được" in review["subject"].reason
     assert (
         parse_header(  # a text layer is what was typed
             HEAD.format(subject="Về việc chấn, chỉnh công tác quản lý", body="")
@@ -236,14 +235,14 @@ def test_words_written_apart_on_purpose_are_not_doubted(subject: str) -> None:
 
 def test_a_word_that_lives_only_in_compounds_read_in_none_is_doubted() -> None:
     """ "nỗ" is a word only in "nỗ lực"; "vật liệu nỗ công nghiệp" read so on a scan (the
-    body read the same) goes to a person with "nổ" shown, and is left as read."""
+    body read the same) holds "nổ" and goes to a person with what was read shown."""
     subject, review = _read(
         "Kết quả kiểm tra sử dụng vật liệu nỗ công nghiệp trên địa bàn tỉnh",
         "Đoàn kiểm tra sử dụng vật liệu nỗ công nghiệp tại các mỏ đá.",
     )
-    assert subject == "Kết quả kiểm tra sử dụng vật liệu nỗ công nghiệp trên địa bàn tỉnh"
-    assert "'nỗ' / 'nổ'" in review["subject"].reason
-    assert review["subject"].proposal == subject.replace("nỗ", "nổ")
+    assert subject == "Kết quả kiểm tra sử dụng vật liệu nổ công nghiệp trên địa bàn tỉnh"
+    assert "'nỗ' / 'nổ'" in review["subject"].reason and "liệu nỗ công" in review["subject"].reason
+    assert review["subject"].confidence < 0.8
     assert spelling.compound_slips("Về việc nỗ lực hoàn thành kế hoạch năm 2026") == []
     assert spelling.compound_slips("Về việc giữ ổn định tình hình") == []
     assert spelling.compound_slips("Kế hoạch tổ chức Lễ kỷ niệm tại Nỗ Lực") == []  # a name
