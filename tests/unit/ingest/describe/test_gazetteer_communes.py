@@ -66,3 +66,18 @@ def test_commune_names_that_are_words_stay_words_in_a_subject() -> None:
     subject = "VỀ TĂNG CƯỜNG ĐOÀN KẾT VÀ THỐNG NHẤT TRONG CƠ QUAN"
     header, _ = _read("MƯỜNG HUM", ocr=False, subject=subject)
     assert header.subject == "Về tăng cường đoàn kết và thống nhất trong cơ quan"
+
+
+def test_a_vowel_ocr_read_twice_is_the_known_name_with_one() -> None:
+    """ "ĐẢẲNG": OCR could not settle the marks of one vowel and wrote two. The known name
+    with one of them is taken, said as a correction, and not sent to a person (before: a
+    fuzzy match, doubted). Only when the word as read is no known one."""
+    text = (
+        "ĐẢNG BỘ TỈNH CAO BẰNG\nĐẢNG ỦY CÁC CƠ QUAN ĐẢẲNG\n*\nSố 12-QĐ/ĐU\n"
+        "ĐẢNG CỘNG SẢN VIỆT NAM\nCao Bằng, ngày 05 tháng 3 năm 2026\nQUYẾT ĐỊNH\n"
+        "về công tác cán bộ\nCăn cứ Điều lệ Đảng;\n"
+    )
+    header = parse_header(text, ocr=True, bodies=gazetteer.load())
+    assert header.issuer == "Đảng ủy các cơ quan Đảng tỉnh Cao Bằng"
+    assert header.evidence["issuer"].confidence >= 0.8
+    assert "ĐẢẲNG" in header.evidence["issuer"].note
