@@ -53,6 +53,7 @@ class _Token:
     text: str  # as printed, upper case
     key: str  # folded
     line: int  # which input line
+    single: str = ""  # folded with a vowel OCR read twice made one ("daang" -> "dang")
 
 
 @dataclass
@@ -129,7 +130,8 @@ class _Reader:
         self.tokens: list[_Token] = []
         for no, line in enumerate(lines):
             for word in _WORDS.findall(match_key(line)):
-                self.tokens.append(_Token(word, fold(word), no))
+                key = fold(word)
+                self.tokens.append(_Token(word, key, no, _DOUBLED_VOWEL.sub(r"\1", key)))
         self.notes: list[str] = []
         self.snapped: list[tuple[str, str]] = []
         self.fuzzy = False
@@ -145,12 +147,13 @@ class _Reader:
         """Longest entry of the index starting at token i (folded words)."""
         n = len(self.tokens)
         for size in range(min(self.table.longest, n - i), 0, -1):
-            key = tuple(t.key for t in self.tokens[i : i + size])
+            span = self.tokens[i : i + size]
+            key = tuple(t.key for t in span)
             entry = index.get(key)
-            if entry is None:
+            if entry is None and any(t.single != t.key for t in span):
                 # OCR reads a vowel whose marks it could not settle as two ("ĐẢẲNG"): the
                 # word with one of them is the known one, and counts as corrected.
-                entry = index.get(tuple(_DOUBLED_VOWEL.sub(r"\1", k) for k in key))
+                entry = index.get(tuple(t.single for t in span))
             if entry is None:
                 continue
             printed = " ".join(t.text for t in self.tokens[i : i + size])
