@@ -206,8 +206,9 @@ def parse(data: object, source: str) -> Gazetteer:
         _add(table, table.places, name, Entry(name), f"{source}: localities[{n}]")
     table.near_places = dict(table.places)
     for name in communes():
-        if key_of(name) not in table.near_places:
-            table.exact_only.add(key_of(name))
+        if key_of(name) in table.near_places:
+            continue  # the table's own place wins, spelled as the table spells it
+        table.exact_only.add(key_of(name))
         _add(table, table.places, name, Entry(name), "vietnam-provinces")
     for n, item in enumerate(data.get("bodies", [])):
         where = f"{source}: bodies[{n}]"

@@ -81,3 +81,13 @@ def test_a_vowel_ocr_read_twice_is_the_known_name_with_one() -> None:
     assert header.issuer == "Đảng ủy các cơ quan Đảng tỉnh Cao Bằng"
     assert header.evidence["issuer"].confidence >= 0.8
     assert "ĐẢẲNG" in header.evidence["issuer"].note
+
+
+def test_the_tables_own_place_keeps_its_spelling_against_a_commune() -> None:
+    """A place of the table ("Tân An", a locality of bodies.json) is spelled as the table spells
+    it: a commune of the same letters and other marks does not make another spelling of it
+    known, so a reading with those marks is still said to be corrected."""
+    table = gazetteer.load()
+    key = gazetteer.key_of("Tân An")
+    assert key in table.near_places and not table.ambiguous(key)
+    assert table.spellings[key] == {"TÂN AN"}
