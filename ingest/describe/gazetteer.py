@@ -86,9 +86,8 @@ class Gazetteer:
     places: dict[Key, Entry] = field(default_factory=dict)
     levels: dict[Key, Entry] = field(default_factory=dict)
     spellings: dict[Key, set[str]] = field(default_factory=dict)  # key -> names as printed
-    longest: int = 1
-
     names: dict[str, str] = field(default_factory=dict)  # a spelling (upper case) -> the name
+    longest: int = 1
     # The communes known only from the package: matched as whole words, never from a reading
     # letters off (``near_places`` leaves them out): they are short and many, so one letter
     # off one is often another ("Na Hấu", a place of a test, lies one letter from "Nà Tấu").

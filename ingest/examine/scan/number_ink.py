@@ -304,21 +304,28 @@ def mend_symbol(text: str, zoned: ZoneWords | None) -> tuple[str, bool]:
     return "\n".join(lines), True
 
 
+def _words_after(head: tuple, words: list, max_gap: float) -> list:
+    """The words on ``head``'s line after it, left to right, up to the first gap wider than
+    ``max_gap`` times its height (the other column, or beyond a blank)."""
+    middle, height = (head[1] + head[3]) / 2, head[3] - head[1]
+    line = sorted((w for w in words if w[0] > head[0] and w[1] <= middle <= w[3]),
+                  key=lambda w: w[0])  # fmt: skip
+    taken, right = [], head[2]
+    for word in line:
+        if word[0] - right > max_gap * height:
+            break
+        taken.append(word)
+        right = word[2]
+    return taken
+
+
 def _number_row(words: list) -> tuple[list[str], str] | None:
     """The words after "Số" on its line, up to the column gap, split into what comes before
     the symbol and the symbol itself; None when no clean symbol is among them."""
     for head in words:
         if not _PREFIX.match(head[5]):
             continue
-        middle, height = (head[1] + head[3]) / 2, head[3] - head[1]
-        line = sorted((w for w in words if w[0] > head[0] and w[1] <= middle <= w[3]),
-                      key=lambda w: w[0])  # fmt: skip
-        taken, right = [], head[2]
-        for word in line:
-            if word[0] - right > COLUMN_GAP * height:
-                break
-            taken.append(word[5])
-            right = word[2]
+        taken = [w[5] for w in _words_after(head, words, COLUMN_GAP)]
         rest = head[5][_PREFIX.match(head[5]).end() :]  # type: ignore[union-attr]
         tokens = [t for t in (rest, *taken) if t]
         for i, token in enumerate(tokens):
@@ -382,17 +389,11 @@ def _blank_row(words: list) -> tuple[tuple, list, tuple] | None:
         prefix = _PREFIX.match(head[5])
         if not prefix or head[5][prefix.end() :].strip(" _.…·"):
             continue  # not "Số", or "Số:/TB-UBND" read as one word: no blank to look at
-        middle, height = (head[1] + head[3]) / 2, head[3] - head[1]
-        line = sorted((w for w in words if w[0] > head[0] and w[1] <= middle <= w[3]),
-                      key=lambda w: w[0])  # fmt: skip
-        between, right = [], head[2]
-        for word in line:
-            if word[0] - right > MAX_BLANK * height:
-                break
+        between = []
+        for word in _words_after(head, words, MAX_BLANK):
             if SYMBOL.fullmatch(word[5]) or _SYMBOL_START.match(word[5]):
                 return head, [w for w in between if any(c.isalnum() for c in w[5])], word
             between.append(word)
-            right = word[2]
     return None
 
 
